@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI is bundled to dist/cli.mjs by `npm ci` (prepare) or `npm run build`.
+import { existsSync } from 'node:fs';
+
+const target = new URL('../dist/cli.mjs', import.meta.url);
+if (!existsSync(target)) {
+  process.stderr.write('pathguard: not built yet; run `npm ci` or `npm run build` in the repository first\n');
+  process.exit(1);
+}
+const { main } = await import(target.href);
+process.exitCode = await main(process.argv.slice(2));

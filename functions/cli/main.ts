@@ -1,0 +1,120 @@
+import { parseArgs } from 'node:util';
+import { PathGuardError, UserInputError } from '../../shared/errors.js';
+import type { CliIo, CommandSpec } from './command.js';
+import { commands } from './commands/index.js';
+import { VERSION } from './version.js';
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+function topHelp(): string {
+  const width = Math.max(...commands.map((c) => c.path.join(' ').length));
+  const rows = commands.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`);
+  return [
+    'pathguard: prove that S3 traffic stays on the private VPC-endpoint path',
+    '',
+    'Usage: pathguard <command> [options]',
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    'Options:',
+    '  -h, --help     help for pathguard or a command',
+    '  -v, --version  print the version',
+    '',
+    "Run 'pathguard <command> --help' for a command's options.",
+    '',
+  ].join('\n');
+}
+
+function commandHelp(c: CommandSpec): string {
+  return `Usage: pathguard ${c.usage}\n\n${c.summary}\n\n${c.help.trimEnd()}\n`;
+}
+
+function findCommand(argv: readonly string[]): { spec: CommandSpec; rest: string[] } | { group: string[] } | null {
+  // Longest command path that prefixes argv wins (`parse flow` before `parse`).
+  let best: CommandSpec | undefined;
+  for (const c of commands) {
+    if (c.path.every((w, i) => argv[i] === w) && (!best || c.path.length > best.path.length)) best = c;
+  }
+  if (best) return { spec: best, rest: argv.slice(best.path.length) };
+  const first = argv[0];
+  if (first && commands.some((c) => c.path.length > 1 && c.path[0] === first)) return { group: [first] };
+  return null;
+}
+
+/** Runs the CLI; returns the exit code. Never throws for user mistakes. */
+export async function main(
+  argv: readonly string[],
+  io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  const first = argv[0];
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    io.stdout.write(topHelp());
+    return first === undefined ? 2 : 0;
+  }
+  if (first === '-v' || first === '--version') {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    io.stderr.write(`pathguard: unknown command '${first}'; run 'pathguard --help'\n`);
+    return 2;
+  }
+  if ('group' in found) {
+    const subs = commands.filter((c) => c.path[0] === found.group[0]);
+    const wantsHelp = argv[1] === '--help' || argv[1] === '-h';
+    const text = `Usage: pathguard ${found.group[0]} <${subs.map((c) => c.path.slice(1).join(' ')).join('|')}> ...\n\n${subs
+      .map((c) => `  pathguard ${c.usage}\n      ${c.summary}`)
+      .join('\n')}\n`;
+    if (wantsHelp) {
+      io.stdout.write(text);
+      return 0;
+    }
+    io.stderr.write(
+      `pathguard: '${found.group[0]}' needs one of: ${subs.map((c) => c.path.slice(1).join(' ')).join(', ')}${argv[1] ? ` (got '${argv[1]}')` : ''}\n`,
+    );
+    return 2;
+  }
+  const { spec, rest } = found;
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...spec.options, ...HELP_OPTION },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    io.stderr.write(`pathguard ${spec.path.join(' ')}: ${oneLine((e as Error).message)}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    io.stdout.write(commandHelp(spec));
+    return 0;
+  }
+  try {
+    return await spec.run({
+      values: parsed.values as Record<string, string | boolean | (string | boolean)[] | undefined>,
+      positionals: parsed.positionals,
+      io,
+    });
+  } catch (e) {
+    if (e instanceof UserInputError) {
+      io.stderr.write(`pathguard ${spec.path.join(' ')}: ${oneLine(e.message)}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof PathGuardError) {
+      io.stderr.write(`pathguard ${spec.path.join(' ')}: ${e.code}: ${oneLine(e.message)}\n`);
+      return 1;
+    }
+    if ((e as { code?: string }).code === 'EPIPE') return 0;
+    io.stderr.write(`pathguard ${spec.path.join(' ')}: internal error: ${oneLine(String((e as Error)?.message ?? e))}\n`);
+    if (process.env.PATHGUARD_DEBUG) io.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+    return 70;
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}

@@ -1,0 +1,161 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { UserInputError } from '../../shared/errors.js';
+
+/** The kind of bytes an input holds, decided from its first bytes, never from its name. */
+export type InputEncoding = 'plain' | 'gzip';
+
+export interface OpenedInput {
+  /** Display name: the path, or `-` for standard input. */
+  readonly name: string;
+  readonly encoding: InputEncoding;
+  /** The decompressed bytes, streamed. */
+  readonly chunks: AsyncIterable<Buffer>;
+  /** First decompressed non-whitespace byte (for `{`/`[` JSON sniffing), or -1 for empty input. */
+  readonly firstByte: number;
+}
+
+/** An input that could not be read to its end: names the file and what happened. Exit 1. */
+export class InputReadError extends UserInputError {
+  constructor(name: string, what: string) {
+    super('INPUT_UNREADABLE', `${name}: ${what}`, { name }, 1);
+  }
+}
+
+const HIGH_WATER = 256 * 1024;
+
+/**
+ * Opens a file (or `-` for stdin), detects gzip by its magic bytes (1f 8b), and streams the
+ * decompressed bytes. Errors (missing file, truncated or corrupt gzip) surface as InputReadError
+ * from the iteration, so a consumer never mistakes a cut-off input for a complete one.
+ */
+export async function openInput(name: string, stdin: Readable = process.stdin): Promise<OpenedInput> {
+  let raw: Readable;
+  if (name === '-') {
+    raw = stdin;
+  } else {
+    try {
+      const s = await stat(name);
+      if (s.isDirectory()) throw new InputReadError(name, 'is a directory');
+    } catch (e) {
+      if (e instanceof InputReadError) throw e;
+      throw new InputReadError(name, describeFsError(e));
+    }
+    raw = createReadStream(name, { highWaterMark: HIGH_WATER });
+  }
+  const iterator = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let head: Buffer;
+  try {
+    const first = await iterator.next();
+    head = first.done ? Buffer.alloc(0) : toBuffer(first.value);
+    // Need two bytes for the magic; a 1-byte first chunk is possible on pipes.
+    while (head.length < 2) {
+      const more = await iterator.next();
+      if (more.done) break;
+      head = Buffer.concat([head, toBuffer(more.value)]);
+    }
+  } catch (e) {
+    throw new InputReadError(name, describeFsError(e));
+  }
+  const isGzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const rawChunks = prepend(head, iterator);
+  const decoded = isGzip ? gunzip(name, rawChunks) : guard(name, rawChunks);
+  // Peek the first decompressed bytes to find the first non-whitespace byte.
+  const it = decoded[Symbol.asyncIterator]();
+  const buffered: Buffer[] = [];
+  let firstByte = -1;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    buffered.push(r.value);
+    firstByte = firstNonSpace(r.value);
+    if (firstByte !== -1) break;
+  }
+  return {
+    name,
+    encoding: isGzip ? 'gzip' : 'plain',
+    firstByte,
+    chunks: replay(buffered, it),
+  };
+}
+
+function toBuffer(v: unknown): Buffer {
+  return Buffer.isBuffer(v) ? v : Buffer.from(v as string);
+}
+
+function firstNonSpace(b: Buffer): number {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return c;
+  }
+  return -1;
+}
+
+async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  if (head.length > 0) yield head;
+  for (;;) {
+    const r = await rest.next();
+    if (r.done) return;
+    yield toBuffer(r.value);
+  }
+}
+
+async function* guard(name: string, src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* src;
+  } catch (e) {
+    throw new InputReadError(name, describeFsError(e));
+  }
+}
+
+async function* gunzip(name: string, src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const z = createGunzip({ chunkSize: 256 * 1024 });
+  const feeder = (async () => {
+    try {
+      for await (const c of src) {
+        if (!z.write(c)) await new Promise<void>((res) => z.once('drain', res));
+      }
+      z.end();
+    } catch (e) {
+      z.destroy(e instanceof Error ? e : new Error(String(e)));
+    }
+  })();
+  try {
+    for await (const c of z) yield c as Buffer;
+  } catch (e) {
+    if (e instanceof InputReadError) throw e;
+    const code = (e as { code?: string }).code;
+    if (code === 'Z_BUF_ERROR') throw new InputReadError(name, 'truncated gzip data (unexpected end of file)');
+    if (code === 'Z_DATA_ERROR') throw new InputReadError(name, `corrupt gzip data (${(e as Error).message})`);
+    throw new InputReadError(name, describeFsError(e));
+  } finally {
+    await feeder;
+  }
+}
+
+async function* replay(buffered: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  for (const b of buffered) yield b;
+  for (;;) {
+    const r = await rest.next();
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
+function describeFsError(e: unknown): string {
+  if (e instanceof InputReadError) return e.message;
+  const code = (e as { code?: string }).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
