@@ -105,6 +105,12 @@ export interface Observation {
   bodySha256: string | null;
   /** True when bodySha256 equals the probe's expected SHA-256. */
   bodyMatches: boolean | null;
-  timingsMs: { dns: number | null; connect: number | null; tls: number | null; firstByte: number | null; total: number };
+  timingsMs: {
+    dns: number | null;
+    connect: number | null;
+    tls: number | null;
+    firstByte: number | null;
+    total: number;
+  };
   error: { code: FetchErrorCode; message: string } | null;
 }

@@ -1,0 +1,133 @@
+/**
+ * Ports: how the domain reaches the outside world. Adapters in `functions/` implement them (AWS:
+ * functions/aws; lab: functions/lab). The domain never imports an adapter.
+ */
+import type { AccessLogRecord } from '../access-logs/types.js';
+import type { CloudTrailRecord } from '../cloudtrail/types.js';
+import type { FlowRecord } from '../flow-logs/types.js';
+
+export interface TimeWindow {
+  from: Date;
+  to: Date;
+}
+
+/** Flow-log records that may involve the given addresses/ENIs and overlap the window. */
+export interface FlowQuery {
+  window: TimeWindow;
+  /** Addresses on either side of the flow (runner addresses, remote addresses). */
+  addresses: string[];
+  /** ENIs whose records to read, when known (narrows CloudWatch log streams). */
+  eniIds?: string[];
+}
+
+export interface FlowLogSource {
+  readonly name: string;
+  /** Yields batches; a source may return records outside the query (the caller filters). */
+  findFlows(query: FlowQuery): AsyncIterable<FlowRecord[]>;
+}
+
+/** A batch of access-log records and the checkpoint reached after it. */
+export interface AccessLogBatch {
+  records: AccessLogRecord[];
+  /** Opaque position to resume after this batch (e.g. the last log object key read). */
+  checkpoint: string;
+  /** Where the records came from (object key or file), for evidence. */
+  origin: string;
+}
+
+export interface AccessLogSource {
+  readonly name: string;
+  /** Records of log objects/files newer than `checkpoint` (null: from the beginning of `since`). */
+  readSince(checkpoint: string | null, since: Date): AsyncIterable<AccessLogBatch>;
+}
+
+export interface CloudTrailQuery {
+  window: TimeWindow;
+  bucket?: string;
+  keys?: string[];
+}
+
+export interface CloudTrailSource {
+  readonly name: string;
+  findEvents(query: CloudTrailQuery): AsyncIterable<CloudTrailRecord[]>;
+}
+
+/** A JSON object read from the store with its version tag for conditional writes. */
+export interface StoredJson<T> {
+  value: T;
+  etag: string;
+}
+
+export interface PutCondition {
+  /** Write only if the current object's ETag equals this (optimistic update). */
+  ifMatch?: string;
+  /** `*`: write only if no object exists (create once). */
+  ifNoneMatch?: '*';
+}
+
+/** Raised by a store when a conditional write lost a race (S3 412 PreconditionFailed / 409). */
+export class WriteConflictError extends Error {
+  readonly code = 'WRITE_CONFLICT';
+  constructor(readonly key: string) {
+    super(`conditional write lost a race for ${key}`);
+    this.name = 'WriteConflictError';
+  }
+}
+
+/** The results bucket (or a folder in the lab). Keys are `/`-separated relative paths. */
+export interface ObjectStore {
+  getJson<T>(key: string): Promise<StoredJson<T> | null>;
+  /** Throws WriteConflictError when `condition` does not hold. Returns the new ETag. */
+  putJson(key: string, value: unknown, condition?: PutCondition): Promise<{ etag: string }>;
+  putBytes(key: string, body: Uint8Array, contentType: string): Promise<{ etag: string }>;
+  /** Keys under `prefix`, in lexicographic order, after `startAfter` when given. */
+  list(prefix: string, startAfter?: string): AsyncIterable<string>;
+}
+
+export type AlertSeverity = 'critical' | 'warning' | 'info';
+
+/** One alert, rendered for every channel. Contains no secret (URLs redacted). */
+export interface RenderedAlert {
+  /** Dedup key: target, style, vantage and kind. */
+  dedupKey: string;
+  severity: AlertSeverity;
+  /** Email subject, at most 100 characters. */
+  subject: string;
+  /** Plain-text body for email. */
+  text: string;
+  /** AWS Chatbot custom-notification document (version 1.0, source custom). */
+  chatbot: Record<string, unknown>;
+  /** SNS message attributes (severity, verdict, vantage, bucket, ...). */
+  attributes: Record<string, string>;
+}
+
+export interface AlertSink {
+  /** Resolves only when the channel accepted the alert; rejects otherwise. */
+  publish(alert: RenderedAlert): Promise<{ messageId: string }>;
+}
+
+/** A presigned-URL minting service (the AWS SDK in functions/; never in shared/). */
+export interface Presigner {
+  presignGet(req: PresignRequest): Promise<string>;
+  presignPut(req: {
+    bucket: string;
+    key: string;
+    region: string;
+    expiresInSeconds: number;
+    contentType?: string;
+  }): Promise<string>;
+}
+
+export interface PresignRequest {
+  bucket: string;
+  key: string;
+  region: string;
+  style: import('../probes/types.js').EndpointStyle;
+  expiresInSeconds: number;
+  accessPointArn?: string;
+  /** Interface endpoint DNS name for the `interface-endpoint` style. */
+  interfaceEndpointDns?: string;
+}
+
+/** Clock port, so verdict deadlines are testable. */
+export type Clock = () => Date;
