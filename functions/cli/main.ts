@@ -30,7 +30,9 @@ function commandHelp(c: CommandSpec): string {
   return `Usage: pathguard ${c.usage}\n\n${c.summary}\n\n${c.help.trimEnd()}\n`;
 }
 
-function findCommand(argv: readonly string[]): { spec: CommandSpec; rest: string[] } | { group: string[] } | null {
+function findCommand(
+  argv: readonly string[],
+): { spec: CommandSpec; rest: string[] } | { group: string[] } | null {
   // Longest command path that prefixes argv wins (`parse flow` before `parse`).
   let best: CommandSpec | undefined;
   for (const c of commands) {
@@ -109,7 +111,9 @@ export async function main(
       return 1;
     }
     if ((e as { code?: string }).code === 'EPIPE') return 0;
-    io.stderr.write(`pathguard ${spec.path.join(' ')}: internal error: ${oneLine(String((e as Error)?.message ?? e))}\n`);
+    io.stderr.write(
+      `pathguard ${spec.path.join(' ')}: internal error: ${oneLine(String((e as Error)?.message ?? e))}\n`,
+    );
     if (process.env.PATHGUARD_DEBUG) io.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
     return 70;
   }

@@ -127,8 +127,10 @@ async function* gunzip(name: string, src: AsyncIterable<Buffer>): AsyncGenerator
   } catch (e) {
     if (e instanceof InputReadError) throw e;
     const code = (e as { code?: string }).code;
-    if (code === 'Z_BUF_ERROR') throw new InputReadError(name, 'truncated gzip data (unexpected end of file)');
-    if (code === 'Z_DATA_ERROR') throw new InputReadError(name, `corrupt gzip data (${(e as Error).message})`);
+    if (code === 'Z_BUF_ERROR')
+      throw new InputReadError(name, 'truncated gzip data (unexpected end of file)');
+    if (code === 'Z_DATA_ERROR')
+      throw new InputReadError(name, `corrupt gzip data (${(e as Error).message})`);
     throw new InputReadError(name, describeFsError(e));
   } finally {
     await feeder;

@@ -11,7 +11,9 @@ const files = readdirSync(dir)
   .sort();
 
 const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
-console.log(`# PathGuard benchmarks: node ${process.version}, ${os.cpus().length} cores (${cpu}), ${os.platform()}`);
+console.log(
+  `# PathGuard benchmarks: node ${process.version}, ${os.cpus().length} cores (${cpu}), ${os.platform()}`,
+);
 for (const f of files) {
   console.log(`\n## ${f}`);
   const mod = (await import(new URL(f, dir).href)) as { default: () => Promise<void> };
