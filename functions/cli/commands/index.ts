@@ -1,7 +1,9 @@
 import type { CommandSpec } from '../command.js';
+import { parseCloudTrailCommand } from './parse-cloudtrail.js';
+import { parseS3AccessCommand } from './parse-s3-access.js';
 
 /**
  * Every CLI command, in the order `pathguard --help` lists them. Each lives in its own file in this
  * folder; add new ones here.
  */
-export const commands: readonly CommandSpec[] = [];
+export const commands: readonly CommandSpec[] = [parseS3AccessCommand, parseCloudTrailCommand];

@@ -1,0 +1,84 @@
+import type { Readable } from 'node:stream';
+import { parseCloudWatchAccessLogJson } from '../../shared/access-logs/cloudwatch.js';
+import { DEFAULT_MAX_ACCESS_LOG_LINE_BYTES, parseAccessLogLine } from '../../shared/access-logs/parser.js';
+import type { AccessLogRecord } from '../../shared/access-logs/types.js';
+import { parseError, type Result } from '../../shared/result.js';
+import { LineSplitter } from '../../shared/text/line-splitter.js';
+import type { RejectCounter } from '../../shared/text/rejects.js';
+import { openInput } from './input.js';
+
+export interface ReadAccessLogOptions {
+  /** Standard input, read when `input` is `-`. @default process.stdin */
+  readonly stdin?: Readable;
+  /** Receives every rejected line with its line number and coded reason. */
+  readonly rejects: RejectCounter;
+  /** Longest line accepted, in bytes. @default 65536 */
+  readonly maxLineBytes?: number;
+}
+
+const OPEN_BRACE = 0x7b;
+
+/**
+ * Streams the S3 server access log records of one input (a file, or `-` for standard input),
+ * plain or gzip, in batches (one per chunk read), with constant memory. Bad lines go to
+ * `opts.rejects` and reading goes on; blank lines are skipped.
+ *
+ * When the first non-space byte is `{`, the input is CloudWatch Logs JSON: one record per line, as
+ * S3 delivers server access logs to CloudWatch Logs (a line that does not start with `{` is read as
+ * a text-format line).
+ *
+ * Throws InputReadError (naming the input) when it cannot be read to its end, for example a
+ * missing file or truncated gzip.
+ *
+ * @example
+ * const rejects = new RejectCounter();
+ * for await (const batch of readAccessLogRecords('logs/2026-01-15-10-00-00-ABCDEF', { rejects })) {
+ *   for (const r of batch) console.log(r.remoteIp);
+ * }
+ */
+export async function* readAccessLogRecords(
+  input: string,
+  opts: ReadAccessLogOptions,
+): AsyncGenerator<AccessLogRecord[]> {
+  const opened = await openInput(input, opts.stdin);
+  const name = opened.name;
+  const rejects = opts.rejects;
+  const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_ACCESS_LOG_LINE_BYTES;
+  const parseOptions = { maxLineBytes };
+  const json = opened.firstByte === OPEN_BRACE;
+  let batch: AccessLogRecord[] = [];
+
+  const onLine = (buf: Uint8Array, start: number, end: number, lineNo: number): void => {
+    let s = start;
+    while (s < end && (buf[s] === 0x20 || buf[s] === 0x09)) s++;
+    if (s === end) return;
+    let r: Result<AccessLogRecord>;
+    if (json && buf[s] === OPEN_BRACE) {
+      r = parseCloudWatchAccessLogJson(
+        Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8', s, end),
+      );
+    } else {
+      r = parseAccessLogLine(buf, start, end, parseOptions);
+    }
+    if (r.ok) batch.push(r.value);
+    else rejects.add(name, lineNo, r.error);
+  };
+  const splitter = new LineSplitter(onLine, {
+    maxLineBytes,
+    onTooLong: (lineNo, bytes) =>
+      rejects.add(
+        name,
+        lineNo,
+        parseError('LINE_TOO_LONG', `line is ${bytes} bytes, longer than ${maxLineBytes}`),
+      ),
+  });
+  for await (const chunk of opened.chunks) {
+    splitter.push(chunk);
+    if (batch.length > 0) {
+      yield batch;
+      batch = [];
+    }
+  }
+  splitter.end();
+  if (batch.length > 0) yield batch;
+}

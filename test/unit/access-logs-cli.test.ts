@@ -1,0 +1,161 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../functions/cli/main.js';
+import { readAccessLogRecords } from '../../functions/lib/read-access-logs.js';
+import type { AccessLogRecord } from '../../shared/access-logs/types.js';
+import { RejectCounter } from '../../shared/text/rejects.js';
+
+const fixture = (name: string) => new URL(`../fixtures/access-logs/${name}`, import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'pathguard-sal-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function collect(stream: PassThrough): () => string {
+  const parts: Buffer[] = [];
+  stream.on('data', (c: Buffer) => parts.push(c));
+  return () => Buffer.concat(parts).toString('utf8');
+}
+
+async function run(args: string[], stdinText = '') {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out = collect(stdout);
+  const err = collect(stderr);
+  const code = await main(args, { stdin: Readable.from([Buffer.from(stdinText)]), stdout, stderr });
+  return { code, stdout: out(), stderr: err() };
+}
+
+const records = (ndjson: string) =>
+  ndjson
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AccessLogRecord);
+
+describe('pathguard parse s3-access', () => {
+  it('prints one JSON record per line for the AWS documentation examples', async () => {
+    const r = await run(['parse', 's3-access', fixture('aws-doc-2023.log'), fixture('aws-doc-2014.log')]);
+    expect(r.code).toBe(0);
+    const out = records(r.stdout);
+    expect(out).toHaveLength(8);
+    expect(out[0]).toMatchObject({
+      requestId: '3E57427F3EXAMPLE',
+      time: '2019-02-06T00:00:38.000Z',
+      key: null,
+    });
+    expect(out[7]).toMatchObject({ bucket: 'mybucket', objectSize: 4406583, versionId: null, hostId: null });
+    expect(r.stderr).toBe('rejected 0\n');
+  });
+
+  it('counts records and rejects, and names each reject with line and code on stderr', async () => {
+    const r = await run(['parse', 's3-access', '--count', fixture('bad.log')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('records 2 rejected 4\n');
+    const name = fixture('bad.log');
+    expect(r.stderr.split('\n')).toEqual([
+      'rejected 4 (WRONG_FIELD_COUNT 1, BAD_TIME 1, BAD_NUMBER 1, BAD_QUOTING 1)',
+      `  ${name}:2: WRONG_FIELD_COUNT: expected at least 17 fields, got 7`,
+      `  ${name}:3: BAD_TIME: time is not [dd/Mon/yyyy:HH:MM:SS +hhmm]`,
+      `  ${name}:5: BAD_NUMBER: httpStatus is not a non-negative integer or -`,
+      `  ${name}:6: BAD_QUOTING: quoted field opened with " but never closed`,
+      '',
+    ]);
+  });
+
+  it('reads standard input when given - or no file', async () => {
+    const text = readFileSync(fixture('aws-doc-current.log'), 'utf8');
+    for (const args of [
+      ['parse', 's3-access', '-'],
+      ['parse', 's3-access'],
+    ]) {
+      const r = await run(args, text);
+      expect(r.code).toBe(0);
+      expect(records(r.stdout).map((x) => x.extra)).toEqual([['us-east-1']]);
+    }
+  });
+
+  it('reads gzip by content, whatever the name, including CRLF line ends', async () => {
+    const text = readFileSync(fixture('aws-doc-2023.log'), 'utf8').replace(/\n/g, '\r\n');
+    const file = join(dir, 'access.log');
+    writeFileSync(file, gzipSync(text));
+    const r = await run(['parse', 's3-access', '--count', file]);
+    expect(r).toMatchObject({ code: 0, stdout: 'records 3 rejected 0\n' });
+  });
+
+  it('reads CloudWatch Logs JSON records, one per line', async () => {
+    const r = await run(['parse', 's3-access', fixture('cloudwatch-records.ndjson')]);
+    expect(r.code).toBe(0);
+    expect(records(r.stdout).map((x) => [x.requestId, x.time, x.httpStatus])).toEqual([
+      ['7Q4W9E2R8T5Y1U3I', '2026-01-15T10:15:02.117Z', 200],
+      ['8H2J5K7L9Z1X3C4V', '2026-01-15T10:15:04.502Z', 403],
+    ]);
+  });
+
+  it('exits 1 naming the file on a truncated gzip, after reporting what it read', async () => {
+    const full = gzipSync(readFileSync(fixture('aws-doc-2023.log')));
+    const file = join(dir, 'cut.gz');
+    writeFileSync(file, full.subarray(0, full.length - 12));
+    const r = await run(['parse', 's3-access', '--count', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`pathguard parse s3-access: ${file}: truncated gzip data`);
+  });
+
+  it('exits 1 naming a missing file', async () => {
+    const missing = join(dir, 'nope.log');
+    const r = await run(['parse', 's3-access', missing]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${missing}: no such file`);
+  });
+
+  it('rejects an over-long line without holding it, and goes on', async () => {
+    const [good] = readFileSync(fixture('aws-doc-2023.log'), 'utf8').split('\n');
+    const file = join(dir, 'long.log');
+    writeFileSync(file, `${good}\n${'x'.repeat(200_000)}\n${good}\n`);
+    const r = await run(['parse', 's3-access', '--count', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('records 2 rejected 1\n');
+    expect(r.stderr).toContain(`${file}:2: LINE_TOO_LONG`);
+  });
+
+  it('prints help', async () => {
+    const r = await run(['parse', 's3-access', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: pathguard parse s3-access [--count] [FILE...|-]');
+  });
+});
+
+describe('readAccessLogRecords', () => {
+  it('yields batches across chunk boundaries with constant line numbering', async () => {
+    const text = readFileSync(fixture('bad.log'));
+    // One byte per chunk: every line straddles chunks.
+    const stdin = Readable.from(Array.from(text, (b) => Buffer.from([b])));
+    const rejects = new RejectCounter();
+    const got: AccessLogRecord[] = [];
+    for await (const batch of readAccessLogRecords('-', { stdin, rejects })) got.push(...batch);
+    expect(got.map((r) => r.requestId)).toEqual(['3E57427F3EXAMPLE', 'DD6CC733AEXAMPLE']);
+    expect(rejects.samples.map((s) => [s.line, s.code])).toEqual([
+      [2, 'WRONG_FIELD_COUNT'],
+      [3, 'BAD_TIME'],
+      [5, 'BAD_NUMBER'],
+      [6, 'BAD_QUOTING'],
+    ]);
+  });
+
+  it('reads a text line inside CloudWatch JSON input as a text record', async () => {
+    const json = readFileSync(fixture('cloudwatch-records.ndjson'), 'utf8');
+    const text = readFileSync(fixture('aws-doc-current.log'), 'utf8');
+    const stdin = Readable.from([Buffer.from(`${json}${text}{"request_time":"bad"}\n`)]);
+    const rejects = new RejectCounter();
+    const got: AccessLogRecord[] = [];
+    for await (const batch of readAccessLogRecords('-', { stdin, rejects })) got.push(...batch);
+    expect(got.map((r) => r.bucket)).toEqual([
+      'probe-bucket-111122223333',
+      'probe-bucket-111122223333',
+      'amzn-s3-demo-bucket1',
+    ]);
+    expect(rejects.samples.map((s) => [s.line, s.code])).toEqual([[4, 'BAD_TIME']]);
+  });
+});
