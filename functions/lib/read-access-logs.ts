@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { parseCloudWatchAccessLogJson } from '../../shared/access-logs/cloudwatch.js';
-import { DEFAULT_MAX_ACCESS_LOG_LINE_BYTES, parseAccessLogLine } from '../../shared/access-logs/parser.js';
+import { AccessLogLineParser, DEFAULT_MAX_ACCESS_LOG_LINE_BYTES } from '../../shared/access-logs/parser.js';
 import type { AccessLogRecord } from '../../shared/access-logs/types.js';
 import { parseError, type Result } from '../../shared/result.js';
 import { LineSplitter } from '../../shared/text/line-splitter.js';
@@ -44,7 +44,7 @@ export async function* readAccessLogRecords(
   const name = opened.name;
   const rejects = opts.rejects;
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_ACCESS_LOG_LINE_BYTES;
-  const parseOptions = { maxLineBytes };
+  const parser = new AccessLogLineParser({ maxLineBytes });
   const json = opened.firstByte === OPEN_BRACE;
   let batch: AccessLogRecord[] = [];
 
@@ -58,7 +58,7 @@ export async function* readAccessLogRecords(
         Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8', s, end),
       );
     } else {
-      r = parseAccessLogLine(buf, start, end, parseOptions);
+      r = parser.parse(buf, start, end);
     }
     if (r.ok) batch.push(r.value);
     else rejects.add(name, lineNo, r.error);

@@ -6,6 +6,7 @@ export {
 export { formatAccessLogRecord } from './formatter.js';
 export {
   ACCESS_LOG_FIELDS,
+  AccessLogLineParser,
   type AccessLogParseOptions,
   DEFAULT_MAX_ACCESS_LOG_LINE_BYTES,
   MIN_ACCESS_LOG_FIELDS,

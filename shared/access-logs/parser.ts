@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { fail, ok, type ParseError, parseError, type Result } from '../result.js';
 import {
   type AccessLogTokens,
@@ -104,8 +105,51 @@ export function parseAccessLogLine(
   if (end - start > max) return fail(tooLong(end - start, max));
   const b = asNodeBytes(buf);
   const decoded = b.utf8Slice(start, end);
-  if (decoded.length === end - start) return parseDecoded(decoded, null, 0);
-  return parseDecoded(b.latin1Slice(start, end), b, start);
+  if (decoded.length === end - start) return parseDecoded(decoded, null, 0, undefined);
+  return parseDecoded(b.latin1Slice(start, end), b, start, undefined);
+}
+
+/**
+ * {@link parseAccessLogLine} for a stream of lines cut from larger chunks (as the line splitter
+ * hands them out). It learns two facts once per chunk instead of once per line, which measured
+ * about 10% faster on 700-byte lines: whether the whole chunk is ASCII (then every line is decoded
+ * as latin1 without a UTF-8 check) and where its next backslash is (lines before it need no escape
+ * handling). A chunk is recognised by identity, so its bytes must not change while its lines are
+ * parsed, as is the case for chunks read from a stream.
+ *
+ * @example
+ * const p = new AccessLogLineParser();
+ * const splitter = new LineSplitter((buf, s, e, n) => { const r = p.parse(buf, s, e); ... });
+ */
+export class AccessLogLineParser {
+  private chunk: Uint8Array | null = null;
+  private ascii = false;
+  private nextBackslash = 0;
+  private readonly maxLineBytes: number;
+
+  constructor(options?: AccessLogParseOptions) {
+    this.maxLineBytes = options?.maxLineBytes ?? DEFAULT_MAX_ACCESS_LOG_LINE_BYTES;
+  }
+
+  /** Parses `buf[start, end)`; same results as {@link parseAccessLogLine}. */
+  parse(buf: Uint8Array, start: number, end: number): Result<AccessLogRecord> {
+    if (end - start > this.maxLineBytes) return fail(tooLong(end - start, this.maxLineBytes));
+    const b = asNodeBytes(buf);
+    if (buf !== this.chunk) {
+      this.chunk = buf;
+      this.ascii = isAscii(buf);
+      this.nextBackslash = -1;
+    }
+    if (this.nextBackslash < start) {
+      const i = b.indexOf(0x5c, start);
+      this.nextBackslash = i < 0 ? buf.length : i;
+    }
+    const hasBackslash = this.nextBackslash < end;
+    if (this.ascii) return parseDecoded(b.latin1Slice(start, end), null, 0, hasBackslash);
+    const decoded = b.utf8Slice(start, end);
+    if (decoded.length === end - start) return parseDecoded(decoded, null, 0, hasBackslash);
+    return parseDecoded(b.latin1Slice(start, end), b, start, hasBackslash);
+  }
 }
 
 /**
@@ -126,7 +170,7 @@ export function parseAccessLogString(line: string, options?: AccessLogParseOptio
     return fail(tooLong(Buffer.byteLength(s, 'utf8'), max));
   }
   // Delimiters are ASCII, so a JS string can be scanned as it is; offsets are then characters.
-  return parseDecoded(s, null, 0);
+  return parseDecoded(s, null, 0, undefined);
 }
 
 function tooLong(bytes: number, max: number): ParseError {
@@ -137,8 +181,13 @@ function tooLong(bytes: number, max: number): ParseError {
  * Parses a decoded line. With `bytes` null, fields are substrings of `line`; otherwise `line` is
  * the latin1 form of `bytes[base, ...)` and fields are decoded from the bytes as UTF-8.
  */
-function parseDecoded(line: string, bytes: NodeBytes | null, base: number): Result<AccessLogRecord> {
-  const status = tokenizeAccessLogLine(line, tokens);
+function parseDecoded(
+  line: string,
+  bytes: NodeBytes | null,
+  base: number,
+  hasBackslash: boolean | undefined,
+): Result<AccessLogRecord> {
+  const status = tokenizeAccessLogLine(line, tokens, hasBackslash);
   if (status !== 0) {
     if (status === TOKENIZE_TOO_MANY_FIELDS) {
       return fail(parseError('WRONG_FIELD_COUNT', `more than ${tokens.starts.length} fields`));
@@ -271,9 +320,10 @@ function badNumber(i: number): ParseError {
   return parseError('BAD_NUMBER', `${field} is not a non-negative integer or -`, field);
 }
 
-// Last time seen and its ISO form: a log object is written in time order, so most lines repeat
-// the previous line's second and skip the date arithmetic.
-let lastTimeRaw = '';
+// Last time seen (its character codes) and its ISO form: a log object is written in time order,
+// so most lines repeat the previous line's second and skip the date arithmetic.
+const TIME_LENGTH = 26;
+const lastTime = new Int32Array(TIME_LENGTH).fill(-1);
 let lastTimeIso = '';
 
 const BAD_TIME_MESSAGE = 'time is not [dd/Mon/yyyy:HH:MM:SS +hhmm]';
@@ -286,16 +336,26 @@ function timeField(line: string, t: AccessLogTokens): string | null | ParseError
     if (e - s === 1 && line.charCodeAt(s) === DASH && t.kinds[F_TIME] === TOKEN_PLAIN) return null;
     return parseError('BAD_TIME', BAD_TIME_MESSAGE, 'time');
   }
-  const rawTime = line.slice(s, e);
-  if (rawTime === lastTimeRaw) return lastTimeIso;
-  const iso = parseLogTime(rawTime);
+  if (e - s === TIME_LENGTH) {
+    // Compared in place from the seconds backwards, where times differ first: slicing to compare
+    // strings measured 80 ns per line, this a fraction of it.
+    let k = TIME_LENGTH - 7;
+    while (k >= 0 && line.charCodeAt(s + k) === lastTime[k]) k--;
+    if (k < 0) {
+      k = TIME_LENGTH - 6;
+      while (k < TIME_LENGTH && line.charCodeAt(s + k) === lastTime[k]) k++;
+      if (k === TIME_LENGTH) return lastTimeIso;
+    }
+  }
+  const iso = parseLogTime(line.slice(s, e));
   if (iso === null) return parseError('BAD_TIME', BAD_TIME_MESSAGE, 'time');
-  lastTimeRaw = rawTime;
+  for (let k = 0; k < TIME_LENGTH; k++) lastTime[k] = line.charCodeAt(s + k);
   lastTimeIso = iso;
   return iso;
 }
 
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+const MONTH_NUMBERS = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'];
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function digits2(s: string, p: number): number {
@@ -337,6 +397,10 @@ export function parseLogTime(s: string): string | null {
   const maxDay = month === 1 && leap ? 29 : DAYS_IN_MONTH[month]!;
   if (day < 1 || day > maxDay || hour > 23 || minute > 59 || second > 59) return null;
   if ((sign !== '+' && sign !== '-') || offH > 23 || offM > 59) return null;
+  if (offH === 0 && offM === 0) {
+    // UTC, as S3 writes it: rearranging the digits took 106 ns, going through Date 574 ns.
+    return `${s.slice(7, 11)}-${MONTH_NUMBERS[month]}-${s.slice(0, 2)}T${s.slice(12, 20)}.000Z`;
+  }
   const offsetMs = (sign === '+' ? 1 : -1) * (offH * 60 + offM) * 60_000;
   return new Date(Date.UTC(year, month, day, hour, minute, second) - offsetMs).toISOString();
 }

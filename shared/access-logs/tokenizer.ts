@@ -68,7 +68,8 @@ const OPEN_BRACKET = 0x5b;
 const TIME_FIELD = 2;
 
 /**
- * Splits `line` into fields, filling `out`. Runs of spaces separate fields; leading and trailing
+ * Splits `line` into fields, filling `out`. Pass `hasBackslash` false only when the line is known to
+ * hold no backslash (it skips the search for escapes). Runs of spaces separate fields; leading and trailing
  * spaces are ignored. A field that starts with `"` runs to the next unescaped `"` that is followed
  * by a space or the end of the line (a quote followed by anything else is content, which keeps a
  * line with a stray unescaped quote readable). The third field, when it starts with `[`, runs to
@@ -78,13 +79,18 @@ const TIME_FIELD = 2;
  * const t = createAccessLogTokens();
  * if (tokenizeAccessLogLine(line, t) === 0) console.log(t.count, line.slice(t.starts[0], t.ends[0]));
  */
-export function tokenizeAccessLogLine(line: string, out: AccessLogTokens): TokenizeStatus {
+export function tokenizeAccessLogLine(
+  line: string,
+  out: AccessLogTokens,
+  hasBackslash?: boolean,
+): TokenizeStatus {
   const starts = out.starts;
   const ends = out.ends;
   const kinds = out.kinds;
   const len = line.length;
-  // Escapes are rare: find the first backslash once instead of searching every quoted field.
-  let nextBackslash = line.indexOf('\\');
+  // Escapes are rare: find the first backslash once instead of searching every quoted field, and
+  // not at all when the caller already knows the line has none.
+  let nextBackslash = hasBackslash === false ? -1 : line.indexOf('\\');
   if (nextBackslash < 0) nextBackslash = len;
   let n = 0;
   let p = 0;

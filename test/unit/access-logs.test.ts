@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   ACCESS_LOG_FIELDS,
+  AccessLogLineParser,
   createAccessLogTokens,
   parseAccessLogLine,
   parseAccessLogString,
@@ -214,6 +215,41 @@ describe('parseAccessLogLine on composed variants', () => {
     const fromView = parseAccessLogLine(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), 0, end);
     expect(fromBuffer).toEqual(fromView);
     expect(fromBuffer.ok && fromBuffer.value.requestId).toBe('7Q4W9E2R8T5Y1U3I');
+  });
+});
+
+describe('AccessLogLineParser', () => {
+  it('gives the same results as parseAccessLogLine for every line of a chunk', () => {
+    // Escapes, UTF-8 and plain lines in one chunk, in every order: the per-chunk facts (ASCII,
+    // next backslash) must not leak from one line to the next.
+    const lines = [...fixture('composed-variants.log'), ...fixture('aws-doc-2023.log'), 'short line'];
+    const asciiOnly = lines.filter((l) => !l.includes('café'));
+    for (const order of [lines, [...lines].reverse(), asciiOnly, [...asciiOnly].reverse()]) {
+      const chunk = Buffer.from(`${order.join('\n')}\n`);
+      const p = new AccessLogLineParser();
+      let start = 0;
+      for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+        expect(p.parse(chunk, start, nl)).toEqual(parseAccessLogLine(chunk, start, nl));
+        start = nl + 1;
+      }
+    }
+  });
+
+  it('re-learns the facts when handed a different chunk', () => {
+    const [ascii] = fixture('aws-doc-2023.log');
+    const [, escaped, utf8] = fixture('composed-variants.log');
+    const p = new AccessLogLineParser();
+    for (const line of [ascii, utf8, ascii, escaped, ascii]) {
+      const buf = Buffer.from(line!);
+      expect(p.parse(buf, 0, buf.length)).toEqual(parseAccessLogString(line!));
+    }
+  });
+
+  it('caps line length', () => {
+    const [line] = fixture('aws-doc-2023.log');
+    const buf = Buffer.from(line!);
+    const r = new AccessLogLineParser({ maxLineBytes: 100 }).parse(buf, 0, buf.length);
+    expect(!r.ok && r.error.code).toBe('LINE_TOO_LONG');
   });
 });
 
