@@ -15,6 +15,7 @@ export {
   parseLogTime,
   unescapeQuoted,
 } from './parser.js';
+export { redactAccessLogRecord } from './redact.js';
 export {
   type AccessLogTokens,
   createAccessLogTokens,

@@ -120,6 +120,16 @@ describe('pathguard parse s3-access', () => {
     expect(r.stderr).toContain(`${file}:2: LINE_TOO_LONG`);
   });
 
+  it('removes presigned-URL secrets from what it prints', async () => {
+    const r = await run(['parse', 's3-access', fixture('composed-variants.log')]);
+    expect(r.code).toBe(0);
+    const [presigned] = records(r.stdout);
+    expect(presigned!.requestUri).toBe(
+      'GET /probes/2026/01/15/p-7f3a.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=REDACTED%2F20260115%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260115T101500Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=REDACTED HTTP/1.1',
+    );
+    expect(r.stdout).not.toMatch(/AKIAIOSFODNN7EXAMPLE|5d672d79c15b/);
+  });
+
   it('prints help', async () => {
     const r = await run(['parse', 's3-access', '--help']);
     expect(r.code).toBe(0);

@@ -171,7 +171,10 @@ describe('parseAccessLogLine on AWS documentation examples', () => {
 describe('parseAccessLogLine on composed variants', () => {
   const [presigned, vpce, utf8] = fixture('composed-variants.log');
 
-  it('reads a presigned GET through a gateway endpoint', () => {
+  it('reads a presigned GET through a gateway endpoint, its Request-URI as logged', () => {
+    expect(parsed(presigned!).requestUri).toMatch(
+      /^GET \/probes\/2026\/01\/15\/p-7f3a\.bin\?X-Amz-Algorithm=.*HTTP\/1\.1$/,
+    );
     expect(parsed(presigned!)).toMatchObject({
       remoteIp: '10.20.30.40',
       authenticationType: 'QueryString',

@@ -1,3 +1,4 @@
+import { redactAccessLogRecord } from '../../../shared/access-logs/redact.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
 import { readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { type CommandSpec, writeOut } from '../command.js';
@@ -21,6 +22,8 @@ Fields: bucketOwner bucket time remoteIp requester requestId operation key reque
 errorCode bytesSent objectSize totalTime turnAroundTime referer userAgent versionId hostId
 signatureVersion cipherSuite authenticationType hostHeader tlsVersion accessPointArn aclRequired
 extra. time is ISO 8601 UTC; - is null; fields AWS appends after aclRequired are kept in extra.
+Presigned-URL secrets (signature, security token, access key id) in requestUri and referer are
+replaced with REDACTED.
 
 Exit status: 0 when every input was read to its end (even with rejected lines), 1 when an input
 could not be read (missing, unreadable, truncated gzip), 2 on a usage error.
@@ -40,7 +43,7 @@ Examples:
           records += batch.length;
           if (countOnly) continue;
           let out = '';
-          for (const r of batch) out += `${JSON.stringify(r)}\n`;
+          for (const r of batch) out += `${JSON.stringify(redactAccessLogRecord(r))}\n`;
           await writeOut(io.stdout, out);
         }
       }

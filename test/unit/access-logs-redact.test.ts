@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { parseAccessLogString, redactAccessLogRecord } from '../../shared/access-logs/index.js';
+import type { AccessLogRecord } from '../../shared/access-logs/types.js';
+
+// Composed line: a SigV2 presigned GET whose Referer is itself a presigned SigV4 URL.
+const line =
+  '3f1a0c5e9d2b47a88c6e1f0d4b7a29e5c8d1f6a3b0e4c7d2a9f8e1b6c5d4a3f2 probe-bucket [15/Jan/2026:10:15:02 +0000] 203.0.113.45 - 7Q4W9E2R8T5Y1U3I REST.GET.OBJECT k.bin "GET /probe-bucket/k.bin?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1768472400&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D HTTP/1.1" 200 - 5 5 3 2 "https://other.s3.amazonaws.com/x?X-Amz-Security-Token=FwoGZXIvYXdzEXAMPLETOKEN&X-Amz-Signature=aaaabbbbccccdddd" "curl/8.5.0" - - SigV2 - QueryString s3.amazonaws.com - - -';
+
+function parsed(): AccessLogRecord {
+  const r = parseAccessLogString(line);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+describe('redactAccessLogRecord', () => {
+  it('removes the signature, key id and token from the Request-URI and Referer', () => {
+    const original = parsed();
+    const out = redactAccessLogRecord(original);
+    expect(out.requestUri).toBe(
+      'GET /probe-bucket/k.bin?AWSAccessKeyId=REDACTED&Expires=1768472400&Signature=REDACTED HTTP/1.1',
+    );
+    expect(out.referer).toBe(
+      'https://other.s3.amazonaws.com/x?X-Amz-Security-Token=REDACTED&X-Amz-Signature=REDACTED',
+    );
+    expect(JSON.stringify(out)).not.toMatch(/AKIAIOSFODNN7EXAMPLE|vjbyPxyb|EXAMPLETOKEN|aaaabbbb/);
+    // Everything else is untouched, and the parsed record keeps what S3 logged.
+    expect({ ...out, requestUri: null, referer: null }).toEqual({
+      ...original,
+      requestUri: null,
+      referer: null,
+    });
+    expect(original.requestUri).toContain('AKIAIOSFODNN7EXAMPLE');
+  });
+
+  it('returns the same record when there is nothing to remove', () => {
+    const r = { ...parsed(), requestUri: 'GET /probe-bucket/k.bin HTTP/1.1', referer: null };
+    expect(redactAccessLogRecord(r)).toBe(r);
+  });
+});
