@@ -376,12 +376,23 @@ function locateValue(v: DecodedView, nameAt: number, i: number): [number, number
   const level = depth[i]!;
   i++;
   while (i < n && isSpace(code[i]!)) i++;
-  if (i < n && isQuote(code[i]!)) i++;
+  const quoted = i < n && isQuote(code[i]!);
+  if (quoted) i++;
   const from = i;
   while (i < n && (depth[i]! > level || isValueChar(code[i]!))) {
     // JSON-escaped text: `\/` is part of a token, `\u0026` is the `&` that ends the value.
     if (code[i] === BACKSLASH && isEscapedAmpersand(v, i)) break;
     i++;
   }
-  return i > from ? [from, i] : null;
+  if (i === from) return null;
+  // `"hasSessionToken": false` is a JSON flag, not a secret; replacing it would break the JSON.
+  if (sep === 0x3a && !quoted && isJsonScalar(v, from, i)) return null;
+  return [from, i];
+}
+
+const JSON_SCALAR = /^(?:true|false|null|-?\d+(?:\.\d+)?)$/;
+
+function isJsonScalar(v: DecodedView, from: number, to: number): boolean {
+  if (to - from > 24) return false;
+  return JSON_SCALAR.test(String.fromCharCode(...v.code.subarray(from, to)));
 }

@@ -203,7 +203,10 @@ describe('redactText', () => {
   });
 
   it('leaves JSON that only mentions signatures intact', () => {
-    const inspection = '{"signature":{"version":"sigv4","credentialKind":"temporary"},"findings":[]}';
+    const inspection =
+      '{"signature":{"version":"sigv4","credentialKind":"temporary","hasSessionToken":false,"signatureCount":2},"findings":[]}';
     expect(redactText(inspection)).toBe(inspection);
+    // A header line is not JSON: its unquoted value is a secret.
+    expect(redactText('x-amz-security-token: IQoJb3JpZ2luX2Vj+/=')).toBe('x-amz-security-token: REDACTED');
   });
 });
