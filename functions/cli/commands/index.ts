@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../command.js';
+import { inspectUrlCommand } from './inspect-url.js';
 import { parseCloudTrailCommand } from './parse-cloudtrail.js';
 import { parseS3AccessCommand } from './parse-s3-access.js';
 
@@ -6,4 +7,8 @@ import { parseS3AccessCommand } from './parse-s3-access.js';
  * Every CLI command, in the order `pathguard --help` lists them. Each lives in its own file in this
  * folder; add new ones here.
  */
-export const commands: readonly CommandSpec[] = [parseS3AccessCommand, parseCloudTrailCommand];
+export const commands: readonly CommandSpec[] = [
+  parseS3AccessCommand,
+  parseCloudTrailCommand,
+  inspectUrlCommand,
+];

@@ -1,0 +1,263 @@
+import { readFile } from 'node:fs/promises';
+import {
+  inspectUrl,
+  isAtLeast,
+  redactText,
+  type Severity,
+  type UrlInspection,
+} from '../../../shared/endpoints/index.js';
+import type { Environment } from '../../../shared/env/types.js';
+import { UserInputError } from '../../../shared/errors.js';
+import { LineSplitter } from '../../../shared/text/line-splitter.js';
+import { openInput } from '../../lib/input.js';
+import { type CliIo, type CommandSpec, writeOut } from '../command.js';
+
+const FAIL_ON: readonly Severity[] = ['high', 'medium', 'low'];
+/** Exit status when a finding reaches the `--fail-on` severity. */
+const EXIT_FINDINGS = 3;
+
+/**
+ * `pathguard inspect-url URL... [--env ENV.json] [--json] [--fail-on high|medium|low]`: reads
+ * presigned URLs the way an S3 networking expert would. Every line it prints goes through the
+ * product's redaction, so no signature, token or access key id reaches the terminal.
+ */
+export const inspectUrlCommand: CommandSpec = {
+  path: ['inspect-url'],
+  summary: 'read presigned S3 URLs: endpoint, signature, expiry, expected path, findings',
+  usage:
+    'inspect-url URL...|- [--env ENV.json] [--subnet SUBNET] [--json] [--fail-on high|medium|low] [--now ISO] [--long-expiry SECONDS]',
+  help: `Reads each presigned URL (or, with '-', one URL per line from standard input; blank lines and
+lines starting with # are skipped) and reports the endpoint it names (regional, global, dualstack,
+fips, accelerate, access-point, mrap, interface-endpoint, website, s3express, custom, not-s3), the
+bucket, key and Region, the signature (SigV4, SigV4a, SigV2), the credential kind (AKIA long-term,
+ASIA temporary), the signing and expiry times, and findings with a severity. URLs are always
+printed redacted.
+
+With --env, the path a request should take is judged from the VPC (gateway endpoint route for the
+Region, interface-endpoint private DNS) and from on premises (DNS mode, interface endpoints);
+without it both are 'unknown'.
+
+Options:
+  --env FILE          environment document (JSON) to judge the expected paths against
+  --subnet ID         judge the VPC path from this subnet only (default: every subnet)
+  --json              one JSON object per URL (NDJSON) instead of the table
+  --fail-on SEVERITY  exit ${EXIT_FINDINGS} when any finding is at or above high, medium or low
+  --now ISO           judge expiry at this time instead of now (e.g. 2026-01-15T10:30:00Z)
+  --long-expiry SECS  LONG_EXPIRY above this many seconds (default 3600)
+
+Exit status: 0 done, ${EXIT_FINDINGS} a finding reached --fail-on, 2 usage or environment error,
+1 standard input unreadable.
+
+Examples:
+  pathguard inspect-url "https://my-bucket.s3.amazonaws.com/k?X-Amz-Algorithm=..."
+  pathguard inspect-url --env env.json --fail-on high --json - < urls.txt`,
+  options: {
+    env: { type: 'string' },
+    subnet: { type: 'string' },
+    json: { type: 'boolean' },
+    'fail-on': { type: 'string' },
+    now: { type: 'string' },
+    'long-expiry': { type: 'string' },
+  },
+  async run({ values, positionals, io }) {
+    if (positionals.length === 0) {
+      throw new UserInputError('USAGE', "give at least one URL, or '-' to read URLs from standard input");
+    }
+    const failOn = parseFailOn(values['fail-on']);
+    const now = parseNow(values.now);
+    const longExpirySeconds = parseLongExpiry(values['long-expiry']);
+    const env = typeof values.env === 'string' ? await readEnvironment(values.env) : undefined;
+    const subnetId = typeof values.subnet === 'string' ? values.subnet : undefined;
+    if (subnetId !== undefined && env === undefined)
+      throw new UserInputError('USAGE', '--subnet needs --env');
+    const options = { now, longExpirySeconds, ...(env ? { env } : {}), ...(subnetId ? { subnetId } : {}) };
+
+    const asJson = values.json === true;
+    const table: UrlInspection[] = [];
+    let failed = false;
+    const handle = async (url: string) => {
+      const r = inspectUrl(url, options);
+      if (failOn !== null && r.findings.some((f) => isAtLeast(f.severity, failOn))) failed = true;
+      if (asJson) await writeOut(io.stdout, `${redactText(JSON.stringify(r))}\n`);
+      else table.push(r);
+    };
+    let stdinRead = false;
+    for (const p of positionals) {
+      if (p !== '-') {
+        await handle(p);
+        continue;
+      }
+      if (stdinRead) continue;
+      stdinRead = true;
+      for (const url of await readUrlLines(io)) await handle(url);
+    }
+    if (!asJson) await writeOut(io.stdout, redactText(renderTable(table)));
+    return failed ? EXIT_FINDINGS : 0;
+  },
+};
+
+function parseFailOn(v: unknown): Severity | null {
+  if (v === undefined) return null;
+  if (typeof v === 'string' && (FAIL_ON as readonly string[]).includes(v)) return v as Severity;
+  throw new UserInputError('USAGE', `--fail-on must be one of ${FAIL_ON.join(', ')}`);
+}
+
+function parseNow(v: unknown): Date {
+  if (v === undefined) return new Date();
+  const d = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) ? new Date(v) : new Date(Number.NaN);
+  if (Number.isNaN(d.getTime()))
+    throw new UserInputError('USAGE', '--now must be an ISO 8601 time, e.g. 2026-01-15T10:30:00Z');
+  return d;
+}
+
+function parseLongExpiry(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' && /^\d{1,9}$/.test(v)) return Number(v);
+  throw new UserInputError('USAGE', '--long-expiry must be a whole number of seconds');
+}
+
+/** URLs from standard input, one per line; over-long lines are reported by number, never echoed. */
+async function readUrlLines(io: CliIo): Promise<string[]> {
+  const input = await openInput('-', io.stdin);
+  const decoder = new TextDecoder();
+  const urls: string[] = [];
+  const splitter = new LineSplitter(
+    (buf, a, b) => {
+      const line = decoder.decode(buf.subarray(a, b)).trim();
+      if (line !== '' && !line.startsWith('#')) urls.push(line);
+    },
+    {
+      onTooLong: (n, bytes) =>
+        io.stderr.write(`line ${n}: ${bytes} bytes, longer than a URL can be; skipped\n`),
+    },
+  );
+  for await (const chunk of input.chunks) splitter.push(chunk);
+  splitter.end();
+  return urls;
+}
+
+// --- Environment ------------------------------------------------------------------------------
+
+const ENV_LISTS = [
+  's3PrefixLists',
+  'vpcs',
+  'subnets',
+  'routeTables',
+  'gatewayEndpoints',
+  'interfaceEndpoints',
+  'natGateways',
+  'networkInterfaces',
+] as const;
+
+/**
+ * Reads an environment document. Checks only what inspection relies on (shape of the top level,
+ * the DNS modes); full validation belongs to the environment schema.
+ */
+async function readEnvironment(path: string): Promise<Environment> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UserInputError(
+      'ENV_UNREADABLE',
+      `${path}: ${(e as { code?: string }).code ?? 'cannot be read'}`,
+    );
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new UserInputError('ENV_INVALID', `${path}: not JSON (${redactText((e as Error).message)})`);
+  }
+  const bad = (field: string, what: string) =>
+    new UserInputError('ENV_INVALID', `${path}: ${field}: ${what}`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('(root)', 'must be an object');
+  const o = doc as Record<string, unknown>;
+  const known = new Set<string>(['region', 'onPrem', ...ENV_LISTS]);
+  for (const k of Object.keys(o)) if (!known.has(k)) throw bad(k, 'unknown key');
+  if (typeof o.region !== 'string' || o.region === '') throw bad('region', 'must be a Region code');
+  for (const k of ENV_LISTS) if (!Array.isArray(o[k])) throw bad(k, 'must be an array');
+  const onPrem = o.onPrem as Record<string, unknown> | undefined;
+  if (typeof onPrem !== 'object' || onPrem === null) throw bad('onPrem', 'must be an object');
+  if (onPrem.dnsMode !== 'public' && onPrem.dnsMode !== 'inbound-resolver') {
+    throw bad('onPrem.dnsMode', "must be 'public' or 'inbound-resolver'");
+  }
+  (o.interfaceEndpoints as unknown[]).forEach((e, i) => {
+    const dns = (e as { privateDns?: unknown } | null)?.privateDns;
+    if (dns !== 'off' && dns !== 'on' && dns !== 'inbound-only') {
+      throw bad(`interfaceEndpoints[${i}].privateDns`, "must be 'off', 'on' or 'inbound-only'");
+    }
+  });
+  return doc as Environment;
+}
+
+// --- Table ------------------------------------------------------------------------------------
+
+function renderTable(rows: readonly UrlInspection[]): string {
+  if (rows.length === 0) return 'no URLs\n';
+  const head = [
+    '#',
+    'ENDPOINT',
+    'REGION',
+    'BUCKET',
+    'KEY',
+    'SIGNATURE',
+    'EXPIRES IN',
+    'VPC',
+    'ON-PREM',
+    'FINDINGS',
+  ];
+  const body = rows.map((r, i) => [
+    String(i + 1),
+    r.addressingStyle ? `${r.endpointKind} (${r.addressingStyle})` : r.endpointKind,
+    r.region ?? '-',
+    clip(r.bucket ?? '-', 28),
+    clip(r.key ?? '-', 28),
+    r.signature.version === 'none'
+      ? 'none'
+      : `${r.signature.version}${r.signature.credentialKind ? ` ${r.signature.credentialKind}` : ''}`,
+    expiresIn(r.signature.expiresInSeconds),
+    r.expectedPath.vpc,
+    r.expectedPath.onprem,
+    countFindings(r),
+  ]);
+  const widths = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, c) => (c === cells.length - 1 ? cell : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd();
+  const out = [line(head), ...body.map(line), ''];
+  rows.forEach((r, i) => {
+    out.push(`${i + 1}  ${r.url}`);
+    out.push(`   vpc: ${r.expectedPath.vpc}: ${r.expectedPath.reasons.vpc}`);
+    out.push(`   on-prem: ${r.expectedPath.onprem}: ${r.expectedPath.reasons.onprem}`);
+    const codeWidth = Math.max(0, ...r.findings.map((f) => f.code.length));
+    for (const f of r.findings)
+      out.push(`   ${f.severity.toUpperCase().padEnd(6)}  ${f.code.padEnd(codeWidth)}  ${f.message}`);
+    out.push('');
+  });
+  return `${out.join('\n')}`;
+}
+
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+function expiresIn(s: number | null): string {
+  if (s === null) return '-';
+  if (s <= 0) return 'expired';
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.floor(s / 60)} min`;
+  if (s < 172800) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86400)} d`;
+}
+
+function countFindings(r: UrlInspection): string {
+  const n: Record<Severity, number> = { high: 0, medium: 0, low: 0, info: 0 };
+  for (const f of r.findings) n[f.severity]++;
+  const parts = (['high', 'medium', 'low', 'info'] as const)
+    .filter((s) => n[s] > 0)
+    .map((s) => `${n[s]} ${s}`);
+  return parts.length > 0 ? parts.join(', ') : 'none';
+}
