@@ -2,7 +2,14 @@
  * The few facts URL inspection needs from an environment, derived once per environment object
  * (cached) so inspecting many URLs against one environment costs a lookup each.
  */
-import type { Environment, InterfaceEndpoint, OnPremDnsMode, Route, RouteTable } from '../env/types.js';
+import type {
+  Environment,
+  GatewayEndpoint,
+  InterfaceEndpoint,
+  OnPremDnsMode,
+  Route,
+  RouteTable,
+} from '../env/types.js';
 import type { S3Hostname } from './hostname.js';
 
 /** What the environment says about one endpoint service (`com.amazonaws.<region>.s3` or `.s3express`). */
@@ -111,29 +118,52 @@ function serviceFacts(env: Environment, name: string): ServiceFacts {
       if (parsed !== null) cidrs.push(parsed);
     }
   }
+  // Both answers depend only on the route table: computed once per table, then looked up.
+  const gatewayByTable = new Map<RouteTable, string | null>();
+  const beatingByTable = new Map<RouteTable, Route | null>();
   return {
     name,
     interfaceEndpoints: (env.interfaceEndpoints ?? []).filter((e) => e.serviceName === name),
     hasIpv6: cidrs.some((c) => c.v6),
     gatewayFor(table) {
-      const byAssociation = gateways.find((g) => (g.routeTableIds ?? []).includes(table.routeTableId));
-      if (byAssociation) return byAssociation.vpcEndpointId;
-      const route = (table.routes ?? []).find(
-        (r) => listIds.has(r.destination) && r.target.startsWith('vpce-'),
-      );
-      return route ? route.target : null;
+      let via = gatewayByTable.get(table);
+      if (via === undefined) {
+        via = findGateway(table, gateways, listIds);
+        gatewayByTable.set(table, via);
+      }
+      return via;
     },
     moreSpecificRoute(table) {
-      for (const r of table.routes ?? []) {
-        if (r.target.startsWith('vpce-')) continue;
-        const c = parseCidr(r.destination);
-        if (c === null || c.len === 0) continue;
-        // Equal length counts: a static CIDR route is preferred over a prefix-list route for the same range.
-        if (cidrs.some((p) => p.v6 === c.v6 && c.len >= p.len && overlaps(c, p))) return r;
+      let beats = beatingByTable.get(table);
+      if (beats === undefined) {
+        beats = findMoreSpecificRoute(table, cidrs);
+        beatingByTable.set(table, beats);
       }
-      return null;
+      return beats;
     },
   };
+}
+
+function findGateway(
+  table: RouteTable,
+  gateways: readonly GatewayEndpoint[],
+  listIds: ReadonlySet<string>,
+): string | null {
+  const byAssociation = gateways.find((g) => (g.routeTableIds ?? []).includes(table.routeTableId));
+  if (byAssociation) return byAssociation.vpcEndpointId;
+  const route = (table.routes ?? []).find((r) => listIds.has(r.destination) && r.target.startsWith('vpce-'));
+  return route ? route.target : null;
+}
+
+function findMoreSpecificRoute(table: RouteTable, prefixes: readonly Cidr[]): Route | null {
+  for (const r of table.routes ?? []) {
+    if (r.target.startsWith('vpce-')) continue;
+    const c = parseCidr(r.destination);
+    if (c === null || c.len === 0) continue;
+    // Equal length counts: a static CIDR route is preferred over a prefix-list route for the same range.
+    if (prefixes.some((p) => p.v6 === c.v6 && c.len >= p.len && overlaps(c, p))) return r;
+  }
+  return null;
 }
 
 interface Cidr {

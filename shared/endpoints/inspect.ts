@@ -129,7 +129,10 @@ export interface UrlInspection {
 export interface InspectOptions {
   /** The time expiry is judged against. */
   readonly now: Date;
-  /** What is known of the network; without it every expected path is `unknown`. */
+  /**
+   * What is known of the network; without it every expected path is `unknown`. Treated as immutable:
+   * the facts inspection derives from it are cached per object.
+   */
   readonly env?: Environment;
   /** Expiry (lifetime for SigV4, remaining time for SigV2) above which `LONG_EXPIRY` is raised. @default 3600 */
   readonly longExpirySeconds?: number;
@@ -647,7 +650,7 @@ function readEndpoint(
       f.add(
         'PUBLIC_ONLY_ENDPOINT',
         'high',
-        'website endpoint: HTTP only, not served through VPC endpoints (PrivateLink does not support website endpoints)',
+        'website endpoint: HTTP only, public content only (no presigned requests), and not served through VPC endpoints',
       );
       break;
     default:
