@@ -441,6 +441,8 @@ function readInterfaceEndpoint(labels: readonly string[]): Reading | null {
     const ap = accessPointReading(prefix.slice(0, -1));
     return { ...base, vpceScope: 'accesspoint', ...(ap ?? { addressingStyle: 'path' }) };
   }
+  // `*.vpce-…` is how the console and DescribeVpcEndpoints list the name: no bucket in it.
+  if (prefix.length === 1 && prefix[0] === '*') return { ...base, addressingStyle: 'path' };
   // No scope label: the bare regional name, or a bucket put straight in front of it.
   return { ...base, ...bucketReading(prefix) };
 }

@@ -218,6 +218,11 @@ const TABLE: [string, string, Expected][] = [
   ],
   [
     'H11',
+    '*.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
+    { endpointKind: 'interface-endpoint', vpceId: 'vpce-1a2b3c4d', bucket: null, addressingStyle: 'path' },
+  ],
+  [
+    'H11',
     'accesspoint.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
     { endpointKind: 'interface-endpoint', vpceScope: 'accesspoint', accessPoint: null },
   ],
