@@ -228,9 +228,6 @@ class Findings {
   add(code: UrlFindingCode, severity: Severity, message: string): void {
     this.list.push({ code, severity, message });
   }
-  has(code: UrlFindingCode): boolean {
-    return this.list.some((f) => f.code === code);
-  }
   sorted(): UrlFinding[] {
     return this.list
       .map((f, i) => ({ f, i }))
@@ -272,32 +269,8 @@ function inspect(input: string, opts: InspectOptions): UrlInspection {
     );
   }
 
-  const expectedPath =
-    opts.env === undefined || endpointKind === 'not-s3'
-      ? endpointKind === 'not-s3'
-        ? {
-            vpc: 'not-s3' as const,
-            onprem: 'not-s3' as const,
-            reasons: { vpc: 'not an S3 host', onprem: 'not an S3 host' },
-          }
-        : NO_ENV_PATH
-      : judgePaths(
-          { h, endpointKind, region, signature, hostIp: ipLiteral(parsed.hostname) },
-          deriveEnvFacts(opts.env),
-          opts.subnetId,
-          findings,
-        );
-  if (
-    endpointKind === 'mrap' &&
-    !findings.has('MRAP_NEEDS_GLOBAL_INTERFACE_ENDPOINT') &&
-    opts.env === undefined
-  ) {
-    findings.add(
-      'MRAP_NEEDS_GLOBAL_INTERFACE_ENDPOINT',
-      'medium',
-      'Multi-Region Access Point: private only through an interface endpoint for com.amazonaws.s3-global.accesspoint; regional gateway and interface endpoints do not carry it',
-    );
-  }
+  const subject: Subject = { h, endpointKind, region, signature, hostIp: ipLiteral(parsed.hostname) };
+  const expectedPath = judgeExpectedPath(subject, opts, findings);
 
   return {
     url: redactUrl(input),
@@ -731,6 +704,27 @@ interface Judgement {
 }
 
 const NOT_PRIVATE: ReadonlySet<PathKind> = new Set(['nat-gateway', 'internet-gateway', 'public']);
+
+const NOT_S3_PATH: ExpectedPath = {
+  vpc: 'not-s3',
+  onprem: 'not-s3',
+  reasons: { vpc: 'not an S3 host', onprem: 'not an S3 host' },
+};
+
+function judgeExpectedPath(s: Subject, opts: InspectOptions, f: Findings): ExpectedPath {
+  if (s.endpointKind === 'not-s3') return NOT_S3_PATH;
+  if (opts.env === undefined) {
+    if (s.endpointKind === 'mrap') {
+      f.add(
+        'MRAP_NEEDS_GLOBAL_INTERFACE_ENDPOINT',
+        'medium',
+        'Multi-Region Access Point: private only through an interface endpoint for com.amazonaws.s3-global.accesspoint; regional gateway and interface endpoints do not carry it',
+      );
+    }
+    return NO_ENV_PATH;
+  }
+  return judgePaths(s, deriveEnvFacts(opts.env), opts.subnetId, f);
+}
 
 function judgePaths(s: Subject, env: EnvFacts, subnetId: string | undefined, f: Findings): ExpectedPath {
   const units = subnetId === undefined ? env.units : env.units.filter((u) => u.id === subnetId);
