@@ -775,7 +775,7 @@ function judgePaths(s: Subject, env: EnvFacts, subnetId: string | undefined, f: 
     f.add(
       'ONPREM_NOT_PRIVATE',
       'high',
-      `from on premises the name resolves to public S3 addresses (${onprem.reason})`,
+      `from on premises the name resolves to public addresses, off the endpoint path (${onprem.reason})`,
     );
   }
   return { vpc: vpc.path, onprem: onprem.path, reasons: { vpc: vpc.reason, onprem: onprem.reason } };
