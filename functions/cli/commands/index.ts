@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../command.js';
 import { inspectUrlCommand } from './inspect-url.js';
 import { parseCloudTrailCommand } from './parse-cloudtrail.js';
+import { parseFlowCommand } from './parse-flow.js';
 import { parseS3AccessCommand } from './parse-s3-access.js';
 
 /**
@@ -8,6 +9,7 @@ import { parseS3AccessCommand } from './parse-s3-access.js';
  * folder; add new ones here.
  */
 export const commands: readonly CommandSpec[] = [
+  parseFlowCommand,
   parseS3AccessCommand,
   parseCloudTrailCommand,
   inspectUrlCommand,

@@ -1,0 +1,175 @@
+import { parseError } from '../../shared/result.js';
+import type { RejectCounter } from '../../shared/text/rejects.js';
+
+/** One CloudWatch Logs event as exported: its message is one log record. */
+export interface CloudWatchEvent {
+  message: string;
+  timestamp: number | null;
+  logStreamName: string | null;
+}
+
+export interface CloudWatchReadOptions {
+  /** Input name for reject samples. */
+  readonly source: string;
+  readonly rejects: RejectCounter;
+  /** Largest single event object accepted, bytes. @default 1 MiB */
+  readonly maxEventBytes?: number;
+}
+
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+
+/**
+ * Streams the events of CloudWatch Logs exports with constant memory: the JSON document that
+ * `aws logs filter-log-events` prints (`{"events":[…],"searchedLogStreams":[…],"nextToken":…}`,
+ * several of them back to back when paginated output was saved), and NDJSON of event objects.
+ * Only one event object is buffered at a time, so a multi-GB export costs no more memory than a
+ * small one. Written by hand (a ~150-line byte state machine) rather than adding a streaming JSON
+ * dependency: we need exactly one path (`events[*]`) and bounded buffering per event.
+ *
+ * Each event's position (`source:N`, N counting events) is used in reject samples.
+ */
+export async function* readCloudWatchEvents(
+  chunks: AsyncIterable<Uint8Array>,
+  opts: CloudWatchReadOptions,
+): AsyncGenerator<CloudWatchEvent> {
+  const max = opts.maxEventBytes ?? 1024 * 1024;
+  // Container stack: true for object, false for array.
+  const stack: boolean[] = [];
+  let inString = false;
+  let escaped = false;
+  let expectKey = false;
+  let keyBytes: number[] | null = null;
+  let depth1Key = '';
+  // Capture of the current candidate event object.
+  let capDepth = -1;
+  let capParts: Uint8Array[] = [];
+  let capStart = 0;
+  let capBytes = 0;
+  let capTooBig = false;
+  let eventNo = 0;
+  const out: CloudWatchEvent[] = [];
+
+  const finish = (raw: string | null): void => {
+    eventNo++;
+    if (raw === null) {
+      opts.rejects.add(
+        opts.source,
+        eventNo,
+        parseError('LINE_TOO_LONG', `event object larger than ${max} bytes`),
+      );
+      return;
+    }
+    let v: unknown;
+    try {
+      v = JSON.parse(raw);
+    } catch (e) {
+      opts.rejects.add(opts.source, eventNo, parseError('BAD_JSON', (e as Error).message.slice(0, 120)));
+      return;
+    }
+    const ev = v as { message?: unknown; timestamp?: unknown; logStreamName?: unknown };
+    if (typeof ev.message !== 'string') {
+      opts.rejects.add(opts.source, eventNo, parseError('NOT_A_RECORD', 'event has no string "message"'));
+      return;
+    }
+    out.push({
+      message: ev.message,
+      timestamp: typeof ev.timestamp === 'number' ? ev.timestamp : null,
+      logStreamName: typeof ev.logStreamName === 'string' ? ev.logStreamName : null,
+    });
+  };
+
+  for await (const chunk of chunks) {
+    const n = chunk.length;
+    capStart = 0;
+    for (let i = 0; i < n; i++) {
+      const c = chunk[i]!;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === BACKSLASH) escaped = true;
+        else if (c === QUOTE) {
+          inString = false;
+          if (keyBytes !== null) {
+            depth1Key = Buffer.from(keyBytes).toString('utf8');
+            keyBytes = null;
+          }
+        } else if (keyBytes !== null && keyBytes.length < 64) keyBytes.push(c);
+        continue;
+      }
+      switch (c) {
+        case QUOTE:
+          inString = true;
+          keyBytes = stack.length === 1 && stack[0] === true && expectKey ? [] : null;
+          break;
+        case LBRACE: {
+          const depth = stack.length;
+          // A top-level object (NDJSON event, or a document) or an object inside a top-level
+          // "events" array is a candidate event.
+          const candidate = depth === 0 || (depth === 2 && stack[1] === false && depth1Key === 'events');
+          if (candidate && capDepth === -1) {
+            capDepth = depth;
+            capParts = [];
+            capStart = i;
+            capBytes = 0;
+            capTooBig = false;
+          }
+          stack.push(true);
+          expectKey = true;
+          break;
+        }
+        case LBRACKET:
+          // The top-level object turned out to be a filter-log-events document: stop capturing
+          // it and capture its events instead.
+          if (stack.length === 1 && capDepth === 0 && depth1Key === 'events') capDepth = -1;
+          stack.push(false);
+          expectKey = false;
+          break;
+        case RBRACE:
+        case RBRACKET: {
+          stack.pop();
+          const depth = stack.length;
+          if (c === RBRACE && depth === capDepth) {
+            let raw: string | null = null;
+            if (!capTooBig) {
+              capParts.push(chunk.subarray(capStart, i + 1));
+              raw = Buffer.concat(capParts).toString('utf8');
+            }
+            capDepth = -1;
+            capParts = [];
+            finish(raw);
+          }
+          expectKey = false;
+          if (depth === 0) depth1Key = '';
+          break;
+        }
+        case COLON:
+          expectKey = false;
+          break;
+        case COMMA:
+          expectKey = stack[stack.length - 1] === true;
+          break;
+        default:
+          break;
+      }
+    }
+    if (capDepth !== -1 && !capTooBig) {
+      const part = chunk.subarray(capStart, n);
+      capBytes += part.length;
+      if (capBytes > max) {
+        capTooBig = true;
+        capParts = [];
+      } else capParts.push(Buffer.from(part));
+    }
+    for (const ev of out) yield ev;
+    out.length = 0;
+  }
+  if (capDepth !== -1 || stack.length > 0 || inString) {
+    opts.rejects.add(opts.source, eventNo + 1, parseError('BAD_JSON', 'input ends inside a JSON value'));
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Every VPC Flow Log field AWS defines, with the version that introduced it and whether AWS types
+ * it as an integer (Parquet INT_32/INT_64), which the parser turns into a JSON number.
+ * Sources: the AWS VPC user guide field table (flow-logs.md / flow-log-records.html) for v2–v8,
+ * and the VPC Encryption Controls page for `encryption-status`.
+ */
+export interface FlowFieldSpec {
+  /** AWS name, e.g. `pkt-srcaddr`. */
+  readonly name: string;
+  /** Output key, e.g. `pktSrcaddr`. */
+  readonly key: string;
+  /** Flow-log version that introduced the field; null when unknown to us. */
+  readonly version: number | null;
+  readonly integer: boolean;
+}
+
+const INTEGER = new Set([
+  'version',
+  'srcport',
+  'dstport',
+  'protocol',
+  'packets',
+  'bytes',
+  'start',
+  'end',
+  'tcp-flags',
+  'traffic-path',
+]);
+
+const BY_VERSION: readonly [number, readonly string[]][] = [
+  [
+    2,
+    [
+      'version',
+      'account-id',
+      'interface-id',
+      'srcaddr',
+      'dstaddr',
+      'srcport',
+      'dstport',
+      'protocol',
+      'packets',
+      'bytes',
+      'start',
+      'end',
+      'action',
+      'log-status',
+    ],
+  ],
+  [3, ['vpc-id', 'subnet-id', 'instance-id', 'tcp-flags', 'type', 'pkt-srcaddr', 'pkt-dstaddr']],
+  [4, ['region', 'az-id', 'sublocation-type', 'sublocation-id']],
+  [5, ['pkt-src-aws-service', 'pkt-dst-aws-service', 'flow-direction', 'traffic-path']],
+  [
+    7,
+    [
+      'ecs-cluster-arn',
+      'ecs-cluster-name',
+      'ecs-container-instance-arn',
+      'ecs-container-instance-id',
+      'ecs-container-id',
+      'ecs-second-container-id',
+      'ecs-service-name',
+      'ecs-task-definition-arn',
+      'ecs-task-arn',
+      'ecs-task-id',
+    ],
+  ],
+  [8, ['reject-reason']],
+];
+
+/** Newer fields whose version number we could not verify against the AWS field table. */
+const UNVERSIONED = ['encryption-status', 'resource-id'];
+
+/** `pkt-srcaddr` → `pktSrcaddr`: hyphen removed, next letter upper-cased. */
+export function toCamelCase(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function spec(name: string, version: number | null): FlowFieldSpec {
+  return { name, key: toCamelCase(name), version, integer: INTEGER.has(name) };
+}
+
+/** All known fields by AWS name. */
+export const FLOW_FIELDS: ReadonlyMap<string, FlowFieldSpec> = new Map([
+  ...BY_VERSION.flatMap(([v, names]) => names.map((n) => [n, spec(n, v)] as const)),
+  ...UNVERSIONED.map((n) => [n, spec(n, null)] as const),
+]);
+
+/** The field spec for a name; unknown names are kept as string fields. */
+export function fieldSpec(name: string): FlowFieldSpec {
+  return FLOW_FIELDS.get(name) ?? { name, key: toCamelCase(name), version: null, integer: false };
+}
+
+export function isKnownFlowField(name: string): boolean {
+  return FLOW_FIELDS.has(name);
+}

@@ -1,0 +1,17 @@
+export { FLOW_FIELDS, type FlowFieldSpec, fieldSpec, isKnownFlowField, toCamelCase } from './fields.js';
+export {
+  DEFAULT_FLOW_FORMAT,
+  type FlowFormat,
+  flowFormatOf,
+  looksLikeFlowHeader,
+  parseFlowFormat,
+} from './format.js';
+export { formatFlowHeader, formatFlowRecord } from './formatter.js';
+export {
+  DEFAULT_MAX_FLOW_LINE_BYTES,
+  FlowLineParser,
+  FlowLogStreamParser,
+  type FlowStreamOptions,
+  parseFlowLogText,
+} from './parser.js';
+export type { FlowRecord } from './types.js';

@@ -1,0 +1,114 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../functions/cli/main.js';
+
+const fx = (n: string) => new URL(`../fixtures/flow-logs/${n}`, import.meta.url).pathname;
+
+async function run(args: string[], stdin = '') {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => {
+    out += d;
+  });
+  stderr.on('data', (d) => {
+    err += d;
+  });
+  const code = await main(args, { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr });
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'pg-flow-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('pathguard parse flow', () => {
+  it('prints NDJSON for a plain file with a header line', async () => {
+    const r = await run(['parse', 'flow', fx('s3-delivered-v5.log')]);
+    expect(r.code).toBe(0);
+    const rows = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatchObject({ version: 5, trafficPath: 7, flowDirection: 'egress' });
+    expect(r.err).toContain('rejected 0');
+  });
+
+  it('detects gzip by its magic bytes, not its name', async () => {
+    const r = await run(['parse', 'flow', '--count', fx('misleading-name.txt')]);
+    expect(r).toMatchObject({ code: 0, out: 'records 3 rejected 0\n' });
+  });
+
+  it('reads a filter-log-events export with --format', async () => {
+    const r = await run(['parse', 'flow', fx('cwl-export.json')]);
+    const rows = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.action)).toEqual(['ACCEPT', 'REJECT']);
+  });
+
+  it('reads NDJSON events from stdin', async () => {
+    const lines = readFileSync(fx('aws-doc-default.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((message, i) => JSON.stringify({ timestamp: 1418530010000 + i, message }))
+      .join('\n');
+    const r = await run(['parse', 'flow', '--count', '-'], lines);
+    expect(r.out).toBe('records 5 rejected 0\n');
+  });
+
+  it('reports rejects with line numbers and reasons and exits 0', async () => {
+    const r = await run(['parse', 'flow', '--count'], '2 1 eni-1 a b x 2 6 1 1 1 1 ACCEPT OK\n2 1 eni-1\n');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('records 0 rejected 2\n');
+    expect(r.err).toMatch(/rejected 2/);
+    expect(r.err).toMatch(/-:1: BAD_NUMBER/);
+    expect(r.err).toMatch(/-:2: WRONG_FIELD_COUNT/);
+  });
+
+  it('names a missing file and exits 1', async () => {
+    const r = await run(['parse', 'flow', join(dir, 'nope.log')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/nope\.log: no such file/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('names a truncated gzip and exits 1 after reporting what it read', async () => {
+    const gz = gzipSync(readFileSync(fx('s3-delivered-v5.log')));
+    const cut = join(dir, 'cut.log.gz');
+    writeFileSync(cut, gz.subarray(0, gz.length - 12));
+    const r = await run(['parse', 'flow', '--count', cut]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cut\.log\.gz: truncated gzip/);
+  });
+
+  it('rejects a malformed --format as a usage error', async () => {
+    const r = await run(['parse', 'flow', '--format', '${version} ${version}', fx('aws-doc-default.log')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--format: field 'version' appears twice/);
+  });
+
+  it('runs as the installed bin', () => {
+    execFileSync(process.execPath, ['scripts/build.mjs', '--cli']);
+    const out = execFileSync(
+      process.execPath,
+      ['bin/pathguard.mjs', 'parse', 'flow', '--count', fx('aws-doc-default.log')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(out).toBe('records 5 rejected 0\n');
+    const bad = spawnSync(process.execPath, ['bin/pathguard.mjs', 'parse', 'flow', '--bogus'], {
+      encoding: 'utf8',
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
