@@ -9,3 +9,7 @@ if (!existsSync(target)) {
 }
 const { main } = await import(target.href);
 process.exitCode = await main(process.argv.slice(2));
+if (process.env.PATHGUARD_REPORT_RSS) {
+  // Benchmarks read the CLI's own peak memory (maxRSS is in KiB).
+  process.stderr.write(`peak-rss-mb ${Math.round(process.resourceUsage().maxRSS / 1024)}\n`);
+}
