@@ -1,0 +1,1 @@
+export { configSchema, formatIssuePath, type PathGuardConfig, validateConfig } from './schema.js';

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+import { fail, ok, type Result } from '../result.js';
+
+const ENDPOINT_STYLES = [
+  'regional',
+  'global',
+  'path-style',
+  'dualstack',
+  'fips',
+  'accelerate',
+  'interface-endpoint',
+  'access-point',
+  'mrap',
+] as const;
+
+const bucketName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'expected an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
+  );
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a Region code such as us-east-1');
+const runnerId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a runner id (lower-case letters, digits, hyphens)');
+const minutes = (def: number) => z.number().positive().default(def);
+
+const target = z
+  .strictObject({
+    bucket: bucketName,
+    region,
+    styles: z.array(z.enum(ENDPOINT_STYLES)).min(1),
+    /** For `access-point`: the access point ARN. */
+    accessPointArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:s3:[a-z0-9-]+:\d{12}:accesspoint\/[a-z0-9-]+$/, 'expected an access point ARN')
+      .optional(),
+    /** For `interface-endpoint`: the endpoint's regional DNS name, `bucket.vpce-….s3.<region>.vpce.amazonaws.com`. */
+    interfaceEndpointDns: z
+      .string()
+      .regex(
+        /^bucket\.vpce-[0-9a-z-]+\.s3\.[a-z0-9-]+\.vpce\.amazonaws\.com(\.cn)?$/,
+        'expected bucket.vpce-….s3.<region>.vpce.amazonaws.com',
+      )
+      .optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.styles.includes('access-point') && !t.accessPointArn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['accessPointArn'],
+        message: "required when styles include 'access-point'",
+      });
+    }
+    if (t.styles.includes('interface-endpoint') && !t.interfaceEndpointDns) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['interfaceEndpointDns'],
+        message: "required when styles include 'interface-endpoint'",
+      });
+    }
+  });
+
+const vantage = z.discriminatedUnion('kind', [
+  z.strictObject({
+    id: runnerId,
+    kind: z.literal('vpc'),
+    subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/),
+  }),
+  z.strictObject({ id: runnerId, kind: z.literal('onprem') }),
+]);
+
+/** The monitoring configuration shared by the Lambdas, the CLI and the lab. */
+export const configSchema = z
+  .strictObject({
+    /** Region the deployment runs in (discovery, logs). */
+    region,
+    /** Key prefix for probe objects in the target buckets. @default 'pathguard' */
+    probePrefix: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
+        'expected a key prefix without leading or trailing slash',
+      )
+      .default('pathguard'),
+    /** Results bucket: probes, observations, evidence bundles, orders, state. */
+    resultsBucket: bucketName,
+    targets: z.array(target).min(1),
+    vantages: z.array(vantage).min(1),
+    /** Presigned URL lifetime, seconds. @default 900 */
+    urlExpirySeconds: z.number().int().min(60).max(604800).default(900),
+    /** Schedule interval, minutes. @default 5 */
+    scheduleMinutes: z.number().int().min(1).max(1440).default(5),
+    evidence: z
+      .strictObject({
+        flowLogs: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            deadlineMinutes: minutes(20),
+            logGroupName: z.string().optional(),
+          })
+          .default({ enabled: true, deadlineMinutes: 20 }),
+        accessLogs: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            deadlineMinutes: minutes(360),
+            bucket: bucketName.optional(),
+            prefix: z.string().default(''),
+          })
+          .default({ enabled: true, deadlineMinutes: 360, prefix: '' }),
+        cloudTrail: z
+          .strictObject({
+            enabled: z.boolean().default(false),
+            deadlineMinutes: minutes(30),
+            bucket: bucketName.optional(),
+            prefix: z.string().default(''),
+          })
+          .default({ enabled: false, deadlineMinutes: 30, prefix: '' }),
+      })
+      .default({
+        flowLogs: { enabled: true, deadlineMinutes: 20 },
+        accessLogs: { enabled: true, deadlineMinutes: 360, prefix: '' },
+        cloudTrail: { enabled: false, deadlineMinutes: 30, prefix: '' },
+      }),
+    alerts: z
+      .strictObject({
+        /** Reminder interval while an alert stays open, minutes. @default 240 */
+        reminderMinutes: z.number().int().min(5).default(240),
+        topicArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/)
+          .optional(),
+      })
+      .default({ reminderMinutes: 240 }),
+    /** Buckets whose real presigned-URL traffic is audited from their access logs. */
+    monitoredBuckets: z.array(bucketName).default([]),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.vantages.forEach((v, i) => {
+      if (seen.has(v.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vantages', i, 'id'],
+          message: `duplicate vantage id '${v.id}'`,
+        });
+      seen.add(v.id);
+    });
+  });
+
+export type PathGuardConfig = z.infer<typeof configSchema>;
+
+/** Formats a zod issue path as `targets[0].styles[1]`. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out;
+}
+
+/**
+ * Validates a config document. A top-level `deployment` key (CDK settings, validated by infra/)
+ * is ignored here so the same file serves the stack and the functions.
+ *
+ * @example
+ * const r = validateConfig(JSON.parse(text));
+ * if (!r.ok) throw r.error; // ValidationError naming `targets[0].region`
+ */
+export function validateConfig(doc: unknown): Result<PathGuardConfig, ValidationError> {
+  let input = doc;
+  if (doc !== null && typeof doc === 'object' && !Array.isArray(doc) && 'deployment' in doc) {
+    const { deployment: _ignored, ...rest } = doc as Record<string, unknown>;
+    input = rest;
+  }
+  const r = configSchema.safeParse(input);
+  if (r.success) return ok(r.data);
+  return fail(
+    new ValidationError(
+      'config',
+      r.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
+    ),
+  );
+}
