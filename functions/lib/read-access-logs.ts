@@ -1,11 +1,17 @@
 import type { Readable } from 'node:stream';
 import { parseCloudWatchAccessLogJson } from '../../shared/access-logs/cloudwatch.js';
-import { AccessLogLineParser, DEFAULT_MAX_ACCESS_LOG_LINE_BYTES } from '../../shared/access-logs/parser.js';
+import {
+  AccessLogLineParser,
+  DEFAULT_MAX_ACCESS_LOG_LINE_BYTES,
+  parseAccessLogString,
+} from '../../shared/access-logs/parser.js';
 import type { AccessLogRecord } from '../../shared/access-logs/types.js';
 import { parseError, type Result } from '../../shared/result.js';
 import { LineSplitter } from '../../shared/text/line-splitter.js';
 import type { RejectCounter } from '../../shared/text/rejects.js';
+import { readCloudWatchEvents } from './cloudwatch-export.js';
 import { openInput } from './input.js';
+import { isCloudWatchExportKey, peekFirstJsonKey } from './json-peek.js';
 
 export interface ReadAccessLogOptions {
   /** Standard input, read when `input` is `-`. @default process.stdin */
@@ -23,9 +29,11 @@ const OPEN_BRACE = 0x7b;
  * plain or gzip, in batches (one per chunk read), with constant memory. Bad lines go to
  * `opts.rejects` and reading goes on; blank lines are skipped.
  *
- * When the first non-space byte is `{`, the input is CloudWatch Logs JSON: one record per line, as
- * S3 delivers server access logs to CloudWatch Logs (a line that does not start with `{` is read as
- * a text-format line).
+ * When the first non-space byte is `{`, the input is CloudWatch Logs JSON: either the records S3
+ * delivers to CloudWatch Logs, one JSON object per line (a line that does not start with `{` is
+ * read as a text-format line), or a CloudWatch Logs export (`aws logs filter-log-events` output, or
+ * its event objects one per line) whose messages are such JSON records or text-format lines; in an
+ * export, reject line numbers count events.
  *
  * Throws InputReadError (naming the input) when it cannot be read to its end, for example a
  * missing file or truncated gzip.
@@ -45,7 +53,17 @@ export async function* readAccessLogRecords(
   const rejects = opts.rejects;
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_ACCESS_LOG_LINE_BYTES;
   const parser = new AccessLogLineParser({ maxLineBytes });
-  const json = opened.firstByte === OPEN_BRACE;
+  let json = false;
+  let chunks: AsyncIterable<Buffer> = opened.chunks;
+  if (opened.firstByte === OPEN_BRACE) {
+    json = true;
+    const peeked = await peekFirstJsonKey(opened.chunks);
+    chunks = peeked.chunks;
+    if (isCloudWatchExportKey(peeked.key)) {
+      yield* readExport(name, chunks, rejects, maxLineBytes);
+      return;
+    }
+  }
   let batch: AccessLogRecord[] = [];
 
   const onLine = (buf: Uint8Array, start: number, end: number, lineNo: number): void => {
@@ -72,7 +90,7 @@ export async function* readAccessLogRecords(
         parseError('LINE_TOO_LONG', `line is ${bytes} bytes, longer than ${maxLineBytes}`),
       ),
   });
-  for await (const chunk of opened.chunks) {
+  for await (const chunk of chunks) {
     splitter.push(chunk);
     if (batch.length > 0) {
       yield batch;
@@ -80,5 +98,32 @@ export async function* readAccessLogRecords(
     }
   }
   splitter.end();
+  if (batch.length > 0) yield batch;
+}
+
+/** Records from the messages of a CloudWatch Logs export, one batch per 4096 records. */
+async function* readExport(
+  name: string,
+  chunks: AsyncIterable<Buffer>,
+  rejects: RejectCounter,
+  maxLineBytes: number,
+): AsyncGenerator<AccessLogRecord[]> {
+  let batch: AccessLogRecord[] = [];
+  let eventNo = 0;
+  for await (const ev of readCloudWatchEvents(chunks, { source: name, rejects })) {
+    eventNo++;
+    const message = ev.message.trim();
+    if (message === '') continue;
+    const r =
+      message.charCodeAt(0) === OPEN_BRACE
+        ? parseCloudWatchAccessLogJson(message)
+        : parseAccessLogString(message, { maxLineBytes });
+    if (r.ok) batch.push(r.value);
+    else rejects.add(name, eventNo, r.error);
+    if (batch.length >= 4096) {
+      yield batch;
+      batch = [];
+    }
+  }
   if (batch.length > 0) yield batch;
 }

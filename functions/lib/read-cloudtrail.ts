@@ -1,9 +1,11 @@
 import type { Readable } from 'node:stream';
-import { parseCloudTrailEvent } from '../../shared/cloudtrail/parser.js';
+import { parseCloudTrailEvent, parseCloudTrailJson } from '../../shared/cloudtrail/parser.js';
 import type { CloudTrailRecord } from '../../shared/cloudtrail/types.js';
 import { type ParseError, parseError } from '../../shared/result.js';
 import type { RejectCounter } from '../../shared/text/rejects.js';
+import { readCloudWatchEvents } from './cloudwatch-export.js';
 import { openInput } from './input.js';
+import { isCloudWatchExportKey, peekFirstJsonKey } from './json-peek.js';
 
 /** Counts kept alongside the records: how many events were read and how many were skipped. */
 export interface CloudTrailReadStats {
@@ -30,8 +32,9 @@ const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
  * Streams the S3 data events and network-activity events of one input (a file, or `-`), plain or
  * gzip, as flattened records in batches. Reads CloudTrail log files (`{"Records": [...]}`, any
  * whitespace), one event per line (as CloudWatch Logs holds them), pretty-printed or concatenated
- * events, a JSON array of events, and `aws cloudtrail lookup-events` output (`{"Events": [...]}` whose
- * `CloudTrailEvent` holds the event as text). Events are cut out of the byte stream one at a time,
+ * events, a JSON array of events, `aws cloudtrail lookup-events` output (`{"Events": [...]}` whose
+ * `CloudTrailEvent` holds the event as text), and CloudWatch Logs exports (`aws logs
+ * filter-log-events` output, or its event objects one per line) whose messages are events. Events are cut out of the byte stream one at a time,
  * so memory stays bounded by the largest event, not the file. Other events are counted in
  * `opts.stats.skipped`; malformed ones go to `opts.rejects`.
  *
@@ -50,6 +53,28 @@ export async function* readCloudTrailRecords(
   const stats = opts.stats ?? { events: 0, skipped: 0 };
   const rejects = opts.rejects;
   let batch: CloudTrailRecord[] = [];
+  let chunks: AsyncIterable<Buffer> = opened.chunks;
+  if (opened.firstByte === 0x7b || opened.firstByte === 0x5b) {
+    const peeked = await peekFirstJsonKey(opened.chunks);
+    chunks = peeked.chunks;
+    if (isCloudWatchExportKey(peeked.key)) {
+      let eventNo = 0;
+      for await (const ev of readCloudWatchEvents(chunks, { source: name, rejects })) {
+        eventNo++;
+        stats.events++;
+        const r = parseCloudTrailJson(ev.message);
+        if (!r.ok) rejects.add(name, eventNo, r.error);
+        else if (r.value === null) stats.skipped++;
+        else batch.push(r.value);
+        if (batch.length >= 4096) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+      return;
+    }
+  }
 
   const handle = (value: unknown, line: number, ordinal: number): void => {
     stats.events++;
@@ -88,7 +113,7 @@ export async function* readCloudTrailRecords(
       rejects.add(name, line, numbered(error, ordinal));
     },
   });
-  for await (const chunk of opened.chunks) {
+  for await (const chunk of chunks) {
     scanner.push(chunk);
     if (batch.length > 0) {
       yield batch;

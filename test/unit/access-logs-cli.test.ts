@@ -93,6 +93,30 @@ describe('pathguard parse s3-access', () => {
     ]);
   });
 
+  it('reads filter-log-events exports whose messages are JSON records or text lines', async () => {
+    const json = await run(['parse', 's3-access', fixture('cloudwatch-export-json.json')]);
+    expect(json.code).toBe(0);
+    expect(records(json.stdout).map((x) => x.requestId)).toEqual(['7Q4W9E2R8T5Y1U3I', '8H2J5K7L9Z1X3C4V']);
+    const text = await run(['parse', 's3-access', '--count', fixture('cloudwatch-export-text.json')]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe('records 3 rejected 1\n');
+    expect(text.stderr).toContain(`${fixture('cloudwatch-export-text.json')}:4: WRONG_FIELD_COUNT`);
+  });
+
+  it('reads the events of an export one per line, gzip or not', async () => {
+    const doc = JSON.parse(readFileSync(fixture('cloudwatch-export-text.json'), 'utf8')) as {
+      events: object[];
+    };
+    const file = join(dir, 'events.ndjson.gz');
+    writeFileSync(file, gzipSync(doc.events.map((e) => JSON.stringify(e)).join('\n')));
+    const r = await run(['parse', 's3-access', file]);
+    expect(records(r.stdout).map((x) => x.requestId)).toEqual([
+      '3E57427F3EXAMPLE',
+      'A1206F460EXAMPLE',
+      'DD6CC733AEXAMPLE',
+    ]);
+  });
+
   it('exits 1 naming the file on a truncated gzip, after reporting what it read', async () => {
     const full = gzipSync(readFileSync(fixture('aws-doc-2023.log')));
     const file = join(dir, 'cut.gz');
@@ -152,6 +176,16 @@ describe('readAccessLogRecords', () => {
       [5, 'BAD_NUMBER'],
       [6, 'BAD_QUOTING'],
     ]);
+  });
+
+  it('recognises an export even when its first key arrives one byte at a time', async () => {
+    const text = readFileSync(fixture('cloudwatch-export-json.json'));
+    const stdin = Readable.from(Array.from(text, (b) => Buffer.from([b])));
+    const rejects = new RejectCounter();
+    const got: AccessLogRecord[] = [];
+    for await (const batch of readAccessLogRecords('-', { stdin, rejects })) got.push(...batch);
+    expect(got.map((r) => r.httpStatus)).toEqual([200, 403]);
+    expect(rejects.count).toBe(0);
   });
 
   it('reads a text line inside CloudWatch JSON input as a text record', async () => {

@@ -65,6 +65,13 @@ describe('pathguard parse cloudtrail', () => {
     expect(r).toMatchObject({ code: 0, stdout: 'records 4 rejected 0\n' });
   });
 
+  it('reads a filter-log-events export whose messages are the events', async () => {
+    const r = await run(['parse', 'cloudtrail', fixture('cloudwatch-export.json')]);
+    expect(r.code).toBe(0);
+    expect(ids(r.stdout)).toEqual(KEPT);
+    expect(r.stderr).toBe('rejected 0\nskipped 2 (not S3 data or network-activity events)\n');
+  });
+
   it('exits 1 naming the file on a truncated gzip', async () => {
     const gz = readFileSync(fixture(GZ));
     const file = join(dir, 'cut.json.gz');
