@@ -6,11 +6,11 @@ import {
   parseAccessLogString,
 } from '../../shared/access-logs/parser.js';
 import type { AccessLogRecord } from '../../shared/access-logs/types.js';
-import { parseError, type Result } from '../../shared/result.js';
+import { type ParseError, parseError, type Result } from '../../shared/result.js';
 import { LineSplitter } from '../../shared/text/line-splitter.js';
 import type { RejectCounter } from '../../shared/text/rejects.js';
 import { readCloudWatchEvents } from './cloudwatch-export.js';
-import { openInput } from './input.js';
+import { type OpenedInput, openInput } from './input.js';
 import { isCloudWatchExportKey, peekFirstJsonKey } from './json-peek.js';
 
 export interface ReadAccessLogOptions {
@@ -48,7 +48,13 @@ export async function* readAccessLogRecords(
   input: string,
   opts: ReadAccessLogOptions,
 ): AsyncGenerator<AccessLogRecord[]> {
-  const opened = await openInput(input, opts.stdin);
+  yield* readOpened(await openInput(input, opts.stdin), opts);
+}
+
+async function* readOpened(
+  opened: OpenedInput,
+  opts: ReadAccessLogOptions,
+): AsyncGenerator<AccessLogRecord[]> {
   const name = opened.name;
   const rejects = opts.rejects;
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_ACCESS_LOG_LINE_BYTES;
@@ -67,13 +73,11 @@ export async function* readAccessLogRecords(
   let batch: AccessLogRecord[] = [];
 
   const onLine = (buf: Uint8Array, start: number, end: number, lineNo: number): void => {
-    let s = start;
-    while (s < end && (buf[s] === 0x20 || buf[s] === 0x09)) s++;
-    if (s === end) return;
+    if (isBlank(buf, start, end)) return;
     let r: Result<AccessLogRecord>;
-    if (json && buf[s] === OPEN_BRACE) {
+    if (json && firstNonBlank(buf, start) === OPEN_BRACE) {
       r = parseCloudWatchAccessLogJson(
-        Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8', s, end),
+        Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8', start, end),
       );
     } else {
       r = parser.parse(buf, start, end);
@@ -83,12 +87,7 @@ export async function* readAccessLogRecords(
   };
   const splitter = new LineSplitter(onLine, {
     maxLineBytes,
-    onTooLong: (lineNo, bytes) =>
-      rejects.add(
-        name,
-        lineNo,
-        parseError('LINE_TOO_LONG', `line is ${bytes} bytes, longer than ${maxLineBytes}`),
-      ),
+    onTooLong: (lineNo, bytes) => rejects.add(name, lineNo, tooLong(bytes, maxLineBytes)),
   });
   for await (const chunk of chunks) {
     splitter.push(chunk);
@@ -126,4 +125,54 @@ async function* readExport(
     }
   }
   if (batch.length > 0) yield batch;
+}
+
+/**
+ * Counts the records of one input without building them (the `--count` path): every line is
+ * checked exactly as {@link readAccessLogRecords} parses it, with the same rejects, but no field
+ * is copied out. CloudWatch Logs JSON input is parsed in full.
+ *
+ * @example
+ * const n = await countAccessLogRecords('access.log.gz', { rejects });
+ */
+export async function countAccessLogRecords(input: string, opts: ReadAccessLogOptions): Promise<number> {
+  const opened = await openInput(input, opts.stdin);
+  if (opened.firstByte === OPEN_BRACE) {
+    let n = 0;
+    for await (const batch of readOpened(opened, opts)) n += batch.length;
+    return n;
+  }
+  const name = opened.name;
+  const rejects = opts.rejects;
+  const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_ACCESS_LOG_LINE_BYTES;
+  const parser = new AccessLogLineParser({ maxLineBytes });
+  let records = 0;
+  const splitter = new LineSplitter(
+    (buf, start, end, lineNo) => {
+      if (isBlank(buf, start, end)) return;
+      const error = parser.check(buf, start, end);
+      if (error === null) records++;
+      else rejects.add(name, lineNo, error);
+    },
+    { maxLineBytes, onTooLong: (lineNo, bytes) => rejects.add(name, lineNo, tooLong(bytes, maxLineBytes)) },
+  );
+  for await (const chunk of opened.chunks) splitter.push(chunk);
+  splitter.end();
+  return records;
+}
+
+function firstNonBlank(buf: Uint8Array, start: number): number | undefined {
+  let s = start;
+  while (buf[s] === 0x20 || buf[s] === 0x09) s++;
+  return buf[s];
+}
+
+function isBlank(buf: Uint8Array, start: number, end: number): boolean {
+  let s = start;
+  while (s < end && (buf[s] === 0x20 || buf[s] === 0x09)) s++;
+  return s === end;
+}
+
+function tooLong(bytes: number, max: number): ParseError {
+  return parseError('LINE_TOO_LONG', `line is ${bytes} bytes, longer than ${max}`);
 }

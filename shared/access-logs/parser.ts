@@ -139,6 +139,26 @@ export class AccessLogLineParser {
   /** Parses `buf[start, end)`; same results as {@link parseAccessLogLine}. */
   parse(buf: Uint8Array, start: number, end: number): Result<AccessLogRecord> {
     if (end - start > this.maxLineBytes) return fail(tooLong(end - start, this.maxLineBytes));
+    const b = this.learn(buf, start);
+    const hasBackslash = this.nextBackslash < end;
+    if (this.ascii) return parseDecoded(b.latin1Slice(start, end), null, 0, hasBackslash);
+    const decoded = b.utf8Slice(start, end);
+    if (decoded.length === end - start) return parseDecoded(decoded, null, 0, hasBackslash);
+    return parseDecoded(b.latin1Slice(start, end), b, start, hasBackslash);
+  }
+
+  /**
+   * Checks `buf[start, end)` as {@link parse} would, without building the record (the `--count`
+   * path): null for a record, else the same error `parse` returns.
+   */
+  check(buf: Uint8Array, start: number, end: number): ParseError | null {
+    if (end - start > this.maxLineBytes) return tooLong(end - start, this.maxLineBytes);
+    const b = this.learn(buf, start);
+    // Delimiters, time and numbers are ASCII: the latin1 form has them at the same offsets.
+    return checkDecoded(b.latin1Slice(start, end), this.nextBackslash < end);
+  }
+
+  private learn(buf: Uint8Array, start: number): NodeBytes {
     const b = asNodeBytes(buf);
     if (buf !== this.chunk) {
       this.chunk = buf;
@@ -149,11 +169,7 @@ export class AccessLogLineParser {
       const i = b.indexOf(0x5c, start);
       this.nextBackslash = i < 0 ? buf.length : i;
     }
-    const hasBackslash = this.nextBackslash < end;
-    if (this.ascii) return parseDecoded(b.latin1Slice(start, end), null, 0, hasBackslash);
-    const decoded = b.utf8Slice(start, end);
-    if (decoded.length === end - start) return parseDecoded(decoded, null, 0, hasBackslash);
-    return parseDecoded(b.latin1Slice(start, end), b, start, hasBackslash);
+    return b;
   }
 }
 
@@ -182,6 +198,58 @@ function tooLong(bytes: number, max: number): ParseError {
   return parseError('LINE_TOO_LONG', `line is ${bytes} bytes, longer than ${max}`);
 }
 
+// Values found while checking a line, read back when the record is built (one check, no copies).
+const checkedNumbers = new Float64Array(5);
+let checkedTime: string | null = null;
+
+/**
+ * Tokenizes and checks a decoded line: field count, quoting, time and numbers. Null when the line
+ * is a record; the time and numbers are then in `checkedTime` and `checkedNumbers` (NaN for `-`).
+ */
+function checkDecoded(line: string, hasBackslash: boolean | undefined): ParseError | null {
+  const status = tokenizeAccessLogLine(line, tokens, hasBackslash);
+  if (status !== 0) {
+    if (status === TOKENIZE_TOO_MANY_FIELDS) {
+      return parseError('WRONG_FIELD_COUNT', `more than ${tokens.starts.length} fields`);
+    }
+    return status === TOKENIZE_UNTERMINATED_BRACKET
+      ? parseError('BAD_QUOTING', 'time field opened with [ but never closed', 'time')
+      : parseError('BAD_QUOTING', 'quoted field opened with " but never closed');
+  }
+  const t = tokens;
+  if (t.count < MIN_ACCESS_LOG_FIELDS) {
+    return parseError(
+      'WRONG_FIELD_COUNT',
+      `expected at least ${MIN_ACCESS_LOG_FIELDS} fields, got ${t.count}`,
+    );
+  }
+  const time = timeField(line, t);
+  if (typeof time !== 'string' && time !== null) return time;
+  checkedTime = time;
+  const nums = checkedNumbers;
+  let v = numberField(line, t, F_HTTP_STATUS);
+  if (v === BAD) return badNumber(F_HTTP_STATUS);
+  nums[0] = v ?? Number.NaN;
+  v = numberField(line, t, F_BYTES_SENT);
+  if (v === BAD) return badNumber(F_BYTES_SENT);
+  nums[1] = v ?? Number.NaN;
+  v = numberField(line, t, F_OBJECT_SIZE);
+  if (v === BAD) return badNumber(F_OBJECT_SIZE);
+  nums[2] = v ?? Number.NaN;
+  v = numberField(line, t, F_TOTAL_TIME);
+  if (v === BAD) return badNumber(F_TOTAL_TIME);
+  nums[3] = v ?? Number.NaN;
+  v = numberField(line, t, F_TURN_AROUND_TIME);
+  if (v === BAD) return badNumber(F_TURN_AROUND_TIME);
+  nums[4] = v ?? Number.NaN;
+  return null;
+}
+
+function checkedNumber(k: number): number | null {
+  const v = checkedNumbers[k]!;
+  return Number.isNaN(v) ? null : v;
+}
+
 /**
  * Parses a decoded line. With `bytes` null, fields are substrings of `line`; otherwise `line` is
  * the latin1 form of `bytes[base, ...)` and fields are decoded from the bytes as UTF-8.
@@ -192,55 +260,27 @@ function parseDecoded(
   base: number,
   hasBackslash: boolean | undefined,
 ): Result<AccessLogRecord> {
-  const status = tokenizeAccessLogLine(line, tokens, hasBackslash);
-  if (status !== 0) {
-    if (status === TOKENIZE_TOO_MANY_FIELDS) {
-      return fail(parseError('WRONG_FIELD_COUNT', `more than ${tokens.starts.length} fields`));
-    }
-    return fail(
-      status === TOKENIZE_UNTERMINATED_BRACKET
-        ? parseError('BAD_QUOTING', 'time field opened with [ but never closed', 'time')
-        : parseError('BAD_QUOTING', 'quoted field opened with " but never closed'),
-    );
-  }
+  const error = checkDecoded(line, hasBackslash);
+  if (error !== null) return fail(error);
   const t = tokens;
   const n = t.count;
-  if (n < MIN_ACCESS_LOG_FIELDS) {
-    return fail(
-      parseError('WRONG_FIELD_COUNT', `expected at least ${MIN_ACCESS_LOG_FIELDS} fields, got ${n}`),
-    );
-  }
-
-  const time = timeField(line, t);
-  if (typeof time !== 'string' && time !== null) return fail(time);
-  const httpStatus = numberField(line, t, F_HTTP_STATUS);
-  if (httpStatus === BAD) return fail(badNumber(F_HTTP_STATUS));
-  const bytesSent = numberField(line, t, F_BYTES_SENT);
-  if (bytesSent === BAD) return fail(badNumber(F_BYTES_SENT));
-  const objectSize = numberField(line, t, F_OBJECT_SIZE);
-  if (objectSize === BAD) return fail(badNumber(F_OBJECT_SIZE));
-  const totalTime = numberField(line, t, F_TOTAL_TIME);
-  if (totalTime === BAD) return fail(badNumber(F_TOTAL_TIME));
-  const turnAroundTime = numberField(line, t, F_TURN_AROUND_TIME);
-  if (turnAroundTime === BAD) return fail(badNumber(F_TURN_AROUND_TIME));
-
   // Object literal with every key in one fixed order: all records share one hidden class.
   const record: AccessLogRecord = {
     bucketOwner: text(line, bytes, base, t, 0),
     bucket: text(line, bytes, base, t, 1),
-    time,
+    time: checkedTime,
     remoteIp: text(line, bytes, base, t, 3),
     requester: text(line, bytes, base, t, 4),
     requestId: text(line, bytes, base, t, 5),
     operation: text(line, bytes, base, t, 6),
     key: text(line, bytes, base, t, 7),
     requestUri: text(line, bytes, base, t, 8),
-    httpStatus,
+    httpStatus: checkedNumber(0),
     errorCode: text(line, bytes, base, t, 10),
-    bytesSent,
-    objectSize,
-    totalTime,
-    turnAroundTime,
+    bytesSent: checkedNumber(1),
+    objectSize: checkedNumber(2),
+    totalTime: checkedNumber(3),
+    turnAroundTime: checkedNumber(4),
     referer: text(line, bytes, base, t, 15),
     userAgent: text(line, bytes, base, t, 16),
     versionId: n > 17 ? text(line, bytes, base, t, 17) : null,

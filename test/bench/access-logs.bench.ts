@@ -158,14 +158,20 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function inProcessParse(data: Buffer): { records: number; seconds: number } {
+/** Parses (or, with `check`, only checks) every line of `data` in 256 KiB chunks, as openInput reads. */
+function inProcess(data: Buffer, check: boolean): { records: number; seconds: number } {
   let records = 0;
   const parser = new AccessLogLineParser();
-  const splitter = new LineSplitter((buf, s, e) => {
-    if (parser.parse(buf, s, e).ok) records++;
-  });
+  const splitter = new LineSplitter(
+    check
+      ? (buf, s, e) => {
+          if (parser.check(buf, s, e) === null) records++;
+        }
+      : (buf, s, e) => {
+          if (parser.parse(buf, s, e).ok) records++;
+        },
+  );
   const t0 = process.hrtime.bigint();
-  // 256 KiB chunks, the size openInput reads.
   for (let o = 0; o < data.length; o += 262_144) splitter.push(data.subarray(o, o + 262_144));
   splitter.end();
   return { records, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
@@ -179,15 +185,29 @@ async function inProcessReader(file: string): Promise<{ records: number; seconds
   return { records, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
 }
 
-/** Wall seconds and peak RSS (MB) of a command, from /usr/bin/time; its stdout is returned. */
-function timed(cmd: string, args: string[]): { seconds: number; rssMb: number; stdout: string } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { cwd: repo, encoding: 'utf8' });
+/**
+ * Wall seconds and peak RSS (MB) of a command, from /usr/bin/time; its stdout is returned, or
+ * sent to /dev/null when `discard` (the NDJSON output is larger than the input).
+ */
+function timed(
+  cmd: string,
+  args: string[],
+  discard = false,
+): { seconds: number; rssMb: number; stdout: string } {
+  const argv = discard ? ['sh', '-c', 'exec "$0" "$@" > /dev/null', cmd, ...args] : [cmd, ...args];
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { cwd: repo, encoding: 'utf8' });
   const last = r.stderr.trim().split('\n').pop() ?? '';
   const [sec, kb] = last.split(' ').map(Number);
   if (r.status !== 0 || sec === undefined || kb === undefined) {
     throw new Error(`${cmd} failed (${r.status}): ${r.stderr.slice(0, 500)}`);
   }
   return { seconds: sec, rssMb: kb / 1024, stdout: r.stdout.trim() };
+}
+
+type Row = [what: string, seconds: number, rssMb: number | null];
+
+function cliRow(what: string, runs: { seconds: number; rssMb: number }[]): Row {
+  return [what, median(runs.map((c) => c.seconds)), Math.max(...runs.map((c) => c.rssMb))];
 }
 
 export default async function accessLogsBench(): Promise<void> {
@@ -205,57 +225,44 @@ export default async function accessLogsBench(): Promise<void> {
     );
 
     const data = readFileSync(file);
-    inProcessParse(data); // warm-up
-    const parse = Array.from({ length: ROUNDS }, () => inProcessParse(data));
-    if (parse[0]!.records !== LINES) throw new Error(`parsed ${parse[0]!.records} of ${LINES} lines`);
+    inProcess(data, false); // warm-up
+    const parse = Array.from({ length: ROUNDS }, () => inProcess(data, false));
+    const check = Array.from({ length: ROUNDS }, () => inProcess(data, true));
+    if (parse[0]!.records !== LINES || check[0]!.records !== LINES) throw new Error('lines were rejected');
     const reader: number[] = [];
     for (let k = 0; k < ROUNDS; k++) reader.push((await inProcessReader(file)).seconds);
 
-    const cli = Array.from({ length: ROUNDS }, () =>
-      timed('node', ['bin/pathguard.mjs', 'parse', 's3-access', '--count', file]),
-    );
-    if (cli[0]!.stdout !== `records ${LINES} rejected 0`) throw new Error(`CLI said: ${cli[0]!.stdout}`);
-    const cliGz = Array.from({ length: ROUNDS }, () =>
-      timed('node', ['bin/pathguard.mjs', 'parse', 's3-access', '--count', gz]),
-    );
+    const cli = (args: string[], discard = false) =>
+      Array.from({ length: ROUNDS }, () =>
+        timed('node', ['bin/pathguard.mjs', 'parse', 's3-access', ...args], discard),
+      );
+    const count = cli(['--count', file]);
+    if (count[0]!.stdout !== `records ${LINES} rejected 0`) throw new Error(`CLI said: ${count[0]!.stdout}`);
+    const countGz = cli(['--count', gz]);
+    const ndjson = cli([file], true);
     const awk = Array.from({ length: ROUNDS }, () => timed('awk', ['{n[$5]++} END {print NR}', file]));
     // The CLI figures include starting Node and loading the bundle; this is that fixed cost.
     const tiny = join(dir, 'tiny.log');
-    writeFileSync(
-      tiny,
-      readFileSync(file).subarray(0, 4096).toString('latin1').split('\n').slice(0, 3).join('\n'),
-    );
-    const startup = Array.from({ length: ROUNDS }, () =>
-      timed('node', ['bin/pathguard.mjs', 'parse', 's3-access', '--count', tiny]),
-    );
+    writeFileSync(tiny, data.subarray(0, 4096).toString('latin1').split('\n').slice(0, 3).join('\n'));
+    const startup = cli(['--count', tiny]);
 
-    const rows: [string, number, number | null][] = [
-      ['parser in-process (bytes in memory)', median(parse.map((p) => p.seconds)), null],
-      ['readAccessLogRecords in-process (file)', median(reader), null],
-      [
-        '`pathguard parse s3-access --count` (plain)',
-        median(cli.map((c) => c.seconds)),
-        Math.max(...cli.map((c) => c.rssMb)),
-      ],
-      [
-        '`pathguard parse s3-access --count` (gzip)',
-        median(cliGz.map((c) => c.seconds)),
-        Math.max(...cliGz.map((c) => c.rssMb)),
-      ],
-      [
-        "baseline `awk '{n[$5]++}'` (plain)",
-        median(awk.map((c) => c.seconds)),
-        Math.max(...awk.map((c) => c.rssMb)),
-      ],
+    const rows: Row[] = [
+      ['parser in-process, full records (bytes in memory)', median(parse.map((p) => p.seconds)), null],
+      ['parser in-process, check only (bytes in memory)', median(check.map((p) => p.seconds)), null],
+      ['`readAccessLogRecords` in-process (file)', median(reader), null],
+      cliRow('`pathguard parse s3-access --count` (plain)', count),
+      cliRow('`pathguard parse s3-access --count` (gzip)', countGz),
+      cliRow('`pathguard parse s3-access` NDJSON to /dev/null (plain)', ndjson),
+      cliRow("baseline `awk '{n[$5]++}'` (plain)", awk),
     ];
     console.log(
       `\nCLI fixed cost (start Node, load the bundle, parse 3 lines): ${median(startup.map((c) => c.seconds)).toFixed(2)} s`,
     );
     console.log('\n| what | seconds | records/s | MB/s (uncompressed) | peak RSS MB |');
     console.log('|---|---:|---:|---:|---:|');
-    for (const [what, s, rss] of rows) {
+    for (const [what, sec, rss] of rows) {
       console.log(
-        `| ${what} | ${s.toFixed(3)} | ${Math.round(LINES / s).toLocaleString('en-US')} | ${(mb / s).toFixed(0)} | ${rss === null ? '-' : rss.toFixed(0)} |`,
+        `| ${what} | ${sec.toFixed(3)} | ${Math.round(LINES / sec).toLocaleString('en-US')} | ${(mb / sec).toFixed(0)} | ${rss === null ? '-' : rss.toFixed(0)} |`,
       );
     }
   } finally {

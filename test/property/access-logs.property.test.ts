@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  AccessLogLineParser,
   formatAccessLogRecord,
   parseAccessLogLine,
   parseAccessLogString,
@@ -99,6 +100,42 @@ describe('access log parser properties', () => {
         expect(typeof r.ok).toBe('boolean');
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('the count path accepts and rejects exactly what the parser does', () => {
+    const token = fc.oneof(
+      plainValue,
+      fc.constant('-'),
+      fc.constant('"-"'),
+      fc.constant('[06/Feb/2019:00:00:38 +0000]'),
+      fc.constant('[31/Feb/2019:00:00:38 +0000]'),
+      fc.string({ maxLength: 8 }).map((s) => `"${s}"`),
+      fc.string({ maxLength: 8 }).map((s) => `"${s}`),
+      fc.string({ unit: 'grapheme', maxLength: 8 }),
+      fc.integer({ min: -5, max: 1e17 }).map(String),
+    );
+    const line = fc.oneof(
+      recordArb.map(formatAccessLogRecord),
+      fc.array(token, { minLength: 15, maxLength: 30 }).map((t) => t.join(' ')),
+      fc.string({ unit: 'binary', maxLength: 300 }),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 5 }), (lines) => {
+        // Several lines in one chunk, as the reader hands them over.
+        const chunk = Buffer.from(lines.map((l) => l.replace(/[\r\n]/g, ' ')).join('\n'), 'utf8');
+        const a = new AccessLogLineParser({ maxLineBytes: 400 });
+        const b = new AccessLogLineParser({ maxLineBytes: 400 });
+        let start = 0;
+        while (start <= chunk.length) {
+          let end = chunk.indexOf(0x0a, start);
+          if (end === -1) end = chunk.length;
+          const parsed = a.parse(chunk, start, end);
+          expect(b.check(chunk, start, end)).toEqual(parsed.ok ? null : parsed.error);
+          start = end + 1;
+        }
+      }),
+      { numRuns: 1500 },
     );
   });
 

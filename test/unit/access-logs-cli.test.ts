@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../functions/cli/main.js';
-import { readAccessLogRecords } from '../../functions/lib/read-access-logs.js';
+import { countAccessLogRecords, readAccessLogRecords } from '../../functions/lib/read-access-logs.js';
 import type { AccessLogRecord } from '../../shared/access-logs/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 
@@ -170,6 +170,19 @@ describe('readAccessLogRecords', () => {
     const got: AccessLogRecord[] = [];
     for await (const batch of readAccessLogRecords('-', { stdin, rejects })) got.push(...batch);
     expect(got.map((r) => r.requestId)).toEqual(['3E57427F3EXAMPLE', 'DD6CC733AEXAMPLE']);
+    expect(rejects.samples.map((s) => [s.line, s.code])).toEqual([
+      [2, 'WRONG_FIELD_COUNT'],
+      [3, 'BAD_TIME'],
+      [5, 'BAD_NUMBER'],
+      [6, 'BAD_QUOTING'],
+    ]);
+  });
+
+  it('counts without building records, with the same rejects, across chunk boundaries', async () => {
+    const text = readFileSync(fixture('bad.log'));
+    const stdin = Readable.from(Array.from(text, (b) => Buffer.from([b])));
+    const rejects = new RejectCounter();
+    expect(await countAccessLogRecords('-', { stdin, rejects })).toBe(2);
     expect(rejects.samples.map((s) => [s.line, s.code])).toEqual([
       [2, 'WRONG_FIELD_COUNT'],
       [3, 'BAD_TIME'],

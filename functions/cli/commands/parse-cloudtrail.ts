@@ -11,8 +11,9 @@ export const parseCloudTrailCommand: CommandSpec = {
   summary: 'parse CloudTrail S3 data and network-activity events to NDJSON',
   usage: 'parse cloudtrail [--count] [FILE...|-]',
   help: `Reads CloudTrail log files ({"Records": [...]}, plain or gzip, detected by content), one
-event per line (as in CloudWatch Logs), or standard input ('-', the default), and prints one JSON
-object per S3 data event or network-activity event. Other events (management events, other
+event per line, CloudWatch Logs exports ('aws logs filter-log-events' output) of a trail's log
+group, or standard input ('-', the default), and prints one JSON object per S3 data event or
+network-activity event. Other events (management events, other
 services) are skipped and counted on stderr; malformed events are rejected and reported.
 
 Options:

@@ -1,6 +1,6 @@
 import { redactAccessLogRecord } from '../../../shared/access-logs/redact.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
-import { readAccessLogRecords } from '../../lib/read-access-logs.js';
+import { countAccessLogRecords, readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { type CommandSpec, writeOut } from '../command.js';
 
 /**
@@ -13,10 +13,13 @@ export const parseS3AccessCommand: CommandSpec = {
   usage: 'parse s3-access [--count] [FILE...|-]',
   help: `Reads S3 server access log files (plain or gzip, detected by content) or standard input
 ('-', the default) and prints one JSON object per record. Also reads the JSON records S3 delivers
-to CloudWatch Logs, one per line. Bad lines are counted and reported on stderr; reading goes on.
+to CloudWatch Logs (one per line), and CloudWatch Logs exports ('aws logs filter-log-events'
+output) whose messages are such records or text lines. Bad lines are counted and reported on
+stderr; reading goes on.
 
 Options:
-  --count   print only 'records N rejected M'
+  --count   print only 'records N rejected M' (every line is checked as for the full output,
+            but no record is built)
 
 Fields: bucketOwner bucket time remoteIp requester requestId operation key requestUri httpStatus
 errorCode bytesSent objectSize totalTime turnAroundTime referer userAgent versionId hostId
@@ -39,9 +42,12 @@ Examples:
     let records = 0;
     try {
       for (const input of inputs) {
+        if (countOnly) {
+          records += await countAccessLogRecords(input, { stdin: io.stdin, rejects });
+          continue;
+        }
         for await (const batch of readAccessLogRecords(input, { stdin: io.stdin, rejects })) {
           records += batch.length;
-          if (countOnly) continue;
           let out = '';
           for (const r of batch) out += `${JSON.stringify(redactAccessLogRecord(r))}\n`;
           await writeOut(io.stdout, out);
