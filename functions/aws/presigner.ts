@@ -1,0 +1,109 @@
+import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { PathGuardError } from '../../shared/errors.js';
+import type { Presigner, PresignRequest } from '../../shared/ports/index.js';
+
+export interface SdkPresignerOptions {
+  /** Static credentials (the lab); by default the SDK's provider chain (the Lambda role). */
+  readonly credentials?: AwsCredentialIdentity;
+  /** Endpoint for PUT URLs and non-probe operations (the lab's loopback S3). */
+  readonly endpoint?: string;
+}
+
+/**
+ * Presigns with the AWS SDK for JavaScript v3 configured per endpoint style: the hostname in the
+ * URL is whatever the SDK makes of that configuration, exactly what an application using the same
+ * settings would get. The host is signed, so it cannot be rewritten after presigning.
+ */
+export class SdkPresigner implements Presigner {
+  private readonly clients = new Map<string, S3Client>();
+
+  constructor(private readonly opts: SdkPresignerOptions = {}) {}
+
+  async presignGet(req: PresignRequest): Promise<string> {
+    const { client, bucket } = this.clientFor(req);
+    return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: req.key }), {
+      expiresIn: req.expiresInSeconds,
+    });
+  }
+
+  async presignPut(req: {
+    bucket: string;
+    key: string;
+    region: string;
+    expiresInSeconds: number;
+    contentType?: string;
+  }): Promise<string> {
+    const client = this.client(`put:${req.region}`, {
+      region: req.region,
+      ...(this.opts.endpoint ? { endpoint: this.opts.endpoint, forcePathStyle: true } : {}),
+    });
+    return getSignedUrl(
+      client,
+      new PutObjectCommand({
+        Bucket: req.bucket,
+        Key: req.key,
+        ...(req.contentType ? { ContentType: req.contentType } : {}),
+      }),
+      { expiresIn: req.expiresInSeconds },
+    );
+  }
+
+  private clientFor(req: PresignRequest): { client: S3Client; bucket: string } {
+    const r = req.region;
+    switch (req.style) {
+      case 'regional':
+        return { client: this.client(`regional:${r}`, { region: r }), bucket: req.bucket };
+      case 'global':
+        // Only us-east-1 has the legacy global name; elsewhere the SDK stays regional.
+        return {
+          client: this.client(`global:${r}`, { region: r, useGlobalEndpoint: true }),
+          bucket: req.bucket,
+        };
+      case 'path-style':
+        return { client: this.client(`path:${r}`, { region: r, forcePathStyle: true }), bucket: req.bucket };
+      case 'dualstack':
+        return {
+          client: this.client(`dual:${r}`, { region: r, useDualstackEndpoint: true }),
+          bucket: req.bucket,
+        };
+      case 'fips':
+        return { client: this.client(`fips:${r}`, { region: r, useFipsEndpoint: true }), bucket: req.bucket };
+      case 'accelerate':
+        return {
+          client: this.client(`accel:${r}`, { region: r, useAccelerateEndpoint: true }),
+          bucket: req.bucket,
+        };
+      case 'interface-endpoint': {
+        if (!req.interfaceEndpointDns) throw styleError(req, 'needs interfaceEndpointDns in the target');
+        const ep = `https://${req.interfaceEndpointDns}`;
+        return { client: this.client(`vpce:${ep}`, { region: r, endpoint: ep }), bucket: req.bucket };
+      }
+      case 'access-point':
+        if (!req.accessPointArn) throw styleError(req, 'needs accessPointArn in the target');
+        return { client: this.client(`ap:${r}`, { region: r }), bucket: req.accessPointArn };
+      case 'mrap':
+        throw styleError(
+          req,
+          'is not supported: presigning for a Multi-Region Access Point needs SigV4a from the AWS CRT signer (@aws-sdk/signature-v4-crt), a native dependency this product does not ship',
+        );
+    }
+  }
+
+  private client(key: string, cfg: S3ClientConfig): S3Client {
+    let c = this.clients.get(key);
+    if (!c) {
+      c = new S3Client({ ...cfg, ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}) });
+      this.clients.set(key, c);
+    }
+    return c;
+  }
+}
+
+function styleError(req: PresignRequest, what: string): PathGuardError {
+  return new PathGuardError('STYLE_NOT_SUPPORTED', `endpoint style '${req.style}' ${what}`, {
+    style: req.style,
+    bucket: req.bucket,
+  });
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { SdkPresigner } from '../../functions/aws/presigner.js';
+import { redactUrl } from '../../shared/endpoints/index.js';
+
+// Fake static credentials: presigning is local computation, no request leaves the process.
+const presigner = new SdkPresigner({
+  credentials: {
+    accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  },
+});
+const base = {
+  bucket: 'example-data-bucket',
+  key: 'pathguard/probes/2026/11/25/01J.bin',
+  expiresInSeconds: 900,
+};
+
+describe('SdkPresigner hosts per endpoint style (AWS SDK for JavaScript v3)', () => {
+  const cases: [Parameters<SdkPresigner['presignGet']>[0], string][] = [
+    [{ ...base, region: 'us-east-1', style: 'regional' }, 'example-data-bucket.s3.us-east-1.amazonaws.com'],
+    [{ ...base, region: 'us-east-1', style: 'global' }, 'example-data-bucket.s3.amazonaws.com'],
+    [{ ...base, region: 'eu-west-1', style: 'global' }, 'example-data-bucket.s3.eu-west-1.amazonaws.com'],
+    [{ ...base, region: 'us-west-2', style: 'path-style' }, 's3.us-west-2.amazonaws.com'],
+    [
+      { ...base, region: 'us-west-2', style: 'dualstack' },
+      'example-data-bucket.s3.dualstack.us-west-2.amazonaws.com',
+    ],
+    [{ ...base, region: 'us-west-2', style: 'fips' }, 'example-data-bucket.s3-fips.us-west-2.amazonaws.com'],
+    [
+      { ...base, region: 'us-west-2', style: 'accelerate' },
+      'example-data-bucket.s3-accelerate.amazonaws.com',
+    ],
+    [
+      {
+        ...base,
+        region: 'us-east-1',
+        style: 'interface-endpoint',
+        interfaceEndpointDns: 'bucket.vpce-0a1b2c3d4e5f67890-abcdefgh.s3.us-east-1.vpce.amazonaws.com',
+      },
+      'example-data-bucket.bucket.vpce-0a1b2c3d4e5f67890-abcdefgh.s3.us-east-1.vpce.amazonaws.com',
+    ],
+    [
+      {
+        ...base,
+        region: 'us-west-2',
+        style: 'access-point',
+        accessPointArn: 'arn:aws:s3:us-west-2:123456789012:accesspoint/probes',
+      },
+      'probes-123456789012.s3-accesspoint.us-west-2.amazonaws.com',
+    ],
+  ];
+  for (const [req, host] of cases) {
+    it(`${req.style} in ${req.region} → ${host}`, async () => {
+      const url = new URL(await presigner.presignGet(req));
+      expect(url.hostname).toBe(host);
+      expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
+      expect(url.searchParams.get('X-Amz-SignedHeaders')).toContain('host');
+    });
+  }
+
+  it('refuses MRAP with a clear not-supported error', async () => {
+    await expect(presigner.presignGet({ ...base, region: 'us-east-1', style: 'mrap' })).rejects.toMatchObject(
+      { code: 'STYLE_NOT_SUPPORTED' },
+    );
+  });
+
+  it('presigns PUT URLs for observation reports, which redact to no secret', async () => {
+    const url = await presigner.presignPut({
+      bucket: 'example-pathguard-results',
+      key: 'observations/r/p.json',
+      region: 'us-east-1',
+      expiresInSeconds: 900,
+    });
+    expect(new URL(url).hostname).toBe('example-pathguard-results.s3.us-east-1.amazonaws.com');
+    const red = redactUrl(url);
+    expect(red).not.toContain(new URL(url).searchParams.get('X-Amz-Signature')!);
+    expect(red).not.toContain('AKIAIOSFODNN7EXAMPLE');
+  });
+});

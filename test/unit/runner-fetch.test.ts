@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchProbe, type LookupFn } from '../../functions/runner/fetch.js';
+
+const body = Buffer.alloc(64, 7);
+const sha = createHash('sha256').update(body).digest('hex');
+const tls = {
+  key: readFileSync(new URL('../fixtures/tls/test-only-localhost.key', import.meta.url)),
+  cert: readFileSync(new URL('../fixtures/tls/test-only-localhost.crt', import.meta.url)),
+};
+const SECRET = 'X-Amz-Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+
+function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
+  res.setHeader('x-amz-request-id', 'ABCDEF0123456789');
+  res.setHeader('x-amz-id-2', 'hostid/base64==');
+  const path = req.url ?? '';
+  if (path.startsWith('/ok')) {
+    res.end(body);
+  } else if (path.startsWith('/ua')) {
+    res.end(req.headers['user-agent']);
+  } else if (path.startsWith('/denied')) {
+    res.statusCode = 403;
+    res.setHeader('content-type', 'application/xml');
+    res.end(
+      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>ABCDEF0123456789</RequestId></Error>',
+    );
+  } else if (path.startsWith('/moved')) {
+    res.statusCode = 307;
+    res.setHeader('location', `https://example-data-bucket.s3.eu-west-1.amazonaws.com/k?${SECRET}`);
+    res.end();
+  } else if (path.startsWith('/slow')) {
+    setTimeout(() => res.end(body), 2_000).unref();
+  } else {
+    res.statusCode = 404;
+    res.end('<Error><Code>NoSuchKey</Code></Error>');
+  }
+}
+
+let plain: http.Server;
+let secure: https.Server;
+let plainPort = 0;
+let securePort = 0;
+beforeAll(async () => {
+  plain = http.createServer(handler);
+  secure = https.createServer(tls, handler);
+  await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
+  plainPort = (plain.address() as AddressInfo).port;
+  securePort = (secure.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  plain.closeAllConnections();
+  secure.closeAllConnections();
+  await new Promise((r) => plain.close(r));
+  await new Promise((r) => secure.close(r));
+});
+
+/** A vantage's DNS: answers the S3 name with loopback (tests never leave 127.0.0.0/8). */
+const lookup: LookupFn = (host, _o, cb) => {
+  if (host.endsWith('.amazonaws.com') || host === 'localhost')
+    cb(null, [{ address: '127.0.0.1', family: 4 }]);
+  else cb(Object.assign(new Error('not found'), { code: 'ENOTFOUND' }), []);
+};
+const base = {
+  runnerId: 'vpc-app',
+  probeId: '01JTESTPROBE0000000000000',
+  vantageKind: 'vpc' as const,
+  lookup,
+};
+const host = 'example-data-bucket.s3.us-east-1.amazonaws.com';
+
+describe('fetchProbe over real HTTP(S) on loopback', () => {
+  it('records DNS answers, the connection, TLS, ids, and a body digest that matches the probe', async () => {
+    const o = await fetchProbe(`https://${host}:${securePort}/ok?${SECRET}`, {
+      ...base,
+      expectedSha256: sha,
+      ca: tls.cert,
+    });
+    expect(o.error).toBeNull();
+    expect(o.dns).toEqual({ answers: [{ address: '127.0.0.1', family: 4 }] });
+    expect(o).toMatchObject({
+      remoteAddress: '127.0.0.1',
+      remotePort: securePort,
+      httpStatus: 200,
+      requestId: 'ABCDEF0123456789',
+    });
+    expect(o.hostId).toBe('hostid/base64==');
+    expect(o.tls?.version).toMatch(/^TLSv1\.[23]$/);
+    expect(o.tls?.servername).toBe(host);
+    expect(o.bodyBytes).toBe(64);
+    expect(o.bodySha256).toBe(sha);
+    expect(o.bodyMatches).toBe(true);
+    expect(o.localAddress).toBe('127.0.0.1');
+    expect(o.timingsMs.total).toBeGreaterThanOrEqual(0);
+    expect(JSON.stringify(o)).not.toContain('0123456789abcdef0123456789abcdef');
+  });
+
+  it('sends the pathguard User-Agent with runner and probe ids', async () => {
+    const o = await fetchProbe(`http://${host}:${plainPort}/ua`, { ...base });
+    expect(o.httpStatus).toBe(200);
+    expect(o.bodyBytes).toBe(Buffer.byteLength(`pathguard/0.0.0-dev runner/vpc-app probe/${base.probeId}`));
+  });
+
+  it('reads the S3 error code of a 403 from the XML body', async () => {
+    const o = await fetchProbe(`http://${host}:${plainPort}/denied`, { ...base, expectedSha256: sha });
+    expect(o).toMatchObject({ httpStatus: 403, s3ErrorCode: 'AccessDenied', error: { code: 'HTTP_ERROR' } });
+  });
+
+  it('does not follow a 307 and keeps only the Location host', async () => {
+    const o = await fetchProbe(`http://${host}:${plainPort}/moved`, base);
+    expect(o.httpStatus).toBe(307);
+    expect(o.redirectHost).toBe('example-data-bucket.s3.eu-west-1.amazonaws.com');
+    expect(JSON.stringify(o)).not.toContain('0123456789abcdef0123456789abcdef');
+  });
+
+  it('flags a body that is not the probe object', async () => {
+    const o = await fetchProbe(`http://${host}:${plainPort}/ok`, { ...base, expectedSha256: '0'.repeat(64) });
+    expect(o.error?.code).toBe('SHA_MISMATCH');
+    expect(o.bodyMatches).toBe(false);
+  });
+
+  it('times out a slow response', async () => {
+    const o = await fetchProbe(`http://${host}:${plainPort}/slow`, { ...base, timeoutMs: 200 });
+    expect(o.error?.code).toBe('TIMEOUT');
+  });
+
+  it('codes refused connections, DNS failures and TLS failures', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    expect((await fetchProbe(`http://${host}:${deadPort}/ok`, base)).error?.code).toBe('CONNECTION_REFUSED');
+    const dns = await fetchProbe('http://nowhere.invalid/ok', base);
+    expect(dns.error?.code).toBe('DNS_FAILURE');
+    expect(dns.dns?.error).toBe('ENOTFOUND');
+    // No CA given: the self-signed certificate must be refused.
+    expect((await fetchProbe(`https://${host}:${securePort}/ok`, base)).error?.code).toBe('TLS_ERROR');
+  });
+
+  it('dials a mapped address while recording the vantage DNS answer as the remote', async () => {
+    const mapped: LookupFn = (_h, _o, cb) => cb(null, [{ address: '52.216.10.20', family: 4 }]);
+    const o = await fetchProbe(`https://${host}/ok`, {
+      ...base,
+      lookup: mapped,
+      dial: (_addr, _port) => net.connect(plainPort, '127.0.0.1'),
+      expectedSha256: sha,
+    });
+    expect(o.error).toBeNull();
+    expect(o).toMatchObject({ remoteAddress: '52.216.10.20', remotePort: 443, bodyMatches: true });
+  });
+});
