@@ -113,10 +113,10 @@ describe('CidrSet', () => {
   });
 
   it('keeps the earlier value for a repeated block unless told how to choose', () => {
-    const entries = [
+    const entries: [string, string][] = [
       ['10.0.0.0/8', 'first'],
       ['::ffff:10.0.0.0/104', 'second'],
-    ] as const;
+    ];
     expect(CidrSet.build(entries).set.get('10.1.1.1')).toBe('first');
     const joined = CidrSet.build(entries, { onDuplicate: (a, b) => `${a}+${b}` }).set;
     expect(joined.get('10.1.1.1')).toBe('first+second');
