@@ -1,0 +1,493 @@
+/**
+ * The lookups every consumer of an environment needs, computed once per environment so that a
+ * query per log record is a map lookup or one binary search: interface-endpoint addresses and DNS
+ * names, S3 prefix-list blocks, NAT gateway ENIs and addresses, subnets by id, ENI and address,
+ * VPC and on-prem blocks, and route resolution per subnet (longest prefix match over CIDR routes
+ * and the blocks of prefix-list routes).
+ *
+ * The index trusts the document's shape (validate it with `validateEnvironment` first) but not
+ * its values: a block that does not parse, or a route to a prefix list whose blocks the document
+ * does not give, is skipped and reported in `warnings`, never thrown.
+ */
+import { CidrSet, type CidrSetBuild, formatCidr, parseCidr } from '../net/cidr-set.js';
+import { IpAddress } from '../net/ip.js';
+import type {
+  Environment,
+  GatewayEndpoint,
+  InterfaceEndpoint,
+  NatGateway,
+  Route,
+  RouteTable,
+  S3PrefixList,
+  Subnet,
+  Vpc,
+} from './types.js';
+
+/** What a route target id says about the path. */
+export type RouteTargetKind =
+  | 'local'
+  /** `vpce-…` listed in `gatewayEndpoints`. */
+  | 'gateway-endpoint'
+  /** `vpce-…` not listed as a gateway endpoint: for example a Gateway Load Balancer endpoint. */
+  | 'vpc-endpoint'
+  | 'nat-gateway'
+  | 'internet-gateway'
+  | 'egress-only-internet-gateway'
+  | 'transit-gateway'
+  | 'virtual-private-gateway'
+  | 'network-interface'
+  | 'peering-connection'
+  | 'other';
+
+/** The route that carries traffic to an address, as {@link EnvironmentIndex.resolveRoute} found it. */
+export interface ResolvedRoute {
+  /** The winning route, as written in the document. */
+  readonly route: Route;
+  /** Its position in `routeTable.routes`. */
+  readonly routeIndex: number;
+  readonly routeTable: RouteTable;
+  /** `route.target`. */
+  readonly target: string;
+  readonly targetKind: RouteTargetKind;
+  /** The block that matched, canonical: the route's CIDR, or the prefix-list entry. */
+  readonly matchedCidr: string;
+  /** The prefix list when the route's destination is one, else null. */
+  readonly prefixListId: string | null;
+  /**
+   * Routes of the same table the index could not evaluate (a prefix list whose blocks the document
+   * does not list, a malformed destination). Any of them might be more specific than `route`, so a
+   * conclusion drawn from `route` holds only if this is empty.
+   */
+  readonly unresolved: readonly Route[];
+}
+
+/** Something in the document the index skipped. `path` names it as validation would. */
+export interface IndexWarning {
+  readonly code:
+    | 'BAD_CIDR'
+    | 'BAD_ADDRESS'
+    | 'UNRESOLVED_PREFIX_LIST_ROUTE'
+    | 'BAD_ROUTE_DESTINATION'
+    | 'MISSING_ROUTE_TABLE';
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Interface endpoints whose service is S3 (regional, directory buckets, Multi-Region Access Points). */
+const S3_SERVICE = /(^|\.)s3(express)?$|^com\.amazonaws\.s3-global\.accesspoint$/;
+
+/** An endpoint-specific S3 interface-endpoint host name (aws-facts §4 H11), in any partition. */
+const VPCE_S3_HOST = /(^|\.)(vpce-[0-9a-z]+(?:-[0-9a-z]+)*)\.s3\.[a-z0-9-]+\.vpce\.amazonaws\.com(\.cn)?$/;
+
+/** Whether `serviceName` is an S3 endpoint service (`com.amazonaws.<region>.s3`, `.s3express`, `s3-global.accesspoint`). */
+export function isS3ServiceName(serviceName: string): boolean {
+  return S3_SERVICE.test(serviceName);
+}
+
+function targetKindOf(target: string, gatewayIds: ReadonlySet<string>): RouteTargetKind {
+  if (target === 'local') return 'local';
+  const dash = target.indexOf('-');
+  switch (dash < 0 ? target : target.slice(0, dash)) {
+    case 'vpce':
+      return gatewayIds.has(target) ? 'gateway-endpoint' : 'vpc-endpoint';
+    case 'nat':
+      return 'nat-gateway';
+    case 'igw':
+      return 'internet-gateway';
+    case 'eigw':
+      return 'egress-only-internet-gateway';
+    case 'tgw':
+      return 'transit-gateway';
+    case 'vgw':
+      return 'virtual-private-gateway';
+    case 'eni':
+      return 'network-interface';
+    case 'pcx':
+      return 'peering-connection';
+    default:
+      return 'other';
+  }
+}
+
+/** Ranking of two routes for the same block; higher wins. */
+function routeRank(r: ResolvedRoute): number {
+  // AWS: a route to a CIDR block takes priority over a prefix-list route for the same block. Two
+  // routes of one kind for one block cannot exist in AWS; if a document has them, the one that
+  // does not end at an endpoint wins, so an inconsistent document never yields a private verdict.
+  return (
+    (r.prefixListId === null ? 2 : 0) +
+    (r.targetKind === 'gateway-endpoint' || r.targetKind === 'vpc-endpoint' ? 0 : 1)
+  );
+}
+
+interface TableIndex {
+  readonly table: RouteTable;
+  readonly routes: CidrSet<ResolvedRoute>;
+}
+
+const EMPTY_SUBNETS: readonly Subnet[] = Object.freeze([]);
+
+/**
+ * Precomputed lookups over one environment. Build with {@link buildEnvironmentIndex}; immutable
+ * afterwards and safe to share. Address arguments are text or a parsed {@link IpAddress} (pass the
+ * parsed form in per-record loops to parse once).
+ *
+ * @example
+ * const idx = buildEnvironmentIndex(env);
+ * idx.s3PrefixListCidrs.get('52.216.8.1')?.prefixListId;          // 'pl-63a5400a'
+ * idx.resolveRoute('subnet-0a1b2c3d', '52.216.8.1')?.targetKind;  // 'gateway-endpoint'
+ */
+export class EnvironmentIndex {
+  readonly env: Environment;
+  readonly region: string;
+  /** Everything skipped while building, in document order. */
+  readonly warnings: readonly IndexWarning[];
+
+  /** Every S3 prefix-list block → its prefix list. */
+  readonly s3PrefixListCidrs: CidrSet<S3PrefixList>;
+  /** Prefix lists by id. */
+  readonly prefixLists: ReadonlyMap<string, S3PrefixList>;
+  /** Every interface-endpoint address (any service) → its endpoint. */
+  readonly interfaceEndpointIps: CidrSet<InterfaceEndpoint>;
+  /** Addresses of S3 interface endpoints only (see {@link isS3ServiceName}). */
+  readonly s3InterfaceEndpointIps: CidrSet<InterfaceEndpoint>;
+  readonly gatewayEndpoints: ReadonlyMap<string, GatewayEndpoint>;
+  readonly interfaceEndpoints: ReadonlyMap<string, InterfaceEndpoint>;
+  /** NAT gateway ENI id → gateway. */
+  readonly natGatewayByEni: ReadonlyMap<string, NatGateway>;
+  /** NAT gateway private addresses → gateway. */
+  readonly natPrivateIps: CidrSet<NatGateway>;
+  /** NAT gateway public (Elastic) addresses → gateway. */
+  readonly natPublicIps: CidrSet<NatGateway>;
+  readonly vpcs: ReadonlyMap<string, Vpc>;
+  /** Every VPC block → its VPC (the first listed when VPCs share a block). */
+  readonly vpcCidrs: CidrSet<Vpc>;
+  readonly subnets: ReadonlyMap<string, Subnet>;
+  /** ENI id → subnet, from `networkInterfaces` and NAT gateway ENIs. */
+  readonly subnetByEni: ReadonlyMap<string, Subnet>;
+  readonly routeTables: ReadonlyMap<string, RouteTable>;
+  /** `onPrem.cidrs`. */
+  readonly onPremCidrs: CidrSet<string>;
+  /** `onPrem.publicEgressIps` (addresses or blocks). */
+  readonly onPremEgress: CidrSet<string>;
+
+  private readonly tableIndex: ReadonlyMap<string, TableIndex>;
+  private readonly subnetCidrsByVpc: ReadonlyMap<string, CidrSet<readonly Subnet[]>>;
+  private readonly dnsExact: ReadonlyMap<string, InterfaceEndpoint>;
+  private readonly dnsWildcard: ReadonlyMap<string, InterfaceEndpoint>;
+  private readonly scratch = new IpAddress();
+
+  /** Use {@link buildEnvironmentIndex}. */
+  constructor(env: Environment) {
+    const warnings: IndexWarning[] = [];
+    this.env = env;
+    this.region = env.region;
+    this.warnings = warnings;
+
+    const collect = <V>(built: CidrSetBuild<V>, paths: readonly string[], code: IndexWarning['code']) => {
+      for (const e of built.errors) {
+        warnings.push({ code, path: paths[e.index] ?? '', message: `${e.cidr}: ${e.message}` });
+      }
+      return built.set;
+    };
+    /** Builds a set from `[text, value, path]`; single addresses become /32 or /128 blocks. */
+    const setOf = <V>(entries: [string, V, string][], addresses: boolean): CidrSet<V> =>
+      collect(
+        CidrSet.build(entries.map(([text, value]) => [addresses ? hostBlock(text) : text, value] as const)),
+        entries.map(([, , p]) => p),
+        addresses ? 'BAD_ADDRESS' : 'BAD_CIDR',
+      );
+
+    this.prefixLists = new Map(env.s3PrefixLists.map((p) => [p.prefixListId, p]));
+    this.s3PrefixListCidrs = setOf(
+      env.s3PrefixLists.flatMap((p, i) =>
+        p.cidrs.map((c, j): [string, S3PrefixList, string] => [c, p, `s3PrefixLists[${i}].cidrs[${j}]`]),
+      ),
+      false,
+    );
+
+    this.gatewayEndpoints = new Map(env.gatewayEndpoints.map((e) => [e.vpcEndpointId, e]));
+    this.interfaceEndpoints = new Map(env.interfaceEndpoints.map((e) => [e.vpcEndpointId, e]));
+    const endpointIps = env.interfaceEndpoints.flatMap((e, i) =>
+      e.ips.map((ip, j): [string, InterfaceEndpoint, string] => [
+        ip,
+        e,
+        `interfaceEndpoints[${i}].ips[${j}]`,
+      ]),
+    );
+    this.interfaceEndpointIps = setOf(endpointIps, true);
+    this.s3InterfaceEndpointIps = CidrSet.build(
+      endpointIps
+        .filter(([, e]) => isS3ServiceName(e.serviceName))
+        .map(([ip, e]) => [hostBlock(ip), e] as const),
+    ).set;
+
+    const dnsExact = new Map<string, InterfaceEndpoint>();
+    const dnsWildcard = new Map<string, InterfaceEndpoint>();
+    for (const e of env.interfaceEndpoints) {
+      for (const name of e.dnsNames) {
+        const n = normaliseHost(name);
+        if (n.startsWith('*.')) {
+          if (!dnsWildcard.has(n.slice(2))) dnsWildcard.set(n.slice(2), e);
+        } else if (!dnsExact.has(n)) {
+          dnsExact.set(n, e);
+        }
+      }
+    }
+    this.dnsExact = dnsExact;
+    this.dnsWildcard = dnsWildcard;
+
+    this.natGatewayByEni = new Map(env.natGateways.flatMap((n) => n.eniIds.map((eni) => [eni, n] as const)));
+    this.natPrivateIps = setOf(
+      env.natGateways.flatMap((n, i) =>
+        n.privateIps.map((ip, j): [string, NatGateway, string] => [
+          ip,
+          n,
+          `natGateways[${i}].privateIps[${j}]`,
+        ]),
+      ),
+      true,
+    );
+    this.natPublicIps = setOf(
+      env.natGateways.flatMap((n, i) =>
+        n.publicIps.map((ip, j): [string, NatGateway, string] => [
+          ip,
+          n,
+          `natGateways[${i}].publicIps[${j}]`,
+        ]),
+      ),
+      true,
+    );
+
+    this.vpcs = new Map(env.vpcs.map((v) => [v.vpcId, v]));
+    this.vpcCidrs = setOf(
+      env.vpcs.flatMap((v, i) =>
+        v.cidrs.map((c, j): [string, Vpc, string] => [c, v, `vpcs[${i}].cidrs[${j}]`]),
+      ),
+      false,
+    );
+
+    this.subnets = new Map(env.subnets.map((s) => [s.subnetId, s]));
+    const subnetByEni = new Map<string, Subnet>();
+    for (const n of env.networkInterfaces) {
+      const s = this.subnets.get(n.subnetId);
+      if (s) subnetByEni.set(n.eniId, s);
+    }
+    for (const n of env.natGateways) {
+      const s = this.subnets.get(n.subnetId);
+      if (s) for (const eni of n.eniIds) if (!subnetByEni.has(eni)) subnetByEni.set(eni, s);
+    }
+    this.subnetByEni = subnetByEni;
+
+    // One set per VPC: subnets of one VPC never overlap, subnets of different VPCs may.
+    const byVpc = new Map<string, [string, readonly Subnet[], string][]>();
+    env.subnets.forEach((s, i) => {
+      let list = byVpc.get(s.vpcId);
+      if (!list) {
+        list = [];
+        byVpc.set(s.vpcId, list);
+      }
+      const one = Object.freeze([s]);
+      for (const [j, c] of s.cidrs.entries()) list.push([c, one, `subnets[${i}].cidrs[${j}]`]);
+    });
+    this.subnetCidrsByVpc = new Map(
+      [...byVpc].map(([vpcId, entries]) => [
+        vpcId,
+        collect(
+          CidrSet.build(
+            entries.map(([c, v]) => [c, v] as const),
+            { onDuplicate: (a, b) => Object.freeze([...a, ...b]) },
+          ),
+          entries.map(([, , p]) => p),
+          'BAD_CIDR',
+        ),
+      ]),
+    );
+
+    this.onPremCidrs = setOf(
+      env.onPrem.cidrs.map((c, j): [string, string, string] => [c, c, `onPrem.cidrs[${j}]`]),
+      false,
+    );
+    this.onPremEgress = setOf(
+      env.onPrem.publicEgressIps.map((c, j): [string, string, string] => [
+        c,
+        c,
+        `onPrem.publicEgressIps[${j}]`,
+      ]),
+      true,
+    );
+
+    this.routeTables = new Map(env.routeTables.map((t) => [t.routeTableId, t]));
+    const gatewayIds = new Set(this.gatewayEndpoints.keys());
+    const tableIndex = new Map<string, TableIndex>();
+    env.routeTables.forEach((table, ti) => {
+      const unresolved: Route[] = [];
+      const entries: [string, ResolvedRoute][] = [];
+      // Filled in after the loop: every resolution of this table shares the list.
+      const make = (route: Route, routeIndex: number, matchedCidr: string, prefixListId: string | null) =>
+        ({
+          route,
+          routeIndex,
+          routeTable: table,
+          target: route.target,
+          targetKind: targetKindOf(route.target, gatewayIds),
+          matchedCidr: canonicalCidr(matchedCidr),
+          prefixListId,
+          unresolved,
+        }) satisfies ResolvedRoute;
+      table.routes.forEach((route, ri) => {
+        const path = `routeTables[${ti}].routes[${ri}].destination`;
+        const dest = route.destination;
+        if (dest.startsWith('pl-')) {
+          const pl = this.prefixLists.get(dest);
+          if (!pl) {
+            unresolved.push(route);
+            warnings.push({
+              code: 'UNRESOLVED_PREFIX_LIST_ROUTE',
+              path,
+              message: `${dest} → ${route.target}: the prefix list's blocks are not in s3PrefixLists`,
+            });
+            return;
+          }
+          for (const c of pl.cidrs) entries.push([c, make(route, ri, c, dest)]);
+          return;
+        }
+        entries.push([dest, make(route, ri, dest, null)]);
+      });
+      const built = CidrSet.build(entries, {
+        onDuplicate: (kept, incoming) => (routeRank(incoming) > routeRank(kept) ? incoming : kept),
+      });
+      for (const e of built.errors) {
+        const r = entries[e.index]![1];
+        // A bad block inside a prefix list is reported once, for the list, by s3PrefixListCidrs.
+        if (r.prefixListId !== null) continue;
+        unresolved.push(r.route);
+        warnings.push({
+          code: 'BAD_ROUTE_DESTINATION',
+          path: `routeTables[${ti}].routes[${r.routeIndex}].destination`,
+          message: `${e.cidr}: ${e.message}`,
+        });
+      }
+      tableIndex.set(table.routeTableId, { table, routes: built.set });
+    });
+    this.tableIndex = tableIndex;
+    env.subnets.forEach((s, i) => {
+      if (!tableIndex.has(s.routeTableId)) {
+        warnings.push({
+          code: 'MISSING_ROUTE_TABLE',
+          path: `subnets[${i}].routeTableId`,
+          message: `${s.routeTableId} of ${s.subnetId} is not in routeTables`,
+        });
+      }
+    });
+  }
+
+  /**
+   * The route that carries traffic from `subnetId` to `ip`: the most specific route of the
+   * subnet's route table whose destination holds `ip`, a prefix-list destination standing for
+   * each of the list's blocks. For one block matched by several routes, a CIDR route beats a
+   * prefix-list route (AWS route priority); other ties (which AWS does not allow) go to the route
+   * that does not end at an endpoint, then to the earlier route. Null when the subnet or its route
+   * table is unknown or no route matches.
+   */
+  resolveRoute(subnetId: string, ip: string | IpAddress): ResolvedRoute | null {
+    const s = this.subnets.get(subnetId);
+    return s ? this.resolveRouteInTable(s.routeTableId, ip) : null;
+  }
+
+  /** As {@link resolveRoute}, for a route table id. */
+  resolveRouteInTable(routeTableId: string, ip: string | IpAddress): ResolvedRoute | null {
+    const t = this.tableIndex.get(routeTableId);
+    return t ? (t.routes.get(ip) ?? null) : null;
+  }
+
+  /** The route table of a subnet, or undefined when the subnet or its table is not in the document. */
+  routeTableOf(subnetId: string): RouteTable | undefined {
+    const s = this.subnets.get(subnetId);
+    return s ? this.routeTables.get(s.routeTableId) : undefined;
+  }
+
+  /**
+   * The subnets whose blocks hold `ip`: within `vpcId` when given (at most one), else across
+   * VPCs (several when VPCs overlap: the caller must not pick one). Empty when none.
+   */
+  subnetsForAddress(ip: string | IpAddress, vpcId?: string | null): readonly Subnet[] {
+    let a: IpAddress;
+    if (typeof ip === 'string') {
+      if (!this.scratch.parse(ip)) return EMPTY_SUBNETS;
+      a = this.scratch;
+    } else {
+      a = ip;
+    }
+    if (vpcId) return this.subnetCidrsByVpc.get(vpcId)?.get(a) ?? EMPTY_SUBNETS;
+    let found: readonly Subnet[] = EMPTY_SUBNETS;
+    for (const set of this.subnetCidrsByVpc.values()) {
+      const hit = set.get(a);
+      if (hit === undefined) continue;
+      found = found.length === 0 ? hit : [...found, ...hit];
+    }
+    return found;
+  }
+
+  /**
+   * The interface endpoint a host name belongs to: one of its `dnsNames` (a `*.` name matches any
+   * name below it; a plain name matches itself and the names below it, as S3 prefixes `bucket.`,
+   * `accesspoint.` or `control.`), or an endpoint-specific S3 name carrying its id
+   * (`…vpce-<id>-<suffix>.s3.<region>.vpce.amazonaws.com`). Case and a trailing dot are ignored.
+   */
+  interfaceEndpointForHost(host: string): InterfaceEndpoint | undefined {
+    const h = normaliseHost(host);
+    const exact = this.dnsExact.get(h);
+    if (exact) return exact;
+    for (let dot = h.indexOf('.'); dot >= 0; dot = h.indexOf('.', dot + 1)) {
+      const suffix = h.slice(dot + 1);
+      const e = this.dnsWildcard.get(suffix) ?? this.dnsExact.get(suffix);
+      if (e) return e;
+    }
+    const label = VPCE_S3_HOST.exec(h)?.[2];
+    if (label === undefined) return undefined;
+    for (const e of this.interfaceEndpoints.values()) {
+      if (label === e.vpcEndpointId || label.startsWith(`${e.vpcEndpointId}-`)) return e;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Whether `host` has the form of an endpoint-specific S3 interface-endpoint name
+ * (`bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com`, zonal and `.cn` forms included),
+ * whether or not the environment lists the endpoint.
+ */
+export function isS3InterfaceEndpointHost(host: string): boolean {
+  return VPCE_S3_HOST.test(normaliseHost(host));
+}
+
+function normaliseHost(host: string): string {
+  const h = host.toLowerCase();
+  return h.endsWith('.') ? h.slice(0, -1) : h;
+}
+
+function canonicalCidr(text: string): string {
+  const c = parseCidr(text);
+  return typeof c === 'string' ? text : formatCidr(c);
+}
+
+/** A single address as a one-address block; text that already is a block is kept. */
+function hostBlock(text: string): string {
+  if (typeof text !== 'string' || text.includes('/')) return text;
+  return `${text}/${text.includes(':') ? 128 : 32}`;
+}
+
+/**
+ * Builds the index of `env`. Never throws on bad values: what cannot be used is in `warnings`.
+ *
+ * @example
+ * const r = validateEnvironment(JSON.parse(text));
+ * if (r.ok) {
+ *   const idx = buildEnvironmentIndex(r.value);
+ *   for (const w of idx.warnings) console.warn(`${w.path}: ${w.message}`);
+ * }
+ */
+export function buildEnvironmentIndex(env: Environment): EnvironmentIndex {
+  return new EnvironmentIndex(env);
+}
