@@ -1,0 +1,124 @@
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import {
+  type ObjectStore,
+  type PutCondition,
+  type StoredJson,
+  WriteConflictError,
+} from '../../shared/ports/index.js';
+
+/**
+ * The results bucket as an ObjectStore. Shared mutable objects (alert state, checkpoints) are
+ * written with S3 conditional writes: `If-Match` for updates, `If-None-Match: *` for creation; a
+ * lost race (412 PreconditionFailed, 409 ConditionalRequestConflict) is a WriteConflictError the
+ * caller retries (see updateJson).
+ */
+export class S3ObjectStore implements ObjectStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly prefix = '',
+  ) {}
+
+  async getJson<T>(key: string): Promise<StoredJson<T> | null> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+      const text = (await out.Body?.transformToString('utf8')) ?? '';
+      return { value: JSON.parse(text) as T, etag: out.ETag ?? '' };
+    } catch (e) {
+      if (e instanceof NoSuchKey || (e as { name?: string }).name === 'NoSuchKey') return null;
+      throw e;
+    }
+  }
+
+  async putJson(key: string, value: unknown, condition?: PutCondition): Promise<{ etag: string }> {
+    return this.put(key, Buffer.from(JSON.stringify(value)), 'application/json', condition);
+  }
+
+  async putBytes(key: string, body: Uint8Array, contentType: string): Promise<{ etag: string }> {
+    return this.put(key, body, contentType);
+  }
+
+  async *list(prefix: string, startAfter?: string): AsyncIterable<string> {
+    let token: string | undefined;
+    do {
+      const out = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.prefix + prefix,
+          ...(token
+            ? { ContinuationToken: token }
+            : startAfter
+              ? { StartAfter: this.prefix + startAfter }
+              : {}),
+        }),
+      );
+      for (const o of out.Contents ?? []) if (o.Key) yield o.Key.slice(this.prefix.length);
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  private async put(
+    key: string,
+    body: Uint8Array,
+    contentType: string,
+    condition?: PutCondition,
+  ): Promise<{ etag: string }> {
+    try {
+      const out = await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.prefix + key,
+          Body: body,
+          ContentType: contentType,
+          ...(condition?.ifMatch ? { IfMatch: condition.ifMatch } : {}),
+          ...(condition?.ifNoneMatch ? { IfNoneMatch: condition.ifNoneMatch } : {}),
+        }),
+      );
+      return { etag: out.ETag ?? '' };
+    } catch (e) {
+      const status = e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
+      const name = (e as { name?: string }).name;
+      if (
+        status === 412 ||
+        status === 409 ||
+        name === 'PreconditionFailed' ||
+        name === 'ConditionalRequestConflict'
+      ) {
+        throw new WriteConflictError(key);
+      }
+      throw e;
+    }
+  }
+}
+
+/**
+ * Read-modify-write of a shared JSON object with optimistic concurrency: read with its ETag,
+ * apply `fn`, write with If-Match (or If-None-Match when absent), retry on a lost race. Two
+ * overlapping runs never lose an update.
+ */
+export async function updateJson<T>(
+  store: ObjectStore,
+  key: string,
+  fn: (current: T | null) => T,
+  opts: { retries?: number } = {},
+): Promise<T> {
+  const retries = opts.retries ?? 5;
+  for (let attempt = 0; ; attempt++) {
+    const cur = await store.getJson<T>(key);
+    const next = fn(cur?.value ?? null);
+    try {
+      await store.putJson(key, next, cur ? { ifMatch: cur.etag } : { ifNoneMatch: '*' });
+      return next;
+    } catch (e) {
+      if (!(e instanceof WriteConflictError) || attempt >= retries) throw e;
+      await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
+    }
+  }
+}
