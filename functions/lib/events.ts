@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { UserInputError } from '../../shared/errors.js';
+
+/** An EventBridge scheduled event (the only fields we use). */
+const scheduled = z.object({
+  source: z.literal('aws.events'),
+  'detail-type': z.literal('Scheduled Event'),
+  id: z.string(),
+  time: z.string(),
+});
+
+const adhoc = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('probe-now') }),
+  z.strictObject({ action: z.literal('inspect-url'), url: z.string().min(1) }),
+  z.strictObject({ action: z.literal('analyze'), since: z.iso.datetime({ offset: true }).optional() }),
+  z.strictObject({
+    action: z.literal('explain'),
+    probeId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a probe id'),
+  }),
+]);
+
+export type HandlerEvent =
+  | { kind: 'scheduled'; id: string; time: Date }
+  | { kind: 'probe-now' }
+  | { kind: 'inspect-url'; url: string }
+  | { kind: 'analyze'; since?: Date }
+  | { kind: 'explain'; probeId: string };
+
+/**
+ * Validates a Lambda event at the edge: a scheduled EventBridge event, or one of the ad-hoc
+ * console events. Anything else is a clear error naming the accepted shapes; the raw event is
+ * never echoed back (it could hold a presigned URL).
+ */
+export function parseHandlerEvent(event: unknown): HandlerEvent {
+  const s = scheduled.safeParse(event);
+  if (s.success) {
+    const time = new Date(s.data.time);
+    if (Number.isNaN(time.getTime()))
+      throw new UserInputError('BAD_EVENT', 'scheduled event has an invalid time');
+    return { kind: 'scheduled', id: s.data.id, time };
+  }
+  const a = adhoc.safeParse(event);
+  if (a.success) {
+    const d = a.data;
+    switch (d.action) {
+      case 'probe-now':
+        return { kind: 'probe-now' };
+      case 'inspect-url':
+        return { kind: 'inspect-url', url: d.url };
+      case 'analyze':
+        return d.since ? { kind: 'analyze', since: new Date(d.since) } : { kind: 'analyze' };
+      case 'explain':
+        return { kind: 'explain', probeId: d.probeId };
+    }
+  }
+  const issue = a.error?.issues[0];
+  throw new UserInputError(
+    'BAD_EVENT',
+    `unsupported event${issue ? ` (${issue.path.join('.') || 'action'}: ${issue.message})` : ''}; send an EventBridge schedule or {"action":"probe-now"}, {"action":"inspect-url","url":"…"}, {"action":"analyze","since":"ISO"} or {"action":"explain","probeId":"…"}`,
+  );
+}
