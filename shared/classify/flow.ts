@@ -1,0 +1,266 @@
+/**
+ * Path of one VPC Flow Log record (design §4; aws-facts §1.4, §1.8, §5.2, §7). The numbered rules,
+ * first match wins, with S = `pktSrcaddr ?? srcaddr` and D = `pktDstaddr ?? dstaddr`:
+ *
+ * 1. No addresses (NODATA, SKIPDATA, a format without them): not classified (null).
+ * 2. S or D is an address of an S3 interface endpoint → `interface-endpoint`.
+ * 3. R = D if D is in an S3 prefix list, else S if S is; neither → `not-s3`.
+ * 4. The record's interface is a NAT gateway ENI, or `srcaddr`/`dstaddr` is a NAT gateway private
+ *    address → `nat-gateway`.
+ * 5. `trafficPath` 7 → `gateway-endpoint`; 8 → `internet-gateway` (authoritative, Nitro only).
+ * 6. Otherwise (2, 1, `-`, absent, ingress) the local subnet (the record's `subnetId`, else the
+ *    ENI's subnet, else the subnet holding the local address) and R resolved in its route table:
+ *    a known gateway endpoint → `gateway-endpoint`; `nat-…` → `nat-gateway`; `igw-…`/`eigw-…` →
+ *    `internet-gateway`; anything else → `unknown`.
+ *
+ * Where the facts do not prove a private path the answer is `unknown`, never an endpoint:
+ * - rule 2 counts only interface endpoints of S3 services: an SSM endpoint's address is not S3
+ *   traffic and falls through to rule 3 (`not-s3`);
+ * - rule 6 answers `gateway-endpoint` only when the `vpce-…` target is listed in
+ *   `gatewayEndpoints`: Gateway Load Balancer endpoints are `vpce-…` route targets too, and
+ *   traffic sent to one (a firewall appliance) usually leaves through a NAT or internet gateway;
+ * - rule 6 answers `unknown` instead of `gateway-endpoint` when the route table also has routes
+ *   the environment cannot resolve (a prefix list whose blocks it does not list), since one of
+ *   them might be more specific than the endpoint route;
+ * - a record that names a subnet the environment does not know is `unknown`, not matched by
+ *   address (another VPC may use the same block).
+ *
+ * Misconceptions this deliberately does not follow (aws-facts §7): a destination in the S3 prefix
+ * list proves nothing by itself (rule 3 only selects R); `traffic-path` 2 ("internet gateway or a
+ * gateway VPC endpoint") decides nothing and goes to rule 6; `pkt-dst-aws-service` is never read.
+ */
+import type { EnvironmentIndex, ResolvedRoute } from '../env/environment-index.js';
+import type { Subnet } from '../env/types.js';
+import type { FlowRecord } from '../flow-logs/types.js';
+import { IpAddress } from '../net/ip.js';
+import { decision, quote } from './decision.js';
+import type { PathDecision } from './types.js';
+
+/** Stable ids of the flow-log rules, as they appear in `PathDecision.rule`. */
+export const FLOW_RULES = {
+  /** Rule 1: no addresses; the record is not classified (the classifier returns null). */
+  NO_ADDRESSES: 'FLOW_NO_ADDRESSES',
+  /** A source or destination that is present but not an IP address. */
+  BAD_ADDRESS: 'FLOW_BAD_ADDRESS',
+  INTERFACE_ENDPOINT_IP: 'FLOW_INTERFACE_ENDPOINT_IP',
+  NOT_S3: 'FLOW_NOT_S3',
+  NAT_GATEWAY: 'FLOW_NAT_GATEWAY',
+  TRAFFIC_PATH_7: 'FLOW_TRAFFIC_PATH_7',
+  TRAFFIC_PATH_8: 'FLOW_TRAFFIC_PATH_8',
+  /** Rule 6 reached a route. */
+  ROUTE_TABLE: 'FLOW_ROUTE_TABLE',
+  /** Rule 6 could not find the local subnet. */
+  NO_SUBNET: 'FLOW_NO_SUBNET',
+  /** Rule 6 found the subnet but no route (or no route table) for R. */
+  NO_ROUTE: 'FLOW_NO_ROUTE',
+} as const;
+
+// Reused for every record: the classifier is synchronous and not re-entered.
+const S = new IpAddress();
+const D = new IpAddress();
+const X = new IpAddress();
+
+/**
+ * Classifies one flow-log record against an environment. Returns null for records without
+ * addresses (rule 1: count them as unclassified). Pure, total and deterministic: never throws,
+ * whatever the record holds.
+ *
+ * @example
+ * const d = classifyFlowRecord(record, buildEnvironmentIndex(env));
+ * if (d?.private === false) alert(d.reason);
+ */
+export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDecision | null {
+  const s = r.pktSrcaddr ?? r.srcaddr;
+  const d = r.pktDstaddr ?? r.dstaddr;
+  if (s == null || d == null) return null;
+  if (typeof s !== 'string' || !S.parse(s)) return badAddress('source', s);
+  if (typeof d !== 'string' || !D.parse(d)) return badAddress('destination', d);
+
+  // Rule 2.
+  let endpoint = idx.s3InterfaceEndpointIps.get(S);
+  if (endpoint !== undefined) {
+    return decision(
+      'interface-endpoint',
+      FLOW_RULES.INTERFACE_ENDPOINT_IP,
+      `${FLOW_RULES.INTERFACE_ENDPOINT_IP}: source ${s} is an address of S3 interface endpoint ${endpoint.vpcEndpointId}`,
+    );
+  }
+  endpoint = idx.s3InterfaceEndpointIps.get(D);
+  if (endpoint !== undefined) {
+    return decision(
+      'interface-endpoint',
+      FLOW_RULES.INTERFACE_ENDPOINT_IP,
+      `${FLOW_RULES.INTERFACE_ENDPOINT_IP}: destination ${d} is an address of S3 interface endpoint ${endpoint.vpcEndpointId}`,
+    );
+  }
+
+  // Rule 3.
+  let rIsDestination = true;
+  let list = idx.s3PrefixListCidrs.get(D);
+  if (list === undefined) {
+    list = idx.s3PrefixListCidrs.get(S);
+    rIsDestination = false;
+  }
+  if (list === undefined) {
+    return decision(
+      'not-s3',
+      FLOW_RULES.NOT_S3,
+      `${FLOW_RULES.NOT_S3}: neither ${s} nor ${d} is in an S3 prefix list`,
+    );
+  }
+  const rText = rIsDestination ? d : s;
+  const rFact = `S3 address ${rText} (${list.prefixListId})`;
+
+  // Rule 4.
+  const iface = typeof r.interfaceId === 'string' ? r.interfaceId : null;
+  if (iface !== null) {
+    const nat = idx.natGatewayByEni.get(iface);
+    if (nat !== undefined) {
+      return decision(
+        'nat-gateway',
+        FLOW_RULES.NAT_GATEWAY,
+        `${FLOW_RULES.NAT_GATEWAY}: interface ${iface} is an ENI of NAT gateway ${nat.natGatewayId}; peer ${rFact}`,
+      );
+    }
+  }
+  const natSrc = natPrivate(idx, r.srcaddr, s, S);
+  if (natSrc !== null) {
+    return decision(
+      'nat-gateway',
+      FLOW_RULES.NAT_GATEWAY,
+      `${FLOW_RULES.NAT_GATEWAY}: srcaddr ${r.srcaddr} is a private address of NAT gateway ${natSrc}; peer ${rFact}`,
+    );
+  }
+  const natDst = natPrivate(idx, r.dstaddr, d, D);
+  if (natDst !== null) {
+    return decision(
+      'nat-gateway',
+      FLOW_RULES.NAT_GATEWAY,
+      `${FLOW_RULES.NAT_GATEWAY}: dstaddr ${r.dstaddr} is a private address of NAT gateway ${natDst}; peer ${rFact}`,
+    );
+  }
+
+  // Rule 5.
+  const tp = r.trafficPath;
+  if (tp === 7) {
+    return decision(
+      'gateway-endpoint',
+      FLOW_RULES.TRAFFIC_PATH_7,
+      `${FLOW_RULES.TRAFFIC_PATH_7}: traffic-path 7 (through a gateway VPC endpoint) to ${rFact}`,
+    );
+  }
+  if (tp === 8) {
+    return decision(
+      'internet-gateway',
+      FLOW_RULES.TRAFFIC_PATH_8,
+      `${FLOW_RULES.TRAFFIC_PATH_8}: traffic-path 8 (through an internet gateway) to ${rFact}`,
+    );
+  }
+
+  // Rule 6.
+  const localText = rIsDestination ? s : d;
+  let subnet: Subnet | undefined;
+  let how: string;
+  const subnetId = r.subnetId;
+  const eniSubnet = typeof subnetId !== 'string' && iface !== null ? idx.subnetByEni.get(iface) : undefined;
+  if (typeof subnetId === 'string') {
+    subnet = idx.subnets.get(subnetId);
+    if (subnet === undefined) {
+      return decision(
+        'unknown',
+        FLOW_RULES.NO_SUBNET,
+        `${FLOW_RULES.NO_SUBNET}: the record's subnet ${subnetId} is not in the environment; ${rFact}`,
+      );
+    }
+    how = 'the record';
+  } else if (eniSubnet !== undefined) {
+    subnet = eniSubnet;
+    how = `interface ${iface}`;
+  } else {
+    const found = idx.subnetsForAddress(rIsDestination ? S : D, typeof r.vpcId === 'string' ? r.vpcId : null);
+    if (found.length !== 1) {
+      return decision(
+        'unknown',
+        FLOW_RULES.NO_SUBNET,
+        found.length === 0
+          ? `${FLOW_RULES.NO_SUBNET}: no subnet known for local address ${localText} (no subnet-id, interface ${iface ?? '-'} not listed); ${rFact}`
+          : `${FLOW_RULES.NO_SUBNET}: local address ${localText} is in ${found.length} subnets of overlapping VPCs; ${rFact}`,
+      );
+    }
+    subnet = found[0]!;
+    how = `local address ${localText}`;
+  }
+  const route = idx.resolveRouteInTable(subnet.routeTableId, rIsDestination ? D : S);
+  if (route === null) {
+    return decision(
+      'unknown',
+      FLOW_RULES.NO_ROUTE,
+      idx.routeTables.has(subnet.routeTableId)
+        ? `${FLOW_RULES.NO_ROUTE}: no route in ${subnet.routeTableId} of ${subnet.subnetId} matches ${rFact}`
+        : `${FLOW_RULES.NO_ROUTE}: route table ${subnet.routeTableId} of ${subnet.subnetId} is not in the environment; ${rFact}`,
+    );
+  }
+  return routeDecision(route, subnet, how, rFact, tp);
+}
+
+function routeDecision(
+  route: ResolvedRoute,
+  subnet: Subnet,
+  how: string,
+  rFact: string,
+  tp: number | null | undefined,
+): PathDecision {
+  const via =
+    route.prefixListId === null ? route.matchedCidr : `${route.prefixListId} (${route.matchedCidr})`;
+  const facts = `${rFact} from ${subnet.subnetId} (by ${how}), traffic-path ${tp ?? '-'}: ${route.routeTable.routeTableId} routes ${via} to ${route.target}`;
+  const rule = FLOW_RULES.ROUTE_TABLE;
+  switch (route.targetKind) {
+    case 'gateway-endpoint':
+      if (route.unresolved.length > 0) {
+        const pending = route.unresolved.map((u) => `${u.destination} → ${u.target}`).join(', ');
+        return decision(
+          'unknown',
+          rule,
+          `${rule}: ${facts}, a gateway endpoint, but routes ${pending} cannot be resolved and might be more specific`,
+        );
+      }
+      return decision('gateway-endpoint', rule, `${rule}: ${facts}, a gateway endpoint`);
+    case 'nat-gateway':
+      return decision('nat-gateway', rule, `${rule}: ${facts}`);
+    case 'internet-gateway':
+    case 'egress-only-internet-gateway':
+      return decision('internet-gateway', rule, `${rule}: ${facts}`);
+    case 'vpc-endpoint':
+      return decision(
+        'unknown',
+        rule,
+        `${rule}: ${facts}, which is not a known gateway endpoint (a Gateway Load Balancer endpoint is also vpce-)`,
+      );
+    default:
+      return decision('unknown', rule, `${rule}: ${facts} (${route.targetKind}), which shows no S3 path`);
+  }
+}
+
+/** The NAT gateway whose private address `text` is; reuses the parse of `same` when equal. */
+function natPrivate(
+  idx: EnvironmentIndex,
+  text: string | number | null | undefined,
+  sameText: string,
+  same: IpAddress,
+): string | null {
+  if (typeof text !== 'string') return null;
+  let a = same;
+  if (text !== sameText) {
+    if (!X.parse(text)) return null;
+    a = X;
+  }
+  return idx.natPrivateIps.get(a)?.natGatewayId ?? null;
+}
+
+function badAddress(which: string, value: unknown): PathDecision {
+  return decision(
+    'unknown',
+    FLOW_RULES.BAD_ADDRESS,
+    `${FLOW_RULES.BAD_ADDRESS}: ${which} ${quote(String(value))} is not an IP address`,
+  );
+}

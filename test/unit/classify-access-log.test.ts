@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseAccessLogString } from '../../shared/access-logs/parser.js';
+import type { AccessLogRecord } from '../../shared/access-logs/types.js';
+import { ACCESS_RULES, classifyAccessLogRecord } from '../../shared/classify/index.js';
+import type { PathDecision } from '../../shared/classify/types.js';
+import { buildEnvironmentIndex } from '../../shared/env/environment-index.js';
+import type { Environment } from '../../shared/env/types.js';
+
+const example = (): Environment =>
+  JSON.parse(
+    readFileSync(new URL('../fixtures/env/example-env.json', import.meta.url), 'utf8'),
+  ) as Environment;
+const idx = buildEnvironmentIndex(example());
+
+// The current AWS LogFormat.md example line (test/fixtures/access-logs/aws-doc-current.log).
+const awsLine = readFileSync(new URL('../fixtures/access-logs/aws-doc-current.log', import.meta.url), 'utf8')
+  .split('\n')
+  .find((l) => l.trim() !== '')!;
+const parsed = parseAccessLogString(awsLine);
+if (!parsed.ok) throw new Error(parsed.error.message);
+const base = parsed.value;
+
+const record = (over: Partial<AccessLogRecord>): AccessLogRecord => ({
+  ...base,
+  bucket: 'amzn-s3-demo-bucket1',
+  hostHeader: 'amzn-s3-demo-bucket1.s3.us-east-1.amazonaws.com',
+  ...over,
+});
+
+function expectPath(d: PathDecision, path: PathDecision['path'], rule: string): PathDecision {
+  expect(d.path).toBe(path);
+  expect(d.rule).toBe(rule);
+  expect(d.reason.startsWith(`${rule}: `)).toBe(true);
+  expect(d.reason).not.toMatch(/\n/);
+  return d;
+}
+
+const classify = (over: Partial<AccessLogRecord>) => classifyAccessLogRecord(record(over), idx);
+const ENDPOINT_HOST =
+  'amzn-s3-demo-bucket1.bucket.vpce-0fe5b17a0707d6abc-29p5708s.s3.us-east-1.vpce.amazonaws.com';
+
+describe('access-log classification', () => {
+  it('reads the AWS documentation example as a public request', () => {
+    // Remote IP 192.0.2.3 (a documentation address, publicly routable in form).
+    const d = expectPath(classifyAccessLogRecord(base, idx), 'public', ACCESS_RULES.PUBLIC_ADDRESS);
+    expect(d.private).toBe(false);
+  });
+
+  it('ACCESS_NO_REMOTE_IP: no Remote IP is unknown', () => {
+    const d = expectPath(classify({ remoteIp: null }), 'unknown', ACCESS_RULES.NO_REMOTE_IP);
+    expect(d.private).toBeNull();
+  });
+
+  it('ACCESS_BAD_REMOTE_IP: a Remote IP that is not an address is unknown', () => {
+    const d = expectPath(classify({ remoteIp: 'not-an-ip' }), 'unknown', ACCESS_RULES.BAD_REMOTE_IP);
+    expect(d.reason).toContain('not-an-ip');
+  });
+
+  it('ACCESS_INTERFACE_ENDPOINT_HOST: an endpoint-specific Host and a private Remote IP', () => {
+    const d = expectPath(
+      classify({ remoteIp: '10.0.1.15', hostHeader: ENDPOINT_HOST }),
+      'interface-endpoint',
+      ACCESS_RULES.INTERFACE_ENDPOINT_HOST,
+    );
+    expect(d.private).toBe(true);
+    expect(d.reason).toContain('interface endpoint vpce-0fe5b17a0707d6abc');
+    // An endpoint the environment does not list, recognised by the name's form.
+    const unlisted = expectPath(
+      classify({
+        remoteIp: '172.20.1.9',
+        hostHeader: 'bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com',
+      }),
+      'interface-endpoint',
+      ACCESS_RULES.INTERFACE_ENDPOINT_HOST,
+    );
+    expect(unlisted.reason).toContain('endpoint not in the environment');
+  });
+
+  it('ACCESS_INTERFACE_ENDPOINT_HOST: needs a private Remote IP; a public one is public', () => {
+    expectPath(
+      classify({ remoteIp: '198.51.100.44', hostHeader: ENDPOINT_HOST }),
+      'public',
+      ACCESS_RULES.PUBLIC_ADDRESS,
+    );
+  });
+
+  it('ACCESS_ONPREM_CIDR: an on-prem address can only have come through an interface endpoint', () => {
+    // Regional host name (private DNS via the inbound resolver): rule 2 does not apply.
+    const d = expectPath(
+      classify({ remoteIp: '192.168.40.7' }),
+      'interface-endpoint',
+      ACCESS_RULES.ONPREM_CIDR,
+    );
+    expect(d.reason).toContain('on-prem block 192.168.0.0/16');
+  });
+
+  it('ACCESS_PRIVATE_ADDRESS: a VPC address means a VPC endpoint of unknown kind', () => {
+    const d = expectPath(classify({ remoteIp: '10.0.1.15' }), 'vpc-endpoint', ACCESS_RULES.PRIVATE_ADDRESS);
+    expect(d.private).toBe(true);
+    expect(d.reason).toContain('in vpc-0e1bfdbc090daa61a');
+    expectPath(
+      classify({ remoteIp: '2600:1f18:4a3b:9c01::15' }),
+      'vpc-endpoint',
+      ACCESS_RULES.PRIVATE_ADDRESS,
+    );
+  });
+
+  it('ACCESS_PRIVATE_ADDRESS: any other private range too (RFC 1918, 100.64.0.0/10, fc00::/7)', () => {
+    for (const remoteIp of ['10.200.0.1', '100.64.7.1', 'fd00:ec2::5']) {
+      const d = expectPath(classify({ remoteIp }), 'vpc-endpoint', ACCESS_RULES.PRIVATE_ADDRESS);
+      expect(d.reason).toContain('private address');
+    }
+  });
+
+  it('ACCESS_SPECIAL_ADDRESS: loopback and link-local prove no path', () => {
+    for (const remoteIp of ['127.0.0.1', '169.254.169.254', '::1', 'fe80::1']) {
+      const d = expectPath(classify({ remoteIp }), 'unknown', ACCESS_RULES.SPECIAL_ADDRESS);
+      expect(d.private).toBeNull();
+    }
+  });
+
+  it('ACCESS_NAT_GATEWAY_IP: the NAT gateway Elastic IP', () => {
+    const d = expectPath(classify({ remoteIp: '203.0.113.25' }), 'nat-gateway', ACCESS_RULES.NAT_GATEWAY_IP);
+    expect(d.private).toBe(false);
+    expect(d.reason).toContain('NAT gateway nat-0800e2073dbe1ee03');
+  });
+
+  it('ACCESS_PUBLIC_ADDRESS: on-prem egress and other public addresses, the reason says which', () => {
+    const egress = expectPath(classify({ remoteIp: '198.51.100.7' }), 'public', ACCESS_RULES.PUBLIC_ADDRESS);
+    expect(egress.reason).toContain('on-prem public egress address 198.51.100.7');
+    const other = expectPath(
+      classify({ remoteIp: '2001:db8:ffff::1' }),
+      'public',
+      ACCESS_RULES.PUBLIC_ADDRESS,
+    );
+    expect(other.reason).toContain('public address not in the environment');
+  });
+
+  it('the Host header does not make a public request private, nor does a regional name make a private one public', () => {
+    expectPath(
+      classify({ remoteIp: '203.0.113.25', hostHeader: ENDPOINT_HOST }),
+      'nat-gateway',
+      ACCESS_RULES.NAT_GATEWAY_IP,
+    );
+    expectPath(
+      classify({ remoteIp: '10.0.1.15', hostHeader: null }),
+      'vpc-endpoint',
+      ACCESS_RULES.PRIVATE_ADDRESS,
+    );
+  });
+});
