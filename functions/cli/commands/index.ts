@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../command.js';
+import { classifyCommand } from './classify.js';
 import { inspectUrlCommand } from './inspect-url.js';
 import { parseCloudTrailCommand } from './parse-cloudtrail.js';
 import { parseFlowCommand } from './parse-flow.js';
@@ -13,4 +14,5 @@ export const commands: readonly CommandSpec[] = [
   parseS3AccessCommand,
   parseCloudTrailCommand,
   inspectUrlCommand,
+  classifyCommand,
 ];

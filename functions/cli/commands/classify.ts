@@ -1,0 +1,226 @@
+import { readFile } from 'node:fs/promises';
+import { redactAccessLogRecord } from '../../../shared/access-logs/redact.js';
+import {
+  classifyAccessLogRecord,
+  classifyCloudTrailRecord,
+  classifyFlowRecord,
+  type EvidenceSource,
+  isPrivatePath,
+  PATH_KINDS,
+  type PathDecision,
+  type PathKind,
+} from '../../../shared/classify/index.js';
+import { buildEnvironmentIndex, type EnvironmentIndex } from '../../../shared/env/environment-index.js';
+import { validateEnvironment } from '../../../shared/env/schema.js';
+import type { Environment } from '../../../shared/env/types.js';
+import { UserInputError } from '../../../shared/errors.js';
+import { RejectCounter } from '../../../shared/text/rejects.js';
+import { readAccessLogRecords } from '../../lib/read-access-logs.js';
+import { type CloudTrailReadStats, readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
+import { readFlowRecords, resolveFlowFormat } from '../../lib/read-flow.js';
+import { type CommandSpec, writeOut } from '../command.js';
+
+/**
+ * Reads and validates an environment document. Every problem is a UserInputError (exit 2) whose
+ * one-line message names the file and the first bad field.
+ */
+export async function loadEnvironmentFile(path: string): Promise<Environment> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UserInputError(
+      'ENV_UNREADABLE',
+      `${path}: ${(e as { code?: string }).code ?? 'cannot be read'}`,
+    );
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new UserInputError('ENV_INVALID', `${path}: not JSON (${(e as Error).message})`);
+  }
+  const r = validateEnvironment(doc);
+  if (!r.ok)
+    throw new UserInputError('ENV_INVALID', `${path}: ${r.error.message}`, { issues: r.error.issues });
+  return r.value;
+}
+
+/** Per-source tallies for `--summary` and the end-of-run report. */
+interface Tally {
+  readonly source: EvidenceSource;
+  readonly paths: Record<PathKind, number>;
+  unclassified: number;
+  readonly rejects: RejectCounter;
+  read: boolean;
+}
+
+function tally(source: EvidenceSource): Tally {
+  const paths = Object.fromEntries(PATH_KINDS.map((p) => [p, 0])) as Record<PathKind, number>;
+  return { source, paths, unclassified: 0, rejects: new RejectCounter(), read: false };
+}
+
+function line(source: EvidenceSource, d: PathDecision, record: unknown): string {
+  return `${JSON.stringify({ source, path: d.path, private: d.private, rule: d.rule, reason: d.reason, record })}\n`;
+}
+
+function summaryTable(tallies: readonly Tally[], skippedCloudTrail: number): string {
+  const rows: string[][] = [['SOURCE', 'PATH', 'PRIVATE', 'RECORDS']];
+  for (const t of tallies) {
+    if (!t.read) continue;
+    for (const p of PATH_KINDS) {
+      if (t.paths[p] > 0) rows.push([t.source, p, String(isPrivatePath(p)), String(t.paths[p])]);
+    }
+    if (t.source === 'flow') rows.push([t.source, '(unclassified)', '-', String(t.unclassified)]);
+    if (t.source === 'cloudtrail') rows.push([t.source, '(skipped events)', '-', String(skippedCloudTrail)]);
+    rows.push([t.source, '(rejected)', '-', String(t.rejects.count)]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r.map((c, i) => (i === r.length - 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  '),
+    )
+    .join('\n')
+    .concat('\n');
+}
+
+const list = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+
+/**
+ * `pathguard classify --env ENV.json [--flow FILE...] [--access FILE...] [--cloudtrail FILE...]
+ * [--summary]`: the path every evidence record shows, as NDJSON or counts.
+ */
+export const classifyCommand: CommandSpec = {
+  path: ['classify'],
+  summary: 'classify the network path of flow-log, access-log and CloudTrail records',
+  usage:
+    'classify --env ENV.json [--flow FILE]... [--access FILE]... [--cloudtrail FILE]... [--flow-format SPEC] [--summary]',
+  help: `Decides, for every record of the given evidence files, which path it shows: gateway-endpoint,
+interface-endpoint, vpc-endpoint (an endpoint of unknown kind), nat-gateway, internet-gateway,
+public, unknown or not-s3, judged against the environment document (VPCs, subnets, route tables,
+endpoints, NAT gateways, S3 prefix lists, on-prem ranges). Files are read as 'parse flow',
+'parse s3-access' and 'parse cloudtrail' read them (plain or gzip, CloudWatch Logs exports); '-'
+reads standard input (once). Repeat an option for several files.
+
+Prints one JSON object per classified record:
+  {"source":"flow|s3-access|cloudtrail","path":...,"private":true|false|null,"rule":...,
+   "reason":"<rule>: <facts>","record":{...the record as 'parse' prints it...}}
+private is true for the three endpoint paths, false for nat-gateway, internet-gateway and public,
+null for unknown and not-s3. Flow records without addresses (NODATA, SKIPDATA) are not classified
+and only counted.
+
+Options:
+  --env FILE          environment document (JSON); validated strictly
+  --flow FILE         VPC Flow Log file
+  --access FILE       S3 server access log file
+  --cloudtrail FILE   CloudTrail log file or event stream
+  --flow-format SPEC  the flow logs' format when the files have no header line
+  --summary           print record counts per source and path instead of records
+
+Exit status: 0 done (even with rejected lines, reported on stderr), 1 an input could not be read,
+2 usage error or invalid environment (the message names the first bad field).
+
+Examples:
+  pathguard classify --env env.json --flow 123456789012_vpcflowlogs_us-east-1_fl-0a1b_20260115T1020Z_1a2b3c4d.log.gz
+  pathguard classify --env env.json --access logs/2026-01-15-10-15-02-0123456789ABCDEF --summary`,
+  options: {
+    env: { type: 'string' },
+    flow: { type: 'string', multiple: true },
+    access: { type: 'string', multiple: true },
+    cloudtrail: { type: 'string', multiple: true },
+    'flow-format': { type: 'string' },
+    summary: { type: 'boolean' },
+  },
+  async run({ values, positionals, io }) {
+    if (positionals.length > 0) {
+      throw new UserInputError(
+        'USAGE',
+        `unexpected argument '${positionals[0]}': name files with --flow, --access or --cloudtrail`,
+      );
+    }
+    if (typeof values.env !== 'string') throw new UserInputError('USAGE', '--env ENV.json is required');
+    const flows = list(values.flow);
+    const accesses = list(values.access);
+    const trails = list(values.cloudtrail);
+    if (flows.length + accesses.length + trails.length === 0) {
+      throw new UserInputError('USAGE', 'give at least one --flow, --access or --cloudtrail file');
+    }
+    if ([...flows, ...accesses, ...trails].filter((f) => f === '-').length > 1) {
+      throw new UserInputError('USAGE', "standard input ('-') can be read only once");
+    }
+    const format = resolveFlowFormat(
+      typeof values['flow-format'] === 'string' ? values['flow-format'] : undefined,
+    );
+    const env = await loadEnvironmentFile(values.env);
+    const idx: EnvironmentIndex = buildEnvironmentIndex(env);
+    for (const w of idx.warnings) io.stderr.write(`pathguard classify: warning: ${w.path}: ${w.message}\n`);
+
+    const summary = values.summary === true;
+    const flow = tally('flow');
+    const access = tally('s3-access');
+    const trail = tally('cloudtrail');
+    const stats: CloudTrailReadStats = { events: 0, skipped: 0 };
+    const report = () => {
+      for (const t of [flow, access, trail]) {
+        if (t.rejects.count > 0) io.stderr.write(`${t.source}: ${t.rejects.format().join('\n')}\n`);
+      }
+    };
+
+    try {
+      for (const input of flows) {
+        flow.read = true;
+        const opts = { stdin: io.stdin, rejects: flow.rejects, ...(format ? { format } : {}) };
+        for await (const batch of readFlowRecords(input, opts)) {
+          let out = '';
+          for (const r of batch) {
+            const d = classifyFlowRecord(r, idx);
+            if (d === null) {
+              flow.unclassified++;
+              continue;
+            }
+            flow.paths[d.path]++;
+            if (!summary) out += line('flow', d, r);
+          }
+          if (out !== '') await writeOut(io.stdout, out);
+        }
+      }
+      for (const input of accesses) {
+        access.read = true;
+        for await (const batch of readAccessLogRecords(input, { stdin: io.stdin, rejects: access.rejects })) {
+          let out = '';
+          for (const r of batch) {
+            const d = classifyAccessLogRecord(r, idx);
+            access.paths[d.path]++;
+            // Presigned-URL secrets in Request-URI and Referer never reach the output.
+            if (!summary) out += line('s3-access', d, redactAccessLogRecord(r));
+          }
+          if (out !== '') await writeOut(io.stdout, out);
+        }
+      }
+      for (const input of trails) {
+        trail.read = true;
+        for await (const batch of readCloudTrailRecords(input, {
+          stdin: io.stdin,
+          rejects: trail.rejects,
+          stats,
+        })) {
+          let out = '';
+          for (const r of batch) {
+            const d = classifyCloudTrailRecord(r, idx);
+            trail.paths[d.path]++;
+            if (!summary) out += line('cloudtrail', d, r);
+          }
+          if (out !== '') await writeOut(io.stdout, out);
+        }
+      }
+    } catch (e) {
+      // What was read before the failure is still reported; the dispatcher prints the error.
+      report();
+      throw e;
+    }
+    if (summary) await writeOut(io.stdout, summaryTable([flow, access, trail], stats.skipped));
+    report();
+    return 0;
+  },
+};
