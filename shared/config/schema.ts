@@ -133,6 +133,14 @@ export const configSchema = z
           .optional(),
       })
       .default({ reminderMinutes: 240 }),
+    /** What discovery cannot see: the on-prem network (its private ranges, public egress, DNS). */
+    onPrem: z
+      .strictObject({
+        cidrs: z.array(z.string()).default([]),
+        publicEgressIps: z.array(z.string()).default([]),
+        dnsMode: z.enum(['public', 'inbound-resolver']).default('public'),
+      })
+      .default({ cidrs: [], publicEgressIps: [], dnsMode: 'public' }),
     /** Buckets whose real presigned-URL traffic is audited from their access logs. */
     monitoredBuckets: z.array(bucketName).default([]),
   })
