@@ -1,171 +1,290 @@
+/**
+ * The alert state machine. One alert per dedup key (target bucket, endpoint style, vantage, kind),
+ * opened on a transition, reminded while it stays open, resolved on recovery. The state is a small
+ * JSON document the caller stores with conditional writes; it changes only through
+ * {@link recordSent}, after the channel accepted the alert, so a failed publish is retried on the
+ * next run and never lost, and a repeated run over the same data sends nothing new.
+ */
+import type { VantageFacts } from '../evidence/correlate.js';
 import type { AlertSeverity } from '../ports/index.js';
-import type { Probe } from '../probes/types.js';
+import type { Observation, Probe } from '../probes/types.js';
 import type { ProbeVerdict } from '../verdicts/engine.js';
 
-export type AlertKind = 'left-path' | 'no-evidence' | 'runner-silent' | 'posture-drift' | 'recovered';
+export type AlertKind = 'left-path' | 'no-evidence' | 'runner-silent' | 'posture-drift';
 
-/** A posture change found by comparing environment snapshots. */
+/**
+ * What an alert does this run: `new` opens it, `reminder` repeats it while open, `recovery`
+ * resolves it with a message (private again, now blocked by policy, drift gone), `close` resolves
+ * it silently (a blind spot superseded by a decided verdict that raises its own alert).
+ */
+export type AlertAction = 'new' | 'reminder' | 'recovery' | 'close';
+
+/**
+ * A posture change found by comparing environment snapshots (route to the endpoint removed, a
+ * more specific route to NAT/IGW, endpoint deleted, private DNS changed, flow-log format lacking
+ * fields). Produced by discovery; alerted here.
+ */
 export interface DriftItem {
+  /** UPPER_SNAKE code, e.g. `ENDPOINT_ROUTE_REMOVED`. */
   code: string;
   severity: 'critical' | 'warning' | 'info';
+  /** One line for a person: what changed. */
   message: string;
+  /** The resource that changed, e.g. `rtb-0b2b2b2b2b2b2b2b2`. */
   resource: string;
+  /** What to do about it, when known. */
+  fix?: string;
 }
 
 export interface OpenAlert {
-  kind: Exclude<AlertKind, 'recovered'>;
+  kind: AlertKind;
   severity: AlertSeverity;
   openedAt: string;
   lastSentAt: string;
+  /** Messages sent for this alert so far (the opening one and reminders). */
+  sentCount: number;
   probeId: string | null;
+  /** For drift: what changed, so the resolving message can say what was fixed. */
+  detail?: string;
 }
 
 /** Alert state, stored between runs (with conditional writes). */
 export interface AlertState {
   schemaVersion: 1;
   open: Record<string, OpenAlert>;
+  /** Keys that sent a message in the latest run, so a repeated run never sends a key twice. */
+  lastRun?: { runId: string; keys: string[] };
 }
 
 export const EMPTY_ALERT_STATE: AlertState = { schemaVersion: 1, open: {} };
 
-/** One alert to send this run. */
+/** One alert decided this run, with what rendering needs. */
 export interface AlertIntent {
   dedupKey: string;
   kind: AlertKind;
   severity: AlertSeverity;
-  /** `new`, `reminder` or `recovery`. */
-  reason: 'new' | 'reminder' | 'recovery';
+  reason: AlertAction;
   probe: Probe | null;
   verdict: ProbeVerdict | null;
   drift: DriftItem | null;
-  /** For recovery: the open alerts it closes. */
+  /** The open alerts it resolves (`recovery`, `close`): its own key. */
   closes: string[];
+  /** When the alert opened (reminders and recoveries). */
+  openedAt: string | null;
+  /** Messages already sent for it. */
+  sentCount: number;
+  observation?: Observation | null;
+  facts?: VantageFacts | null;
 }
 
-/** `bucket|style|vantage|kind`: one alert per target, style, vantage and kind. */
-export function alertKey(probe: Probe, kind: string): string {
-  return `${probe.bucket}|${probe.style}|${probe.vantage.id}|${kind}`;
+/** A probe's latest verdict with what rendering uses. */
+export interface VerdictForAlerts {
+  probe: Probe;
+  verdict: ProbeVerdict;
+  observation?: Observation | null;
+  facts?: VantageFacts | null;
 }
 
-function kindOf(v: ProbeVerdict): Exclude<AlertKind, 'recovered' | 'posture-drift'> | null {
-  if (v.verdict === 'left-path') return 'left-path';
-  if (v.verdict === 'no-evidence')
-    return v.reason.startsWith('RUNNER_SILENT') ? 'runner-silent' : 'no-evidence';
-  return null;
+export interface PlanAlertOptions {
+  /** The analyzer run; a key sends at most once per run id. */
+  runId?: string;
 }
 
 const PROBE_KINDS = ['left-path', 'no-evidence', 'runner-silent'] as const;
+type ProbeKind = (typeof PROBE_KINDS)[number];
+
+/** `bucket|style|vantage|kind`: one alert per target, style, vantage and kind. */
+export function alertKey(probe: Pick<Probe, 'bucket' | 'style' | 'vantage'>, kind: string): string {
+  return `${probe.bucket}|${probe.style}|${probe.vantage.id}|${kind}`;
+}
+
+/** `drift|code|resource`. */
+export function driftKey(d: DriftItem): string {
+  return `drift|${d.code}|${d.resource}`;
+}
+
+function kindOf(v: ProbeVerdict): ProbeKind | null {
+  if (v.verdict === 'left-path') return 'left-path';
+  if (v.verdict === 'no-evidence') return v.code === 'RUNNER_SILENT' ? 'runner-silent' : 'no-evidence';
+  return null;
+}
+
+function newer(a: VerdictForAlerts, b: VerdictForAlerts): boolean {
+  return (
+    a.probe.createdAt > b.probe.createdAt ||
+    (a.probe.createdAt === b.probe.createdAt && a.probe.probeId > b.probe.probeId)
+  );
+}
 
 /**
- * Decides the alerts of one run from the latest verdict per (target, style, vantage): a new
- * alert on a transition into left-path (critical), no-evidence or runner-silent (warning); a
- * reminder while one stays open past the reminder interval; a recovery (info) when the group is
- * private again. Drift items alert the same way. Never more than one alert per key per run. The
- * state changes only through `recordSent`, after the sink accepted the alert.
+ * Decides the alerts of one run. Per (target, style, vantage) the latest decided verdict (pending
+ * ones are skipped: they change nothing) is the group's condition:
+ * - `left-path` opens a critical alert; `no-evidence` and a silent runner open warnings;
+ * - while the condition holds, a reminder once `reminderMinutes` passed since the last message;
+ * - `private` (or `blocked`: a policy now refuses the request) resolves every open alert of the
+ *   group with an info message on the same key, so chat threads it with the alert;
+ * - `left-path` silently closes an open `no-evidence`/runner-silent alert (the critical alert
+ *   says more); `no-evidence` leaves an open `left-path` open (not knowing is not a recovery).
+ * Drift items open warnings (critical when the item is), remind, and resolve when they disappear
+ * from `drift`; pass `null` when drift was not computed this run so drift alerts stay as they are.
+ * A key that already sent a message in `opts.runId` sends nothing more in that run.
+ *
+ * @example
+ * const intents = planAlerts(state, latest, null, now, cfg.alerts.reminderMinutes, { runId });
  */
 export function planAlerts(
   state: AlertState,
-  latest: readonly { probe: Probe; verdict: ProbeVerdict }[],
-  drift: readonly DriftItem[],
+  latest: readonly VerdictForAlerts[],
+  drift: readonly DriftItem[] | null | undefined,
   now: Date,
   reminderMinutes: number,
+  opts: PlanAlertOptions = {},
 ): AlertIntent[] {
-  const out = new Map<string, AlertIntent>();
+  const out: AlertIntent[] = [];
+  const sentThisRun = new Set(
+    opts.runId !== undefined && state.lastRun?.runId === opts.runId ? state.lastRun.keys : [],
+  );
   const due = (o: OpenAlert) => now.getTime() - Date.parse(o.lastSentAt) >= reminderMinutes * 60_000;
-  // Latest verdict per group wins (by probe creation time, then id).
-  const groups = new Map<string, { probe: Probe; verdict: ProbeVerdict }>();
+  const add = (i: AlertIntent) => {
+    if (i.reason !== 'close' && sentThisRun.has(i.dedupKey)) return;
+    out.push(i);
+  };
+
+  const groups = new Map<string, VerdictForAlerts>();
   for (const x of latest) {
-    const g = `${x.probe.bucket}|${x.probe.style}|${x.probe.vantage.id}`;
+    if (x.verdict.verdict === 'pending') continue;
+    const g = alertKey(x.probe, '');
     const cur = groups.get(g);
-    if (
-      !cur ||
-      x.probe.createdAt > cur.probe.createdAt ||
-      (x.probe.createdAt === cur.probe.createdAt && x.probe.probeId > cur.probe.probeId)
-    ) {
-      groups.set(g, x);
-    }
+    if (!cur || newer(x, cur)) groups.set(g, x);
   }
-  for (const { probe, verdict } of [...groups.values()].sort((a, b) =>
-    a.probe.probeId < b.probe.probeId ? -1 : 1,
-  )) {
+  for (const g of [...groups.keys()].sort()) {
+    const x = groups.get(g)!;
+    const { probe, verdict } = x;
     const kind = kindOf(verdict);
-    if (kind) {
-      const key = alertKey(probe, kind);
+    const context = {
+      probe,
+      verdict,
+      drift: null,
+      observation: x.observation ?? null,
+      facts: x.facts ?? null,
+    };
+    for (const k of PROBE_KINDS) {
+      const key = alertKey(probe, k);
       const open = state.open[key];
-      if (!open)
-        out.set(key, {
+      if (kind === k) {
+        if (!open) {
+          add({
+            dedupKey: key,
+            kind: k,
+            severity: k === 'left-path' ? 'critical' : 'warning',
+            reason: 'new',
+            closes: [],
+            openedAt: null,
+            sentCount: 0,
+            ...context,
+          });
+        } else if (due(open)) {
+          add({
+            dedupKey: key,
+            kind: k,
+            severity: open.severity,
+            reason: 'reminder',
+            closes: [],
+            openedAt: open.openedAt,
+            sentCount: open.sentCount,
+            ...context,
+          });
+        }
+        continue;
+      }
+      if (!open) continue;
+      const recovered = verdict.verdict === 'private' || verdict.verdict === 'blocked';
+      const superseded = kind === 'left-path' && k !== 'left-path';
+      const blindSpotChanged = kind !== null && k !== 'left-path';
+      if (recovered || superseded || blindSpotChanged) {
+        add({
           dedupKey: key,
-          kind,
-          severity: kind === 'left-path' ? 'critical' : 'warning',
-          reason: 'new',
-          probe,
-          verdict,
-          drift: null,
-          closes: [],
-        });
-      else if (due(open))
-        out.set(key, {
-          dedupKey: key,
-          kind,
-          severity: open.severity,
-          reason: 'reminder',
-          probe,
-          verdict,
-          drift: null,
-          closes: [],
-        });
-    } else if (verdict.verdict === 'private') {
-      const closes = PROBE_KINDS.map((k) => alertKey(probe, k)).filter((key) => state.open[key]);
-      if (closes.length > 0) {
-        const rkey = alertKey(probe, 'recovered');
-        out.set(rkey, {
-          dedupKey: rkey,
-          kind: 'recovered',
+          kind: k,
           severity: 'info',
-          reason: 'recovery',
-          probe,
-          verdict,
-          drift: null,
-          closes,
+          reason: recovered ? 'recovery' : 'close',
+          closes: [key],
+          openedAt: open.openedAt,
+          sentCount: open.sentCount,
+          ...context,
         });
       }
     }
   }
-  for (const d of drift) {
-    const key = `drift|${d.code}|${d.resource}`;
-    const open = state.open[key];
-    const severity: AlertSeverity = d.severity === 'critical' ? 'critical' : 'warning';
-    if (!open)
-      out.set(key, {
+
+  if (drift) {
+    const present = new Set<string>();
+    for (const d of [...drift].sort((a, b) => (driftKey(a) < driftKey(b) ? -1 : 1))) {
+      const key = driftKey(d);
+      if (present.has(key)) continue;
+      present.add(key);
+      const open = state.open[key];
+      const context = { probe: null, verdict: null, drift: d, closes: [] };
+      if (!open) {
+        add({
+          dedupKey: key,
+          kind: 'posture-drift',
+          severity: d.severity === 'critical' ? 'critical' : 'warning',
+          reason: 'new',
+          openedAt: null,
+          sentCount: 0,
+          ...context,
+        });
+      } else if (due(open)) {
+        add({
+          dedupKey: key,
+          kind: 'posture-drift',
+          severity: open.severity,
+          reason: 'reminder',
+          openedAt: open.openedAt,
+          sentCount: open.sentCount,
+          ...context,
+        });
+      }
+    }
+    for (const key of Object.keys(state.open).sort()) {
+      const open = state.open[key]!;
+      if (open.kind !== 'posture-drift' || present.has(key)) continue;
+      const [, code = '', ...resource] = key.split('|');
+      add({
         dedupKey: key,
         kind: 'posture-drift',
-        severity,
-        reason: 'new',
+        severity: 'info',
+        reason: 'recovery',
         probe: null,
         verdict: null,
-        drift: d,
-        closes: [],
+        drift: {
+          code,
+          severity: 'info',
+          message: `no longer found: ${open.detail ?? code}`,
+          resource: resource.join('|'),
+        },
+        closes: [key],
+        openedAt: open.openedAt,
+        sentCount: open.sentCount,
       });
-    else if (due(open))
-      out.set(key, {
-        dedupKey: key,
-        kind: 'posture-drift',
-        severity,
-        reason: 'reminder',
-        probe: null,
-        verdict: null,
-        drift: d,
-        closes: [],
-      });
+    }
   }
-  return [...out.values()];
+  return out;
 }
 
-/** The state after an alert was accepted by the sink. */
-export function recordSent(state: AlertState, intent: AlertIntent, now: Date): AlertState {
+/**
+ * The state after an intent took effect: for `new` and `reminder` after the channel accepted the
+ * message, for `recovery` likewise, for `close` at once (nothing is sent). Pure; `runId` records
+ * the key as sent in that run.
+ *
+ * @example
+ * await sink.publish(renderAlert(intent, { now }));
+ * state = recordSent(state, intent, now, runId);
+ */
+export function recordSent(state: AlertState, intent: AlertIntent, now: Date, runId?: string): AlertState {
   const open = { ...state.open };
-  if (intent.kind === 'recovered') {
-    for (const k of intent.closes) delete open[k];
+  if (intent.reason === 'recovery' || intent.reason === 'close') {
+    for (const k of intent.closes.length > 0 ? intent.closes : [intent.dedupKey]) delete open[k];
   } else {
     const prev = open[intent.dedupKey];
     open[intent.dedupKey] = {
@@ -173,8 +292,37 @@ export function recordSent(state: AlertState, intent: AlertIntent, now: Date): A
       severity: intent.severity,
       openedAt: prev?.openedAt ?? now.toISOString(),
       lastSentAt: now.toISOString(),
+      sentCount: (prev?.sentCount ?? 0) + 1,
       probeId: intent.probe?.probeId ?? null,
+      ...(intent.drift ? { detail: intent.drift.message } : {}),
     };
   }
-  return { schemaVersion: 1, open };
+  const next: AlertState = { schemaVersion: 1, open };
+  let lastRun = state.lastRun;
+  if (runId !== undefined && intent.reason !== 'close') {
+    const keys = lastRun?.runId === runId ? lastRun.keys : [];
+    lastRun = { runId, keys: keys.includes(intent.dedupKey) ? keys : [...keys, intent.dedupKey].sort() };
+  }
+  if (lastRun) next.lastRun = lastRun;
+  return next;
+}
+
+/**
+ * Reads a stored state document, tolerating a missing or foreign one (starts empty) so a bad
+ * object in the store never stops alerting.
+ */
+export function readAlertState(doc: unknown): AlertState {
+  if (!doc || typeof doc !== 'object') return { schemaVersion: 1, open: {} };
+  const d = doc as Partial<AlertState>;
+  if (d.schemaVersion !== 1 || !d.open || typeof d.open !== 'object') return { schemaVersion: 1, open: {} };
+  const open: Record<string, OpenAlert> = {};
+  for (const [k, v] of Object.entries(d.open)) {
+    if (!v || typeof v !== 'object' || typeof v.lastSentAt !== 'string') continue;
+    open[k] = { ...v, sentCount: typeof v.sentCount === 'number' ? v.sentCount : 1 };
+  }
+  const out: AlertState = { schemaVersion: 1, open };
+  if (d.lastRun && typeof d.lastRun.runId === 'string' && Array.isArray(d.lastRun.keys)) {
+    out.lastRun = { runId: d.lastRun.runId, keys: d.lastRun.keys.filter((k) => typeof k === 'string') };
+  }
+  return out;
 }

@@ -1,14 +1,130 @@
-import type { AlertIntent, AlertState, DriftItem } from '../alerts/state.js';
-import { planAlerts } from '../alerts/state.js';
+/**
+ * One analyzer pass over data already in memory: correlate each probe's evidence, decide its
+ * verdict, extend its history, plan alerts and audit real presigned traffic. Pure. The ports-wired
+ * run (shared/analyzer/run.ts) streams its sources into the same {@link evaluateProbes}.
+ */
+import { type AlertIntent, type AlertState, type DriftItem, planAlerts } from '../alerts/state.js';
 import type { PathGuardConfig } from '../config/index.js';
 import type { Environment } from '../env/types.js';
-import { appendHistory, type VerdictHistoryEntry } from '../evidence/bundle.js';
-import { correlateProbe, type LogRecords } from '../evidence/correlate.js';
-import type { Classifiers } from '../evidence/types.js';
+import {
+  classifyMatches,
+  EvidenceCorrelator,
+  type LogRecords,
+  normalizeIp,
+  type VantageFacts,
+  vantageFacts,
+} from '../evidence/correlate.js';
+import type { Classifiers, EvidenceItem } from '../evidence/types.js';
 import { type EarlyFacts, earlyVerdict } from '../probes/early-verdict.js';
 import type { Observation, Probe } from '../probes/types.js';
 import { type RealTrafficReport, realTrafficReport } from '../reports/real-traffic.js';
-import { decideVerdict, expectedSources, type ProbeVerdict, runnerDeadline } from '../verdicts/engine.js';
+import {
+  appendHistory,
+  decideVerdict,
+  type ExpectedSource,
+  expectedSources,
+  isSettled,
+  type ProbeVerdict,
+  runnerDeadline,
+  type VerdictHistoryEntry,
+} from '../verdicts/engine.js';
+
+export interface ProbeResult {
+  probe: Probe;
+  observation: Observation | null;
+  verdict: ProbeVerdict;
+  /** Verdict history with this run's verdict appended when it changed. */
+  history: VerdictHistoryEntry[];
+  /** The history grew this run. */
+  changed: boolean;
+  facts: VantageFacts;
+  expected: ExpectedSource[];
+  /** Nothing can change the verdict any more. */
+  settled: boolean;
+}
+
+export interface EvaluateInput {
+  cfg: PathGuardConfig;
+  env: Environment;
+  classify: Classifiers;
+  facts: EarlyFacts;
+  probes: readonly Probe[];
+  observations: ReadonlyMap<string, Observation>;
+  /** Matches of this run (fed from the logs). */
+  correlator: EvidenceCorrelator;
+  now: Date;
+  /** Verdict histories from earlier runs, by probe id. */
+  histories?: ReadonlyMap<string, readonly VerdictHistoryEntry[]>;
+  /** Evidence matched and classified by earlier runs (kept as decided then), by probe id. */
+  previousEvidence?: ReadonlyMap<string, readonly EvidenceItem[]>;
+}
+
+/** The correlation targets of the probes: each with its observation and its vantage's facts. */
+export function correlationTargets(
+  env: Environment,
+  probes: readonly Probe[],
+  observations: ReadonlyMap<string, Observation>,
+): { probe: Probe; observation: Observation | null; facts: VantageFacts }[] {
+  const factsByVantage = new Map<string, VantageFacts>();
+  return sortProbes(probes).map((probe) => {
+    let facts = factsByVantage.get(probe.vantage.id);
+    if (!facts) {
+      facts = vantageFacts(env, probe.vantage);
+      factsByVantage.set(probe.vantage.id, facts);
+    }
+    return { probe, observation: observations.get(probe.probeId) ?? null, facts };
+  });
+}
+
+function sortProbes(probes: readonly Probe[]): Probe[] {
+  return [...probes].sort((a, b) => (a.probeId < b.probeId ? -1 : a.probeId > b.probeId ? 1 : 0));
+}
+
+/**
+ * Verdicts for every probe from the correlator's matches plus earlier evidence. Evidence matched
+ * in an earlier run keeps the decision it got then; a record matched again counts once.
+ *
+ * @example
+ * const results = evaluateProbes({ cfg, env, classify, facts, probes, observations, correlator, now });
+ */
+export function evaluateProbes(input: EvaluateInput): ProbeResult[] {
+  const { cfg, now } = input;
+  const targets = correlationTargets(input.env, input.probes, input.observations);
+  return targets.map(({ probe, observation, facts }) => {
+    const obs = observation && {
+      ...observation,
+      remoteAddress: observation.remoteAddress === null ? null : normalizeIp(observation.remoteAddress),
+    };
+    const evidence = [
+      ...(input.previousEvidence?.get(probe.probeId) ?? []),
+      ...classifyMatches(input.correlator.matches(probe.probeId), input.classify),
+    ];
+    const early = obs ? earlyVerdict(probe, obs, input.facts) : null;
+    const expected = expectedSources(probe, cfg, obs, early);
+    const deadline = runnerDeadline(probe, cfg);
+    const verdict = decideVerdict({
+      probe,
+      observation: obs,
+      evidence,
+      expected,
+      runnerDeadline: deadline,
+      now,
+      early,
+    });
+    const before = input.histories?.get(probe.probeId) ?? [];
+    const history = appendHistory(before, verdict, now);
+    return {
+      probe,
+      observation,
+      verdict,
+      history,
+      changed: history.length !== before.length,
+      facts,
+      expected,
+      settled: isSettled(verdict, expected, deadline, now),
+    };
+  });
+}
 
 export interface AnalysisInput {
   cfg: PathGuardConfig;
@@ -20,16 +136,12 @@ export interface AnalysisInput {
   logs: LogRecords;
   now: Date;
   alertState: AlertState;
-  drift?: readonly DriftItem[];
-  /** Verdict histories from earlier runs, by probe id. */
+  /** Posture drift found this run; `null`/absent when not computed (drift alerts stay as they are). */
+  drift?: readonly DriftItem[] | null;
   histories?: ReadonlyMap<string, readonly VerdictHistoryEntry[]>;
-}
-
-export interface ProbeResult {
-  probe: Probe;
-  observation: Observation | null;
-  verdict: ProbeVerdict;
-  history: VerdictHistoryEntry[];
+  previousEvidence?: ReadonlyMap<string, readonly EvidenceItem[]>;
+  /** The analyzer run id (a key alerts at most once per run). */
+  runId?: string;
 }
 
 export interface AnalysisResult {
@@ -39,40 +151,29 @@ export interface AnalysisResult {
 }
 
 /**
- * One analyzer pass, pure: correlate each probe's evidence, decide its verdict, plan alerts and
- * audit real presigned traffic. Running it twice over the same data gives the same verdicts, the
- * same histories and (once the first alerts are recorded as sent) no second alert.
+ * One analyzer pass, pure: running it twice over the same data gives the same verdicts, the same
+ * histories and (once the first alerts are recorded as sent) no second alert.
+ *
+ * @example
+ * const { results, alerts } = analyze({ cfg, env, classify, facts, probes, observations, logs, now, alertState });
  */
 export function analyze(input: AnalysisInput): AnalysisResult {
   const { cfg, env, now } = input;
-  const results: ProbeResult[] = [];
-  const probes = [...input.probes].sort((a, b) =>
-    a.probeId < b.probeId ? -1 : a.probeId > b.probeId ? 1 : 0,
-  );
-  for (const probe of probes) {
-    const observation = input.observations.get(probe.probeId) ?? null;
-    const evidence = correlateProbe(probe, observation, input.logs, env, input.classify);
-    const verdict = decideVerdict({
-      probe,
-      observation,
-      evidence,
-      expected: expectedSources(probe, cfg),
-      runnerDeadline: runnerDeadline(probe, cfg),
-      now,
-      early: observation ? earlyVerdict(probe, observation, input.facts) : null,
-    });
-    const history = appendHistory(input.histories?.get(probe.probeId) ?? [], verdict, now);
-    results.push({ probe, observation, verdict, history });
-  }
-  const alerts = planAlerts(
-    input.alertState,
-    results.map((r) => ({ probe: r.probe, verdict: r.verdict })),
-    input.drift ?? [],
-    now,
-    cfg.alerts.reminderMinutes,
-  );
-  const realTraffic = realTrafficReport(input.logs.access, cfg.monitoredBuckets, (r) =>
-    input.classify.access(r),
+  const correlator = new EvidenceCorrelator(correlationTargets(env, input.probes, input.observations));
+  for (const r of input.logs.access) correlator.addAccessLog(r);
+  for (const r of input.logs.cloudtrail) correlator.addCloudTrail(r);
+  for (const r of input.logs.flows) correlator.addFlow(r);
+  const results = evaluateProbes({ ...input, correlator });
+  const alerts = planAlerts(input.alertState, results, input.drift ?? null, now, cfg.alerts.reminderMinutes, {
+    ...(input.runId !== undefined ? { runId: input.runId } : {}),
+  });
+  const realTraffic = realTrafficReport(
+    input.logs.access,
+    cfg.monitoredBuckets,
+    (r) => input.classify.access(r),
+    {
+      excludeKeyPrefixes: [`${cfg.probePrefix}/probes/`],
+    },
   );
   return { results, alerts, realTraffic };
 }

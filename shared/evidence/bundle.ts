@@ -1,66 +1,157 @@
-import { redactText } from '../endpoints/redact.js';
+/**
+ * The evidence bundle: everything an auditor needs about one probe as one versioned JSON document
+ * in the results bucket. It names the config and environment the probe was judged against (by
+ * digest, plus the facts actually used: route table, endpoint ids, addresses), the URL's reading,
+ * what the runner saw, every matched log record with its source and the path it shows, and how the
+ * verdict moved over time. Nothing in it is a secret: every string passes through redaction.
+ */
+import type { PathGuardConfig } from '../config/index.js';
+import type { Environment } from '../env/types.js';
 import type { Observation, Probe } from '../probes/types.js';
-import type { ProbeVerdict } from '../verdicts/engine.js';
+import {
+  appendHistory,
+  type ProbeVerdict,
+  type VerdictCode,
+  type VerdictHistoryEntry,
+} from '../verdicts/engine.js';
+import { canonicalJson } from './canonical.js';
+import type { VantageFacts } from './correlate.js';
+import { redactDeep } from './redact-deep.js';
+import type { EvidenceItem } from './types.js';
 
+export { appendHistory, redactDeep, type VerdictHistoryEntry };
+
+/** Version of the bundle layout; readers reject other versions instead of guessing. */
 export const BUNDLE_SCHEMA_VERSION = 1;
 
-/** One entry of a probe's verdict history: appended only when the verdict or path changes. */
-export interface VerdictHistoryEntry {
-  at: string;
+/** The verdict as the bundle keeps it: the deciding record by reference, the records once, at top level. */
+export interface BundleVerdict {
   verdict: ProbeVerdict['verdict'];
+  code: VerdictCode;
   path: ProbeVerdict['path'];
   reason: string;
+  /** `dedupKey` of the deciding record in `evidence`, or null. */
+  decidingKey: string | null;
+  silentSources: ProbeVerdict['silentSources'];
+  undecidedSources: ProbeVerdict['undecidedSources'];
+  awaiting: ProbeVerdict['awaiting'];
+  early: ProbeVerdict['early'];
+}
+
+export interface EvidenceBundle {
+  schemaVersion: typeof BUNDLE_SCHEMA_VERSION;
+  /** The probe as planned, with the redacted URL and its inspect-url reading. */
+  probe: Probe;
+  /** SHA-256 (hex) of the canonical JSON of the validated config. */
+  configDigest: string;
+  environment: {
+    /** SHA-256 (hex) of the canonical JSON of the environment snapshot. */
+    digest: string;
+    region: string;
+    /** The facts of the probe's vantage the verdict used. */
+    facts: VantageFacts;
+  };
+  observations: Observation[];
+  /** Every matched log record with its source, how it matched and the path it shows. */
+  evidence: EvidenceItem[];
+  verdict: BundleVerdict;
+  /** Verdict changes, oldest first; appended only on change. */
+  history: VerdictHistoryEntry[];
+  /** No further evidence can change the verdict (every deadline passed). */
+  settled: boolean;
+  /** When the content last changed. */
+  updatedAt: string;
+}
+
+/** Hex SHA-256 of a text (node:crypto in functions/, kept out of the pure domain). */
+export type Sha256Text = (text: string) => string;
+
+/** Digest of a JSON value that is the same whatever its key order. */
+export function jsonDigest(value: unknown, sha256: Sha256Text): string {
+  return sha256(canonicalJson(value));
+}
+
+/** Digest of the config (the settings a verdict depends on). */
+export function configDigest(cfg: PathGuardConfig, sha256: Sha256Text): string {
+  return jsonDigest(cfg, sha256);
+}
+
+/** Digest of an environment snapshot. */
+export function environmentDigest(env: Environment, sha256: Sha256Text): string {
+  return jsonDigest(env, sha256);
+}
+
+export interface BundleInput {
+  probe: Probe;
+  observations: readonly Observation[];
+  verdict: ProbeVerdict;
+  history: readonly VerdictHistoryEntry[];
+  configDigest: string;
+  environmentDigest: string;
+  facts: VantageFacts;
+  settled: boolean;
 }
 
 /**
- * Everything an auditor needs about one probe, as one JSON document: the config and environment
- * it was judged against (by digest, plus the facts used), the URL reading, what the runner saw,
- * the matched log records with the path each shows, and how the verdict moved. No secret: every
- * string is passed through redaction before it is stored.
+ * Builds a probe's bundle, redacted. `now` becomes `updatedAt`; compare bundles with
+ * {@link sameBundleContent} to write only when something changed.
+ *
+ * @example
+ * const b = buildBundle({ probe, observations: [obs], verdict, history, configDigest, environmentDigest, facts, settled: false }, now);
+ * await store.putJson(bundleKey(probe), b);
  */
-export interface EvidenceBundle {
-  schemaVersion: typeof BUNDLE_SCHEMA_VERSION;
-  probe: Probe;
-  configDigest: string;
-  environment: { digest: string; facts: Record<string, unknown> };
-  observations: Observation[];
-  verdict: ProbeVerdict;
-  history: VerdictHistoryEntry[];
-  generatedAt: string;
+export function buildBundle(input: BundleInput, now: Date): EvidenceBundle {
+  const v = input.verdict;
+  return redactDeep({
+    schemaVersion: BUNDLE_SCHEMA_VERSION,
+    probe: input.probe,
+    configDigest: input.configDigest,
+    environment: {
+      digest: input.environmentDigest,
+      region: input.facts.environmentRegion,
+      facts: input.facts,
+    },
+    observations: [...input.observations],
+    evidence: v.evidence,
+    verdict: {
+      verdict: v.verdict,
+      code: v.code,
+      path: v.path,
+      reason: v.reason,
+      decidingKey: v.deciding?.dedupKey ?? null,
+      silentSources: v.silentSources,
+      undecidedSources: v.undecidedSources,
+      awaiting: v.awaiting,
+      early: v.early,
+    },
+    history: [...input.history],
+    settled: input.settled,
+    updatedAt: now.toISOString(),
+  });
 }
 
-/** The history with the new verdict appended if it differs from the last entry (idempotent). */
-export function appendHistory(
-  history: readonly VerdictHistoryEntry[],
-  v: ProbeVerdict,
-  now: Date,
-): VerdictHistoryEntry[] {
-  const last = history[history.length - 1];
-  if (last && last.verdict === v.verdict && last.path === v.path) return [...history];
-  return [...history, { at: now.toISOString(), verdict: v.verdict, path: v.path, reason: v.reason }];
+/** True when two bundles say the same thing (only `updatedAt` may differ). */
+export function sameBundleContent(a: EvidenceBundle | null, b: EvidenceBundle): boolean {
+  if (!a) return false;
+  const { updatedAt: _a, ...ra } = a;
+  const { updatedAt: _b, ...rb } = b;
+  return canonicalJson(ra) === canonicalJson(rb);
 }
 
-/** Deep copy with every string redacted (presigned-URL secrets can hide in any field). */
-export function redactDeep<T>(value: T): T {
-  if (typeof value === 'string') return redactText(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v);
-    return out as T;
-  }
-  return value;
-}
-
-export function buildBundle(
-  input: Omit<EvidenceBundle, 'schemaVersion' | 'generatedAt'>,
-  now: Date,
-): EvidenceBundle {
-  return redactDeep({ schemaVersion: BUNDLE_SCHEMA_VERSION, ...input, generatedAt: now.toISOString() });
+/**
+ * A stored bundle, or null when the document is missing, of another schema version or not a
+ * bundle (a foreign object must never crash the analyzer or be mistaken for evidence).
+ */
+export function readBundle(doc: unknown): EvidenceBundle | null {
+  if (!doc || typeof doc !== 'object') return null;
+  const b = doc as Partial<EvidenceBundle>;
+  if (b.schemaVersion !== BUNDLE_SCHEMA_VERSION) return null;
+  if (!b.probe || !Array.isArray(b.evidence) || !Array.isArray(b.history) || !b.verdict) return null;
+  return b as EvidenceBundle;
 }
 
 /** Store key of a probe's bundle: `evidence/YYYY/MM/DD/<probeId>.json` by probe creation date. */
-export function bundleKey(probe: Probe): string {
+export function bundleKey(probe: Pick<Probe, 'createdAt' | 'probeId'>): string {
   const d = probe.createdAt;
   return `evidence/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${probe.probeId}.json`;
 }

@@ -1,3 +1,8 @@
+/**
+ * The verdict of one probe from what its runner saw and the log records matched to it. Pure and
+ * deterministic: the same probe, observation, evidence (in any order) and time give the same
+ * verdict, so the analyzer can re-examine open probes on every run.
+ */
 import type { EvidenceSource, PathKind } from '../classify/types.js';
 import type { PathGuardConfig } from '../config/index.js';
 import type { EvidenceItem } from '../evidence/types.js';
@@ -10,19 +15,39 @@ export interface EarlyVerdict {
   reason: string;
 }
 
+/** Stable id of the rule that decided a verdict; `reason` starts with it. */
+export type VerdictCode =
+  | 'BLOCKED'
+  | 'LEFT_PATH'
+  | 'LEFT_PATH_OBSERVED'
+  | 'PENDING_RUNNER'
+  | 'RUNNER_SILENT'
+  | 'FETCH_FAILED'
+  | 'PRIVATE'
+  | 'PENDING_EVIDENCE'
+  | 'SOURCE_SILENT'
+  | 'UNDECIDED'
+  | 'NO_SOURCE';
+
 export interface ProbeVerdict {
   probeId: string;
   verdict: PathVerdict;
+  code: VerdictCode;
   path: PathKind | null;
-  /** One line: the rule that decided and the facts it used. */
+  /** One line: the rule that decided (its code first) and the facts it used. */
   reason: string;
   /** The evidence that decided, when one record did. */
   deciding: EvidenceItem | null;
+  /** Every matched record, the deciding one included, in a stable order. */
   evidence: EvidenceItem[];
-  /** Sources that should have spoken and did not (for `no-evidence`). */
+  /** Expected sources whose deadline passed without a matching record. */
   silentSources: EvidenceSource[];
-  /** Sources still inside their delivery deadline with nothing yet. */
+  /** Expected sources whose deadline passed with records that did not decide a path. */
+  undecidedSources: EvidenceSource[];
+  /** Expected sources still inside their delivery deadline without a deciding record. */
   awaiting: { source: EvidenceSource; deadline: string }[];
+  /** What the observation alone said, when there was one. */
+  early: EarlyVerdict | null;
 }
 
 export interface ExpectedSource {
@@ -31,17 +56,33 @@ export interface ExpectedSource {
 }
 
 /**
- * The log sources that should carry a probe, with their deadlines. VPC runners: every enabled
- * source. On-prem runners: S3 access logs and CloudTrail; flow logs only when the request should
- * enter the VPC through an interface endpoint (traffic that never enters the VPC is not in its
- * flow logs).
+ * The log sources that should carry a probe, with their deadlines counted from the fetch (or, with
+ * no observation yet, from the probe's creation). VPC runners: every enabled source. On-prem
+ * runners: S3 access logs and CloudTrail when enabled; flow logs only when the request entered
+ * the VPC through an interface endpoint (traffic that never enters the VPC is in none of its flow
+ * logs): the runner connected to an interface-endpoint address or, before it reported, the
+ * probe's expected path is the interface endpoint.
+ *
+ * @example
+ * expectedSources(probe, cfg, obs, early); // [{ source: 'flow', deadline }, { source: 's3-access', deadline }]
  */
-export function expectedSources(probe: Probe, cfg: PathGuardConfig): ExpectedSource[] {
-  const created = Date.parse(probe.createdAt);
-  const at = (min: number) => new Date(created + min * 60_000);
+export function expectedSources(
+  probe: Probe,
+  cfg: PathGuardConfig,
+  observation: Observation | null = null,
+  early: EarlyVerdict | null = null,
+): ExpectedSource[] {
+  const fetched = observation ? Date.parse(observation.startedAt) : Number.NaN;
+  const from = Number.isNaN(fetched) ? Date.parse(probe.createdAt) : fetched;
+  const at = (min: number) => new Date(from + min * 60_000);
   const ev = cfg.evidence;
   const out: ExpectedSource[] = [];
-  const flowExpected = probe.vantage.kind === 'vpc' || probe.expectedPath === 'interface-endpoint';
+  let flowExpected = probe.vantage.kind === 'vpc';
+  if (probe.vantage.kind === 'onprem') {
+    flowExpected = observation?.remoteAddress
+      ? early?.path === 'interface-endpoint'
+      : probe.expectedPath === 'interface-endpoint';
+  }
   if (ev.flowLogs.enabled && flowExpected)
     out.push({ source: 'flow', deadline: at(ev.flowLogs.deadlineMinutes) });
   if (ev.accessLogs.enabled) out.push({ source: 's3-access', deadline: at(ev.accessLogs.deadlineMinutes) });
@@ -49,24 +90,65 @@ export function expectedSources(probe: Probe, cfg: PathGuardConfig): ExpectedSou
   return out;
 }
 
-/** How long a runner has to report before it counts as silent: two schedule intervals. */
+/**
+ * How long a runner has to report before it counts as silent: two schedule intervals after the
+ * probe was planned, and never before its URL expires (an on-prem runner may fetch late in the
+ * URL's life).
+ */
 export function runnerDeadline(probe: Probe, cfg: PathGuardConfig): Date {
-  return new Date(Date.parse(probe.createdAt) + 2 * cfg.scheduleMinutes * 60_000);
+  const twoRuns = Date.parse(probe.createdAt) + 2 * cfg.scheduleMinutes * 60_000;
+  const expiry = Date.parse(probe.expiresAt);
+  return new Date(Number.isNaN(expiry) ? twoRuns : Math.max(twoRuns, expiry));
 }
 
 const SOURCE_RANK: Record<EvidenceSource, number> = { 's3-access': 0, cloudtrail: 1, flow: 2 };
+const MATCH_RANK = { 'request-id': 0, 'key-and-time': 1, 'flow-window': 2 } as const;
+
+function compareEvidence(a: EvidenceItem, b: EvidenceItem): number {
+  return (
+    MATCH_RANK[a.matchedBy] - MATCH_RANK[b.matchedBy] ||
+    SOURCE_RANK[a.source] - SOURCE_RANK[b.source] ||
+    (a.dedupKey < b.dedupKey ? -1 : a.dedupKey > b.dedupKey ? 1 : 0)
+  );
+}
+
+/** The items once each (by source and dedupe key), strongest match first. */
+export function normalizeEvidence(items: readonly EvidenceItem[]): EvidenceItem[] {
+  const seen = new Set<string>();
+  const out: EvidenceItem[] = [];
+  for (const e of [...items].sort(compareEvidence)) {
+    const k = `${e.source}\u0000${e.dedupKey}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(e);
+  }
+  return out;
+}
+
+function describe(e: EvidenceItem): string {
+  return `${e.source} record (${e.matchedBy}) shows ${e.decision.path}: ${e.decision.reason}`;
+}
 
 /**
  * Decides one probe's verdict. In order:
- * 1. no observation: `pending` until the runner deadline, then `no-evidence` (runner silent);
- * 2. 403 AccessDenied: `blocked` (a preventive control such as `aws:SourceVpce` worked);
- * 3. any evidence that the request left the endpoint path: `left-path`;
- * 4. an early verdict of `left-path` from the observation (on-prem connected to a non-endpoint
- *    address): `left-path` now, logs confirm later;
- * 5. private evidence from at least one log source and nothing contrary: `private`;
- * 6. an expected source still inside its deadline: `pending`;
- * 7. otherwise `no-evidence`, naming the silent sources. Never `private` without positive evidence.
- * Deterministic: the same inputs give the same verdict whatever their order.
+ * 1. S3 answered 403 AccessDenied: `blocked` (a preventive control such as an `aws:SourceVpce`
+ *    bucket policy worked), whatever path the evidence shows;
+ * 2. any log record classified as not private: `left-path` (`LEFT_PATH`);
+ * 3. an early `left-path` from the observation (an on-prem runner connected to an address that is
+ *    not an interface endpoint's; a VPC runner whose route table sends the address to NAT/IGW):
+ *    `left-path` now (`LEFT_PATH_OBSERVED`), logs confirm later;
+ * 4. no observation: `pending` until the runner deadline, then `no-evidence` (`RUNNER_SILENT`);
+ * 5. the fetch failed before connecting (DNS, refused, timeout): `no-evidence` (`FETCH_FAILED`),
+ *    since no log can ever show a request that was never sent;
+ * 6. private evidence from at least one log source and nothing contrary: `private`;
+ * 7. an expected source without a deciding record still inside its deadline: `pending`;
+ * 8. otherwise `no-evidence`: `SOURCE_SILENT` naming the sources that had no record,
+ *    `UNDECIDED` when records came but none decided the path, `NO_SOURCE` when no source is
+ *    expected at all. Never `private` without positive evidence from a log.
+ *
+ * @example
+ * const v = decideVerdict({ probe, observation, evidence, expected, runnerDeadline, now, early });
+ * v.verdict; // 'pending'
  */
 export function decideVerdict(input: {
   probe: Probe;
@@ -78,101 +160,154 @@ export function decideVerdict(input: {
   early?: EarlyVerdict | null;
 }): ProbeVerdict {
   const { probe, observation: obs, now } = input;
-  const evidence = [...input.evidence].sort(
-    (a, b) =>
-      SOURCE_RANK[a.source] - SOURCE_RANK[b.source] ||
-      (a.dedupKey < b.dedupKey ? -1 : a.dedupKey > b.dedupKey ? 1 : 0),
-  );
+  const early = input.early ?? null;
+  const evidence = normalizeEvidence(input.evidence);
+  const contrary = evidence.find((e) => e.decision.private === false);
+  const priv = evidence.find((e) => e.decision.private === true);
   const base = {
     probeId: probe.probeId,
     evidence,
     silentSources: [] as EvidenceSource[],
+    undecidedSources: [] as EvidenceSource[],
     awaiting: [] as ProbeVerdict['awaiting'],
+    early,
   };
+  const verdict = (
+    v: PathVerdict,
+    code: VerdictCode,
+    path: PathKind | null,
+    text: string,
+    deciding: EvidenceItem | null = null,
+  ): ProbeVerdict => ({ ...base, verdict: v, code, path, reason: `${code}: ${text}`, deciding });
 
+  if (obs && obs.httpStatus === 403 && obs.s3ErrorCode === 'AccessDenied') {
+    const shown = contrary ?? priv ?? null;
+    const via = shown ? `; the request travelled ${shown.decision.path}` : '';
+    return verdict(
+      'blocked',
+      'BLOCKED',
+      shown?.decision.path ?? null,
+      `S3 answered 403 AccessDenied: a bucket or endpoint policy refused the request${via}`,
+      shown,
+    );
+  }
+  if (contrary)
+    return verdict('left-path', 'LEFT_PATH', contrary.decision.path, describe(contrary), contrary);
+  if (early?.verdict === 'left-path') {
+    return verdict('left-path', 'LEFT_PATH_OBSERVED', early.path, `${early.reason} (logs will confirm)`);
+  }
   if (!obs) {
     if (now < input.runnerDeadline) {
-      return {
-        ...base,
-        verdict: 'pending',
-        path: null,
-        reason: `PENDING_RUNNER: ${probe.vantage.id} has not reported yet`,
-        deciding: null,
-      };
+      return verdict('pending', 'PENDING_RUNNER', null, `runner ${probe.vantage.id} has not reported yet`);
     }
-    return {
-      ...base,
-      verdict: 'no-evidence',
-      path: null,
-      reason: `RUNNER_SILENT: runner ${probe.vantage.id} did not report an observation by ${input.runnerDeadline.toISOString()}`,
-      deciding: null,
-    };
+    return verdict(
+      'no-evidence',
+      'RUNNER_SILENT',
+      null,
+      `runner ${probe.vantage.id} did not report an observation by ${input.runnerDeadline.toISOString()}`,
+    );
   }
-  if (obs.httpStatus === 403 && obs.s3ErrorCode === 'AccessDenied') {
-    return {
-      ...base,
-      verdict: 'blocked',
-      path: null,
-      reason: 'BLOCKED: S3 answered 403 AccessDenied (a bucket or endpoint policy refused the request)',
-      deciding: null,
-    };
+  if (obs.remoteAddress === null && obs.error) {
+    return verdict(
+      'no-evidence',
+      'FETCH_FAILED',
+      null,
+      `the runner could not send the request (${obs.error.code}), so no log can show its path`,
+    );
   }
-  const contrary = evidence.find((e) => e.decision.private === false);
-  if (contrary) {
-    return {
-      ...base,
-      verdict: 'left-path',
-      path: contrary.decision.path,
-      reason: `LEFT_PATH: ${contrary.source} record shows ${contrary.decision.path} (${contrary.decision.reason})`,
-      deciding: contrary,
-    };
-  }
-  if (input.early?.verdict === 'left-path') {
-    return {
-      ...base,
-      verdict: 'left-path',
-      path: input.early.path,
-      reason: `LEFT_PATH_OBSERVED: ${input.early.reason}`,
-      deciding: null,
-    };
-  }
-  const priv = evidence.find((e) => e.decision.private === true);
-  if (priv) {
-    return {
-      ...base,
-      verdict: 'private',
-      path: priv.decision.path,
-      reason: `PRIVATE: ${priv.source} record shows ${priv.decision.path} (${priv.decision.reason})`,
-      deciding: priv,
-    };
-  }
+  if (priv) return verdict('private', 'PRIVATE', priv.decision.path, describe(priv), priv);
+
   const spoke = new Set(evidence.map((e) => e.source));
   const awaiting = input.expected
-    .filter((x) => !spoke.has(x.source) && now < x.deadline)
+    .filter((x) => now < x.deadline)
     .map((x) => ({ source: x.source, deadline: x.deadline.toISOString() }));
-  const silent = input.expected.filter((x) => !spoke.has(x.source) && now >= x.deadline).map((x) => x.source);
+  const due = input.expected.filter((x) => now >= x.deadline);
+  const silent = due.filter((x) => !spoke.has(x.source)).map((x) => x.source);
+  const undecided = due.filter((x) => spoke.has(x.source)).map((x) => x.source);
+  const failed = obs.error ? `; the fetch reported ${obs.error.code}` : '';
   if (awaiting.length > 0) {
     return {
-      ...base,
+      ...verdict(
+        'pending',
+        'PENDING_EVIDENCE',
+        null,
+        `waiting for ${awaiting.map((a) => `${a.source} until ${a.deadline}`).join(', ')}${
+          early?.verdict ? `; the observation suggests ${early.verdict}: ${early.reason}` : ''
+        }`,
+      ),
       awaiting,
       silentSources: silent,
-      verdict: 'pending',
-      path: null,
-      reason: `PENDING_EVIDENCE: waiting for ${awaiting.map((a) => `${a.source} until ${a.deadline}`).join(', ')}`,
-      deciding: null,
+      undecidedSources: undecided,
     };
   }
-  const undecided = evidence.length > 0 ? `; ${evidence.length} matched record(s) did not decide a path` : '';
-  const failed = obs.error ? `; the fetch failed (${obs.error.code})` : '';
+  if (input.expected.length === 0) {
+    return verdict('no-evidence', 'NO_SOURCE', null, `no log source is enabled for this vantage${failed}`);
+  }
+  if (silent.length > 0) {
+    const more =
+      undecided.length > 0 ? `; ${undecided.join(', ')} had records that did not decide a path` : '';
+    return {
+      ...verdict(
+        'no-evidence',
+        'SOURCE_SILENT',
+        null,
+        `no matching record from ${silent.join(', ')} by the deadline${more}${failed}`,
+      ),
+      silentSources: silent,
+      undecidedSources: undecided,
+    };
+  }
   return {
-    ...base,
-    silentSources: silent,
-    verdict: 'no-evidence',
-    path: null,
-    reason:
-      silent.length > 0
-        ? `NO_EVIDENCE: no matching record from ${silent.join(', ')} after the deadline${undecided}${failed}`
-        : `NO_EVIDENCE: no source decided the path${undecided}${failed}`,
-    deciding: null,
+    ...verdict(
+      'no-evidence',
+      'UNDECIDED',
+      null,
+      `${evidence.length} matched record(s) from ${undecided.join(', ')} did not decide a path${failed}`,
+    ),
+    undecidedSources: undecided,
   };
+}
+
+/** One entry of a probe's verdict history. */
+export interface VerdictHistoryEntry {
+  at: string;
+  verdict: PathVerdict;
+  code: VerdictCode;
+  path: PathKind | null;
+  reason: string;
+}
+
+/**
+ * The history with the new verdict appended when it differs (verdict, rule or path) from the
+ * last entry. Re-evaluating without change appends nothing, so histories stay stable across runs.
+ *
+ * @example
+ * history = appendHistory(history, verdict, now);
+ */
+export function appendHistory(
+  history: readonly VerdictHistoryEntry[],
+  v: ProbeVerdict,
+  now: Date,
+): VerdictHistoryEntry[] {
+  const last = history[history.length - 1];
+  if (last && last.verdict === v.verdict && last.path === v.path && last.code === v.code) return [...history];
+  return [
+    ...history,
+    { at: now.toISOString(), verdict: v.verdict, code: v.code, path: v.path, reason: v.reason },
+  ];
+}
+
+/**
+ * True once nothing can change the verdict any more: a final verdict and every expected source's
+ * deadline (and the runner's) passed. Open probes are re-examined on each run; settled ones are not.
+ */
+export function isSettled(
+  v: ProbeVerdict,
+  expected: readonly ExpectedSource[],
+  runnerDeadlineAt: Date,
+  now: Date,
+): boolean {
+  if (v.verdict === 'pending') return false;
+  if (now < runnerDeadlineAt && v.code !== 'BLOCKED' && v.code !== 'FETCH_FAILED') return false;
+  return expected.every((x) => now >= x.deadline);
 }

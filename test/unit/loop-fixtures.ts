@@ -83,14 +83,29 @@ export function decision(path: PathDecision['path'], priv: boolean | null, rule 
   return { path, private: priv, rule, reason: `${rule}: ${path}` };
 }
 
-export function item(source: EvidenceItem['source'], d: PathDecision, key = `${source}|1`): EvidenceItem {
-  return { source, matchedBy: 'request-id', dedupKey: key, decision: d, record: {} as AccessLogRecord };
+export function item(
+  source: EvidenceItem['source'],
+  d: PathDecision,
+  key = `${source}|1`,
+  matchedBy: EvidenceItem['matchedBy'] = source === 'flow' ? 'flow-window' : 'request-id',
+): EvidenceItem {
+  return { source, matchedBy, dedupKey: key, decision: d, record: {} as AccessLogRecord };
 }
 
+/**
+ * A VPC in us-east-1 shaped like the AWS examples: a private subnet for the runner (route table
+ * with the S3 gateway endpoint's prefix-list route and a default route to a NAT gateway), a public
+ * subnet holding the NAT gateway, an S3 interface endpoint with ENIs in both subnets, two Lambda
+ * Hyperplane ENIs in the runner subnet, and an on-prem network reaching the VPC over Direct Connect.
+ */
 export const env: Environment = {
   region: 'us-east-1',
   s3PrefixLists: [
-    { prefixListId: 'pl-63a5400a', name: 'com.amazonaws.us-east-1.s3', cidrs: ['52.216.0.0/15'] },
+    {
+      prefixListId: 'pl-63a5400a',
+      name: 'com.amazonaws.us-east-1.s3',
+      cidrs: ['52.216.0.0/15', '3.5.0.0/19'],
+    },
   ],
   vpcs: [{ vpcId: 'vpc-0abcdef0123456789', cidrs: ['10.0.0.0/16'] }],
   subnets: [
@@ -99,6 +114,12 @@ export const env: Environment = {
       vpcId: 'vpc-0abcdef0123456789',
       cidrs: ['10.0.1.0/24'],
       routeTableId: 'rtb-0b2b2b2b2b2b2b2b2',
+    },
+    {
+      subnetId: 'subnet-0f6f6f6f6f6f6f6f6',
+      vpcId: 'vpc-0abcdef0123456789',
+      cidrs: ['10.0.0.0/24'],
+      routeTableId: 'rtb-0e7e7e7e7e7e7e7e7',
     },
   ],
   routeTables: [
@@ -111,12 +132,48 @@ export const env: Environment = {
         { destination: '0.0.0.0/0', target: 'nat-0d4d4d4d4d4d4d4d4' },
       ],
     },
+    {
+      routeTableId: 'rtb-0e7e7e7e7e7e7e7e7',
+      vpcId: 'vpc-0abcdef0123456789',
+      routes: [
+        { destination: '10.0.0.0/16', target: 'local' },
+        { destination: '0.0.0.0/0', target: 'igw-0a9a9a9a9a9a9a9a9' },
+      ],
+    },
   ],
-  gatewayEndpoints: [],
-  interfaceEndpoints: [],
-  natGateways: [],
+  gatewayEndpoints: [
+    {
+      vpcEndpointId: 'vpce-0c3c3c3c3c3c3c3c3',
+      vpcId: 'vpc-0abcdef0123456789',
+      serviceName: 'com.amazonaws.us-east-1.s3',
+      prefixListId: 'pl-63a5400a',
+      routeTableIds: ['rtb-0b2b2b2b2b2b2b2b2'],
+    },
+  ],
+  interfaceEndpoints: [
+    {
+      vpcEndpointId: 'vpce-0e5e5e5e5e5e5e5e5',
+      vpcId: 'vpc-0abcdef0123456789',
+      serviceName: 'com.amazonaws.us-east-1.s3',
+      ips: ['10.0.1.50', '10.0.2.50'],
+      dnsNames: ['*.vpce-0e5e5e5e5e5e5e5e5-4k1xn2qb.s3.us-east-1.vpce.amazonaws.com'],
+      privateDns: 'inbound-only',
+    },
+  ],
+  natGateways: [
+    {
+      natGatewayId: 'nat-0d4d4d4d4d4d4d4d4',
+      subnetId: 'subnet-0f6f6f6f6f6f6f6f6',
+      eniIds: ['eni-0nat00000000000a'],
+      privateIps: ['10.0.0.220'],
+      publicIps: ['3.210.12.34'],
+    },
+  ],
   networkInterfaces: [
     { eniId: 'eni-0lambda000000000a', subnetId: 'subnet-0a1a1a1a1a1a1a1a1', privateIps: ['10.0.1.77'] },
+    { eniId: 'eni-0lambda000000000b', subnetId: 'subnet-0a1a1a1a1a1a1a1a1', privateIps: ['10.0.1.78'] },
+    { eniId: 'eni-0vpce0000000000a', subnetId: 'subnet-0a1a1a1a1a1a1a1a1', privateIps: ['10.0.1.50'] },
+    { eniId: 'eni-0nat00000000000a', subnetId: 'subnet-0f6f6f6f6f6f6f6f6', privateIps: ['10.0.0.220'] },
   ],
   onPrem: { cidrs: ['192.168.0.0/16'], publicEgressIps: ['203.0.113.10'], dnsMode: 'public' },
 };

@@ -1,0 +1,390 @@
+/**
+ * The analyzer use case wired through ports: what the analyze Lambda, the lab and
+ * `pathguard analyze` all call. It reads each evidence source narrowly (flow logs by the runners'
+ * addresses and the fetch windows, access logs from a checkpoint, CloudTrail by probe keys),
+ * decides every probe's verdict, writes the evidence bundles that changed, publishes the alerts
+ * and records each as sent only after the sink accepted it, then stores the alert state and the
+ * access-log checkpoint with conditional writes.
+ *
+ * Failure isolation: one failing source, bundle write or publish never stops the others; it is
+ * reported in the result. At-least-once: the access-log checkpoint advances only when every
+ * bundle was stored, so records are never lost (a record read twice counts once).
+ */
+import { renderAlert } from '../alerts/render.js';
+import {
+  type AlertIntent,
+  type AlertState,
+  type DriftItem,
+  planAlerts,
+  readAlertState,
+  recordSent,
+} from '../alerts/state.js';
+import type { PathGuardConfig } from '../config/index.js';
+import type { Environment } from '../env/types.js';
+import {
+  buildBundle,
+  bundleKey,
+  configDigest,
+  type EvidenceBundle,
+  environmentDigest,
+  readBundle,
+  type Sha256Text,
+  sameBundleContent,
+} from '../evidence/bundle.js';
+import { canonicalJson } from '../evidence/canonical.js';
+import { EvidenceCorrelator } from '../evidence/correlate.js';
+import type { Classifiers, EvidenceItem } from '../evidence/types.js';
+import type {
+  AccessLogSource,
+  AlertSink,
+  Clock,
+  CloudTrailSource,
+  FlowLogSource,
+  ObjectStore,
+  RenderedAlert,
+} from '../ports/index.js';
+import { WriteConflictError } from '../ports/index.js';
+import type { EarlyFacts } from '../probes/early-verdict.js';
+import type { Observation, Probe } from '../probes/types.js';
+import { RealTrafficAudit, type RealTrafficReport } from '../reports/real-traffic.js';
+import type { VerdictHistoryEntry } from '../verdicts/engine.js';
+import { correlationTargets, evaluateProbes, type ProbeResult } from './analyze.js';
+
+/** Store key of the alert state document. */
+export const ALERT_STATE_KEY = 'state/alerts.json';
+/** Store key of the access-log checkpoint document. */
+export const ACCESS_CHECKPOINT_KEY = 'state/access-log-checkpoint.json';
+
+export interface AnalyzerDeps {
+  store: ObjectStore;
+  sink: AlertSink;
+  clock: Clock;
+  /** Hex SHA-256 of a text (config and environment digests). */
+  sha256: Sha256Text;
+  /** Classifiers bound to `env` (shared/classify over an EnvironmentIndex). */
+  classify: Classifiers;
+  /** Early-verdict facts of `env`. */
+  earlyFacts: EarlyFacts;
+  flowSource?: FlowLogSource | null;
+  accessLogSource?: AccessLogSource | null;
+  cloudTrailSource?: CloudTrailSource | null;
+}
+
+export interface AnalyzerRunInput {
+  cfg: PathGuardConfig;
+  env: Environment;
+  /** The open probes to (re-)examine. */
+  probes: readonly Probe[];
+  observations: readonly Observation[] | ReadonlyMap<string, Observation>;
+  /** Posture drift found this run; null/absent when not computed. */
+  drift?: readonly DriftItem[] | null;
+  /** The analyzer run id; a key alerts at most once per run id. @default `analyze-<now, to the minute>` */
+  runId?: string;
+  /** Time to read access logs from when there is no checkpoint yet. @default the earliest probe minus one hour */
+  accessSince?: Date;
+}
+
+export interface SourceError {
+  source: 'flow' | 's3-access' | 'cloudtrail' | 'store' | 'state' | 'checkpoint';
+  message: string;
+}
+
+export interface AnalyzerRunResult {
+  runId: string;
+  now: string;
+  results: ProbeResult[];
+  /** Bundles written this run (content changed). */
+  bundlesWritten: string[];
+  alerts: {
+    sent: { alert: RenderedAlert; messageId: string }[];
+    failed: { alert: RenderedAlert; error: string }[];
+    /** Alerts closed without a message (a blind spot superseded by a decided verdict). */
+    closed: string[];
+  };
+  alertState: AlertState;
+  realTraffic: RealTrafficReport;
+  /** Where the real-traffic report was stored, when there was traffic to report. */
+  realTrafficKey: string | null;
+  /** Records read per source, and how many matched a probe. */
+  records: { flow: number; access: number; cloudtrail: number; matched: number };
+  accessCheckpoint: string | null;
+  errors: SourceError[];
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Runs the analyzer once.
+ *
+ * @example
+ * const r = await runAnalyzer({ cfg, env, probes, observations }, { store, sink, clock, sha256, classify, earlyFacts, flowSource, accessLogSource });
+ * r.results.map((x) => x.verdict.verdict); // ['private', 'left-path', ...]
+ */
+export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): Promise<AnalyzerRunResult> {
+  const { cfg, env } = input;
+  const { store } = deps;
+  const now = deps.clock();
+  const runId = input.runId ?? `analyze-${now.toISOString().slice(0, 16)}`;
+  const errors: SourceError[] = [];
+  const observations =
+    input.observations instanceof Map
+      ? (input.observations as ReadonlyMap<string, Observation>)
+      : new Map((input.observations as readonly Observation[]).map((o) => [o.probeId, o]));
+
+  // Earlier runs: histories and the evidence they matched (the access logs they read are behind
+  // the checkpoint now, so their matches live only in the bundles).
+  const previous = new Map<string, EvidenceBundle>();
+  for (const p of input.probes) {
+    try {
+      const got = await store.getJson<unknown>(bundleKey(p));
+      const b = got ? readBundle(got.value) : null;
+      if (b) previous.set(p.probeId, b);
+    } catch (e) {
+      errors.push({ source: 'store', message: `reading ${bundleKey(p)}: ${message(e)}` });
+    }
+  }
+
+  const targets = correlationTargets(env, input.probes, observations);
+  const correlator = new EvidenceCorrelator(targets);
+  const records = { flow: 0, access: 0, cloudtrail: 0, matched: 0 };
+  const audit = new RealTrafficAudit({
+    monitoredBuckets: cfg.monitoredBuckets,
+    classify: (r) => deps.classify.access(r),
+    excludeKeyPrefixes: [`${cfg.probePrefix}/probes/`],
+  });
+
+  if (deps.flowSource && cfg.evidence.flowLogs.enabled) {
+    const src = deps.flowSource;
+    for (const q of correlator.flowQueries()) {
+      try {
+        for await (const batch of src.findFlows(q)) {
+          for (const r of batch) {
+            records.flow++;
+            if (correlator.addFlow(r, src.name).length > 0) records.matched++;
+          }
+        }
+      } catch (e) {
+        errors.push({ source: 'flow', message: message(e) });
+      }
+    }
+  }
+
+  let checkpointDoc: { value: { checkpoint: string | null }; etag: string } | null = null;
+  let accessCheckpoint: string | null = null;
+  let accessAdvanced = false;
+  if (deps.accessLogSource && cfg.evidence.accessLogs.enabled) {
+    const src = deps.accessLogSource;
+    try {
+      checkpointDoc = await store.getJson<{ checkpoint: string | null }>(ACCESS_CHECKPOINT_KEY);
+      accessCheckpoint = checkpointDoc?.value?.checkpoint ?? null;
+      const earliest = Math.min(
+        ...input.probes.map((p) => Date.parse(p.createdAt)).filter((t) => !Number.isNaN(t)),
+      );
+      const since =
+        input.accessSince ??
+        new Date(Number.isFinite(earliest) ? earliest - 3_600_000 : now.getTime() - 86_400_000);
+      for await (const batch of src.readSince(accessCheckpoint, since)) {
+        for (const r of batch.records) {
+          records.access++;
+          if (correlator.addAccessLog(r, batch.origin).length > 0) records.matched++;
+          audit.add(r);
+        }
+        accessCheckpoint = batch.checkpoint;
+        accessAdvanced = true;
+      }
+    } catch (e) {
+      errors.push({ source: 's3-access', message: message(e) });
+    }
+  }
+
+  if (deps.cloudTrailSource && cfg.evidence.cloudTrail.enabled) {
+    const src = deps.cloudTrailSource;
+    for (const q of correlator.cloudTrailQueries()) {
+      try {
+        for await (const batch of src.findEvents(q)) {
+          for (const r of batch) {
+            records.cloudtrail++;
+            if (correlator.addCloudTrail(r, src.name).length > 0) records.matched++;
+          }
+        }
+      } catch (e) {
+        errors.push({ source: 'cloudtrail', message: message(e) });
+      }
+    }
+  }
+
+  const histories = new Map<string, readonly VerdictHistoryEntry[]>();
+  const previousEvidence = new Map<string, readonly EvidenceItem[]>();
+  for (const [id, b] of previous) {
+    histories.set(id, b.history);
+    previousEvidence.set(id, b.evidence);
+  }
+  const results = evaluateProbes({
+    cfg,
+    env,
+    classify: deps.classify,
+    facts: deps.earlyFacts,
+    probes: targets.map((t) => t.probe),
+    observations,
+    correlator,
+    now,
+    histories,
+    previousEvidence,
+  });
+
+  const cfgDigest = configDigest(cfg, deps.sha256);
+  const envDigest = environmentDigest(env, deps.sha256);
+  const bundlesWritten: string[] = [];
+  let bundlesOk = true;
+  for (const r of results) {
+    const key = bundleKey(r.probe);
+    const prev = previous.get(r.probe.probeId) ?? null;
+    const observationsOf = r.observation ? [r.observation] : [];
+    const bundle = buildBundle(
+      {
+        probe: r.probe,
+        observations: observationsOf,
+        verdict: r.verdict,
+        history: r.history,
+        configDigest: cfgDigest,
+        environmentDigest: envDigest,
+        facts: r.facts,
+        settled: r.settled,
+      },
+      now,
+    );
+    if (sameBundleContent(prev, bundle)) continue;
+    try {
+      await store.putJson(key, bundle);
+      bundlesWritten.push(key);
+    } catch (e) {
+      bundlesOk = false;
+      errors.push({ source: 'store', message: `writing ${key}: ${message(e)}` });
+    }
+  }
+
+  // Alerts: decide from the stored state, publish, record each only once the sink accepted it.
+  let stored: { value: unknown; etag: string } | null = null;
+  try {
+    stored = await store.getJson<unknown>(ALERT_STATE_KEY);
+  } catch (e) {
+    errors.push({ source: 'state', message: `reading ${ALERT_STATE_KEY}: ${message(e)}` });
+  }
+  const initial = readAlertState(stored?.value);
+  let state = initial;
+  const applied: AlertIntent[] = [];
+  const sent: AnalyzerRunResult['alerts']['sent'] = [];
+  const failed: AnalyzerRunResult['alerts']['failed'] = [];
+  const closed: string[] = [];
+  const intents = planAlerts(state, results, input.drift ?? null, now, cfg.alerts.reminderMinutes, { runId });
+  const byProbe = new Map(results.map((r) => [r.probe.probeId, r]));
+  for (const intent of intents) {
+    if (intent.reason === 'close') {
+      state = recordSent(state, intent, now, runId);
+      applied.push(intent);
+      closed.push(intent.dedupKey);
+      continue;
+    }
+    const r = intent.probe ? byProbe.get(intent.probe.probeId) : undefined;
+    const alert = renderAlert(
+      { ...intent, observation: r?.observation ?? null, facts: r?.facts ?? null },
+      { now, ...(intent.probe ? { bundleKey: bundleKey(intent.probe) } : {}) },
+    );
+    try {
+      const { messageId } = await deps.sink.publish(alert);
+      state = recordSent(state, intent, now, runId);
+      applied.push(intent);
+      sent.push({ alert, messageId });
+    } catch (e) {
+      failed.push({ alert, error: message(e) });
+    }
+  }
+  if (applied.length > 0) {
+    state = await writeState(store, stored, initial, state, applied, now, runId, errors);
+  }
+
+  if (accessAdvanced && bundlesOk && accessCheckpoint !== null) {
+    try {
+      await store.putJson(
+        ACCESS_CHECKPOINT_KEY,
+        { checkpoint: accessCheckpoint, updatedAt: now.toISOString() },
+        checkpointDoc ? { ifMatch: checkpointDoc.etag } : { ifNoneMatch: '*' },
+      );
+    } catch (e) {
+      errors.push({ source: 'checkpoint', message: message(e) });
+    }
+  }
+
+  const realTraffic = audit.report();
+  let realTrafficKey: string | null = null;
+  if (realTraffic.presignedRequests > 0) {
+    const d = now.toISOString();
+    realTrafficKey = `reports/real-traffic/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${runId}.json`;
+    try {
+      await store.putJson(realTrafficKey, { schemaVersion: 1, runId, generatedAt: d, ...realTraffic });
+    } catch (e) {
+      realTrafficKey = null;
+      errors.push({ source: 'store', message: `writing the real-traffic report: ${message(e)}` });
+    }
+  }
+
+  return {
+    runId,
+    now: now.toISOString(),
+    results,
+    bundlesWritten,
+    alerts: { sent, failed, closed },
+    alertState: state,
+    realTraffic,
+    realTrafficKey,
+    records,
+    accessCheckpoint,
+    errors,
+  };
+}
+
+/**
+ * Stores the alert state with a conditional write. When another run changed it meanwhile, the
+ * intents applied here are replayed on the fresher state (they are facts: "this was sent") and
+ * the write retried, so neither run's record is lost.
+ */
+async function writeState(
+  store: ObjectStore,
+  stored: { value: unknown; etag: string } | null,
+  initial: AlertState,
+  state: AlertState,
+  applied: readonly AlertIntent[],
+  now: Date,
+  runId: string,
+  errors: SourceError[],
+): Promise<AlertState> {
+  let base = stored;
+  let next = state;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (canonicalJson(next) === canonicalJson(base ? readAlertState(base.value) : initial) && base)
+      return next;
+    try {
+      await store.putJson(ALERT_STATE_KEY, next, base ? { ifMatch: base.etag } : { ifNoneMatch: '*' });
+      return next;
+    } catch (e) {
+      if (!(e instanceof WriteConflictError)) {
+        errors.push({ source: 'state', message: `writing ${ALERT_STATE_KEY}: ${message(e)}` });
+        return next;
+      }
+      try {
+        base = await store.getJson<unknown>(ALERT_STATE_KEY);
+      } catch (e2) {
+        errors.push({ source: 'state', message: `re-reading ${ALERT_STATE_KEY}: ${message(e2)}` });
+        return next;
+      }
+      next = applied.reduce((s, i) => recordSent(s, i, now, runId), readAlertState(base?.value));
+    }
+  }
+  errors.push({
+    source: 'state',
+    message: `writing ${ALERT_STATE_KEY}: gave up after repeated write conflicts`,
+  });
+  return next;
+}
