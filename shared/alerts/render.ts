@@ -68,6 +68,15 @@ function diagnoseLeftPath(p: Probe, v: ProbeVerdict, intent: AlertIntent): Diagn
   const facts = intent.facts ?? null;
   const path = v.path;
   if (codes.includes('LEGACY_GLOBAL_ENDPOINT') || kind === 'global' || p.style === 'global') {
+    if (p.vantage.kind === 'onprem') {
+      return {
+        cause: `This URL uses the legacy global endpoint (${p.urlHost}). Interface endpoints do not serve it and their private DNS covers only regional names, so on premises it resolved to ${dnsAnswers(intent.observation)}, a public S3 address, and the request reached S3 from outside AWS.`,
+        fixes: [
+          `Presign with the regional endpoint (${p.bucket}.s3.${p.region}.amazonaws.com, resolved on premises through the Route 53 Resolver inbound endpoint) or the interface endpoint name (${interfaceName(p)}).`,
+          "boto3: set the S3 option us_east_1_regional_endpoint='regional' and signature_version='s3v4'; AWS SDK for JavaScript v3: leave useGlobalEndpoint off.",
+        ],
+      };
+    }
     return {
       cause: `This URL uses the legacy global endpoint (${p.urlHost}). Interface endpoints do not serve it, and outside us-east-1 it does not reach the Region's gateway endpoint, so the request went ${path ?? 'off the endpoint path'}.`,
       fixes: [
@@ -462,7 +471,7 @@ export function renderAlert(intent: AlertIntent, opts: RenderOptions): RenderedA
 
 function whatHappened(intent: AlertIntent, p: Probe, v: ProbeVerdict): string {
   const from = `from ${p.vantage.kind === 'onprem' ? 'on-prem runner' : 'VPC runner'} ${p.vantage.id}`;
-  const url = `a presigned GET of s3://${p.bucket}/${p.key} (${p.style} endpoint, ${p.urlHost})`;
+  const url = `A presigned GET of s3://${p.bucket}/${p.key} (${p.style} endpoint, ${p.urlHost})`;
   if (intent.reason === 'recovery') {
     return v.verdict === 'blocked'
       ? `${url} ${from} is now refused with 403 AccessDenied.`

@@ -163,7 +163,10 @@ export function decideVerdict(input: {
   const early = input.early ?? null;
   const evidence = normalizeEvidence(input.evidence);
   const contrary = evidence.find((e) => e.decision.private === false);
-  const priv = evidence.find((e) => e.decision.private === true);
+  // The most specific private record decides (an endpoint named beats "some endpoint").
+  const priv =
+    evidence.find((e) => e.decision.private === true && e.decision.path !== 'vpc-endpoint') ??
+    evidence.find((e) => e.decision.private === true);
   const base = {
     probeId: probe.probeId,
     evidence,

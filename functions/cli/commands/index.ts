@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../command.js';
+import { analyzeCommand } from './analyze.js';
 import { classifyCommand } from './classify.js';
 import { inspectUrlCommand } from './inspect-url.js';
 import { parseCloudTrailCommand } from './parse-cloudtrail.js';
@@ -15,4 +16,5 @@ export const commands: readonly CommandSpec[] = [
   parseCloudTrailCommand,
   inspectUrlCommand,
   classifyCommand,
+  analyzeCommand,
 ];

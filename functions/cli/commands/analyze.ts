@@ -1,0 +1,442 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { describeEvidence } from '../../../shared/alerts/render.js';
+import { bindEnvironment } from '../../../shared/analyzer/environment-ports.js';
+import { MemoryObjectStore, RecordingAlertSink } from '../../../shared/analyzer/memory.js';
+import { type AnalyzerRunResult, runAnalyzer } from '../../../shared/analyzer/run.js';
+import type { CloudTrailRecord } from '../../../shared/cloudtrail/types.js';
+import { validateConfig } from '../../../shared/config/index.js';
+import { redactText } from '../../../shared/endpoints/redact.js';
+import { validateEnvironment } from '../../../shared/env/schema.js';
+import { UserInputError } from '../../../shared/errors.js';
+import { redactDeep } from '../../../shared/evidence/redact-deep.js';
+import type { FlowRecord } from '../../../shared/flow-logs/types.js';
+import type {
+  AccessLogBatch,
+  AccessLogSource,
+  CloudTrailQuery,
+  CloudTrailSource,
+  FlowLogSource,
+  FlowQuery,
+} from '../../../shared/ports/index.js';
+import type { Observation, Probe } from '../../../shared/probes/types.js';
+import { RejectCounter } from '../../../shared/text/rejects.js';
+import { readAccessLogRecords } from '../../lib/read-access-logs.js';
+import { readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
+import { readFlowRecords } from '../../lib/read-flow.js';
+import { type CommandSpec, writeOut } from '../command.js';
+
+/**
+ * `pathguard analyze`: the analyzer run the Lambda performs, offline, over exported logs. Sources
+ * are the given files, the store is in memory and the alert sink only records what it would send,
+ * so the output is exactly what a first run over these exports would decide and alert.
+ */
+export const analyzeCommand: CommandSpec = {
+  path: ['analyze'],
+  summary: 'decide probe verdicts from exported logs and print the alerts that would be sent',
+  usage:
+    'analyze --config C --env ENV --probes PROBES.ndjson [--observations F] [--flow F...] [--flow-format SPEC] [--access F...] [--cloudtrail F...] [--now ISO] [--json]',
+  help: `Runs the analyzer offline, the same code the analyze function runs: matches each probe with
+its runner's observation and the log records (by S3 request id, probe key and time, and for flow
+logs the runner's ENI addresses, the remote address and port and the fetch window), classifies each
+record's path, decides the verdict (private, left-path, blocked, pending, no-evidence) and prints
+the alerts that would be sent, then the audit of real presigned traffic in the monitored buckets.
+Nothing is sent and nothing is written.
+
+Options:
+  --config FILE        PathGuard config (JSON)
+  --env FILE           environment document (discovery output or hand-written JSON)
+  --probes FILE        probes, one JSON object per line (as the probe function stores them)
+  --observations FILE  runner observations, one JSON object per line (default: none reported)
+  --flow FILE          VPC Flow Logs: text (with header line or --flow-format), gzip, or a
+                       CloudWatch Logs export; repeatable
+  --flow-format SPEC   format of flow-log files without a header line
+  --access FILE        S3 server access logs (text, gzip or CloudWatch Logs JSON); repeatable
+  --cloudtrail FILE    CloudTrail log files or exports; repeatable
+  --now ISO            judge deadlines at this time (default: now), e.g. 2026-11-25T10:30:00Z
+  --json               one JSON document: verdicts, alerts (every channel), real traffic
+
+Exit status: 0 the analysis ran (whatever the verdicts), 1 an input could not be read,
+2 usage error or invalid config, environment, probes or observations.
+
+Example:
+  pathguard analyze --config pathguard.config.json --env env.json --probes probes.ndjson \\
+    --observations observations.ndjson --flow flows.log.gz --access access-logs/* --now 2026-11-25T10:30:00Z`,
+  options: {
+    config: { type: 'string' },
+    env: { type: 'string' },
+    probes: { type: 'string' },
+    observations: { type: 'string' },
+    flow: { type: 'string', multiple: true },
+    'flow-format': { type: 'string' },
+    access: { type: 'string', multiple: true },
+    cloudtrail: { type: 'string', multiple: true },
+    now: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run({ values, positionals, io }) {
+    if (positionals.length > 0) {
+      throw new UserInputError(
+        'USAGE',
+        `unexpected argument '${redactText(positionals[0]!)}'; log files go after --flow, --access or --cloudtrail`,
+      );
+    }
+    for (const k of ['config', 'env', 'probes'] as const) {
+      if (typeof values[k] !== 'string') throw new UserInputError('USAGE', `--${k} FILE is required`);
+    }
+    const now = parseNow(values.now);
+    const cfgDoc = await readJsonFile(values.config as string, 'config');
+    const cfg = validateConfig(cfgDoc);
+    if (!cfg.ok) throw new UserInputError('CONFIG_INVALID', `${values.config}: ${cfg.error.message}`);
+    const envDoc = await readJsonFile(values.env as string, 'environment');
+    const env = validateEnvironment(envDoc);
+    if (!env.ok) throw new UserInputError('ENV_INVALID', `${values.env}: ${env.error.message}`);
+    const probes = (await readNdjson(values.probes as string, 'probes')).map((v, i) =>
+      checkProbe(v, `${values.probes}:${i + 1}`),
+    );
+    const observations =
+      typeof values.observations === 'string'
+        ? (await readNdjson(values.observations, 'observations')).map((v, i) =>
+            checkObservation(v, `${values.observations}:${i + 1}`),
+          )
+        : [];
+
+    const rejects = new RejectCounter();
+    const flowFormat = typeof values['flow-format'] === 'string' ? values['flow-format'] : undefined;
+    const bound = bindEnvironment(env.value);
+    const result = await runAnalyzer(
+      {
+        cfg: cfg.value,
+        env: env.value,
+        probes,
+        observations,
+        runId: `analyze-${now.toISOString()}`,
+        accessSince: new Date(0),
+      },
+      {
+        store: new MemoryObjectStore(),
+        sink: new RecordingAlertSink(),
+        clock: () => now,
+        sha256: (text) => createHash('sha256').update(text).digest('hex'),
+        classify: bound.classify,
+        earlyFacts: bound.facts,
+        flowSource: fileFlowSource(list(values.flow), flowFormat, rejects, io.stdin),
+        accessLogSource: fileAccessSource(list(values.access), rejects, io.stdin),
+        cloudTrailSource: fileCloudTrailSource(list(values.cloudtrail), rejects, io.stdin),
+      },
+    );
+    // A source that failed (unreadable file) is an input error here, not a partial result.
+    const failed = result.errors.find(
+      (e) => e.source === 'flow' || e.source === 's3-access' || e.source === 'cloudtrail',
+    );
+    if (failed) throw new UserInputError('INPUT_UNREADABLE', `${failed.source}: ${failed.message}`, {}, 1);
+
+    if (values.json === true) {
+      await writeOut(io.stdout, `${redactText(JSON.stringify(jsonReport(result, rejects), null, 2))}\n`);
+    } else {
+      await writeOut(io.stdout, redactText(textReport(result)));
+    }
+    if (rejects.count > 0) io.stderr.write(`${redactText(rejects.format().join('\n'))}\n`);
+    return 0;
+  },
+};
+
+function list(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [];
+}
+
+function parseNow(v: unknown): Date {
+  if (v === undefined) return new Date();
+  const d = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? new Date(v) : new Date(Number.NaN);
+  if (Number.isNaN(d.getTime())) {
+    throw new UserInputError('USAGE', '--now must be an ISO 8601 time, e.g. 2026-11-25T10:30:00Z');
+  }
+  return d;
+}
+
+async function readText(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new UserInputError(
+      'INPUT_UNREADABLE',
+      `${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'cannot be read')}`,
+      {},
+      1,
+    );
+  }
+}
+
+async function readJsonFile(file: string, what: string): Promise<unknown> {
+  const text = await readText(file, what);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserInputError('BAD_JSON', `${what} ${file}: not JSON (${redactText((e as Error).message)})`);
+  }
+}
+
+async function readNdjson(file: string, what: string): Promise<unknown[]> {
+  const text = await readText(file, what);
+  const out: unknown[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      // The line is never echoed: it may hold a presigned URL.
+      throw new UserInputError('BAD_JSON', `${what} ${file}:${i + 1}: not a JSON object`);
+    }
+  }
+  return out;
+}
+
+function field(o: Record<string, unknown>, name: string, where: string, type: 'string' | 'object'): void {
+  if (typeof o[name] !== type || o[name] === null) {
+    throw new UserInputError(
+      'BAD_INPUT',
+      `${where}: ${name}: expected ${type === 'string' ? 'a string' : 'an object'}`,
+    );
+  }
+}
+
+function isoField(o: Record<string, unknown>, name: string, where: string): void {
+  field(o, name, where, 'string');
+  if (Number.isNaN(Date.parse(o[name] as string)))
+    throw new UserInputError('BAD_INPUT', `${where}: ${name}: expected an ISO 8601 time`);
+}
+
+function checkProbe(v: unknown, where: string): Probe {
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new UserInputError('BAD_INPUT', `${where}: expected a probe object`);
+  const o = v as Record<string, unknown>;
+  for (const f of ['probeId', 'runId', 'bucket', 'region', 'style', 'key', 'urlHost', 'expectedPath'])
+    field(o, f, where, 'string');
+  isoField(o, 'createdAt', where);
+  isoField(o, 'expiresAt', where);
+  field(o, 'vantage', where, 'object');
+  const vantage = o.vantage as Record<string, unknown>;
+  if (typeof vantage.id !== 'string' || (vantage.kind !== 'vpc' && vantage.kind !== 'onprem')) {
+    throw new UserInputError('BAD_INPUT', `${where}: vantage: expected { id, kind: 'vpc' | 'onprem' }`);
+  }
+  return { urlRedacted: '', inspection: null, sha256: '', size: 0, ...o } as unknown as Probe;
+}
+
+function checkObservation(v: unknown, where: string): Observation {
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new UserInputError('BAD_INPUT', `${where}: expected an observation object`);
+  const o = v as Record<string, unknown>;
+  field(o, 'probeId', where, 'string');
+  field(o, 'runnerId', where, 'string');
+  isoField(o, 'startedAt', where);
+  return {
+    remoteAddress: null,
+    remotePort: null,
+    localAddress: null,
+    localPort: null,
+    httpStatus: null,
+    requestId: null,
+    s3ErrorCode: null,
+    error: null,
+    ...o,
+    timingsMs: { total: 0, ...((o.timingsMs as object | undefined) ?? {}) },
+  } as Observation;
+}
+
+// --- File-backed sources ----------------------------------------------------------------------
+
+/** Rejected lines are counted on the first read of each file only (queries may read files again). */
+function countOnce(rejects: RejectCounter): () => RejectCounter {
+  let first = true;
+  return () => {
+    if (!first) return new RejectCounter(0);
+    first = false;
+    return rejects;
+  };
+}
+
+function touches(r: FlowRecord, addresses: ReadonlySet<string>): boolean {
+  return [r.srcaddr, r.dstaddr, r.pktSrcaddr, r.pktDstaddr].some(
+    (a) => typeof a === 'string' && addresses.has(a),
+  );
+}
+
+function fileFlowSource(
+  files: string[],
+  format: string | undefined,
+  rejects: RejectCounter,
+  stdin: Readable,
+): FlowLogSource | null {
+  if (files.length === 0) return null;
+  const counters = files.map(() => countOnce(rejects));
+  return {
+    name: 'flow-files',
+    async *findFlows(q: FlowQuery) {
+      const wanted = new Set(q.addresses);
+      for (let i = 0; i < files.length; i++) {
+        const opts = { rejects: counters[i]!(), stdin, ...(format ? { format } : {}) };
+        for await (const batch of readFlowRecords(files[i]!, opts)) {
+          const kept = batch.filter((r) => touches(r, wanted));
+          if (kept.length > 0) yield kept;
+        }
+      }
+    },
+  };
+}
+
+function fileAccessSource(files: string[], rejects: RejectCounter, stdin: Readable): AccessLogSource | null {
+  if (files.length === 0) return null;
+  return {
+    name: 'access-log-files',
+    async *readSince(): AsyncIterable<AccessLogBatch> {
+      for (const f of files) {
+        for await (const records of readAccessLogRecords(f, { rejects, stdin })) {
+          yield { records, checkpoint: f, origin: f };
+        }
+      }
+    },
+  };
+}
+
+function fileCloudTrailSource(
+  files: string[],
+  rejects: RejectCounter,
+  stdin: Readable,
+): CloudTrailSource | null {
+  if (files.length === 0) return null;
+  const counters = files.map(() => countOnce(rejects));
+  return {
+    name: 'cloudtrail-files',
+    async *findEvents(q: CloudTrailQuery) {
+      for (let i = 0; i < files.length; i++) {
+        for await (const batch of readCloudTrailRecords(files[i]!, { rejects: counters[i]!(), stdin })) {
+          const kept = batch.filter((r: CloudTrailRecord) => !q.bucket || r.bucketName === q.bucket);
+          if (kept.length > 0) yield kept;
+        }
+      }
+    },
+  };
+}
+
+// --- Output ----------------------------------------------------------------------------------
+
+function jsonReport(r: AnalyzerRunResult, rejects: RejectCounter) {
+  return redactDeep({
+    now: r.now,
+    runId: r.runId,
+    verdicts: r.results.map(({ probe, verdict: v, observation }) => ({
+      probeId: probe.probeId,
+      runId: probe.runId,
+      bucket: probe.bucket,
+      region: probe.region,
+      style: probe.style,
+      vantage: probe.vantage.id,
+      vantageKind: probe.vantage.kind,
+      urlHost: probe.urlHost,
+      expectedPath: probe.expectedPath,
+      observed: observation !== null,
+      verdict: v.verdict,
+      code: v.code,
+      path: v.path,
+      reason: v.reason,
+      deciding: v.deciding ? describeEvidence(v.deciding) : null,
+      evidence: v.evidence.map((e) => ({
+        source: e.source,
+        matchedBy: e.matchedBy,
+        origin: e.origin ?? null,
+        path: e.decision.path,
+        private: e.decision.private,
+        rule: e.decision.rule,
+        reason: e.decision.reason,
+      })),
+      silentSources: v.silentSources,
+      undecidedSources: v.undecidedSources,
+      awaiting: v.awaiting,
+      early: v.early,
+    })),
+    alerts: r.alerts.sent.map((s) => s.alert),
+    realTraffic: r.realTraffic,
+    records: r.records,
+    rejected: { count: rejects.count, byCode: rejects.byCode, samples: rejects.samples },
+  });
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function textReport(r: AnalyzerRunResult): string {
+  const out: string[] = [];
+  out.push(
+    `PathGuard analysis at ${r.now}: ${r.results.length} probe(s); records read: flow ${r.records.flow}, access ${r.records.access}, CloudTrail ${r.records.cloudtrail}`,
+    '',
+  );
+  if (r.results.length > 0) {
+    out.push(
+      ...table([
+        ['PROBE', 'VANTAGE', 'STYLE', 'BUCKET', 'VERDICT', 'PATH', 'RULE'],
+        ...r.results.map(({ probe: p, verdict: v }) => [
+          p.probeId,
+          p.vantage.id,
+          p.style,
+          p.bucket,
+          v.verdict,
+          v.path ?? '-',
+          v.code,
+        ]),
+      ]),
+      '',
+    );
+  }
+  for (const { probe: p, verdict: v } of r.results) {
+    if (v.verdict === 'private') continue;
+    out.push(
+      `${v.verdict.toUpperCase()}  ${p.bucket} ${p.style} from ${p.vantage.id} (${p.urlHost})`,
+      `  ${v.reason}`,
+    );
+    for (const e of v.evidence.slice(0, 6)) out.push(`  - ${describeEvidence(e)}`);
+    if (v.evidence.length > 6) out.push(`  - ... ${v.evidence.length - 6} more record(s)`);
+    const codes = ((p.inspection as { findings?: { code?: string }[] } | null)?.findings ?? [])
+      .map((f) => f.code)
+      .filter((c) => c && c !== 'TEMPORARY_CREDENTIALS');
+    if (codes.length > 0) out.push(`  URL findings: ${codes.join(', ')}`);
+    out.push('');
+  }
+  const rank = { critical: 0, warning: 1, info: 2 } as const;
+  const alerts = r.alerts.sent.map((s) => s.alert).sort((a, b) => rank[a.severity] - rank[b.severity]);
+  out.push(`Alerts that would be sent: ${alerts.length}`);
+  for (const a of alerts) out.push(`  ${a.severity.toUpperCase().padEnd(8)}  ${a.subject}`);
+  for (const a of alerts) out.push('', `--- ${a.subject}`, a.text.trimEnd());
+  const rt = r.realTraffic;
+  out.push(
+    '',
+    `Real presigned traffic in monitored buckets: ${rt.presignedRequests} request(s), ${rt.nonPrivateRequests} not private`,
+  );
+  if (rt.nonPrivate.length > 0) {
+    out.push(
+      ...table([
+        ['COUNT', 'REMOTE IP', 'HOST', 'PATH', 'FIRST SEEN', 'LAST SEEN', 'USER AGENT'],
+        ...rt.nonPrivate.map((g) => [
+          String(g.count),
+          g.remoteIp ?? '-',
+          g.hostHeader ?? '-',
+          g.path,
+          g.firstSeen ?? '-',
+          g.lastSeen ?? '-',
+          (g.userAgent ?? '-').slice(0, 60),
+        ]),
+      ]).map((l) => `  ${l}`),
+    );
+  }
+  return `${out.join('\n')}\n`;
+}

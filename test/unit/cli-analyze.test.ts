@@ -1,0 +1,215 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../functions/cli/main.js';
+
+// Fixtures: test/fixtures/analyze/README.md describes the run and the expected verdicts.
+const F = 'test/fixtures/analyze';
+const dir = mkdtempSync(join(tmpdir(), 'pathguard-analyze-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SECRETS = [
+  '5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7',
+  'ASIAIOSFODNN7EXAMPLE',
+  'IQoJb3JpZ2luX2VjEXAMPLE',
+];
+
+function collect(stream: PassThrough): () => string {
+  const parts: Buffer[] = [];
+  stream.on('data', (c: Buffer) => parts.push(c));
+  return () => Buffer.concat(parts).toString('utf8');
+}
+
+/** Runs the CLI; fails the test if any output holds a credential of the presigned URLs in the logs. */
+async function run(args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out = collect(stdout);
+  const err = collect(stderr);
+  const code = await main(['analyze', ...args], { stdin: Readable.from([]), stdout, stderr });
+  const r = { code, stdout: out(), stderr: err() };
+  for (const s of SECRETS)
+    expect(r.stdout.includes(s) || r.stderr.includes(s), 'a secret reached the output').toBe(false);
+  return r;
+}
+
+const BASE = ['--config', `${F}/config.json`, '--env', `${F}/env.json`, '--probes', `${F}/probes.ndjson`];
+const ALL = [
+  ...BASE,
+  '--observations',
+  `${F}/observations.ndjson`,
+  '--flow',
+  `${F}/flow.log`,
+  '--access',
+  `${F}/access.log`,
+  '--cloudtrail',
+  `${F}/cloudtrail.json`,
+  '--now',
+  '2026-11-25T10:30:00Z',
+];
+
+interface JsonOut {
+  verdicts: {
+    probeId: string;
+    verdict: string;
+    code: string;
+    path: string | null;
+    silentSources: string[];
+    evidence: { source: string }[];
+  }[];
+  alerts: {
+    dedupKey: string;
+    severity: string;
+    subject: string;
+    text: string;
+    chatbot: { version: string; metadata: { threadId: string } };
+    attributes: Record<string, string>;
+  }[];
+  realTraffic: {
+    presignedRequests: number;
+    nonPrivateRequests: number;
+    nonPrivate: {
+      remoteIp: string;
+      hostHeader: string;
+      count: number;
+      firstSeen: string;
+      lastSeen: string;
+    }[];
+  };
+  records: { flow: number; access: number; cloudtrail: number };
+}
+
+const verdictsOf = (doc: JsonOut) =>
+  Object.fromEntries(
+    doc.verdicts.map((v) => [v.probeId.slice(-2), `${v.verdict}/${v.code}/${v.path ?? '-'}`]),
+  );
+
+describe('pathguard analyze', () => {
+  it('decides every probe from exported AWS logs', async () => {
+    const r = await run([...ALL, '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as JsonOut;
+    expect(verdictsOf(doc)).toEqual({
+      P1: 'private/PRIVATE/gateway-endpoint',
+      P2: 'left-path/LEFT_PATH/nat-gateway',
+      P3: 'pending/PENDING_EVIDENCE/-',
+      P4: 'blocked/BLOCKED/gateway-endpoint',
+      P5: 'left-path/LEFT_PATH/nat-gateway',
+      P6: 'private/PRIVATE/interface-endpoint',
+      P7: 'left-path/LEFT_PATH/public',
+      P8: 'no-evidence/RUNNER_SILENT/-',
+    });
+    const p1 = doc.verdicts.find((v) => v.probeId.endsWith('P1'))!;
+    // the access-log record delivered twice counts once; the reply flow counts as its own record
+    expect(p1.evidence.map((e) => e.source).sort()).toEqual(['cloudtrail', 'flow', 'flow', 's3-access']);
+    expect(doc.verdicts.find((v) => v.probeId.endsWith('P3'))!.silentSources).toEqual(['flow']);
+    expect(doc.records).toEqual(expect.objectContaining({ access: 12, cloudtrail: 2 }));
+  });
+
+  it('prints the alerts that would be sent, for every channel', async () => {
+    const doc = JSON.parse((await run([...ALL, '--json'])).stdout) as JsonOut;
+    expect(doc.alerts.map((a) => [a.dedupKey, a.severity]).sort()).toEqual([
+      ['example-data-bucket|accelerate|onprem-dc1|runner-silent', 'warning'],
+      ['example-data-bucket|accelerate|vpc-app|left-path', 'critical'],
+      ['example-data-bucket|global|onprem-dc1|left-path', 'critical'],
+      ['example-data-bucket|regional|vpc-legacy|left-path', 'critical'],
+    ]);
+    for (const a of doc.alerts) {
+      expect(a.subject.length).toBeLessThanOrEqual(100);
+      expect(a.chatbot.version).toBe('1.0');
+      expect(a.chatbot.metadata.threadId).toBe(a.dedupKey);
+      expect(a.attributes.bucket).toBe('example-data-bucket');
+    }
+    const legacy = doc.alerts.find((a) => a.dedupKey.endsWith('vpc-legacy|left-path'))!;
+    expect(legacy.text).toMatch(/has a route 52\.216\.0\.0\/16 -> nat-0800e2073dbe1ee03, more specific than/);
+    const global = doc.alerts.find((a) => a.dedupKey.includes('|global|'))!;
+    expect(global.text).toMatch(/Presign with the regional endpoint .* or the interface endpoint name/);
+  });
+
+  it('reports real presigned traffic that left the endpoint path, each request once', async () => {
+    const doc = JSON.parse((await run([...ALL, '--json'])).stdout) as JsonOut;
+    expect(doc.realTraffic.presignedRequests).toBe(3);
+    expect(doc.realTraffic.nonPrivateRequests).toBe(2);
+    expect(doc.realTraffic.nonPrivate).toEqual([
+      expect.objectContaining({
+        remoteIp: '203.0.113.25',
+        hostHeader: 'example-data-bucket.s3.amazonaws.com',
+        count: 2,
+        firstSeen: '2026-11-25T09:12:44.000Z',
+        lastSeen: '2026-11-25T10:02:05.000Z',
+      }),
+    ]);
+  });
+
+  it('prints a readable report by default', async () => {
+    const r = await run(ALL);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^PathGuard analysis at 2026-11-25T10:30:00.000Z: 8 probe\(s\)/);
+    expect(r.stdout).toMatch(
+      /01JDQ7ZT0000000000000000P5 +vpc-legacy +regional +example-data-bucket +left-path +nat-gateway +LEFT_PATH/,
+    );
+    expect(r.stdout).toMatch(/Alerts that would be sent: 4\n {2}CRITICAL/);
+    expect(r.stdout).toContain('X-Amz-Signature=REDACTED');
+  });
+
+  it('reads gzip logs and judges deadlines at --now: later, the silent flow logs make P3 no-evidence', async () => {
+    const gz = join(dir, 'flow.log.gz');
+    writeFileSync(gz, gzipSync(readFileSync(`${F}/flow.log`)));
+    const args = ALL.map((a) =>
+      a === `${F}/flow.log` ? gz : a === '2026-11-25T10:30:00Z' ? '2026-11-25T16:30:00Z' : a,
+    );
+    const doc = JSON.parse((await run([...args, '--json'])).stdout) as JsonOut;
+    const p3 = doc.verdicts.find((v) => v.probeId.endsWith('P3'))!;
+    expect(p3).toMatchObject({
+      verdict: 'no-evidence',
+      code: 'SOURCE_SILENT',
+      silentSources: ['flow', 's3-access', 'cloudtrail'],
+    });
+    expect(doc.alerts.map((a) => a.dedupKey)).toContain(
+      'example-data-bucket|interface-endpoint|vpc-app|no-evidence',
+    );
+  });
+
+  it('without observations every probe waits for its runner, then the runners are silent', async () => {
+    const early = JSON.parse(
+      (await run([...BASE, '--now', '2026-11-25T10:05:00Z', '--json'])).stdout,
+    ) as JsonOut;
+    expect(new Set(early.verdicts.map((v) => v.code))).toEqual(new Set(['PENDING_RUNNER']));
+    expect(early.alerts).toEqual([]);
+    const late = JSON.parse(
+      (await run([...BASE, '--now', '2026-11-25T10:20:00Z', '--json'])).stdout,
+    ) as JsonOut;
+    expect(new Set(late.verdicts.map((v) => v.code))).toEqual(new Set(['RUNNER_SILENT']));
+    expect(late.alerts.every((a) => a.severity === 'warning' && a.dedupKey.endsWith('|runner-silent'))).toBe(
+      true,
+    );
+  });
+
+  it('counts bad log lines on stderr and goes on', async () => {
+    const bad = join(dir, 'access-bad.log');
+    writeFileSync(bad, `${readFileSync(`${F}/access.log`, 'utf8')}not an access log line\n`);
+    const r = await run([...ALL.map((a) => (a === `${F}/access.log` ? bad : a)), '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^rejected 1 \(WRONG_FIELD_COUNT 1\)/);
+  });
+
+  it('names the missing option, the bad file and the bad line', async () => {
+    expect((await run(['--config', `${F}/config.json`])).stderr).toMatch(/--env FILE is required/);
+    const missing = await run([...BASE, '--access', join(dir, 'nope.log')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.log/);
+    const badProbes = join(dir, 'probes.ndjson');
+    writeFileSync(badProbes, `${readFileSync(`${F}/probes.ndjson`, 'utf8')}{"probeId":"x"}\n`);
+    const r = await run(['--config', `${F}/config.json`, '--env', `${F}/env.json`, '--probes', badProbes]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/probes\.ndjson:9: runId: expected a string/);
+    const badCfg = join(dir, 'config.json');
+    writeFileSync(badCfg, JSON.stringify({ region: 'nowhere' }));
+    expect(
+      (await run(['--config', badCfg, '--env', `${F}/env.json`, '--probes', `${F}/probes.ndjson`])).stderr,
+    ).toMatch(/region/);
+  });
+});
