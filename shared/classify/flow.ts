@@ -29,7 +29,7 @@
  * list proves nothing by itself (rule 3 only selects R); `traffic-path` 2 ("internet gateway or a
  * gateway VPC endpoint") decides nothing and goes to rule 6; `pkt-dst-aws-service` is never read.
  */
-import type { EnvironmentIndex, ResolvedRoute } from '../env/environment-index.js';
+import type { AddressFacts, EnvironmentIndex, ResolvedRoute } from '../env/environment-index.js';
 import type { Subnet } from '../env/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
 import { IpAddress } from '../net/ip.js';
@@ -76,8 +76,12 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
   if (typeof s !== 'string' || !S.parse(s)) return badAddress('source', s);
   if (typeof d !== 'string' || !D.parse(d)) return badAddress('destination', d);
 
+  // One lookup per address answers rules 2, 3 and (usually) 4.
+  const sFacts = idx.addressFacts.get(S);
+  const dFacts = idx.addressFacts.get(D);
+
   // Rule 2.
-  let endpoint = idx.s3InterfaceEndpointIps.get(S);
+  let endpoint = sFacts?.s3InterfaceEndpoint;
   if (endpoint !== undefined) {
     return decision(
       'interface-endpoint',
@@ -85,7 +89,7 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
       `${FLOW_RULES.INTERFACE_ENDPOINT_IP}: source ${s} is an address of S3 interface endpoint ${endpoint.vpcEndpointId}`,
     );
   }
-  endpoint = idx.s3InterfaceEndpointIps.get(D);
+  endpoint = dFacts?.s3InterfaceEndpoint;
   if (endpoint !== undefined) {
     return decision(
       'interface-endpoint',
@@ -96,9 +100,9 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
 
   // Rule 3.
   let rIsDestination = true;
-  let list = idx.s3PrefixListCidrs.get(D);
+  let list = dFacts?.s3PrefixList;
   if (list === undefined) {
-    list = idx.s3PrefixListCidrs.get(S);
+    list = sFacts?.s3PrefixList;
     rIsDestination = false;
   }
   if (list === undefined) {
@@ -123,7 +127,7 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
       );
     }
   }
-  const natSrc = natPrivate(idx, r.srcaddr, s, S);
+  const natSrc = natPrivate(idx, r.srcaddr, s, sFacts);
   if (natSrc !== null) {
     return decision(
       'nat-gateway',
@@ -131,7 +135,7 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
       `${FLOW_RULES.NAT_GATEWAY}: srcaddr ${r.srcaddr} is a private address of NAT gateway ${natSrc}; peer ${rFact}`,
     );
   }
-  const natDst = natPrivate(idx, r.dstaddr, d, D);
+  const natDst = natPrivate(idx, r.dstaddr, d, dFacts);
   if (natDst !== null) {
     return decision(
       'nat-gateway',
@@ -241,20 +245,17 @@ function routeDecision(
   }
 }
 
-/** The NAT gateway whose private address `text` is; reuses the parse of `same` when equal. */
+/** The NAT gateway whose private address `text` is; reuses the facts of `sameText` when equal. */
 function natPrivate(
   idx: EnvironmentIndex,
   text: string | number | null | undefined,
   sameText: string,
-  same: IpAddress,
+  same: AddressFacts | undefined,
 ): string | null {
   if (typeof text !== 'string') return null;
-  let a = same;
-  if (text !== sameText) {
-    if (!X.parse(text)) return null;
-    a = X;
-  }
-  return idx.natPrivateIps.get(a)?.natGatewayId ?? null;
+  if (text === sameText) return same?.natPrivate?.natGatewayId ?? null;
+  if (!X.parse(text)) return null;
+  return idx.natPrivateIps.get(X)?.natGatewayId ?? null;
 }
 
 function badAddress(which: string, value: unknown): PathDecision {

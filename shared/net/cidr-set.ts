@@ -214,6 +214,65 @@ export class CidrSet<V> {
     };
   }
 
+  /**
+   * One set answering for several: `get(ip)` on the result returns an object holding, under each
+   * key, what `sets[key].get(ip)` returns (keys whose set has no block for `ip` are absent), or
+   * undefined when no set holds `ip`. Ranges are merged at build time, so one lookup replaces
+   * one per set; the answer objects are shared between the ranges that have equal answers.
+   *
+   * @example
+   * const facts = CidrSet.zip({ s3: prefixLists, nat: natAddresses });
+   * facts.get('52.216.1.1'); // { s3: ... }
+   */
+  static zip<T extends Record<string, CidrSet<unknown>>>(
+    sets: T,
+  ): CidrSet<{ readonly [K in keyof T]?: T[K] extends CidrSet<infer V> ? V : never }> {
+    type Facts = { readonly [K in keyof T]?: T[K] extends CidrSet<infer V> ? V : never };
+    const keys = Object.keys(sets) as (keyof T & string)[];
+    const members = keys.map((k) => sets[k]!);
+    const values: Facts[] = [];
+    const byCombination = new Map<string, number>();
+    const zipFamily = (family: 4 | 6): RangeTable => {
+      const tables = members.map((m) => (family === 4 ? m.v4 : m.v6));
+      const boundaries = new Set<bigint>();
+      for (const t of tables) for (let i = 0; i < t.count; i++) boundaries.add(rangeStart(t, i, family));
+      const sorted = [...boundaries].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const starts: bigint[] = [];
+      const slots: number[] = [];
+      for (const at of sorted) {
+        const found = tables.map((t) => slotAt(t, at, family));
+        let slot = -1;
+        if (found.some((x) => x >= 0)) {
+          const combination = found.join(',');
+          const known = byCombination.get(combination);
+          if (known !== undefined) {
+            slot = known;
+          } else {
+            const facts: Record<string, unknown> = {};
+            found.forEach((x, i) => {
+              if (x >= 0) facts[keys[i]!] = members[i]!.values[x];
+            });
+            slot = values.length;
+            values.push(Object.freeze(facts) as Facts);
+            byCombination.set(combination, slot);
+          }
+        }
+        if (slots.length > 0 && slots[slots.length - 1] === slot) continue;
+        starts.push(at);
+        slots.push(slot);
+      }
+      if (starts.length === 0 || starts[0] !== 0n) {
+        starts.unshift(0n);
+        slots.unshift(-1);
+      }
+      return packRanges(starts, slots, family);
+    };
+    const v4 = zipFamily(4);
+    const v6 = zipFamily(6);
+    const cidrs = [...new Set(members.flatMap((m) => m.cidrs))];
+    return new CidrSet<Facts>(values, v4, v6, cidrs);
+  }
+
   /** Number of distinct blocks. */
   get size(): number {
     return this.values.length;
@@ -282,6 +341,10 @@ function flatten(prefixes: Pending<number>[], family: 4 | 6): RangeTable {
     stack.push(p);
   }
   closeUntil(null);
+  return packRanges(starts, slots, family);
+}
+
+function packRanges(starts: readonly bigint[], slots: readonly number[], family: 4 | 6): RangeTable {
   const n = starts.length;
   const out = new Uint32Array(family === 4 ? n : n * 4);
   for (let i = 0; i < n; i++) {
@@ -293,6 +356,25 @@ function flatten(prefixes: Pending<number>[], family: 4 | 6): RangeTable {
     }
   }
   return { starts: out, slots: Int32Array.from(slots), count: n };
+}
+
+function rangeStart(t: RangeTable, i: number, family: 4 | 6): bigint {
+  if (family === 4) return BigInt(t.starts[i]!);
+  let v = 0n;
+  for (let k = 0; k < 4; k++) v = (v << 32n) | BigInt(t.starts[i * 4 + k]!);
+  return v;
+}
+
+/** The slot of the range holding `at` (build time only). */
+function slotAt(t: RangeTable, at: bigint, family: 4 | 6): number {
+  let lo = 0;
+  let hi = t.count - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (rangeStart(t, mid, family) <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return t.slots[lo]!;
 }
 
 function findV4(t: RangeTable, addr: number): number {

@@ -62,7 +62,7 @@ const blockOf = (bits: 32 | 128) =>
     .map(([v, length]): Block => ({ bits, net: mask(v, length, bits), length }));
 
 describe('CidrSet longest-prefix match', () => {
-  it('agrees with a brute-force scan over random IPv4 and IPv6 block sets', () => {
+  it('agrees with a brute-force scan over random IPv4 and IPv6 block sets, zipped or not', () => {
     fc.assert(
       fc.property(
         fc.array(fc.oneof(blockOf(32), blockOf(128)), { maxLength: 40 }),
@@ -81,6 +81,11 @@ describe('CidrSet longest-prefix match', () => {
             blocks.map((b, i) => [`${fromBig(b.net, b.bits)}/${b.length}`, i]),
           );
           expect(errors).toEqual([]);
+          // Zipping two halves of the blocks and the whole answers as the parts do.
+          const entries = blocks.map((b, i) => [`${fromBig(b.net, b.bits)}/${b.length}`, i] as const);
+          const evens = CidrSet.build(entries.filter(([, i]) => i % 2 === 0)).set;
+          const odds = CidrSet.build(entries.filter(([, i]) => i % 2 === 1)).set;
+          const zipped = CidrSet.zip({ whole: set, evens, odds });
           const a = new IpAddress();
           // Probe the random addresses and every block's first and last address and neighbours.
           const all: (readonly [bigint, 32 | 128])[] = [...probes];
@@ -99,6 +104,10 @@ describe('CidrSet longest-prefix match', () => {
             const want = reference(blocks, toBig(a), fam);
             expect(set.get(text), text).toBe(want);
             expect(set.get(a), text).toBe(want);
+            const z = zipped.get(a);
+            expect(z?.whole, text).toBe(want);
+            expect(z?.evens, text).toBe(evens.get(a));
+            expect(z?.odds, text).toBe(odds.get(a));
           }
         },
       ),

@@ -148,4 +148,28 @@ describe('CidrSet', () => {
     ]).set;
     expect(s.cidrs).toEqual(['2600:1fa0:8000::/39', '10.0.0.0/8']);
   });
+
+  it('zips several sets into one whose answers hold each answer of the parts', () => {
+    const s3 = CidrSet.build([
+      ['52.216.0.0/15', 'pl-s3'],
+      ['2600:1fa0:8000::/39', 'pl-s3'],
+    ]).set;
+    const endpoints = CidrSet.build([
+      ['10.0.3.24/32', 'vpce-a'],
+      ['52.216.7.7/32', 'odd'],
+    ]).set;
+    const vpcs = CidrSet.build([['10.0.0.0/16', 'vpc-1']]).set;
+    const facts = CidrSet.zip({ s3, endpoints, vpcs });
+    expect(facts.get('52.217.1.1')).toEqual({ s3: 'pl-s3' });
+    expect(facts.get('52.216.7.7')).toEqual({ s3: 'pl-s3', endpoints: 'odd' });
+    expect(facts.get('52.216.7.8')).toEqual({ s3: 'pl-s3' });
+    expect(facts.get('10.0.3.24')).toEqual({ endpoints: 'vpce-a', vpcs: 'vpc-1' });
+    expect(facts.get('10.0.3.25')).toEqual({ vpcs: 'vpc-1' });
+    expect(facts.get('2600:1fa0:8001::1')).toEqual({ s3: 'pl-s3' });
+    expect(facts.get('8.8.8.8')).toBeUndefined();
+    expect(facts.get('::')).toBeUndefined();
+    // Equal answers share one object.
+    expect(facts.get('52.217.1.1')).toBe(facts.get('52.216.0.1'));
+    expect(CidrSet.zip({}).get('10.0.0.1')).toBeUndefined();
+  });
 });
