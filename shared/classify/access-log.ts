@@ -63,8 +63,9 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
     );
   }
   const scope = addressScope(A);
-  const onPrem = idx.onPremCidrs.get(A);
-  const vpc = idx.vpcCidrs.get(A);
+  const facts = idx.addressFacts.get(A);
+  const onPrem = facts?.onPrem;
+  const vpc = facts?.vpc;
   const isPrivate = scope === 'private' || onPrem !== undefined || vpc !== undefined;
 
   // Rule 2.
@@ -120,7 +121,7 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
   }
 
   // Rule 5.
-  const nat = idx.natPublicIps.get(A);
+  const nat = facts?.natPublic;
   if (nat !== undefined) {
     return decision(
       'nat-gateway',
@@ -130,7 +131,7 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
   }
 
   // Rule 6.
-  const egress = idx.onPremEgress.get(A);
+  const egress = facts?.onPremEgress;
   return decision(
     'public',
     ACCESS_RULES.PUBLIC_ADDRESS,

@@ -81,7 +81,8 @@ export function classifyCloudTrailRecord(r: CloudTrailRecord, idx: EnvironmentIn
       `${CLOUDTRAIL_RULES.SERVICE_SOURCE}: no vpcEndpointId; sourceIPAddress ${quote(String(src))} is not an address (an AWS service acting for the caller)`,
     );
   }
-  const nat = idx.natPublicIps.get(A);
+  const facts = idx.addressFacts.get(A);
+  const nat = facts?.natPublic;
   if (nat !== undefined) {
     return decision(
       'nat-gateway',
@@ -90,7 +91,7 @@ export function classifyCloudTrailRecord(r: CloudTrailRecord, idx: EnvironmentIn
     );
   }
   const scope = addressScope(A);
-  const vpc = idx.vpcCidrs.get(A);
+  const vpc = facts?.vpc;
   if (scope === 'private' || vpc !== undefined) {
     return decision(
       'unknown',
@@ -105,7 +106,7 @@ export function classifyCloudTrailRecord(r: CloudTrailRecord, idx: EnvironmentIn
       `${CLOUDTRAIL_RULES.SPECIAL_ADDRESS}: no vpcEndpointId; sourceIPAddress ${src} is a loopback, link-local, unspecified or multicast address`,
     );
   }
-  const egress = idx.onPremEgress.get(A);
+  const egress = facts?.onPremEgress;
   return decision(
     'public',
     CLOUDTRAIL_RULES.PUBLIC_ADDRESS,
