@@ -1,0 +1,115 @@
+// The analyze function: on schedule it refreshes the environment, collects evidence, decides
+// verdicts, writes evidence bundles and sends alerts. Ad hoc it analyzes from a given time,
+// explains one probe (returns its evidence bundle) or inspects a URL. Thin: validation, one call.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { validateConfig } from '../../shared/config/index.js';
+import { inspectUrl } from '../../shared/endpoints/index.js';
+import { UserInputError } from '../../shared/errors.js';
+import { parseFlowFormat } from '../../shared/flow-logs/index.js';
+import type { Probe } from '../../shared/probes/types.js';
+import { S3AccessLogSource } from '../aws/access-logs-s3.js';
+import { discoverEnvironment } from '../aws/discovery.js';
+import { CloudWatchFlowLogSource } from '../aws/flow-logs-cwl.js';
+import { SnsAlertSink } from '../aws/sns-sink.js';
+import { S3ObjectStore } from '../aws/store-s3.js';
+import { runAnalysis } from '../lib/analyze-run.js';
+import { parseHandlerEvent } from '../lib/events.js';
+import { readConfigDocument } from '../lib/lambda-config.js';
+import { logger, metrics } from '../lib/powertools.js';
+
+const s3 = new S3Client({ maxAttempts: 5 });
+const ec2 = new EC2Client({ maxAttempts: 8, retryMode: 'adaptive' });
+const cwl = new CloudWatchLogsClient({ maxAttempts: 8, retryMode: 'adaptive' });
+const sns = new SNSClient({ maxAttempts: 5 });
+const config = (async () => {
+  const r = validateConfig(await readConfigDocument(process.env.PATHGUARD_CONFIG, () => s3));
+  if (!r.ok) throw r.error;
+  return r.value;
+})();
+
+async function analyzeHandler(event: unknown, _context: Context): Promise<Record<string, unknown>> {
+  const cfg = await config;
+  const ev = parseHandlerEvent(event);
+  const now = new Date();
+  const store = new S3ObjectStore(s3, cfg.resultsBucket);
+  if (ev.kind === 'inspect-url') return { inspection: inspectUrl(ev.url, { now }) };
+  if (ev.kind === 'explain') {
+    let found: Probe | null = null;
+    for await (const key of store.list('probes/')) {
+      if (key.endsWith(`/${ev.probeId}.json`)) found = (await store.getJson<Probe>(key))?.value ?? null;
+    }
+    if (!found) throw new UserInputError('NOT_FOUND', `no probe ${ev.probeId} in the results bucket`);
+    const d = found.createdAt;
+    const bundle = await store.getJson(
+      `evidence/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${ev.probeId}.json`,
+    );
+    return { probeId: ev.probeId, bundle: bundle?.value ?? null };
+  }
+  if (ev.kind === 'probe-now') throw new UserInputError('BAD_EVENT', "send 'probe-now' to a probe function");
+  if (!cfg.alerts.topicArn && !process.env.PATHGUARD_TOPIC_ARN)
+    throw new UserInputError('CONFIG_MISSING', 'no alert topic configured');
+  const topicArn = process.env.PATHGUARD_TOPIC_ARN ?? cfg.alerts.topicArn!;
+  const vpcIds = (process.env.PATHGUARD_VPC_IDS ?? '').split(',').filter(Boolean);
+  const flowGroup = cfg.evidence.flowLogs.logGroupName ?? process.env.PATHGUARD_FLOW_LOG_GROUP;
+  const flowFormat = parseFlowFormat(process.env.PATHGUARD_FLOW_LOG_FORMAT ?? '');
+  const accessBucket = cfg.evidence.accessLogs.bucket ?? process.env.PATHGUARD_ACCESS_LOG_BUCKET;
+  const started = Date.now();
+  const summary = await runAnalysis({
+    cfg,
+    store,
+    sink: new SnsAlertSink(sns, topicArn),
+    now,
+    ...(ev.kind === 'analyze' && ev.since ? { since: ev.since } : {}),
+    discover: async () =>
+      (await discoverEnvironment(ec2, { region: cfg.region, vpcIds, onPrem: cfg.onPrem })).environment,
+    ...(cfg.evidence.flowLogs.enabled && flowGroup
+      ? { flows: new CloudWatchFlowLogSource(cwl, flowGroup, ...(flowFormat.ok ? [flowFormat.value] : [])) }
+      : {}),
+    ...(cfg.evidence.accessLogs.enabled && accessBucket
+      ? { access: new S3AccessLogSource(s3, accessBucket, cfg.evidence.accessLogs.prefix) }
+      : {}),
+  });
+  const verdicts: Record<string, number> = {};
+  for (const r of summary.results) verdicts[r.verdict.verdict] = (verdicts[r.verdict.verdict] ?? 0) + 1;
+  for (const [verdict, n] of Object.entries(verdicts)) {
+    const m = metrics.singleMetric();
+    m.addDimension('verdict', verdict);
+    m.addMetric('ProbeVerdict', MetricUnit.Count, n);
+  }
+  metrics.addMetric('AlertsSent', MetricUnit.Count, summary.alerts.sent.length);
+  metrics.addMetric('RunDurationMs', MetricUnit.Milliseconds, Date.now() - started);
+  if (summary.errors.length === 0 && summary.alerts.failed.length === 0)
+    metrics.addMetric('RunSucceeded', MetricUnit.Count, 1);
+  for (const e of summary.errors)
+    logger.warn('evidence source failed', { source: e.source, message: e.message });
+  for (const f of summary.alerts.failed)
+    logger.error('alert not sent', { dedupKey: f.alert.dedupKey, error: f.error });
+  logger.info('analysis finished', {
+    probes: summary.results.length,
+    verdicts,
+    alertsSent: summary.alerts.sent.length,
+    records: summary.records,
+  });
+  return {
+    runId: summary.runId,
+    probes: summary.results.length,
+    verdicts,
+    alertsSent: summary.alerts.sent.length,
+    records: summary.records,
+    partialFailure: summary.errors.length + summary.alerts.failed.length > 0,
+    errors: summary.errors,
+    alertFailures: summary.alerts.failed.map((f) => ({ dedupKey: f.alert.dedupKey, error: f.error })),
+  };
+}
+
+export const handler = middy(analyzeHandler)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { bindEnvironment } from '../../shared/analyzer/environment-ports.js';
+import { type AnalyzerRunResult, runAnalyzer } from '../../shared/analyzer/run.js';
+import type { PathGuardConfig } from '../../shared/config/index.js';
+import type { Environment } from '../../shared/env/types.js';
+import type { AccessLogSource, AlertSink, FlowLogSource, ObjectStore } from '../../shared/ports/index.js';
+import type { Observation, Probe } from '../../shared/probes/types.js';
+
+export interface AnalyzeRunDeps {
+  cfg: PathGuardConfig;
+  store: ObjectStore;
+  sink: AlertSink;
+  /** Fresh environment (EC2 discovery in AWS, the scenario in the lab). */
+  discover: () => Promise<Environment>;
+  flows?: FlowLogSource;
+  access?: AccessLogSource;
+  now: Date;
+  /** Probes created after this are examined. @default now minus the longest evidence deadline and two intervals */
+  since?: Date;
+}
+
+async function loadUnder<T>(store: ObjectStore, prefix: string): Promise<T[]> {
+  const out: T[] = [];
+  for await (const key of store.list(prefix)) {
+    const v = await store.getJson<T>(key);
+    if (v) out.push(v.value);
+  }
+  return out;
+}
+
+/**
+ * The analyze function's job around the domain's analyzer run: refresh and store the environment
+ * snapshot, load the open probes and their runners' observations from the results store, then
+ * run the analyzer through the ports (sources, store, alert sink).
+ */
+export async function runAnalysis(deps: AnalyzeRunDeps): Promise<AnalyzerRunResult> {
+  const { cfg, store, now } = deps;
+  const ev = cfg.evidence;
+  const longest = Math.max(
+    ev.flowLogs.deadlineMinutes,
+    ev.accessLogs.deadlineMinutes,
+    ev.cloudTrail.deadlineMinutes,
+  );
+  const since = deps.since ?? new Date(now.getTime() - (longest + 2 * cfg.scheduleMinutes) * 60_000);
+  const env = await deps.discover();
+  await store.putJson('environment/latest.json', env);
+  const probes = (await loadUnder<Probe>(store, 'probes/')).filter(
+    (p) => Date.parse(p.createdAt) >= since.getTime(),
+  );
+  const observations = new Map<string, Observation>();
+  for (const runId of new Set(probes.map((p) => p.runId))) {
+    for (const o of await loadUnder<Observation>(store, `observations/${runId}/`))
+      observations.set(o.probeId, o);
+  }
+  const bound = bindEnvironment(env);
+  return runAnalyzer(
+    { cfg, env, probes, observations },
+    {
+      store,
+      sink: deps.sink,
+      clock: () => now,
+      sha256: (text) => createHash('sha256').update(text).digest('hex'),
+      classify: bound.classify,
+      earlyFacts: bound.facts,
+      ...(deps.flows ? { flowSource: deps.flows } : {}),
+      ...(deps.access ? { accessLogSource: deps.access } : {}),
+    },
+  );
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'expected a subnet id (subnet-…)');
+const vpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id (vpc-…)');
+const routeTableId = z.string().regex(/^rtb-[0-9a-f]{8,17}$/, 'expected a route table id (rtb-…)');
+const arn = z.string().regex(/^arn:aws[a-z-]*:/, 'expected an ARN');
+
+/**
+ * Deployment settings: what the CDK app needs beyond the monitoring config. Everything the stack
+ * would otherwise look up (VPC, subnets, route tables, AZs) is given here, so `cdk synth` works
+ * offline with no credentials and no `fromLookup` context.
+ */
+export const deploymentSchema = z.strictObject({
+  /** @default 'PathGuard' */
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)
+    .default('PathGuard'),
+  /** Explicit account; omit for an environment-agnostic stack. */
+  account: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
+  network: z.strictObject({
+    vpcId,
+    /** Every subnet a VPC vantage (probe function) runs in. */
+    subnets: z
+      .array(
+        z.strictObject({
+          subnetId,
+          availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected an AZ name'),
+          routeTableId,
+        }),
+      )
+      .min(1),
+  }),
+  /** Probe buckets this stack creates (names from `targets[].bucket`); others must already exist. */
+  createProbeBuckets: z.array(z.string()).default([]),
+  alerts: z
+    .strictObject({
+      emails: z.array(z.email()).default([]),
+      slack: z.strictObject({ workspaceId: z.string().min(1), channelId: z.string().min(1) }).optional(),
+    })
+    .default({ emails: [] }),
+  evidence: z
+    .strictObject({
+      /** Create VPC Flow Logs (1-minute aggregation, custom format) for the runner subnets. */
+      createFlowLogs: z.boolean().default(true),
+      /** Enable S3 server access logging on created probe buckets. */
+      createAccessLogging: z.boolean().default(true),
+      /** Create a CloudTrail trail with data events limited to the probe prefix. */
+      createCloudTrail: z.boolean().default(false),
+      /** Existing flow-log group to read when not creating flow logs. */
+      flowLogGroupName: z.string().optional(),
+      /** Existing access-log bucket and prefix when the probe buckets already log. */
+      accessLogBucket: z.string().optional(),
+      accessLogPrefix: z.string().default('access-logs/'),
+    })
+    .default({
+      createFlowLogs: true,
+      createAccessLogging: true,
+      createCloudTrail: false,
+      accessLogPrefix: 'access-logs/',
+    }),
+  /** On-prem runner identities: each may read only its own order object. */
+  onPremRunners: z
+    .array(
+      z.strictObject({
+        runnerId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+        trust: z.union([
+          z.strictObject({ principalArn: arn }),
+          z.strictObject({
+            rolesAnywhere: z.strictObject({
+              trustAnchorArn: arn,
+              certificateCommonName: z.string().optional(),
+            }),
+          }),
+        ]),
+      }),
+    )
+    .default([]),
+  /** Log group retention for the functions and flow logs, days. @default 90 */
+  logRetentionDays: z.number().int().positive().default(90),
+});
+
+export type DeploymentSettings = z.infer<typeof deploymentSchema>;

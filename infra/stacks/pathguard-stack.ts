@@ -1,0 +1,669 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  Aws,
+  CfnOutput,
+  aws_chatbot as chatbot,
+  aws_cloudtrail as cloudtrail,
+  aws_cloudwatch as cloudwatch,
+  aws_cloudwatch_actions as cwActions,
+  Duration,
+  aws_ec2 as ec2,
+  aws_events as events,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  aws_lambda_nodejs as nodejs,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  aws_s3 as s3,
+  aws_sns as sns,
+  aws_sqs as sqs,
+  aws_sns_subscriptions as subs,
+  aws_events_targets as targets,
+  Validations,
+} from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { DeploymentSettings } from '../deployment-config.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The flow-log fields PathGuard needs, in AWS `${field}` syntax (v5 custom format). */
+export const FLOW_LOG_FORMAT = [
+  'version',
+  'account-id',
+  'interface-id',
+  'srcaddr',
+  'dstaddr',
+  'srcport',
+  'dstport',
+  'protocol',
+  'packets',
+  'bytes',
+  'start',
+  'end',
+  'action',
+  'log-status',
+  'vpc-id',
+  'subnet-id',
+  'instance-id',
+  'tcp-flags',
+  'type',
+  'pkt-srcaddr',
+  'pkt-dstaddr',
+  'region',
+  'az-id',
+  'pkt-src-aws-service',
+  'pkt-dst-aws-service',
+  'flow-direction',
+  'traffic-path',
+]
+  .map((f) => `\${${f}}`)
+  .join(' ');
+
+/** The parts of the monitoring config the stack reads. */
+export interface StackMonitoringConfig {
+  readonly region: string;
+  readonly probePrefix: string;
+  readonly resultsBucket: string;
+  readonly scheduleMinutes: number;
+  readonly targetBuckets: readonly string[];
+  readonly vpcVantages: readonly { readonly id: string; readonly subnetId: string }[];
+}
+
+export interface PathGuardStackProps extends StackProps {
+  /** The monitoring config as validated (its facts the stack needs). */
+  readonly monitoring: StackMonitoringConfig;
+  /** The monitoring config document, passed to the functions as PATHGUARD_CONFIG. */
+  readonly configJson: string;
+  readonly deployment: DeploymentSettings;
+}
+
+/**
+ * PathGuard in one account and Region: the probe function per VPC vantage, the analyzer, the
+ * results bucket, the alert topic, the evidence plumbing, alarms and a dashboard.
+ */
+export class PathGuardStack extends Stack {
+  readonly resultsBucket: s3.Bucket;
+  readonly topic: sns.Topic;
+  readonly analyzeFunction: nodejs.NodejsFunction;
+  readonly probeFunctions: nodejs.NodejsFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: PathGuardStackProps) {
+    super(scope, id, props);
+    const { monitoring, deployment } = props;
+    const retention = deployment.logRetentionDays as logs.RetentionDays;
+
+    // --- storage -------------------------------------------------------------------------------
+    const serverAccessLogs = new s3.Bucket(this, 'ServerAccessLogs', {
+      // S3 server access logging can deliver only to SSE-S3 encrypted buckets.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(400) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(serverAccessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket is the server-access-log destination itself; logging it to itself would loop.',
+    });
+
+    const dataKey = new kms.Key(this, 'DataKey', {
+      enableKeyRotation: true,
+      description: 'PathGuard results bucket, alert topic and queues',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.resultsBucket = new s3.Bucket(this, 'Results', {
+      bucketName: monitoring.resultsBucket,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: dataKey,
+      bucketKeyEnabled: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: serverAccessLogs,
+      serverAccessLogsPrefix: 'results/',
+      lifecycleRules: [
+        {
+          id: 'orders',
+          prefix: 'orders/',
+          expiration: Duration.days(7),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        { id: 'noncurrent', noncurrentVersionExpiration: Duration.days(90) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const probeBuckets = new Map<string, s3.IBucket>();
+    for (const name of monitoring.targetBuckets) {
+      if (deployment.createProbeBuckets.includes(name)) {
+        const b = new s3.Bucket(this, `Probe-${name}`, {
+          bucketName: name,
+          encryption: s3.BucketEncryption.S3_MANAGED,
+          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+          enforceSSL: true,
+          objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+          // Probe objects hold 64 random bytes and are worthless after the run that made them.
+          lifecycleRules: [
+            { id: 'probes', prefix: `${monitoring.probePrefix}/probes/`, expiration: Duration.days(1) },
+          ],
+          ...(deployment.evidence.createAccessLogging
+            ? {
+                serverAccessLogsBucket: serverAccessLogs,
+                serverAccessLogsPrefix: `${deployment.evidence.accessLogPrefix}${name}/`,
+              }
+            : {}),
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+        if (!deployment.evidence.createAccessLogging) {
+          Validations.of(b).acknowledge({
+            id: 'AwsSolutions-S1',
+            reason:
+              'Access logging is configured outside this stack (evidence.createAccessLogging is false).',
+          });
+        }
+        probeBuckets.set(name, b);
+      } else {
+        probeBuckets.set(name, s3.Bucket.fromBucketName(this, `Existing-${name}`, name));
+      }
+    }
+    const accessLogBucket = deployment.evidence.accessLogBucket
+      ? s3.Bucket.fromBucketName(this, 'ExistingAccessLogs', deployment.evidence.accessLogBucket)
+      : serverAccessLogs;
+
+    // --- alerts --------------------------------------------------------------------------------
+    this.topic = new sns.Topic(this, 'Alerts', {
+      displayName: 'PathGuard alerts',
+      masterKey: dataKey,
+      enforceSSL: true,
+    });
+    for (const email of deployment.alerts.emails)
+      this.topic.addSubscription(new subs.EmailSubscription(email));
+    // CloudWatch alarms publish to the encrypted topic.
+    dataKey.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
+    if (deployment.alerts.slack) {
+      new chatbot.SlackChannelConfiguration(this, 'Slack', {
+        slackChannelConfigurationName: `${this.stackName}-alerts`.slice(0, 128),
+        slackWorkspaceId: deployment.alerts.slack.workspaceId,
+        slackChannelId: deployment.alerts.slack.channelId,
+        notificationTopics: [this.topic],
+        loggingLevel: chatbot.LoggingLevel.ERROR,
+        logRetention: retention,
+      });
+    }
+
+    // --- functions -----------------------------------------------------------------------------
+    const bundling: nodejs.BundlingOptions = {
+      format: nodejs.OutputFormat.ESM,
+      target: 'node22',
+      minify: true,
+      sourceMap: true,
+      mainFields: ['module', 'main'],
+      // ESM bundles of CommonJS dependencies need require().
+      banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+      forceDockerBundling: false,
+    };
+    const common = {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      bundling,
+      depsLockFilePath: path.join(root, 'package-lock.json'),
+      projectRoot: root,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        PATHGUARD_CONFIG: props.configJson,
+        POWERTOOLS_SERVICE_NAME: 'pathguard',
+        POWERTOOLS_METRICS_NAMESPACE: 'PathGuard',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    } satisfies Partial<nodejs.NodejsFunctionProps>;
+
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: deployment.network.vpcId,
+      availabilityZones: [...new Set(deployment.network.subnets.map((s) => s.availabilityZone))],
+    });
+    const subnetById = new Map(deployment.network.subnets.map((s) => [s.subnetId, s]));
+
+    const functionsForAlarms: lambda.IFunction[] = [];
+    for (const vantage of monitoring.vpcVantages) {
+      const s = subnetById.get(vantage.subnetId);
+      if (!s)
+        throw new Error(
+          `vantage ${vantage.id}: subnet ${vantage.subnetId} is not listed in deployment.network.subnets`,
+        );
+      const subnet = ec2.Subnet.fromSubnetAttributes(this, `Subnet-${vantage.id}`, s);
+      const sg = new ec2.SecurityGroup(this, `ProbeSg-${vantage.id}`, {
+        vpc,
+        description: `PathGuard probe ${vantage.id}: HTTPS egress only`,
+        allowAllOutbound: false,
+      });
+      sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3 and AWS APIs');
+      const fn = this.makeFunction(`Probe-${vantage.id}`, 'probe', common, retention, dataKey, {
+        vpc,
+        vpcSubnets: { subnets: [subnet] },
+        securityGroups: [sg],
+        timeout: Duration.minutes(2),
+        environment: { PATHGUARD_VANTAGE: vantage.id },
+      });
+      this.allowObjects(
+        fn,
+        this.resultsBucket,
+        ['s3:GetObject', 's3:PutObject'],
+        ['probes/', 'observations/', 'orders/', 'runs/'],
+      );
+      this.allowObjects(fn, this.resultsBucket, ['s3:GetObject'], ['environment/']);
+      for (const b of probeBuckets.values()) {
+        // GetObject too: the presigned URLs this role signs are only as good as its own permission.
+        this.allowObjects(fn, b, ['s3:GetObject', 's3:PutObject'], [`${monitoring.probePrefix}/probes/`]);
+      }
+      this.allowKey(fn, dataKey);
+      this.schedule(`ProbeSchedule-${vantage.id}`, fn, monitoring.scheduleMinutes, dataKey);
+      this.probeFunctions.push(fn);
+      functionsForAlarms.push(fn);
+    }
+
+    this.analyzeFunction = this.makeFunction('Analyze', 'analyze', common, retention, dataKey, {
+      timeout: Duration.minutes(10),
+      memorySize: 1024,
+      environment: {
+        PATHGUARD_VPC_IDS: deployment.network.vpcId,
+        PATHGUARD_TOPIC_ARN: this.topic.topicArn,
+        PATHGUARD_FLOW_LOG_FORMAT: FLOW_LOG_FORMAT,
+        PATHGUARD_ACCESS_LOG_BUCKET: accessLogBucket.bucketName,
+        ...(deployment.evidence.flowLogGroupName
+          ? { PATHGUARD_FLOW_LOG_GROUP: deployment.evidence.flowLogGroupName }
+          : {}),
+      },
+    });
+    const analyze = this.analyzeFunction;
+    this.allowObjects(
+      analyze,
+      this.resultsBucket,
+      ['s3:GetObject', 's3:PutObject'],
+      ['probes/', 'observations/', 'evidence/', 'environment/', 'state/'],
+    );
+    this.allowObjects(analyze, accessLogBucket, ['s3:GetObject'], [deployment.evidence.accessLogPrefix]);
+    this.allowKey(analyze, dataKey);
+    // Publish only; the KMS permissions come from allowKey (no GenerateDataKey* wildcard).
+    analyze.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+    );
+    analyze.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DiscoverNetwork',
+        actions: [
+          'ec2:DescribeVpcs',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeRouteTables',
+          'ec2:DescribeVpcEndpoints',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeManagedPrefixLists',
+          'ec2:GetManagedPrefixListEntries',
+          'ec2:DescribeNatGateways',
+          'ec2:DescribeFlowLogs',
+        ],
+        // EC2 Describe* and GetManagedPrefixListEntries do not support resource-level permissions.
+        resources: ['*'],
+      }),
+    );
+    Validations.of(analyze.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'EC2 Describe* actions support no resource-level permissions; only read-only discovery actions are listed.',
+    });
+    this.schedule('AnalyzeSchedule', analyze, monitoring.scheduleMinutes, dataKey);
+    functionsForAlarms.push(analyze);
+
+    // --- evidence plumbing ---------------------------------------------------------------------
+    let flowLogGroup: logs.ILogGroup | undefined;
+    if (deployment.evidence.createFlowLogs) {
+      const group = new logs.LogGroup(this, 'FlowLogs', { retention, removalPolicy: RemovalPolicy.RETAIN });
+      const deliveryRole = new iam.Role(this, 'FlowLogsRole', {
+        assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+      });
+      group.grantWrite(deliveryRole);
+      deliveryRole.addToPolicy(
+        new iam.PolicyStatement({ actions: ['logs:DescribeLogStreams'], resources: [group.logGroupArn] }),
+      );
+      for (const s of deployment.network.subnets) {
+        new ec2.CfnFlowLog(this, `FlowLog-${s.subnetId}`, {
+          resourceId: s.subnetId,
+          resourceType: 'Subnet',
+          trafficType: 'ALL',
+          logDestinationType: 'cloud-watch-logs',
+          logGroupName: group.logGroupName,
+          deliverLogsPermissionArn: deliveryRole.roleArn,
+          logFormat: FLOW_LOG_FORMAT,
+          maxAggregationInterval: 60,
+        });
+      }
+      flowLogGroup = group;
+      analyze.addEnvironment('PATHGUARD_FLOW_LOG_GROUP', group.logGroupName);
+    } else if (deployment.evidence.flowLogGroupName) {
+      flowLogGroup = logs.LogGroup.fromLogGroupName(
+        this,
+        'ExistingFlowLogs',
+        deployment.evidence.flowLogGroupName,
+      );
+    }
+    if (flowLogGroup) {
+      analyze.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadFlowLogs',
+          actions: ['logs:FilterLogEvents', 'logs:DescribeLogStreams'],
+          resources: [flowLogGroup.logGroupArn],
+        }),
+      );
+    }
+
+    if (deployment.evidence.createCloudTrail) {
+      const trailBucket = new s3.Bucket(this, 'TrailBucket', {
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        serverAccessLogsBucket: serverAccessLogs,
+        serverAccessLogsPrefix: 'trail/',
+        lifecycleRules: [{ expiration: Duration.days(400) }],
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      const trail = new cloudtrail.Trail(this, 'ProbeDataEvents', {
+        bucket: trailBucket,
+        isMultiRegionTrail: false,
+        includeGlobalServiceEvents: false,
+        enableFileValidation: true,
+        managementEvents: cloudtrail.ReadWriteType.NONE,
+        sendToCloudWatchLogs: false,
+      });
+      const cfnTrail = trail.node.defaultChild as cloudtrail.CfnTrail;
+      // Data events on the probe prefix only: a trail of all S3 data events would be costly.
+      cfnTrail.addPropertyDeletionOverride('EventSelectors');
+      cfnTrail.advancedEventSelectors = [...probeBuckets.keys()].map((name) => ({
+        name: `PathGuard probes in ${name}`,
+        fieldSelectors: [
+          { field: 'eventCategory', equalTo: ['Data'] },
+          { field: 'resources.type', equalTo: ['AWS::S3::Object'] },
+          {
+            field: 'resources.ARN',
+            startsWith: [`arn:${Aws.PARTITION}:s3:::${name}/${monitoring.probePrefix}/probes/`],
+          },
+        ],
+      }));
+      this.allowObjects(analyze, trailBucket, ['s3:GetObject'], ['AWSLogs/']);
+      Validations.of(trail).acknowledge({
+        id: 'AwsSolutions-IAM5',
+        reason: 'CloudTrail delivery policy generated by the Trail construct.',
+      });
+    }
+
+    // --- on-prem runner identities ---------------------------------------------------------------
+    for (const runner of deployment.onPremRunners) {
+      const principal: iam.IPrincipal =
+        'principalArn' in runner.trust
+          ? new iam.ArnPrincipal(runner.trust.principalArn)
+          : new iam.ServicePrincipal('rolesanywhere.amazonaws.com', {
+              conditions: {
+                ArnEquals: { 'aws:SourceArn': runner.trust.rolesAnywhere.trustAnchorArn },
+                ...(runner.trust.rolesAnywhere.certificateCommonName
+                  ? {
+                      StringEquals: {
+                        'aws:PrincipalTag/x509Subject/CN': runner.trust.rolesAnywhere.certificateCommonName,
+                      },
+                    }
+                  : {}),
+              },
+            }).withSessionTags();
+      const role = new iam.Role(this, `Runner-${runner.runnerId}`, {
+        assumedBy: principal,
+        description: `PathGuard on-prem runner ${runner.runnerId}: reads its own order only`,
+        maxSessionDuration: Duration.hours(1),
+      });
+      if ('rolesAnywhere' in runner.trust) {
+        role.assumeRolePolicy?.addStatements(
+          new iam.PolicyStatement({
+            actions: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+            principals: [new iam.ServicePrincipal('rolesanywhere.amazonaws.com')],
+            conditions: { ArnEquals: { 'aws:SourceArn': runner.trust.rolesAnywhere.trustAnchorArn } },
+          }),
+        );
+      }
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [this.resultsBucket.arnForObjects(`orders/${runner.runnerId}/latest.json`)],
+        }),
+      );
+      dataKey.grantDecrypt(role);
+      new CfnOutput(this, `RunnerRoleArn-${runner.runnerId}`, { value: role.roleArn });
+    }
+
+    // --- alarms and dashboard ------------------------------------------------------------------
+    const action = new cwActions.SnsAction(this.topic);
+    for (const fn of functionsForAlarms) {
+      const alarm = fn
+        .metricErrors({ period: Duration.minutes(5) })
+        .createAlarm(this, `${fn.node.id}Errors`, {
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `PathGuard ${fn.node.id} failed`,
+        });
+      alarm.addAlarmAction(action);
+    }
+    const interval = Duration.minutes(monitoring.scheduleMinutes);
+    const runs = new cloudwatch.Metric({
+      namespace: 'PathGuard',
+      metricName: 'RunSucceeded',
+      dimensionsMap: { service: 'pathguard', function: 'analyze' },
+      statistic: 'Sum',
+      period: interval,
+    });
+    const silent = runs.createAlarm(this, 'AnalyzeSilent', {
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      // No datapoint at all means no run finished: that is exactly what this alarm is for.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      alarmDescription: 'PathGuard analyzer had no successful run in three intervals',
+    });
+    silent.addAlarmAction(action);
+    const published = this.topic.metricNumberOfMessagesPublished({ period: Duration.minutes(5) });
+    published
+      .createAlarm(this, 'AlertsPublished', {
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: 'PathGuard published alerts (see the topic for details)',
+      })
+      .addOkAction(action);
+
+    const metric = (name: string, stat = 'Sum') =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{PathGuard,service,vantage,style,verdict} MetricName="${name}"', '${stat}', 300)`,
+        label: name,
+        period: Duration.minutes(5),
+      });
+    new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${this.stackName}-pathguard`.slice(0, 255),
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Verdicts by vantage and style',
+            left: [metric('ProbeVerdict')],
+            width: 24,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Evidence lag (seconds)',
+            left: [
+              new cloudwatch.Metric({
+                namespace: 'PathGuard',
+                metricName: 'EvidenceLagSeconds',
+                dimensionsMap: { service: 'pathguard' },
+                statistic: 'p90',
+              }),
+            ],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Rejected log lines',
+            left: [
+              new cloudwatch.Metric({
+                namespace: 'PathGuard',
+                metricName: 'RejectedLogLines',
+                dimensionsMap: { service: 'pathguard' },
+                statistic: 'Sum',
+              }),
+            ],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({ title: 'Alerts published', left: [published], width: 8 }),
+        ],
+      ],
+    });
+
+    new CfnOutput(this, 'ResultsBucketName', { value: this.resultsBucket.bucketName });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.topic.topicArn });
+    new CfnOutput(this, 'AnalyzeFunctionName', { value: analyze.functionName });
+  }
+
+  /**
+   * Object-level access under fixed prefixes, plus ListBucket limited to those prefixes. The keys
+   * below each prefix are generated per run, so the object ARN ends in a wildcard: acknowledged
+   * here, finding by finding, with that reason.
+   */
+  private allowObjects(fn: lambda.Function, bucket: s3.IBucket, actions: string[], prefixes: string[]): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions, resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)) }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
+      }),
+    );
+    const cfn = bucket.node.defaultChild as s3.CfnBucket | undefined;
+    const ref = cfn
+      ? `<${Stack.of(this).getLogicalId(cfn)}.Arn>`
+      : `arn:<AWS::Partition>:s3:::${bucket.bucketName}`;
+    for (const p of prefixes) {
+      Validations.of(fn.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${ref}/${p}*]`,
+        reason: `Objects under ${p} have per-run generated keys; access is limited to that prefix.`,
+      });
+    }
+  }
+
+  private allowKey(fn: lambda.Function, key: kms.IKey): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [key.keyArn],
+      }),
+    );
+  }
+
+  private makeFunction(
+    id: string,
+    handler: 'probe' | 'analyze',
+    common: Partial<nodejs.NodejsFunctionProps>,
+    retention: logs.RetentionDays,
+    key: kms.IKey,
+    extra: Partial<nodejs.NodejsFunctionProps>,
+  ): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.RETAIN });
+    const dlq = new sqs.Queue(this, `${id}Dlq`, {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(dlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue.',
+    });
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `PathGuard ${id}`,
+    });
+    // Written by hand instead of the AWS managed basic-execution policy: scoped to this log group.
+    logGroup.grantWrite(role);
+    if (extra.vpc) {
+      // ENI management for a VPC-attached function; these EC2 actions support no resource scoping.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Lambda VPC ENI management actions support no resource-level permissions.',
+      });
+    }
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is pinned on purpose: the code is built and tested for Node 20/22; newer runtimes are adopted after validation.',
+    });
+    const fn = new nodejs.NodejsFunction(this, id, {
+      ...common,
+      ...extra,
+      entry: path.join(root, 'functions', 'handlers', `${handler}.ts`),
+      handler: 'handler',
+      role,
+      logGroup,
+      deadLetterQueue: dlq,
+      retryAttempts: 0,
+      memorySize: extra.memorySize ?? 512,
+      environment: { ...common.environment, ...extra.environment },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is pinned on purpose: the code is built and tested for Node 20/22; newer runtimes are adopted after validation.',
+    });
+    return fn;
+  }
+
+  private schedule(id: string, fn: lambda.IFunction, minutes: number, key: kms.IKey): void {
+    const dlq = new sqs.Queue(this, `${id}Dlq`, {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(dlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue.',
+    });
+    new events.Rule(this, id, {
+      schedule: events.Schedule.rate(Duration.minutes(minutes)),
+      targets: [
+        new targets.LambdaFunction(fn, {
+          deadLetterQueue: dlq,
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(minutes),
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,64 @@
+// Bundles beyond the CLI: one ESM file per Lambda handler (dist/functions/<name>/index.mjs) and,
+// when its entry exists, the on-prem runner (dist/pathguard-runner.mjs). Called by build.mjs.
+import { existsSync, statSync } from 'node:fs';
+import { build } from 'esbuild';
+
+/** ESM bundles of CommonJS dependencies need require(). */
+const requireShim =
+  "import { createRequire as __pgCreateRequire } from 'node:module';const require = __pgCreateRequire(import.meta.url);";
+
+export const targets = [
+  {
+    name: 'probe',
+    entry: 'functions/handlers/probe.ts',
+    outfile: 'dist/functions/probe/index.mjs',
+    node: 'node22',
+    budget: 1024 * 1024,
+  },
+  {
+    name: 'analyze',
+    entry: 'functions/handlers/analyze.ts',
+    outfile: 'dist/functions/analyze/index.mjs',
+    node: 'node22',
+    budget: 1024 * 1024,
+  },
+  {
+    name: 'runner',
+    entry: 'functions/runner/standalone.ts',
+    outfile: 'dist/pathguard-runner.mjs',
+    node: 'node20',
+    budget: 1024 * 1024,
+    optional: true,
+  },
+];
+
+export async function buildAll({ define }) {
+  const sizes = [];
+  for (const t of targets) {
+    if (t.optional && !existsSync(t.entry)) continue;
+    await build({
+      entryPoints: [t.entry],
+      outfile: t.outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: t.node,
+      minify: true,
+      sourcemap: true,
+      mainFields: ['module', 'main'],
+      // Lambda's nodejs22.x runtime ships the AWS SDK for JavaScript v3; the CDK stack bundles the
+      // same way (NodejsFunction's default). Bundling the SDK too makes analyze 1.66 MB (EC2's
+      // serializers do not tree-shake), over the 1 MB budget. The standalone runner has no SDK.
+      external: t.name === 'runner' ? [] : ['@aws-sdk/*'],
+      banner: { js: requireShim },
+      define,
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+    const size = statSync(t.outfile).size;
+    sizes.push({ name: t.name, size });
+    if (size > t.budget) throw new Error(`${t.outfile} is ${size} bytes, over its ${t.budget}-byte budget`);
+  }
+  for (const s of sizes) console.log(`built ${s.name}: ${(s.size / 1024).toFixed(0)} KiB`);
+  return sizes;
+}
