@@ -20,7 +20,7 @@ export interface RealTrafficGroup {
   firstSeen: string | null;
   lastSeen: string | null;
   buckets: string[];
-  /** Up to a few object keys requested, for finding the application. */
+  /** The first few object keys requested (in key order), for finding the application. */
   sampleKeys: string[];
 }
 
@@ -122,8 +122,12 @@ export class RealTrafficAudit {
     if (r.time && (!g.firstSeen || r.time < g.firstSeen)) g.firstSeen = r.time;
     if (r.time && (!g.lastSeen || r.time > g.lastSeen)) g.lastSeen = r.time;
     if (!g.buckets.includes(r.bucket)) g.buckets.push(r.bucket);
-    if (r.key !== null && g.sampleKeys.length < SAMPLE_KEYS && !g.sampleKeys.includes(r.key))
+    if (r.key !== null && !g.sampleKeys.includes(r.key)) {
+      // The first keys in key order, so the report does not depend on the order logs arrive in.
       g.sampleKeys.push(r.key);
+      g.sampleKeys.sort();
+      if (g.sampleKeys.length > SAMPLE_KEYS) g.sampleKeys.pop();
+    }
     return true;
   }
 
