@@ -438,7 +438,7 @@ export class EvidenceCorrelator {
     });
   }
 
-  /** The CloudTrail query covering every probe's lifetime, or null without probes. */
+  /** CloudTrail queries, one per bucket: the probes' keys over their lifetimes. */
   cloudTrailQueries(): CloudTrailQuery[] {
     const byBucket = new Map<string, { keys: Set<string>; from: number; to: number }>();
     for (const sides of this.byObjectKey.values()) {
