@@ -1,0 +1,326 @@
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeFlowLogsCommand,
+  DescribeManagedPrefixListsCommand,
+  DescribeNatGatewaysCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcEndpointsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  GetManagedPrefixListEntriesCommand,
+} from '@aws-sdk/client-ec2';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { S3AccessLogSource } from '../../functions/aws/access-logs-s3.js';
+import { discoverEnvironment } from '../../functions/aws/discovery.js';
+import { CloudWatchFlowLogSource } from '../../functions/aws/flow-logs-cwl.js';
+import { formatAccessLogRecord } from '../../shared/access-logs/index.js';
+import { validateEnvironment } from '../../shared/env/schema.js';
+import { parseFlowFormat } from '../../shared/flow-logs/index.js';
+import { RejectCounter } from '../../shared/text/rejects.js';
+
+const ec2 = mockClient(EC2Client);
+const cwl = mockClient(CloudWatchLogsClient);
+const s3 = mockClient(S3Client);
+beforeEach(() => {
+  ec2.reset();
+  cwl.reset();
+  s3.reset();
+});
+
+const VPC = 'vpc-0abcdef0123456789';
+function mockEc2() {
+  ec2.on(DescribeVpcsCommand).resolves({
+    Vpcs: [
+      {
+        VpcId: VPC,
+        CidrBlockAssociationSet: [{ CidrBlock: '10.0.0.0/16', CidrBlockState: { State: 'associated' } }],
+      },
+    ],
+  });
+  // Two pages, the second without the optional IPv6 field.
+  ec2
+    .on(DescribeSubnetsCommand)
+    .resolvesOnce({
+      Subnets: [{ SubnetId: 'subnet-0a1a1a1a1a1a1a1a1', VpcId: VPC, CidrBlock: '10.0.1.0/24' }],
+      NextToken: 'p2',
+    })
+    .resolvesOnce({
+      Subnets: [{ SubnetId: 'subnet-0b2b2b2b2b2b2b2b2', VpcId: VPC, CidrBlock: '10.0.2.0/24' }],
+    });
+  ec2.on(DescribeRouteTablesCommand).resolves({
+    RouteTables: [
+      {
+        RouteTableId: 'rtb-0main000000000000',
+        VpcId: VPC,
+        Associations: [{ Main: true }],
+        Routes: [{ DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' }],
+      },
+      {
+        RouteTableId: 'rtb-0private00000000',
+        VpcId: VPC,
+        Associations: [{ SubnetId: 'subnet-0a1a1a1a1a1a1a1a1' }],
+        Routes: [
+          { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' },
+          { DestinationPrefixListId: 'pl-63a5400a', GatewayId: 'vpce-0gw0000000000000a', State: 'active' },
+          { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0d4d4d4d4d4d4d4d4', State: 'active' },
+          { DestinationCidrBlock: '52.216.0.0/16', NatGatewayId: 'nat-0old000000000000', State: 'blackhole' },
+        ],
+      },
+    ],
+  });
+  ec2.on(DescribeVpcEndpointsCommand).resolves({
+    VpcEndpoints: [
+      {
+        VpcEndpointId: 'vpce-0gw0000000000000a',
+        VpcEndpointType: 'Gateway',
+        VpcId: VPC,
+        ServiceName: 'com.amazonaws.us-east-1.s3',
+        State: 'Available',
+        RouteTableIds: ['rtb-0private00000000'],
+      },
+      {
+        VpcEndpointId: 'vpce-0if0000000000000b',
+        VpcEndpointType: 'Interface',
+        VpcId: VPC,
+        ServiceName: 'com.amazonaws.us-east-1.s3',
+        State: 'available',
+        NetworkInterfaceIds: ['eni-0vpce00000000001'],
+        DnsEntries: [{ DnsName: '*.vpce-0if0000000000000b-abcdefgh.s3.us-east-1.vpce.amazonaws.com' }],
+        PrivateDnsEnabled: true,
+        DnsOptions: { PrivateDnsOnlyForInboundResolverEndpoint: true },
+      },
+      {
+        VpcEndpointId: 'vpce-0ddb00000000000c',
+        VpcEndpointType: 'Gateway',
+        VpcId: VPC,
+        ServiceName: 'com.amazonaws.us-east-1.dynamodb',
+        State: 'available',
+      },
+    ],
+  });
+  ec2.on(DescribeNatGatewaysCommand).resolves({
+    NatGateways: [
+      {
+        NatGatewayId: 'nat-0d4d4d4d4d4d4d4d4',
+        SubnetId: 'subnet-0b2b2b2b2b2b2b2b2',
+        State: 'available',
+        NatGatewayAddresses: [
+          { NetworkInterfaceId: 'eni-0nat000000000001', PrivateIp: '10.0.2.10', PublicIp: '198.51.100.7' },
+        ],
+      },
+    ],
+  });
+  ec2.on(DescribeNetworkInterfacesCommand).resolves({
+    NetworkInterfaces: [
+      {
+        NetworkInterfaceId: 'eni-0vpce00000000001',
+        SubnetId: 'subnet-0a1a1a1a1a1a1a1a1',
+        PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.200' }],
+      },
+      {
+        NetworkInterfaceId: 'eni-0lambda0000000001',
+        SubnetId: 'subnet-0a1a1a1a1a1a1a1a1',
+        InterfaceType: 'lambda',
+        PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.77' }],
+      },
+    ],
+  });
+  ec2
+    .on(DescribeManagedPrefixListsCommand)
+    .resolves({
+      PrefixLists: [{ PrefixListId: 'pl-63a5400a', PrefixListName: 'com.amazonaws.us-east-1.s3' }],
+    });
+  ec2
+    .on(GetManagedPrefixListEntriesCommand)
+    .resolvesOnce({ Entries: [{ Cidr: '52.216.0.0/15' }], NextToken: 'n' })
+    .resolvesOnce({ Entries: [{ Cidr: '54.231.0.0/16' }, { Cidr: '2600:1fa0:8000::/39' }] });
+  ec2.on(DescribeFlowLogsCommand).resolves({
+    FlowLogs: [
+      {
+        FlowLogId: 'fl-01',
+        ResourceId: 'subnet-0a1a1a1a1a1a1a1a1',
+        LogDestinationType: 'cloud-watch-logs',
+        LogGroupName: 'pathguard-flows',
+        LogFormat: '${version} ${srcaddr}',
+        MaxAggregationInterval: 60,
+      },
+    ],
+  });
+}
+
+describe('discoverEnvironment', () => {
+  it('builds a valid environment, following pages, main-table associations and DNS options', async () => {
+    mockEc2();
+    const r = await discoverEnvironment(new EC2Client({ region: 'us-east-1' }), {
+      region: 'us-east-1',
+      vpcIds: [VPC],
+      onPrem: { cidrs: ['192.168.0.0/16'], publicEgressIps: [], dnsMode: 'public' },
+    });
+    const env = r.environment;
+    expect(validateEnvironment(env).ok).toBe(true);
+    expect(env.subnets.map((s) => [s.subnetId, s.routeTableId])).toEqual([
+      ['subnet-0a1a1a1a1a1a1a1a1', 'rtb-0private00000000'],
+      ['subnet-0b2b2b2b2b2b2b2b2', 'rtb-0main000000000000'],
+    ]);
+    expect(env.s3PrefixLists[0]?.cidrs).toEqual(['52.216.0.0/15', '54.231.0.0/16', '2600:1fa0:8000::/39']);
+    expect(env.routeTables[1]?.routes.map((x) => x.target)).toEqual([
+      'local',
+      'vpce-0gw0000000000000a',
+      'nat-0d4d4d4d4d4d4d4d4',
+    ]);
+    expect(env.gatewayEndpoints.map((g) => g.vpcEndpointId)).toEqual(['vpce-0gw0000000000000a']);
+    expect(env.interfaceEndpoints[0]).toMatchObject({ ips: ['10.0.1.200'], privateDns: 'inbound-only' });
+    expect(env.natGateways[0]).toMatchObject({
+      privateIps: ['10.0.2.10'],
+      publicIps: ['198.51.100.7'],
+      eniIds: ['eni-0nat000000000001'],
+    });
+    expect(r.endpointStates['vpce-0gw0000000000000a']).toBe('available');
+    expect(r.flowLogs[0]).toMatchObject({ destination: 'pathguard-flows', maxAggregationInterval: 60 });
+    expect(ec2.commandCalls(DescribeSubnetsCommand)).toHaveLength(2);
+  });
+
+  it('surfaces a persistent throttling error instead of a partial environment', async () => {
+    mockEc2();
+    ec2
+      .on(DescribeRouteTablesCommand)
+      .rejects(Object.assign(new Error('Request limit exceeded.'), { name: 'RequestLimitExceeded' }));
+    await expect(
+      discoverEnvironment(new EC2Client({ region: 'us-east-1' }), {
+        region: 'us-east-1',
+        vpcIds: [VPC],
+        onPrem: { cidrs: [], publicEgressIps: [], dnsMode: 'public' },
+      }),
+    ).rejects.toThrow('Request limit exceeded');
+  });
+});
+
+describe('CloudWatchFlowLogSource', () => {
+  const format = parseFlowFormat(
+    '${version} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${start} ${end} ${traffic-path}',
+  );
+  it('asks only for the window, the addresses and the ENI streams, and follows nextToken', async () => {
+    cwl
+      .on(FilterLogEventsCommand)
+      .resolvesOnce({
+        events: [
+          { message: '5 eni-0lambda0000000001 10.0.1.77 52.216.8.100 40001 443 1764064800 1764064859 7' },
+        ],
+        nextToken: 't2',
+      })
+      .resolvesOnce({
+        events: [
+          { message: '5 eni-0lambda0000000001 10.0.1.77 52.216.8.100 40002 443 1764064860 1764064919 7' },
+          { message: 'garbage' },
+        ],
+      });
+    const rejects = new RejectCounter();
+    if (!format.ok) throw new Error('format');
+    const src = new CloudWatchFlowLogSource(
+      new CloudWatchLogsClient({ region: 'us-east-1' }),
+      'pathguard-flows',
+      format.value,
+      rejects,
+    );
+    const out = [];
+    for await (const b of src.findFlows({
+      window: { from: new Date(1764064800000), to: new Date(1764065100000) },
+      addresses: ['10.0.1.77', '52.216.8.100', 'x"; drop'],
+      eniIds: ['eni-0lambda0000000001'],
+    }))
+      out.push(...b);
+    expect(out.map((r) => r.srcport)).toEqual([40001, 40002]);
+    expect(rejects.count).toBe(1);
+    const input = cwl.commandCalls(FilterLogEventsCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({
+      logGroupName: 'pathguard-flows',
+      startTime: 1764064800000,
+      endTime: 1764065100000,
+      logStreamNamePrefix: 'eni-0lambda0000000001',
+    });
+    expect(input.filterPattern).toBe('?"10.0.1.77" ?"52.216.8.100"');
+    expect(cwl.commandCalls(FilterLogEventsCommand)[1]!.args[0].input.nextToken).toBe('t2');
+  });
+});
+
+describe('S3AccessLogSource', () => {
+  const line = (id: string) =>
+    formatAccessLogRecord({
+      bucketOwner: '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be',
+      bucket: 'example-data-bucket',
+      time: '2026-11-25T10:00:03.000Z',
+      remoteIp: '10.0.1.77',
+      requester: null,
+      requestId: id,
+      operation: 'REST.GET.OBJECT',
+      key: 'pathguard/probes/x.bin',
+      requestUri: 'GET /pathguard/probes/x.bin HTTP/1.1',
+      httpStatus: 200,
+      errorCode: null,
+      bytesSent: 64,
+      objectSize: 64,
+      totalTime: 5,
+      turnAroundTime: 4,
+      referer: null,
+      userAgent: 'pathguard/0.1.0',
+      versionId: null,
+      hostId: 'h',
+      signatureVersion: 'SigV4',
+      cipherSuite: 'TLS_AES_128_GCM_SHA256',
+      authenticationType: 'QueryString',
+      hostHeader: 'example-data-bucket.s3.us-east-1.amazonaws.com',
+      tlsVersion: 'TLSv1.3',
+      accessPointArn: null,
+      aclRequired: null,
+      extra: [],
+    });
+
+  it('reads only objects after the checkpoint, one batch per object, dropping repeated request ids', async () => {
+    s3.on(ListObjectsV2Command)
+      .resolvesOnce({
+        Contents: [{ Key: 'logs/2026-11-25-10-05-00-AAAA' }],
+        IsTruncated: true,
+        NextContinuationToken: 'c',
+      })
+      .resolvesOnce({ Contents: [{ Key: 'logs/2026-11-25-10-10-00-BBBB' }], IsTruncated: false });
+    s3.on(GetObjectCommand, { Key: 'logs/2026-11-25-10-05-00-AAAA' }).resolves({
+      Body: { transformToByteArray: async () => Buffer.from(`${line('ID1')}\n${line('ID2')}\n`) } as never,
+    });
+    s3.on(GetObjectCommand, { Key: 'logs/2026-11-25-10-10-00-BBBB' }).resolves({
+      Body: { transformToByteArray: async () => Buffer.from(`${line('ID2')}\n${line('ID3')}\n`) } as never,
+    });
+    const src = new S3AccessLogSource(new S3Client({ region: 'us-east-1' }), 'logs-bucket', 'logs/');
+    const batches = [];
+    for await (const b of src.readSince('logs/2026-11-25-10-00-00-ZZZZ', new Date(0))) batches.push(b);
+    expect(batches.map((b) => [b.checkpoint, b.records.map((r) => r.requestId)])).toEqual([
+      ['logs/2026-11-25-10-05-00-AAAA', ['ID1', 'ID2']],
+      ['logs/2026-11-25-10-10-00-BBBB', ['ID3']],
+    ]);
+    expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input.StartAfter).toBe(
+      'logs/2026-11-25-10-00-00-ZZZZ',
+    );
+  });
+
+  it('starts at the since time without a checkpoint, and retries a SlowDown on read', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'logs/2026-11-25-10-05-00-AAAA' }] });
+    s3.on(GetObjectCommand)
+      .rejectsOnce(
+        Object.assign(new Error('Please reduce your request rate.'), {
+          name: 'SlowDown',
+          $metadata: { httpStatusCode: 503 },
+        }),
+      )
+      .resolves({ Body: { transformToByteArray: async () => Buffer.from(`${line('ID9')}\n`) } as never });
+    const src = new S3AccessLogSource(new S3Client({ region: 'us-east-1' }), 'logs-bucket', 'logs/');
+    const batches = [];
+    for await (const b of src.readSince(null, new Date('2026-11-25T09:00:00Z'))) batches.push(b);
+    expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input.StartAfter).toBe(
+      'logs/2026-11-25-09-00-00',
+    );
+    expect(batches[0]?.records.map((r) => r.requestId)).toEqual(['ID9']);
+  });
+});
