@@ -87,7 +87,7 @@ function mockEc2() {
         VpcEndpointType: 'Interface',
         VpcId: VPC,
         ServiceName: 'com.amazonaws.us-east-1.s3',
-        State: 'available',
+        State: 'Available',
         NetworkInterfaceIds: ['eni-0vpce00000000001'],
         DnsEntries: [{ DnsName: '*.vpce-0if0000000000000b-abcdefgh.s3.us-east-1.vpce.amazonaws.com' }],
         PrivateDnsEnabled: true,
@@ -98,7 +98,7 @@ function mockEc2() {
         VpcEndpointType: 'Gateway',
         VpcId: VPC,
         ServiceName: 'com.amazonaws.us-east-1.dynamodb',
-        State: 'available',
+        State: 'Available',
       },
     ],
   });
