@@ -18,6 +18,7 @@ import { parseHandlerEvent } from '../lib/events.js';
 import { readConfigDocument } from '../lib/lambda-config.js';
 import { logger, metrics } from '../lib/powertools.js';
 import { runProbes } from '../lib/probe-run.js';
+import { writeOrders } from '../runner/orders.js';
 
 const s3 = new S3Client({ maxAttempts: 5 });
 // Config is read and validated once, at cold start.
@@ -52,10 +53,14 @@ async function probeHandler(event: unknown, _context: Context): Promise<Record<s
   const store = new S3ObjectStore(s3, cfg.resultsBucket);
   const env = (await store.getJson<Environment>('environment/latest.json'))?.value;
   const started = Date.now();
+  const presigner = new SdkPresigner();
   const result = await runProbes(runId, {
     cfg,
     store,
-    presigner: new SdkPresigner(),
+    presigner,
+    writeOrders: async (items, id, at) => {
+      await writeOrders(store, presigner, cfg, items, id, at);
+    },
     vantageId,
     now,
     ...(env ? { env } : {}),

@@ -5,6 +5,7 @@ import { inspectUrlCommand } from './inspect-url.js';
 import { parseCloudTrailCommand } from './parse-cloudtrail.js';
 import { parseFlowCommand } from './parse-flow.js';
 import { parseS3AccessCommand } from './parse-s3-access.js';
+import { runnerCommand } from './runner.js';
 
 /**
  * Every CLI command, in the order `pathguard --help` lists them. Each lives in its own file in this
@@ -17,4 +18,5 @@ export const commands: readonly CommandSpec[] = [
   inspectUrlCommand,
   classifyCommand,
   analyzeCommand,
+  runnerCommand,
 ];

@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { PathGuardError, UserInputError } from '../../../shared/errors.js';
+import { loadRunnerConfig, runOnce } from '../../runner/onprem.js';
+import type { CommandSpec } from '../command.js';
+
+/** `pathguard runner`: the on-prem runner (also shipped as the one-file dist/pathguard-runner.mjs). */
+export const runnerCommand: CommandSpec = {
+  path: ['runner'],
+  summary: "on-prem runner: fetch this runner's order, fetch its probes, report the observations",
+  usage: 'runner --config runner.json [--once | --interval SECONDS]',
+  help: `Reads its order (a JSON document with presigned probe URLs), refuses it when it is stale
+or when any URL's host is not one of allowedHosts, fetches each probe as this host sees the
+network (its DNS, its routes) and uploads each observation through the presigned PUT URL the
+order carries. It holds no AWS credentials for writing.
+
+runner.json:
+  { "runnerId": "onprem-dc1", "orderUrl": "https://…", "allowedHosts": ["bucket.s3.us-east-1.amazonaws.com", …],
+    "concurrency": 4, "timeoutMs": 15000 }
+
+Options:
+  --config FILE       runner.json
+  --once              one pass, then exit (default; for cron and systemd timers)
+  --interval SECONDS  repeat every SECONDS until SIGINT/SIGTERM
+
+Exit status: 0 when every observation was uploaded, 1 when some were not or the order could not
+be used (stale, tampered, unreachable), 2 on a usage error. See docs/onprem-runner.md.`,
+  options: { config: { type: 'string' }, once: { type: 'boolean' }, interval: { type: 'string' } },
+  async run({ values, io }) {
+    if (typeof values.config !== 'string') throw new UserInputError('USAGE', '--config is required');
+    let text: string;
+    try {
+      text = await readFile(values.config, 'utf8');
+    } catch {
+      throw new UserInputError('INPUT_UNREADABLE', `${values.config}: cannot read`, {}, 1);
+    }
+    const cfg = loadRunnerConfig(text, values.config);
+    const interval = typeof values.interval === 'string' ? Number(values.interval) : null;
+    if (interval !== null && (!Number.isInteger(interval) || interval < 10)) {
+      throw new UserInputError('USAGE', '--interval must be a whole number of seconds, at least 10');
+    }
+    const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${cfg.runnerId} ${line}\n`);
+    const pass = async (): Promise<number> => {
+      try {
+        const r = await runOnce(cfg, { log });
+        log(
+          `run ${r.runId}: ${r.probes.filter((p) => p.uploaded).length}/${r.probes.length} observations reported`,
+        );
+        return r.ok ? 0 : 1;
+      } catch (e) {
+        if (e instanceof PathGuardError) {
+          io.stderr.write(`pathguard runner: ${e.code}: ${e.message}\n`);
+          return 1;
+        }
+        throw e;
+      }
+    };
+    if (interval === null) return pass();
+    let stop = false;
+    const onSignal = () => {
+      stop = true;
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let code = 0;
+    while (!stop) {
+      code = await pass();
+      for (let waited = 0; waited < interval * 1000 && !stop; waited += 500)
+        await new Promise((r) => setTimeout(r, 500));
+    }
+    return code;
+  },
+};

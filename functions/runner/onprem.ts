@@ -1,0 +1,222 @@
+import http from 'node:http';
+import https from 'node:https';
+import { z } from 'zod';
+import { redactText, redactUrl } from '../../shared/endpoints/redact.js';
+import { PathGuardError, UserInputError, ValidationError } from '../../shared/errors.js';
+import { type Order, validateOrder } from '../../shared/probes/orders.js';
+import type { Observation } from '../../shared/probes/types.js';
+import { type FetchOptions, fetchProbe } from './fetch.js';
+
+/** runner.json: what an on-prem runner needs to know. Holds no credentials. */
+export const runnerConfigSchema = z.strictObject({
+  runnerId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+  /** Where the order is: an https URL (presigned GET, refreshed by the probe function). */
+  orderUrl: z.string().url(),
+  /** Exact hosts (`host` or `host:port`) probes and reports may use; the config's S3 endpoint hosts. */
+  allowedHosts: z.array(z.string().min(1)).min(1),
+  concurrency: z.number().int().min(1).max(16).default(4),
+  timeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
+  /** Plain HTTP and IP literals (the local lab only). */
+  allowHttp: z.boolean().default(false),
+});
+
+export type RunnerConfig = z.infer<typeof runnerConfigSchema>;
+
+export function parseRunnerConfig(doc: unknown): RunnerConfig {
+  const r = runnerConfigSchema.safeParse(doc);
+  if (!r.success) {
+    throw new ValidationError(
+      'runner config',
+      r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
+  }
+  return r.data;
+}
+
+export interface RunnerDeps {
+  /** How to reach the network (the lab injects its vantage DNS and dialer). */
+  fetchOptions?: Partial<FetchOptions>;
+  now?: () => Date;
+  /** One line per event, already redacted. */
+  log?: (line: string) => void;
+  /** Backoff sleep (tests pass a no-op). */
+  sleep?: (ms: number) => Promise<void>;
+  /** HTTP for the order and the reports (the lab injects its dialer). @default node http(s) */
+  request?: (
+    url: string,
+    init: { method: 'GET' | 'PUT'; body?: string; timeoutMs: number },
+  ) => Promise<{ status: number; body: string }>;
+}
+
+export interface RunnerProbeResult {
+  probeId: string;
+  httpStatus: number | null;
+  error: string | null;
+  uploaded: boolean;
+}
+
+export interface RunnerResult {
+  runId: string;
+  ok: boolean;
+  probes: RunnerProbeResult[];
+}
+
+/** Plain HTTP(S) GET/PUT with a deadline. */
+export function httpRequest(
+  url: string,
+  init: { method: 'GET' | 'PUT'; body?: string; timeoutMs: number },
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? https : http;
+    const req = mod.request(
+      u,
+      {
+        method: init.method,
+        timeout: init.timeoutMs,
+        headers:
+          init.body !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(init.body) }
+            : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= 4 * 1024 * 1024) chunks.push(c);
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+async function withBackoff<T>(
+  fn: () => Promise<T>,
+  retryable: (e: unknown) => boolean,
+  sleep: (ms: number) => Promise<void>,
+  tries = 4,
+): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= tries || !retryable(e)) throw e;
+      await sleep(Math.random() * 250 * 2 ** (i - 1));
+    }
+  }
+}
+
+class HttpStatusError extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+  }
+}
+const retryable = (e: unknown) => !(e instanceof HttpStatusError) || e.status >= 500 || e.status === 429;
+
+/**
+ * One pass of the on-prem runner: fetch its order, refuse it when stale or when any URL leaves the
+ * allowed S3 hosts, fetch every probe with bounded concurrency, and upload each observation through
+ * its presigned PUT (retrying network errors, 5xx and 429 with exponential backoff and jitter).
+ * Throws a PathGuardError when it cannot work at all (order unreachable, invalid, stale, tampered).
+ */
+export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise<RunnerResult> {
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log ?? (() => {});
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const request = deps.request ?? httpRequest;
+  let orderDoc: unknown;
+  try {
+    const res = await withBackoff(
+      async () => {
+        const r = await request(cfg.orderUrl, { method: 'GET', timeoutMs: cfg.timeoutMs });
+        if (r.status !== 200) throw new HttpStatusError(r.status);
+        return r;
+      },
+      retryable,
+      sleep,
+    );
+    orderDoc = JSON.parse(res.body);
+  } catch (e) {
+    throw new PathGuardError(
+      'ORDER_UNAVAILABLE',
+      `cannot read the order at ${redactUrl(cfg.orderUrl)}: ${redactText((e as Error).message)}`,
+    );
+  }
+  const checked = validateOrder(orderDoc, {
+    now: now(),
+    runnerId: cfg.runnerId,
+    allowedHosts: cfg.allowedHosts.map((h) => h.toLowerCase()),
+    allowHttp: cfg.allowHttp,
+  });
+  if (!checked.ok) throw checked.error;
+  const order: Order = checked.value;
+  const results: RunnerProbeResult[] = new Array(order.probes.length);
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      const p = order.probes[i];
+      if (!p) return;
+      const obs: Observation = await fetchProbe(p.url, {
+        runnerId: cfg.runnerId,
+        probeId: p.probeId,
+        vantageKind: 'onprem',
+        expectedSha256: p.expectedSha256,
+        timeoutMs: cfg.timeoutMs,
+        ...deps.fetchOptions,
+      });
+      let uploaded = false;
+      try {
+        await withBackoff(
+          async () => {
+            const r = await request(p.reportUrl, {
+              method: 'PUT',
+              body: JSON.stringify(obs),
+              timeoutMs: cfg.timeoutMs,
+            });
+            if (r.status < 200 || r.status >= 300) throw new HttpStatusError(r.status);
+          },
+          retryable,
+          sleep,
+        );
+        uploaded = true;
+      } catch (e) {
+        log(`probe ${p.probeId}: report upload failed: ${redactText((e as Error).message)}`);
+      }
+      results[i] = {
+        probeId: p.probeId,
+        httpStatus: obs.httpStatus,
+        error: obs.error?.code ?? null,
+        uploaded,
+      };
+      log(
+        `probe ${p.probeId} ${obs.host} -> ${obs.remoteAddress ?? '-'}: ${obs.httpStatus ?? obs.error?.code ?? 'no response'}${uploaded ? '' : ' (report not uploaded)'}`,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(cfg.concurrency, order.probes.length) }, worker));
+  return { runId: order.runId, ok: results.every((r) => r.uploaded), probes: results };
+}
+
+/** Reads runner.json; a user error (exit 2) when it is missing or invalid. */
+export function loadRunnerConfig(text: string, file: string): RunnerConfig {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new UserInputError('BAD_JSON', `${file}: not valid JSON (${(e as Error).message})`);
+  }
+  try {
+    return parseRunnerConfig(doc);
+  } catch (e) {
+    throw new UserInputError('BAD_RUNNER_CONFIG', (e as Error).message);
+  }
+}

@@ -1,0 +1,52 @@
+import type { PathGuardConfig } from '../../shared/config/index.js';
+import type { ObjectStore, Presigner } from '../../shared/ports/index.js';
+import { type Order, orderKeys } from '../../shared/probes/orders.js';
+import type { PlannedProbe } from '../../shared/probes/plan.js';
+
+/**
+ * Writes each on-prem runner's order for this run: its probes' presigned GET URLs with the expected
+ * digests, and one presigned PUT per probe for the observation report, so the runner needs no
+ * write permission. `orders/<runner>/latest.json` is what the runner reads; a dated copy stays.
+ */
+export async function writeOrders(
+  store: ObjectStore,
+  presigner: Presigner,
+  cfg: PathGuardConfig,
+  items: readonly { planned: PlannedProbe; url: string }[],
+  runId: string,
+  now: Date,
+): Promise<Order[]> {
+  const byRunner = new Map<string, { planned: PlannedProbe; url: string }[]>();
+  for (const it of items) {
+    const list = byRunner.get(it.planned.vantage.id) ?? [];
+    list.push(it);
+    byRunner.set(it.planned.vantage.id, list);
+  }
+  const orders: Order[] = [];
+  for (const [runnerId, list] of byRunner) {
+    const probes: Order['probes'] = [];
+    for (const { planned, url } of list) {
+      const reportUrl = await presigner.presignPut({
+        bucket: cfg.resultsBucket,
+        key: `observations/${runId}/${planned.probeId}.json`,
+        region: cfg.region,
+        expiresInSeconds: cfg.urlExpirySeconds,
+        contentType: 'application/json',
+      });
+      probes.push({ probeId: planned.probeId, url, expectedSha256: planned.sha256, reportUrl });
+    }
+    const order: Order = {
+      schemaVersion: 1,
+      runnerId,
+      runId,
+      issuedAt: now.toISOString(),
+      notAfter: new Date(now.getTime() + cfg.urlExpirySeconds * 1000).toISOString(),
+      probes,
+    };
+    const keys = orderKeys(runnerId, runId, now);
+    await store.putJson(keys.dated, order);
+    await store.putJson(keys.latest, order);
+    orders.push(order);
+  }
+  return orders;
+}

@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import type { PathGuardConfig } from '../config/index.js';
+import { redactUrl } from '../endpoints/redact.js';
+import { PathGuardError } from '../errors.js';
+import { fail, ok, type Result } from '../result.js';
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** What an on-prem runner is told to fetch. Holds presigned URLs: never logged or stored unredacted elsewhere. */
+export const orderSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  runnerId: z.string().min(1).max(63),
+  runId: z.string().min(1).max(80),
+  issuedAt: z.iso.datetime(),
+  notAfter: z.iso.datetime(),
+  probes: z
+    .array(
+      z.strictObject({
+        probeId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/),
+        url: z.string().max(8192),
+        expectedSha256: hex64,
+        /** Presigned PUT for the observation report. */
+        reportUrl: z.string().max(8192),
+      }),
+    )
+    .max(200),
+});
+
+export type Order = z.infer<typeof orderSchema>;
+
+export interface OrderCheck {
+  now: Date;
+  runnerId: string;
+  /** Exact hosts (`host` or `host:port`) the runner may contact, lower case. */
+  allowedHosts: readonly string[];
+  /** Plain HTTP and IP literals allowed (the local lab only). @default false */
+  allowHttp?: boolean;
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * Checks one URL of an order against the allow-list: https only (unless the lab allows http), no
+ * user info, no IP literal (unless the lab), and the exact host (with port when not default) in the
+ * list. This is what keeps a tampered order from turning the runner into a request forwarder.
+ */
+export function checkOrderUrl(
+  raw: string,
+  check: Pick<OrderCheck, 'allowedHosts' | 'allowHttp'>,
+): string | null {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return 'not a URL';
+  }
+  if (u.protocol !== 'https:' && !(check.allowHttp && u.protocol === 'http:'))
+    return `scheme ${u.protocol} not allowed`;
+  if (u.username || u.password) return 'user info not allowed';
+  const host = u.hostname.toLowerCase();
+  if (!check.allowHttp && (IPV4.test(host) || host.startsWith('['))) return `IP address ${host} not allowed`;
+  const withPort = u.port ? `${host}:${u.port}` : host;
+  if (!check.allowedHosts.includes(withPort)) return `host ${withPort} is not an allowed S3 endpoint host`;
+  return null;
+}
+
+/**
+ * Validates an order document for a runner: schema, runner id, freshness and every URL's host.
+ * Errors name the probe and the reason, with URLs redacted.
+ */
+export function validateOrder(doc: unknown, check: OrderCheck): Result<Order, PathGuardError> {
+  const parsed = orderSchema.safeParse(doc);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    return fail(
+      new PathGuardError(
+        'ORDER_INVALID',
+        `order is invalid: ${i?.path.join('.') || '(root)'}: ${i?.message}`,
+      ),
+    );
+  }
+  const o = parsed.data;
+  if (o.runnerId !== check.runnerId) {
+    return fail(
+      new PathGuardError('ORDER_WRONG_RUNNER', `order is for runner ${o.runnerId}, not ${check.runnerId}`),
+    );
+  }
+  if (check.now.getTime() > Date.parse(o.notAfter)) {
+    return fail(new PathGuardError('ORDER_STALE', `order ${o.runId} expired at ${o.notAfter}`));
+  }
+  for (const p of o.probes) {
+    for (const [what, url] of [
+      ['url', p.url],
+      ['reportUrl', p.reportUrl],
+    ] as const) {
+      const why = checkOrderUrl(url, check);
+      if (why) {
+        return fail(
+          new PathGuardError(
+            'ORDER_HOST_NOT_ALLOWED',
+            `order ${o.runId} probe ${p.probeId} ${what} ${redactUrl(url)}: ${why}`,
+          ),
+        );
+      }
+    }
+  }
+  return ok(o);
+}
+
+/**
+ * The S3 hosts a runner may contact for this config: the hosts the SDK puts in presigned URLs for
+ * each target bucket and style (virtual-hosted and path style), plus the results bucket for the
+ * observation reports.
+ */
+export function allowedS3Hosts(cfg: PathGuardConfig): string[] {
+  const hosts = new Set<string>();
+  const bucketHosts = (bucket: string, region: string) => {
+    hosts.add(`${bucket}.s3.${region}.amazonaws.com`);
+    hosts.add(`s3.${region}.amazonaws.com`);
+  };
+  for (const t of cfg.targets) {
+    bucketHosts(t.bucket, t.region);
+    for (const s of t.styles) {
+      if (s === 'global') {
+        hosts.add(`${t.bucket}.s3.amazonaws.com`);
+        hosts.add('s3.amazonaws.com');
+      } else if (s === 'dualstack') {
+        hosts.add(`${t.bucket}.s3.dualstack.${t.region}.amazonaws.com`);
+        hosts.add(`s3.dualstack.${t.region}.amazonaws.com`);
+      } else if (s === 'fips') {
+        hosts.add(`${t.bucket}.s3-fips.${t.region}.amazonaws.com`);
+      } else if (s === 'accelerate') {
+        hosts.add(`${t.bucket}.s3-accelerate.amazonaws.com`);
+      } else if (s === 'interface-endpoint' && t.interfaceEndpointDns) {
+        hosts.add(`${t.bucket}.${t.interfaceEndpointDns}`);
+        hosts.add(t.interfaceEndpointDns);
+      } else if (s === 'access-point' && t.accessPointArn) {
+        const m = /^arn:aws[a-z-]*:s3:([a-z0-9-]+):(\d{12}):accesspoint\/([a-z0-9-]+)$/.exec(
+          t.accessPointArn,
+        );
+        if (m) hosts.add(`${m[3]}-${m[2]}.s3-accesspoint.${m[1]}.amazonaws.com`);
+      }
+    }
+  }
+  bucketHosts(cfg.resultsBucket, cfg.region);
+  return [...hosts].sort();
+}
+
+/** Store keys of a runner's order: the one it reads, and the dated copy kept for evidence. */
+export function orderKeys(runnerId: string, runId: string, now: Date): { latest: string; dated: string } {
+  const d = now.toISOString();
+  return {
+    latest: `orders/${runnerId}/latest.json`,
+    dated: `orders/${runnerId}/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${runId}.json`,
+  };
+}
