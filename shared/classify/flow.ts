@@ -214,9 +214,7 @@ function routeDecision(
   rFact: string,
   tp: number | null | undefined,
 ): PathDecision {
-  const via =
-    route.prefixListId === null ? route.matchedCidr : `${route.prefixListId} (${route.matchedCidr})`;
-  const facts = `${rFact} from ${subnet.subnetId} (by ${how}), traffic-path ${tp ?? '-'}: ${route.routeTable.routeTableId} routes ${via} to ${route.target}`;
+  const facts = `${rFact} from ${subnet.subnetId} (by ${how}), traffic-path ${tp ?? '-'}: ${route.text}`;
   const rule = FLOW_RULES.ROUTE_TABLE;
   switch (route.targetKind) {
     case 'gateway-endpoint':

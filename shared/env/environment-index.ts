@@ -53,6 +53,8 @@ export interface ResolvedRoute {
   readonly matchedCidr: string;
   /** The prefix list when the route's destination is one, else null. */
   readonly prefixListId: string | null;
+  /** `rtb-… routes pl-… (52.216.0.0/15) to vpce-…`: for messages, built once per route. */
+  readonly text: string;
   /**
    * Routes of the same table the index could not evaluate (a prefix list whose blocks the document
    * does not list, a malformed destination). Any of them might be more specific than `route`, so a
@@ -363,17 +365,21 @@ export class EnvironmentIndex {
       const unresolved: Route[] = [];
       const entries: [string, ResolvedRoute][] = [];
       // Filled in after the loop: every resolution of this table shares the list.
-      const make = (route: Route, routeIndex: number, matchedCidr: string, prefixListId: string | null) =>
-        ({
+      const make = (route: Route, routeIndex: number, matched: string, prefixListId: string | null) => {
+        const matchedCidr = canonicalCidr(matched);
+        const via = prefixListId === null ? matchedCidr : `${prefixListId} (${matchedCidr})`;
+        return {
           route,
           routeIndex,
           routeTable: table,
           target: route.target,
           targetKind: targetKindOf(route.target, gatewayIds),
-          matchedCidr: canonicalCidr(matchedCidr),
+          matchedCidr,
           prefixListId,
           unresolved,
-        }) satisfies ResolvedRoute;
+          text: `${table.routeTableId} routes ${via} to ${route.target}`,
+        } satisfies ResolvedRoute;
+      };
       table.routes.forEach((route, ri) => {
         const path = `routeTables[${ti}].routes[${ri}].destination`;
         const dest = route.destination;
