@@ -2,7 +2,7 @@
  * Path of one VPC Flow Log record (design §4; aws-facts §1.4, §1.8, §5.2, §7). The numbered rules,
  * first match wins, with S = `pktSrcaddr ?? srcaddr` and D = `pktDstaddr ?? dstaddr`:
  *
- * 1. No addresses (NODATA, SKIPDATA, a format without them): not classified (null).
+ * 1. No addresses (NODATA, SKIPDATA, a format without them; S or D missing): not classified (null).
  * 2. S or D is an address of an S3 interface endpoint → `interface-endpoint`.
  * 3. R = D if D is in an S3 prefix list, else S if S is; neither → `not-s3`.
  * 4. The record's interface is a NAT gateway ENI, or `srcaddr`/`dstaddr` is a NAT gateway private
