@@ -38,9 +38,10 @@ export class FlowLineParser {
     // /^[a-z][a-zA-Z0-9]*$/ below and quoted with JSON.stringify, so nothing else reaches the code.
     const safe = this.keys.every((k) => /^[a-z][a-zA-Z0-9]*$/.test(k));
     this.build = safe
-      ? (new Function('v', `return {${this.keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ')}};`) as (
-          values: (string | number | null)[],
-        ) => FlowRecord)
+      ? (new Function(
+          'v',
+          `return {${this.keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ')}};`,
+        ) as (values: (string | number | null)[]) => FlowRecord)
       : (v) => {
           const rec: FlowRecord = {};
           for (let i = 0; i < v.length; i++) rec[this.keys[i]!] = v[i];
@@ -93,8 +94,7 @@ export class FlowLineParser {
       } else {
         stop = s.indexOf(' ', pos);
         if (stop === -1 || stop > end) stop = end;
-        if (rec !== null)
-          rec[i] = stop - pos === 1 && s.charCodeAt(pos) === DASH ? null : s.slice(pos, stop);
+        if (rec !== null) rec[i] = stop - pos === 1 && s.charCodeAt(pos) === DASH ? null : s.slice(pos, stop);
       }
       i++;
       pos = stop + 1;

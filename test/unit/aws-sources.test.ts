@@ -129,11 +129,9 @@ function mockEc2() {
       },
     ],
   });
-  ec2
-    .on(DescribeManagedPrefixListsCommand)
-    .resolves({
-      PrefixLists: [{ PrefixListId: 'pl-63a5400a', PrefixListName: 'com.amazonaws.us-east-1.s3' }],
-    });
+  ec2.on(DescribeManagedPrefixListsCommand).resolves({
+    PrefixLists: [{ PrefixListId: 'pl-63a5400a', PrefixListName: 'com.amazonaws.us-east-1.s3' }],
+  });
   ec2
     .on(GetManagedPrefixListEntriesCommand)
     .resolvesOnce({ Entries: [{ Cidr: '52.216.0.0/15' }], NextToken: 'n' })

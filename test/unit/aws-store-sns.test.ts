@@ -149,14 +149,12 @@ describe('SnsAlertSink', () => {
     await expect(sink.publish(alert)).rejects.toThrow('Rate exceeded');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(4);
     sns.reset();
-    sns
-      .on(PublishCommand)
-      .rejects(
-        Object.assign(new Error('Invalid parameter'), {
-          name: 'InvalidParameterException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    sns.on(PublishCommand).rejects(
+      Object.assign(new Error('Invalid parameter'), {
+        name: 'InvalidParameterException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     await expect(sink.publish(alert)).rejects.toThrow('Invalid parameter');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
   });
