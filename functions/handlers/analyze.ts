@@ -68,8 +68,7 @@ async function analyzeHandler(event: unknown, _context: Context): Promise<Record
     sink: new SnsAlertSink(sns, topicArn),
     now,
     ...(ev.kind === 'analyze' && ev.since ? { since: ev.since } : {}),
-    discover: async () =>
-      (await discoverEnvironment(ec2, { region: cfg.region, vpcIds, onPrem: cfg.onPrem })).environment,
+    discover: () => discoverEnvironment(ec2, { region: cfg.region, vpcIds, onPrem: cfg.onPrem }),
     ...(cfg.evidence.flowLogs.enabled && flowGroup
       ? { flows: new CloudWatchFlowLogSource(cwl, flowGroup, ...(flowFormat.ok ? [flowFormat.value] : [])) }
       : {}),

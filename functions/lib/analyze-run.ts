@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { bindEnvironment } from '../../shared/analyzer/environment-ports.js';
 import { type AnalyzerRunResult, runAnalyzer } from '../../shared/analyzer/run.js';
 import type { PathGuardConfig } from '../../shared/config/index.js';
+import { detectDrift, type FlowLogFacts } from '../../shared/env/drift.js';
 import type { Environment } from '../../shared/env/types.js';
+import { environmentDigest } from '../../shared/evidence/bundle.js';
 import type { AccessLogSource, AlertSink, FlowLogSource, ObjectStore } from '../../shared/ports/index.js';
 import type { Observation, Probe } from '../../shared/probes/types.js';
 
@@ -10,8 +12,12 @@ export interface AnalyzeRunDeps {
   cfg: PathGuardConfig;
   store: ObjectStore;
   sink: AlertSink;
-  /** Fresh environment (EC2 discovery in AWS, the scenario in the lab). */
-  discover: () => Promise<Environment>;
+  /** Fresh environment (EC2 discovery in AWS, the scenario in the lab), with flow logs and endpoint states when known. */
+  discover: () => Promise<{
+    environment: Environment;
+    flowLogs?: FlowLogFacts[];
+    endpointStates?: Record<string, string>;
+  }>;
   flows?: FlowLogSource;
   access?: AccessLogSource;
   now: Date;
@@ -42,7 +48,25 @@ export async function runAnalysis(deps: AnalyzeRunDeps): Promise<AnalyzerRunResu
     ev.cloudTrail.deadlineMinutes,
   );
   const since = deps.since ?? new Date(now.getTime() - (longest + 2 * cfg.scheduleMinutes) * 60_000);
-  const env = await deps.discover();
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+  const found = await deps.discover();
+  const env = found.environment;
+  const prev = (await store.getJson<Environment>('environment/latest.json'))?.value ?? null;
+  const drift = detectDrift(prev, env, {
+    runnerSubnetIds: cfg.vantages.flatMap((v) => (v.kind === 'vpc' ? [v.subnetId] : [])),
+    ...(found.flowLogs ? { flowLogs: found.flowLogs } : {}),
+    ...(found.endpointStates ? { endpointStates: found.endpointStates } : {}),
+  });
+  // The snapshot the verdicts were judged against: latest for the probe function, plus a dated
+  // copy (time and digest) whenever it changed, for auditors.
+  const digest = environmentDigest(env, sha256);
+  if (!prev || environmentDigest(prev, sha256) !== digest) {
+    await store.putJson(`environment/snapshots/${now.toISOString()}-${digest.slice(0, 12)}.json`, {
+      capturedAt: now.toISOString(),
+      digest,
+      environment: env,
+    });
+  }
   await store.putJson('environment/latest.json', env);
   const probes = (await loadUnder<Probe>(store, 'probes/')).filter(
     (p) => Date.parse(p.createdAt) >= since.getTime(),
@@ -54,12 +78,12 @@ export async function runAnalysis(deps: AnalyzeRunDeps): Promise<AnalyzerRunResu
   }
   const bound = bindEnvironment(env);
   return runAnalyzer(
-    { cfg, env, probes, observations },
+    { cfg, env, probes, observations, drift },
     {
       store,
       sink: deps.sink,
       clock: () => now,
-      sha256: (text) => createHash('sha256').update(text).digest('hex'),
+      sha256,
       classify: bound.classify,
       earlyFacts: bound.facts,
       ...(deps.flows ? { flowSource: deps.flows } : {}),

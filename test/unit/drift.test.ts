@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { detectDrift } from '../../shared/env/drift.js';
+import type { Environment } from '../../shared/env/types.js';
+import { env as base } from './loop-fixtures.js';
+
+const SUBNET = 'subnet-0a1a1a1a1a1a1a1a1';
+const withGateway: Environment = {
+  ...base,
+  gatewayEndpoints: [
+    {
+      vpcEndpointId: 'vpce-0c3c3c3c3c3c3c3c3',
+      vpcId: 'vpc-0abcdef0123456789',
+      serviceName: 'com.amazonaws.us-east-1.s3',
+      prefixListId: 'pl-63a5400a',
+      routeTableIds: ['rtb-0b2b2b2b2b2b2b2b2'],
+    },
+  ],
+};
+const goodFlowLog = {
+  flowLogId: 'fl-1',
+  resourceId: SUBNET,
+  logFormat: '${version} ${subnet-id} ${pkt-dstaddr} ${traffic-path}',
+};
+const codes = (env: Environment, prev: Environment | null = null, extra = {}) =>
+  detectDrift(prev, env, { runnerSubnetIds: [SUBNET], flowLogs: [goodFlowLog], ...extra }).map((d) => d.code);
+
+describe('posture drift', () => {
+  it('reports nothing for a healthy posture', () => {
+    expect(
+      codes(withGateway, withGateway, { endpointStates: { 'vpce-0c3c3c3c3c3c3c3c3': 'available' } }),
+    ).toEqual([]);
+  });
+
+  it('flags a removed endpoint route in a runner subnet', () => {
+    const broken = structuredClone(withGateway);
+    broken.routeTables[0]!.routes = broken.routeTables[0]!.routes.filter(
+      (r) => !r.destination.startsWith('pl-'),
+    );
+    expect(codes(broken, withGateway)).toEqual(['ENDPOINT_ROUTE_MISSING']);
+  });
+
+  it('flags a more specific route to the NAT gateway over S3 ranges, not the default route', () => {
+    const nat = structuredClone(withGateway);
+    nat.routeTables[0]!.routes.push({ destination: '52.216.0.0/16', target: 'nat-0d4d4d4d4d4d4d4d4' });
+    const d = detectDrift(null, nat, { runnerSubnetIds: [SUBNET] });
+    expect(d.map((x) => x.code)).toEqual(['MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW']);
+    expect(d[0]?.message).toContain('52.216.0.0/15');
+  });
+
+  it('flags endpoints deleted or not available, and private DNS changes', () => {
+    const prev = structuredClone(withGateway);
+    prev.interfaceEndpoints = [
+      {
+        vpcEndpointId: 'vpce-0if',
+        vpcId: 'vpc-0abcdef0123456789',
+        serviceName: 'com.amazonaws.us-east-1.s3',
+        ips: ['10.0.1.200'],
+        dnsNames: [],
+        privateDns: 'on',
+      },
+    ];
+    const next = structuredClone(prev);
+    next.interfaceEndpoints[0]!.privateDns = 'off';
+    expect(codes(next, prev, { endpointStates: { 'vpce-0c3c3c3c3c3c3c3c3': 'deleting' } })).toEqual([
+      'ENDPOINT_NOT_AVAILABLE',
+      'PRIVATE_DNS_CHANGED',
+    ]);
+    const gone = structuredClone(prev);
+    gone.interfaceEndpoints = [];
+    expect(codes(gone, prev)).toEqual(['ENDPOINT_DELETED']);
+  });
+
+  it('flags missing flow logs and formats without traffic-path, pkt-dstaddr or subnet-id', () => {
+    expect(
+      detectDrift(null, withGateway, { runnerSubnetIds: [SUBNET], flowLogs: [] }).map((d) => d.code),
+    ).toEqual(['FLOW_LOG_MISSING']);
+    const d = detectDrift(null, withGateway, {
+      runnerSubnetIds: [SUBNET],
+      flowLogs: [{ flowLogId: 'fl-2', resourceId: 'vpc-0abcdef0123456789', logFormat: '' }],
+    });
+    expect(d.map((x) => x.code)).toEqual(['FLOW_LOG_FORMAT_MISSING_FIELDS']);
+    expect(d[0]?.message).toContain('traffic-path, pkt-dstaddr, subnet-id');
+  });
+});
