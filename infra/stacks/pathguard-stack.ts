@@ -26,26 +26,14 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { flowFormatOf, V2_FIELD_NAMES } from '../../shared/flow-logs/index.js';
 import type { DeploymentSettings } from '../deployment-config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The flow-log fields PathGuard needs, in AWS `${field}` syntax (v5 custom format). */
-export const FLOW_LOG_FORMAT = [
-  'version',
-  'account-id',
-  'interface-id',
-  'srcaddr',
-  'dstaddr',
-  'srcport',
-  'dstport',
-  'protocol',
-  'packets',
-  'bytes',
-  'start',
-  'end',
-  'action',
-  'log-status',
+export const FLOW_LOG_FORMAT = flowFormatOf([
+  ...V2_FIELD_NAMES,
   'vpc-id',
   'subnet-id',
   'instance-id',
@@ -59,9 +47,7 @@ export const FLOW_LOG_FORMAT = [
   'pkt-dst-aws-service',
   'flow-direction',
   'traffic-path',
-]
-  .map((f) => `\${${f}}`)
-  .join(' ');
+]).spec;
 
 /** The parts of the monitoring config the stack reads. */
 export interface StackMonitoringConfig {
@@ -583,16 +569,7 @@ export class PathGuardStack extends Stack {
     extra: Partial<nodejs.NodejsFunctionProps>,
   ): nodejs.NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention, removalPolicy: RemovalPolicy.RETAIN });
-    const dlq = new sqs.Queue(this, `${id}Dlq`, {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(dlq).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter queue.',
-    });
+    const dlq = this.deadLetterQueue(`${id}Dlq`, key);
     const role = new iam.Role(this, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `PathGuard ${id}`,
@@ -644,8 +621,9 @@ export class PathGuardStack extends Stack {
     return fn;
   }
 
-  private schedule(id: string, fn: lambda.IFunction, minutes: number, key: kms.IKey): void {
-    const dlq = new sqs.Queue(this, `${id}Dlq`, {
+  /** An encrypted, TLS-only dead-letter queue keeping failed events for 14 days. */
+  private deadLetterQueue(id: string, key: kms.IKey): sqs.Queue {
+    const dlq = new sqs.Queue(this, id, {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: key,
       enforceSSL: true,
@@ -655,6 +633,11 @@ export class PathGuardStack extends Stack {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself a dead-letter queue.',
     });
+    return dlq;
+  }
+
+  private schedule(id: string, fn: lambda.IFunction, minutes: number, key: kms.IKey): void {
+    const dlq = this.deadLetterQueue(`${id}Dlq`, key);
     new events.Rule(this, id, {
       schedule: events.Schedule.rate(Duration.minutes(minutes)),
       targets: [

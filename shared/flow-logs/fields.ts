@@ -27,7 +27,8 @@ const INTEGER = new Set([
   'traffic-path',
 ]);
 
-const BY_VERSION: readonly [number, readonly string[]][] = [
+/** Field names by the version that introduced them; version 2 is the default format, in order. */
+export const FIELDS_BY_VERSION: readonly [number, readonly string[]][] = [
   [
     2,
     [
@@ -68,6 +69,9 @@ const BY_VERSION: readonly [number, readonly string[]][] = [
   [8, ['reject-reason']],
 ];
 
+/** The 14 fields of the default (version 2) format, in their fixed order. */
+export const V2_FIELD_NAMES: readonly string[] = FIELDS_BY_VERSION[0]![1];
+
 /** Newer fields whose version number we could not verify against the AWS field table. */
 const UNVERSIONED = ['encryption-status', 'resource-id'];
 
@@ -82,7 +86,7 @@ function spec(name: string, version: number | null): FlowFieldSpec {
 
 /** All known fields by AWS name. */
 export const FLOW_FIELDS: ReadonlyMap<string, FlowFieldSpec> = new Map([
-  ...BY_VERSION.flatMap(([v, names]) => names.map((n) => [n, spec(n, v)] as const)),
+  ...FIELDS_BY_VERSION.flatMap(([v, names]) => names.map((n) => [n, spec(n, v)] as const)),
   ...UNVERSIONED.map((n) => [n, spec(n, null)] as const),
 ]);
 

@@ -1,5 +1,5 @@
 import { fail, ok, parseError, type Result } from '../result.js';
-import { type FlowFieldSpec, fieldSpec, isKnownFlowField } from './fields.js';
+import { type FlowFieldSpec, fieldSpec, isKnownFlowField, V2_FIELD_NAMES } from './fields.js';
 
 /** The ordered fields of a flow log's records. */
 export interface FlowFormat {
@@ -16,22 +16,7 @@ export function flowFormatOf(names: readonly string[]): FlowFormat {
 }
 
 /** The default format: the 14 version-2 fields ("You cannot customize or change the default format"). */
-export const DEFAULT_FLOW_FORMAT: FlowFormat = flowFormatOf([
-  'version',
-  'account-id',
-  'interface-id',
-  'srcaddr',
-  'dstaddr',
-  'srcport',
-  'dstport',
-  'protocol',
-  'packets',
-  'bytes',
-  'start',
-  'end',
-  'action',
-  'log-status',
-]);
+export const DEFAULT_FLOW_FORMAT: FlowFormat = flowFormatOf(V2_FIELD_NAMES);
 
 /**
  * Parses a format given as the AWS `${version} ${srcaddr} …` syntax or as plain space-separated

@@ -1,4 +1,12 @@
-export { FLOW_FIELDS, type FlowFieldSpec, fieldSpec, isKnownFlowField, toCamelCase } from './fields.js';
+export {
+  FIELDS_BY_VERSION,
+  FLOW_FIELDS,
+  type FlowFieldSpec,
+  fieldSpec,
+  isKnownFlowField,
+  toCamelCase,
+  V2_FIELD_NAMES,
+} from './fields.js';
 export {
   DEFAULT_FLOW_FORMAT,
   type FlowFormat,

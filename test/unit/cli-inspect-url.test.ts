@@ -191,7 +191,7 @@ describe('pathguard inspect-url', () => {
         { ...ENV, interfaceEndpoints: [{ ...ENV.interfaceEndpoints[0], privateDns: true }] },
         'interfaceEndpoints[0].privateDns',
       ],
-      [{ ...ENV, subnets: {} }, 'subnets: must be an array'],
+      [{ ...ENV, subnets: {} }, 'subnets: expected array'],
       ['{"region": ', 'not JSON'],
     ];
     for (const [doc, expected] of cases) {

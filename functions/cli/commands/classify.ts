@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { redactAccessLogRecord } from '../../../shared/access-logs/redact.js';
 import {
   classifyAccessLogRecord,
@@ -11,40 +10,13 @@ import {
   type PathKind,
 } from '../../../shared/classify/index.js';
 import { buildEnvironmentIndex, type EnvironmentIndex } from '../../../shared/env/environment-index.js';
-import { validateEnvironment } from '../../../shared/env/schema.js';
-import type { Environment } from '../../../shared/env/types.js';
 import { UserInputError } from '../../../shared/errors.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
+import { loadEnvironmentFile } from '../../lib/environment-file.js';
 import { readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { type CloudTrailReadStats, readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
 import { readFlowRecords, resolveFlowFormat } from '../../lib/read-flow.js';
 import { type CommandSpec, writeOut } from '../command.js';
-
-/**
- * Reads and validates an environment document. Every problem is a UserInputError (exit 2) whose
- * one-line message names the file and the first bad field.
- */
-export async function loadEnvironmentFile(path: string): Promise<Environment> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UserInputError(
-      'ENV_UNREADABLE',
-      `${path}: ${(e as { code?: string }).code ?? 'cannot be read'}`,
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new UserInputError('ENV_INVALID', `${path}: not JSON (${(e as Error).message})`);
-  }
-  const r = validateEnvironment(doc);
-  if (!r.ok)
-    throw new UserInputError('ENV_INVALID', `${path}: ${r.error.message}`, { issues: r.error.issues });
-  return r.value;
-}
 
 /** Per-source tallies for `--summary` and the end-of-run report. */
 interface Tally {

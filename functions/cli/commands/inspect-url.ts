@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   inspectUrl,
   isAtLeast,
@@ -6,9 +5,9 @@ import {
   type Severity,
   type UrlInspection,
 } from '../../../shared/endpoints/index.js';
-import type { Environment } from '../../../shared/env/types.js';
 import { UserInputError } from '../../../shared/errors.js';
 import { LineSplitter } from '../../../shared/text/line-splitter.js';
+import { loadEnvironmentFile } from '../../lib/environment-file.js';
 import { openInput } from '../../lib/input.js';
 import { type CliIo, type CommandSpec, writeOut } from '../command.js';
 
@@ -66,7 +65,7 @@ Examples:
     const failOn = parseFailOn(values['fail-on']);
     const now = parseNow(values.now);
     const longExpirySeconds = parseLongExpiry(values['long-expiry']);
-    const env = typeof values.env === 'string' ? await readEnvironment(values.env) : undefined;
+    const env = typeof values.env === 'string' ? await loadEnvironmentFile(values.env) : undefined;
     const subnetId = typeof values.subnet === 'string' ? values.subnet : undefined;
     if (subnetId !== undefined && env === undefined)
       throw new UserInputError('USAGE', '--subnet needs --env');
@@ -137,61 +136,6 @@ async function readUrlLines(io: CliIo): Promise<string[]> {
 }
 
 // --- Environment ------------------------------------------------------------------------------
-
-const ENV_LISTS = [
-  's3PrefixLists',
-  'vpcs',
-  'subnets',
-  'routeTables',
-  'gatewayEndpoints',
-  'interfaceEndpoints',
-  'natGateways',
-  'networkInterfaces',
-] as const;
-
-/**
- * Reads an environment document. Checks only what inspection relies on (shape of the top level,
- * the DNS modes); full validation belongs to the environment schema.
- */
-async function readEnvironment(path: string): Promise<Environment> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UserInputError(
-      'ENV_UNREADABLE',
-      `${path}: ${(e as { code?: string }).code ?? 'cannot be read'}`,
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new UserInputError('ENV_INVALID', `${path}: not JSON (${redactText((e as Error).message)})`);
-  }
-  const bad = (field: string, what: string) =>
-    new UserInputError('ENV_INVALID', `${path}: ${field}: ${what}`);
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('(root)', 'must be an object');
-  const o = doc as Record<string, unknown>;
-  const known = new Set<string>(['region', 'onPrem', ...ENV_LISTS]);
-  for (const k of Object.keys(o)) if (!known.has(k)) throw bad(k, 'unknown key');
-  if (typeof o.region !== 'string' || o.region === '') throw bad('region', 'must be a Region code');
-  for (const k of ENV_LISTS) if (!Array.isArray(o[k])) throw bad(k, 'must be an array');
-  const onPrem = o.onPrem as Record<string, unknown> | undefined;
-  if (typeof onPrem !== 'object' || onPrem === null) throw bad('onPrem', 'must be an object');
-  if (onPrem.dnsMode !== 'public' && onPrem.dnsMode !== 'inbound-resolver') {
-    throw bad('onPrem.dnsMode', "must be 'public' or 'inbound-resolver'");
-  }
-  (o.interfaceEndpoints as unknown[]).forEach((e, i) => {
-    const dns = (e as { privateDns?: unknown } | null)?.privateDns;
-    if (dns !== 'off' && dns !== 'on' && dns !== 'inbound-only') {
-      throw bad(`interfaceEndpoints[${i}].privateDns`, "must be 'off', 'on' or 'inbound-only'");
-    }
-  });
-  return doc as Environment;
-}
-
-// --- Table ------------------------------------------------------------------------------------
 
 function renderTable(rows: readonly UrlInspection[]): string {
   if (rows.length === 0) return 'no URLs\n';
