@@ -1,0 +1,134 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+/** The lab's one set of static credentials (not secret: they open nothing outside the lab). */
+export const LAB_CREDENTIALS = {
+  accessKeyId: 'AKIAPATHGUARDLAB0001',
+  secretAccessKey: 'pathguard-lab-secret-key-0000000000000000',
+};
+
+function toBytes(d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof d === 'string') return d;
+  if (d instanceof ArrayBuffer) return new Uint8Array(d);
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/** node:crypto SHA-256 / HMAC-SHA256 in the shape @smithy/signature-v4 expects. */
+class Sha256 {
+  private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.h.update(toBytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.h.digest());
+  }
+}
+
+export type PresignCheck =
+  | { ok: true; accessKeyId: string }
+  | {
+      ok: false;
+      status: 403;
+      code:
+        | 'SignatureDoesNotMatch'
+        | 'AccessDenied'
+        | 'InvalidAccessKeyId'
+        | 'AuthorizationQueryParametersError';
+      message: string;
+    };
+
+/**
+ * Verifies a SigV4 presigned request the way S3 does: the credential's key must be known, the
+ * time window (X-Amz-Date + X-Amz-Expires) must hold, and the signature must equal one recomputed
+ * over the method, path, query, the signed headers (host included) and UNSIGNED-PAYLOAD.
+ */
+export async function verifyPresigned(
+  req: { method: string; rawPath: string; query: URLSearchParams; host: string },
+  now: Date,
+  credentials: { accessKeyId: string; secretAccessKey: string } = LAB_CREDENTIALS,
+): Promise<PresignCheck> {
+  const q = req.query;
+  const signature = q.get('X-Amz-Signature');
+  const credential = q.get('X-Amz-Credential');
+  const date = q.get('X-Amz-Date');
+  const expires = Number(q.get('X-Amz-Expires'));
+  if (
+    q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' ||
+    !signature ||
+    !credential ||
+    !date ||
+    !Number.isInteger(expires)
+  ) {
+    return {
+      ok: false,
+      status: 403,
+      code: 'AuthorizationQueryParametersError',
+      message:
+        'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+    };
+  }
+  const [keyId, shortDate, region, service] = credential.split('/');
+  if (keyId !== credentials.accessKeyId) {
+    return {
+      ok: false,
+      status: 403,
+      code: 'InvalidAccessKeyId',
+      message: 'The AWS Access Key Id you provided does not exist in our records.',
+    };
+  }
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date);
+  if (!m || shortDate !== date.slice(0, 8)) {
+    return {
+      ok: false,
+      status: 403,
+      code: 'AuthorizationQueryParametersError',
+      message: 'X-Amz-Date must be in the ISO8601 Long Format.',
+    };
+  }
+  const signedAt = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+  if (now.getTime() > signedAt.getTime() + expires * 1000) {
+    return { ok: false, status: 403, code: 'AccessDenied', message: 'Request has expired' };
+  }
+  const headers: Record<string, string> = { host: req.host };
+  const query: Record<string, string | string[]> = {};
+  for (const [k, v] of q) {
+    if (k === 'X-Amz-Signature') continue;
+    // Hoisted x-amz-* headers go back to headers; presign() moves them to the query again.
+    if (k === 'X-Amz-Content-Sha256') headers[k] = v;
+    else query[k] = v;
+  }
+  const signer = new SignatureV4({
+    credentials,
+    region: region ?? 'us-east-1',
+    service: service ?? 's3',
+    sha256: Sha256,
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
+  const expected = await signer.presign(
+    {
+      method: req.method,
+      protocol: 'https:',
+      hostname: req.host.replace(/:\d+$/, ''),
+      path: req.rawPath,
+      query,
+      headers,
+    },
+    { signingDate: signedAt, expiresIn: expires },
+  );
+  const want = Buffer.from(String(expected.query?.['X-Amz-Signature'] ?? ''));
+  const got = Buffer.from(signature);
+  if (want.length !== got.length || !timingSafeEqual(want, got)) {
+    return {
+      ok: false,
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+      message:
+        'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    };
+  }
+  return { ok: true, accessKeyId: keyId };
+}

@@ -1,0 +1,130 @@
+import http from 'node:http';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LabS3 } from '../../functions/lab/s3-server.js';
+import { LAB_CREDENTIALS } from '../../functions/lab/sigv4.js';
+import { parseAccessLogString } from '../../shared/access-logs/index.js';
+
+const lab = new LabS3({ remoteIpFor: () => '10.0.1.77' });
+const client = new S3Client({ region: 'us-east-1', credentials: LAB_CREDENTIALS });
+const wrongKey = new S3Client({
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'AKIAWRONGWRONGWRONG0', secretAccessKey: 'x' },
+});
+const key = 'pathguard/probes/2026/11/25/01JDQ7ZT0000000000000000AA.bin';
+
+beforeAll(async () => {
+  await lab.start();
+  lab.putObject('example-data-bucket', key, Buffer.alloc(64, 5));
+});
+afterAll(() => lab.close());
+
+/** Sends a presigned URL's request to the lab over loopback, keeping its Host header. */
+function send(
+  url: string,
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; body: string; requestId: string | undefined }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: lab.port,
+        method,
+        path: `${u.pathname}${u.search}`,
+        headers: { host: u.host },
+      },
+      (res) => {
+        let b = '';
+        res.on('data', (c) => {
+          b += c;
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: b,
+            requestId: res.headers['x-amz-request-id'] as string | undefined,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+const presignGet = (c = client, expiresIn = 900) =>
+  getSignedUrl(c, new GetObjectCommand({ Bucket: 'example-data-bucket', Key: key }), { expiresIn });
+
+describe('lab S3 endpoint', () => {
+  it('serves a presigned GET (virtual-hosted) and logs it in the AWS format with the lab source address', async () => {
+    const r = await send(await presignGet());
+    expect(r.status).toBe(200);
+    expect(r.body.length).toBe(64);
+    expect(r.requestId).toMatch(/^[0-9A-F]{16}$/);
+    const rec = parseAccessLogString(lab.accessLog.at(-1)!);
+    expect(rec.ok && rec.value).toMatchObject({
+      bucket: 'example-data-bucket',
+      key,
+      remoteIp: '10.0.1.77',
+      requestId: r.requestId,
+      httpStatus: 200,
+      authenticationType: 'QueryString',
+      signatureVersion: 'SigV4',
+      hostHeader: 'example-data-bucket.s3.us-east-1.amazonaws.com',
+    });
+  });
+
+  it('accepts a presigned PUT and stores the body', async () => {
+    const url = await getSignedUrl(
+      client,
+      new PutObjectCommand({ Bucket: 'results', Key: 'observations/r/p.json' }),
+      { expiresIn: 900 },
+    );
+    expect((await send(url, 'PUT', '{"ok":true}')).status).toBe(200);
+    expect(lab.getObject('results', 'observations/r/p.json')?.toString()).toBe('{"ok":true}');
+  });
+
+  it('answers tampered, expired, wrong-key and unsigned requests like S3', async () => {
+    const good = new URL(await presignGet());
+    const tampered = new URL(good);
+    tampered.searchParams.set('X-Amz-Expires', '3600');
+    const r1 = await send(tampered.toString());
+    expect(r1.status).toBe(403);
+    expect(r1.body).toContain('<Code>SignatureDoesNotMatch</Code>');
+    const otherHost = new URL(good);
+    otherHost.hostname = 'example-data-bucket.s3.amazonaws.com';
+    expect((await send(otherHost.toString())).body).toContain('<Code>SignatureDoesNotMatch</Code>');
+    const old = new LabS3({ now: () => new Date(Date.now() + 3_600_000) });
+    await old.start();
+    try {
+      const res = await new Promise<string>((resolve) => {
+        http
+          .request(
+            {
+              host: '127.0.0.1',
+              port: old.port,
+              path: `${good.pathname}${good.search}`,
+              headers: { host: good.host },
+            },
+            (x) => {
+              let b = '';
+              x.on('data', (c) => {
+                b += c;
+              });
+              x.on('end', () => resolve(b));
+            },
+          )
+          .end();
+      });
+      expect(res).toContain('<Code>AccessDenied</Code><Message>Request has expired</Message>');
+    } finally {
+      await old.close();
+    }
+    expect((await send(await presignGet(wrongKey))).body).toContain('<Code>InvalidAccessKeyId</Code>');
+    const unsigned = await send(`https://example-data-bucket.s3.us-east-1.amazonaws.com/${key}`);
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.body).toContain('<Code>AccessDenied</Code>');
+  });
+});
