@@ -7,6 +7,13 @@ if (!existsSync(target)) {
   process.stderr.write('pathguard: not built yet; run `npm ci` or `npm run build` in the repository first\n');
   process.exit(1);
 }
+// The AWS SDK warns on every start under Node 20 about its future Node 22 requirement; the CLI
+// supports Node 20, so that one warning is dropped. Every other warning is printed as usual.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (!`${w.name} ${w.message}`.includes('NodeVersionSupportWarning'))
+    process.stderr.write(`${w.name}: ${w.message}\n`);
+});
 const { main } = await import(target.href);
 process.exitCode = await main(process.argv.slice(2));
 if (process.env.PATHGUARD_REPORT_RSS) {

@@ -2,6 +2,7 @@ import type { CommandSpec } from '../command.js';
 import { analyzeCommand } from './analyze.js';
 import { classifyCommand } from './classify.js';
 import { inspectUrlCommand } from './inspect-url.js';
+import { labCommand } from './lab.js';
 import { parseCloudTrailCommand } from './parse-cloudtrail.js';
 import { parseFlowCommand } from './parse-flow.js';
 import { parseS3AccessCommand } from './parse-s3-access.js';
@@ -12,6 +13,7 @@ import { runnerCommand } from './runner.js';
  * folder; add new ones here.
  */
 export const commands: readonly CommandSpec[] = [
+  labCommand,
   parseFlowCommand,
   parseS3AccessCommand,
   parseCloudTrailCommand,

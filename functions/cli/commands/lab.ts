@@ -1,0 +1,108 @@
+import { fileURLToPath } from 'node:url';
+import { redactText } from '../../../shared/endpoints/redact.js';
+import { type LabResult, runLab } from '../../lab/run-lab.js';
+import { loadScenario } from '../../lab/scenario.js';
+import { type CommandSpec, writeOut } from '../command.js';
+
+const DEFAULT_SCENARIO = fileURLToPath(new URL('../functions/lab/scenarios/default.json', import.meta.url));
+
+function findings(inspection: unknown): string[] {
+  const f = (inspection as { findings?: { code: string; severity: string }[] } | null)?.findings ?? [];
+  return f.filter((x) => x.severity !== 'info').map((x) => x.code);
+}
+
+/** The verdict matrix and details as one JSON document. */
+export function labJson(r: LabResult) {
+  return {
+    scenario: r.scenario,
+    verdicts: r.analysis.results.map((x) => ({
+      vantage: x.probe.vantage.id,
+      style: x.probe.style,
+      target: x.probe.bucket,
+      verdict: x.verdict.verdict,
+      path: x.verdict.path,
+      findings: findings(x.probe.inspection),
+    })),
+    alerts: r.alerts.map((a) => ({ severity: a.severity, subject: a.subject })),
+    outDir: r.outDir,
+  };
+}
+
+function report(r: LabResult): string {
+  // Config order (targets' styles, vantages), not probe-id order.
+  const styles = [...new Set(r.config.targets.flatMap((t) => t.styles))];
+  const vantages = r.config.vantages.map((v) => v.id);
+  const cell = (v: string, s: string) => {
+    const x = r.analysis.results.find((y) => y.probe.vantage.id === v && y.probe.style === s);
+    return x ? `${x.verdict.verdict}${x.verdict.path ? ` (${x.verdict.path})` : ''}` : '-';
+  };
+  const rows = [['vantage', ...styles], ...vantages.map((v) => [v, ...styles.map((s) => cell(v, s))])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const out = [
+    `PathGuard lab, scenario '${r.scenario}': probes presigned with the AWS SDK, fetched over loopback through the`,
+    "scenario's DNS and routes; verdicts decided from the flow log and access log the lab wrote in the AWS formats.",
+    '',
+    ...rows.map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    ),
+    '',
+  ];
+  for (const x of r.analysis.results.filter((y) => y.verdict.verdict === 'left-path')) {
+    const alert = r.alerts.find(
+      (a) => a.attributes.style === x.probe.style && a.attributes.vantage === x.probe.vantage.id,
+    );
+    out.push(
+      `LEFT-PATH ${x.probe.style} from ${x.probe.vantage.id} (${x.probe.urlHost})`,
+      `  ${x.verdict.reason}`,
+    );
+    for (const e of x.verdict.evidence.slice(0, 3))
+      out.push(`  - ${e.source}: ${e.decision.path}: ${e.decision.reason}`);
+    const codes = findings(x.probe.inspection);
+    if (codes.length > 0) out.push(`  URL findings: ${codes.join(', ')}`);
+    const fix = alert?.text.split('\n').find((l) => /^\s*1\. /.test(l) || /^Fix:/.test(l));
+    if (fix) out.push(`  Fix: ${fix.replace(/^\s*(1\.|Fix:)\s*/, '')}`);
+    out.push('');
+  }
+  out.push(`Alerts (${r.alerts.length}), written as SNS messages to ${r.files.outbox}:`);
+  for (const a of r.alerts) out.push(`  ${a.severity.padEnd(8)} ${a.subject}`);
+  out.push(
+    '',
+    `Evidence bundles: ${r.files.bundles}`,
+    `VPC Flow Logs: ${r.files.flowLog}`,
+    `S3 server access logs: ${r.files.accessLog}`,
+    '',
+  );
+  return redactText(out.join('\n'));
+}
+
+/** `pathguard lab`: a whole monitoring cycle on this machine, no AWS account needed. */
+export const labCommand: CommandSpec = {
+  path: ['lab'],
+  summary: 'run a whole monitoring cycle on the embedded local lab (no AWS account needed)',
+  usage: 'lab [--scenario FILE] [--out DIR] [--json]',
+  help: `Starts an S3-compatible endpoint that verifies SigV4 presigned URLs and writes S3 server access
+logs, and a lab network whose paths (gateway endpoint, interface endpoint, NAT gateway, on-prem over
+a private VIF or over the internet) are real TCP forwarders on loopback that write VPC Flow Logs.
+The real probe planner, runners (VPC and on-prem, through the order protocol), parsers, classifier
+and analyzer then run one cycle and print the verdicts and the alerts.
+
+Options:
+  --scenario FILE  a scenario (default: functions/lab/scenarios/default.json; also nat-override.json)
+  --out DIR        where logs, bundles and the alert outbox go (default: a temp folder)
+  --json           one JSON document: { verdicts, alerts, outDir }`,
+  options: { scenario: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
+  async run({ values, io }) {
+    const scenario = await loadScenario(
+      typeof values.scenario === 'string' ? values.scenario : DEFAULT_SCENARIO,
+    );
+    const r = await runLab(scenario, typeof values.out === 'string' ? { outDir: values.out } : {});
+    await writeOut(
+      io.stdout,
+      values.json ? `${redactText(JSON.stringify(labJson(r), null, 2))}\n` : report(r),
+    );
+    return 0;
+  },
+};
