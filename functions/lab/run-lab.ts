@@ -2,15 +2,15 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryObjectStore } from '../../shared/analyzer/memory.js';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { AnalyzerRunResult } from '../../shared/analyzer/run.js';
 import { type PathGuardConfig, validateConfig } from '../../shared/config/index.js';
 import { redactText } from '../../shared/endpoints/redact.js';
 import type { AccessLogSource, AlertSink, FlowLogSource, RenderedAlert } from '../../shared/ports/index.js';
 import { allowedS3Hosts } from '../../shared/probes/orders.js';
-import type { Observation } from '../../shared/probes/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { SdkPresigner } from '../aws/presigner.js';
+import { S3ObjectStore } from '../aws/store-s3.js';
 import { runAnalysis } from '../lib/analyze-run.js';
 import { runProbes } from '../lib/probe-run.js';
 import { readAccessLogRecords } from '../lib/read-access-logs.js';
@@ -92,8 +92,9 @@ export async function runLab(scenario: Scenario, opts: { outDir?: string } = {})
   await mkdir(outbox, { recursive: true });
   await mkdir(bundlesDir, { recursive: true });
   let network: LabNetwork | null = null;
-  // Connections that bypass the forwarders are the on-prem runner's control traffic (its order and
-  // reports), which reaches the results bucket over the internet from the on-prem egress address.
+  // Connections that bypass the forwarders are control traffic to the results bucket (the runners'
+  // orders and reports, the functions' store calls); it is logged under the results bucket, which
+  // the analyzer does not read, with the on-prem egress address as its source.
   const s3 = new LabS3({
     remoteIpFor: (port): string | null => network?.sourceIpFor(port) ?? scenario.onPrem.publicEgressIp,
   });
@@ -104,7 +105,17 @@ export async function runLab(scenario: Scenario, opts: { outDir?: string } = {})
     await net.start();
     const cfg = labConfig(scenario);
     const env = scenarioEnvironment(scenario);
-    const store = new MemoryObjectStore();
+    // The results bucket is the lab's S3 endpoint, reached through the same S3 adapter the Lambdas use.
+    const store = new S3ObjectStore(
+      new S3Client({
+        region: cfg.region,
+        endpoint: `http://127.0.0.1:${s3.port}`,
+        forcePathStyle: true,
+        credentials: LAB_CREDENTIALS,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+      }),
+      cfg.resultsBucket,
+    );
     const presigner = new SdkPresigner({ credentials: LAB_CREDENTIALS });
     const now = new Date();
     const runId = `lab-${now.toISOString().replace(/[-:.]/g, '')}`;
@@ -171,14 +182,6 @@ export async function runLab(scenario: Scenario, opts: { outDir?: string } = {})
       { fetchOptions: net.vantage('onprem', 'onprem-dc1'), request: control },
     );
     if (!runner.ok) throw new Error('the on-prem runner could not report every observation');
-    for (const p of runner.probes) {
-      const body = s3.getObject(cfg.resultsBucket, `observations/${runId}/${p.probeId}.json`);
-      if (body)
-        await store.putJson(
-          `observations/${runId}/${p.probeId}.json`,
-          JSON.parse(body.toString()) as Observation,
-        );
-    }
 
     // The logs, as AWS delivers them, read back through the real parsers.
     const flowLog = join(outDir, 'vpc-flow-logs.log');
@@ -189,7 +192,15 @@ export async function runLab(scenario: Scenario, opts: { outDir?: string } = {})
     );
     await mkdir(join(outDir, 'access-logs'), { recursive: true });
     await writeFile(flowLog, net.flowLogText());
-    await writeFile(accessLog, `${s3.accessLog.join('\n')}\n`);
+    // The probe bucket's server access logs (the results bucket logs elsewhere, as in AWS).
+    const probeBuckets = new Set(cfg.targets.map((t) => t.bucket));
+    await writeFile(
+      accessLog,
+      `${s3.accessLog
+        .filter((l) => l.bucket && probeBuckets.has(l.bucket))
+        .map((l) => l.line)
+        .join('\n')}\n`,
+    );
     const rejects = new RejectCounter();
     const flows: FlowLogSource = {
       name: flowLog,

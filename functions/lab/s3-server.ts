@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatAccessLogRecord } from '../../shared/access-logs/index.js';
 import type { AccessLogRecord } from '../../shared/access-logs/types.js';
-import { verifyPresigned } from './sigv4.js';
+import { verifyHeaderSigned, verifyPresigned } from './sigv4.js';
 
 const OWNER = '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be';
 
@@ -27,7 +27,8 @@ interface StoredObject {
  */
 export class LabS3 {
   readonly objects = new Map<string, StoredObject>();
-  readonly accessLog: string[] = [];
+  /** Access log lines by source bucket: S3 logs each bucket to its own target prefix. */
+  readonly accessLog: { bucket: string | null; line: string }[] = [];
   private server: http.Server | null = null;
   port = 0;
 
@@ -69,9 +70,37 @@ export class LabS3 {
       );
     if (virtual && !h.startsWith('s3.') && !h.startsWith('bucket.vpce-'))
       return { bucket: virtual[1]!, key: decodeURIComponent(path) };
+    if (path === '') return null;
     const slash = path.indexOf('/');
-    if (slash <= 0) return null;
+    if (slash === -1) return { bucket: path, key: '' };
     return { bucket: path.slice(0, slash), key: decodeURIComponent(path.slice(slash + 1)) };
+  }
+
+  /** ListObjectsV2: prefix, start-after, continuation-token, max-keys (keys in UTF-8 order). */
+  private list(bucket: string, q: URLSearchParams): string {
+    const prefix = q.get('prefix') ?? '';
+    const after = q.get('continuation-token')
+      ? Buffer.from(q.get('continuation-token')!, 'base64url').toString()
+      : (q.get('start-after') ?? '');
+    const max = Math.min(1000, Number(q.get('max-keys') ?? 1000) || 1000);
+    const keys = [...this.objects.keys()]
+      .filter((k) => k.startsWith(`${bucket}/`))
+      .map((k) => k.slice(bucket.length + 1))
+      .filter((k) => k.startsWith(prefix) && k > after)
+      .sort();
+    const page = keys.slice(0, max);
+    const truncated = keys.length > max;
+    const esc = (x: string) => x.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const contents = page
+      .map((k) => {
+        const o = this.objects.get(`${bucket}/${k}`)!;
+        return `<Contents><Key>${esc(k)}</Key><ETag>${esc(o.etag)}</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+      })
+      .join('');
+    const next = truncated
+      ? `<NextContinuationToken>${Buffer.from(page.at(-1)!).toString('base64url')}</NextContinuationToken>`
+      : '';
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${esc(bucket)}</Name><Prefix>${esc(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents}${next}</ListBucketResult>`;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -104,37 +133,62 @@ export class LabS3 {
       res.end(xml);
     };
     const presigned = query.has('X-Amz-Signature');
-    if (!presigned) fail(403, 'AccessDenied', 'Access Denied');
-    else {
-      const check = await verifyPresigned({ method: req.method ?? 'GET', rawPath, query, host }, now);
-      if (!check.ok) fail(check.status, check.code, check.message);
-      else if (!where) fail(400, 'InvalidRequest', 'Missing bucket or key');
-      else if (req.method === 'GET') {
-        const o = this.objects.get(`${where.bucket}/${where.key}`);
+    const headerSigned = !presigned && typeof req.headers.authorization === 'string';
+    const check = presigned
+      ? await verifyPresigned({ method: req.method ?? 'GET', rawPath, query, host }, now)
+      : headerSigned
+        ? await verifyHeaderSigned({ method: req.method ?? 'GET', rawPath, query, headers: req.headers })
+        : ({ ok: false, status: 403, code: 'AccessDenied', message: 'Access Denied' } as const);
+    const method = req.method ?? 'GET';
+    if (!check.ok) fail(check.status, check.code, check.message);
+    else if (!where) fail(400, 'InvalidRequest', 'Missing bucket');
+    else if (where.key === '' && method === 'GET') {
+      const xml = this.list(where.bucket, query);
+      res.setHeader('content-type', 'application/xml');
+      sent = Buffer.byteLength(xml);
+      res.end(xml);
+    } else {
+      const id = `${where.bucket}/${where.key}`;
+      const o = this.objects.get(id);
+      if (method === 'GET' || method === 'HEAD') {
         if (!o) fail(404, 'NoSuchKey', 'The specified key does not exist.');
         else {
           res.setHeader('etag', o.etag);
           res.setHeader('content-length', o.body.length);
-          sent = o.body.length;
           objectSize = o.body.length;
-          res.end(o.body);
+          if (method === 'GET') {
+            sent = o.body.length;
+            res.end(o.body);
+          } else res.end();
         }
-      } else if (req.method === 'PUT') {
-        this.putObject(where.bucket, where.key, body);
-        res.setHeader('etag', this.objects.get(`${where.bucket}/${where.key}`)!.etag);
-        objectSize = body.length;
+      } else if (method === 'PUT') {
+        const ifNone = req.headers['if-none-match'];
+        const ifMatch = req.headers['if-match'];
+        if ((ifNone === '*' && o) || (typeof ifMatch === 'string' && ifMatch !== o?.etag)) {
+          fail(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+        } else {
+          this.putObject(where.bucket, where.key, body);
+          res.setHeader('etag', this.objects.get(id)!.etag);
+          objectSize = body.length;
+          res.end();
+        }
+      } else if (method === 'DELETE') {
+        this.objects.delete(id);
+        res.statusCode = 204;
         res.end();
       } else fail(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
     }
+    if (status === 200 && res.statusCode !== 200) status = res.statusCode;
     const ua = req.headers['user-agent'] ?? null;
     const rec: AccessLogRecord = {
       bucketOwner: OWNER,
       bucket: where?.bucket ?? null,
       time: new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString(),
       remoteIp: this.opts.remoteIpFor?.(req.socket.remotePort ?? 0) ?? req.socket.remoteAddress ?? null,
-      requester: presigned ? 'arn:aws:sts::123456789012:assumed-role/PathGuardProbe/probe' : null,
+      requester:
+        presigned || headerSigned ? 'arn:aws:sts::123456789012:assumed-role/PathGuardProbe/probe' : null,
       requestId,
-      operation: `REST.${req.method}.OBJECT`,
+      operation: where && where.key === '' ? `REST.${req.method}.BUCKET` : `REST.${req.method}.OBJECT`,
       key: where?.key ?? null,
       requestUri: `${req.method} ${raw} HTTP/${req.httpVersion}`,
       httpStatus: status,
@@ -147,15 +201,15 @@ export class LabS3 {
       userAgent: Array.isArray(ua) ? (ua[0] ?? null) : ua,
       versionId: null,
       hostId,
-      signatureVersion: presigned ? 'SigV4' : null,
+      signatureVersion: presigned || headerSigned ? 'SigV4' : null,
       cipherSuite: null,
-      authenticationType: presigned ? 'QueryString' : null,
+      authenticationType: presigned ? 'QueryString' : headerSigned ? 'AuthHeader' : null,
       hostHeader: host.replace(/:\d+$/, ''),
       tlsVersion: null,
       accessPointArn: null,
       aclRequired: null,
       extra: ['us-east-1'],
     };
-    this.accessLog.push(formatAccessLogRecord(rec));
+    this.accessLog.push({ bucket: rec.bucket, line: formatAccessLogRecord(rec) });
   }
 }

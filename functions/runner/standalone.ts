@@ -1,5 +1,29 @@
 // The on-prem runner as one file (dist/pathguard-runner.mjs): `node pathguard-runner.mjs --config runner.json`.
-import { main } from '../cli/main.js';
+// Only the runner command is bundled (no AWS SDK, no other command), so the file stays small.
+import { parseArgs } from 'node:util';
+import { UserInputError } from '../../shared/errors.js';
+import { runnerCommand } from '../cli/commands/runner.js';
 
 const args = process.argv.slice(2);
-process.exitCode = await main(args[0] === 'runner' ? args : ['runner', ...args]);
+const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+try {
+  const { values, positionals } = parseArgs({
+    args: args[0] === 'runner' ? args.slice(1) : args,
+    options: { ...runnerCommand.options, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      `Usage: pathguard-runner.mjs ${runnerCommand.usage.replace(/^runner /, '')}\n\n${runnerCommand.summary}\n\n${runnerCommand.help}\n`,
+    );
+    process.exitCode = 0;
+  } else {
+    process.exitCode = await runnerCommand.run({ values, positionals, io } as Parameters<
+      typeof runnerCommand.run
+    >[0]);
+  }
+} catch (e) {
+  process.stderr.write(`pathguard-runner: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exitCode = e instanceof UserInputError ? e.exitCode : 2;
+}

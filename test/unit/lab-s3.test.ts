@@ -1,5 +1,12 @@
 import http from 'node:http';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabS3 } from '../../functions/lab/s3-server.js';
@@ -63,7 +70,7 @@ describe('lab S3 endpoint', () => {
     expect(r.status).toBe(200);
     expect(r.body.length).toBe(64);
     expect(r.requestId).toMatch(/^[0-9A-F]{16}$/);
-    const rec = parseAccessLogString(lab.accessLog.at(-1)!);
+    const rec = parseAccessLogString(lab.accessLog.at(-1)!.line);
     expect(rec.ok && rec.value).toMatchObject({
       bucket: 'example-data-bucket',
       key,
@@ -126,5 +133,103 @@ describe('lab S3 endpoint', () => {
     const unsigned = await send(`https://example-data-bucket.s3.us-east-1.amazonaws.com/${key}`);
     expect(unsigned.status).toBe(403);
     expect(unsigned.body).toContain('<Code>AccessDenied</Code>');
+  });
+});
+
+describe('lab S3 endpoint through the AWS SDK (header-signed requests)', () => {
+  const sdk = () =>
+    new S3Client({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${lab.port}`,
+      forcePathStyle: true,
+      credentials: LAB_CREDENTIALS,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
+
+  it('puts, heads, gets, lists with continuation and deletes', async () => {
+    const c = sdk();
+    for (const k of ['runs/a.json', 'runs/b.json', 'runs/c.json', 'other/x.json']) {
+      await c.send(new PutObjectCommand({ Bucket: 'results', Key: k, Body: `{"k":"${k}"}` }));
+    }
+    const head = await c.send(new HeadObjectCommand({ Bucket: 'results', Key: 'runs/a.json' }));
+    expect(head.ContentLength).toBe(Buffer.byteLength('{"k":"runs/a.json"}'));
+    const got = await c.send(new GetObjectCommand({ Bucket: 'results', Key: 'runs/b.json' }));
+    expect(await got.Body?.transformToString()).toBe('{"k":"runs/b.json"}');
+    const p1 = await c.send(new ListObjectsV2Command({ Bucket: 'results', Prefix: 'runs/', MaxKeys: 2 }));
+    expect(p1.Contents?.map((o) => o.Key)).toEqual(['runs/a.json', 'runs/b.json']);
+    expect(p1.IsTruncated).toBe(true);
+    const p2 = await c.send(
+      new ListObjectsV2Command({
+        Bucket: 'results',
+        Prefix: 'runs/',
+        ContinuationToken: p1.NextContinuationToken,
+      }),
+    );
+    expect(p2.Contents?.map((o) => o.Key)).toEqual(['runs/c.json']);
+    const after = await c.send(
+      new ListObjectsV2Command({ Bucket: 'results', Prefix: 'runs/', StartAfter: 'runs/a.json' }),
+    );
+    expect(after.KeyCount).toBe(2);
+    await c.send(new DeleteObjectCommand({ Bucket: 'results', Key: 'runs/c.json' }));
+    await expect(
+      c.send(new HeadObjectCommand({ Bucket: 'results', Key: 'runs/c.json' })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+  });
+
+  it('honours conditional writes: If-None-Match * and If-Match', async () => {
+    const c = sdk();
+    const first = await c.send(
+      new PutObjectCommand({ Bucket: 'results', Key: 'state/alerts.json', Body: '{}', IfNoneMatch: '*' }),
+    );
+    await expect(
+      c.send(
+        new PutObjectCommand({ Bucket: 'results', Key: 'state/alerts.json', Body: '{}', IfNoneMatch: '*' }),
+      ),
+    ).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await c.send(
+      new PutObjectCommand({
+        Bucket: 'results',
+        Key: 'state/alerts.json',
+        Body: '{"a":1}',
+        IfMatch: first.ETag,
+      }),
+    );
+    await expect(
+      c.send(
+        new PutObjectCommand({
+          Bucket: 'results',
+          Key: 'state/alerts.json',
+          Body: '{"a":2}',
+          IfMatch: first.ETag,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'PreconditionFailed' });
+  });
+
+  it('refuses a header-signed request with a wrong key or a wrong secret', async () => {
+    const wrongId = new S3Client({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${lab.port}`,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AKIAWRONGWRONGWRONG0', secretAccessKey: 'x' },
+    });
+    await expect(
+      wrongId.send(new GetObjectCommand({ Bucket: 'results', Key: 'runs/a.json' })),
+    ).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
+    const wrongSecret = new S3Client({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${lab.port}`,
+      forcePathStyle: true,
+      credentials: { ...LAB_CREDENTIALS, secretAccessKey: 'not-the-secret' },
+    });
+    await expect(
+      wrongSecret.send(new GetObjectCommand({ Bucket: 'results', Key: 'runs/a.json' })),
+    ).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
+    const rec = parseAccessLogString(lab.accessLog.at(-1)!.line);
+    expect(rec.ok && rec.value).toMatchObject({
+      httpStatus: 403,
+      errorCode: 'SignatureDoesNotMatch',
+      authenticationType: 'AuthHeader',
+    });
   });
 });

@@ -204,7 +204,7 @@ describe('on-prem runner over real HTTP on loopback', () => {
         encoding: 'utf8',
       });
       expect(help.status).toBe(0);
-      expect(help.stdout).toMatch(/runner --config runner\.json/);
+      expect(help.stdout).toMatch(/--config runner\.json/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
