@@ -24,6 +24,10 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+const SP = 0x20;
+const TAB = 0x09;
 
 /**
  * Streams the events of CloudWatch Logs exports with constant memory: the JSON document that
@@ -33,7 +37,10 @@ const COMMA = 0x2c;
  * small one. Written by hand (a ~150-line byte state machine) rather than adding a streaming JSON
  * dependency: we need exactly one path (`events[*]`) and bounded buffering per event.
  *
- * Each event's position (`source:N`, N counting events) is used in reject samples.
+ * Each event's position (`source:N`, N counting events) is used in reject samples. Events may
+ * also come as a top-level JSON array (`jq .events` output). Text outside any JSON value is
+ * rejected once per line, and an NDJSON line whose string is never closed is rejected at its end
+ * (JSON strings cannot hold a raw newline), so one broken line never swallows the lines after it.
  */
 export async function* readCloudWatchEvents(
   chunks: AsyncIterable<Uint8Array>,
@@ -54,7 +61,14 @@ export async function* readCloudWatchEvents(
   let capBytes = 0;
   let capTooBig = false;
   let eventNo = 0;
+  // Set while skipping text outside any JSON value, up to the end of its line.
+  let junk = false;
   const out: CloudWatchEvent[] = [];
+
+  const reject = (code: 'BAD_JSON', message: string): void => {
+    eventNo++;
+    opts.rejects.add(opts.source, eventNo, parseError(code, message));
+  };
 
   const finish = (raw: string | null): void => {
     eventNo++;
@@ -90,7 +104,30 @@ export async function* readCloudWatchEvents(
     capStart = 0;
     for (let i = 0; i < n; i++) {
       const c = chunk[i]!;
+      if (junk) {
+        if (c === LF) {
+          junk = false;
+          reject('BAD_JSON', 'text outside any JSON object');
+        }
+        continue;
+      }
       if (inString) {
+        if (c === LF) {
+          // A raw newline cannot be inside a JSON string: the string was never closed.
+          inString = false;
+          escaped = false;
+          keyBytes = null;
+          if (capDepth === 0) {
+            // One broken NDJSON event: drop it and start afresh on the next line.
+            stack.length = 0;
+            capDepth = -1;
+            capParts = [];
+            depth1Key = '';
+            reject('BAD_JSON', 'string not closed at the end of its line');
+          }
+          // Inside a document the captured event now holds a raw newline and fails JSON.parse.
+          continue;
+        }
         if (escaped) escaped = false;
         else if (c === BACKSLASH) escaped = true;
         else if (c === QUOTE) {
@@ -102,6 +139,10 @@ export async function* readCloudWatchEvents(
         } else if (keyBytes !== null && keyBytes.length < 64) keyBytes.push(c);
         continue;
       }
+      if (stack.length === 0 && c !== LBRACE && c !== LBRACKET) {
+        if (c !== SP && c !== TAB && c !== LF && c !== CR) junk = true;
+        continue;
+      }
       switch (c) {
         case QUOTE:
           inString = true;
@@ -109,9 +150,12 @@ export async function* readCloudWatchEvents(
           break;
         case LBRACE: {
           const depth = stack.length;
-          // A top-level object (NDJSON event, or a document) or an object inside a top-level
-          // "events" array is a candidate event.
-          const candidate = depth === 0 || (depth === 2 && stack[1] === false && depth1Key === 'events');
+          // A top-level object (NDJSON event, or a document), an object in a top-level array, or
+          // an object inside a top-level "events" array is a candidate event.
+          const candidate =
+            depth === 0 ||
+            (depth === 1 && stack[0] === false) ||
+            (depth === 2 && stack[1] === false && depth1Key === 'events');
           if (candidate && capDepth === -1) {
             capDepth = depth;
             capParts = [];
@@ -169,6 +213,7 @@ export async function* readCloudWatchEvents(
     for (const ev of out) yield ev;
     out.length = 0;
   }
+  if (junk) reject('BAD_JSON', 'text outside any JSON object');
   if (capDepth !== -1 || stack.length > 0 || inString) {
     opts.rejects.add(opts.source, eventNo + 1, parseError('BAD_JSON', 'input ends inside a JSON value'));
   }
