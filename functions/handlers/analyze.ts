@@ -15,6 +15,7 @@ import { inspectUrl } from '../../shared/endpoints/index.js';
 import { UserInputError } from '../../shared/errors.js';
 import { parseFlowFormat } from '../../shared/flow-logs/index.js';
 import type { Probe } from '../../shared/probes/types.js';
+import { RejectCounter } from '../../shared/text/rejects.js';
 import { S3AccessLogSource } from '../aws/access-logs-s3.js';
 import { discoverEnvironment } from '../aws/discovery.js';
 import { CloudWatchFlowLogSource } from '../aws/flow-logs-cwl.js';
@@ -62,6 +63,7 @@ async function analyzeHandler(event: unknown, _context: Context): Promise<Record
   const flowFormat = parseFlowFormat(process.env.PATHGUARD_FLOW_LOG_FORMAT ?? '');
   const accessBucket = cfg.evidence.accessLogs.bucket ?? process.env.PATHGUARD_ACCESS_LOG_BUCKET;
   const started = Date.now();
+  const rejects = new RejectCounter();
   const summary = await runAnalysis({
     cfg,
     store,
@@ -70,10 +72,17 @@ async function analyzeHandler(event: unknown, _context: Context): Promise<Record
     ...(ev.kind === 'analyze' && ev.since ? { since: ev.since } : {}),
     discover: () => discoverEnvironment(ec2, { region: cfg.region, vpcIds, onPrem: cfg.onPrem }),
     ...(cfg.evidence.flowLogs.enabled && flowGroup
-      ? { flows: new CloudWatchFlowLogSource(cwl, flowGroup, ...(flowFormat.ok ? [flowFormat.value] : [])) }
+      ? {
+          flows: new CloudWatchFlowLogSource(
+            cwl,
+            flowGroup,
+            flowFormat.ok ? flowFormat.value : undefined,
+            rejects,
+          ),
+        }
       : {}),
     ...(cfg.evidence.accessLogs.enabled && accessBucket
-      ? { access: new S3AccessLogSource(s3, accessBucket, cfg.evidence.accessLogs.prefix) }
+      ? { access: new S3AccessLogSource(s3, accessBucket, cfg.evidence.accessLogs.prefix, rejects) }
       : {}),
   });
   const verdicts: Record<string, number> = {};
@@ -84,6 +93,23 @@ async function analyzeHandler(event: unknown, _context: Context): Promise<Record
     m.addMetric('ProbeVerdict', MetricUnit.Count, n);
   }
   metrics.addMetric('AlertsSent', MetricUnit.Count, summary.alerts.sent.length);
+  metrics.addMetric('RejectedLogLines', MetricUnit.Count, rejects.count);
+  // Evidence lag: from a probe's creation to the run that decided it.
+  for (const r of summary.results) {
+    if (r.changed && ['private', 'left-path', 'blocked'].includes(r.verdict.verdict)) {
+      metrics.addMetric(
+        'EvidenceLagSeconds',
+        MetricUnit.Seconds,
+        Math.round((now.getTime() - Date.parse(r.probe.createdAt)) / 1000),
+      );
+    }
+  }
+  if (rejects.count > 0)
+    logger.warn('log lines rejected', {
+      count: rejects.count,
+      byCode: rejects.byCode,
+      samples: rejects.samples.map((x) => ({ source: x.source, line: x.line, code: x.code })),
+    });
   metrics.addMetric('RunDurationMs', MetricUnit.Milliseconds, Date.now() - started);
   if (summary.errors.length === 0 && summary.alerts.failed.length === 0)
     metrics.addMetric('RunSucceeded', MetricUnit.Count, 1);

@@ -61,6 +61,7 @@ export class LabNetwork {
   readonly flows: FlowRecord[] = [];
   private readonly servers = new Map<LabPath, net.Server>();
   private readonly ports = new Map<LabPath, number>();
+  private readonly addresses = new Map<LabPath, string>();
   /** Upstream socket local port → the source IP AWS would log. */
   private readonly sourceByUpstreamPort = new Map<number, string>();
   /** Client socket local port → what the client meant to reach. */
@@ -100,11 +101,14 @@ export class LabNetwork {
       'onprem-vif',
       'onprem-internet',
     ];
-    for (const path of paths) {
+    for (const [i, path] of paths.entries()) {
       const server = net.createServer((client) => this.forward(path, client));
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      // Each path on its own loopback address (127.0.0.11 …), as a distinct next hop.
+      const address = `127.0.0.${11 + i}`;
+      await new Promise<void>((r) => server.listen(0, address, r));
       this.servers.set(path, server);
       this.ports.set(path, (server.address() as net.AddressInfo).port);
+      this.addresses.set(path, address);
     }
   }
 
@@ -128,7 +132,7 @@ export class LabNetwork {
     };
     const dial = (address: string, _port: number): net.Socket => {
       const path = this.pathFor(kind, address);
-      const sock = net.connect(this.ports.get(path)!, '127.0.0.1');
+      const sock = net.connect(this.ports.get(path)!, this.addresses.get(path)!);
       this.sockets.add(sock);
       sock.once('close', () => this.sockets.delete(sock));
       sock.once('connect', () =>
