@@ -5,21 +5,39 @@
  * 1. A is null → `unknown`.
  * 2. The Host header is an S3 interface-endpoint DNS name (`…vpce-….s3.<region>.vpce.amazonaws.com`)
  *    and A is private → `interface-endpoint`.
- * 3. A in `onPrem.cidrs` → `interface-endpoint` (on-prem private addresses reach S3 only through
- *    an interface endpoint: gateway endpoints cannot be used from outside the VPC, §5.1).
- * 4. A in a VPC block or another private range (RFC 1918, 100.64.0.0/10, fc00::/7) →
- *    `vpc-endpoint` (S3 sees a private source only through an endpoint; the log does not say
- *    which kind).
+ * 3. A is a private address in `onPrem.cidrs` → `interface-endpoint` (on-prem private addresses
+ *    reach S3 only through an interface endpoint: gateway endpoints cannot be used from outside
+ *    the VPC, §5.1).
+ * 4. A is an IPv4 address in a VPC block, or in another private range (RFC 1918, 100.64.0.0/10,
+ *    fc00::/7) → `vpc-endpoint` (S3 sees such a source only through an endpoint; the log does not
+ *    say which kind).
  * 5. A is a NAT gateway's public address → `nat-gateway`.
  * 6. Any other address → `public`; the reason says whether it is an on-prem egress address.
  *
- * "Private" in rule 2 means rule 3's or rule 4's ranges. Two cases the rules above do not name
- * are `unknown`: a Remote IP that is not an address, and loopback, link-local, unspecified or
- * multicast addresses, which name no client and prove no path.
+ * "Private" in rules 2 to 4 means an address S3 can only have seen through an endpoint: a private
+ * range (RFC 1918, 100.64.0.0/10, fc00::/7), or an IPv4 address of a VPC block (an internet gateway
+ * and a NAT gateway both translate IPv4 sources, so S3 never sees a VPC's own IPv4 address over
+ * them). Where that does not hold the answer is `unknown`, never an endpoint:
+ *
+ * - an IPv6 address in a VPC block: VPC IPv6 blocks are global unicast and not translated, so S3
+ *   sees the same address through an internet or egress-only internet gateway as through an
+ *   endpoint;
+ * - a public address in `onPrem.cidrs`: an on-prem network that uses public addresses reaches
+ *   S3's public endpoints with them directly (internet, Direct Connect public VIF), so rule 3's
+ *   reasoning, which is about private addresses, does not apply;
+ * - loopback, link-local, unspecified or multicast addresses, which name no client;
+ * - a Remote IP that is not an address.
+ *
+ * A NAT gateway public address or an `onPrem.publicEgressIps` entry is never private, even if a
+ * (contradictory) document also lists it inside a VPC or on-prem block: rules 5 and 6 decide.
  */
 
 import type { AccessLogRecord } from '../access-logs/types.js';
-import { type EnvironmentIndex, isS3InterfaceEndpointHost } from '../env/environment-index.js';
+import {
+  type EnvironmentIndex,
+  isS3InterfaceEndpointHost,
+  isS3ServiceName,
+} from '../env/environment-index.js';
 import { addressScope, IpAddress } from '../net/ip.js';
 import { constantDecision, decision, quote } from './decision.js';
 import type { PathDecision } from './types.js';
@@ -32,6 +50,10 @@ export const ACCESS_RULES = {
   INTERFACE_ENDPOINT_HOST: 'ACCESS_INTERFACE_ENDPOINT_HOST',
   ONPREM_CIDR: 'ACCESS_ONPREM_CIDR',
   PRIVATE_ADDRESS: 'ACCESS_PRIVATE_ADDRESS',
+  /** An IPv6 address of a VPC block: S3 sees it through an endpoint and a gateway alike. */
+  VPC_IPV6_ADDRESS: 'ACCESS_VPC_IPV6_ADDRESS',
+  /** A public address in `onPrem.cidrs`: it can reach S3's public endpoints directly. */
+  ONPREM_PUBLIC_ADDRESS: 'ACCESS_ONPREM_PUBLIC_ADDRESS',
   /** Loopback, link-local, unspecified, multicast. */
   SPECIAL_ADDRESS: 'ACCESS_SPECIAL_ADDRESS',
   NAT_GATEWAY_IP: 'ACCESS_NAT_GATEWAY_IP',
@@ -64,15 +86,20 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
   }
   const scope = addressScope(A);
   const facts = idx.addressFacts.get(A);
-  const onPrem = facts?.onPrem;
-  const vpc = facts?.vpc;
-  const isPrivate = scope === 'private' || onPrem !== undefined || vpc !== undefined;
+  const nat = facts?.natPublic;
+  const egress = facts?.onPremEgress;
+  const knownPublic = nat !== undefined || egress !== undefined;
+  const onPrem = knownPublic || scope !== 'private' ? undefined : facts?.onPrem;
+  const vpc = knownPublic ? undefined : facts?.vpc;
+  const vpcV4 = A.family === 4 ? vpc : undefined;
+  const isPrivate = !knownPublic && (scope === 'private' || vpcV4 !== undefined);
 
   // Rule 2.
   const host = r.hostHeader;
   if (isPrivate && typeof host === 'string' && host !== '') {
     const endpoint = idx.interfaceEndpointForHost(host);
-    if (endpoint !== undefined) {
+    // Only an S3 endpoint's name says how the request reached S3.
+    if (endpoint !== undefined && isS3ServiceName(endpoint.serviceName)) {
       return decision(
         'interface-endpoint',
         ACCESS_RULES.INTERFACE_ENDPOINT_HOST,
@@ -98,18 +125,33 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
   }
 
   // Rule 4.
-  if (vpc !== undefined) {
+  if (vpcV4 !== undefined) {
     return decision(
       'vpc-endpoint',
       ACCESS_RULES.PRIVATE_ADDRESS,
-      `${ACCESS_RULES.PRIVATE_ADDRESS}: Remote IP ${a} is in ${vpc.vpcId}; S3 sees a VPC address only through a VPC endpoint (the log does not say which kind)`,
+      `${ACCESS_RULES.PRIVATE_ADDRESS}: Remote IP ${a} is in ${vpcV4.vpcId}; S3 sees a VPC IPv4 address only through a VPC endpoint (the log does not say which kind)`,
     );
   }
-  if (scope === 'private') {
+  if (isPrivate) {
     return decision(
       'vpc-endpoint',
       ACCESS_RULES.PRIVATE_ADDRESS,
       `${ACCESS_RULES.PRIVATE_ADDRESS}: Remote IP ${a} is a private address (RFC 1918, 100.64.0.0/10 or fc00::/7); S3 sees one only through a VPC endpoint`,
+    );
+  }
+  if (vpc !== undefined) {
+    return decision(
+      'unknown',
+      ACCESS_RULES.VPC_IPV6_ADDRESS,
+      `${ACCESS_RULES.VPC_IPV6_ADDRESS}: Remote IP ${a} is an IPv6 address of ${vpc.vpcId}; S3 sees it unchanged through an internet or egress-only internet gateway as through an endpoint`,
+    );
+  }
+  const onPremBlock = knownPublic ? undefined : facts?.onPrem;
+  if (onPremBlock !== undefined && scope === 'public') {
+    return decision(
+      'unknown',
+      ACCESS_RULES.ONPREM_PUBLIC_ADDRESS,
+      `${ACCESS_RULES.ONPREM_PUBLIC_ADDRESS}: Remote IP ${a} is in on-prem block ${onPremBlock} but is a public address, which can reach S3's public endpoints directly`,
     );
   }
   if (scope === 'special') {
@@ -121,7 +163,6 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
   }
 
   // Rule 5.
-  const nat = facts?.natPublic;
   if (nat !== undefined) {
     return decision(
       'nat-gateway',
@@ -131,7 +172,6 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
   }
 
   // Rule 6.
-  const egress = facts?.onPremEgress;
   return decision(
     'public',
     ACCESS_RULES.PUBLIC_ADDRESS,

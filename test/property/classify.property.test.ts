@@ -14,6 +14,7 @@ import type { CloudTrailRecord } from '../../shared/cloudtrail/types.js';
 import { buildEnvironmentIndex } from '../../shared/env/environment-index.js';
 import type { Environment } from '../../shared/env/types.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
+import { addressScope, IpAddress } from '../../shared/net/ip.js';
 
 const env = JSON.parse(
   readFileSync(new URL('../fixtures/env/example-env.json', import.meta.url), 'utf8'),
@@ -223,8 +224,17 @@ describe('classification properties', () => {
         classifyAccessLogRecord(other, idx);
         expect(classifyAccessLogRecord(structuredClone(r), idx)).toEqual(first);
         wellFormed(first);
-        // Public addresses are never private, whatever the Host header says.
-        if (first.private === true) expect(r.remoteIp).not.toBeNull();
+        // A private verdict needs an address S3 can only have seen through an endpoint: a private
+        // range or a VPC IPv4 address, and never a known NAT or corporate egress address, whatever
+        // the Host header says.
+        if (first.private === true) {
+          const a = new IpAddress();
+          expect(a.parse(String(r.remoteIp))).toBe(true);
+          const facts = idx.addressFacts.get(a);
+          expect(addressScope(a) === 'private' || (a.family === 4 && facts?.vpc !== undefined)).toBe(true);
+          expect(facts?.natPublic).toBeUndefined();
+          expect(facts?.onPremEgress).toBeUndefined();
+        }
       }),
       { numRuns: 2000 },
     );

@@ -77,6 +77,17 @@ describe('access-log classification', () => {
     expect(unlisted.reason).toContain('endpoint not in the environment');
   });
 
+  it('ACCESS_INTERFACE_ENDPOINT_HOST: only an S3 endpoint name counts (an SSM endpoint name does not)', () => {
+    expectPath(
+      classify({
+        remoteIp: '10.0.1.15',
+        hostHeader: 'vpce-04d1c9a7e2b3f5a68-k2j4h6g8.ssm.us-east-1.vpce.amazonaws.com',
+      }),
+      'vpc-endpoint',
+      ACCESS_RULES.PRIVATE_ADDRESS,
+    );
+  });
+
   it('ACCESS_INTERFACE_ENDPOINT_HOST: needs a private Remote IP; a public one is public', () => {
     expectPath(
       classify({ remoteIp: '198.51.100.44', hostHeader: ENDPOINT_HOST }),
@@ -99,10 +110,63 @@ describe('access-log classification', () => {
     const d = expectPath(classify({ remoteIp: '10.0.1.15' }), 'vpc-endpoint', ACCESS_RULES.PRIVATE_ADDRESS);
     expect(d.private).toBe(true);
     expect(d.reason).toContain('in vpc-0e1bfdbc090daa61a');
-    expectPath(
-      classify({ remoteIp: '2600:1f18:4a3b:9c01::15' }),
+  });
+
+  it('ACCESS_PRIVATE_ADDRESS: an IPv4 VPC block outside the private ranges counts too', () => {
+    const e = example();
+    e.vpcs[0]!.cidrs.push('11.0.0.0/16');
+    const d = expectPath(
+      classifyAccessLogRecord(record({ remoteIp: '11.0.4.2' }), buildEnvironmentIndex(e)),
       'vpc-endpoint',
       ACCESS_RULES.PRIVATE_ADDRESS,
+    );
+    expect(d.reason).toContain('in vpc-0e1bfdbc090daa61a');
+  });
+
+  it('ACCESS_VPC_IPV6_ADDRESS: a VPC IPv6 address is unknown, with or without an endpoint Host', () => {
+    // VPC IPv6 blocks are global unicast: an egress-only internet gateway does not translate them,
+    // so S3 sees this address whether or not the request went through an endpoint.
+    for (const hostHeader of ['amzn-s3-demo-bucket1.s3.dualstack.us-east-1.amazonaws.com', ENDPOINT_HOST]) {
+      const d = expectPath(
+        classify({ remoteIp: '2600:1f18:4a3b:9c01::15', hostHeader }),
+        'unknown',
+        ACCESS_RULES.VPC_IPV6_ADDRESS,
+      );
+      expect(d.private).toBeNull();
+      expect(d.reason).toContain('vpc-0e1bfdbc090daa61a');
+    }
+  });
+
+  it('ACCESS_ONPREM_PUBLIC_ADDRESS: a public on-prem address may have reached S3 publicly', () => {
+    const e = example();
+    e.onPrem.cidrs.push('192.0.2.0/24', '2001:db8:100::/48');
+    const local = buildEnvironmentIndex(e);
+    for (const remoteIp of ['192.0.2.77', '2001:db8:100::9']) {
+      const d = expectPath(
+        classifyAccessLogRecord(record({ remoteIp, hostHeader: ENDPOINT_HOST }), local),
+        'unknown',
+        ACCESS_RULES.ONPREM_PUBLIC_ADDRESS,
+      );
+      expect(d.reason).toContain('on-prem block');
+    }
+  });
+
+  it('a NAT or on-prem egress address is never private, even inside a listed private block', () => {
+    // A contradictory document: the corporate egress address also inside an on-prem block, and a
+    // NAT Elastic IP inside a VPC block. The egress facts win; no endpoint is claimed.
+    const e = example();
+    e.onPrem.cidrs.push('198.51.100.0/24');
+    e.vpcs[0]!.cidrs.push('203.0.113.0/24');
+    const local = buildEnvironmentIndex(e);
+    expectPath(
+      classifyAccessLogRecord(record({ remoteIp: '198.51.100.7', hostHeader: ENDPOINT_HOST }), local),
+      'public',
+      ACCESS_RULES.PUBLIC_ADDRESS,
+    );
+    expectPath(
+      classifyAccessLogRecord(record({ remoteIp: '203.0.113.25' }), local),
+      'nat-gateway',
+      ACCESS_RULES.NAT_GATEWAY_IP,
     );
   });
 
