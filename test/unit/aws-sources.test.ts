@@ -419,3 +419,46 @@ describe('S3CloudTrailSource', () => {
     expect(out.map((r) => [r.key, r.vpcEndpointId])).toEqual([['p/probes/a.bin', 'vpce-0gw0000000000000a']]);
   });
 });
+
+describe('S3AccessLogSource, partitioned prefix', () => {
+  it('lists day folders from the checkpoint day to today, after the checkpoint within its day', async () => {
+    s3.on(ListObjectsV2Command).callsFake(async (input) => ({
+      Contents: String(input.Prefix).endsWith('2026/11/24/')
+        ? [{ Key: 'logs/123456789012/us-east-1/example-data-bucket/2026/11/24/2026-11-24-23-55-00-AAAA' }]
+        : [{ Key: `${input.Prefix}2026-11-25-00-05-00-BBBB` }],
+    }));
+    s3.on(GetObjectCommand).resolves({
+      Body: { transformToByteArray: async () => Buffer.from('') } as never,
+    });
+    const src = new S3AccessLogSource(
+      new S3Client({ region: 'us-east-1' }),
+      'logs-bucket',
+      'logs/',
+      undefined,
+      { accountId: '123456789012', region: 'us-east-1', sourceBucket: 'example-data-bucket' },
+      () => new Date('2026-11-25T01:00:00Z'),
+    );
+    const batches = [];
+    for await (const b of src.readSince(
+      'logs/123456789012/us-east-1/example-data-bucket/2026/11/24/2026-11-24-23-50-00-ZZZZ',
+      new Date(0),
+    ))
+      batches.push(b.checkpoint);
+    const calls = s3
+      .commandCalls(ListObjectsV2Command)
+      .map((c) => [c.args[0].input.Prefix, c.args[0].input.StartAfter]);
+    expect(calls).toEqual([
+      [
+        'logs/123456789012/us-east-1/example-data-bucket/2026/11/24/',
+        'logs/123456789012/us-east-1/example-data-bucket/2026/11/24/2026-11-24-23-50-00-ZZZZ',
+      ],
+      [
+        'logs/123456789012/us-east-1/example-data-bucket/2026/11/25/',
+        'logs/123456789012/us-east-1/example-data-bucket/2026/11/25/1970-01-01-00-00-00',
+      ],
+    ]);
+    expect(batches.at(-1)).toBe(
+      'logs/123456789012/us-east-1/example-data-bucket/2026/11/25/2026-11-25-00-05-00-BBBB',
+    );
+  });
+});
