@@ -21,7 +21,8 @@
  *   traffic sent to one (a firewall appliance) usually leaves through a NAT or internet gateway;
  * - rule 6 answers `unknown` instead of `gateway-endpoint` when the route table also has routes
  *   the environment cannot resolve (a prefix list whose blocks it does not list), since one of
- *   them might be more specific than the endpoint route;
+ *   them might be more specific than the endpoint route, and when the listed gateway endpoint is
+ *   not an S3 one (a document that contradicts itself);
  * - a record that names a subnet the environment does not know is `unknown`, not matched by
  *   address (another VPC may use the same block).
  *
@@ -29,7 +30,12 @@
  * list proves nothing by itself (rule 3 only selects R); `traffic-path` 2 ("internet gateway or a
  * gateway VPC endpoint") decides nothing and goes to rule 6; `pkt-dst-aws-service` is never read.
  */
-import type { AddressFacts, EnvironmentIndex, ResolvedRoute } from '../env/environment-index.js';
+import {
+  type AddressFacts,
+  type EnvironmentIndex,
+  isS3ServiceName,
+  type ResolvedRoute,
+} from '../env/environment-index.js';
 import type { Subnet } from '../env/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
 import { IpAddress } from '../net/ip.js';
@@ -204,10 +210,11 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
         : `${FLOW_RULES.NO_ROUTE}: route table ${subnet.routeTableId} of ${subnet.subnetId} is not in the environment; ${rFact}`,
     );
   }
-  return routeDecision(route, subnet, how, rFact, tp);
+  return routeDecision(idx, route, subnet, how, rFact, tp);
 }
 
 function routeDecision(
+  idx: EnvironmentIndex,
   route: ResolvedRoute,
   subnet: Subnet,
   how: string,
@@ -217,7 +224,15 @@ function routeDecision(
   const facts = `${rFact} from ${subnet.subnetId} (by ${how}), traffic-path ${tp ?? '-'}: ${route.text}`;
   const rule = FLOW_RULES.ROUTE_TABLE;
   switch (route.targetKind) {
-    case 'gateway-endpoint':
+    case 'gateway-endpoint': {
+      const service = idx.gatewayEndpoints.get(route.target)?.serviceName ?? '';
+      if (!isS3ServiceName(service)) {
+        return decision(
+          'unknown',
+          rule,
+          `${rule}: ${facts}, a gateway endpoint of ${quote(service, 60)}, not of S3 (an inconsistent environment)`,
+        );
+      }
       if (route.unresolved.length > 0) {
         const pending = route.unresolved.map((u) => `${u.destination} → ${u.target}`).join(', ');
         return decision(
@@ -227,6 +242,7 @@ function routeDecision(
         );
       }
       return decision('gateway-endpoint', rule, `${rule}: ${facts}, a gateway endpoint`);
+    }
     case 'nat-gateway':
       return decision('nat-gateway', rule, `${rule}: ${facts}`);
     case 'internet-gateway':

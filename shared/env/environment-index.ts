@@ -46,6 +46,8 @@ export interface ResolvedRoute {
   /** Its position in `routeTable.routes`. */
   readonly routeIndex: number;
   readonly routeTable: RouteTable;
+  /** `route.destination`: the CIDR block or prefix-list id as written. */
+  readonly destination: string;
   /** `route.target`. */
   readonly target: string;
   readonly targetKind: RouteTargetKind;
@@ -58,7 +60,9 @@ export interface ResolvedRoute {
   /**
    * Routes of the same table the index could not evaluate (a prefix list whose blocks the document
    * does not list, a malformed destination). Any of them might be more specific than `route`, so a
-   * conclusion drawn from `route` holds only if this is empty.
+   * conclusion drawn from `route` holds only if this is empty. Not counted: the route of a listed
+   * gateway endpoint of another service (DynamoDB) to its own prefix list, which holds no S3
+   * address.
    */
   readonly unresolved: readonly Route[];
 }
@@ -372,6 +376,7 @@ export class EnvironmentIndex {
           route,
           routeIndex,
           routeTable: table,
+          destination: route.destination,
           target: route.target,
           targetKind: targetKindOf(route.target, gatewayIds),
           matchedCidr,
@@ -386,6 +391,12 @@ export class EnvironmentIndex {
         if (dest.startsWith('pl-')) {
           const pl = this.prefixLists.get(dest);
           if (!pl) {
+            // A listed gateway endpoint of another service (DynamoDB) routed through its own
+            // AWS-managed prefix list: those lists never hold S3 addresses, and if they did the
+            // traffic would still end at a gateway endpoint, so the route cannot change an S3
+            // verdict and is not counted as unresolved.
+            const gw = this.gatewayEndpoints.get(route.target);
+            if (gw !== undefined && gw.prefixListId === dest && !isS3ServiceName(gw.serviceName)) return;
             unresolved.push(route);
             warnings.push({
               code: 'UNRESOLVED_PREFIX_LIST_ROUTE',

@@ -357,6 +357,36 @@ describe('flow-log classification', () => {
     );
   });
 
+  it("FLOW_ROUTE_TABLE: a DynamoDB gateway endpoint's own prefix-list route does not block the S3 verdict", () => {
+    // The usual table with both gateway endpoints; the DynamoDB list (AWS CLI example id) holds no
+    // S3 address, so the S3 endpoint route still decides.
+    const env = example();
+    env.gatewayEndpoints.push({
+      vpcEndpointId: 'vpce-0d1b2c3a4e5f60789',
+      vpcId: env.vpcs[0]!.vpcId,
+      serviceName: 'com.amazonaws.us-east-1.dynamodb',
+      prefixListId: 'pl-02cd2c6b',
+      routeTableIds: ['rtb-0a1b2c3d4e5f60718'],
+    });
+    env.routeTables[1]!.routes.push({ destination: 'pl-02cd2c6b', target: 'vpce-0d1b2c3a4e5f60789' });
+    const i = buildEnvironmentIndex(env);
+    expect(i.warnings).toEqual([]);
+    expectPath(classifyFlowRecord(egress(), i), 'gateway-endpoint', FLOW_RULES.ROUTE_TABLE);
+    // The same route to a target that is not that listed endpoint still blocks it.
+    env.routeTables[1]!.routes.push({
+      destination: 'pl-0f0e0d0c0b0a09080',
+      target: 'vpce-0d1b2c3a4e5f60789',
+    });
+    expectPath(classifyFlowRecord(egress(), buildEnvironmentIndex(env)), 'unknown', FLOW_RULES.ROUTE_TABLE);
+  });
+
+  it('FLOW_ROUTE_TABLE: a route to a listed gateway endpoint of another service is unknown', () => {
+    const env = example();
+    env.gatewayEndpoints[0]!.serviceName = 'com.amazonaws.us-east-1.dynamodb';
+    const d = classifyFlowRecord(egress(), buildEnvironmentIndex(env));
+    expect(expectPath(d, 'unknown', FLOW_RULES.ROUTE_TABLE).reason).toContain('not of S3');
+  });
+
   it('FLOW_ROUTE_TABLE: a transit gateway or other target shows no S3 path', () => {
     const env = example();
     env.routeTables[2]!.routes.push({ destination: '52.216.0.0/15', target: 'tgw-0f1e2d3c4b5a69788' });

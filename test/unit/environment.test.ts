@@ -268,6 +268,7 @@ describe('buildEnvironmentIndex', () => {
   it('resolves the gateway-endpoint route through the prefix list', () => {
     const r = idx.resolveRoute(PRIVATE_SUBNET, '54.231.8.9');
     expect(r).toMatchObject({
+      destination: 'pl-63a5400a',
       target: GATEWAY,
       targetKind: 'gateway-endpoint',
       matchedCidr: '54.231.0.0/16',
@@ -282,6 +283,7 @@ describe('buildEnvironmentIndex', () => {
     // AWS: "if you have existing, more specific routes to IP address ranges that point to an
     // internet gateway or a NAT device, those routes take precedence".
     expect(idx.resolveRoute(SPECIFIC_NAT_SUBNET, '52.216.10.1')).toMatchObject({
+      destination: '52.216.0.0/16',
       targetKind: 'nat-gateway',
       matchedCidr: '52.216.0.0/16',
       prefixListId: null,
