@@ -1,6 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import net from 'node:net';
-import { flowFormatOf, formatFlowHeader, formatFlowRecord } from '../../shared/flow-logs/index.js';
+import { formatFlowHeader, formatFlowRecord } from '../../shared/flow-logs/index.js';
+import { PATHGUARD_FLOW_FORMAT } from '../../shared/flow-logs/pathguard-format.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { CidrSet } from '../../shared/net/cidr-set.js';
 import type { FetchOptions } from '../runner/fetch.js';
@@ -10,39 +11,13 @@ export type LabPath =
   | 'gateway-endpoint'
   | 'interface-endpoint'
   | 'nat-gateway'
-  | 'onprem-vif'
+  | 'internet-gateway'
+  | 'onprem-private-vif'
   | 'onprem-internet';
 
 /** The v5 custom format the lab's flow log is created with (what PathGuard's stack creates). */
-export const LAB_FLOW_FORMAT = flowFormatOf([
-  'version',
-  'account-id',
-  'interface-id',
-  'srcaddr',
-  'dstaddr',
-  'srcport',
-  'dstport',
-  'protocol',
-  'packets',
-  'bytes',
-  'start',
-  'end',
-  'action',
-  'log-status',
-  'vpc-id',
-  'subnet-id',
-  'instance-id',
-  'tcp-flags',
-  'type',
-  'pkt-srcaddr',
-  'pkt-dstaddr',
-  'region',
-  'az-id',
-  'pkt-src-aws-service',
-  'pkt-dst-aws-service',
-  'flow-direction',
-  'traffic-path',
-]);
+/** The lab writes its flow log in the format PathGuard's stack creates. */
+export const LAB_FLOW_FORMAT = PATHGUARD_FLOW_FORMAT;
 
 interface PendingFlow {
   vantage: string;
@@ -98,7 +73,8 @@ export class LabNetwork {
       'gateway-endpoint',
       'interface-endpoint',
       'nat-gateway',
-      'onprem-vif',
+      'internet-gateway',
+      'onprem-private-vif',
       'onprem-internet',
     ];
     for (const [i, path] of paths.entries()) {
@@ -132,6 +108,14 @@ export class LabNetwork {
     };
     const dial = (address: string, _port: number): net.Socket => {
       const path = this.pathFor(kind, address);
+      if (!path) {
+        // No route (or a blackhole) in the vantage's table: the SYN goes nowhere.
+        const dead = new net.Socket();
+        process.nextTick(() =>
+          dead.destroy(Object.assign(new Error(`lab network: no route to ${address}`), { code: 'EHOSTUNREACH' })),
+        );
+        return dead;
+      }
       const sock = net.connect(this.ports.get(path)!, this.addresses.get(path)!);
       this.sockets.add(sock);
       sock.once('close', () => this.sockets.delete(sock));
@@ -166,23 +150,29 @@ export class LabNetwork {
     return null;
   }
 
-  private pathFor(kind: 'vpc' | 'onprem', address: string): LabPath {
+  /** The path a vantage's route picks for an address, or null when nothing carries it. */
+  pathFor(kind: 'vpc' | 'onprem', address: string): LabPath | null {
     if (kind === 'onprem')
-      return address === this.s.vpc.interfaceEndpoint.ip ? 'onprem-vif' : 'onprem-internet';
-    if (address === this.s.vpc.interfaceEndpoint.ip) return 'interface-endpoint';
+      return address === this.s.vpc.interfaceEndpoint.ip ? 'onprem-private-vif' : 'onprem-internet';
     const target = this.routes.get(address) ?? '';
+    if (target === 'local') return address === this.s.vpc.interfaceEndpoint.ip ? 'interface-endpoint' : null;
     if (target.startsWith('vpce-')) return 'gateway-endpoint';
-    return 'nat-gateway';
+    if (target.startsWith('nat-')) return 'nat-gateway';
+    if (target.startsWith('igw-')) return 'internet-gateway';
+    return null;
   }
 
-  private sourceIp(path: LabPath): string {
+  private sourceIp(path: LabPath): string | null {
     switch (path) {
+      case 'internet-gateway':
+        // An ENI without a public IP cannot use an internet gateway (Lambda ENIs never have one).
+        return this.s.vpc.lambdaEni.publicIp ?? null;
       case 'gateway-endpoint':
       case 'interface-endpoint':
         return this.s.vpc.lambdaEni.ip;
       case 'nat-gateway':
         return this.s.vpc.natGateway.publicIp;
-      case 'onprem-vif':
+      case 'onprem-private-vif':
         return this.s.onPrem.hostIp;
       case 'onprem-internet':
         return this.s.onPrem.publicEgressIp;
@@ -194,12 +184,21 @@ export class LabNetwork {
     const clientPort = client.remotePort ?? 0;
     let up = 0;
     let down = 0;
-    const upstream = net.connect(this.s3Port, '127.0.0.1');
+    const source = this.sourceIp(path);
     this.sockets.add(client);
+    if (source === null) {
+      // The packets leave the ENI (and are logged there) but nothing comes back.
+      client.once('close', () => {
+        this.sockets.delete(client);
+        const p = this.pending.get(clientPort);
+        if (p) this.writeFlows(path, p, 0, 0, started, Math.floor(Date.now() / 1000));
+      });
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(this.s3Port, '127.0.0.1');
     this.sockets.add(upstream);
-    upstream.once('connect', () =>
-      this.sourceByUpstreamPort.set(upstream.localPort ?? 0, this.sourceIp(path)),
-    );
+    upstream.once('connect', () => this.sourceByUpstreamPort.set(upstream.localPort ?? 0, source));
     client.on('data', (d: Buffer) => {
       up += d.length;
     });
@@ -257,7 +256,7 @@ export class LabNetwork {
     const lambda = v.lambdaEni.ip;
     const runner = (o: Partial<FlowRecord>) =>
       base({ interfaceId: v.lambdaEni.eniId, subnetId: v.runnerSubnet.subnetId, ...o });
-    if (path === 'gateway-endpoint') {
+    if (path === 'gateway-endpoint' || path === 'internet-gateway') {
       this.flows.push(
         runner({
           srcaddr: lambda,
@@ -271,7 +270,7 @@ export class LabNetwork {
           pktDstaddr: p.dst,
           pktDstAwsService: s3svc(p.dst),
           flowDirection: 'egress',
-          trafficPath: 7,
+          trafficPath: path === 'gateway-endpoint' ? 7 : 8,
         }),
         runner({
           srcaddr: p.dst,
@@ -369,7 +368,7 @@ export class LabNetwork {
           trafficPath: 8,
         }),
       );
-    } else if (path === 'onprem-vif') {
+    } else if (path === 'onprem-private-vif') {
       const ie = v.interfaceEndpoint;
       const onprem = s.onPrem.hostIp;
       this.flows.push(

@@ -26,28 +26,13 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { flowFormatOf, V2_FIELD_NAMES } from '../../shared/flow-logs/index.js';
+import { PATHGUARD_FLOW_FORMAT } from '../../shared/flow-logs/pathguard-format.js';
 import type { DeploymentSettings } from '../deployment-config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The flow-log fields PathGuard needs, in AWS `${field}` syntax (v5 custom format). */
-export const FLOW_LOG_FORMAT = flowFormatOf([
-  ...V2_FIELD_NAMES,
-  'vpc-id',
-  'subnet-id',
-  'instance-id',
-  'tcp-flags',
-  'type',
-  'pkt-srcaddr',
-  'pkt-dstaddr',
-  'region',
-  'az-id',
-  'pkt-src-aws-service',
-  'pkt-dst-aws-service',
-  'flow-direction',
-  'traffic-path',
-]).spec;
+export const FLOW_LOG_FORMAT = PATHGUARD_FLOW_FORMAT.spec;
 
 /** The parts of the monitoring config the stack reads. */
 export interface StackMonitoringConfig {
