@@ -30,12 +30,7 @@
  * list proves nothing by itself (rule 3 only selects R); `traffic-path` 2 ("internet gateway or a
  * gateway VPC endpoint") decides nothing and goes to rule 6; `pkt-dst-aws-service` is never read.
  */
-import {
-  type AddressFacts,
-  type EnvironmentIndex,
-  isS3ServiceName,
-  type ResolvedRoute,
-} from '../env/environment-index.js';
+import type { AddressFacts, EnvironmentIndex, ResolvedRoute } from '../env/environment-index.js';
 import type { Subnet } from '../env/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
 import { IpAddress } from '../net/ip.js';
@@ -210,11 +205,10 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
         : `${FLOW_RULES.NO_ROUTE}: route table ${subnet.routeTableId} of ${subnet.subnetId} is not in the environment; ${rFact}`,
     );
   }
-  return routeDecision(idx, route, subnet, how, rFact, tp);
+  return routeDecision(route, subnet, how, rFact, tp);
 }
 
 function routeDecision(
-  idx: EnvironmentIndex,
   route: ResolvedRoute,
   subnet: Subnet,
   how: string,
@@ -225,12 +219,11 @@ function routeDecision(
   const rule = FLOW_RULES.ROUTE_TABLE;
   switch (route.targetKind) {
     case 'gateway-endpoint': {
-      const service = idx.gatewayEndpoints.get(route.target)?.serviceName ?? '';
-      if (!isS3ServiceName(service)) {
+      if (!route.s3GatewayEndpoint) {
         return decision(
           'unknown',
           rule,
-          `${rule}: ${facts}, a gateway endpoint of ${quote(service, 60)}, not of S3 (an inconsistent environment)`,
+          `${rule}: ${facts}, a gateway endpoint of ${quote(route.gatewayEndpoint?.serviceName ?? '-', 60)}, not of S3 (an inconsistent environment)`,
         );
       }
       if (route.unresolved.length > 0) {

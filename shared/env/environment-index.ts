@@ -51,6 +51,10 @@ export interface ResolvedRoute {
   /** `route.target`. */
   readonly target: string;
   readonly targetKind: RouteTargetKind;
+  /** The listed gateway endpoint the target names (`targetKind` `gateway-endpoint`), else null. */
+  readonly gatewayEndpoint: GatewayEndpoint | null;
+  /** Whether `gatewayEndpoint` is an S3 one (see {@link isS3ServiceName}). */
+  readonly s3GatewayEndpoint: boolean;
   /** The block that matched, canonical: the route's CIDR, or the prefix-list entry. */
   readonly matchedCidr: string;
   /** The prefix list when the route's destination is one, else null. */
@@ -371,6 +375,7 @@ export class EnvironmentIndex {
       // Filled in after the loop: every resolution of this table shares the list.
       const make = (route: Route, routeIndex: number, matched: string, prefixListId: string | null) => {
         const matchedCidr = canonicalCidr(matched);
+        const gatewayEndpoint = this.gatewayEndpoints.get(route.target) ?? null;
         const via = prefixListId === null ? matchedCidr : `${prefixListId} (${matchedCidr})`;
         return {
           route,
@@ -379,6 +384,8 @@ export class EnvironmentIndex {
           destination: route.destination,
           target: route.target,
           targetKind: targetKindOf(route.target, gatewayIds),
+          gatewayEndpoint,
+          s3GatewayEndpoint: gatewayEndpoint !== null && isS3ServiceName(gatewayEndpoint.serviceName),
           matchedCidr,
           prefixListId,
           unresolved,
