@@ -112,7 +112,9 @@ export class LabNetwork {
         // No route (or a blackhole) in the vantage's table: the SYN goes nowhere.
         const dead = new net.Socket();
         process.nextTick(() =>
-          dead.destroy(Object.assign(new Error(`lab network: no route to ${address}`), { code: 'EHOSTUNREACH' })),
+          dead.destroy(
+            Object.assign(new Error(`lab network: no route to ${address}`), { code: 'EHOSTUNREACH' }),
+          ),
         );
         return dead;
       }
@@ -272,21 +274,25 @@ export class LabNetwork {
           flowDirection: 'egress',
           trafficPath: path === 'gateway-endpoint' ? 7 : 8,
         }),
-        runner({
-          srcaddr: p.dst,
-          dstaddr: lambda,
-          srcport: 443,
-          dstport: p.srcPort,
-          packets: pk(down),
-          bytes: down,
-          tcpFlags: 19,
-          pktSrcaddr: p.dst,
-          pktDstaddr: lambda,
-          pktSrcAwsService: s3svc(p.dst),
-          flowDirection: 'ingress',
-          trafficPath: null,
-        }),
       );
+      // A connection the internet gateway could not carry has no reply.
+      if (down > 0)
+        this.flows.push(
+          runner({
+            srcaddr: p.dst,
+            dstaddr: lambda,
+            srcport: 443,
+            dstport: p.srcPort,
+            packets: pk(down),
+            bytes: down,
+            tcpFlags: 19,
+            pktSrcaddr: p.dst,
+            pktDstaddr: lambda,
+            pktSrcAwsService: s3svc(p.dst),
+            flowDirection: 'ingress',
+            trafficPath: null,
+          }),
+        );
     } else if (path === 'interface-endpoint') {
       const ie = v.interfaceEndpoint;
       this.flows.push(

@@ -19,7 +19,8 @@ import { runOnce } from '../runner/onprem.js';
 import { writeOrders } from '../runner/orders.js';
 import { LabNetwork } from './network.js';
 import { LabS3 } from './s3-server.js';
-import { type Scenario, scenarioEnvironment } from './scenario.js';
+import type { Scenario } from './scenario.js';
+import { scenarioEnvironment } from './scenario-env.js';
 import { LAB_CREDENTIALS } from './sigv4.js';
 
 export interface LabResult {

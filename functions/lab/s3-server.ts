@@ -184,7 +184,8 @@ export class LabS3 {
       bucketOwner: OWNER,
       bucket: where?.bucket ?? null,
       time: new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString(),
-      remoteIp: this.opts.remoteIpFor?.(req.socket.remotePort ?? 0) ?? req.socket.remoteAddress ?? null,
+      // Only the lab network knows the address AWS would log; a loopback address never reaches the log.
+      remoteIp: this.opts.remoteIpFor?.(req.socket.remotePort ?? 0) ?? null,
       requester:
         presigned || headerSigned ? 'arn:aws:sts::123456789012:assumed-role/PathGuardProbe/probe' : null,
       requestId,
