@@ -291,6 +291,11 @@ export class CidrSet<V> {
     return slot < 0 ? undefined : this.values[slot];
   }
 
+  /** Same as {@link CidrSet.get}: the value of the most specific block holding `ip`, or undefined. */
+  lookup(ip: string | IpAddress): V | undefined {
+    return this.get(ip);
+  }
+
   /** Whether some block holds `ip`. */
   has(ip: string | IpAddress): boolean {
     return this.get(ip) !== undefined;

@@ -63,6 +63,7 @@ describe('CidrSet', () => {
     expect(set.get('10.0.255.255')).toBe('local');
     expect(set.get('255.255.255.255')).toBe('igw');
     expect(set.get('0.0.0.0')).toBe('igw');
+    expect(set.lookup('54.123.165.77')).toBe('igw-specific');
   });
 
   it('keeps the families apart and reads IPv6 by word', () => {
