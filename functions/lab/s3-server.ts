@@ -135,9 +135,12 @@ export class LabS3 {
     const presigned = query.has('X-Amz-Signature');
     const headerSigned = !presigned && typeof req.headers.authorization === 'string';
     const check = presigned
-      ? await verifyPresigned({ method: req.method ?? 'GET', rawPath, query, host }, now)
+      ? await verifyPresigned(
+          { method: req.method ?? 'GET', rawPath, query, host, headers: req.headers },
+          now,
+        )
       : headerSigned
-        ? await verifyHeaderSigned({ method: req.method ?? 'GET', rawPath, query, headers: req.headers })
+        ? await verifyHeaderSigned({ method: req.method ?? 'GET', rawPath, query, headers: req.headers }, now)
         : ({ ok: false, status: 403, code: 'AccessDenied', message: 'Access Denied' } as const);
     const method = req.method ?? 'GET';
     if (!check.ok) fail(check.status, check.code, check.message);

@@ -36,6 +36,7 @@ export type PresignCheck =
         | 'SignatureDoesNotMatch'
         | 'AccessDenied'
         | 'InvalidAccessKeyId'
+        | 'RequestTimeTooSkewed'
         | 'AuthorizationQueryParametersError';
       message: string;
     };
@@ -46,7 +47,14 @@ export type PresignCheck =
  * over the method, path, query, the signed headers (host included) and UNSIGNED-PAYLOAD.
  */
 export async function verifyPresigned(
-  req: { method: string; rawPath: string; query: URLSearchParams; host: string },
+  req: {
+    method: string;
+    rawPath: string;
+    query: URLSearchParams;
+    host: string;
+    /** The request's headers: those X-Amz-SignedHeaders names are signed with their values. */
+    headers?: Record<string, string | string[] | undefined>;
+  },
   now: Date,
   credentials: { accessKeyId: string; secretAccessKey: string } = LAB_CREDENTIALS,
 ): Promise<PresignCheck> {
@@ -93,6 +101,13 @@ export async function verifyPresigned(
     return { ok: false, status: 403, code: 'AccessDenied', message: 'Request has expired' };
   }
   const headers: Record<string, string> = { host: req.host };
+  // Headers the client signed besides host (a presigned PUT's Content-Type, say) must be sent with
+  // the same values; they stay headers, never hoisted into the query.
+  const signedNames = (q.get('X-Amz-SignedHeaders') ?? 'host').split(';').filter((h) => h && h !== 'host');
+  for (const h of signedNames) {
+    const v = req.headers?.[h];
+    headers[h] = v === undefined ? '' : Array.isArray(v) ? v.join(',') : v;
+  }
   const query: Record<string, string | string[]> = {};
   for (const [k, v] of q) {
     if (k === 'X-Amz-Signature') continue;
@@ -117,7 +132,7 @@ export async function verifyPresigned(
       query,
       headers,
     },
-    { signingDate: signedAt, expiresIn: expires },
+    { signingDate: signedAt, expiresIn: expires, unhoistableHeaders: new Set(signedNames) },
   );
   const want = Buffer.from(String(expected.query?.['X-Amz-Signature'] ?? ''));
   const got = Buffer.from(signature);
@@ -145,6 +160,7 @@ export async function verifyHeaderSigned(
     query: URLSearchParams;
     headers: Record<string, string | string[] | undefined>;
   },
+  now: Date,
   credentials: { accessKeyId: string; secretAccessKey: string } = LAB_CREDENTIALS,
 ): Promise<PresignCheck> {
   const auth = String(req.headers.authorization ?? '');
@@ -166,6 +182,15 @@ export async function verifyHeaderSigned(
   const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
   if (!d) return { ok: false, status: 403, code: 'AccessDenied', message: 'Access Denied' };
   const signedAt = new Date(Date.UTC(+d[1]!, +d[2]! - 1, +d[3]!, +d[4]!, +d[5]!, +d[6]!));
+  // S3 allows 15 minutes between the request's time and its own clock.
+  if (Math.abs(now.getTime() - signedAt.getTime()) > 15 * 60_000) {
+    return {
+      ok: false,
+      status: 403,
+      code: 'RequestTimeTooSkewed',
+      message: 'The difference between the request time and the current time is too large.',
+    };
+  }
   const headers: Record<string, string> = {};
   for (const h of signedList!.split(';')) {
     const v = req.headers[h];

@@ -32,6 +32,7 @@ function send(
   url: string,
   method = 'GET',
   body?: string,
+  extraHeaders: Record<string, string> = {},
 ): Promise<{ status: number; body: string; requestId: string | undefined }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
@@ -41,7 +42,7 @@ function send(
         port: lab.port,
         method,
         path: `${u.pathname}${u.search}`,
-        headers: { host: u.host },
+        headers: { host: u.host, ...extraHeaders },
       },
       (res) => {
         let b = '';
@@ -231,5 +232,41 @@ describe('lab S3 endpoint through the AWS SDK (header-signed requests)', () => {
       errorCode: 'SignatureDoesNotMatch',
       authenticationType: 'AuthHeader',
     });
+  });
+
+  it('signs the headers a presigned URL lists besides host: the same Content-Type passes, another fails', async () => {
+    const url = await getSignedUrl(
+      client,
+      new PutObjectCommand({
+        Bucket: 'results',
+        Key: 'observations/r/typed.json',
+        ContentType: 'application/json',
+      }),
+      { expiresIn: 900, signableHeaders: new Set(['content-type']) },
+    );
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-type;host');
+    const wrong = await send(url, 'PUT', '{}', { 'content-type': 'text/html' });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect(lab.getObject('results', 'observations/r/typed.json')).toBeNull();
+    expect((await send(url, 'PUT', '{}', { 'content-type': 'application/json' })).status).toBe(200);
+    expect(lab.getObject('results', 'observations/r/typed.json')?.toString()).toBe('{}');
+  });
+
+  it('refuses a header-signed request whose clock is more than 15 minutes off', async () => {
+    const skewed = new S3Client({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${lab.port}`,
+      forcePathStyle: true,
+      credentials: LAB_CREDENTIALS,
+      systemClockOffset: -20 * 60_000,
+      // One attempt: the SDK would otherwise correct its clock from the answer and retry.
+      maxAttempts: 1,
+    });
+    await expect(
+      skewed.send(new HeadObjectCommand({ Bucket: 'example-data-bucket', Key: key })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    const rec = parseAccessLogString(lab.accessLog.at(-1)!.line);
+    expect(rec.ok && rec.value).toMatchObject({ httpStatus: 403, errorCode: 'RequestTimeTooSkewed' });
   });
 });
