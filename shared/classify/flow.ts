@@ -16,6 +16,10 @@
  * Where the facts do not prove a private path the answer is `unknown`, never an endpoint:
  * - rule 2 counts only interface endpoints of S3 services: an SSM endpoint's address is not S3
  *   traffic and falls through to rule 3 (`not-s3`);
+ * - rule 6 answers `gateway-endpoint` only when the record's traffic-path is 2 or absent (ingress
+ *   records, formats without the field): a gateway endpoint shows as 2 or 7, so any other value
+ *   (1 for a NAT gateway or a firewall ENI, 3 to 6) contradicts the route and the answer is
+ *   `unknown`;
  * - rule 6 answers `gateway-endpoint` only when the `vpce-…` target is listed in
  *   `gatewayEndpoints`: Gateway Load Balancer endpoints are `vpce-…` route targets too, and
  *   traffic sent to one (a firewall appliance) usually leaves through a NAT or internet gateway;
@@ -55,6 +59,15 @@ export const FLOW_RULES = {
   /** Rule 6 found the subnet but no route (or no route table) for R. */
   NO_ROUTE: 'FLOW_NO_ROUTE',
 } as const;
+
+/** `traffic-path` values other than 2, 7 and 8, as AWS words them (aws-facts §1.4). */
+const TRAFFIC_PATHS: Readonly<Record<number, string>> = {
+  1: 'through another resource in the same VPC',
+  3: 'through a virtual private gateway',
+  4: 'through an intra-region VPC peering connection',
+  5: 'through an inter-region VPC peering connection',
+  6: 'through a local gateway',
+};
 
 // Reused for every record: the classifier is synchronous and not re-entered.
 const S = new IpAddress();
@@ -224,6 +237,16 @@ function routeDecision(
           'unknown',
           rule,
           `${rule}: ${facts}, a gateway endpoint of ${quote(route.gatewayEndpoint?.serviceName ?? '-', 60)}, not of S3 (an inconsistent environment)`,
+        );
+      }
+      // A gateway endpoint shows as traffic-path 2 or 7 (§1.4); any other value says the packets
+      // went another way (1: through a resource with an ENI such as a NAT gateway), so the
+      // environment is out of date or incomplete and the route proves nothing.
+      if (typeof tp === 'number' && tp !== 2) {
+        return decision(
+          'unknown',
+          rule,
+          `${rule}: ${facts}, a gateway endpoint, but traffic-path ${tp} (${TRAFFIC_PATHS[tp] ?? 'an unknown value'}) contradicts that route`,
         );
       }
       if (route.unresolved.length > 0) {

@@ -235,6 +235,21 @@ describe('flow-log classification', () => {
     expect(viaNat.reason).toContain('routes 0.0.0.0/0 to nat-0800e2073dbe1ee03');
   });
 
+  it('FLOW_ROUTE_TABLE: a traffic-path other than 2 contradicts a gateway-endpoint route (unknown)', () => {
+    // 1 = "through another resource in the same VPC" (a NAT gateway, a firewall ENI): the packets
+    // did not take the endpoint route the environment shows, so the environment is out of date.
+    for (const trafficPath of [1, 3, 4, 5, 6]) {
+      const d = expectPath(classify(egress({ trafficPath })), 'unknown', FLOW_RULES.ROUTE_TABLE);
+      expect(d.reason).toContain(`traffic-path ${trafficPath} (`);
+      expect(d.reason).toContain('contradicts that route');
+    }
+    expect(classify(egress({ trafficPath: 1 }))!.reason).toContain(
+      'through another resource in the same VPC',
+    );
+    // Ingress replies carry no traffic-path: the route decides.
+    expectPath(classify(egress({ trafficPath: null })), 'gateway-endpoint', FLOW_RULES.ROUTE_TABLE);
+  });
+
   it('FLOW_ROUTE_TABLE: an S3 prefix-list destination alone proves nothing', () => {
     for (const trafficPath of [null, 1, undefined]) {
       const r = egress({ trafficPath, subnetId: NAT_ONLY_SUBNET });
