@@ -51,6 +51,20 @@ export const scenarioSchema = z.strictObject({
 
 export type Scenario = z.infer<typeof scenarioSchema>;
 
+/** Validates a scenario document; `source` names it in the error. */
+export function parseScenario(doc: unknown, source: string): Scenario {
+  const r = scenarioSchema.safeParse(doc);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new UserInputError(
+      'SCENARIO_INVALID',
+      `${source}: ${i?.path.join('.') || '(root)'}: ${i?.message}`,
+    );
+  }
+  return r.data;
+}
+
+/** Reads and validates a scenario file. */
 export async function loadScenario(file: string): Promise<Scenario> {
   let doc: unknown;
   try {
@@ -58,10 +72,5 @@ export async function loadScenario(file: string): Promise<Scenario> {
   } catch (e) {
     throw new UserInputError('SCENARIO_UNREADABLE', `${file}: ${(e as Error).message}`, {}, 1);
   }
-  const r = scenarioSchema.safeParse(doc);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new UserInputError('SCENARIO_INVALID', `${file}: ${i?.path.join('.') || '(root)'}: ${i?.message}`);
-  }
-  return r.data;
+  return parseScenario(doc, file);
 }

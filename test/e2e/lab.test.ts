@@ -1,8 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { labJson } from '../../functions/cli/commands/lab.js';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { labCommand, labJson, labReport } from '../../functions/cli/commands/lab.js';
 import { runLab } from '../../functions/lab/run-lab.js';
 import { loadScenario } from '../../functions/lab/scenario.js';
 
@@ -10,6 +12,27 @@ const scenario = (name: string) =>
   loadScenario(new URL(`../../functions/lab/scenarios/${name}.json`, import.meta.url).pathname);
 const matrix = (r: Awaited<ReturnType<typeof runLab>>) =>
   Object.fromEntries(labJson(r).verdicts.map((v) => [`${v.vantage} ${v.style}`, `${v.verdict} ${v.path}`]));
+
+const tmp = mkdtempSync(join(tmpdir(), 'pathguard-lab-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let runs = 0;
+const outDir = () => join(tmp, `run-${++runs}`);
+
+/** The lab command's stdout, run as `pathguard lab [args]` would. */
+async function command(values: Record<string, string | boolean>): Promise<string> {
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => chunks.push(c));
+  const io = { stdout, stderr: new PassThrough() } as unknown as Parameters<typeof labCommand.run>[0]['io'];
+  expect(await labCommand.run({ values, positionals: [], io })).toBe(0);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** True when a text holds a presigned URL's secret parts (checked as booleans: never print them). */
+const holdsSecret = (text: string) =>
+  /X-Amz-Signature=[0-9a-f]{64}/.test(text) ||
+  text.includes('AKIAPATHGUARDLAB0001') ||
+  /X-Amz-Security-Token=[^&\s"]{20,}/.test(text);
 
 function allFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
@@ -19,7 +42,7 @@ function allFiles(dir: string): string[] {
 
 describe('the lab, end to end', () => {
   it('reaches the expected verdicts for the default scenario, from the real code reading AWS-format logs', async () => {
-    const r = await runLab(await scenario('default'));
+    const r = await runLab(await scenario('default'), { outDir: outDir() });
     expect(matrix(r)).toEqual({
       'vpc-app regional': 'private gateway-endpoint',
       'vpc-app global': 'private gateway-endpoint',
@@ -44,18 +67,50 @@ describe('the lab, end to end', () => {
 
     // Presigned URLs are credentials: nothing the lab outputs (report data, outbox, bundles) holds a secret.
     const outputs = [
+      labReport(r),
       JSON.stringify(labJson(r)),
       ...allFiles(r.files.outbox).map((f) => readFileSync(f, 'utf8')),
       ...allFiles(r.files.bundles).map((f) => readFileSync(f, 'utf8')),
     ].join('\n');
     expect(allFiles(r.files.bundles).length).toBe(8);
-    expect(/X-Amz-Signature=[0-9a-f]{64}/.test(outputs)).toBe(false);
-    expect(outputs.includes('AKIAPATHGUARDLAB0001')).toBe(false);
-    expect(/X-Amz-Security-Token=[^&\s"]{20,}/.test(outputs)).toBe(false);
+    expect(holdsSecret(outputs)).toBe(false);
+    // The probes' own requests did carry signatures: the check above looks for something real.
+    expect(holdsSecret(readFileSync(r.files.accessLog, 'utf8'))).toBe(true);
+  });
+
+  it('prints the readable report and the --json document through the command', async () => {
+    const text = await command({ out: outDir() });
+    expect(text).toMatch(/^vpc-app\s+private \(gateway-endpoint\)/m);
+    expect(text).toContain('LEFT-PATH accelerate from vpc-app');
+    expect(text).toMatch(/Fix: /);
+    expect(holdsSecret(text)).toBe(false);
+    const doc = JSON.parse(await command({ json: true, out: outDir() })) as {
+      verdicts: {
+        vantage: string;
+        style: string;
+        target: string;
+        verdict: string;
+        path: string;
+        findings: string[];
+      }[];
+      alerts: { severity: string; subject: string }[];
+      outDir: string;
+    };
+    expect(doc.verdicts).toHaveLength(8);
+    expect(doc.verdicts[0]).toEqual({
+      vantage: expect.any(String),
+      style: expect.any(String),
+      target: 'example-data-bucket',
+      verdict: expect.any(String),
+      path: expect.any(String),
+      findings: expect.any(Array),
+    });
+    expect(doc.alerts).toHaveLength(4);
+    expect(doc.outDir.startsWith(tmp)).toBe(true);
   });
 
   it('turns VPC probes left-path after a more specific NAT route, and on-prem regional private with an inbound resolver', async () => {
-    const r = await runLab(await scenario('nat-override'));
+    const r = await runLab(await scenario('nat-override'), { outDir: outDir() });
     expect(matrix(r)).toEqual({
       'vpc-app regional': 'left-path nat-gateway',
       'vpc-app global': 'left-path nat-gateway',
@@ -70,8 +125,8 @@ describe('the lab, end to end', () => {
   });
 
   it('runs twice in a row and leaves no listener behind', async () => {
-    const first = await runLab(await scenario('default'));
-    const second = await runLab(await scenario('default'));
+    const first = await runLab(await scenario('default'), { outDir: outDir() });
+    const second = await runLab(await scenario('default'), { outDir: outDir() });
     expect(matrix(second)).toEqual(matrix(first));
     // Handles of servers and sockets still open would keep the event loop alive: none are left.
     const handles = (process as unknown as { _getActiveHandles(): unknown[] })

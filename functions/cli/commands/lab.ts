@@ -1,34 +1,44 @@
-import { fileURLToPath } from 'node:url';
 import { redactText } from '../../../shared/endpoints/redact.js';
 import { type LabResult, runLab } from '../../lab/run-lab.js';
-import { loadScenario } from '../../lab/scenario.js';
+import { loadScenario, parseScenario } from '../../lab/scenario.js';
+import defaultScenario from '../../lab/scenarios/default.json' with { type: 'json' };
 import { type CommandSpec, writeOut } from '../command.js';
-
-const DEFAULT_SCENARIO = fileURLToPath(new URL('../functions/lab/scenarios/default.json', import.meta.url));
 
 function findings(inspection: unknown): string[] {
   const f = (inspection as { findings?: { code: string; severity: string }[] } | null)?.findings ?? [];
   return f.filter((x) => x.severity !== 'info').map((x) => x.code);
 }
 
+type LabOutcome = LabResult['analysis']['results'][number];
+function rank(r: LabResult, x: LabOutcome): number {
+  const styles = r.config.targets.flatMap((t) => t.styles);
+  return (
+    r.config.vantages.findIndex((v) => v.id === x.probe.vantage.id) * 100 + styles.indexOf(x.probe.style)
+  );
+}
+
 /** The verdict matrix and details as one JSON document. */
 export function labJson(r: LabResult) {
   return {
     scenario: r.scenario,
-    verdicts: r.analysis.results.map((x) => ({
-      vantage: x.probe.vantage.id,
-      style: x.probe.style,
-      target: x.probe.bucket,
-      verdict: x.verdict.verdict,
-      path: x.verdict.path,
-      findings: findings(x.probe.inspection),
-    })),
+    // Config order (vantages, then the target's styles), as in the report's matrix.
+    verdicts: [...r.analysis.results]
+      .sort((a, b) => rank(r, a) - rank(r, b))
+      .map((x) => ({
+        vantage: x.probe.vantage.id,
+        style: x.probe.style,
+        target: x.probe.bucket,
+        verdict: x.verdict.verdict,
+        path: x.verdict.path,
+        findings: findings(x.probe.inspection),
+      })),
     alerts: r.alerts.map((a) => ({ severity: a.severity, subject: a.subject })),
     outDir: r.outDir,
   };
 }
 
-function report(r: LabResult): string {
+/** The readable report: verdict matrix, each left-path with evidence and fix, alerts, files. */
+export function labReport(r: LabResult): string {
   // Config order (targets' styles, vantages), not probe-id order.
   const styles = [...new Set(r.config.targets.flatMap((t) => t.styles))];
   const vantages = r.config.vantages.map((v) => v.id);
@@ -95,13 +105,15 @@ Options:
   --json           one JSON document: { verdicts, alerts, outDir }`,
   options: { scenario: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values, io }) {
-    const scenario = await loadScenario(
-      typeof values.scenario === 'string' ? values.scenario : DEFAULT_SCENARIO,
-    );
+    // The default scenario travels inside the bundle: `npm start` works from any directory.
+    const scenario =
+      typeof values.scenario === 'string'
+        ? await loadScenario(values.scenario)
+        : parseScenario(defaultScenario, 'default scenario');
     const r = await runLab(scenario, typeof values.out === 'string' ? { outDir: values.out } : {});
     await writeOut(
       io.stdout,
-      values.json ? `${redactText(JSON.stringify(labJson(r), null, 2))}\n` : report(r),
+      values.json ? `${redactText(JSON.stringify(labJson(r), null, 2))}\n` : labReport(r),
     );
     return 0;
   },
