@@ -32,32 +32,43 @@ export const targets = [
   },
 ];
 
-export async function buildAll({ define }) {
+/**
+ * Bundles one target. `outfile` overrides the target's (tests build into a temporary folder).
+ * Returns the bundle's size in bytes; throws when it is over the target's budget.
+ */
+export async function buildTarget(t, { define, outfile = t.outfile }) {
+  await build({
+    entryPoints: [t.entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: t.node,
+    minify: true,
+    sourcemap: true,
+    mainFields: ['module', 'main'],
+    // Lambda's nodejs22.x runtime ships the AWS SDK for JavaScript v3; the CDK stack bundles the
+    // same way (NodejsFunction's default). Bundling the SDK too makes analyze 1.66 MB (EC2's
+    // serializers do not tree-shake), over the 1 MB budget. The standalone runner has no
+    // externals at all: it must run from a folder with no node_modules.
+    external: t.name === 'runner' ? [] : ['@aws-sdk/*'],
+    banner: { js: requireShim },
+    define,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const size = statSync(outfile).size;
+  if (size > t.budget) throw new Error(`${outfile} is ${size} bytes, over its ${t.budget}-byte budget`);
+  return size;
+}
+
+/** Builds every target (`only`: the named ones), printing their sizes. Called by build.mjs. */
+export async function buildAll({ define, only }) {
   const sizes = [];
   for (const t of targets) {
     if (t.optional && !existsSync(t.entry)) continue;
-    await build({
-      entryPoints: [t.entry],
-      outfile: t.outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: t.node,
-      minify: true,
-      sourcemap: true,
-      mainFields: ['module', 'main'],
-      // Lambda's nodejs22.x runtime ships the AWS SDK for JavaScript v3; the CDK stack bundles the
-      // same way (NodejsFunction's default). Bundling the SDK too makes analyze 1.66 MB (EC2's
-      // serializers do not tree-shake), over the 1 MB budget. The standalone runner has no SDK.
-      external: t.name === 'runner' ? [] : ['@aws-sdk/*'],
-      banner: { js: requireShim },
-      define,
-      legalComments: 'none',
-      logLevel: 'warning',
-    });
-    const size = statSync(t.outfile).size;
-    sizes.push({ name: t.name, size });
-    if (size > t.budget) throw new Error(`${t.outfile} is ${size} bytes, over its ${t.budget}-byte budget`);
+    if (only && !only.includes(t.name)) continue;
+    sizes.push({ name: t.name, size: await buildTarget(t, { define }) });
   }
   for (const s of sizes) console.log(`built ${s.name}: ${(s.size / 1024).toFixed(0)} KiB`);
   return sizes;

@@ -8,17 +8,29 @@ import type { Observation } from '../../shared/probes/types.js';
 import { type FetchOptions, fetchProbe } from './fetch.js';
 
 /** runner.json: what an on-prem runner needs to know. Holds no credentials. */
-export const runnerConfigSchema = z.strictObject({
-  runnerId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
-  /** Where the order is: an https URL (presigned GET, refreshed by the probe function). */
-  orderUrl: z.string().url(),
-  /** Exact hosts (`host` or `host:port`) probes and reports may use; the config's S3 endpoint hosts. */
-  allowedHosts: z.array(z.string().min(1)).min(1),
-  concurrency: z.number().int().min(1).max(16).default(4),
-  timeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
-  /** Plain HTTP and IP literals (the local lab only). */
-  allowHttp: z.boolean().default(false),
-});
+export const runnerConfigSchema = z
+  .strictObject({
+    runnerId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+    /** Where the order is: an https URL (presigned GET, refreshed by the probe function). */
+    orderUrl: z.string().url(),
+    /** Exact hosts (`host` or `host:port`) probes and reports may use; the config's S3 endpoint hosts. */
+    allowedHosts: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/, 'expected host or host:port'),
+      )
+      .min(1),
+    concurrency: z.number().int().min(1).max(16).default(4),
+    timeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
+    /** Plain HTTP and IP literals (the local lab only). */
+    allowHttp: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.allowHttp && !c.orderUrl.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['orderUrl'], message: 'expected an https URL' });
+    }
+  });
 
 export type RunnerConfig = z.infer<typeof runnerConfigSchema>;
 
@@ -133,6 +145,7 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const request = deps.request ?? httpRequest;
   let orderDoc: unknown;
+  let body: string;
   try {
     const res = await withBackoff(
       async () => {
@@ -143,12 +156,17 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
       retryable,
       sleep,
     );
-    orderDoc = JSON.parse(res.body);
+    body = res.body;
   } catch (e) {
     throw new PathGuardError(
       'ORDER_UNAVAILABLE',
       `cannot read the order at ${redactUrl(cfg.orderUrl)}: ${redactText((e as Error).message)}`,
     );
+  }
+  try {
+    orderDoc = JSON.parse(body);
+  } catch {
+    throw new PathGuardError('ORDER_INVALID', `the order at ${redactUrl(cfg.orderUrl)} is not JSON`);
   }
   const checked = validateOrder(orderDoc, {
     now: now(),

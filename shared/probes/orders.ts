@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PathGuardConfig } from '../config/index.js';
-import { redactUrl } from '../endpoints/redact.js';
+import { redactText, redactUrl } from '../endpoints/redact.js';
 import { PathGuardError } from '../errors.js';
 import { fail, ok, type Result } from '../result.js';
 
@@ -60,7 +60,8 @@ export function checkOrderUrl(
   const host = u.hostname.toLowerCase();
   if (!check.allowHttp && (IPV4.test(host) || host.startsWith('['))) return `IP address ${host} not allowed`;
   const withPort = u.port ? `${host}:${u.port}` : host;
-  if (!check.allowedHosts.includes(withPort)) return `host ${withPort} is not an allowed S3 endpoint host`;
+  if (!check.allowedHosts.some((h) => h.toLowerCase() === withPort))
+    return `host ${withPort} is not an allowed S3 endpoint host`;
   return null;
 }
 
@@ -75,7 +76,12 @@ export function validateOrder(doc: unknown, check: OrderCheck): Result<Order, Pa
     return fail(
       new PathGuardError(
         'ORDER_INVALID',
-        `order is invalid: ${i?.path.join('.') || '(root)'}: ${i?.message}`,
+        redactText(`order is invalid: ${i?.path.join('.') || '(root)'}: ${i?.message}`).slice(0, 300),
+        {
+          issues: parsed.error.issues
+            .slice(0, 10)
+            .map((x) => ({ path: x.path.join('.'), message: redactText(x.message).slice(0, 300) })),
+        },
       ),
     );
   }
@@ -84,6 +90,16 @@ export function validateOrder(doc: unknown, check: OrderCheck): Result<Order, Pa
     return fail(
       new PathGuardError('ORDER_WRONG_RUNNER', `order is for runner ${o.runnerId}, not ${check.runnerId}`),
     );
+  }
+  if (Date.parse(o.issuedAt) > Date.parse(o.notAfter)) {
+    return fail(new PathGuardError('ORDER_INVALID', `order ${o.runId} is not valid after it is issued`));
+  }
+  const seen = new Set<string>();
+  for (const p of o.probes) {
+    if (seen.has(p.probeId)) {
+      return fail(new PathGuardError('ORDER_INVALID', `order ${o.runId} lists probe ${p.probeId} twice`));
+    }
+    seen.add(p.probeId);
   }
   if (check.now.getTime() > Date.parse(o.notAfter)) {
     return fail(new PathGuardError('ORDER_STALE', `order ${o.runId} expired at ${o.notAfter}`));
@@ -107,42 +123,48 @@ export function validateOrder(doc: unknown, check: OrderCheck): Result<Order, Pa
   return ok(o);
 }
 
+/** DNS suffix of the Region's partition: China Regions use `amazonaws.com.cn`. */
+function dnsSuffix(region: string): string {
+  return region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+}
+
 /**
  * The S3 hosts a runner may contact for this config: the hosts the SDK puts in presigned URLs for
- * each target bucket and style (virtual-hosted and path style), plus the results bucket for the
- * observation reports.
+ * each target bucket and style, virtual-hosted and path style (the SDK falls back to path style
+ * for bucket names with dots), plus the results bucket's hosts for the observation reports.
+ * Returned sorted, lower case, without ports.
  */
 export function allowedS3Hosts(cfg: PathGuardConfig): string[] {
   const hosts = new Set<string>();
-  const bucketHosts = (bucket: string, region: string) => {
-    hosts.add(`${bucket}.s3.${region}.amazonaws.com`);
-    hosts.add(`s3.${region}.amazonaws.com`);
+  const both = (bucket: string, service: string) => {
+    hosts.add(`${bucket}.${service}`);
+    hosts.add(service);
   };
   for (const t of cfg.targets) {
-    bucketHosts(t.bucket, t.region);
+    const sfx = dnsSuffix(t.region);
+    both(t.bucket, `s3.${t.region}.${sfx}`);
     for (const s of t.styles) {
       if (s === 'global') {
-        hosts.add(`${t.bucket}.s3.amazonaws.com`);
-        hosts.add('s3.amazonaws.com');
+        both(t.bucket, 's3.amazonaws.com');
       } else if (s === 'dualstack') {
-        hosts.add(`${t.bucket}.s3.dualstack.${t.region}.amazonaws.com`);
-        hosts.add(`s3.dualstack.${t.region}.amazonaws.com`);
+        both(t.bucket, `s3.dualstack.${t.region}.${sfx}`);
       } else if (s === 'fips') {
-        hosts.add(`${t.bucket}.s3-fips.${t.region}.amazonaws.com`);
+        both(t.bucket, `s3-fips.${t.region}.${sfx}`);
       } else if (s === 'accelerate') {
+        // Transfer Acceleration has no path-style form.
         hosts.add(`${t.bucket}.s3-accelerate.amazonaws.com`);
       } else if (s === 'interface-endpoint' && t.interfaceEndpointDns) {
-        hosts.add(`${t.bucket}.${t.interfaceEndpointDns}`);
-        hosts.add(t.interfaceEndpointDns);
+        // Virtual-hosted: `<bucket>.bucket.vpce-…`; path style: `bucket.vpce-…/<bucket>/key`.
+        both(t.bucket, t.interfaceEndpointDns.toLowerCase());
       } else if (s === 'access-point' && t.accessPointArn) {
         const m = /^arn:aws[a-z-]*:s3:([a-z0-9-]+):(\d{12}):accesspoint\/([a-z0-9-]+)$/.exec(
           t.accessPointArn,
         );
-        if (m) hosts.add(`${m[3]}-${m[2]}.s3-accesspoint.${m[1]}.amazonaws.com`);
+        if (m?.[1]) hosts.add(`${m[3]}-${m[2]}.s3-accesspoint.${m[1]}.${dnsSuffix(m[1])}`);
       }
     }
   }
-  bucketHosts(cfg.resultsBucket, cfg.region);
+  both(cfg.resultsBucket, `s3.${cfg.region}.${dnsSuffix(cfg.region)}`);
   return [...hosts].sort();
 }
 

@@ -1,45 +1,76 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runOnce } from '../../functions/runner/onprem.js';
-import { allowedS3Hosts, checkOrderUrl, type Order, validateOrder } from '../../shared/probes/orders.js';
-import { config } from './loop-fixtures.js';
+import { parseRunnerConfig, type RunnerConfig, runOnce } from '../../functions/runner/onprem.js';
+import type { Order } from '../../shared/probes/orders.js';
 
-const SIG = 'X-Amz-Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+// Everything here talks only to an HTTP server on 127.0.0.1 standing in for S3. The URLs carry a
+// SigV4 query string shaped like the SDK's (credentials from the AWS documentation examples), so
+// the tests can check that no output ever shows the secret parts.
+const SECRET_SIG = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+const Q = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261125%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261125T100000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=${SECRET_SIG}`;
+const leaks = (text: string) => text.includes(SECRET_SIG) || text.includes('AKIAIOSFODNN7EXAMPLE');
 const body = Buffer.alloc(64, 9);
 const sha = createHash('sha256').update(body).digest('hex');
-const ids = ['01JDQ7ZT0000000000000000AA', '01JDQ7ZT0000000000000000AB'];
+const ids = ['01JDQ7ZT0000000000000000AA', '01JDQ7ZT0000000000000000AB', '01JDQ7ZT0000000000000000AC'];
 
 let server: http.Server;
 let base = '';
 let order: Order;
-let uploads: Record<string, unknown> = {};
-let failPutsLeft = 0;
+let orderBody: string | null;
+let uploads: Record<string, { obs: unknown; contentType: string | undefined }>;
+/** Per request kind, how many of the next requests fail: a status code or 'reset' (socket destroyed). */
+let failures: { order: (number | 'reset')[]; put: (number | 'reset')[] };
+let hits: { order: number; probe: number; put: number };
+let inFlight = 0;
+let maxInFlight = 0;
+
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    const failWith = (f: number | 'reset' | undefined) => {
+      if (f === 'reset') {
+        req.socket.destroy();
+        return true;
+      }
+      if (f !== undefined) {
+        res.statusCode = f;
+        res.setHeader('content-type', 'application/xml');
+        res.end('<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+        return true;
+      }
+      return false;
+    };
     if (req.method === 'GET' && url.pathname === '/orders/onprem-dc1/latest.json') {
-      res.end(JSON.stringify(order));
+      hits.order++;
+      if (failWith(failures.order.shift())) return;
+      res.setHeader('content-type', 'application/json');
+      res.end(orderBody ?? JSON.stringify(order));
     } else if (req.method === 'GET' && url.pathname.startsWith('/probes/')) {
-      res.setHeader('x-amz-request-id', 'REQ00000000000001');
-      res.end(body);
+      hits.probe++;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      // Hold the response briefly so parallel fetches overlap.
+      setTimeout(() => {
+        inFlight--;
+        res.setHeader('x-amz-request-id', 'REQ00000000000001');
+        res.end(url.pathname.includes('AC') ? Buffer.alloc(64, 1) : body);
+      }, 20);
     } else if (req.method === 'PUT' && url.pathname.startsWith('/observations/')) {
+      hits.put++;
       let data = '';
       req.on('data', (c) => {
         data += c;
       });
       req.on('end', () => {
-        if (failPutsLeft-- > 0) {
-          res.statusCode = 503;
-          res.end('<Error><Code>SlowDown</Code></Error>');
-          return;
-        }
-        uploads[url.pathname] = JSON.parse(data);
+        if (failWith(failures.put.shift())) return;
+        uploads[url.pathname] = { obs: JSON.parse(data), contentType: req.headers['content-type'] };
         res.end();
       });
     } else {
@@ -53,7 +84,10 @@ beforeAll(async () => {
 afterAll(() => new Promise((r) => server.close(r)));
 beforeEach(() => {
   uploads = {};
-  failPutsLeft = 0;
+  failures = { order: [], put: [] };
+  hits = { order: 0, probe: 0, put: 0 };
+  maxInFlight = 0;
+  orderBody = null;
   order = {
     schemaVersion: 1,
     runnerId: 'onprem-dc1',
@@ -62,101 +96,58 @@ beforeEach(() => {
     notAfter: new Date(Date.now() + 600_000).toISOString(),
     probes: ids.map((probeId) => ({
       probeId,
-      url: `http://${base}/probes/${probeId}.bin?${SIG}`,
+      url: `http://${base}/probes/${probeId}.bin?${Q}`,
       expectedSha256: sha,
-      reportUrl: `http://${base}/observations/${probeId}.json?${SIG}`,
+      reportUrl: `http://${base}/observations/run-20261125T1000/${probeId}.json?${Q}`,
     })),
   };
 });
 
-const runnerCfg = () => ({
-  runnerId: 'onprem-dc1',
-  orderUrl: `http://${base}/orders/onprem-dc1/latest.json`,
-  allowedHosts: [base],
-  concurrency: 2,
-  timeoutMs: 5000,
-  allowHttp: true,
-});
-const noSleep = async () => {};
-
-describe('order validation (SSRF guard)', () => {
-  const allowed = ['example-data-bucket.s3.us-east-1.amazonaws.com'];
-  it('accepts only https URLs on the exact allowed hosts', () => {
-    expect(
-      checkOrderUrl(`https://example-data-bucket.s3.us-east-1.amazonaws.com/k?${SIG}`, {
-        allowedHosts: allowed,
-      }),
-    ).toBeNull();
-    expect(checkOrderUrl('https://evil.example.com/k', { allowedHosts: allowed })).toMatch(
-      /not an allowed S3 endpoint host/,
-    );
-    expect(
-      checkOrderUrl('https://example-data-bucket.s3.us-east-1.amazonaws.com.evil.example/k', {
-        allowedHosts: allowed,
-      }),
-    ).toMatch(/not an allowed/);
-    expect(
-      checkOrderUrl('http://example-data-bucket.s3.us-east-1.amazonaws.com/k', { allowedHosts: allowed }),
-    ).toMatch(/scheme http/);
-    expect(
-      checkOrderUrl('https://169.254.169.254/latest/meta-data/', { allowedHosts: ['169.254.169.254'] }),
-    ).toMatch(/IP address/);
-    expect(
-      checkOrderUrl('https://user:pw@example-data-bucket.s3.us-east-1.amazonaws.com/k', {
-        allowedHosts: allowed,
-      }),
-    ).toMatch(/user info/);
-    expect(
-      checkOrderUrl('https://example-data-bucket.s3.us-east-1.amazonaws.com:8443/k', {
-        allowedHosts: allowed,
-      }),
-    ).toMatch(/not an allowed/);
+const runnerCfg = (over: Partial<RunnerConfig> = {}): RunnerConfig =>
+  parseRunnerConfig({
+    runnerId: 'onprem-dc1',
+    orderUrl: `http://${base}/orders/onprem-dc1/latest.json?${Q}`,
+    allowedHosts: [base],
+    concurrency: 2,
+    timeoutMs: 5000,
+    allowHttp: true,
+    ...over,
   });
+const sleeps: number[] = [];
+const noSleep = async (ms: number) => {
+  sleeps.push(ms);
+};
 
-  it('derives the allowed hosts from the config styles', () => {
-    const hosts = allowedS3Hosts(
-      config({
-        targets: [
-          {
-            bucket: 'example-data-bucket',
-            region: 'us-east-1',
-            styles: ['regional', 'global', 'accelerate'],
-          },
-        ],
-      }),
-    );
-    expect(hosts).toEqual(
-      expect.arrayContaining([
-        'example-data-bucket.s3.us-east-1.amazonaws.com',
-        'example-data-bucket.s3.amazonaws.com',
-        'example-data-bucket.s3-accelerate.amazonaws.com',
-        'example-pathguard-results.s3.us-east-1.amazonaws.com',
-      ]),
-    );
-  });
-
-  it('refuses stale orders and orders for another runner, with redacted messages', () => {
-    const stale = { ...order, notAfter: '2020-01-01T00:00:00.000Z' };
-    const r = validateOrder(stale, {
-      now: new Date(),
+describe('runner.json', () => {
+  it('applies defaults and requires https for the order unless the lab switch is on', () => {
+    const c = parseRunnerConfig({
       runnerId: 'onprem-dc1',
-      allowedHosts: [base],
-      allowHttp: true,
+      orderUrl: 'https://example-pathguard-results.s3.us-east-1.amazonaws.com/orders/onprem-dc1/latest.json',
+      allowedHosts: ['example-data-bucket.s3.us-east-1.amazonaws.com'],
     });
-    expect(!r.ok && r.error.code).toBe('ORDER_STALE');
-    const w = validateOrder(order, {
-      now: new Date(),
-      runnerId: 'onprem-dc2',
-      allowedHosts: [base],
-      allowHttp: true,
-    });
-    expect(!w.ok && w.error.code).toBe('ORDER_WRONG_RUNNER');
-    const t = validateOrder(
-      { ...order, probes: [{ ...order.probes[0]!, url: `https://attacker.example/x?${SIG}` }] },
-      { now: new Date(), runnerId: 'onprem-dc1', allowedHosts: [base] },
-    );
-    expect(!t.ok && t.error.code).toBe('ORDER_HOST_NOT_ALLOWED');
-    expect(!t.ok && t.error.message).not.toContain('0123456789abcdef');
+    expect(c).toMatchObject({ concurrency: 4, timeoutMs: 15_000, allowHttp: false });
+    expect(() =>
+      parseRunnerConfig({
+        runnerId: 'onprem-dc1',
+        orderUrl: 'http://example.com/o.json',
+        allowedHosts: ['a'],
+      }),
+    ).toThrow(/orderUrl: expected an https URL/);
+    expect(() =>
+      parseRunnerConfig({
+        runnerId: 'onprem-dc1',
+        orderUrl: 'https://example.com/o.json',
+        allowedHosts: ['https://example.com/'],
+      }),
+    ).toThrow(/allowedHosts\.0: expected host or host:port/);
+    expect(() =>
+      parseRunnerConfig({
+        runnerId: 'onprem-dc1',
+        orderUrl: 'https://e.com/o',
+        allowedHosts: ['a'],
+        extra: 1,
+      }),
+    ).toThrow(/Unrecognized key/);
   });
 });
 
@@ -165,48 +156,168 @@ describe('on-prem runner over real HTTP on loopback', () => {
     const lines: string[] = [];
     const r = await runOnce(runnerCfg(), { log: (l) => lines.push(l), sleep: noSleep });
     expect(r.ok).toBe(true);
-    expect(r.probes.map((p) => [p.httpStatus, p.uploaded])).toEqual([
-      [200, true],
-      [200, true],
-    ]);
-    const obs = uploads[`/observations/${ids[0]}.json`] as {
-      bodyMatches: boolean;
-      vantageKind: string;
-      urlRedacted: string;
-    };
-    expect(obs).toMatchObject({ bodyMatches: true, vantageKind: 'onprem' });
-    expect(JSON.stringify(uploads)).not.toContain('0123456789abcdef');
-    expect(lines.join('\n')).not.toContain('0123456789abcdef');
-  });
-
-  it('retries a report upload on 503 and succeeds', async () => {
-    failPutsLeft = 2;
-    const r = await runOnce({ ...runnerCfg(), concurrency: 1 }, { sleep: noSleep });
-    expect(r.ok).toBe(true);
-    expect(Object.keys(uploads)).toHaveLength(2);
-  });
-
-  it('refuses a tampered order and fetches nothing', async () => {
-    order.probes[1]!.url = `http://127.0.0.2:9/${SIG}`;
-    await expect(runOnce(runnerCfg(), { sleep: noSleep })).rejects.toMatchObject({
-      code: 'ORDER_HOST_NOT_ALLOWED',
+    expect(r.runId).toBe('run-20261125T1000');
+    expect(r.probes.map((p) => [p.probeId, p.httpStatus, p.uploaded])).toEqual(
+      ids.map((id) => [id, 200, true]),
+    );
+    const up = uploads[`/observations/run-20261125T1000/${ids[0]}.json`];
+    expect(up?.contentType).toBe('application/json');
+    expect(up?.obs).toMatchObject({
+      probeId: ids[0],
+      runnerId: 'onprem-dc1',
+      vantageKind: 'onprem',
+      httpStatus: 200,
+      bodyMatches: true,
+      remoteAddress: '127.0.0.1',
+      requestId: 'REQ00000000000001',
     });
-    expect(uploads).toEqual({});
+    // The third probe object has other bytes: the observation says so, and is still reported.
+    expect(uploads[`/observations/run-20261125T1000/${ids[2]}.json`]?.obs).toMatchObject({
+      bodyMatches: false,
+    });
+    expect(lines.filter((l) => l.startsWith('probe '))).toHaveLength(3);
+    expect(leaks(JSON.stringify(uploads))).toBe(false);
+    expect(leaks(lines.join('\n'))).toBe(false);
   });
 
-  it('ships as one file that runs with plain Node and no node_modules', () => {
-    execFileSync(process.execPath, ['scripts/build.mjs']);
-    const dir = mkdtempSync(join(tmpdir(), 'pg-runner-'));
-    try {
-      copyFileSync('dist/pathguard-runner.mjs', join(dir, 'pathguard-runner.mjs'));
-      const help = spawnSync(process.execPath, [join(dir, 'pathguard-runner.mjs'), '--help'], {
-        cwd: dir,
-        encoding: 'utf8',
-      });
-      expect(help.status).toBe(0);
-      expect(help.stdout).toMatch(/--config runner\.json/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it('keeps at most `concurrency` probe fetches in flight', async () => {
+    const r = await runOnce(runnerCfg({ concurrency: 2 }), { sleep: noSleep });
+    expect(r.ok).toBe(true);
+    expect(hits.probe).toBe(3);
+    expect(maxInFlight).toBeLessThanOrEqual(2);
+    const one = await runOnce(runnerCfg({ concurrency: 1 }), { sleep: noSleep });
+    expect(one.ok).toBe(true);
+  });
+
+  it('retries the order and the reports on 5xx and dropped connections, with growing backoff', async () => {
+    failures.order = [503];
+    failures.put = [503, 'reset', 500];
+    sleeps.length = 0;
+    const r = await runOnce(runnerCfg({ concurrency: 1 }), { sleep: noSleep });
+    expect(r.ok).toBe(true);
+    expect(hits.order).toBe(2);
+    expect(hits.put).toBe(3 + 3);
+    expect(Object.keys(uploads)).toHaveLength(3);
+    expect(sleeps).toHaveLength(4);
+    // Full jitter under a doubling cap: the third retry of one upload may wait up to 1 s.
+    for (const ms of sleeps) expect(ms).toBeLessThan(1000);
+  });
+
+  it('gives up on a report after four tries and does not retry a 4xx; the run is then not ok', async () => {
+    failures.put = [503, 503, 503, 503, 403];
+    const lines: string[] = [];
+    const r = await runOnce(runnerCfg({ concurrency: 1 }), { log: (l) => lines.push(l), sleep: noSleep });
+    expect(r.ok).toBe(false);
+    expect(r.probes.map((p) => p.uploaded)).toEqual([false, false, true]);
+    expect(hits.put).toBe(4 + 1 + 1);
+    expect(lines.join('\n')).toMatch(/report upload failed: HTTP 503/);
+    expect(lines.join('\n')).toMatch(/report upload failed: HTTP 403/);
+    expect(leaks(lines.join('\n'))).toBe(false);
+  });
+
+  it('refuses a tampered order before fetching anything', async () => {
+    // Still loopback, so even a broken guard could not send traffic off this machine.
+    order.probes[1]!.url = `http://127.0.0.2:9/latest/meta-data/?${Q}`;
+    const err = await runOnce(runnerCfg(), { sleep: noSleep }).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'ORDER_HOST_NOT_ALLOWED' });
+    expect(leaks((err as Error).message)).toBe(false);
+    expect(hits.probe).toBe(0);
+    expect(hits.put).toBe(0);
+  });
+
+  it('refuses a stale order, an order for another runner, and a document that is not JSON', async () => {
+    order.notAfter = new Date(Date.now() - 1000).toISOString();
+    order.issuedAt = new Date(Date.now() - 901_000).toISOString();
+    await expect(runOnce(runnerCfg(), { sleep: noSleep })).rejects.toMatchObject({ code: 'ORDER_STALE' });
+    await expect(runOnce(runnerCfg({ runnerId: 'onprem-dc2' }), { sleep: noSleep })).rejects.toMatchObject({
+      code: 'ORDER_WRONG_RUNNER',
+    });
+    orderBody = '<Error><Code>AccessDenied</Code></Error>';
+    await expect(runOnce(runnerCfg(), { sleep: noSleep })).rejects.toMatchObject({ code: 'ORDER_INVALID' });
+    expect(hits.probe).toBe(0);
+  });
+
+  it('reports an unreachable order without its URL secrets', async () => {
+    failures.order = [403];
+    const err = await runOnce(runnerCfg(), { sleep: noSleep }).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'ORDER_UNAVAILABLE' });
+    expect((err as Error).message).toMatch(/HTTP 403/);
+    expect(leaks((err as Error).message)).toBe(false);
+    expect(hits.order).toBe(1); // a 403 is not retried
+  });
+});
+
+describe('the one-file runner', () => {
+  let dir = '';
+  let runnerFile = '';
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pg-runner-'));
+    runnerFile = join(dir, 'pathguard-runner.mjs');
+    const mod = (await import(pathToFileURL(resolve('scripts/build-targets.mjs')).href)) as {
+      targets: { name: string }[];
+      buildTarget: (t: unknown, o: { define: Record<string, string>; outfile: string }) => Promise<number>;
+    };
+    const target = mod.targets.find((t) => t.name === 'runner');
+    await mod.buildTarget(target, { define: { __PATHGUARD_VERSION__: '"0.0.0-test"' }, outfile: runnerFile });
+  }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Asynchronous: the loopback server runs in this process and must keep answering.
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      const child = execFile(
+        process.execPath,
+        [runnerFile, ...args],
+        { cwd: dir, timeout: 30_000 },
+        (_e, o, e) => done({ code: child.exitCode, stdout: o, stderr: e }),
+      );
+    });
+  const writeConfig = (over: Record<string, unknown> = {}) => {
+    const file = join(dir, 'runner.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        runnerId: 'onprem-dc1',
+        orderUrl: `http://${base}/orders/onprem-dc1/latest.json?${Q}`,
+        allowedHosts: [base],
+        allowHttp: true,
+        timeoutMs: 5000,
+        ...over,
+      }),
+    );
+    return file;
+  };
+
+  it('runs with plain Node from a folder with no node_modules and prints its usage', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--config runner\.json/);
+  });
+
+  it('reports every observation and exits 0, with one redacted line per probe', async () => {
+    const r = await run(['--config', writeConfig(), '--once']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(Object.keys(uploads)).toHaveLength(3);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.filter((l) => / onprem-dc1 probe /.test(l))).toHaveLength(3);
+    expect(lines.at(-1)).toMatch(/run run-20261125T1000: 3\/3 observations reported$/);
+    expect(leaks(r.stdout)).toBe(false);
+  });
+
+  it('exits 1 with one clear line for a tampered order, and 2 for a bad runner.json', async () => {
+    order.probes[0]!.reportUrl = `http://127.0.0.2:8080/collect?${Q}`;
+    const r = await run(['--config', writeConfig()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/ORDER_HOST_NOT_ALLOWED/);
+    expect(leaks(r.stdout + r.stderr)).toBe(false);
+    expect(hits.probe).toBe(0);
+
+    const bad = await run(['--config', writeConfig({ concurrency: 0 })]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/concurrency/);
+    const both = await run(['--config', writeConfig(), '--once', '--interval', '60']);
+    expect(both.code).toBe(2);
   });
 });

@@ -34,6 +34,9 @@ be used (stale, tampered, unreachable), 2 on a usage error. See docs/onprem-runn
       throw new UserInputError('INPUT_UNREADABLE', `${values.config}: cannot read`, {}, 1);
     }
     const cfg = loadRunnerConfig(text, values.config);
+    if (values.once === true && values.interval !== undefined) {
+      throw new UserInputError('USAGE', '--once and --interval exclude each other');
+    }
     const interval = typeof values.interval === 'string' ? Number(values.interval) : null;
     if (interval !== null && (!Number.isInteger(interval) || interval < 10)) {
       throw new UserInputError('USAGE', '--interval must be a whole number of seconds, at least 10');
@@ -62,10 +65,15 @@ be used (stale, tampered, unreachable), 2 on a usage error. See docs/onprem-runn
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     let code = 0;
-    while (!stop) {
-      code = await pass();
-      for (let waited = 0; waited < interval * 1000 && !stop; waited += 500)
-        await new Promise((r) => setTimeout(r, 500));
+    try {
+      while (!stop) {
+        code = await pass();
+        for (let waited = 0; waited < interval * 1000 && !stop; waited += 500)
+          await new Promise((r) => setTimeout(r, 500));
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
     return code;
   },

@@ -1,0 +1,282 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { SdkPresigner } from '../../functions/aws/presigner.js';
+import { writeOrders } from '../../functions/runner/orders.js';
+import {
+  allowedS3Hosts,
+  checkOrderUrl,
+  type Order,
+  orderKeys,
+  validateOrder,
+} from '../../shared/probes/orders.js';
+import { planRun } from '../../shared/probes/plan.js';
+import { config, T0 } from './loop-fixtures.js';
+import { MemoryStore } from './memory-store.js';
+
+// A presigned query string shaped like the AWS SDK's (fake credentials from the AWS docs examples).
+const SECRET_SIG = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+const Q = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261125%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261125T100000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=${SECRET_SIG}`;
+const HOST = 'example-data-bucket.s3.us-east-1.amazonaws.com';
+const RESULTS = 'example-pathguard-results.s3.us-east-1.amazonaws.com';
+const allowed = [HOST, RESULTS];
+const P1 = '01JDQ7ZT0000000000000000AA';
+const P2 = '01JDQ7ZT0000000000000000AB';
+
+const order = (over: Partial<Order> = {}): Order => ({
+  schemaVersion: 1,
+  runnerId: 'onprem-dc1',
+  runId: 'run-20261125T1000',
+  issuedAt: '2026-11-25T10:00:00.000Z',
+  notAfter: '2026-11-25T10:15:00.000Z',
+  probes: [P1, P2].map((probeId) => ({
+    probeId,
+    url: `https://${HOST}/pathguard/probes/2026/11/25/${probeId}.bin?${Q}`,
+    expectedSha256: 'a'.repeat(64),
+    reportUrl: `https://${RESULTS}/observations/run-20261125T1000/${probeId}.json?${Q}`,
+  })),
+  ...over,
+});
+const check = { now: new Date('2026-11-25T10:05:00Z'), runnerId: 'onprem-dc1', allowedHosts: allowed };
+
+describe('checkOrderUrl: the SSRF guard', () => {
+  const ok = (url: string, opts: Partial<Parameters<typeof checkOrderUrl>[1]> = {}) =>
+    checkOrderUrl(url, { allowedHosts: allowed, ...opts });
+
+  it('accepts https URLs on an allowed host, matching the host case-insensitively', () => {
+    expect(ok(`https://${HOST}/k?${Q}`)).toBeNull();
+    expect(ok(`https://EXAMPLE-DATA-BUCKET.S3.US-EAST-1.AMAZONAWS.COM/k?${Q}`)).toBeNull();
+    expect(ok(`https://${HOST}:443/k`)).toBeNull(); // the default port is no port
+    expect(ok(`https://${HOST}/k`, { allowedHosts: [HOST.toUpperCase()] })).toBeNull();
+  });
+
+  it('refuses any other host, including look-alikes', () => {
+    for (const url of [
+      'https://evil.example.com/k',
+      `https://${HOST}.evil.example/k`,
+      `https://evil-${HOST}/k`,
+      'https://other-bucket.s3.us-east-1.amazonaws.com/k',
+      `https://${HOST}./k`,
+    ]) {
+      expect(ok(url), url).toMatch(/not an allowed S3 endpoint host/);
+    }
+  });
+
+  it('refuses IP literals even when listed, in every notation the URL parser normalises', () => {
+    for (const url of [
+      'https://169.254.169.254/latest/meta-data/',
+      'https://2852039166/latest/meta-data/', // 169.254.169.254 as one decimal number
+      'https://0xa9.0xfe.0xa9.0xfe/',
+      'https://[fd00:ec2::254]/latest/meta-data/',
+      'https://[::ffff:169.254.169.254]/',
+    ]) {
+      expect(
+        ok(url, { allowedHosts: ['169.254.169.254', '[fd00:ec2::254]', '[::ffff:a9fe:a9fe]'] }),
+        url,
+      ).toMatch(/IP address/);
+    }
+  });
+
+  it('refuses user info, other schemes, plain http and non-default ports', () => {
+    expect(ok(`https://user:pw@${HOST}/k`)).toMatch(/user info/);
+    expect(ok(`https://user@${HOST}/k`)).toMatch(/user info/);
+    expect(ok(`http://${HOST}/k`)).toMatch(/scheme http:/);
+    expect(ok(`file:///etc/passwd`)).toMatch(/scheme file:/);
+    expect(ok(`ftp://${HOST}/k`)).toMatch(/scheme ftp:/);
+    expect(ok('not a url')).toBe('not a URL');
+    expect(ok(`https://${HOST}:8443/k`)).toMatch(/not an allowed/);
+    // A port is allowed only when listed with it.
+    expect(ok(`https://${HOST}:8443/k`, { allowedHosts: [`${HOST}:8443`] })).toBeNull();
+  });
+
+  it('allows plain http and loopback IPs only with the lab switch, still on listed hosts only', () => {
+    expect(ok('http://127.0.0.1:9000/k', { allowedHosts: ['127.0.0.1:9000'], allowHttp: true })).toBeNull();
+    expect(ok('http://127.0.0.1:9001/k', { allowedHosts: ['127.0.0.1:9000'], allowHttp: true })).toMatch(
+      /not an allowed/,
+    );
+    expect(ok('http://127.0.0.1:9000/k', { allowedHosts: ['127.0.0.1:9000'] })).toMatch(/scheme http:/);
+  });
+});
+
+describe('validateOrder', () => {
+  it('accepts a fresh order for this runner on allowed hosts', () => {
+    const r = validateOrder(order(), check);
+    expect(r.ok && r.value.probes.map((p) => p.probeId)).toEqual([P1, P2]);
+    // Valid up to and including notAfter.
+    expect(validateOrder(order(), { ...check, now: new Date('2026-11-25T10:15:00.000Z') }).ok).toBe(true);
+  });
+
+  it('refuses a stale order', () => {
+    const r = validateOrder(order(), { ...check, now: new Date('2026-11-25T10:15:00.001Z') });
+    expect(!r.ok && r.error.code).toBe('ORDER_STALE');
+    expect(!r.ok && r.error.message).toContain('2026-11-25T10:15:00.000Z');
+  });
+
+  it('refuses an order addressed to another runner', () => {
+    const r = validateOrder(order(), { ...check, runnerId: 'onprem-dc2' });
+    expect(!r.ok && r.error.code).toBe('ORDER_WRONG_RUNNER');
+  });
+
+  it('refuses a tampered probe URL or report URL, naming the probe, with the URL redacted', () => {
+    const base = order();
+    const tampered = [
+      { ...base.probes[0]!, url: `https://attacker.example/collect?${Q}` },
+      { ...base.probes[1]!, reportUrl: `https://10.0.0.5/observations?${Q}` },
+    ];
+    for (const [i, p] of tampered.entries()) {
+      const probes = [...base.probes];
+      probes[i] = p;
+      const r = validateOrder({ ...base, probes }, check);
+      expect(!r.ok && r.error.code).toBe('ORDER_HOST_NOT_ALLOWED');
+      expect(!r.ok && r.error.message).toContain(p.probeId);
+      expect(!r.ok && r.error.message).not.toContain(SECRET_SIG);
+      expect(!r.ok && r.error.message).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    }
+  });
+
+  it('refuses malformed documents with ORDER_INVALID and a path', () => {
+    const cases: [unknown, RegExp][] = [
+      [null, /\(root\)/],
+      [{ ...order(), schemaVersion: 2 }, /schemaVersion/],
+      [{ ...order(), extra: true }, /Unrecognized key/],
+      [
+        { ...order(), probes: [{ ...order().probes[0]!, expectedSha256: 'xyz' }] },
+        /probes\.0\.expectedSha256/,
+      ],
+      [{ ...order(), notAfter: 'tomorrow' }, /notAfter/],
+      [{ ...order(), probes: [order().probes[0]!, order().probes[0]!] }, /twice/],
+      [{ ...order(), issuedAt: '2026-11-25T11:00:00.000Z' }, /not valid after it is issued/],
+    ];
+    for (const [doc, msg] of cases) {
+      const r = validateOrder(doc, check);
+      expect(!r.ok && r.error.code).toBe('ORDER_INVALID');
+      expect(!r.ok && r.error.message).toMatch(msg);
+    }
+  });
+});
+
+describe('allowedS3Hosts', () => {
+  const endpointDns = 'bucket.vpce-0a1b2c3d4e5f67890-abcdefgh.s3.us-east-1.vpce.amazonaws.com';
+  const cfg = config({
+    targets: [
+      {
+        bucket: 'example-data-bucket',
+        region: 'us-east-1',
+        styles: ['regional', 'global', 'path-style', 'dualstack', 'fips', 'accelerate', 'interface-endpoint'],
+        interfaceEndpointDns: endpointDns,
+      },
+      {
+        bucket: 'example-ap-bucket',
+        region: 'us-west-2',
+        styles: ['access-point'],
+        accessPointArn: 'arn:aws:s3:us-west-2:123456789012:accesspoint/probes',
+      },
+      { bucket: 'example-cn-bucket', region: 'cn-north-1', styles: ['regional'] },
+    ],
+  });
+  const hosts = allowedS3Hosts(cfg);
+
+  it('lists the virtual-hosted and path-style hosts of every style, and the results bucket', () => {
+    expect(hosts).toEqual(
+      expect.arrayContaining([
+        'example-data-bucket.s3.us-east-1.amazonaws.com',
+        's3.us-east-1.amazonaws.com',
+        'example-data-bucket.s3.amazonaws.com',
+        's3.amazonaws.com',
+        'example-data-bucket.s3.dualstack.us-east-1.amazonaws.com',
+        's3.dualstack.us-east-1.amazonaws.com',
+        'example-data-bucket.s3-fips.us-east-1.amazonaws.com',
+        's3-fips.us-east-1.amazonaws.com',
+        'example-data-bucket.s3-accelerate.amazonaws.com',
+        `example-data-bucket.${endpointDns}`,
+        endpointDns,
+        'probes-123456789012.s3-accesspoint.us-west-2.amazonaws.com',
+        'example-ap-bucket.s3.us-west-2.amazonaws.com',
+        'example-cn-bucket.s3.cn-north-1.amazonaws.com.cn',
+        'example-pathguard-results.s3.us-east-1.amazonaws.com',
+      ]),
+    );
+    // Nothing a style did not ask for: accelerate has no path style, no global for us-west-2.
+    expect(hosts).not.toContain('s3-accelerate.amazonaws.com');
+    expect(hosts).not.toContain('example-ap-bucket.s3.amazonaws.com');
+    expect(hosts).toEqual([...hosts].sort());
+    expect(new Set(hosts).size).toBe(hosts.length);
+  });
+
+  it('covers the hosts the AWS SDK actually presigns for every style', async () => {
+    // Presigning is local computation; the credentials are the AWS documentation's examples.
+    const presigner = new SdkPresigner({
+      credentials: {
+        accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      },
+    });
+    for (const t of cfg.targets) {
+      for (const style of t.styles) {
+        const url = await presigner.presignGet({
+          bucket: t.bucket,
+          key: 'pathguard/probes/2026/11/25/x.bin',
+          region: t.region,
+          style,
+          expiresInSeconds: 900,
+          ...(t.accessPointArn ? { accessPointArn: t.accessPointArn } : {}),
+          ...(t.interfaceEndpointDns ? { interfaceEndpointDns: t.interfaceEndpointDns } : {}),
+        });
+        expect(checkOrderUrl(url, { allowedHosts: hosts }), `${t.bucket} ${style}`).toBeNull();
+      }
+    }
+    const put = await presigner.presignPut({
+      bucket: cfg.resultsBucket,
+      key: 'observations/run-1/x.json',
+      region: cfg.region,
+      expiresInSeconds: 900,
+    });
+    expect(checkOrderUrl(put, { allowedHosts: hosts })).toBeNull();
+  });
+});
+
+describe('writeOrders', () => {
+  it("writes each on-prem runner's latest and dated order, which that runner accepts", async () => {
+    const cfg = config();
+    const store = new MemoryStore();
+    const presigner = new SdkPresigner({
+      credentials: {
+        accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      },
+    });
+    const planned = planRun(cfg, 'run-20261125T1000', {
+      now: T0,
+      random: (n) => new Uint8Array(randomBytes(n)),
+      sha256: (b) => createHash('sha256').update(b).digest('hex'),
+    }).filter((p) => p.vantage.kind === 'onprem');
+    expect(planned.length).toBe(2);
+    const items = await Promise.all(
+      planned.map(async (p) => ({
+        planned: p,
+        url: await presigner.presignGet({ ...p, expiresInSeconds: cfg.urlExpirySeconds }),
+      })),
+    );
+    const [written] = await writeOrders(store, presigner, cfg, items, 'run-20261125T1000', T0);
+    const keys = orderKeys('onprem-dc1', 'run-20261125T1000', T0);
+    expect(keys).toEqual({
+      latest: 'orders/onprem-dc1/latest.json',
+      dated: 'orders/onprem-dc1/2026/11/25/run-20261125T1000.json',
+    });
+    const latest = await store.getJson<Order>(keys.latest);
+    expect(latest?.value).toEqual(written);
+    expect((await store.getJson<Order>(keys.dated))?.value).toEqual(written);
+    expect(written?.notAfter).toBe('2026-11-25T10:15:00.000Z');
+    expect(written?.probes.map((p) => [p.probeId, p.expectedSha256])).toEqual(
+      planned.map((p) => [p.probeId, p.sha256]),
+    );
+    const report = new URL(written?.probes[0]?.reportUrl ?? '');
+    expect(report.hostname).toBe(RESULTS);
+    expect(report.pathname).toBe(`/observations/run-20261125T1000/${planned[0]?.probeId}.json`);
+    const r = validateOrder(latest?.value, {
+      now: T0,
+      runnerId: 'onprem-dc1',
+      allowedHosts: allowedS3Hosts(cfg),
+    });
+    expect(r.ok).toBe(true);
+  });
+});
