@@ -41,7 +41,11 @@ export class LabNetwork {
   private readonly sourceByUpstreamPort = new Map<number, string>();
   /** Client socket local port → what the client meant to reach. */
   private readonly pending = new Map<number, PendingFlow>();
+  /** Forwarders that finished before the dialing side saw its own connect event. */
+  private readonly waiting = new Map<number, (p: PendingFlow) => void>();
   private readonly sockets = new Set<net.Socket>();
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
   private readonly routes: CidrSet<string>;
   private readonly s3Cidrs: CidrSet<true>;
 
@@ -94,6 +98,19 @@ export class LabNetwork {
     this.servers.clear();
   }
 
+  /** Resolves once every forwarded connection has closed and written its flow records. */
+  idle(): Promise<void> {
+    if (this.active === 0 && this.waiting.size === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private settle(): void {
+    if (this.active !== 0 || this.waiting.size !== 0) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const r of w) r();
+  }
+
   /** The flow log as delivered to S3: a header line, then one record per line. */
   flowLogText(): string {
     return `${formatFlowHeader(LAB_FLOW_FORMAT)}\n${this.flows.map((r) => formatFlowRecord(r, LAB_FLOW_FORMAT)).join('\n')}\n`;
@@ -121,9 +138,14 @@ export class LabNetwork {
       const sock = net.connect(this.ports.get(path)!, this.addresses.get(path)!);
       this.sockets.add(sock);
       sock.once('close', () => this.sockets.delete(sock));
-      sock.once('connect', () =>
-        this.pending.set(sock.localPort ?? 0, { vantage: name, dst: address, srcPort: sock.localPort ?? 0 }),
-      );
+      sock.once('connect', () => {
+        const port = sock.localPort ?? 0;
+        const flow = { vantage: name, dst: address, srcPort: port };
+        const waiter = this.waiting.get(port);
+        this.waiting.delete(port);
+        if (waiter) waiter(flow);
+        else this.pending.set(port, flow);
+      });
       return sock;
     };
     return { lookup, dial };
@@ -188,12 +210,15 @@ export class LabNetwork {
     let down = 0;
     const source = this.sourceIp(path);
     this.sockets.add(client);
+    this.active++;
     if (source === null) {
       // The packets leave the ENI (and are logged there) but nothing comes back.
       client.once('close', () => {
         this.sockets.delete(client);
-        const p = this.pending.get(clientPort);
-        if (p) this.writeFlows(path, p, 0, 0, started, Math.floor(Date.now() / 1000));
+        const end = Math.floor(Date.now() / 1000);
+        this.whenDialed(clientPort, (p) => this.writeFlows(path, p, 0, 0, started, end));
+        this.active--;
+        this.settle();
       });
       client.destroy();
       return;
@@ -217,13 +242,27 @@ export class LabNetwork {
       upstream.destroy();
       this.sockets.delete(client);
       this.sockets.delete(upstream);
-      const p = this.pending.get(clientPort);
-      if (p) this.writeFlows(path, p, up, down, started, Math.floor(Date.now() / 1000));
+      const end = Math.floor(Date.now() / 1000);
+      this.whenDialed(clientPort, (p) => this.writeFlows(path, p, up, down, started, end));
+      this.active--;
+      this.settle();
     };
     client.on('close', finish);
     upstream.on('close', finish);
     client.on('error', finish);
     upstream.on('error', finish);
+  }
+
+  /** Runs `fn` with what the client on `port` dialed, now or once its connect event arrives. */
+  private whenDialed(port: number, fn: (p: PendingFlow) => void): void {
+    const p = this.pending.get(port);
+    this.pending.delete(port);
+    if (p) fn(p);
+    else
+      this.waiting.set(port, (q) => {
+        fn(q);
+        this.settle();
+      });
   }
 
   private writeFlows(

@@ -192,6 +192,8 @@ export async function runLab(scenario: Scenario, opts: { outDir?: string } = {})
       `${now.toISOString().slice(0, 19).replace(/[T:]/g, '-')}-LAB0000000000001`,
     );
     await mkdir(join(outDir, 'access-logs'), { recursive: true });
+    // Every path connection has closed and logged before the flow log is delivered.
+    await Promise.race([net.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
     await writeFile(flowLog, net.flowLogText());
     // The probe bucket's server access logs (the results bucket logs elsewhere, as in AWS).
     const probeBuckets = new Set(cfg.targets.map((t) => t.bucket));

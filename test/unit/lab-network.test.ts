@@ -67,6 +67,23 @@ describe('lab network', () => {
     ];
     const net = new LabNetwork(s, 1);
     expect(net.pathFor('vpc', '52.216.8.100')).toBe('internet-gateway');
+    await net.start();
+    try {
+      // The Lambda ENI has no public IP: the connection dies, only the egress record is logged.
+      const sock = net.vantage('vpc', 'vpc-app').dial?.('52.216.8.100', 443);
+      await new Promise((r) => sock?.once('close', r));
+      await net.idle();
+      expect(net.flows).toHaveLength(1);
+      expect(net.flows[0]).toMatchObject({
+        srcaddr: '10.0.1.77',
+        dstaddr: '52.216.8.100',
+        dstport: 443,
+        flowDirection: 'egress',
+        trafficPath: 8,
+      });
+    } finally {
+      await net.close();
+    }
   });
 
   it('generates an environment document that passes the strict environment schema', async () => {
