@@ -5,16 +5,12 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SnsAlertSink, snsSubject } from '../../functions/aws/sns-sink.js';
 import { S3ObjectStore, updateJson } from '../../functions/aws/store-s3.js';
 import { WriteConflictError } from '../../shared/ports/index.js';
 
 const s3 = mockClient(S3Client);
-const sns = mockClient(SNSClient);
-const noSleep = { sleep: async () => {} };
 
 // The part of the SDK's streaming body the store uses.
 function body(text: string) {
@@ -30,7 +26,6 @@ function s3Error(name: string, status: number) {
 
 beforeEach(() => {
   s3.reset();
-  sns.reset();
 });
 
 describe('S3ObjectStore', () => {
@@ -90,77 +85,5 @@ describe('S3ObjectStore', () => {
       ),
     );
     expect(JSON.parse(current!.text).sort()).toEqual(['run-0', 'run-1', 'run-2', 'run-3', 'run-4', 'run-5']);
-  });
-});
-
-describe('SnsAlertSink', () => {
-  const alert = {
-    dedupKey: 'b|global|vpc-app|left-path',
-    severity: 'critical' as const,
-    subject: '[PathGuard CRITICAL] S3 traffic left the VPC-endpoint path:\nb global',
-    text: 'readable body',
-    chatbot: { version: '1.0', source: 'custom', content: { description: 'x' } },
-    attributes: { severity: 'critical', vantage: 'vpc-app' },
-  };
-
-  it('publishes per-protocol messages: text for email, the Chatbot document for https', async () => {
-    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    const sink = new SnsAlertSink(
-      new SNSClient({ region: 'us-east-1' }),
-      'arn:aws:sns:us-east-1:123456789012:alerts',
-    );
-    await expect(sink.publish(alert)).resolves.toEqual({ messageId: 'm-1' });
-    const input = sns.commandCalls(PublishCommand)[0]!.args[0].input;
-    expect(input.MessageStructure).toBe('json');
-    const msg = JSON.parse(input.Message!);
-    expect(msg.email).toBe('readable body');
-    expect(msg.default).toBe('readable body');
-    expect(JSON.parse(msg.https)).toMatchObject({ version: '1.0', source: 'custom' });
-    expect(input.Subject).not.toMatch(/\n/);
-    expect(input.MessageAttributes?.severity).toEqual({ DataType: 'String', StringValue: 'critical' });
-  });
-
-  it('retries throttling and 5xx, then succeeds', async () => {
-    sns
-      .on(PublishCommand)
-      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
-      .rejectsOnce(
-        Object.assign(new Error('Internal'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }),
-      )
-      .resolves({ MessageId: 'm-2' });
-    const sink = new SnsAlertSink(
-      new SNSClient({ region: 'us-east-1' }),
-      'arn:aws:sns:us-east-1:123456789012:alerts',
-      noSleep,
-    );
-    await expect(sink.publish(alert)).resolves.toEqual({ messageId: 'm-2' });
-    expect(sns.commandCalls(PublishCommand)).toHaveLength(3);
-  });
-
-  it('surfaces a persistent fault, and does not retry a client error', async () => {
-    sns
-      .on(PublishCommand)
-      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-    const sink = new SnsAlertSink(
-      new SNSClient({ region: 'us-east-1' }),
-      'arn:aws:sns:us-east-1:123456789012:alerts',
-      noSleep,
-    );
-    await expect(sink.publish(alert)).rejects.toThrow('Rate exceeded');
-    expect(sns.commandCalls(PublishCommand)).toHaveLength(4);
-    sns.reset();
-    sns.on(PublishCommand).rejects(
-      Object.assign(new Error('Invalid parameter'), {
-        name: 'InvalidParameterException',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
-    await expect(sink.publish(alert)).rejects.toThrow('Invalid parameter');
-    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
-  });
-
-  it('keeps SNS subjects within 100 printable characters', () => {
-    expect(snsSubject(`a\nb${'x'.repeat(200)}`).length).toBe(100);
-    expect(snsSubject('ok – dash')).toBe('ok dash');
   });
 });
