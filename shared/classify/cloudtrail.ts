@@ -9,8 +9,8 @@
  *    address (an AWS service name such as `s3.amazonaws.com`) → `unknown`; a private address (a
  *    VPC block, RFC 1918, 100.64.0.0/10, fc00::/7) → `unknown`; any other address → `public`.
  *
- * Also `unknown`: no `sourceIPAddress` at all, and loopback, link-local, unspecified or multicast
- * addresses.
+ * Also `unknown`: a `vpcEndpointId` that is not a `vpce-<hex>` id, no `sourceIPAddress` at all,
+ * and loopback, link-local, unspecified or multicast addresses.
  */
 import type { CloudTrailRecord } from '../cloudtrail/types.js';
 import type { EnvironmentIndex } from '../env/environment-index.js';
@@ -23,6 +23,8 @@ export const CLOUDTRAIL_RULES = {
   GATEWAY_ENDPOINT: 'CLOUDTRAIL_GATEWAY_ENDPOINT',
   INTERFACE_ENDPOINT: 'CLOUDTRAIL_INTERFACE_ENDPOINT',
   UNKNOWN_ENDPOINT: 'CLOUDTRAIL_UNKNOWN_ENDPOINT',
+  /** `vpcEndpointId` present but not of the form `vpce-<hex>`. */
+  BAD_ENDPOINT_ID: 'CLOUDTRAIL_BAD_ENDPOINT_ID',
   NAT_GATEWAY_IP: 'CLOUDTRAIL_NAT_GATEWAY_IP',
   SERVICE_SOURCE: 'CLOUDTRAIL_SERVICE_SOURCE',
   PRIVATE_ADDRESS: 'CLOUDTRAIL_PRIVATE_ADDRESS',
@@ -38,6 +40,7 @@ const NO_SOURCE = constantDecision(
 );
 
 const A = new IpAddress();
+const VPCE_ID = /^vpce-[0-9a-f]{8,17}$/;
 
 /**
  * Classifies one CloudTrail record. Pure, total and deterministic.
@@ -62,6 +65,14 @@ export function classifyCloudTrailRecord(r: CloudTrailRecord, idx: EnvironmentIn
         'interface-endpoint',
         CLOUDTRAIL_RULES.INTERFACE_ENDPOINT,
         `${CLOUDTRAIL_RULES.INTERFACE_ENDPOINT}: vpcEndpointId ${endpointId} is an interface endpoint of ${iface.vpcId}`,
+      );
+    }
+    if (!VPCE_ID.test(endpointId)) {
+      // Not the form AWS writes: a damaged or hand-made event proves no endpoint.
+      return decision(
+        'unknown',
+        CLOUDTRAIL_RULES.BAD_ENDPOINT_ID,
+        `${CLOUDTRAIL_RULES.BAD_ENDPOINT_ID}: vpcEndpointId ${quote(endpointId, 40)} is not a vpce-… id`,
       );
     }
     const account = r.vpcEndpointAccountId ? ` (endpoint account ${quote(r.vpcEndpointAccountId, 20)})` : '';

@@ -76,6 +76,17 @@ describe('CloudTrail classification', () => {
     expect(d.reason).toContain('endpoint account 444455556666');
   });
 
+  it('CLOUDTRAIL_BAD_ENDPOINT_ID: a vpcEndpointId that is not a vpce- id proves no endpoint', () => {
+    for (const vpcEndpointId of ['AWS Internal', 'vpce-', 'vpce-0AAAABBBB', 'vpc-0e1bfdbc090daa61a']) {
+      const d = expectPath(
+        classify({ vpcEndpointId, sourceIPAddress: '10.0.1.15' }),
+        'unknown',
+        CLOUDTRAIL_RULES.BAD_ENDPOINT_ID,
+      );
+      expect(d.private).toBeNull();
+    }
+  });
+
   it('CLOUDTRAIL_NAT_GATEWAY_IP: no endpoint and the NAT gateway Elastic IP', () => {
     const d = expectPath(
       classify({ sourceIPAddress: '203.0.113.25' }),
