@@ -96,9 +96,10 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
 
   // Rule 2.
   const host = r.hostHeader;
-  if (isPrivate && typeof host === 'string' && host !== '') {
+  // Only an endpoint-specific name counts: with private DNS the regional name (which an endpoint's
+  // DNS entries may also list) is used for the gateway endpoint too, so it does not tell them apart.
+  if (isPrivate && typeof host === 'string' && isS3InterfaceEndpointHost(host)) {
     const endpoint = idx.interfaceEndpointForHost(host);
-    // Only an S3 endpoint's name says how the request reached S3.
     if (endpoint !== undefined && isS3ServiceName(endpoint.serviceName)) {
       return decision(
         'interface-endpoint',
@@ -106,7 +107,7 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
         `${ACCESS_RULES.INTERFACE_ENDPOINT_HOST}: Host ${quote(host)} is a DNS name of interface endpoint ${endpoint.vpcEndpointId} and Remote IP ${a} is private`,
       );
     }
-    if (isS3InterfaceEndpointHost(host)) {
+    if (endpoint === undefined) {
       return decision(
         'interface-endpoint',
         ACCESS_RULES.INTERFACE_ENDPOINT_HOST,

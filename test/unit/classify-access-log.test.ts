@@ -88,6 +88,18 @@ describe('access-log classification', () => {
     );
   });
 
+  it('ACCESS_INTERFACE_ENDPOINT_HOST: a regional name listed among the endpoint DNS names does not count', () => {
+    // With private DNS the regional name also reaches the gateway endpoint (inbound-only mode), so
+    // it says nothing about the kind of endpoint.
+    const e = example();
+    e.interfaceEndpoints[0]!.dnsNames.push('*.s3.us-east-1.amazonaws.com');
+    expectPath(
+      classifyAccessLogRecord(record({ remoteIp: '10.0.1.15' }), buildEnvironmentIndex(e)),
+      'vpc-endpoint',
+      ACCESS_RULES.PRIVATE_ADDRESS,
+    );
+  });
+
   it('ACCESS_INTERFACE_ENDPOINT_HOST: needs a private Remote IP; a public one is public', () => {
     expectPath(
       classify({ remoteIp: '198.51.100.44', hostHeader: ENDPOINT_HOST }),
