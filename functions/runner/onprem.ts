@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { z } from 'zod';
 import { redactText, redactUrl } from '../../shared/endpoints/redact.js';
 import { PathGuardError, UserInputError, ValidationError } from '../../shared/errors.js';
@@ -25,6 +28,20 @@ export const runnerConfigSchema = z
     timeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
     /** Plain HTTP and IP literals (the local lab only). */
     allowHttp: z.boolean().default(false),
+    /**
+     * Sign the order GET with SigV4 using this host's credentials, instead of a presigned
+     * `orderUrl`: `orderUrl` is then the plain S3 URL of `orders/<runnerId>/latest.json`.
+     * Credentials come from `credentialProcess` (for IAM Roles Anywhere,
+     * `aws_signing_helper credential-process …`) or else from the AWS_ACCESS_KEY_ID,
+     * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN environment variables.
+     */
+    orderAuth: z
+      .strictObject({
+        kind: z.literal('sigv4'),
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a Region code such as us-east-1'),
+        credentialProcess: z.array(z.string().min(1)).min(1).optional(),
+      })
+      .optional(),
   })
   .superRefine((c, ctx) => {
     if (!c.allowHttp && !c.orderUrl.startsWith('https://')) {
@@ -56,8 +73,10 @@ export interface RunnerDeps {
   /** HTTP for the order and the reports (the lab injects its dialer). @default node http(s) */
   request?: (
     url: string,
-    init: { method: 'GET' | 'PUT'; body?: string; timeoutMs: number },
+    init: { method: 'GET' | 'PUT'; body?: string; timeoutMs: number; headers?: Record<string, string> },
   ) => Promise<{ status: number; body: string }>;
+  /** Environment for SigV4 credentials. @default process.env */
+  env?: Record<string, string | undefined>;
 }
 
 export interface RunnerProbeResult {
@@ -76,7 +95,7 @@ export interface RunnerResult {
 /** Plain HTTP(S) GET/PUT with a deadline. */
 export function httpRequest(
   url: string,
-  init: { method: 'GET' | 'PUT'; body?: string; timeoutMs: number },
+  init: { method: 'GET' | 'PUT'; body?: string; timeoutMs: number; headers?: Record<string, string> },
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
@@ -86,10 +105,12 @@ export function httpRequest(
       {
         method: init.method,
         timeout: init.timeoutMs,
-        headers:
-          init.body !== undefined
+        headers: {
+          ...init.headers,
+          ...(init.body !== undefined
             ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(init.body) }
-            : {},
+            : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -133,6 +154,133 @@ class HttpStatusError extends Error {
 }
 const retryable = (e: unknown) => !(e instanceof HttpStatusError) || e.status >= 500 || e.status === 429;
 
+function toBytes(d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof d === 'string') return d;
+  if (d instanceof ArrayBuffer) return new Uint8Array(d);
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/** node:crypto SHA-256 / HMAC-SHA256 in the shape @smithy/signature-v4 expects (no SDK in the bundle). */
+class Sha256 {
+  private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.h.update(toBytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.h.digest());
+  }
+}
+
+interface HostCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+const credentialProcessOutput = z.object({
+  Version: z.literal(1),
+  AccessKeyId: z.string().min(1),
+  SecretAccessKey: z.string().min(1),
+  SessionToken: z.string().min(1).optional(),
+});
+
+/**
+ * This host's credentials for reading its order: the standard `credential_process` contract
+ * (what IAM Roles Anywhere's signing helper prints), else the AWS_* environment variables.
+ * Error messages never include the process output: it holds the secret key.
+ */
+async function hostCredentials(
+  cfg: RunnerConfig,
+  env: Record<string, string | undefined>,
+): Promise<HostCredentials> {
+  const cmd = cfg.orderAuth?.credentialProcess;
+  if (cmd) {
+    const [file, ...args] = cmd as [string, ...string[]];
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(file, args, { timeout: cfg.timeoutMs, maxBuffer: 64 * 1024 }, (err, stdout) => {
+        if (err) {
+          reject(
+            new PathGuardError(
+              'ORDER_CREDENTIALS',
+              `credentialProcess ${file} failed (${(err as NodeJS.ErrnoException).code ?? 'exit'} ${err.message.split('\n')[0]?.slice(0, 120)})`,
+            ),
+          );
+        } else resolve(stdout);
+      });
+    });
+    let doc: unknown;
+    try {
+      doc = JSON.parse(out);
+    } catch {
+      throw new PathGuardError('ORDER_CREDENTIALS', `credentialProcess ${file} did not print JSON`);
+    }
+    const c = credentialProcessOutput.safeParse(doc);
+    if (!c.success) {
+      throw new PathGuardError(
+        'ORDER_CREDENTIALS',
+        `credentialProcess ${file} printed no Version 1 AccessKeyId/SecretAccessKey`,
+      );
+    }
+    return {
+      accessKeyId: c.data.AccessKeyId,
+      secretAccessKey: c.data.SecretAccessKey,
+      ...(c.data.SessionToken ? { sessionToken: c.data.SessionToken } : {}),
+    };
+  }
+  const id = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
+  if (!id || !secret) {
+    throw new PathGuardError(
+      'ORDER_CREDENTIALS',
+      'orderAuth sigv4 needs credentialProcess in runner.json or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+    );
+  }
+  return {
+    accessKeyId: id,
+    secretAccessKey: secret,
+    ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+  };
+}
+
+/** Authorization headers for a SigV4 GetObject on `orderUrl` (header signing, empty payload). */
+async function signOrderGet(
+  cfg: RunnerConfig,
+  env: Record<string, string | undefined>,
+): Promise<Record<string, string>> {
+  const auth = cfg.orderAuth;
+  if (!auth) return {};
+  const credentials = await hostCredentials(cfg, env);
+  const u = new URL(cfg.orderUrl);
+  const query: Record<string, string> = {};
+  for (const [k, v] of u.searchParams) query[k] = v;
+  const signer = new SignatureV4({
+    service: 's3',
+    region: auth.region,
+    credentials,
+    sha256: Sha256,
+    uriEscapePath: false,
+    applyChecksum: true,
+  });
+  const signed = await signer.sign({
+    method: 'GET',
+    protocol: u.protocol,
+    hostname: u.hostname,
+    ...(u.port ? { port: Number(u.port) } : {}),
+    path: u.pathname,
+    query,
+    headers: {
+      host: u.host,
+      'x-amz-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    },
+  });
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(signed.headers)) if (k !== 'host') headers[k] = String(v);
+  return headers;
+}
+
 /**
  * One pass of the on-prem runner: fetch its order, refuse it when stale or when any URL leaves the
  * allowed S3 hosts, fetch every probe with bounded concurrency, and upload each observation through
@@ -146,10 +294,16 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
   const request = deps.request ?? httpRequest;
   let orderDoc: unknown;
   let body: string;
+  // Signed once per pass: a credential failure is its own error, not a retried network error.
+  const headers = cfg.orderAuth ? await signOrderGet(cfg, deps.env ?? process.env) : undefined;
   try {
     const res = await withBackoff(
       async () => {
-        const r = await request(cfg.orderUrl, { method: 'GET', timeoutMs: cfg.timeoutMs });
+        const r = await request(cfg.orderUrl, {
+          method: 'GET',
+          timeoutMs: cfg.timeoutMs,
+          ...(headers ? { headers } : {}),
+        });
         if (r.status !== 200) throw new HttpStatusError(r.status);
         return r;
       },

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LabS3 } from '../../functions/lab/s3-server.js';
+import { LAB_CREDENTIALS } from '../../functions/lab/sigv4.js';
 import { parseRunnerConfig, type RunnerConfig, runOnce } from '../../functions/runner/onprem.js';
 import type { Order } from '../../shared/probes/orders.js';
 
@@ -244,6 +246,85 @@ describe('on-prem runner over real HTTP on loopback', () => {
     expect((err as Error).message).toMatch(/HTTP 403/);
     expect(leaks((err as Error).message)).toBe(false);
     expect(hits.order).toBe(1); // a 403 is not retried
+  });
+});
+
+describe("order read with SigV4 and this host's credentials (no presigned order URL)", () => {
+  // The lab's S3 endpoint verifies header-signed requests like S3 (403 InvalidAccessKeyId,
+  // SignatureDoesNotMatch); it listens on loopback only.
+  const lab = new LabS3();
+  beforeAll(() => lab.start());
+  afterAll(() => lab.close());
+  const cfg = () =>
+    runnerCfg({
+      orderUrl: `http://127.0.0.1:${lab.port}/example-pathguard-results/orders/onprem-dc1/latest.json`,
+      orderAuth: { kind: 'sigv4', region: 'us-east-1' },
+    });
+  beforeEach(() => {
+    lab.putObject(
+      'example-pathguard-results',
+      'orders/onprem-dc1/latest.json',
+      Buffer.from(JSON.stringify(order)),
+    );
+  });
+  const env = {
+    AWS_ACCESS_KEY_ID: LAB_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LAB_CREDENTIALS.secretAccessKey,
+  };
+
+  it('signs the GetObject with the environment credentials', async () => {
+    const r = await runOnce(cfg(), { sleep: noSleep, env });
+    expect(r.ok).toBe(true);
+    expect(Object.keys(uploads)).toHaveLength(3);
+  });
+
+  it('takes credentials from a credential_process command (the IAM Roles Anywhere helper contract)', async () => {
+    const printCreds = `console.log(JSON.stringify({Version:1,AccessKeyId:${JSON.stringify(LAB_CREDENTIALS.accessKeyId)},SecretAccessKey:${JSON.stringify(LAB_CREDENTIALS.secretAccessKey)},Expiration:"2099-01-01T00:00:00Z"}))`;
+    const r = await runOnce(
+      {
+        ...cfg(),
+        orderAuth: {
+          kind: 'sigv4',
+          region: 'us-east-1',
+          credentialProcess: [process.execPath, '-e', printCreds],
+        },
+      },
+      { sleep: noSleep, env: {} },
+    );
+    expect(r.ok).toBe(true);
+    const broken = runOnce(
+      {
+        ...cfg(),
+        orderAuth: {
+          kind: 'sigv4',
+          region: 'us-east-1',
+          credentialProcess: [process.execPath, '-e', 'console.log("{")'],
+        },
+      },
+      { sleep: noSleep, env: {} },
+    );
+    await expect(broken).rejects.toMatchObject({ code: 'ORDER_CREDENTIALS' });
+  });
+
+  it('fails clearly without credentials or with a key S3 does not know, never printing the secret', async () => {
+    await expect(runOnce(cfg(), { sleep: noSleep, env: {} })).rejects.toMatchObject({
+      code: 'ORDER_CREDENTIALS',
+    });
+    const err = await runOnce(cfg(), {
+      sleep: noSleep,
+      env: { AWS_ACCESS_KEY_ID: 'AKIAWRONGWRONGWRONG0', AWS_SECRET_ACCESS_KEY: 'wrong-secret-value' },
+    }).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'ORDER_UNAVAILABLE' });
+    expect((err as Error).message).toMatch(/HTTP 403/);
+    expect((err as Error).message).not.toContain('wrong-secret-value');
+    // The right key id with another secret: the signature itself is checked.
+    await expect(
+      runOnce(cfg(), {
+        sleep: noSleep,
+        env: { AWS_ACCESS_KEY_ID: LAB_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: 'wrong-secret-value' },
+      }),
+    ).rejects.toMatchObject({ code: 'ORDER_UNAVAILABLE' });
+    expect(hits.probe).toBe(0);
   });
 });
 

@@ -16,6 +16,9 @@ order carries. It holds no AWS credentials for writing.
 runner.json:
   { "runnerId": "onprem-dc1", "orderUrl": "https://…", "allowedHosts": ["bucket.s3.us-east-1.amazonaws.com", …],
     "concurrency": 4, "timeoutMs": 15000 }
+  orderUrl is a presigned GET of orders/<runnerId>/latest.json, or, with
+  "orderAuth": { "kind": "sigv4", "region": "us-east-1", "credentialProcess": ["aws_signing_helper", …] },
+  its plain S3 URL read with this host's credentials (credentialProcess, else AWS_* variables).
 
 Options:
   --config FILE       runner.json
