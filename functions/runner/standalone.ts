@@ -15,7 +15,7 @@ try {
   });
   if (values.help) {
     process.stdout.write(
-      `Usage: pathguard-runner.mjs ${runnerCommand.usage.replace(/^runner /, '')}\n\n${runnerCommand.summary}\n\n${runnerCommand.help}\n`,
+      `Usage: pathguard-runner.mjs ${runnerCommand.usage.replace(/(^|\| )runner /g, '$1')}\n\n${runnerCommand.summary}\n\n${runnerCommand.help}\n`,
     );
     process.exitCode = 0;
   } else {

@@ -372,7 +372,18 @@ describe('the one-file runner', () => {
   it('runs with plain Node from a folder with no node_modules and prints its usage', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/--config runner\.json/);
+    expect(help.stdout).toMatch(/^Usage: pathguard-runner\.mjs --config runner\.json .* \| --allowed-hosts /);
+  });
+
+  it('prints the allowed hosts for a PathGuard config', async () => {
+    const r = await run(['--allowed-hosts', resolve('pathguard.config.example.json')]);
+    expect(r.code).toBe(0);
+    const hosts = JSON.parse(r.stdout) as string[];
+    expect(hosts).toContain('example-data-bucket.s3.us-east-1.amazonaws.com');
+    expect(hosts).toContain('example-pathguard-results.s3.us-east-1.amazonaws.com');
+    const bad = await run(['--allowed-hosts', join(dir, 'missing.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/CONFIG_INVALID|cannot read/);
   });
 
   it('reports every observation and exits 0, with one redacted line per probe', async () => {

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { validateConfig } from '../../../shared/config/index.js';
 import { PathGuardError, UserInputError } from '../../../shared/errors.js';
+import { allowedS3Hosts } from '../../../shared/probes/orders.js';
 import { loadRunnerConfig, runOnce } from '../../runner/onprem.js';
 import type { CommandSpec } from '../command.js';
 
@@ -7,7 +9,8 @@ import type { CommandSpec } from '../command.js';
 export const runnerCommand: CommandSpec = {
   path: ['runner'],
   summary: "on-prem runner: fetch this runner's order, fetch its probes, report the observations",
-  usage: 'runner --config runner.json [--once | --interval SECONDS]',
+  usage:
+    'runner --config runner.json [--once | --interval SECONDS] | runner --allowed-hosts pathguard.config.json',
   help: `Reads its order (a JSON document with presigned probe URLs), refuses it when it is stale
 or when any URL's host is not one of allowedHosts, fetches each probe as this host sees the
 network (its DNS, its routes) and uploads each observation through the presigned PUT URL the
@@ -24,11 +27,30 @@ Options:
   --config FILE       runner.json
   --once              one pass, then exit (default; for cron and systemd timers)
   --interval SECONDS  repeat every SECONDS until SIGINT/SIGTERM
+  --allowed-hosts FILE  print the allowedHosts list for a PathGuard config (JSON), then exit
 
 Exit status: 0 when every observation was uploaded, 1 when some were not or the order could not
 be used (stale, tampered, unreachable), 2 on a usage error. See docs/onprem-runner.md.`,
-  options: { config: { type: 'string' }, once: { type: 'boolean' }, interval: { type: 'string' } },
+  options: {
+    config: { type: 'string' },
+    once: { type: 'boolean' },
+    interval: { type: 'string' },
+    'allowed-hosts': { type: 'string' },
+  },
   async run({ values, io }) {
+    const hostsFor = values['allowed-hosts'];
+    if (typeof hostsFor === 'string') {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(await readFile(hostsFor, 'utf8'));
+      } catch (e) {
+        throw new UserInputError('CONFIG_INVALID', `${hostsFor}: cannot read JSON (${(e as Error).message})`);
+      }
+      const cfg = validateConfig(doc);
+      if (!cfg.ok) throw new UserInputError('CONFIG_INVALID', `${hostsFor}: ${cfg.error.message}`);
+      io.stdout.write(`${JSON.stringify(allowedS3Hosts(cfg.value), null, 2)}\n`);
+      return 0;
+    }
     if (typeof values.config !== 'string') throw new UserInputError('USAGE', '--config is required');
     let text: string;
     try {
