@@ -6,12 +6,14 @@ import {
   type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { PathGuardError } from '../../shared/errors.js';
 import {
   type ObjectStore,
   type PutCondition,
   type StoredJson,
   WriteConflictError,
 } from '../../shared/ports/index.js';
+import { AwsCallError } from './retry.js';
 
 /**
  * The results bucket as an ObjectStore. Shared mutable objects (alert state, checkpoints) are
@@ -27,13 +29,22 @@ export class S3ObjectStore implements ObjectStore {
   ) {}
 
   async getJson<T>(key: string): Promise<StoredJson<T> | null> {
+    let text: string;
+    let etag: string;
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
-      const text = (await out.Body?.transformToString('utf8')) ?? '';
-      return { value: JSON.parse(text) as T, etag: out.ETag ?? '' };
+      text = (await out.Body?.transformToString('utf8')) ?? '';
+      etag = out.ETag ?? '';
     } catch (e) {
       if (e instanceof NoSuchKey || (e as { name?: string }).name === 'NoSuchKey') return null;
-      throw e;
+      throw new AwsCallError(`S3 GetObject s3://${this.bucket}/${this.prefix}${key}`, e);
+    }
+    try {
+      return { value: JSON.parse(text) as T, etag };
+    } catch {
+      throw new PathGuardError('STORE_NOT_JSON', `s3://${this.bucket}/${this.prefix}${key} is not JSON`, {
+        key,
+      });
     }
   }
 
@@ -48,16 +59,18 @@ export class S3ObjectStore implements ObjectStore {
   async *list(prefix: string, startAfter?: string): AsyncIterable<string> {
     let token: string | undefined;
     do {
-      const out = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: this.prefix + prefix,
-          ...(token
-            ? { ContinuationToken: token }
-            : startAfter
-              ? { StartAfter: this.prefix + startAfter }
-              : {}),
-        }),
+      const out = await sendS3(`S3 ListObjectsV2 s3://${this.bucket}/${this.prefix}${prefix}`, () =>
+        this.s3.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            ...(token
+              ? { ContinuationToken: token }
+              : startAfter
+                ? { StartAfter: this.prefix + startAfter }
+                : {}),
+          }),
+        ),
       );
       for (const o of out.Contents ?? []) if (o.Key) yield o.Key.slice(this.prefix.length);
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
@@ -93,23 +106,41 @@ export class S3ObjectStore implements ObjectStore {
       ) {
         throw new WriteConflictError(key);
       }
-      throw e;
+      throw new AwsCallError(`S3 PutObject s3://${this.bucket}/${this.prefix}${key}`, e);
     }
   }
 }
 
+async function sendS3<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw new AwsCallError(operation, e);
+  }
+}
+
+export interface UpdateJsonOptions {
+  /** Retries after a lost race (the first try not counted). @default 5 */
+  retries?: number;
+  /** Backoff between tries (random, doubling from ~50 ms). Injected by tests. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
 /**
- * Read-modify-write of a shared JSON object with optimistic concurrency: read with its ETag,
- * apply `fn`, write with If-Match (or If-None-Match when absent), retry on a lost race. Two
- * overlapping runs never lose an update.
+ * Read-modify-write of a shared JSON object with optimistic concurrency: read it with its ETag,
+ * apply `fn` to the current value (null when absent), write with If-Match (If-None-Match `*` when
+ * absent), and on a lost race read again and re-apply `fn` to the winner's value. Two overlapping
+ * runs therefore never lose an update, provided `fn` is a pure function of the value it is given
+ * (it may run several times). After `retries` lost races the WriteConflictError is thrown.
  */
 export async function updateJson<T>(
   store: ObjectStore,
   key: string,
   fn: (current: T | null) => T,
-  opts: { retries?: number } = {},
+  opts: UpdateJsonOptions = {},
 ): Promise<T> {
   const retries = opts.retries ?? 5;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (let attempt = 0; ; attempt++) {
     const cur = await store.getJson<T>(key);
     const next = fn(cur?.value ?? null);
@@ -118,7 +149,7 @@ export async function updateJson<T>(
       return next;
     } catch (e) {
       if (!(e instanceof WriteConflictError) || attempt >= retries) throw e;
-      await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
+      await sleep(Math.random() * 50 * 2 ** attempt);
     }
   }
 }

@@ -9,41 +9,53 @@ export type FakeAnswer = { status: number; headers?: Record<string, string>; bod
 
 export interface FakeRequest {
   method: string;
+  hostname: string;
   path: string;
   query: Record<string, unknown>;
   headers: Record<string, string>;
   body: string;
 }
 
+async function bodyText(body: unknown): Promise<string> {
+  if (body === undefined || body === null) return '';
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString();
+  if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+    const parts: Buffer[] = [];
+    for await (const c of body as AsyncIterable<Uint8Array | string>) parts.push(Buffer.from(c));
+    return Buffer.concat(parts).toString();
+  }
+  return '';
+}
+
 /**
- * A request handler that answers from a script instead of the network. The last answer repeats
- * once the script is used up.
+ * A request handler that answers from a script instead of the network: a list (the last answer
+ * repeats once the list is used up) or a function of the request (a stateful fake service).
  */
-export function fakeHttp(answers: FakeAnswer[]) {
+export function fakeHttp(answers: FakeAnswer[] | ((req: FakeRequest) => FakeAnswer | Promise<FakeAnswer>)) {
   const requests: FakeRequest[] = [];
   let i = 0;
   const handler = {
     metadata: { handlerProtocol: 'http/1.1' },
     async handle(req: {
       method: string;
+      hostname: string;
       path: string;
       query?: Record<string, unknown>;
       headers: Record<string, string>;
       body?: unknown;
     }) {
-      requests.push({
+      const r: FakeRequest = {
         method: req.method,
+        hostname: req.hostname,
         path: req.path,
         query: req.query ?? {},
         headers: req.headers,
-        body:
-          typeof req.body === 'string'
-            ? req.body
-            : req.body instanceof Uint8Array
-              ? Buffer.from(req.body).toString()
-              : '',
-      });
-      const a = answers[Math.min(i++, answers.length - 1)]!;
+        body: await bodyText(req.body),
+      };
+      requests.push(r);
+      const a =
+        typeof answers === 'function' ? await answers(r) : answers[Math.min(i++, answers.length - 1)]!;
       if (a instanceof Error) throw a;
       return {
         response: {
