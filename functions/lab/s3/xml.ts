@@ -50,7 +50,8 @@ export interface ListResult {
 
 /** The `ListBucketResult` document of ListObjectsV2. */
 export function listObjectsV2Xml(r: ListResult): string {
-  const enc = (s: string) => escapeXml(r.encodingType === 'url' ? encodeURIComponent(s).replace(/%2F/g, '/') : s);
+  const enc = (s: string) =>
+    escapeXml(r.encodingType === 'url' ? encodeURIComponent(s).replace(/%2F/g, '/') : s);
   let body = `<ListBucketResult xmlns="${S3_NS}"><Name>${escapeXml(r.bucket)}</Name><Prefix>${enc(r.prefix)}</Prefix>`;
   if (r.delimiter !== null) body += `<Delimiter>${enc(r.delimiter)}</Delimiter>`;
   if (r.startAfter !== null) body += `<StartAfter>${enc(r.startAfter)}</StartAfter>`;
