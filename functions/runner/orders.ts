@@ -1,6 +1,6 @@
 import type { PathGuardConfig } from '../../shared/config/index.js';
 import type { ObjectStore, Presigner } from '../../shared/ports/index.js';
-import { type Order, orderKeys } from '../../shared/probes/orders.js';
+import { buildOrder, type Order, orderKeys } from '../../shared/probes/orders.js';
 import type { PlannedProbe } from '../../shared/probes/plan.js';
 
 /**
@@ -35,15 +35,9 @@ export async function writeOrders(
       });
       probes.push({ probeId: planned.probeId, url, expectedSha256: planned.sha256, reportUrl });
     }
-    const order: Order = {
-      schemaVersion: 1,
-      runnerId,
-      runId,
-      issuedAt: now.toISOString(),
-      notAfter: new Date(now.getTime() + cfg.urlExpirySeconds * 1000).toISOString(),
-      probes,
-    };
+    const order = buildOrder({ runnerId, runId, issuedAt: now, expirySeconds: cfg.urlExpirySeconds, probes });
     const keys = orderKeys(runnerId, runId, now);
+    // The dated copy first: a runner never reads a latest.json whose evidence copy is missing.
     await store.putJson(keys.dated, order);
     await store.putJson(keys.latest, order);
     orders.push(order);

@@ -28,6 +28,30 @@ export const orderSchema = z.strictObject({
 
 export type Order = z.infer<typeof orderSchema>;
 
+/** Presigned URLs live at most 7 days (SigV4), so no order can be valid for longer. */
+const MAX_ORDER_LIFETIME_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * An order document for one runner: valid from `issuedAt` for `expirySeconds` (the lifetime of
+ * the presigned URLs it carries).
+ */
+export function buildOrder(input: {
+  runnerId: string;
+  runId: string;
+  issuedAt: Date;
+  expirySeconds: number;
+  probes: Order['probes'];
+}): Order {
+  return {
+    schemaVersion: 1,
+    runnerId: input.runnerId,
+    runId: input.runId,
+    issuedAt: input.issuedAt.toISOString(),
+    notAfter: new Date(input.issuedAt.getTime() + input.expirySeconds * 1000).toISOString(),
+    probes: input.probes,
+  };
+}
+
 export interface OrderCheck {
   now: Date;
   runnerId: string;
@@ -93,6 +117,14 @@ export function validateOrder(doc: unknown, check: OrderCheck): Result<Order, Pa
   }
   if (Date.parse(o.issuedAt) > Date.parse(o.notAfter)) {
     return fail(new PathGuardError('ORDER_INVALID', `order ${o.runId} is not valid after it is issued`));
+  }
+  if (Date.parse(o.notAfter) - check.now.getTime() > MAX_ORDER_LIFETIME_MS) {
+    return fail(
+      new PathGuardError(
+        'ORDER_INVALID',
+        `order ${o.runId} claims validity until ${o.notAfter}, beyond 7 days`,
+      ),
+    );
   }
   const seen = new Set<string>();
   for (const p of o.probes) {

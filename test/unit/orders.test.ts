@@ -4,6 +4,7 @@ import { SdkPresigner } from '../../functions/aws/presigner.js';
 import { writeOrders } from '../../functions/runner/orders.js';
 import {
   allowedS3Hosts,
+  buildOrder,
   checkOrderUrl,
   type Order,
   orderKeys,
@@ -97,6 +98,20 @@ describe('checkOrderUrl: the SSRF guard', () => {
   });
 });
 
+describe('buildOrder', () => {
+  it('makes a schema-valid order that expires with its URLs', () => {
+    const o = buildOrder({
+      runnerId: 'onprem-dc1',
+      runId: 'run-20261125T1000',
+      issuedAt: new Date('2026-11-25T10:00:00Z'),
+      expirySeconds: 900,
+      probes: order().probes,
+    });
+    expect(o).toEqual(order());
+    expect(validateOrder(o, check).ok).toBe(true);
+  });
+});
+
 describe('validateOrder', () => {
   it('accepts a fresh order for this runner on allowed hosts', () => {
     const r = validateOrder(order(), check);
@@ -145,6 +160,7 @@ describe('validateOrder', () => {
       [{ ...order(), notAfter: 'tomorrow' }, /notAfter/],
       [{ ...order(), probes: [order().probes[0]!, order().probes[0]!] }, /twice/],
       [{ ...order(), issuedAt: '2026-11-25T11:00:00.000Z' }, /not valid after it is issued/],
+      [{ ...order(), notAfter: '2026-12-25T10:00:00.000Z' }, /beyond 7 days/],
     ];
     for (const [doc, msg] of cases) {
       const r = validateOrder(doc, check);
