@@ -2,7 +2,8 @@
  * Every VPC Flow Log field AWS defines, with the version that introduced it and whether AWS types
  * it as an integer (Parquet INT_32/INT_64), which the parser turns into a JSON number.
  * Sources: the AWS VPC user guide field table (flow-logs.md / flow-log-records.html) for v2–v8,
- * and the VPC Encryption Controls page for `encryption-status`.
+ * and the VPC Encryption Controls page for `encryption-status`. AWS publishes no Parquet type for
+ * `encryption-status` in those sources, so its values (`0`–`3`) stay strings until it does.
  */
 export interface FlowFieldSpec {
   /** AWS name, e.g. `pkt-srcaddr`. */
@@ -12,6 +13,11 @@ export interface FlowFieldSpec {
   /** Flow-log version that introduced the field; null when unknown to us. */
   readonly version: number | null;
   readonly integer: boolean;
+  /**
+   * False for a name seen only in third-party format strings, not in the AWS field table
+   * (`resource-id`), and for names we do not know at all.
+   */
+  readonly verified: boolean;
 }
 
 const INTEGER = new Set([
@@ -74,6 +80,8 @@ export const V2_FIELD_NAMES: readonly string[] = FIELDS_BY_VERSION[0]![1];
 
 /** Newer fields whose version number we could not verify against the AWS field table. */
 const UNVERSIONED = ['encryption-status', 'resource-id'];
+/** Names that appear in third-party format strings only; kept, but not confirmed by AWS text. */
+const UNVERIFIED = new Set(['resource-id']);
 
 /** `pkt-srcaddr` → `pktSrcaddr`: hyphen removed, next letter upper-cased. */
 export function toCamelCase(name: string): string {
@@ -81,7 +89,13 @@ export function toCamelCase(name: string): string {
 }
 
 function spec(name: string, version: number | null): FlowFieldSpec {
-  return { name, key: toCamelCase(name), version, integer: INTEGER.has(name) };
+  return {
+    name,
+    key: toCamelCase(name),
+    version,
+    integer: INTEGER.has(name),
+    verified: !UNVERIFIED.has(name),
+  };
 }
 
 /** All known fields by AWS name. */
@@ -92,9 +106,12 @@ export const FLOW_FIELDS: ReadonlyMap<string, FlowFieldSpec> = new Map([
 
 /** The field spec for a name; unknown names are kept as string fields. */
 export function fieldSpec(name: string): FlowFieldSpec {
-  return FLOW_FIELDS.get(name) ?? { name, key: toCamelCase(name), version: null, integer: false };
+  return (
+    FLOW_FIELDS.get(name) ?? { name, key: toCamelCase(name), version: null, integer: false, verified: false }
+  );
 }
 
+/** True for a field name in the table above (AWS-defined, or `resource-id`). */
 export function isKnownFlowField(name: string): boolean {
   return FLOW_FIELDS.has(name);
 }

@@ -16,10 +16,14 @@ export {
 } from './format.js';
 export { formatFlowHeader, formatFlowRecord } from './formatter.js';
 export {
+  type CompiledFlowFormat,
+  compileFlowFormat,
   DEFAULT_MAX_FLOW_LINE_BYTES,
   FlowLineParser,
   FlowLogStreamParser,
   type FlowStreamOptions,
+  parseFlowLine,
   parseFlowLogText,
+  type ScanEnd,
 } from './parser.js';
 export type { FlowRecord } from './types.js';

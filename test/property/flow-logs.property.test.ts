@@ -2,10 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   FLOW_FIELDS,
+  type FlowFormat,
   FlowLineParser,
   FlowLogStreamParser,
   flowFormatOf,
   formatFlowRecord,
+  looksLikeFlowHeader,
+  parseFlowLine,
 } from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
@@ -42,6 +45,18 @@ describe('flow-log parser properties', () => {
     );
   });
 
+  it('parseFlowLine never throws on arbitrary bytes and bounds', () => {
+    const format = flowFormatOf(names.slice(0, 14));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat(), (bytes, x, y) => {
+        const a = bytes.length === 0 ? 0 : x % (bytes.length + 1);
+        const b = a + (bytes.length - a === 0 ? 0 : y % (bytes.length - a + 1));
+        const r = parseFlowLine(bytes, a, b, format);
+        expect(typeof r.ok).toBe('boolean');
+      }),
+    );
+  });
+
   it('a random record in a random field order formats and parses back to itself', () => {
     const arb = fc.shuffledSubarray(names, { minLength: 1 }).chain((fields) =>
       fc.tuple(
@@ -68,6 +83,85 @@ describe('flow-log parser properties', () => {
         const back = new FlowLineParser(format).parse(line);
         expect(back).toEqual({ ok: true, value: record });
       }),
+    );
+  });
+});
+
+/** Parses one line through the stream (byte fast path first), in build and count mode. */
+function viaStream(line: string, format: FlowFormat) {
+  const rejects = new RejectCounter();
+  const got: FlowRecord[] = [];
+  const build = new FlowLogStreamParser({ source: 't', format, rejects, onRecord: (r) => got.push(r) });
+  build.push(Buffer.from(`${line}\n`));
+  const counted = new FlowLogStreamParser({
+    source: 't',
+    format,
+    rejects: new RejectCounter(),
+    countOnly: true,
+  });
+  counted.push(Buffer.from(`${line}\n`));
+  return { got, code: rejects.samples[0]?.code, counted: counted.records };
+}
+
+describe('byte fast path and general path', () => {
+  // Values near the edges of what the fast path accepts: dashes, 15/16/17 digits, signs, tabs,
+  // non-ASCII, control bytes.
+  const value = fc.oneof(
+    token,
+    fc.constant('-'),
+    fc.constant('--'),
+    fc.constant('-5'),
+    fc.constant('+5'),
+    fc.constant('999999999999999'),
+    fc.constant('9007199254740991'),
+    fc.constant('9007199254740992'),
+    fc.constant('12345678901234567'),
+    fc.constant('1.5'),
+    fc.constant('a\tb'),
+    fc.constant('é'),
+    fc.constant('\u0001'),
+    fc.nat().map(String),
+  );
+  const sep = fc.oneof({ weight: 8, arbitrary: fc.constant(' ') }, fc.constant('  '), fc.constant('\t'));
+  const arb = fc
+    .shuffledSubarray(names, { minLength: 1, maxLength: 12 })
+    .chain((fields) =>
+      fc.tuple(
+        fc.constant(fields),
+        fc.array(fc.tuple(value, sep), { minLength: 0, maxLength: fields.length + 2 }),
+        fc.constantFrom('', ' ', '\r'),
+        fc.constantFrom('', ' '),
+      ),
+    );
+
+  it('accept the same lines with the same values, and reject with the same reason', () => {
+    fc.assert(
+      fc.property(arb, ([fields, parts, tail, lead]) => {
+        const format = flowFormatOf(fields);
+        const line = lead + parts.map(([v, s], i) => (i === 0 ? v : s + v)).join('') + tail;
+        // The general path sees the line as a decoder would hand it over: without the CR of CRLF.
+        const expected = new FlowLineParser(format).parse(tail === '\r' ? line.slice(0, -1) : line);
+        const { got, code, counted } = viaStream(line, format);
+        // Blank lines are skipped and header lines switch the format: neither is a record.
+        if (line.trim() === '' || looksLikeFlowHeader(line)) return;
+        if (expected.ok) {
+          expect(got).toEqual([expected.value]);
+          expect(counted).toBe(1);
+        } else if (got.length === 0 && code !== undefined) {
+          expect(code).toBe(expected.error.code);
+          expect(counted).toBe(0);
+        } else {
+          // A line the general path rejects can only be skipped by the stream as a header line.
+          expect(got).toEqual([]);
+          expect(counted).toBe(0);
+        }
+        if (tail === '\r') return;
+        // The same line given by bounds inside a larger buffer.
+        const bytes = Buffer.from(`x${line}y`);
+        const direct = parseFlowLine(bytes, 1, bytes.length - 1, format);
+        expect(direct).toEqual(expected);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -1,16 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  compileFlowFormat,
   DEFAULT_FLOW_FORMAT,
+  FLOW_FIELDS,
   FlowLineParser,
+  FlowLogStreamParser,
   flowFormatOf,
   formatFlowHeader,
   formatFlowRecord,
   looksLikeFlowHeader,
   parseFlowFormat,
+  parseFlowLine,
   parseFlowLogText,
   toCamelCase,
 } from '../../shared/flow-logs/index.js';
+import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 
 const fixture = (name: string) =>
@@ -23,6 +28,40 @@ describe('flow-log field names', () => {
     expect(toCamelCase('traffic-path')).toBe('trafficPath');
     expect(toCamelCase('pkt-dst-aws-service')).toBe('pktDstAwsService');
     expect(toCamelCase('srcaddr')).toBe('srcaddr');
+    expect(toCamelCase('ecs-second-container-id')).toBe('ecsSecondContainerId');
+  });
+
+  it('knows every field by version, types integers, and marks resource-id as unverified', () => {
+    const byVersion = (v: number) =>
+      [...FLOW_FIELDS.values()].filter((f) => f.version === v).map((f) => f.name);
+    expect(byVersion(2)).toHaveLength(14);
+    expect(byVersion(3)).toEqual([
+      'vpc-id',
+      'subnet-id',
+      'instance-id',
+      'tcp-flags',
+      'type',
+      'pkt-srcaddr',
+      'pkt-dstaddr',
+    ]);
+    expect(byVersion(5)).toContain('traffic-path');
+    expect(byVersion(7)).toHaveLength(10);
+    expect(byVersion(8)).toEqual(['reject-reason']);
+    expect([...FLOW_FIELDS.values()].filter((f) => f.integer).map((f) => f.name)).toEqual([
+      'version',
+      'srcport',
+      'dstport',
+      'protocol',
+      'packets',
+      'bytes',
+      'start',
+      'end',
+      'tcp-flags',
+      'traffic-path',
+    ]);
+    expect(FLOW_FIELDS.get('encryption-status')).toMatchObject({ integer: false, verified: true });
+    expect(FLOW_FIELDS.get('resource-id')).toMatchObject({ version: null, verified: false });
+    expect(FLOW_FIELDS.get('account-id')).toMatchObject({ integer: false, key: 'accountId' });
   });
 });
 
@@ -221,5 +260,162 @@ describe('formatFlowRecord', () => {
     const rows = parseFlowLogText(text, { rejects: new RejectCounter() });
     expect(formatFlowHeader(f.value)).toBe(headerLine);
     expect(rows.map((r) => formatFlowRecord(r, f.value))).toEqual(lines);
+  });
+});
+
+const V5 =
+  'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path';
+
+describe('parseFlowLine (bytes)', () => {
+  const line = fixture('aws-doc-default.log').split('\n')[0]!;
+
+  it('parses a line given by bounds inside a larger buffer', () => {
+    const buf = Buffer.from(`junk\n${line}\nmore`);
+    const r = parseFlowLine(buf, 5, 5 + line.length, DEFAULT_FLOW_FORMAT);
+    expect(r).toEqual(new FlowLineParser(DEFAULT_FLOW_FORMAT).parse(line));
+    expect(r.ok && r.value.srcport).toBe(20641);
+  });
+
+  it('accepts a plain Uint8Array and decodes UTF-8 in unknown string fields', () => {
+    const f = parseFlowFormat('version note');
+    if (!f.ok) throw new Error('format');
+    const bytes = new TextEncoder().encode('2 café');
+    expect(parseFlowLine(bytes, 0, bytes.length, f.value)).toEqual({
+      ok: true,
+      value: { version: 2, note: 'café' },
+    });
+  });
+
+  it('rejects with the same coded reasons as the string parser', () => {
+    const bad = Buffer.from(line.replace(' 20641 ', ' 2064l '));
+    expect(parseFlowLine(bad, 0, bad.length, DEFAULT_FLOW_FORMAT)).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_NUMBER', field: 'srcport' },
+    });
+    const short = Buffer.from('2 123456789010 eni-1');
+    expect(parseFlowLine(short, 0, short.length, DEFAULT_FLOW_FORMAT)).toMatchObject({
+      ok: false,
+      error: { code: 'WRONG_FIELD_COUNT' },
+    });
+    expect(parseFlowLine(short, 3, 99, DEFAULT_FLOW_FORMAT).ok).toBe(false);
+  });
+
+  it('keeps integers up to Number.MAX_SAFE_INTEGER and rejects larger ones', () => {
+    const f = parseFlowFormat('bytes');
+    if (!f.ok) throw new Error('format');
+    const at = (t: string) => parseFlowLine(Buffer.from(t), 0, t.length, f.value);
+    expect(at('9007199254740991')).toEqual({ ok: true, value: { bytes: Number.MAX_SAFE_INTEGER } });
+    expect(at('0000000000000042')).toEqual({ ok: true, value: { bytes: 42 } });
+    expect(at('9007199254740992')).toMatchObject({ ok: false, error: { code: 'BAD_NUMBER' } });
+    expect(at('12345678901234567')).toMatchObject({ ok: false, error: { code: 'BAD_NUMBER' } });
+    expect(at('-')).toEqual({ ok: true, value: { bytes: null } });
+    for (const bad of ['-1', '+1', '1.5', '1e3', '0x1f', '--', ' ']) {
+      expect(at(bad)).toMatchObject({ ok: false });
+    }
+  });
+
+  it('compiles a fast path once per format, and none for keys that are not identifiers', () => {
+    const f = parseFlowFormat(V5);
+    if (!f.ok) throw new Error('format');
+    expect(compileFlowFormat(f.value)).toBe(compileFlowFormat(f.value));
+    expect(compileFlowFormat(f.value).build).not.toBeNull();
+    const odd = flowFormatOf(['version', 'x--y']);
+    expect(compileFlowFormat(odd).build).toBeNull();
+    const t = '2 hello';
+    expect(parseFlowLine(Buffer.from(t), 0, t.length, odd)).toEqual({
+      ok: true,
+      value: { version: 2, 'x-Y': 'hello' },
+    });
+  });
+});
+
+describe('streaming', () => {
+  const text = fixture('s3-delivered-v5.log') + fixture('s3-delivered-v5.log');
+
+  function stream(chunks: Uint8Array[], countOnly = false) {
+    const rejects = new RejectCounter();
+    const got: FlowRecord[] = [];
+    const p = new FlowLogStreamParser({ source: 't', rejects, countOnly, onRecord: (r) => got.push(r) });
+    for (const c of chunks) p.push(c);
+    p.end();
+    return { got, rejects, records: p.records };
+  }
+
+  it('gives the same records whatever the chunk boundaries, and reuses no chunk memory', () => {
+    const bytes = Buffer.from(text);
+    const whole = stream([bytes]);
+    // Two S3 files back to back: the second header line switches to the same format again.
+    expect(whole.got).toHaveLength(6);
+    expect(whole.rejects.count).toBe(0);
+    for (const size of [1, 2, 5, 64, 251]) {
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(Uint8Array.from(bytes.subarray(i, i + size)));
+      const r = stream(chunks);
+      // Overwrite each chunk after the parser returns: records must not point into it.
+      for (const c of chunks) c.fill(0x21);
+      expect(r.got).toEqual(whole.got);
+      expect(stream([bytes], true).records).toBe(6);
+    }
+  });
+
+  it('switches format at a header line in the middle of the stream, even for all-string formats', () => {
+    const nat = fixture('aws-doc-nat.log');
+    const input = `instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr\n${nat}interface-id srcaddr dstaddr\neni-1 10.0.0.1 10.0.0.2\n`;
+    const { got, rejects } = stream([Buffer.from(input)]);
+    expect(rejects.count).toBe(0);
+    expect(got).toHaveLength(5);
+    expect(got[3]).toMatchObject({ pktDstaddr: '10.0.1.5' });
+    expect(got[4]).toEqual({ interfaceId: 'eni-1', srcaddr: '10.0.0.1', dstaddr: '10.0.0.2' });
+  });
+
+  it('reads the transit gateway example where srcaddr and pkt-srcaddr differ', () => {
+    const f = parseFlowFormat(
+      'version interface-id account-id vpc-id subnet-id instance-id srcaddr dstaddr srcport dstport protocol tcp-flags type pkt-srcaddr pkt-dstaddr action log-status',
+    );
+    if (!f.ok) throw new Error('format');
+    const rows = parseFlowLogText(fixture('aws-doc-tgw.log'), {
+      format: f.value,
+      rejects: new RejectCounter(),
+    });
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({
+      version: 3,
+      instanceId: null,
+      srcaddr: '10.40.1.175',
+      pktSrcaddr: '10.20.33.164',
+      tcpFlags: 3,
+      type: 'IPv4',
+    });
+    expect(rows[1]?.tcpFlags).toBe(19);
+  });
+
+  it('tolerates runs of blanks and a leading blank, and keeps a non-ASCII value', () => {
+    const f = parseFlowFormat('version action note');
+    if (!f.ok) throw new Error('format');
+    const rows = parseFlowLogText('  2   ACCEPT  Zürich\n2 REJECT Zürich\r\n', {
+      format: f.value,
+      rejects: new RejectCounter(),
+    });
+    expect(rows).toEqual([
+      { version: 2, action: 'ACCEPT', note: 'Zürich' },
+      { version: 2, action: 'REJECT', note: 'Zürich' },
+    ]);
+  });
+
+  it('counts exactly the lines it would build, with the same rejects', () => {
+    const good = fixture('aws-doc-default.log').split('\n')[1]!;
+    const bad = `${fixture('bad-lines.log')}${'7'.repeat(20_000)}\n${good}`;
+    const built = stream([Buffer.from(bad)]);
+    const counted = stream([Buffer.from(bad)], true);
+    expect(counted.records).toBe(built.got.length);
+    expect(counted.rejects.samples).toEqual(built.rejects.samples);
+    expect(built.rejects.samples.map((s) => [s.line, s.code])).toEqual([
+      [4, 'BAD_NUMBER'],
+      [5, 'WRONG_FIELD_COUNT'],
+      [6, 'WRONG_FIELD_COUNT'],
+      [7, 'BAD_NUMBER'],
+      [8, 'LINE_TOO_LONG'],
+    ]);
+    expect(built.got).toHaveLength(3);
   });
 });
