@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -395,6 +395,25 @@ describe('the one-file runner', () => {
     expect(lines.filter((l) => / onprem-dc1 probe /.test(l))).toHaveLength(3);
     expect(lines.at(-1)).toMatch(/run run-20261125T1000: 3\/3 observations reported$/);
     expect(leaks(r.stdout)).toBe(false);
+  });
+
+  it('with --interval, runs pass after pass until SIGTERM, then exits with the last status', async () => {
+    const child = spawn(process.execPath, [runnerFile, '--config', writeConfig(), '--interval', '10'], {
+      cwd: dir,
+    });
+    let out = '';
+    const firstPass = new Promise<void>((done) =>
+      child.stdout.on('data', (c: Buffer) => {
+        out += c;
+        if (out.includes('observations reported')) done();
+      }),
+    );
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await firstPass;
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Object.keys(uploads)).toHaveLength(3);
+    expect(leaks(out)).toBe(false);
   });
 
   it('exits 1 with one clear line for a tampered order, and 2 for a bad runner.json', async () => {
