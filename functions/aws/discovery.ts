@@ -1,5 +1,8 @@
 import {
   type EC2Client,
+  type NetworkInterface as Ec2NetworkInterface,
+  type Route as Ec2Route,
+  type FlowLog,
   paginateDescribeFlowLogs,
   paginateDescribeManagedPrefixLists,
   paginateDescribeNatGateways,
@@ -9,56 +12,214 @@ import {
   paginateDescribeVpcEndpoints,
   paginateDescribeVpcs,
   paginateGetManagedPrefixListEntries,
+  type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
-import type { Environment, PrivateDnsMode, RouteTable } from '../../shared/env/types.js';
+import type { FlowLogFacts } from '../../shared/env/drift.js';
+import type {
+  Environment,
+  NetworkInterface,
+  PrivateDnsMode,
+  Route,
+  RouteTable,
+} from '../../shared/env/types.js';
+import { UserInputError } from '../../shared/errors.js';
+import { AwsCallError } from './retry.js';
 
 /** A flow log as DescribeFlowLogs reports it: what the analyzer needs to read and trust it. */
-export interface FlowLogConfig {
+export interface FlowLogConfig extends FlowLogFacts {
   flowLogId: string;
+  /** The VPC, subnet or ENI the flow log is attached to. */
   resourceId: string;
+  /** `cloud-watch-logs`, `s3` or `kinesis-data-firehose`. */
   destinationType: string;
-  /** CloudWatch Logs group name or S3 ARN. */
+  /** CloudWatch Logs group name, else the destination ARN (S3: `arn:aws:s3:::bucket/prefix/`). */
   destination: string;
+  /** The `${field} …` format; empty means the default v2 format. */
   logFormat: string;
+  /** 60 or 600 seconds; null when EC2 did not say. */
   maxAggregationInterval: number | null;
+  /** `ACCEPT`, `REJECT` or `ALL`; null when EC2 did not say. */
+  trafficType: string | null;
+  /** `SUCCESS` or `FAILED` (delivery is failing: PathGuard is blind); null when EC2 did not say. */
+  deliverLogsStatus: string | null;
+  /** Why delivery fails (`Rate limited`, `Access error`, …), when it does. */
+  deliverLogsErrorMessage?: string;
+  /** S3 destinations: the delivery options that decide the object keys. */
+  s3?: { fileFormat: 'plain-text' | 'parquet'; hiveCompatiblePartitions: boolean; perHourPartition: boolean };
+}
+
+export interface DiscoveryOptions {
+  region: string;
+  /** The VPCs to describe; when empty, the VPCs of `runnerSubnetIds`. */
+  vpcIds?: readonly string[];
+  /**
+   * Subnets the VPC runners (probe functions) run in. Their Lambda (Hyperplane) ENIs are described
+   * and their flow logs looked up; without them, the Lambda ENIs of the whole VPCs are described.
+   */
+  runnerSubnetIds?: readonly string[];
+  /** Copied into the environment; discovery cannot see on-premises networks. */
+  onPrem?: Environment['onPrem'];
 }
 
 export interface DiscoveryResult {
   environment: Environment;
   flowLogs: FlowLogConfig[];
-  /** Endpoint id → state (`available`, `pending`, `deleting`, ...). */
+  /** Every endpoint of the VPCs (any service) → its state as EC2 spells it, lower-cased (`available`, `pending`, `deleting`, …). */
   endpointStates: Record<string, string>;
+  /** VPCs actually described (the configured ones, or those of the runner subnets). */
+  vpcIds: string[];
 }
 
-const S3_SERVICE = /^com\.amazonaws\.[a-z0-9-]+\.s3$/;
+const S3_SERVICE = /^(com|cn\.com)\.amazonaws\.[a-z0-9-]+\.s3$/;
+/** Endpoint states in which an endpoint carries no traffic and is not part of the network any more. */
+const GONE_STATES = new Set(['deleting', 'deleted', 'rejected', 'failed', 'expired']);
+/** EC2 filters take at most 200 values. */
+const FILTER_VALUES_MAX = 200;
 
-async function all<T, P>(pages: AsyncIterable<P>, pick: (p: P) => T[] | undefined): Promise<T[]> {
+const NO_ON_PREM: Environment['onPrem'] = { cidrs: [], publicEgressIps: [], dnsMode: 'public' };
+
+async function all<T, P>(
+  what: string,
+  pages: AsyncIterable<P>,
+  pick: (p: P) => T[] | undefined,
+): Promise<T[]> {
   const out: T[] = [];
-  for await (const p of pages) out.push(...(pick(p) ?? []));
+  try {
+    for await (const p of pages) out.push(...(pick(p) ?? []));
+  } catch (e) {
+    throw new AwsCallError(`EC2 ${what}`, e);
+  }
   return out;
 }
 
+function chunks<T>(list: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
+  return out;
+}
+
+const defined = <T>(v: T | undefined | null): v is T => v !== undefined && v !== null && v !== '';
+
+/** The route's destination and target, or null for a route that carries nothing. */
+function toRoute(r: Ec2Route): Route | null {
+  const destination = r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock ?? r.DestinationPrefixListId;
+  const target =
+    r.GatewayId ??
+    r.NatGatewayId ??
+    r.TransitGatewayId ??
+    r.VpcPeeringConnectionId ??
+    r.NetworkInterfaceId ??
+    r.EgressOnlyInternetGatewayId ??
+    r.LocalGatewayId ??
+    r.CarrierGatewayId ??
+    r.CoreNetworkArn ??
+    r.InstanceId;
+  // A blackhole route drops traffic (its target is gone): it carries nothing.
+  if (!destination || !target || r.State === 'blackhole') return null;
+  return { destination, target };
+}
+
+/** Private IPv4 and IPv6 addresses of an ENI. */
+function eniAddresses(e: Ec2NetworkInterface): string[] {
+  const v4 = (e.PrivateIpAddresses ?? []).map((p) => p.PrivateIpAddress).filter(defined);
+  if (v4.length === 0 && e.PrivateIpAddress) v4.push(e.PrivateIpAddress);
+  const v6 = (e.Ipv6Addresses ?? []).map((a) => a.Ipv6Address).filter(defined);
+  return [...v4, ...v6];
+}
+
+function privateDnsMode(ep: VpcEndpoint): PrivateDnsMode {
+  if (!ep.PrivateDnsEnabled) return 'off';
+  return ep.DnsOptions?.PrivateDnsOnlyForInboundResolverEndpoint ? 'inbound-only' : 'on';
+}
+
+/** The endpoint-specific names (`*.vpce-….s3.<region>.vpce.amazonaws.com`), not the private DNS names. */
+function endpointDnsNames(ep: VpcEndpoint): string[] {
+  return (ep.DnsEntries ?? [])
+    .map((d) => d.DnsName?.toLowerCase())
+    .filter(defined)
+    .filter((n) => /(^|\.)vpce-[0-9a-z-]+\./.test(n) && /\.vpce\.amazonaws\.com(\.cn)?\.?$/.test(n));
+}
+
+function toFlowLogConfig(f: FlowLog): FlowLogConfig {
+  const type = f.LogDestinationType ?? 'cloud-watch-logs';
+  const opts = f.DestinationOptions;
+  return {
+    flowLogId: f.FlowLogId ?? '',
+    resourceId: f.ResourceId ?? '',
+    destinationType: type,
+    destination: (type === 'cloud-watch-logs' ? f.LogGroupName : undefined) ?? f.LogDestination ?? '',
+    logFormat: f.LogFormat ?? '',
+    maxAggregationInterval: f.MaxAggregationInterval ?? null,
+    trafficType: f.TrafficType ?? null,
+    deliverLogsStatus: f.DeliverLogsStatus ?? null,
+    ...(f.DeliverLogsErrorMessage ? { deliverLogsErrorMessage: f.DeliverLogsErrorMessage } : {}),
+    ...(type === 's3'
+      ? {
+          s3: {
+            fileFormat: opts?.FileFormat === 'parquet' ? ('parquet' as const) : ('plain-text' as const),
+            hiveCompatiblePartitions: opts?.HiveCompatiblePartitions ?? false,
+            perHourPartition: opts?.PerHourPartition ?? false,
+          },
+        }
+      : {}),
+  };
+}
+
 /**
- * Builds the environment document for the configured VPCs from EC2, following every page:
- * VPCs, subnets, route tables (explicit associations, else the VPC's main table), S3 gateway and
- * interface endpoints (DNS names, private-DNS mode incl. inbound-resolver-only), endpoint, NAT
- * gateway and Lambda (Hyperplane) ENIs, the S3 managed prefix list and its CIDRs, NAT gateways and
- * the flow logs on those VPCs/subnets. Read-only; the role needs only the EC2 Describe and Get actions.
+ * Builds the environment document of the VPCs from EC2, following every page:
+ *
+ * - VPCs and subnets with their associated IPv4 and IPv6 blocks;
+ * - route tables; a subnet without an explicit association uses its VPC's main table;
+ * - S3 gateway and interface endpoints: routes, endpoint-specific DNS names, private-DNS mode
+ *   (`off`, `on`, or `inbound-only` with `PrivateDnsOnlyForInboundResolverEndpoint`), the private
+ *   addresses of their ENIs; the state of every endpoint (deleted ones are left out of the model);
+ * - the S3 managed prefix list `com.amazonaws.<region>.s3` and its CIDRs (they change: read each run);
+ * - NAT gateways with their private and public addresses and ENIs;
+ * - the Lambda (Hyperplane) ENIs of the runner subnets;
+ * - the flow logs on the VPCs, the runner subnets and their Lambda ENIs (destination, format,
+ *   aggregation interval, traffic type, delivery status).
+ *
+ * Only the ENIs that matter are described (endpoint, NAT and Lambda ENIs), never every ENI of a
+ * large VPC. Read-only: the role needs the EC2 `Describe*` actions and
+ * `ec2:GetManagedPrefixListEntries`. An EC2 failure (after the client's own retries) rejects
+ * with an AwsCallError naming the call: a partial environment is never returned.
  */
-export async function discoverEnvironment(
-  ec2: EC2Client,
-  opts: { region: string; vpcIds: string[]; onPrem: Environment['onPrem'] },
-): Promise<DiscoveryResult> {
+export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions): Promise<DiscoveryResult> {
   const client = { client: ec2 };
-  const vpcFilter = [{ Name: 'vpc-id', Values: opts.vpcIds }];
-  const [vpcs, subnets, tables, endpoints, nats, enis, prefixLists] = await Promise.all([
-    all(paginateDescribeVpcs(client, { VpcIds: opts.vpcIds }), (p) => p.Vpcs),
-    all(paginateDescribeSubnets(client, { Filters: vpcFilter }), (p) => p.Subnets),
-    all(paginateDescribeRouteTables(client, { Filters: vpcFilter }), (p) => p.RouteTables),
-    all(paginateDescribeVpcEndpoints(client, { Filters: vpcFilter }), (p) => p.VpcEndpoints),
-    all(paginateDescribeNatGateways(client, { Filter: vpcFilter }), (p) => p.NatGateways),
-    all(paginateDescribeNetworkInterfaces(client, { Filters: vpcFilter }), (p) => p.NetworkInterfaces),
+  const runnerSubnetIds = [...new Set(opts.runnerSubnetIds ?? [])];
+  let vpcIds = [...new Set(opts.vpcIds ?? [])];
+  if (vpcIds.length === 0) {
+    if (runnerSubnetIds.length === 0) {
+      throw new UserInputError('CONFIG_MISSING', 'discovery needs VPC ids or runner subnet ids');
+    }
+    const runnerSubnets = await all(
+      'DescribeSubnets',
+      paginateDescribeSubnets(client, { SubnetIds: runnerSubnetIds }),
+      (p) => p.Subnets,
+    );
+    vpcIds = [...new Set(runnerSubnets.map((s) => s.VpcId).filter(defined))];
+  }
+  const vpcFilter = [{ Name: 'vpc-id', Values: vpcIds }];
+  const [vpcs, subnets, tables, endpoints, nats, prefixLists] = await Promise.all([
+    all('DescribeVpcs', paginateDescribeVpcs(client, { VpcIds: vpcIds }), (p) => p.Vpcs),
+    all('DescribeSubnets', paginateDescribeSubnets(client, { Filters: vpcFilter }), (p) => p.Subnets),
     all(
+      'DescribeRouteTables',
+      paginateDescribeRouteTables(client, { Filters: vpcFilter }),
+      (p) => p.RouteTables,
+    ),
+    all(
+      'DescribeVpcEndpoints',
+      paginateDescribeVpcEndpoints(client, { Filters: vpcFilter }),
+      (p) => p.VpcEndpoints,
+    ),
+    all(
+      'DescribeNatGateways',
+      paginateDescribeNatGateways(client, { Filter: vpcFilter }),
+      (p) => p.NatGateways,
+    ),
+    all(
+      'DescribeManagedPrefixLists',
       paginateDescribeManagedPrefixLists(client, {
         Filters: [{ Name: 'prefix-list-name', Values: [`com.amazonaws.${opts.region}.s3`] }],
       }),
@@ -66,99 +227,134 @@ export async function discoverEnvironment(
     ),
   ]);
 
+  const liveNats = nats.filter((n) => n.State === 'available' || n.State === 'pending');
+  const endpointStates: Record<string, string> = {};
+  const liveEndpoints: VpcEndpoint[] = [];
+  for (const ep of endpoints) {
+    if (!ep.VpcEndpointId) continue;
+    const state = String(ep.State ?? 'unknown').toLowerCase();
+    endpointStates[ep.VpcEndpointId] = state;
+    if (!GONE_STATES.has(state)) liveEndpoints.push(ep);
+  }
+  const s3Endpoints = liveEndpoints.filter((ep) => ep.ServiceName && S3_SERVICE.test(ep.ServiceName));
+
+  // ENIs: those of the S3 interface endpoints and NAT gateways by id, and the Lambda ENIs of the
+  // runner subnets (of the VPCs when no runner subnet is known).
+  const byIdEnis = [
+    ...s3Endpoints.flatMap((ep) => ep.NetworkInterfaceIds ?? []),
+    ...liveNats.flatMap((n) => (n.NatGatewayAddresses ?? []).map((a) => a.NetworkInterfaceId)),
+  ].filter(defined);
+  const eniQueries = chunks([...new Set(byIdEnis)], FILTER_VALUES_MAX).map((ids) =>
+    all(
+      'DescribeNetworkInterfaces',
+      paginateDescribeNetworkInterfaces(client, { Filters: [{ Name: 'network-interface-id', Values: ids }] }),
+      (p) => p.NetworkInterfaces,
+    ),
+  );
+  const lambdaFilter =
+    runnerSubnetIds.length > 0
+      ? [{ Name: 'subnet-id', Values: runnerSubnetIds }]
+      : [...vpcFilter, { Name: 'interface-type', Values: ['lambda'] }];
+  eniQueries.push(
+    all(
+      'DescribeNetworkInterfaces',
+      paginateDescribeNetworkInterfaces(client, { Filters: lambdaFilter }),
+      (p) => p.NetworkInterfaces,
+    ),
+  );
+  const enis = new Map<string, Ec2NetworkInterface>();
+  for (const list of await Promise.all(eniQueries))
+    for (const e of list) if (e.NetworkInterfaceId) enis.set(e.NetworkInterfaceId, e);
+  const runnerEnis = [...enis.values()].filter(
+    (e) =>
+      e.InterfaceType === 'lambda' &&
+      (runnerSubnetIds.length === 0 || runnerSubnetIds.includes(e.SubnetId ?? '')),
+  );
+
   const s3PrefixLists: Environment['s3PrefixLists'] = [];
   for (const pl of prefixLists) {
     if (!pl.PrefixListId) continue;
     const entries = await all(
+      'GetManagedPrefixListEntries',
       paginateGetManagedPrefixListEntries(client, { PrefixListId: pl.PrefixListId }),
       (p) => p.Entries,
     );
     s3PrefixLists.push({
       prefixListId: pl.PrefixListId,
       name: pl.PrefixListName ?? `com.amazonaws.${opts.region}.s3`,
-      cidrs: entries.flatMap((e) => (e.Cidr ? [e.Cidr] : [])),
+      cidrs: entries.map((e) => e.Cidr).filter(defined),
     });
   }
 
   const routeTables: RouteTable[] = tables.map((t) => ({
     routeTableId: t.RouteTableId ?? '',
     vpcId: t.VpcId ?? '',
-    routes: (t.Routes ?? []).flatMap((r) => {
-      const destination = r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock ?? r.DestinationPrefixListId;
-      const target =
-        r.GatewayId ??
-        r.NatGatewayId ??
-        r.TransitGatewayId ??
-        r.VpcPeeringConnectionId ??
-        r.NetworkInterfaceId ??
-        r.EgressOnlyInternetGatewayId ??
-        r.LocalGatewayId ??
-        r.CarrierGatewayId ??
-        r.CoreNetworkArn;
-      // Blackhole routes drop traffic: they carry nothing, so they are not routes for us.
-      if (!destination || !target || r.State === 'blackhole') return [];
-      return [{ destination, target }];
-    }),
+    routes: (t.Routes ?? []).map(toRoute).filter((r): r is Route => r !== null),
   }));
   const explicit = new Map<string, string>();
   const mainByVpc = new Map<string, string>();
   for (const t of tables) {
     for (const a of t.Associations ?? []) {
+      // A disassociated (or failed) association no longer applies.
+      const state = a.AssociationState?.State;
+      if (state && state !== 'associated' && state !== 'associating') continue;
       if (a.Main && t.VpcId && t.RouteTableId) mainByVpc.set(t.VpcId, t.RouteTableId);
       else if (a.SubnetId && t.RouteTableId) explicit.set(a.SubnetId, t.RouteTableId);
     }
   }
 
-  const endpointStates: Record<string, string> = {};
   const gatewayEndpoints: Environment['gatewayEndpoints'] = [];
   const interfaceEndpoints: Environment['interfaceEndpoints'] = [];
-  const eniIps = new Map(
-    enis.map((e) => [
-      e.NetworkInterfaceId ?? '',
-      (e.PrivateIpAddresses ?? []).flatMap((p) => (p.PrivateIpAddress ? [p.PrivateIpAddress] : [])),
-    ]),
-  );
-  for (const ep of endpoints) {
+  for (const ep of s3Endpoints) {
     const id = ep.VpcEndpointId ?? '';
-    endpointStates[id] = String(ep.State ?? 'unknown').toLowerCase();
-    if (!ep.ServiceName || !S3_SERVICE.test(ep.ServiceName)) continue;
     if (ep.VpcEndpointType === 'Gateway') {
-      const pl = s3PrefixLists[0]?.prefixListId ?? '';
+      // The prefix list the endpoint's routes use; else the Region's S3 list.
+      const routed = tables
+        .flatMap((t) => t.Routes ?? [])
+        .find((r) => r.GatewayId === id && r.DestinationPrefixListId)?.DestinationPrefixListId;
       gatewayEndpoints.push({
         vpcEndpointId: id,
         vpcId: ep.VpcId ?? '',
-        serviceName: ep.ServiceName,
-        prefixListId: pl,
+        serviceName: ep.ServiceName ?? '',
+        prefixListId: routed ?? s3PrefixLists[0]?.prefixListId ?? '',
         routeTableIds: ep.RouteTableIds ?? [],
       });
     } else if (ep.VpcEndpointType === 'Interface') {
-      const privateDns: PrivateDnsMode = !ep.PrivateDnsEnabled
-        ? 'off'
-        : ep.DnsOptions?.PrivateDnsOnlyForInboundResolverEndpoint
-          ? 'inbound-only'
-          : 'on';
       interfaceEndpoints.push({
         vpcEndpointId: id,
         vpcId: ep.VpcId ?? '',
-        serviceName: ep.ServiceName,
-        ips: (ep.NetworkInterfaceIds ?? []).flatMap((n) => eniIps.get(n) ?? []),
-        dnsNames: (ep.DnsEntries ?? []).flatMap((d) => (d.DnsName ? [d.DnsName] : [])),
-        privateDns,
+        serviceName: ep.ServiceName ?? '',
+        ips: (ep.NetworkInterfaceIds ?? []).flatMap((n) => {
+          const eni = enis.get(n);
+          return eni ? eniAddresses(eni) : [];
+        }),
+        dnsNames: endpointDnsNames(ep),
+        privateDns: privateDnsMode(ep),
       });
     }
   }
 
-  const flowLogs = await all(
-    paginateDescribeFlowLogs(client, {
-      Filter: [
-        {
-          Name: 'resource-id',
-          Values: [...opts.vpcIds, ...subnets.flatMap((s) => (s.SubnetId ? [s.SubnetId] : []))],
-        },
-      ],
-    }),
-    (p) => p.FlowLogs,
-  );
+  const flowLogResources = [
+    ...vpcIds,
+    ...subnets.map((s) => s.SubnetId).filter(defined),
+    ...runnerEnis.map((e) => e.NetworkInterfaceId).filter(defined),
+  ];
+  const flowLogs: FlowLog[] = [];
+  for (const ids of chunks(flowLogResources, FILTER_VALUES_MAX)) {
+    flowLogs.push(
+      ...(await all(
+        'DescribeFlowLogs',
+        paginateDescribeFlowLogs(client, { Filter: [{ Name: 'resource-id', Values: ids }] }),
+        (p) => p.FlowLogs,
+      )),
+    );
+  }
+
+  const networkInterfaces: NetworkInterface[] = [...enis.values()].map((e) => ({
+    eniId: e.NetworkInterfaceId ?? '',
+    subnetId: e.SubnetId ?? '',
+    privateIps: eniAddresses(e),
+  }));
 
   return {
     environment: {
@@ -167,52 +363,43 @@ export async function discoverEnvironment(
       vpcs: vpcs.map((v) => ({
         vpcId: v.VpcId ?? '',
         cidrs: [
-          ...(v.CidrBlockAssociationSet ?? []).flatMap((c) =>
-            c.CidrBlock && c.CidrBlockState?.State === 'associated' ? [c.CidrBlock] : [],
-          ),
-          ...(v.Ipv6CidrBlockAssociationSet ?? []).flatMap((c) =>
-            c.Ipv6CidrBlock && c.Ipv6CidrBlockState?.State === 'associated' ? [c.Ipv6CidrBlock] : [],
-          ),
-        ],
+          ...(v.CidrBlockAssociationSet ?? [])
+            .filter((c) => c.CidrBlockState?.State === 'associated')
+            .map((c) => c.CidrBlock),
+          ...(v.Ipv6CidrBlockAssociationSet ?? [])
+            .filter((c) => c.Ipv6CidrBlockState?.State === 'associated')
+            .map((c) => c.Ipv6CidrBlock),
+        ].filter(defined),
       })),
       subnets: subnets.map((s) => ({
         subnetId: s.SubnetId ?? '',
         vpcId: s.VpcId ?? '',
         cidrs: [
-          ...(s.CidrBlock ? [s.CidrBlock] : []),
-          ...(s.Ipv6CidrBlockAssociationSet ?? []).flatMap((c) => (c.Ipv6CidrBlock ? [c.Ipv6CidrBlock] : [])),
-        ],
+          s.CidrBlock,
+          ...(s.Ipv6CidrBlockAssociationSet ?? [])
+            .filter((c) => !c.Ipv6CidrBlockState?.State || c.Ipv6CidrBlockState.State === 'associated')
+            .map((c) => c.Ipv6CidrBlock),
+        ].filter(defined),
         routeTableId: explicit.get(s.SubnetId ?? '') ?? mainByVpc.get(s.VpcId ?? '') ?? '',
       })),
       routeTables,
       gatewayEndpoints,
       interfaceEndpoints,
-      natGateways: nats
-        .filter((n) => n.State === 'available' || n.State === 'pending')
-        .map((n) => ({
+      natGateways: liveNats.map((n) => {
+        const addrs = n.NatGatewayAddresses ?? [];
+        return {
           natGatewayId: n.NatGatewayId ?? '',
           subnetId: n.SubnetId ?? '',
-          eniIds: (n.NatGatewayAddresses ?? []).flatMap((a) =>
-            a.NetworkInterfaceId ? [a.NetworkInterfaceId] : [],
-          ),
-          privateIps: (n.NatGatewayAddresses ?? []).flatMap((a) => (a.PrivateIp ? [a.PrivateIp] : [])),
-          publicIps: (n.NatGatewayAddresses ?? []).flatMap((a) => (a.PublicIp ? [a.PublicIp] : [])),
-        })),
-      networkInterfaces: enis.map((e) => ({
-        eniId: e.NetworkInterfaceId ?? '',
-        subnetId: e.SubnetId ?? '',
-        privateIps: eniIps.get(e.NetworkInterfaceId ?? '') ?? [],
-      })),
-      onPrem: opts.onPrem,
+          eniIds: [...new Set(addrs.map((a) => a.NetworkInterfaceId).filter(defined))],
+          privateIps: addrs.map((a) => a.PrivateIp).filter(defined),
+          publicIps: addrs.map((a) => a.PublicIp).filter(defined),
+        };
+      }),
+      networkInterfaces,
+      onPrem: opts.onPrem ?? NO_ON_PREM,
     },
-    flowLogs: flowLogs.map((f) => ({
-      flowLogId: f.FlowLogId ?? '',
-      resourceId: f.ResourceId ?? '',
-      destinationType: f.LogDestinationType ?? 'cloud-watch-logs',
-      destination: f.LogGroupName ?? f.LogDestination ?? '',
-      logFormat: f.LogFormat ?? '',
-      maxAggregationInterval: f.MaxAggregationInterval ?? null,
-    })),
+    flowLogs: flowLogs.map(toFlowLogConfig),
     endpointStates,
+    vpcIds,
   };
 }
