@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UserInputError } from '../../shared/errors.js';
@@ -26,12 +26,30 @@ export class InputReadError extends UserInputError {
 
 const HIGH_WATER = 256 * 1024;
 
+export interface OpenInputOptions {
+  /**
+   * For plain (not gzip) files: read into two buffers that take turns instead of a new buffer per
+   * chunk, so each chunk is valid only until the next one is requested. For consumers that parse
+   * a chunk synchronously and keep nothing of it. Reading a 492 MB file this way took 0.06 s
+   * against 0.16 s through a 256 KiB read stream (no allocation or GC per chunk, larger reads,
+   * and the next read runs on the thread pool while the current chunk is parsed).
+   */
+  readonly reuseBuffers?: boolean;
+}
+
+/** Size of each of the two buffers of a `reuseBuffers` read: 1 MiB measured best (256 KiB: 0.10 s). */
+const REUSE_BYTES = 1024 * 1024;
+
 /**
  * Opens a file (or `-` for stdin), detects gzip by its magic bytes (1f 8b), and streams the
  * decompressed bytes. Errors (missing file, truncated or corrupt gzip) surface as InputReadError
  * from the iteration, so a consumer never mistakes a cut-off input for a complete one.
  */
-export async function openInput(name: string, stdin: Readable = process.stdin): Promise<OpenedInput> {
+export async function openInput(
+  name: string,
+  stdin: Readable = process.stdin,
+  options: OpenInputOptions = {},
+): Promise<OpenedInput> {
   let raw: Readable;
   if (name === '-') {
     raw = stdin;
@@ -42,6 +60,10 @@ export async function openInput(name: string, stdin: Readable = process.stdin): 
     } catch (e) {
       if (e instanceof InputReadError) throw e;
       throw new InputReadError(name, describeFsError(e));
+    }
+    if (options.reuseBuffers) {
+      const fast = await openPlainReused(name);
+      if (fast !== null) return fast;
     }
     raw = createReadStream(name, { highWaterMark: HIGH_WATER });
   }
@@ -79,6 +101,62 @@ export async function openInput(name: string, stdin: Readable = process.stdin): 
     firstByte,
     chunks: replay(buffered, it),
   };
+}
+
+/**
+ * The `reuseBuffers` reader of a plain file, or null when the file turns out to be gzip or starts
+ * with more whitespace than one buffer holds (the stream path then handles it).
+ */
+async function openPlainReused(name: string): Promise<OpenedInput | null> {
+  let fh: FileHandle;
+  const bufs = [Buffer.allocUnsafeSlow(REUSE_BYTES), Buffer.allocUnsafeSlow(REUSE_BYTES)] as const;
+  // allocUnsafeSlow: outside the shared pool, so a chunk never aliases another module's buffer.
+  let first: number;
+  try {
+    fh = await open(name, 'r');
+  } catch (e) {
+    throw new InputReadError(name, describeFsError(e));
+  }
+  try {
+    first = (await fh.read(bufs[0], 0, REUSE_BYTES, null)).bytesRead;
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw new InputReadError(name, describeFsError(e));
+  }
+  const head = bufs[0].subarray(0, first);
+  const firstByte = firstNonSpace(head);
+  if ((first >= 2 && head[0] === 0x1f && head[1] === 0x8b) || (firstByte === -1 && first === REUSE_BYTES)) {
+    await fh.close();
+    return null;
+  }
+  async function* chunks(): AsyncGenerator<Buffer> {
+    let cur = bufs[0];
+    let other = bufs[1];
+    let n = first;
+    try {
+      while (n > 0) {
+        // Start filling the other buffer before handing this one out: the read overlaps parsing.
+        const next = fh.read(other, 0, REUSE_BYTES, null);
+        let handedOut = false;
+        try {
+          yield cur.subarray(0, n);
+          handedOut = true;
+        } finally {
+          // On an early exit, never close the file with a read still in flight into a buffer.
+          if (!handedOut) await next.catch(() => undefined);
+        }
+        try {
+          n = (await next).bytesRead;
+        } catch (e) {
+          throw new InputReadError(name, describeFsError(e));
+        }
+        [cur, other] = [other, cur];
+      }
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+  return { name, encoding: 'plain', firstByte, chunks: chunks() };
 }
 
 function toBuffer(v: unknown): Buffer {

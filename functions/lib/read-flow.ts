@@ -37,7 +37,8 @@ function* drain(batch: FlowRecord[]): Generator<FlowRecord[]> {
  */
 export async function* readFlowRecords(input: string, opts: ReadFlowOptions): AsyncGenerator<FlowRecord[]> {
   const format = resolveFlowFormat(opts.format);
-  const opened = await openInput(input, opts.stdin);
+  // The parser copies what it keeps of a chunk (a line cut by the chunk end), so buffers can be reused.
+  const opened = await openInput(input, opts.stdin, { reuseBuffers: true });
   const batch: FlowRecord[] = [];
   const parser = new FlowLogStreamParser({
     ...(format ? { format } : {}),
@@ -67,7 +68,8 @@ export async function* readFlowRecords(input: string, opts: ReadFlowOptions): As
 /** Counts valid records without building them (the `--count` path). */
 export async function countFlowRecords(input: string, opts: ReadFlowOptions): Promise<number> {
   const format = resolveFlowFormat(opts.format);
-  const opened = await openInput(input, opts.stdin);
+  // The parser copies what it keeps of a chunk (a line cut by the chunk end), so buffers can be reused.
+  const opened = await openInput(input, opts.stdin, { reuseBuffers: true });
   const parser = new FlowLogStreamParser({
     ...(format ? { format } : {}),
     source: opened.name,

@@ -92,8 +92,9 @@ export class LineSplitter {
       this.carryBytes += n;
       return;
     }
-    // Copy: the caller may reuse the chunk's memory after push() returns.
-    if (n > 0) this.carry.push(chunk.slice(from, to));
+    // Copy: the caller may reuse the chunk's memory after push() returns. (Not `slice`: on a
+    // Buffer it returns a view of the same memory.)
+    if (n > 0) this.carry.push(Uint8Array.prototype.slice.call(chunk, from, to));
     this.carryBytes += n;
   }
 

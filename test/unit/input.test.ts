@@ -9,10 +9,11 @@ import { InputReadError, openInput } from '../../functions/lib/input.js';
 const dir = mkdtempSync(join(tmpdir(), 'pg-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function readAll(name: string, stdin?: Readable) {
-  const opened = await openInput(name, stdin);
+async function readAll(name: string, stdin?: Readable, reuseBuffers = false) {
+  const opened = await openInput(name, stdin, { reuseBuffers });
   const parts: Buffer[] = [];
-  for await (const c of opened.chunks) parts.push(c);
+  // Copy: with reuseBuffers a chunk is valid only until the next one is requested.
+  for await (const c of opened.chunks) parts.push(Buffer.from(c));
   return { opened, text: Buffer.concat(parts).toString() };
 }
 
@@ -67,5 +68,58 @@ describe('openInput', () => {
     const { opened, text } = await readAll(f);
     expect(opened.firstByte).toBe(-1);
     expect(text).toBe('');
+  });
+
+  it('reads a plain file through two reused buffers, whole and in order', async () => {
+    const f = join(dir, 'big.log');
+    const text = Array.from({ length: 60_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 80)}`).join('\n');
+    writeFileSync(f, text);
+    const opened = await openInput(f, undefined, { reuseBuffers: true });
+    expect(opened.encoding).toBe('plain');
+    expect(opened.firstByte).toBe('l'.charCodeAt(0));
+    const parts: Buffer[] = [];
+    const memory: ArrayBufferLike[] = [];
+    for await (const c of opened.chunks) {
+      expect(c.length).toBeLessThanOrEqual(1024 * 1024);
+      parts.push(Buffer.from(c));
+      memory.push(c.buffer);
+    }
+    expect(Buffer.concat(parts).toString()).toBe(text);
+    expect(memory.length).toBeGreaterThanOrEqual(3);
+    // Chunks 1 and 3 share their memory: the documented "valid until the next chunk" contract.
+    expect(memory[2]).toBe(memory[0]);
+    expect(memory[1]).not.toBe(memory[0]);
+  });
+
+  it('with reused buffers still detects gzip by content and reports truncation', async () => {
+    const f = join(dir, 'named-plain.log');
+    writeFileSync(f, gzipSync(Buffer.from('2 123456789010 eni-1 - - - - - - - 1 2 - NODATA\n')));
+    const { opened, text } = await readAll(f, undefined, true);
+    expect(opened.encoding).toBe('gzip');
+    expect(text).toContain('NODATA');
+    const cut = join(dir, 'cut-reuse.log');
+    const gz = gzipSync(Buffer.alloc(300_000, 0x61));
+    writeFileSync(cut, gz.subarray(0, gz.length - 8));
+    await expect(readAll(cut, undefined, true)).rejects.toThrow(/cut-reuse\.log: truncated gzip/);
+  });
+
+  it('with reused buffers finds the first byte after more than a buffer of blanks', async () => {
+    const f = join(dir, 'blank-start.json');
+    writeFileSync(f, `${' '.repeat(1024 * 1024 + 10)}{"events":[]}`);
+    const { opened, text } = await readAll(f, undefined, true);
+    expect(opened.firstByte).toBe('{'.charCodeAt(0));
+    expect(text.trim()).toBe('{"events":[]}');
+  });
+
+  it('stops early without error when the consumer breaks off', async () => {
+    const f = join(dir, 'early.log');
+    writeFileSync(f, Buffer.alloc(3 * 1024 * 1024, 0x61));
+    const opened = await openInput(f, undefined, { reuseBuffers: true });
+    let seen = 0;
+    for await (const c of opened.chunks) {
+      seen += c.length;
+      break;
+    }
+    expect(seen).toBe(1024 * 1024);
   });
 });

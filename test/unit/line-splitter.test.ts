@@ -52,4 +52,53 @@ describe('LineSplitter', () => {
     expect(r.tooLong).toEqual([[1, 50]]);
     expect(r.lines).toEqual(['2:short']);
   });
+
+  it('strips a CR whose LF arrives in the next chunk, and keeps a lone CR inside a line', () => {
+    expect(split([Buffer.from('a\r'), Buffer.from('\nb\rc\n')]).lines).toEqual(['1:a', '2:b\rc']);
+  });
+
+  it('accepts a line of exactly the cap, with or without CR, in one chunk or across chunks', () => {
+    const line = 'z'.repeat(10);
+    const text = `${line}\r\n${line}\n${line}z\n`;
+    const whole = split([Buffer.from(text)], 10);
+    expect(whole.lines).toEqual([`1:${line}`, `2:${line}`]);
+    expect(whole.tooLong).toEqual([[3, 11]]);
+    const bytes = Buffer.from(text);
+    const oneByOne = split(
+      [...bytes].map((b) => Buffer.from([b])),
+      10,
+    );
+    expect(oneByOne.lines).toEqual(whole.lines);
+    expect(oneByOne.tooLong.map(([n]) => n)).toEqual([3]);
+  });
+
+  it('copies a held line, so the caller may reuse chunk memory', () => {
+    const chunk = Buffer.from('abc');
+    const lines: string[] = [];
+    const s = new LineSplitter((b, a, e) => lines.push(Buffer.from(b.subarray(a, e)).toString()));
+    s.push(chunk);
+    chunk.fill(0x21);
+    s.push(Buffer.from('def\n'));
+    expect(lines).toEqual(['abcdef']);
+  });
+
+  it('skips a 256 MiB line without holding it', () => {
+    const mib = Buffer.alloc(1024 * 1024, 0x41);
+    const tooLong: number[] = [];
+    const lines: string[] = [];
+    const s = new LineSplitter((b, a, e) => lines.push(Buffer.from(b.subarray(a, e)).toString()), {
+      maxLineBytes: 4096,
+      onTooLong: (_, bytes) => tooLong.push(bytes),
+    });
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = before;
+    for (let i = 0; i < 256; i++) {
+      s.push(mib);
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }
+    s.push(Buffer.from('\nnext\n'));
+    expect(tooLong).toEqual([256 * 1024 * 1024]);
+    expect(lines).toEqual(['next']);
+    expect(peak - before).toBeLessThan(16 * 1024 * 1024);
+  });
 });
