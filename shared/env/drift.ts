@@ -1,6 +1,6 @@
 import type { DriftItem } from '../alerts/state.js';
 import { type Cidr, parseCidr } from '../net/cidr-set.js';
-import type { Environment } from './types.js';
+import type { Environment, RouteTable, Subnet } from './types.js';
 
 /** A flow log as discovery reports it (the fields drift needs). */
 export interface FlowLogFacts {
@@ -9,6 +9,12 @@ export interface FlowLogFacts {
   resourceId: string;
   /** The `${field} …` format; empty means the default v2 format. */
   logFormat: string;
+  /** `ACCEPT`, `REJECT` or `ALL`, when known. */
+  trafficType?: string | null;
+  /** `SUCCESS` or `FAILED`, when known. */
+  deliverLogsStatus?: string | null;
+  /** Why delivery fails, when it does. */
+  deliverLogsErrorMessage?: string;
 }
 
 export interface DriftContext {
@@ -54,6 +60,7 @@ export function detectDrift(prev: Environment | null, next: Environment, ctx: Dr
   const gatewayIds = new Set(next.gatewayEndpoints.map((g) => g.vpcEndpointId));
   const tables = new Map(next.routeTables.map((t) => [t.routeTableId, t]));
   const seenTables = new Set<string>();
+  const seenFlowLogs = new Set<string>();
   for (const subnetId of ctx.runnerSubnetIds) {
     const subnet = next.subnets.find((s) => s.subnetId === subnetId);
     if (!subnet) {
@@ -66,41 +73,20 @@ export function detectDrift(prev: Environment | null, next: Environment, ctx: Dr
       continue;
     }
     const table = tables.get(subnet.routeTableId);
-    if (!table || seenTables.has(table.routeTableId)) continue;
-    seenTables.add(table.routeTableId);
-    const vpcHasGateway = next.gatewayEndpoints.some((g) => g.vpcId === subnet.vpcId);
-    const endpointRoute = table.routes.some((r) => plIds.has(r.destination) && gatewayIds.has(r.target));
-    const hadRoute =
-      prev?.routeTables
-        .find((t) => t.routeTableId === table.routeTableId)
-        ?.routes.some((r) => r.destination.startsWith('pl-') && r.target.startsWith('vpce-')) ?? false;
-    if (!endpointRoute && (vpcHasGateway || hadRoute)) {
-      out.push({
-        code: 'ENDPOINT_ROUTE_MISSING',
-        severity: 'critical',
-        message: `route table ${table.routeTableId} of runner subnet ${subnetId} has no route from the S3 prefix list to the gateway endpoint`,
-        resource: table.routeTableId,
-        fix: 'associate the S3 gateway endpoint with this route table',
+    if (table && !seenTables.has(table.routeTableId)) {
+      seenTables.add(table.routeTableId);
+      routeDrift(out, prev, table, subnet, {
+        plIds,
+        gatewayIds,
+        s3Cidrs,
+        gatewayEndpoints: next.gatewayEndpoints,
       });
     }
-    for (const r of table.routes) {
-      if (!/^(nat|igw|eigw)-/.test(r.target)) continue;
-      const rc = parseCidr(r.destination);
-      if (typeof rc === 'string') continue;
-      // A CIDR route at least as specific as a prefix-list entry it overlaps beats the endpoint route.
-      const hit = s3Cidrs.find((s) => rc.length >= s.cidr.length && bitsEqual(rc, s.cidr, s.cidr.length));
-      if (hit) {
-        out.push({
-          code: 'MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW',
-          severity: 'critical',
-          message: `route ${r.destination} -> ${r.target} in ${table.routeTableId} covers S3 range ${hit.text} more specifically than the gateway endpoint's prefix-list route`,
-          resource: `${table.routeTableId}:${r.destination}`,
-          fix: `remove the route ${r.destination} -> ${r.target} (or narrow it off the S3 ranges)`,
-        });
-      }
-    }
+    const runnerEnis = new Set(
+      next.networkInterfaces.filter((n) => n.subnetId === subnetId).map((n) => n.eniId),
+    );
     const covering = (ctx.flowLogs ?? []).filter(
-      (f) => f.resourceId === subnetId || f.resourceId === subnet.vpcId,
+      (f) => f.resourceId === subnetId || f.resourceId === subnet.vpcId || runnerEnis.has(f.resourceId),
     );
     if (ctx.flowLogs && covering.length === 0) {
       out.push({
@@ -111,6 +97,8 @@ export function detectDrift(prev: Environment | null, next: Environment, ctx: Dr
       });
     }
     for (const f of covering) {
+      if (seenFlowLogs.has(f.flowLogId)) continue;
+      seenFlowLogs.add(f.flowLogId);
       const missing = REQUIRED_FLOW_FIELDS.filter((x) => !f.logFormat.includes(`\${${x}}`));
       if (missing.length > 0) {
         out.push({
@@ -118,6 +106,24 @@ export function detectDrift(prev: Environment | null, next: Environment, ctx: Dr
           severity: 'warning',
           message: `flow log ${f.flowLogId} on ${f.resourceId} lacks ${missing.join(', ')} (a format cannot be changed: create a new flow log)`,
           resource: f.flowLogId,
+        });
+      }
+      if (f.trafficType === 'REJECT') {
+        out.push({
+          code: 'FLOW_LOG_REJECT_ONLY',
+          severity: 'warning',
+          message: `flow log ${f.flowLogId} on ${f.resourceId} records rejected traffic only: accepted S3 flows are invisible`,
+          resource: f.flowLogId,
+          fix: 'create a flow log with traffic type ALL',
+        });
+      }
+      if (f.deliverLogsStatus === 'FAILED') {
+        out.push({
+          code: 'FLOW_LOG_DELIVERY_FAILED',
+          severity: 'warning',
+          message: `flow log ${f.flowLogId} on ${f.resourceId} is not delivering${f.deliverLogsErrorMessage ? ` (${f.deliverLogsErrorMessage})` : ''}: no flow evidence arrives`,
+          resource: f.flowLogId,
+          fix: "check the flow log's IAM role or destination policy and the destination's limits",
         });
       }
     }
@@ -163,4 +169,57 @@ export function detectDrift(prev: Environment | null, next: Environment, ctx: Dr
     }
   }
   return out;
+}
+
+interface RouteFacts {
+  plIds: ReadonlySet<string>;
+  gatewayIds: ReadonlySet<string>;
+  s3Cidrs: readonly { text: string; cidr: Cidr }[];
+  gatewayEndpoints: Environment['gatewayEndpoints'];
+}
+
+/** Route-table drift of one runner subnet's table: endpoint route missing, more specific routes. */
+function routeDrift(
+  out: DriftItem[],
+  prev: Environment | null,
+  table: RouteTable,
+  subnet: Subnet,
+  ctx: RouteFacts,
+): void {
+  const vpcHasGateway = ctx.gatewayEndpoints.some((g) => g.vpcId === subnet.vpcId);
+  const endpointRoute = table.routes.some(
+    (r) => ctx.plIds.has(r.destination) && ctx.gatewayIds.has(r.target),
+  );
+  const hadRoute =
+    prev?.routeTables
+      .find((t) => t.routeTableId === table.routeTableId)
+      ?.routes.some((r) => r.destination.startsWith('pl-') && r.target.startsWith('vpce-')) ?? false;
+  if (!endpointRoute && (vpcHasGateway || hadRoute)) {
+    out.push({
+      code: 'ENDPOINT_ROUTE_MISSING',
+      severity: 'critical',
+      message: `route table ${table.routeTableId} of runner subnet ${subnet.subnetId} has no route from the S3 prefix list to the gateway endpoint`,
+      resource: table.routeTableId,
+      fix: 'associate the S3 gateway endpoint with this route table',
+    });
+  }
+  for (const r of table.routes) {
+    const toInternet = /^(nat|igw|eigw)-/.test(r.target);
+    // Other non-local targets (transit or virtual private gateways, appliances, peering) also
+    // win over the endpoint route when more specific: the traffic leaves this VPC's endpoint.
+    const elsewhere = /^(tgw|vgw|eni|i|pcx|lgw|cagw)-/.test(r.target);
+    if (!toInternet && !elsewhere) continue;
+    const rc = parseCidr(r.destination);
+    if (typeof rc === 'string') continue;
+    // A CIDR route at least as specific as a prefix-list entry it overlaps beats the endpoint route.
+    const hit = ctx.s3Cidrs.find((s) => rc.length >= s.cidr.length && bitsEqual(rc, s.cidr, s.cidr.length));
+    if (!hit) continue;
+    out.push({
+      code: toInternet ? 'MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW' : 'MORE_SPECIFIC_ROUTE_OVERRIDES_ENDPOINT',
+      severity: toInternet ? 'critical' : 'warning',
+      message: `route ${r.destination} -> ${r.target} in ${table.routeTableId} covers S3 range ${hit.text} more specifically than the gateway endpoint's prefix-list route`,
+      resource: `${table.routeTableId}:${r.destination}`,
+      fix: `remove the route ${r.destination} -> ${r.target} (or narrow it off the S3 ranges)`,
+    });
+  }
 }

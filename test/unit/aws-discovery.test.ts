@@ -345,6 +345,8 @@ describe('discoverEnvironment', () => {
       expect.arrayContaining([
         'ENDPOINT_DELETED vpce-0if00000000e1f2a3b',
         'FLOW_LOG_FORMAT_MISSING_FIELDS fl-0s3000000000000b1',
+        'FLOW_LOG_REJECT_ONLY fl-0s3000000000000b1',
+        'FLOW_LOG_DELIVERY_FAILED fl-0s3000000000000b1',
       ]),
     );
   });

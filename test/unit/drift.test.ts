@@ -81,4 +81,64 @@ describe('posture drift', () => {
     expect(d.map((x) => x.code)).toEqual(['FLOW_LOG_FORMAT_MISSING_FIELDS']);
     expect(d[0]?.message).toContain('traffic-path, pkt-dstaddr, subnet-id');
   });
+
+  it('flags a flow log that records rejected traffic only, or fails to deliver', () => {
+    const d = detectDrift(null, withGateway, {
+      runnerSubnetIds: [SUBNET],
+      flowLogs: [
+        { ...goodFlowLog, trafficType: 'REJECT' },
+        {
+          ...goodFlowLog,
+          flowLogId: 'fl-3',
+          resourceId: 'vpc-0abcdef0123456789',
+          trafficType: 'ALL',
+          deliverLogsStatus: 'FAILED',
+          deliverLogsErrorMessage: 'Access error',
+        },
+      ],
+    });
+    expect(d.map((x) => `${x.code} ${x.resource}`)).toEqual([
+      'FLOW_LOG_REJECT_ONLY fl-1',
+      'FLOW_LOG_DELIVERY_FAILED fl-3',
+    ]);
+    expect(d[1]?.message).toContain('(Access error)');
+  });
+
+  it('counts a flow log on a runner ENI as coverage of its subnet', () => {
+    expect(
+      detectDrift(null, withGateway, {
+        runnerSubnetIds: [SUBNET],
+        flowLogs: [{ ...goodFlowLog, resourceId: 'eni-0lambda000000000a' }],
+      }),
+    ).toEqual([]);
+    // An ENI of another subnet does not cover the runner subnet.
+    expect(
+      detectDrift(null, withGateway, {
+        runnerSubnetIds: [SUBNET],
+        flowLogs: [{ ...goodFlowLog, resourceId: 'eni-0nat00000000000a' }],
+      }).map((x) => x.code),
+    ).toEqual(['FLOW_LOG_MISSING']);
+  });
+
+  it('checks flow-log coverage of every runner subnet, even when they share a route table', () => {
+    const shared = structuredClone(withGateway);
+    shared.subnets[1]!.routeTableId = shared.subnets[0]!.routeTableId;
+    const d = detectDrift(null, shared, {
+      runnerSubnetIds: [SUBNET, 'subnet-0f6f6f6f6f6f6f6f6'],
+      flowLogs: [goodFlowLog],
+    });
+    expect(d.map((x) => `${x.code} ${x.resource}`)).toEqual(['FLOW_LOG_MISSING subnet-0f6f6f6f6f6f6f6f6']);
+  });
+
+  it('warns of a more specific S3 route to a transit gateway or appliance, and ignores less specific ones', () => {
+    const tgw = structuredClone(withGateway);
+    tgw.routeTables[0]!.routes.push(
+      { destination: '3.5.0.0/24', target: 'tgw-0123456789abcdef0' },
+      { destination: '52.0.0.0/8', target: 'nat-0d4d4d4d4d4d4d4d4' },
+    );
+    const d = detectDrift(null, tgw, { runnerSubnetIds: [SUBNET] });
+    expect(d.map((x) => [x.code, x.severity, x.resource])).toEqual([
+      ['MORE_SPECIFIC_ROUTE_OVERRIDES_ENDPOINT', 'warning', 'rtb-0b2b2b2b2b2b2b2b2:3.5.0.0/24'],
+    ]);
+  });
 });
