@@ -1,66 +1,12 @@
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { S3AccessLogSource } from '../../functions/aws/access-logs-s3.js';
-import { CloudWatchFlowLogSource } from '../../functions/aws/flow-logs-cwl.js';
 import { formatAccessLogRecord } from '../../shared/access-logs/index.js';
-import { parseFlowFormat } from '../../shared/flow-logs/index.js';
-import { RejectCounter } from '../../shared/text/rejects.js';
 
-const cwl = mockClient(CloudWatchLogsClient);
 const s3 = mockClient(S3Client);
 beforeEach(() => {
-  cwl.reset();
   s3.reset();
-});
-
-describe('CloudWatchFlowLogSource', () => {
-  const format = parseFlowFormat(
-    '${version} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${start} ${end} ${traffic-path}',
-  );
-  it('asks only for the window, the addresses and the ENI streams, and follows nextToken', async () => {
-    cwl
-      .on(FilterLogEventsCommand)
-      .resolvesOnce({
-        events: [
-          { message: '5 eni-0lambda0000000001 10.0.1.77 52.216.8.100 40001 443 1764064800 1764064859 7' },
-        ],
-        nextToken: 't2',
-      })
-      .resolvesOnce({
-        events: [
-          { message: '5 eni-0lambda0000000001 10.0.1.77 52.216.8.100 40002 443 1764064860 1764064919 7' },
-          { message: 'garbage' },
-        ],
-      });
-    const rejects = new RejectCounter();
-    if (!format.ok) throw new Error('format');
-    const src = new CloudWatchFlowLogSource(
-      new CloudWatchLogsClient({ region: 'us-east-1' }),
-      'pathguard-flows',
-      format.value,
-      rejects,
-    );
-    const out = [];
-    for await (const b of src.findFlows({
-      window: { from: new Date(1764064800000), to: new Date(1764065100000) },
-      addresses: ['10.0.1.77', '52.216.8.100', 'x"; drop'],
-      eniIds: ['eni-0lambda0000000001'],
-    }))
-      out.push(...b);
-    expect(out.map((r) => r.srcport)).toEqual([40001, 40002]);
-    expect(rejects.count).toBe(1);
-    const input = cwl.commandCalls(FilterLogEventsCommand)[0]!.args[0].input;
-    expect(input).toMatchObject({
-      logGroupName: 'pathguard-flows',
-      startTime: 1764064800000,
-      endTime: 1764065100000,
-      logStreamNamePrefix: 'eni-0lambda0000000001',
-    });
-    expect(input.filterPattern).toBe('?"10.0.1.77" ?"52.216.8.100"');
-    expect(cwl.commandCalls(FilterLogEventsCommand)[1]!.args[0].input.nextToken).toBe('t2');
-  });
 });
 
 describe('S3AccessLogSource', () => {
