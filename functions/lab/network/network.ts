@@ -1,0 +1,410 @@
+import type { LookupAddress } from 'node:dns';
+import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatFlowRecord } from '../../../shared/flow-logs/index.js';
+import type { LabRequestOrigin } from '../s3/server.js';
+import {
+  type ForwardedConnection,
+  flowRecordsFor,
+  LAB_FLOW_LOG_FORMAT,
+  type LabFlowRecord,
+} from './flow-records.js';
+import { LAB_PATHS, type LabPath, type LabRoute, labRouteFor, resolveLabName } from './paths.js';
+import type { LabScenario, LabScenarioVantage } from './scenario.js';
+
+/** What the network needs of the S3 endpoint: where it listens, and a way to tell it origins. */
+export interface LabNetworkUpstream {
+  readonly address: string;
+  readonly port: number;
+  setOriginResolver(resolve: ((socket: net.Socket) => LabRequestOrigin | null) | null): void;
+}
+
+/** Options of {@link startLabNetwork}. */
+export interface LabNetworkOptions {
+  /**
+   * Folder for the flow log files (kept after close). @default a new folder under the system
+   * temporary folder, removed by close()
+   */
+  readonly flowLogDir?: string;
+  /** Destination ports given a forwarder per address. @default [443, 80] */
+  readonly ports?: readonly number[];
+  /** Clock for flow-record times. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Node's `dns.lookup` signature as http(s).request's `lookup` option calls it. */
+export type LabLookup = (
+  hostname: string,
+  options: { all?: boolean; family?: number } | number | undefined,
+  callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+) => void;
+
+/** One vantage of a running lab network: its DNS and its routing, for a runner. */
+export interface LabVantage {
+  readonly id: string;
+  readonly kind: 'vpc' | 'onprem';
+  /** The scenario addresses the vantage's DNS answers for a name (`[]`: no answer). */
+  resolve(hostname: string): string[];
+  /**
+   * DNS as the vantage sees it, in `dns.lookup`'s shape. It answers with scenario addresses
+   * (public S3 addresses among them): connect through {@link dial} or {@link connectTarget}, never
+   * to the answer itself, so traffic stays on loopback.
+   */
+  readonly lookup: LabLookup;
+  /** The path a connection to a scenario address would take, or null when none delivers it. */
+  route(address: string): LabRoute | null;
+  /** The loopback forwarder that carries a connection to `address:port`, or null (unreachable). */
+  connectTarget(address: string, port: number): { host: string; port: number } | null;
+  /**
+   * Opens a TCP connection to a scenario address the way the vantage's network would carry it.
+   * An unreachable address gives a socket that fails with EHOSTUNREACH.
+   */
+  dial(address: string, port: number): net.Socket;
+}
+
+/** A running lab network. */
+export interface LabNetwork {
+  readonly scenario: LabScenario;
+  vantage(id: string): LabVantage;
+  /** The folder holding one flow log file per ENI (`<eni-id>.log`, one record per line, no header). */
+  readonly flowLogDir: string;
+  /** The loopback address each path's forwarders listen on. */
+  readonly pathAddresses: ReadonlyMap<LabPath, string>;
+  /** Every flow record written so far, with its ENI, in write order. */
+  flowRecords(): LabFlowRecord[];
+  /** The origin AWS would report for a connection the S3 endpoint accepted from a forwarder. */
+  originFor(socket: net.Socket): LabRequestOrigin | null;
+  /** {@link originFor}'s Remote IP alone. */
+  remoteIpFor(socket: net.Socket): string | null;
+  /** Resolves once every forwarded connection has closed and its flow records are on disk. */
+  idle(): Promise<void>;
+  /** Closes forwarders and connections, detaches from the S3 endpoint, removes a temporary folder. */
+  close(): Promise<void>;
+}
+
+/** The first loopback address of the lab's paths (127.0.0.21 …); each path gets its own. */
+const FIRST_PATH_HOST = 21;
+
+function unmapped(address: string | undefined): string {
+  if (address === undefined) return '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+function isLoopback(address: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address) || address === '::1';
+}
+
+function listen(server: net.Server, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    server.once('error', onError);
+    server.listen(0, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+function unreachable(address: string, port: number): net.Socket {
+  const sock = new net.Socket();
+  process.nextTick(() =>
+    sock.destroy(
+      Object.assign(new Error(`lab network: no route to ${address}:${port}`), {
+        code: 'EHOSTUNREACH',
+      }),
+    ),
+  );
+  return sock;
+}
+
+/**
+ * Starts the lab network of a scenario in front of the lab S3 endpoint. Every path (gateway
+ * endpoint, interface endpoint, NAT gateway, internet gateway, on-prem private VIF, on-prem
+ * internet) is a set of real TCP forwarders on its own loopback address (127.0.0.21 …), one per
+ * vantage, reachable scenario address and port, piping bytes to the S3 endpoint. A forwarder tells
+ * the endpoint the source AWS would show (the vantage's private address through the endpoints,
+ * the NAT's Elastic IP, the vantage's public address, the on-prem egress address) and, when the
+ * connection closes, writes the VPC Flow Log records AWS would write (see `flowRecordsFor`) to
+ * one file per ENI. Only loopback addresses are ever listened on or connected to.
+ *
+ * @example
+ * const s3 = await startLabS3({ buckets: [{ name: 'example-data-bucket' }] });
+ * const network = await startLabNetwork(scenario, s3);
+ * const vpc = network.vantage('vpc-app');
+ * fetchProbe(url, { runnerId: 'vpc-app', probeId, vantageKind: 'vpc', lookup: vpc.lookup, dial: vpc.dial });
+ */
+export async function startLabNetwork(
+  scenario: LabScenario,
+  upstream: LabNetworkUpstream,
+  opts: LabNetworkOptions = {},
+): Promise<LabNetwork> {
+  if (!isLoopback(upstream.address)) {
+    throw new Error(`lab network: the S3 endpoint must listen on loopback, not ${upstream.address}`);
+  }
+  const now = opts.now ?? Date.now;
+  const ports = opts.ports ?? [443, 80];
+  const ownsDir = opts.flowLogDir === undefined;
+  const flowLogDir = opts.flowLogDir ?? (await mkdtemp(join(tmpdir(), 'pathguard-lab-flows-')));
+  if (!ownsDir) await mkdir(flowLogDir, { recursive: true });
+
+  const servers: net.Server[] = [];
+  const sockets = new Set<net.Socket>();
+  const origins = new Map<string, LabRequestOrigin>();
+  const written: LabFlowRecord[] = [];
+  const targets = new Map<string, { host: string; port: number }>();
+  const pathAddresses = new Map<LabPath, string>();
+  let writes: Promise<void> = Promise.resolve();
+  let open = 0;
+  let waiters: (() => void)[] = [];
+  let closed = false;
+  let writeError: unknown = null;
+
+  const settle = () => {
+    if (open !== 0) return;
+    const w = waiters;
+    waiters = [];
+    void writes.then(() => {
+      for (const f of w) f();
+    });
+  };
+
+  const record = (conn: ForwardedConnection) => {
+    const records = flowRecordsFor(scenario, conn);
+    if (records.length === 0) return;
+    written.push(...records);
+    const byEni = new Map<string, string[]>();
+    for (const r of records) {
+      const line = formatFlowRecord(r.record, LAB_FLOW_LOG_FORMAT);
+      const list = byEni.get(r.eniId);
+      if (list) list.push(line);
+      else byEni.set(r.eniId, [line]);
+    }
+    // Appends are chained so each file's lines stay in connection order.
+    writes = writes
+      .then(async () => {
+        for (const [eni, lines] of byEni) {
+          await appendFile(join(flowLogDir, `${eni}.log`), `${lines.join('\n')}\n`);
+        }
+      })
+      .catch((e: unknown) => {
+        writeError ??= e;
+      });
+  };
+
+  const originOf = (vantage: LabScenarioVantage, path: LabPath): LabRequestOrigin => {
+    const v = scenario.vpc;
+    switch (path) {
+      case 'gateway-endpoint':
+        return { remoteIp: vantage.ip, vpcEndpointId: v.gatewayEndpoint.vpcEndpointId, vpcId: v.vpcId };
+      case 'interface-endpoint':
+      case 'onprem-private-vif':
+        return { remoteIp: vantage.ip, vpcEndpointId: v.interfaceEndpoint.vpcEndpointId, vpcId: v.vpcId };
+      case 'nat-gateway':
+        return { remoteIp: v.natGateway.publicIp, vpcEndpointId: null, vpcId: null };
+      case 'internet-gateway':
+        return {
+          remoteIp: vantage.kind === 'vpc' ? (vantage.publicIp ?? vantage.ip) : vantage.ip,
+          vpcEndpointId: null,
+          vpcId: null,
+        };
+      case 'onprem-internet':
+        return { remoteIp: scenario.onPrem.publicEgressIp, vpcEndpointId: null, vpcId: null };
+    }
+  };
+
+  const forward = (
+    client: net.Socket,
+    ctx: { vantage: LabScenarioVantage; path: LabPath; dstaddr: string; dstport: number; localHost: string },
+  ) => {
+    open++;
+    sockets.add(client);
+    const start = Math.floor(now() / 1000);
+    const srcport = client.remotePort ?? 0;
+    const dropped = ctx.path === 'internet-gateway' && ctx.vantage.kind === 'vpc' && !ctx.vantage.publicIp;
+    let up = 0;
+    let down = 0;
+    let done = false;
+    let upstreamSocket: net.Socket | null = null;
+    let originKey: string | null = null;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      client.destroy();
+      upstreamSocket?.destroy();
+      sockets.delete(client);
+      if (upstreamSocket) sockets.delete(upstreamSocket);
+      // Kept a moment longer: the endpoint may still be logging the last request of the connection.
+      if (originKey !== null) {
+        const key = originKey;
+        setImmediate(() => origins.delete(key));
+      }
+      record({
+        vantage: ctx.vantage,
+        path: ctx.path,
+        dstaddr: ctx.dstaddr,
+        dstport: ctx.dstport,
+        srcport,
+        bytesUp: up,
+        bytesDown: down,
+        start,
+        end: Math.floor(now() / 1000),
+        dropped,
+      });
+      open--;
+      settle();
+    };
+    // The connection ends when the client side closes: closing it earlier could drop response
+    // bytes still queued for the client.
+    client.on('error', finish);
+    client.on('close', finish);
+    if (dropped) {
+      // The internet gateway has no public address to translate to: nothing comes back.
+      client.resetAndDestroy();
+      return;
+    }
+    client.pause();
+    client.on('data', (d: Buffer) => {
+      up += d.length;
+    });
+    const toS3 = net.connect({ host: upstream.address, port: upstream.port, localAddress: ctx.localHost });
+    upstreamSocket = toS3;
+    sockets.add(toS3);
+    toS3.on('data', (d: Buffer) => {
+      down += d.length;
+    });
+    toS3.on('error', () => client.destroy());
+    toS3.on('close', () => {
+      if (!client.writableEnded) client.end();
+    });
+    toS3.once('connect', () => {
+      // Registered before any request byte is sent, so the endpoint always finds the origin.
+      originKey = `${unmapped(toS3.localAddress)}:${toS3.localPort}`;
+      origins.set(originKey, originOf(ctx.vantage, ctx.path));
+      client.pipe(toS3);
+      toS3.pipe(client);
+      client.resume();
+    });
+  };
+
+  try {
+    // One loopback address per path, so a path is a distinct next hop. Systems that only answer
+    // on 127.0.0.1 (macOS without aliases) fall back to distinct ports there.
+    for (const [i, path] of LAB_PATHS.entries()) pathAddresses.set(path, `127.0.0.${FIRST_PATH_HOST + i}`);
+    let fallback = false;
+    for (const vantage of scenario.vantages) {
+      const addresses = new Set<string>([
+        ...scenario.s3.regionalAddresses,
+        ...scenario.s3.globalAddresses,
+        ...scenario.edge.addresses,
+        ...scenario.vpc.interfaceEndpoint.networkInterfaces.map((n) => n.ip),
+      ]);
+      for (const dstaddr of addresses) {
+        const route = labRouteFor(scenario, vantage, dstaddr);
+        if (!route) continue;
+        for (const dstport of ports) {
+          let localHost = fallback ? '127.0.0.1' : pathAddresses.get(route.path)!;
+          const server = net.createServer((client) =>
+            forward(client, { vantage, path: route.path, dstaddr, dstport, localHost }),
+          );
+          servers.push(server);
+          let port: number;
+          try {
+            port = await listen(server, localHost);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL' || fallback) throw e;
+            fallback = true;
+            for (const p of LAB_PATHS) pathAddresses.set(p, '127.0.0.1');
+            localHost = '127.0.0.1';
+            port = await listen(server, localHost);
+          }
+          targets.set(`${vantage.id}|${dstaddr}|${dstport}`, { host: localHost, port });
+        }
+      }
+    }
+  } catch (e) {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    if (ownsDir) await rm(flowLogDir, { recursive: true, force: true });
+    throw e;
+  }
+
+  const originFor = (socket: net.Socket): LabRequestOrigin | null =>
+    origins.get(`${unmapped(socket.remoteAddress)}:${socket.remotePort}`) ?? null;
+  upstream.setOriginResolver(originFor);
+
+  const vantages = new Map<string, LabVantage>();
+  for (const v of scenario.vantages) {
+    const resolve = (hostname: string) => resolveLabName(scenario, v, hostname);
+    const lookup: LabLookup = (hostname, options, callback) => {
+      const all = typeof options === 'object' && options?.all === true;
+      const answers = resolve(hostname);
+      process.nextTick(() => {
+        if (answers.length === 0) {
+          const err = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {
+            code: 'ENOTFOUND',
+            hostname,
+          });
+          callback(err, all ? [] : '', 4);
+        } else if (all)
+          callback(
+            null,
+            answers.map((address) => ({ address, family: 4 })),
+          );
+        else callback(null, answers[0]!, 4);
+      });
+    };
+    const connectTarget = (address: string, port: number) =>
+      targets.get(`${v.id}|${address}|${port}`) ?? null;
+    vantages.set(v.id, {
+      id: v.id,
+      kind: v.kind,
+      resolve,
+      lookup,
+      route: (address) => labRouteFor(scenario, v, address),
+      connectTarget,
+      dial(address, port) {
+        const t = connectTarget(address, port);
+        if (!t || closed) return unreachable(address, port);
+        const sock = net.connect(t.port, t.host);
+        return sock;
+      },
+    });
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    scenario,
+    flowLogDir,
+    pathAddresses,
+    vantage(id) {
+      const v = vantages.get(id);
+      if (!v) throw new Error(`lab network: no vantage ${id} (have ${[...vantages.keys()].join(', ')})`);
+      return v;
+    },
+    flowRecords: () => [...written],
+    originFor,
+    remoteIpFor: (socket) => originFor(socket)?.remoteIp ?? null,
+    async idle() {
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        settle();
+      });
+      if (writeError !== null) throw writeError;
+    },
+    close() {
+      if (!closing) {
+        closed = true;
+        closing = (async () => {
+          upstream.setOriginResolver(null);
+          for (const s of sockets) s.destroy();
+          await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+          await writes;
+          if (ownsDir) await rm(flowLogDir, { recursive: true, force: true });
+          if (writeError !== null) throw writeError;
+        })();
+      }
+      return closing;
+    },
+  };
+}
