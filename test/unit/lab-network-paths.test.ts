@@ -19,7 +19,7 @@ import {
   subnetRouteFor,
 } from '../../functions/lab/network/index.js';
 import { allowOnlyFromVpcEndpoints, type LabS3, startLabS3 } from '../../functions/lab/s3/index.js';
-import { fetchProbe, type LookupFn } from '../../functions/runner/fetch.js';
+import { fetchProbe } from '../../functions/runner/fetch.js';
 import { parseAccessLogString } from '../../shared/access-logs/index.js';
 import { buildEnvironmentIndex } from '../../shared/env/environment-index.js';
 import { validateEnvironment } from '../../shared/env/schema.js';
@@ -70,7 +70,7 @@ async function fetchFrom(network: LabNetwork, vantageId: string, url: string) {
     runnerId: vantageId,
     probeId: 'probe-0001',
     vantageKind: v.kind,
-    lookup: v.lookup as LookupFn,
+    lookup: v.lookup,
     dial: v.dial,
     timeoutMs: 5000,
   });

@@ -34,12 +34,19 @@ export interface LabNetworkOptions {
   readonly now?: () => number;
 }
 
-/** Node's `dns.lookup` signature as http(s).request's `lookup` option calls it. */
-export type LabLookup = (
-  hostname: string,
-  options: { all?: boolean; family?: number } | number | undefined,
-  callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-) => void;
+/** Node's `dns.lookup` signatures, as http(s).request's `lookup` option and the runner call them. */
+export interface LabLookup {
+  (
+    hostname: string,
+    options: { all: true; family?: number },
+    callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+  ): void;
+  (
+    hostname: string,
+    options: { all?: false; family?: number } | number | undefined,
+    callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+  ): void;
+}
 
 /** One vantage of a running lab network: its DNS and its routing, for a runner. */
 export interface LabVantage {
@@ -336,7 +343,15 @@ export async function startLabNetwork(
   const vantages = new Map<string, LabVantage>();
   for (const v of scenario.vantages) {
     const resolve = (hostname: string) => resolveLabName(scenario, v, hostname);
-    const lookup: LabLookup = (hostname, options, callback) => {
+    const lookup = ((
+      hostname: string,
+      options: { all?: boolean; family?: number } | number | undefined,
+      callback: (
+        err: NodeJS.ErrnoException | null,
+        address: string | LookupAddress[],
+        family?: number,
+      ) => void,
+    ) => {
       const all = typeof options === 'object' && options?.all === true;
       const answers = resolve(hostname);
       process.nextTick(() => {
@@ -353,7 +368,7 @@ export async function startLabNetwork(
           );
         else callback(null, answers[0]!, 4);
       });
-    };
+    }) as LabLookup;
     const connectTarget = (address: string, port: number) =>
       targets.get(`${v.id}|${address}|${port}`) ?? null;
     vantages.set(v.id, {
