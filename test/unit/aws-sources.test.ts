@@ -87,48 +87,6 @@ describe('S3AccessLogSource', () => {
   });
 });
 
-describe('S3FlowLogSource', () => {
-  it('lists only the window’s date prefixes (plain and Hive layouts) and parses each file by its header', async () => {
-    const { flowLogPrefixes, S3FlowLogSource } = await import('../../functions/aws/flow-logs-s3.js');
-    const loc = { bucket: 'flow-bucket', prefix: 'vpc/', accountId: '123456789012', region: 'us-east-1' };
-    const from = new Date('2026-11-25T23:50:00Z');
-    const to = new Date('2026-11-26T00:10:00Z');
-    expect(flowLogPrefixes(loc, from, to)).toEqual([
-      'vpc/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/',
-      'vpc/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/26/',
-    ]);
-    expect(
-      flowLogPrefixes(
-        { ...loc, hive: true, hourly: true },
-        new Date('2026-11-25T10:05:00Z'),
-        new Date('2026-11-25T10:20:00Z'),
-      ),
-    ).toEqual([
-      'vpc/AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=11/day=25/hour=10/',
-    ]);
-    const { gzipSync } = await import('node:zlib');
-    const file = gzipSync(
-      'version interface-id srcaddr dstaddr srcport dstport start end traffic-path\n5 eni-0a 10.0.1.77 52.216.8.100 40001 443 1764114600 1764114659 7\n',
-    );
-    s3.on(ListObjectsV2Command).callsFake(async (input) => ({
-      Contents: String(input.Prefix).endsWith('/25/')
-        ? [
-            { Key: `${input.Prefix}123456789012_vpcflowlogs_us-east-1_fl-1_20261125T2350Z_ab12cd34.log.gz` },
-            { Key: `${input.Prefix}123456789012_vpcflowlogs_us-east-1_fl-1_20261125T0100Z_ab12cd34.log.gz` },
-          ]
-        : [],
-    }));
-    s3.on(GetObjectCommand).resolves({ Body: { transformToByteArray: async () => file } as never });
-    const src = new S3FlowLogSource(new S3Client({ region: 'us-east-1' }), loc);
-    const out = [];
-    for await (const b of src.findFlows({ window: { from, to }, addresses: [] })) out.push(...b);
-    expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({ trafficPath: 7, dstaddr: '52.216.8.100' });
-    // The 01:00 file is outside the window and is never downloaded.
-    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
-  });
-});
-
 describe('S3CloudTrailSource', () => {
   it('reads the window days and keeps data events on the queried keys', async () => {
     const { S3CloudTrailSource } = await import('../../functions/aws/cloudtrail-s3.js');
