@@ -371,28 +371,27 @@ export class FlowLogStreamParser {
     const enc = isAscii(buf, from, to) ? 'latin1' : 'utf8';
     const st = this.st;
     const max = this.maxLine;
+    const onRecord = this.onRecord;
+    const countOnly = this.countOnly;
+    let fast = this.fast;
     let p = from;
     while (p < to) {
-      this.lineNo++;
       const c0 = buf[p]!;
       let end = -1;
       let rec: FlowRecord | null = null;
       // Blank lines and lines with leading blanks go straight to the general path.
       if (c0 > SPACE) {
-        if (this.countOnly) {
-          const check = this.fast.check;
-          if (check !== null) end = check(buf, p, -1);
-        } else {
-          const build = this.fast.build;
-          if (build !== null) {
-            rec = build(buf, p, -1, enc, st);
-            if (rec !== null) end = st.end;
-          }
+        if (countOnly) {
+          if (fast.check !== null) end = fast.check(buf, p, -1);
+        } else if (fast.build !== null) {
+          rec = fast.build(buf, p, -1, enc, st);
+          if (rec !== null) end = st.end;
         }
       }
+      this.lineNo++;
       if (end >= 0 && end - p <= max && !(c0 >= 0x61 && c0 <= 0x7a && this.headerAt(buf, p, end, enc))) {
         this.records++;
-        if (rec !== null) this.onRecord?.(rec);
+        if (rec !== null && onRecord !== undefined) onRecord(rec);
         p = buf[end] === CR ? end + 2 : end + 1;
         continue;
       }
@@ -404,6 +403,8 @@ export class FlowLogStreamParser {
       else if (e > p) {
         const s = buf.toString(enc, p, e);
         this.line(s, 0, s.length);
+        // A header line may have switched the format.
+        fast = this.fast;
       }
       p = nl + 1;
     }
