@@ -95,6 +95,61 @@ describe('pathguard parse flow', () => {
     expect(r.err).toMatch(/--format: field 'version' appears twice/);
   });
 
+  it('reads gzip and plain copies of a file the same, and numbers rejects per file', async () => {
+    const plain = await run(['parse', 'flow', fx('s3-delivered-v5.log')]);
+    const gz = await run(['parse', 'flow', fx('s3-delivered-v5.log.gz')]);
+    expect(gz.out).toBe(plain.out);
+    const r = await run([
+      'parse',
+      'flow',
+      '--count',
+      fx('bad-lines.log'),
+      fx('aws-doc-default.log'),
+      fx('bad-lines.log'),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('records 9 rejected 8\n');
+    expect(r.err).toContain('rejected 8 (BAD_NUMBER 4, WRONG_FIELD_COUNT 4)');
+    expect(r.err).toContain(`${fx('bad-lines.log')}:4: BAD_NUMBER: srcport`);
+    expect(r.err).toContain(`${fx('bad-lines.log')}:5: WRONG_FIELD_COUNT`);
+  });
+
+  it('takes the AWS ${field} syntax in --format and prints numbers, strings and nulls', async () => {
+    const spec =
+      '${version} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${start} ${end} ${type} ${packets} ${bytes} ${account-id} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} ${region} ${az-id} ${sublocation-type} ${sublocation-id} ${action} ${tcp-flags} ${pkt-srcaddr} ${pkt-dstaddr} ${pkt-src-aws-service} ${pkt-dst-aws-service} ${traffic-path} ${flow-direction} ${log-status}';
+    const r = await run(['parse', 'flow', '--format', spec, fx('aws-doc-igw-s3-v5.log')]);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    const egress = JSON.parse(lines[1]!);
+    expect(Object.keys(egress)).toHaveLength(29);
+    expect(Object.keys(egress).slice(0, 3)).toEqual(['version', 'srcaddr', 'dstaddr']);
+    expect(egress).toMatchObject({
+      version: 5,
+      accountId: '123456789012',
+      srcport: 34210,
+      bytes: 471,
+      tcpFlags: 3,
+      trafficPath: 8,
+      pktSrcAwsService: null,
+      pktDstAwsService: 'S3',
+      flowDirection: 'egress',
+      sublocationType: null,
+    });
+  });
+
+  it('reads a gzip-compressed CloudWatch export from stdin', async () => {
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d) => {
+      out += d;
+    });
+    const stdin = Readable.from([gzipSync(readFileSync(fx('cwl-export-paginated.json')))]);
+    const code = await main(['parse', 'flow', '--count'], { stdin, stdout, stderr: new PassThrough() });
+    expect(code).toBe(0);
+    expect(out).toBe('records 3 rejected 0\n');
+  });
+
   it('runs as the installed bin', () => {
     execFileSync(process.execPath, ['scripts/build.mjs', '--cli']);
     const out = execFileSync(
