@@ -3,7 +3,7 @@ import type { LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { redactText, redactUrl } from '../../shared/endpoints/index.js';
 import type { DnsAnswer, FetchErrorCode, Observation, VantageKind } from '../../shared/probes/types.js';
@@ -33,6 +33,17 @@ export interface FetchOptions {
   readonly dial?: (address: string, port: number) => Socket;
   /** Extra CA certificates (tests with a self-signed server). */
   readonly ca?: string | Buffer;
+  /**
+   * Verify the server certificate. Only tests turn this off; a runner never does, since an
+   * unverified peer proves nothing about which service answered. @default true
+   */
+  readonly rejectUnauthorized?: boolean;
+  /**
+   * Exact hosts (`host`, or `host:port` for a non-default port) this fetch may contact, compared
+   * case-insensitively before any DNS lookup. A second guard behind order validation: a URL
+   * outside the list is refused with HOST_NOT_ALLOWED and never resolved. @default any host
+   */
+  readonly allowedHosts?: readonly string[];
   /** Largest body read; the rest is discarded and counted. @default 1 MiB */
   readonly maxBodyBytes?: number;
   readonly now?: () => number;
@@ -80,6 +91,18 @@ export function fetchProbe(url: string, opts: FetchOptions): Promise<Observation
     return Promise.resolve(obs);
   }
   obs.host = parsed.hostname;
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    obs.error = { code: 'NETWORK_ERROR', message: `scheme ${parsed.protocol} not supported` };
+    return Promise.resolve(obs);
+  }
+  if (opts.allowedHosts) {
+    const host = parsed.hostname.toLowerCase();
+    const withPort = parsed.port ? `${host}:${parsed.port}` : host;
+    if (!opts.allowedHosts.some((h) => h.toLowerCase() === withPort)) {
+      obs.error = { code: 'HOST_NOT_ALLOWED', message: `host ${withPort} is not in the allowed hosts` };
+      return Promise.resolve(obs);
+    }
+  }
   const answers: DnsAnswer[] = [];
   const baseLookup: LookupFn =
     opts.lookup ??
@@ -140,7 +163,14 @@ export function fetchProbe(url: string, opts: FetchOptions): Promise<Observation
       headers,
       agent: false,
       lookup: recordingLookup as unknown as https.RequestOptions['lookup'],
-      ...(isHttps ? { servername: parsed.hostname, ...(opts.ca ? { ca: opts.ca } : {}) } : {}),
+      ...(isHttps
+        ? {
+            // SNI carries names only (RFC 6066); Node warns when given an IP literal.
+            ...(isIP(parsed.hostname.replace(/^\[|\]$/g, '')) === 0 ? { servername: parsed.hostname } : {}),
+            ...(opts.ca ? { ca: opts.ca } : {}),
+            ...(opts.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+          }
+        : {}),
     };
     const timer = setTimeout(() => {
       finish({ code: 'TIMEOUT', message: `no complete response within ${opts.timeoutMs ?? 15000} ms` });
@@ -238,12 +268,17 @@ export function fetchProbe(url: string, opts: FetchOptions): Promise<Observation
             obs.tls = {
               version: tls.getProtocol?.() ?? null,
               cipher: tls.getCipher?.()?.name ?? null,
-              servername: (tls as TLSSocket & { servername?: string }).servername ?? parsed.hostname,
+              servername: (tls as TLSSocket & { servername?: string | false }).servername || null,
             };
           });
         }
       });
-      req.on('error', (e) => finish(classify(e)));
+      req.on('error', (e) => {
+        // A custom lookup may fail with any code: no answer and no connection is a DNS failure.
+        if (obs.dns?.error !== undefined && obs.remoteAddress === null)
+          finish({ code: 'DNS_FAILURE', message: `${parsed.hostname}: ${obs.dns.error}` });
+        else finish(classify(e));
+      });
       current = req;
       req.end();
     }

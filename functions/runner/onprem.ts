@@ -343,6 +343,7 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
         vantageKind: 'onprem',
         expectedSha256: p.expectedSha256,
         timeoutMs: cfg.timeoutMs,
+        allowedHosts: cfg.allowedHosts,
         ...deps.fetchOptions,
       });
       let uploaded = false;

@@ -142,6 +142,60 @@ describe('fetchProbe over real HTTP(S) on loopback', () => {
     expect((await fetchProbe(`https://${host}:${securePort}/ok`, base)).error?.code).toBe('TLS_ERROR');
   });
 
+  it('refuses a host outside allowedHosts before any DNS lookup', async () => {
+    let lookups = 0;
+    const counting: LookupFn = (h, o, cb) => {
+      lookups++;
+      lookup(h, o, cb);
+    };
+    const o = await fetchProbe(`http://attacker.example:${plainPort}/ok?${SECRET}`, {
+      ...base,
+      lookup: counting,
+      allowedHosts: [host, `${host}:${plainPort}`],
+    });
+    expect(o.error?.code).toBe('HOST_NOT_ALLOWED');
+    expect(o.dns).toBeNull();
+    expect(lookups).toBe(0);
+    expect(JSON.stringify(o)).not.toContain('0123456789abcdef0123456789abcdef');
+    // The listed host with its port passes, compared case-insensitively.
+    const ok = await fetchProbe(`http://${host.toUpperCase()}:${plainPort}/ok`, {
+      ...base,
+      allowedHosts: [`${host}:${plainPort}`],
+      expectedSha256: sha,
+    });
+    expect(ok.error).toBeNull();
+    // Without the port in the list, a non-default port is another host.
+    const port = await fetchProbe(`http://${host}:${plainPort}/ok`, { ...base, allowedHosts: [host] });
+    expect(port.error?.code).toBe('HOST_NOT_ALLOWED');
+  });
+
+  it('codes any failure of a custom resolver as DNS_FAILURE and records its code', async () => {
+    const servfail: LookupFn = (_h, _o, cb) =>
+      cb(Object.assign(new Error('servfail'), { code: 'ESERVFAIL' }), []);
+    const o = await fetchProbe(`http://${host}:${plainPort}/ok`, { ...base, lookup: servfail });
+    expect(o.error?.code).toBe('DNS_FAILURE');
+    expect(o.dns).toEqual({ answers: [], error: 'ESERVFAIL' });
+    expect(o.remoteAddress).toBeNull();
+  });
+
+  it('sends no SNI for an IP literal and accepts an unverified peer only when told to', async () => {
+    const ip = await fetchProbe(`https://127.0.0.1:${securePort}/ok`, {
+      ...base,
+      ca: tls.cert,
+      expectedSha256: sha,
+    });
+    expect(ip.error).toBeNull();
+    expect(ip.tls?.servername).toBeNull();
+    expect(ip.dns).toBeNull();
+    const unverified = await fetchProbe(`https://${host}:${securePort}/ok`, {
+      ...base,
+      rejectUnauthorized: false,
+      expectedSha256: sha,
+    });
+    expect(unverified.error).toBeNull();
+    expect(unverified.tls?.servername).toBe(host);
+  });
+
   it('dials a mapped address while recording the vantage DNS answer as the remote', async () => {
     const mapped: LookupFn = (_h, _o, cb) => cb(null, [{ address: '52.216.10.20', family: 4 }]);
     const o = await fetchProbe(`https://${host}/ok`, {
