@@ -18,41 +18,72 @@ function pathOfTarget(target: string | null): PathKind {
   return 'unknown';
 }
 
-/**
- * The verdict an observation supports before any log arrives: connected to an interface-endpoint
- * address → private; an on-prem runner connected to anything else → left-path now (on-prem can
- * only be private through interface-endpoint addresses); a VPC runner → what its subnet's route
- * table does with the address it connected to; 403 AccessDenied → blocked.
- */
-export function earlyVerdict(probe: Probe, obs: Observation, facts: EarlyFacts): EarlyVerdict {
-  if (obs.httpStatus === 403 && obs.s3ErrorCode === 'AccessDenied') {
-    return { verdict: 'blocked', path: null, reason: 'S3 answered 403 AccessDenied' };
-  }
-  const ip = obs.remoteAddress;
-  if (!ip) return { verdict: null, path: null, reason: `no connection (${obs.error?.code ?? 'unknown'})` };
+/** The path the connected address implies from the probe's vantage, with the facts used. */
+function pathOf(probe: Probe, ip: string, facts: EarlyFacts): { path: PathKind; why: string } {
   if (facts.isInterfaceEndpointIp(ip)) {
-    return {
-      verdict: 'private',
-      path: 'interface-endpoint',
-      reason: `connected to interface-endpoint address ${ip}`,
-    };
+    return { path: 'interface-endpoint', why: `connected to interface-endpoint address ${ip}` };
   }
   if (probe.vantage.kind === 'onprem') {
+    // From outside AWS the only private way in is an interface endpoint's addresses.
     return {
-      verdict: 'left-path',
       path: 'public',
-      reason: `on-prem runner ${probe.vantage.id} connected to ${ip}, which is not an interface-endpoint address`,
+      why: `on-prem runner ${probe.vantage.id} connected to ${ip}, which is not an interface-endpoint address`,
     };
   }
   const subnet = probe.vantage.subnetId;
-  if (!subnet) return { verdict: null, path: null, reason: 'VPC vantage without subnet' };
+  if (!subnet) return { path: 'unknown', why: `VPC vantage ${probe.vantage.id} has no subnet` };
   const target = facts.routeTarget(subnet, ip);
-  const path = pathOfTarget(target);
   const s3 = facts.isS3Address(ip) ? 'S3 address' : 'address';
-  const why = `${s3} ${ip} routes to ${target ?? 'no route'} in ${subnet}`;
-  if (path === 'nat-gateway' || path === 'internet-gateway')
-    return { verdict: 'left-path', path, reason: why };
-  if (path === 'gateway-endpoint')
-    return { verdict: 'private', path, reason: `${why} (to be confirmed by logs)` };
-  return { verdict: null, path: 'unknown', reason: why };
+  return { path: pathOfTarget(target), why: `${s3} ${ip} routes to ${target ?? 'no route'} in ${subnet}` };
+}
+
+/**
+ * The verdict an observation supports before any log arrives:
+ * - 403 `AccessDenied` → `blocked` (a policy refused the request, wherever it travelled);
+ * - a transport or integrity failure (nothing connected, TLS refused, body not the probe object,
+ *   timeout or reset before an answer) → no decision: the peer is not proven to be S3, or the
+ *   request may never have been sent, so only the logs can tell;
+ * - connected to an interface-endpoint address → `private`;
+ * - an on-prem runner connected to anything else → `left-path` now (logs confirm later);
+ * - a VPC runner → what its subnet's route table does with the address it connected to
+ *   (gateway endpoint → `private`, NAT or internet gateway → `left-path`), confirmed by logs later.
+ * An HTTP error answer other than AccessDenied (e.g. 404 NoSuchKey) still proves the request
+ * travelled to the connected address, so the path decides as for a success.
+ *
+ * @example
+ * earlyVerdict(probe, obs, bindEnvironment(env).facts);
+ * // { verdict: 'left-path', path: 'public', reason: 'on-prem runner onprem-dc1 connected to 52.216.10.20, …' }
+ */
+export function earlyVerdict(probe: Probe, obs: Observation, facts: EarlyFacts): EarlyVerdict {
+  const ip = obs.remoteAddress;
+  const read = ip ? pathOf(probe, ip, facts) : null;
+  if (obs.httpStatus === 403 && obs.s3ErrorCode === 'AccessDenied') {
+    return {
+      verdict: 'blocked',
+      path: read && read.path !== 'unknown' ? read.path : null,
+      reason: `S3 answered 403 AccessDenied${read ? ` (${read.why})` : ''}`,
+    };
+  }
+  if (!ip || !read) {
+    return { verdict: null, path: null, reason: `no connection (${obs.error?.code ?? 'unknown'})` };
+  }
+  if (obs.error && obs.error.code !== 'HTTP_ERROR') {
+    return {
+      verdict: null,
+      path: read.path,
+      reason: `${read.why}, but the fetch failed (${obs.error.code}): no decision before the logs`,
+    };
+  }
+  switch (read.path) {
+    case 'interface-endpoint':
+      return { verdict: 'private', path: read.path, reason: read.why };
+    case 'public':
+    case 'nat-gateway':
+    case 'internet-gateway':
+      return { verdict: 'left-path', path: read.path, reason: read.why };
+    case 'gateway-endpoint':
+      return { verdict: 'private', path: read.path, reason: `${read.why} (to be confirmed by logs)` };
+    default:
+      return { verdict: null, path: read.path, reason: read.why };
+  }
 }
