@@ -15,6 +15,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { discoverEnvironment } from '../../functions/aws/discovery.js';
+import { environmentSnapshot, postureDrift, snapshotKey } from '../../functions/aws/drift.js';
 import { detectDrift } from '../../shared/env/drift.js';
 import { validateEnvironment } from '../../shared/env/schema.js';
 
@@ -374,5 +375,35 @@ describe('discoverEnvironment', () => {
     await expect(discoverEnvironment(client(), { region: 'us-east-1', vpcIds: [VPC] })).rejects.toThrow(
       /^EC2 DescribeSubnets failed: TimeoutError: socket hang up/,
     );
+  });
+});
+
+describe('environment snapshots', () => {
+  it('digests what discovery saw, whatever the order, and reports drift against the previous snapshot', async () => {
+    fakeEc2();
+    const found = await discoverEnvironment(client(), {
+      region: 'us-east-1',
+      vpcIds: [VPC],
+      runnerSubnetIds: [RUNNER_SUBNET],
+    });
+    const at = new Date('2026-11-25T10:00:00Z');
+    const a = environmentSnapshot(found, at);
+    const b = environmentSnapshot({ ...found, flowLogs: [...found.flowLogs].reverse() }, at);
+    expect(a.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.digest).toBe(a.digest);
+    expect(snapshotKey(a)).toBe(
+      `environment/snapshots/2026-11-25/2026-11-25T10:00:00.000Z-${a.digest.slice(0, 12)}.json`,
+    );
+    // An endpoint state change alone changes the digest, not the environment's.
+    const pending = environmentSnapshot(
+      { ...found, endpointStates: { ...found.endpointStates, 'vpce-0gw00000000e1f2a3b': 'pending' } },
+      at,
+    );
+    expect(pending.digest).not.toBe(a.digest);
+    expect(pending.environmentDigest).toBe(a.environmentDigest);
+    const drift = postureDrift(a, pending, [RUNNER_SUBNET]);
+    expect(drift.changed).toBe(true);
+    expect(drift.items.map((d) => d.code)).toContain('ENDPOINT_NOT_AVAILABLE');
+    expect(postureDrift(a, b, [RUNNER_SUBNET]).changed).toBe(false);
   });
 });
