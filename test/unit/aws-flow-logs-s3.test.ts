@@ -207,4 +207,31 @@ describe('S3FlowLogSource', () => {
       'S3 ListObjectsV2 s3://flow-logs-bucket/app/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/ failed: SlowDown: Please reduce your request rate. (HTTP 503, after 5 attempts)',
     );
   });
+
+  it('reads an uncompressed file and an empty one alike', async () => {
+    const day = 'app/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/';
+    const plain = file(day, '1000').replace('.log.gz', '.log');
+    const empty = file(day, '1005');
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: plain }, { Key: empty }] });
+    s3.on(GetObjectCommand, { Key: plain }).callsFake(async () => ({
+      ETag: '"p"',
+      // Split inside a line: the parser joins the pieces.
+      Body: s3Body([
+        `${HEADER}
+${records(2)}`.slice(0, 150),
+        `${HEADER}
+${records(2)}
+`.slice(150),
+      ]),
+    }));
+    s3.on(GetObjectCommand, { Key: empty }).callsFake(async () => ({ ETag: '"e"', Body: s3Body([]) }));
+    const rejects = new RejectCounter();
+    const out = await collect(
+      new S3FlowLogSource(new S3Client({}), loc, rejects),
+      '2026-11-25T10:00:00Z',
+      '2026-11-25T10:02:00Z',
+    );
+    expect(out.map((r) => r.srcport)).toEqual([40000, 40001]);
+    expect(rejects.count).toBe(0);
+  });
 });
