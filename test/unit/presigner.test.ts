@@ -64,6 +64,31 @@ describe('SdkPresigner hosts per endpoint style (AWS SDK for JavaScript v3)', ()
     );
   });
 
+  it('presigns PUT URLs against a custom endpoint (the lab S3) in path style', async () => {
+    const lab = new SdkPresigner({
+      credentials: {
+        accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      },
+      endpoint: 'http://127.0.0.1:9000',
+    });
+    const url = new URL(
+      await lab.presignPut({
+        bucket: 'example-pathguard-results',
+        key: 'observations/r/p.json',
+        region: 'us-east-1',
+        expiresInSeconds: 300,
+        contentType: 'application/json',
+      }),
+    );
+    expect(url.host).toBe('127.0.0.1:9000');
+    expect(url.pathname).toBe('/example-pathguard-results/observations/r/p.json');
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
+    // Probe GETs stay on the style's real host: the endpoint is for reports and store calls only.
+    const get = await lab.presignGet({ ...base, region: 'us-east-1', style: 'regional' });
+    expect(new URL(get).hostname).toBe('example-data-bucket.s3.us-east-1.amazonaws.com');
+  });
+
   it('presigns PUT URLs for observation reports, which redact to no secret', async () => {
     const url = await presigner.presignPut({
       bucket: 'example-pathguard-results',
