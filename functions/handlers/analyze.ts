@@ -19,6 +19,7 @@ import { RejectCounter } from '../../shared/text/rejects.js';
 import { S3AccessLogSource } from '../aws/access-logs-s3.js';
 import { discoverEnvironment } from '../aws/discovery.js';
 import { CloudWatchFlowLogSource } from '../aws/flow-logs-cwl.js';
+import { awsClientConfig } from '../aws/retry.js';
 import { SnsAlertSink } from '../aws/sns-sink.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
 import { runAnalysis } from '../lib/analyze-run.js';
@@ -26,10 +27,11 @@ import { parseHandlerEvent } from '../lib/events.js';
 import { readConfigDocument } from '../lib/lambda-config.js';
 import { logger, metrics } from '../lib/powertools.js';
 
-const s3 = new S3Client({ maxAttempts: 5 });
-const ec2 = new EC2Client({ maxAttempts: 8, retryMode: 'adaptive' });
-const cwl = new CloudWatchLogsClient({ maxAttempts: 8, retryMode: 'adaptive' });
-const sns = new SNSClient({ maxAttempts: 5 });
+// The SDK's own adaptive retry and timeouts, configured once for every client.
+const s3 = new S3Client(awsClientConfig());
+const ec2 = new EC2Client(awsClientConfig({ maxAttempts: 8 }));
+const cwl = new CloudWatchLogsClient(awsClientConfig({ maxAttempts: 8 }));
+const sns = new SNSClient(awsClientConfig());
 const config = (async () => {
   const r = validateConfig(await readConfigDocument(process.env.PATHGUARD_CONFIG, () => s3));
   if (!r.ok) throw r.error;
@@ -59,28 +61,42 @@ async function analyzeHandler(event: unknown, _context: Context): Promise<Record
     throw new UserInputError('CONFIG_MISSING', 'no alert topic configured');
   const topicArn = process.env.PATHGUARD_TOPIC_ARN ?? cfg.alerts.topicArn!;
   const vpcIds = (process.env.PATHGUARD_VPC_IDS ?? '').split(',').filter(Boolean);
-  const flowGroup = cfg.evidence.flowLogs.logGroupName ?? process.env.PATHGUARD_FLOW_LOG_GROUP;
-  const flowFormat = parseFlowFormat(process.env.PATHGUARD_FLOW_LOG_FORMAT ?? '');
+  const runnerSubnetIds = cfg.vantages.flatMap((v) => (v.kind === 'vpc' ? [v.subnetId] : []));
   const accessBucket = cfg.evidence.accessLogs.bucket ?? process.env.PATHGUARD_ACCESS_LOG_BUCKET;
   const started = Date.now();
   const rejects = new RejectCounter();
+  // Discovery first: the flow logs are read with their own format, from the log group
+  // DescribeFlowLogs names for the runner subnets (or their VPC).
+  const found = await discoverEnvironment(ec2, {
+    region: cfg.region,
+    vpcIds,
+    runnerSubnetIds,
+    onPrem: cfg.onPrem,
+  });
+  const flowLog =
+    found.flowLogs.find(
+      (f) => f.destinationType === 'cloud-watch-logs' && runnerSubnetIds.includes(f.resourceId),
+    ) ??
+    found.flowLogs.find(
+      (f) => f.destinationType === 'cloud-watch-logs' && found.vpcIds.includes(f.resourceId),
+    );
+  const flowGroup = cfg.evidence.flowLogs.logGroupName ?? process.env.PATHGUARD_FLOW_LOG_GROUP;
+  const flowFormat = parseFlowFormat(process.env.PATHGUARD_FLOW_LOG_FORMAT ?? '');
+  const flows = !cfg.evidence.flowLogs.enabled
+    ? undefined
+    : flowLog
+      ? CloudWatchFlowLogSource.fromFlowLog(cwl, flowLog, rejects)
+      : flowGroup
+        ? new CloudWatchFlowLogSource(cwl, flowGroup, flowFormat.ok ? flowFormat.value : undefined, rejects)
+        : undefined;
   const summary = await runAnalysis({
     cfg,
     store,
     sink: new SnsAlertSink(sns, topicArn),
     now,
     ...(ev.kind === 'analyze' && ev.since ? { since: ev.since } : {}),
-    discover: () => discoverEnvironment(ec2, { region: cfg.region, vpcIds, onPrem: cfg.onPrem }),
-    ...(cfg.evidence.flowLogs.enabled && flowGroup
-      ? {
-          flows: new CloudWatchFlowLogSource(
-            cwl,
-            flowGroup,
-            flowFormat.ok ? flowFormat.value : undefined,
-            rejects,
-          ),
-        }
-      : {}),
+    discover: async () => found,
+    ...(flows ? { flows } : {}),
     ...(cfg.evidence.accessLogs.enabled && accessBucket
       ? { access: new S3AccessLogSource(s3, accessBucket, cfg.evidence.accessLogs.prefix, rejects) }
       : {}),
