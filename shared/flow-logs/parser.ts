@@ -1,6 +1,7 @@
 import { isAscii as isAsciiNative } from 'node:buffer';
 import { fail, ok, type ParseError, parseError, type Result } from '../result.js';
 import type { RejectCounter } from '../text/rejects.js';
+import type { FlowFieldSpec } from './fields.js';
 import { DEFAULT_FLOW_FORMAT, type FlowFormat, looksLikeFlowHeader, parseFlowFormat } from './format.js';
 import type { FlowRecord } from './types.js';
 
@@ -139,7 +140,8 @@ export class FlowLineParser {
  * - the line decoded once after the scan (`toString('latin1')`, 0.86 s) rather than once per
  *   chunk (1.03 s): slices of a short line string are cheap and keep no 256 KiB chunk alive
  *   while a caller holds a record;
- * - the end of the line found by the scan itself, not by a separate `indexOf('\n')` per line.
+ * - the end of the line found by the scan itself, so no line splitter runs first (a native
+ *   `indexOf('\n')` per line alone costs 0.08 s over these 2M lines, a sixth of the count path).
  */
 export interface CompiledFlowFormat {
   readonly format: FlowFormat;
@@ -154,6 +156,8 @@ export interface CompiledFlowFormat {
     | null;
   /** Validates the same way without building anything; returns the content end, or -1. */
   readonly check: ((b: Uint8Array, p: number, end: number) => number) | null;
+  /** The keys `build` puts in a record, when only some are wanted; null for all. */
+  readonly keys: readonly string[] | null;
 }
 
 /** Where the last fast scan stopped (the byte after the record's content). */
@@ -162,17 +166,26 @@ export interface ScanEnd {
 }
 
 const SAFE_KEY = /^[a-z][a-zA-Z0-9]*$/;
-const compiled = new WeakMap<FlowFormat, CompiledFlowFormat>();
+const compiled = new WeakMap<FlowFormat, Map<string, CompiledFlowFormat>>();
 
 /**
- * Compiles (once per format object) the fast path for a format. Keys reach the generated code
- * only after matching /^[a-z][a-zA-Z0-9]*$/ and through JSON.stringify, so no input text becomes
- * code; a format with any other key (or none) gets no fast path and uses the general path only.
+ * Compiles (once per format object and key list) the fast path for a format. With `keys`, records
+ * carry only those keys (output names such as `srcaddr`, `trafficPath`): every field is still
+ * checked, but the others are neither decoded nor stored: for the 10 of v5's 29 fields that
+ * classification reads, 0.84 CPU seconds against 1.03 for 2M records.
+ *
+ * Keys reach the generated code only after matching /^[a-z][a-zA-Z0-9]*$/ and through
+ * JSON.stringify, so no input text becomes code; a format with any other key (or none) gets no
+ * fast path and uses the general path only.
  */
-export function compileFlowFormat(format: FlowFormat): CompiledFlowFormat {
-  const hit = compiled.get(format);
+export function compileFlowFormat(format: FlowFormat, keys?: readonly string[]): CompiledFlowFormat {
+  const id = keys === undefined ? '*' : keys.join(' ');
+  let byKeys = compiled.get(format);
+  const hit = byKeys?.get(id);
   if (hit) return hit;
   const fields = format.fields;
+  const wanted = keys === undefined ? null : new Set(keys);
+  const want = (f: FlowFieldSpec) => wanted === null || wanted.has(f.key);
   const safe = fields.length > 0 && fields.length <= 512 && fields.every((f) => SAFE_KEY.test(f.key));
   const c: CompiledFlowFormat = safe
     ? {
@@ -183,20 +196,25 @@ export function compileFlowFormat(format: FlowFormat): CompiledFlowFormat {
           'end',
           'enc',
           'st',
-          generate(fields, true),
+          generate(fields, true, want),
         ) as CompiledFlowFormat['build'],
-        check: new Function('b', 'p', 'end', generate(fields, false)) as CompiledFlowFormat['check'],
+        check: new Function('b', 'p', 'end', generate(fields, false, want)) as CompiledFlowFormat['check'],
+        keys: keys ?? null,
       }
-    : { format, build: null, check: null };
-  compiled.set(format, c);
+    : { format, build: null, check: null, keys: keys ?? null };
+  if (!byKeys) {
+    byKeys = new Map();
+    compiled.set(format, byKeys);
+  }
+  byKeys.set(id, c);
   return c;
 }
 
 /** Source of one fast-path function (see CompiledFlowFormat). `p` walks; `c` is the byte at `p`. */
-function generate(fields: FlowFormat['fields'], build: boolean): string {
+function generate(fields: FlowFormat['fields'], build: boolean, want: (f: FlowFieldSpec) => boolean): string {
   const FAIL = build ? 'null' : '-1';
   const n = fields.length;
-  const decl: string[] = ['c = 0', 'a = 0', 's = p'];
+  const decl: string[] = ['c = 0', 'a = 0', 's = 0'];
   let body = '';
   fields.forEach((f, i) => {
     // A field ends at a byte <= 0x20: its separator (space), the line end (LF, or CR of CRLF),
@@ -205,34 +223,54 @@ function generate(fields: FlowFormat['fields'], build: boolean): string {
       i < n - 1
         ? `if (c !== 32) return ${FAIL}; p++;`
         : `if (end < 0 ? c !== 10 && (c !== 13 || b[p + 1] !== 10) : p !== end) return ${FAIL};`;
+    const keep = build && want(f);
     if (f.integer) {
       // Digits are accumulated as they are scanned: no substring, no Number(); at most 15
       // digits so every value is exact (longer ones take the general path).
-      if (build) decl.push(`v${i} = 0`);
+      if (keep) decl.push(`v${i} = 0`);
       body += `a = p; c = b[p];
-if (c === 45) { ${build ? `v${i} = null; ` : ''}c = b[++p]; }
-else { while (c >= 48 && c <= 57) { ${build ? `v${i} = v${i} * 10 + (c - 48); ` : ''}c = b[++p]; } if (p === a || p - a > 15) return ${FAIL}; }
+if (c === 45) { ${keep ? `v${i} = null; ` : ''}c = b[++p]; }
+else { while (c >= 48 && c <= 57) { ${keep ? `v${i} = v${i} * 10 + (c - 48); ` : ''}c = b[++p]; } if (p === a || p - a > 15) return ${FAIL}; }
 ${sep}
 `;
     } else {
-      if (build) decl.push(`a${i} = 0`, `e${i} = 0`);
-      body += `${build ? `a${i} = p;` : 'a = p;'} c = b[p]; while (c > 32) c = b[++p]; if (p === ${build ? `a${i}` : 'a'}) return ${FAIL};${build ? ` e${i} = p;` : ''}
+      if (keep) decl.push(`a${i} = 0`, `e${i} = 0`);
+      body += `${keep ? `a${i} = p;` : 'a = p;'} c = b[p]; while (c > 32) c = b[++p]; if (p === ${keep ? `a${i}` : 'a'}) return ${FAIL};${keep ? ` e${i} = p;` : ''}
 ${sep}
 `;
     }
   });
   if (!build) return `let ${decl.join(', ')};\n${body}return p;`;
-  body += `st.end = p;
-const t = b.toString(enc, s, p);
-if (t.length !== p - s) return null;
-return {${fields
-    .map((f, i) =>
-      f.integer
-        ? `${JSON.stringify(f.key)}: v${i}`
-        : `${JSON.stringify(f.key)}: e${i} - a${i} === 1 && b[a${i}] === 45 ? null : t.slice(a${i} - s, e${i} - s)`,
+  // Decode only the span from the first to the last kept string field.
+  const strings = fields.flatMap((f, i) => (!f.integer && want(f) ? [i] : []));
+  body += 'st.end = p;\n';
+  if (strings.length > 0) {
+    const first = strings[0]!;
+    const last = strings[strings.length - 1]!;
+    body += `s = a${first};
+const t = b.toString(enc, s, e${last});
+if (t.length !== e${last} - s) return null;
+`;
+  }
+  body += `return {${fields
+    .flatMap((f, i) =>
+      !want(f)
+        ? []
+        : f.integer
+          ? [`${JSON.stringify(f.key)}: v${i}`]
+          : [
+              `${JSON.stringify(f.key)}: e${i} - a${i} === 1 && b[a${i}] === 45 ? null : t.slice(a${i} - s, e${i} - s)`,
+            ],
     )
     .join(', ')}};`;
   return `let ${decl.join(', ')};\n${body}`;
+}
+
+/** The record with only `keys` (those it has), for records built by the general path. */
+function project(rec: FlowRecord, keys: readonly string[]): FlowRecord {
+  const out: FlowRecord = {};
+  for (const k of keys) if (rec[k] !== undefined) out[k] = rec[k];
+  return out;
 }
 
 const lineParsers = new WeakMap<FlowFormat, FlowLineParser>();
@@ -282,6 +320,11 @@ export interface FlowStreamOptions {
   readonly maxLineBytes?: number;
   /** Receives each record (not called in countOnly mode). */
   readonly onRecord?: (r: FlowRecord) => void;
+  /**
+   * Build records with only these keys (e.g. `['srcaddr', 'dstaddr', 'trafficPath']`); every
+   * field is still checked. Default: all fields of the format.
+   */
+  readonly fields?: readonly string[];
 }
 
 /** 1 for the bytes a header line is made of (`[a-z0-9-]` and space), 0 otherwise. */
@@ -301,6 +344,7 @@ export class FlowLogStreamParser {
   records = 0;
   private parser: FlowLineParser;
   private fast: CompiledFlowFormat;
+  private readonly keys: readonly string[] | undefined;
   private readonly explicit: boolean;
   private readonly maxLine: number;
   private readonly countOnly: boolean;
@@ -314,7 +358,8 @@ export class FlowLogStreamParser {
   constructor(private readonly opts: FlowStreamOptions) {
     this.explicit = opts.format !== undefined;
     this.parser = generalParser(opts.format ?? DEFAULT_FLOW_FORMAT);
-    this.fast = compileFlowFormat(this.parser.format);
+    this.keys = opts.fields;
+    this.fast = compileFlowFormat(this.parser.format, this.keys);
     this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_FLOW_LINE_BYTES;
     this.countOnly = opts.countOnly ?? false;
     this.onRecord = opts.onRecord;
@@ -439,7 +484,7 @@ export class FlowLogStreamParser {
     const r = this.parser.parse(s, a, b);
     if (r.ok) {
       this.records++;
-      this.onRecord?.(r.value);
+      this.onRecord?.(this.keys === undefined ? r.value : project(r.value, this.keys));
     } else this.opts.rejects.add(this.opts.source, this.lineNo, r.error);
   }
 
@@ -450,7 +495,7 @@ export class FlowLogStreamParser {
       const f = parseFlowFormat(text);
       if (f.ok) {
         this.parser = generalParser(f.value);
-        this.fast = compileFlowFormat(f.value);
+        this.fast = compileFlowFormat(f.value, this.keys);
       } else this.opts.rejects.add(this.opts.source, this.lineNo, f.error);
     }
     // With a given --format the file's own header is skipped: the user's format wins.
