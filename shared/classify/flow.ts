@@ -75,6 +75,23 @@ const D = new IpAddress();
 const X = new IpAddress();
 
 /**
+ * The record keys `classifyFlowRecord` reads. A reader that only classifies (e.g. `classify
+ * --summary`) can build just these (readFlowRecords' `fields` option); every field is still checked.
+ */
+export const FLOW_CLASSIFICATION_FIELDS: readonly string[] = [
+  'srcaddr',
+  'dstaddr',
+  'pktSrcaddr',
+  'pktDstaddr',
+  'interfaceId',
+  'subnetId',
+  'vpcId',
+  'trafficPath',
+  'flowDirection',
+  'logStatus',
+];
+
+/**
  * Classifies one flow-log record against an environment. Returns null for records without
  * addresses (rule 1: count them as unclassified). Pure, total and deterministic: never throws,
  * whatever the record holds.

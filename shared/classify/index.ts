@@ -1,6 +1,6 @@
 export { ACCESS_RULES, classifyAccessLogRecord } from './access-log.js';
 export { CLOUDTRAIL_RULES, classifyCloudTrailRecord } from './cloudtrail.js';
-export { classifyFlowRecord, FLOW_RULES } from './flow.js';
+export { classifyFlowRecord, FLOW_CLASSIFICATION_FIELDS, FLOW_RULES } from './flow.js';
 export { type EvidenceSource, isPrivatePath, type PathDecision, type PathKind } from './types.js';
 
 /** Every path, in the order reports list them. */

@@ -4,6 +4,7 @@
 //
 // BENCH_FLOW_LINES (default 2,000,000) sets the input size; BENCH_FLOW_RUNS (default 3) the runs
 // per row (the median is printed). Build the CLI first (`npm run bench` does).
+
 import { spawnSync } from 'node:child_process';
 import {
   createReadStream,
@@ -20,6 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { countFlowRecords, readFlowRecords } from '../../functions/lib/read-flow.js';
+import { FLOW_CLASSIFICATION_FIELDS } from '../../shared/classify/index.js';
 import { FlowLogStreamParser } from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
@@ -179,19 +181,8 @@ export default async function bench(): Promise<void> {
       );
       print(label, row, bytes);
     }
-    // The ten fields flow classification reads, as a caller of the `fields` option would ask.
-    const fields = [
-      'srcaddr',
-      'dstaddr',
-      'pktSrcaddr',
-      'pktDstaddr',
-      'interfaceId',
-      'subnetId',
-      'vpcId',
-      'trafficPath',
-      'flowDirection',
-      'logStatus',
-    ];
+    // The fields flow classification reads, as `classify --summary` asks for them.
+    const fields = FLOW_CLASSIFICATION_FIELDS;
     const projected = await repeat(() =>
       timed(async () => {
         let n = 0;

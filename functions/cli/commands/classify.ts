@@ -4,6 +4,7 @@ import {
   classifyCloudTrailRecord,
   classifyFlowRecord,
   type EvidenceSource,
+  FLOW_CLASSIFICATION_FIELDS,
   isPrivatePath,
   PATH_KINDS,
   type PathDecision,
@@ -142,7 +143,13 @@ Examples:
     try {
       for (const input of flows) {
         flow.read = true;
-        const opts = { stdin: io.stdin, rejects: flow.rejects, ...(format ? { format } : {}) };
+        const opts = {
+          stdin: io.stdin,
+          rejects: flow.rejects,
+          ...(format ? { format } : {}),
+          // Counting only: build just the fields the classifier reads (every field is still checked).
+          ...(summary ? { fields: FLOW_CLASSIFICATION_FIELDS } : {}),
+        };
         for await (const batch of readFlowRecords(input, opts)) {
           let out = '';
           for (const r of batch) {
