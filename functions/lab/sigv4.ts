@@ -1,31 +1,12 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../lib/smithy-sha256.js';
 
 /** The lab's one set of static credentials (not secret: they open nothing outside the lab). */
 export const LAB_CREDENTIALS = {
   accessKeyId: 'AKIAPATHGUARDLAB0001',
   secretAccessKey: 'pathguard-lab-secret-key-0000000000000000',
 };
-
-function toBytes(d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof d === 'string') return d;
-  if (d instanceof ArrayBuffer) return new Uint8Array(d);
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-}
-
-/** node:crypto SHA-256 / HMAC-SHA256 in the shape @smithy/signature-v4 expects. */
-class Sha256 {
-  private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.h.update(toBytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
 
 export type PresignCheck =
   | { ok: true; accessKeyId: string }
@@ -119,7 +100,7 @@ export async function verifyPresigned(
     credentials,
     region: region ?? 'us-east-1',
     service: service ?? 's3',
-    sha256: Sha256,
+    sha256: NodeSha256,
     uriEscapePath: false,
     applyChecksum: false,
   });
@@ -205,7 +186,7 @@ export async function verifyHeaderSigned(
     credentials,
     region: region!,
     service: service!,
-    sha256: Sha256,
+    sha256: NodeSha256,
     uriEscapePath: false,
     applyChecksum: false,
   });

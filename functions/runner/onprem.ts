@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -8,6 +7,7 @@ import { redactText, redactUrl } from '../../shared/endpoints/redact.js';
 import { PathGuardError, UserInputError, ValidationError } from '../../shared/errors.js';
 import { type Order, validateOrder } from '../../shared/probes/orders.js';
 import type { Observation } from '../../shared/probes/types.js';
+import { NodeSha256 } from '../lib/smithy-sha256.js';
 import { type FetchOptions, fetchProbe } from './fetch.js';
 
 /** runner.json: what an on-prem runner needs to know. Holds no credentials. */
@@ -154,26 +154,6 @@ class HttpStatusError extends Error {
 }
 const retryable = (e: unknown) => !(e instanceof HttpStatusError) || e.status >= 500 || e.status === 429;
 
-function toBytes(d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof d === 'string') return d;
-  if (d instanceof ArrayBuffer) return new Uint8Array(d);
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-}
-
-/** node:crypto SHA-256 / HMAC-SHA256 in the shape @smithy/signature-v4 expects (no SDK in the bundle). */
-class Sha256 {
-  private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.h.update(toBytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
-
 interface HostCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -260,7 +240,7 @@ async function signOrderGet(
     service: 's3',
     region: auth.region,
     credentials,
-    sha256: Sha256,
+    sha256: NodeSha256,
     uriEscapePath: false,
     applyChecksum: true,
   });

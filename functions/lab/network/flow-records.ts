@@ -1,4 +1,4 @@
-import { type FlowFormat, flowFormatOf } from '../../../shared/flow-logs/index.js';
+import { FIELDS_BY_VERSION, type FlowFormat, flowFormatOf } from '../../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../../shared/flow-logs/types.js';
 import { CidrSet } from '../../../shared/net/cidr-set.js';
 import type { LabPath } from './paths.js';
@@ -9,37 +9,9 @@ import type { LabScenario, LabScenarioVantage } from './scenario.js';
  * of AWS's Athena DDL for flow logs, aws-facts §1.6), so `traffic-path`, `flow-direction` and the
  * `pkt-*` fields are all there.
  */
-export const LAB_FLOW_LOG_FIELDS: readonly string[] = [
-  'version',
-  'account-id',
-  'interface-id',
-  'srcaddr',
-  'dstaddr',
-  'srcport',
-  'dstport',
-  'protocol',
-  'packets',
-  'bytes',
-  'start',
-  'end',
-  'action',
-  'log-status',
-  'vpc-id',
-  'subnet-id',
-  'instance-id',
-  'tcp-flags',
-  'type',
-  'pkt-srcaddr',
-  'pkt-dstaddr',
-  'region',
-  'az-id',
-  'sublocation-type',
-  'sublocation-id',
-  'pkt-src-aws-service',
-  'pkt-dst-aws-service',
-  'flow-direction',
-  'traffic-path',
-];
+export const LAB_FLOW_LOG_FIELDS: readonly string[] = FIELDS_BY_VERSION.filter(([v]) => v <= 5).flatMap(
+  ([, names]) => names,
+);
 
 /** {@link LAB_FLOW_LOG_FIELDS} as a parsed format (for `formatFlowRecord` and the parsers). */
 export const LAB_FLOW_LOG_FORMAT: FlowFormat = flowFormatOf(LAB_FLOW_LOG_FIELDS);
