@@ -318,6 +318,8 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
         serviceName: ep.ServiceName ?? '',
         prefixListId: routed ?? s3PrefixLists[0]?.prefixListId ?? '',
         routeTableIds: ep.RouteTableIds ?? [],
+        ipAddressType:
+          ep.IpAddressType === 'dualstack' || ep.IpAddressType === 'ipv6' ? ep.IpAddressType : 'ipv4',
       });
     } else if (ep.VpcEndpointType === 'Interface') {
       interfaceEndpoints.push({
@@ -360,6 +362,7 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
     environment: {
       region: opts.region,
       s3PrefixLists,
+      prefixLists: [],
       vpcs: vpcs.map((v) => ({
         vpcId: v.VpcId ?? '',
         cidrs: [

@@ -10,6 +10,7 @@ export function scenarioEnvironment(s: Scenario): Environment {
   ];
   return {
     region: s.region,
+    prefixLists: [],
     s3PrefixLists: [
       { prefixListId: s.s3.prefixListId, name: `com.amazonaws.${s.region}.s3`, cidrs: s.s3.cidrs },
     ],
@@ -39,6 +40,7 @@ export function scenarioEnvironment(s: Scenario): Environment {
         serviceName: `com.amazonaws.${s.region}.s3`,
         prefixListId: s.s3.prefixListId,
         routeTableIds: [v.runnerSubnet.routeTableId],
+        ipAddressType: 'ipv4',
       },
     ],
     interfaceEndpoints: [

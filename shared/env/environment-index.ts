@@ -16,6 +16,7 @@ import type {
   GatewayEndpoint,
   InterfaceEndpoint,
   NatGateway,
+  PrefixList,
   Route,
   RouteTable,
   S3PrefixList,
@@ -178,8 +179,8 @@ export class EnvironmentIndex {
 
   /** Every S3 prefix-list block → its prefix list. */
   readonly s3PrefixListCidrs: CidrSet<S3PrefixList>;
-  /** Prefix lists by id. */
-  readonly prefixLists: ReadonlyMap<string, S3PrefixList>;
+  /** Every prefix list of the document by id: the S3 ones and `prefixLists` (customer, other services). */
+  readonly prefixLists: ReadonlyMap<string, S3PrefixList | PrefixList>;
   /** Every interface-endpoint address (any service) → its endpoint. */
   readonly interfaceEndpointIps: CidrSet<InterfaceEndpoint>;
   /** Addresses of S3 interface endpoints only (see {@link isS3ServiceName}). */
@@ -236,7 +237,12 @@ export class EnvironmentIndex {
         addresses ? 'BAD_ADDRESS' : 'BAD_CIDR',
       );
 
-    this.prefixLists = new Map(env.s3PrefixLists.map((p) => [p.prefixListId, p]));
+    // Routes resolve through every list; only the S3 lists make an address an S3 address.
+    this.prefixLists = new Map<string, S3PrefixList | PrefixList>([
+      // Older documents (and test fixtures read without validation) have no `prefixLists`.
+      ...(env.prefixLists ?? []).map((p) => [p.prefixListId, p] as const),
+      ...env.s3PrefixLists.map((p) => [p.prefixListId, p] as const),
+    ]);
     this.s3PrefixListCidrs = setOf(
       env.s3PrefixLists.flatMap((p, i) =>
         p.cidrs.map((c, j): [string, S3PrefixList, string] => [c, p, `s3PrefixLists[${i}].cidrs[${j}]`]),
@@ -408,7 +414,7 @@ export class EnvironmentIndex {
             warnings.push({
               code: 'UNRESOLVED_PREFIX_LIST_ROUTE',
               path,
-              message: `${dest} → ${route.target}: the prefix list's blocks are not in s3PrefixLists`,
+              message: `${dest} → ${route.target}: the prefix list's blocks are not in s3PrefixLists or prefixLists`,
             });
             return;
           }

@@ -61,6 +61,11 @@ const s3PrefixList = z.strictObject({
   name: serviceName,
   cidrs: z.array(cidr),
 });
+const prefixList = z.strictObject({
+  prefixListId: id('pl'),
+  name: z.string().min(1).max(255),
+  cidrs: z.array(cidr),
+});
 const vpc = z.strictObject({ vpcId: id('vpc'), cidrs: z.array(cidr) });
 const subnet = z.strictObject({
   subnetId: id('subnet'),
@@ -76,6 +81,7 @@ const gatewayEndpoint = z.strictObject({
   serviceName,
   prefixListId: id('pl'),
   routeTableIds: z.array(id('rtb')),
+  ipAddressType: z.enum(['ipv4', 'dualstack', 'ipv6']).default('ipv4'),
 });
 const interfaceEndpoint = z.strictObject({
   vpcEndpointId: id('vpce'),
@@ -107,6 +113,7 @@ const onPrem = z.strictObject({
 const shape = z.strictObject({
   region,
   s3PrefixLists: z.array(s3PrefixList),
+  prefixLists: z.array(prefixList).default([]),
   vpcs: z.array(vpc),
   subnets: z.array(subnet),
   routeTables: z.array(routeTable),
@@ -135,6 +142,13 @@ export const environmentSchema = shape.superRefine((env, ctx) => {
     return new Set(seen.keys());
   };
   unique(env.s3PrefixLists, (p) => p.prefixListId, 's3PrefixLists', 'prefixListId');
+  unique(env.prefixLists, (p) => p.prefixListId, 'prefixLists', 'prefixListId');
+  const s3Lists = new Set(env.s3PrefixLists.map((p) => p.prefixListId));
+  env.prefixLists.forEach((p, i) => {
+    if (s3Lists.has(p.prefixListId)) {
+      issue(['prefixLists', i, 'prefixListId'], `${p.prefixListId} is also listed in s3PrefixLists`);
+    }
+  });
   const vpcs = unique(env.vpcs, (v) => v.vpcId, 'vpcs', 'vpcId');
   const subnets = unique(env.subnets, (s) => s.subnetId, 'subnets', 'subnetId');
   const tables = unique(env.routeTables, (t) => t.routeTableId, 'routeTables', 'routeTableId');
@@ -209,6 +223,8 @@ const KNOWN_KEYS = [
   'vpcEndpointId',
   'serviceName',
   'routeTableIds',
+  'ipAddressType',
+  'prefixLists',
   'ips',
   'dnsNames',
   'privateDns',

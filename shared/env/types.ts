@@ -5,6 +5,11 @@
 export interface Environment {
   region: string;
   s3PrefixLists: S3PrefixList[];
+  /**
+   * Every other prefix list a route table names: customer-managed lists and the AWS-managed lists
+   * of other services (DynamoDB). They resolve routes only; their blocks never make an address S3.
+   */
+  prefixLists: PrefixList[];
   vpcs: Vpc[];
   subnets: Subnet[];
   routeTables: RouteTable[];
@@ -17,6 +22,14 @@ export interface Environment {
 
 export interface S3PrefixList {
   prefixListId: string;
+  name: string;
+  cidrs: string[];
+}
+
+/** A prefix list that is not an S3 one: customer-managed, or another service's (aws-facts §1.8). */
+export interface PrefixList {
+  prefixListId: string;
+  /** `com.amazonaws.us-east-1.dynamodb`, or the customer's own name. */
   name: string;
   cidrs: string[];
 }
@@ -52,7 +65,14 @@ export interface GatewayEndpoint {
   serviceName: string;
   prefixListId: string;
   routeTableIds: string[];
+  /**
+   * `DescribeVpcEndpoints` `IpAddressType`: an S3 gateway endpoint serves IPv6 only when it is
+   * `dualstack` or `ipv6` (aws-facts §7 item 17). Default `ipv4`.
+   */
+  ipAddressType: GatewayEndpointIpType;
 }
+
+export type GatewayEndpointIpType = 'ipv4' | 'dualstack' | 'ipv6';
 
 export type PrivateDnsMode = 'off' | 'on' | 'inbound-only';
 

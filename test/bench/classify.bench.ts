@@ -82,6 +82,7 @@ export function benchEnvironment(): {
   const r = rng(7);
   const env: Environment = {
     region: 'us-east-1',
+    prefixLists: [],
     s3PrefixLists: [{ prefixListId: 'pl-63a5400a', name: 'com.amazonaws.us-east-1.s3', cidrs: S3_BLOCKS }],
     vpcs: [],
     subnets: [],
@@ -132,6 +133,7 @@ export function benchEnvironment(): {
       serviceName: 'com.amazonaws.us-east-1.s3',
       prefixListId: 'pl-63a5400a',
       routeTableIds: [tables[0]!, tables[1]!],
+      ipAddressType: 'ipv4',
     });
     for (let s = 0; s < 12; s++) {
       const subnetId = `subnet-0${hex(v * 16 + s, 3)}f037def53793`;

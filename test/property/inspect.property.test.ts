@@ -7,6 +7,7 @@ const NOW = new Date('2026-01-15T10:21:00Z');
 
 const ENV: Environment = {
   region: 'us-east-1',
+  prefixLists: [],
   s3PrefixLists: [
     {
       prefixListId: 'pl-63a5400a',

@@ -161,6 +161,7 @@ describe('discoverEnvironment', () => {
         serviceName: 'com.amazonaws.us-east-1.s3',
         prefixListId: 'pl-63a5400a',
         routeTableIds: ['rtb-0runner000e1f2a3b'],
+        ipAddressType: 'ipv4',
       },
     ]);
     // Only the endpoint-specific names; the private DNS names are not the endpoint's own.

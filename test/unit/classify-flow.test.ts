@@ -193,6 +193,7 @@ describe('flow-log classification', () => {
     );
     const sydney = buildEnvironmentIndex({
       region: 'ap-southeast-2',
+      prefixLists: [],
       s3PrefixLists: [
         { prefixListId: 'pl-6ca54005', name: 'com.amazonaws.ap-southeast-2.s3', cidrs: ['52.95.128.0/21'] },
       ],
@@ -382,6 +383,7 @@ describe('flow-log classification', () => {
       serviceName: 'com.amazonaws.us-east-1.dynamodb',
       prefixListId: 'pl-02cd2c6b',
       routeTableIds: ['rtb-0a1b2c3d4e5f60718'],
+      ipAddressType: 'ipv4',
     });
     env.routeTables[1]!.routes.push({ destination: 'pl-02cd2c6b', target: 'vpce-0d1b2c3a4e5f60789' });
     const i = buildEnvironmentIndex(env);

@@ -71,6 +71,7 @@ function writeEnv(name: string, env: unknown): string {
 
 const ENV: Environment = {
   region: 'us-east-1',
+  prefixLists: [],
   s3PrefixLists: [
     { prefixListId: 'pl-63a5400a', name: 'com.amazonaws.us-east-1.s3', cidrs: ['52.216.0.0/15'] },
   ],
@@ -95,6 +96,7 @@ const ENV: Environment = {
       serviceName: 'com.amazonaws.us-east-1.s3',
       prefixListId: 'pl-63a5400a',
       routeTableIds: ['rtb-0aaa'],
+      ipAddressType: 'ipv4',
     },
   ],
   interfaceEndpoints: [

@@ -13,6 +13,7 @@ const withGateway: Environment = {
       serviceName: 'com.amazonaws.us-east-1.s3',
       prefixListId: 'pl-63a5400a',
       routeTableIds: ['rtb-0b2b2b2b2b2b2b2b2'],
+      ipAddressType: 'ipv4',
     },
   ],
 };

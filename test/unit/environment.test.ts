@@ -354,13 +354,38 @@ describe('buildEnvironmentIndex', () => {
       {
         code: 'UNRESOLVED_PREFIX_LIST_ROUTE',
         path: 'routeTables[1].routes[7].destination',
-        message: "pl-0corporate → tgw-0f1e2d3c4b5a69788: the prefix list's blocks are not in s3PrefixLists",
+        message:
+          "pl-0corporate → tgw-0f1e2d3c4b5a69788: the prefix list's blocks are not in s3PrefixLists or prefixLists",
       },
     ]);
     expect(i.resolveRoute(PRIVATE_SUBNET, '52.217.1.1')?.unresolved).toEqual([
       { destination: 'pl-0corporate', target: 'tgw-0f1e2d3c4b5a69788' },
     ]);
     expect(i.resolveRoute(NAT_ONLY_SUBNET, '52.217.1.1')?.unresolved).toEqual([]);
+  });
+
+  it('resolves a customer prefix-list route to a NAT gateway that is more specific than the S3 list', () => {
+    // AWS: the longest prefix wins across prefix-list entries and CIDR routes alike.
+    const env = example();
+    env.prefixLists.push({
+      prefixListId: 'pl-0c0ffee0c0ffee000',
+      name: 'corp-s3-bypass',
+      cidrs: ['52.216.8.0/24'],
+    });
+    const nat = env.routeTables[1]!.routes.find((r) => r.target.startsWith('nat-'));
+    env.routeTables[1]!.routes.push({
+      destination: 'pl-0c0ffee0c0ffee000',
+      target: nat?.target ?? 'nat-0a1b2c3d',
+    });
+    const i = buildEnvironmentIndex(env);
+    expect(i.warnings).toEqual([]);
+    const inList = i.resolveRoute(PRIVATE_SUBNET, '52.216.8.100');
+    expect(inList?.prefixListId).toBe('pl-0c0ffee0c0ffee000');
+    expect(inList?.targetKind).toBe('nat-gateway');
+    expect(i.resolveRoute(PRIVATE_SUBNET, '52.216.9.100')?.targetKind).toBe('gateway-endpoint');
+    // The customer's list resolves routes only: its blocks do not make an address S3.
+    env.prefixLists[0]!.cidrs.push('198.18.0.0/15');
+    expect(buildEnvironmentIndex(env).addressFacts.get('198.18.0.1')?.s3PrefixList).toBeUndefined();
   });
 
   it('skips malformed values with a warning instead of throwing (unvalidated input)', () => {

@@ -15,6 +15,7 @@ const finding = (r: UrlInspection, code: UrlFindingCode) => r.findings.find((f) 
 function environment(overrides: Partial<Environment> = {}): Environment {
   return {
     region: 'us-east-1',
+    prefixLists: [],
     s3PrefixLists: [
       {
         prefixListId: 'pl-63a5400a',
@@ -44,6 +45,7 @@ function environment(overrides: Partial<Environment> = {}): Environment {
         serviceName: 'com.amazonaws.us-east-1.s3',
         prefixListId: 'pl-63a5400a',
         routeTableIds: ['rtb-0aaa'],
+        ipAddressType: 'ipv4',
       },
     ],
     interfaceEndpoints: [s3Interface('inbound-only')],
@@ -623,6 +625,7 @@ describe('inspectUrl: expected path per vantage', () => {
       serviceName: 'com.amazonaws.us-east-1.s3express',
       prefixListId: 'pl-0e5a1b2c',
       routeTableIds: ['rtb-0aaa'],
+      ipAddressType: 'ipv4',
     });
     const url = await presign(
       { region: 'us-east-1', disableS3ExpressSessionAuth: true },

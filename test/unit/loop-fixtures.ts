@@ -100,6 +100,7 @@ export function item(
  */
 export const env: Environment = {
   region: 'us-east-1',
+  prefixLists: [],
   s3PrefixLists: [
     {
       prefixListId: 'pl-63a5400a',
@@ -148,6 +149,7 @@ export const env: Environment = {
       serviceName: 'com.amazonaws.us-east-1.s3',
       prefixListId: 'pl-63a5400a',
       routeTableIds: ['rtb-0b2b2b2b2b2b2b2b2'],
+      ipAddressType: 'ipv4',
     },
   ],
   interfaceEndpoints: [

@@ -16,6 +16,7 @@ export function scenarioEnvironment(s: LabScenario): Environment {
   const service = `com.amazonaws.${s.region}.s3`;
   return {
     region: s.region,
+    prefixLists: [],
     s3PrefixLists: [{ prefixListId: s.s3.prefixListId, name: service, cidrs: [...s.s3.cidrs] }],
     vpcs: [{ vpcId: v.vpcId, cidrs: [v.cidr] }],
     subnets: v.subnets.map((x) => ({
@@ -36,6 +37,7 @@ export function scenarioEnvironment(s: LabScenario): Environment {
         serviceName: service,
         prefixListId: s.s3.prefixListId,
         routeTableIds: [...v.gatewayEndpoint.routeTableIds],
+        ipAddressType: 'ipv4',
       },
     ],
     interfaceEndpoints: [
