@@ -1,6 +1,6 @@
 import { redactText } from '../../../shared/endpoints/redact.js';
+import { loadLabScenario, parseLabScenario } from '../../lab/network/index.js';
 import { type LabResult, runLab } from '../../lab/run-lab.js';
-import { loadScenario, parseScenario } from '../../lab/scenario.js';
 import defaultScenario from '../../lab/scenarios/default.json' with { type: 'json' };
 import { type CommandSpec, writeOut } from '../command.js';
 
@@ -60,7 +60,11 @@ export function labReport(r: LabResult): string {
     ),
     '',
   ];
-  for (const x of r.analysis.results.filter((y) => y.verdict.verdict === 'left-path')) {
+  // Config order, as the matrix: the analyzer's result order depends on probe ids.
+  const leftPath = r.analysis.results
+    .filter((y) => y.verdict.verdict === 'left-path')
+    .sort((a, b) => rank(r, a) - rank(r, b));
+  for (const x of leftPath) {
     const alert = r.alerts.find(
       (a) => a.attributes.style === x.probe.style && a.attributes.vantage === x.probe.vantage.id,
     );
@@ -108,8 +112,8 @@ Options:
     // The default scenario travels inside the bundle: `npm start` works from any directory.
     const scenario =
       typeof values.scenario === 'string'
-        ? await loadScenario(values.scenario)
-        : parseScenario(defaultScenario, 'default scenario');
+        ? await loadLabScenario(values.scenario)
+        : parseLabScenario(defaultScenario, 'default scenario');
     const r = await runLab(scenario, typeof values.out === 'string' ? { outDir: values.out } : {});
     await writeOut(
       io.stdout,
