@@ -48,6 +48,11 @@ export interface VantageFacts {
   moreSpecificRoute: Route | null;
   /** The runner subnet's default route (`0.0.0.0/0` or `::/0`), where S3 traffic goes without an endpoint route. */
   defaultRoute: Route | null;
+  /**
+   * Every subnet of the runner's VPC. A flow record that names a subnet outside it (or another
+   * `vpc-id`) is not the runner's, whatever its addresses: VPCs may overlap (aws-facts §1.3).
+   */
+  vpcSubnetIds?: string[];
   /** The runner subnet's ENIs that can carry the runner's traffic (NAT and endpoint ENIs excluded). */
   runnerEniIds: string[];
   /** Their private IPs: the addresses the VPC sees for a VPC runner. */
@@ -137,6 +142,12 @@ export function vantageFacts(env: Environment, vantage: Vantage): VantageFacts {
     subnetId,
     vpcId: subnet?.vpcId ?? null,
     routeTableId: subnet?.routeTableId ?? null,
+    vpcSubnetIds: subnet
+      ? (env.subnets ?? [])
+          .filter((s) => s.vpcId === subnet.vpcId)
+          .map((s) => s.subnetId)
+          .sort()
+      : [],
     s3GatewayEndpointId: table ? facts.s3.gatewayFor(table) : null,
     moreSpecificRoute: table ? facts.s3.moreSpecificRoute(table) : null,
     defaultRoute:
@@ -251,6 +262,9 @@ interface FlowSide {
   fallbackSubnet: string | null;
   /** The on-prem runner's own port (untranslated), when known. */
   localPort: number | null;
+  /** The runner's VPC and its subnets (VPC runners whose subnet the environment lists), else null. */
+  vpcId: string | null;
+  vpcSubnetIds: ReadonlySet<string> | null;
   fromSec: number;
   toSec: number;
 }
@@ -607,6 +621,8 @@ function flowSide(
           ? (facts.subnetId ?? probe.vantage.subnetId ?? null)
           : null,
       localPort: null,
+      vpcId: facts.vpcId,
+      vpcSubnetIds: facts.vpcId !== null ? new Set(facts.vpcSubnetIds ?? []) : null,
       fromSec,
       toSec,
     };
@@ -620,6 +636,8 @@ function flowSide(
     localEnis: new Set(),
     fallbackSubnet: null,
     localPort: obs.localPort,
+    vpcId: null,
+    vpcSubnetIds: null,
     fromSec,
     toSec,
   };
@@ -651,6 +669,14 @@ function flowMatches(r: FlowRecord, side: FlowSide): boolean {
   if (start === null || end === null) return false;
   if (start > side.toSec || end < side.fromSec) return false;
   if (r.protocol !== undefined && r.protocol !== null && r.protocol !== 6) return false;
+  // Another VPC's record is never the runner's, even with the runner's address: overlapping VPCs
+  // reuse addresses, and the packets a transit gateway carries on show in the next VPC's logs
+  // with the runner's address too. The access log's Remote IP still shows where they left.
+  if (side.vpcId !== null) {
+    if (typeof r.vpcId === 'string' && r.vpcId !== side.vpcId) return false;
+    if (typeof r.subnetId === 'string' && side.vpcSubnetIds !== null && !side.vpcSubnetIds.has(r.subnetId))
+      return false;
+  }
 
   const src = [addr(r.srcaddr), addr(r.pktSrcaddr)];
   const dst = [addr(r.dstaddr), addr(r.pktDstaddr)];

@@ -16,19 +16,6 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAccessLogString } from '../../shared/access-logs/index.js';
-import { formatAccessLogRecord } from '../../shared/access-logs/formatter.js';
-import type { AccessLogRecord } from '../../shared/access-logs/types.js';
-import { analyze } from '../../shared/analyzer/analyze.js';
-import { bindEnvironment } from '../../shared/analyzer/environment-ports.js';
-import { EMPTY_ALERT_STATE } from '../../shared/alerts/state.js';
-import { validateConfig } from '../../shared/config/index.js';
-import { validateEnvironment } from '../../shared/env/schema.js';
-import { formatFlowRecord, parseFlowLogText } from '../../shared/flow-logs/index.js';
-import type { FlowRecord } from '../../shared/flow-logs/types.js';
-import { addressScope, IpAddress } from '../../shared/net/ip.js';
-import type { EndpointStyle, Observation, Probe } from '../../shared/probes/types.js';
-import { RejectCounter } from '../../shared/text/rejects.js';
 import {
   LAB_FLOW_LOG_FORMAT,
   type LabScenario,
@@ -37,6 +24,19 @@ import {
   scenarioEnvironment,
 } from '../../functions/lab/network/index.js';
 import { type LabRequestSimulation, simulateRequest } from '../../functions/lab/network/simulate.js';
+import { formatAccessLogRecord } from '../../shared/access-logs/formatter.js';
+import { parseAccessLogString } from '../../shared/access-logs/index.js';
+import type { AccessLogRecord } from '../../shared/access-logs/types.js';
+import { EMPTY_ALERT_STATE } from '../../shared/alerts/state.js';
+import { analyze } from '../../shared/analyzer/analyze.js';
+import { bindEnvironment } from '../../shared/analyzer/environment-ports.js';
+import { validateConfig } from '../../shared/config/index.js';
+import { validateEnvironment } from '../../shared/env/schema.js';
+import { formatFlowRecord, parseFlowLogText } from '../../shared/flow-logs/index.js';
+import type { FlowRecord } from '../../shared/flow-logs/types.js';
+import { addressScope, IpAddress } from '../../shared/net/ip.js';
+import type { EndpointStyle, Observation, Probe } from '../../shared/probes/types.js';
+import { RejectCounter } from '../../shared/text/rejects.js';
 
 const DEEP = process.env.PATHGUARD_DEEP === '1';
 const RUNS = DEEP ? 3000 : 250;
@@ -89,7 +89,9 @@ const vpcChoice: fc.Arbitrary<VpcChoice> = fc.record({
     }),
     { freq: 3 },
   ),
-  interfaceDns: fc.option(fc.constantFrom('off' as const, 'on' as const, 'inbound-only' as const), { freq: 2 }),
+  interfaceDns: fc.option(fc.constantFrom('off' as const, 'on' as const, 'inbound-only' as const), {
+    freq: 2,
+  }),
   nat: fc.boolean(),
   gwlb: fc.boolean(),
   tgwAttach: fc.boolean(),
@@ -97,7 +99,13 @@ const vpcChoice: fc.Arbitrary<VpcChoice> = fc.record({
   publicDefault: fc.constantFrom('none' as const, 'igw' as const, 'nat' as const),
   specific: fc.option(
     fc.record({
-      destination: fc.constantFrom('52.216.8.0/24', '52.216.0.0/16', '52.217.0.0/16', '3.5.0.0/20', CUSTOMER_PL),
+      destination: fc.constantFrom(
+        '52.216.8.0/24',
+        '52.216.0.0/16',
+        '52.217.0.0/16',
+        '3.5.0.0/20',
+        CUSTOMER_PL,
+      ),
       target: fc.constantFrom<SpecificTarget>('nat', 'igw', 'gwlb', 'pcx', 'tgw', 'vgw'),
     }),
     { freq: 2 },
@@ -218,7 +226,9 @@ function scenarioOf(t: TopologyChoice): LabScenarioInput {
                 vpcEndpointId: `vpce-0d${hex(i, 15)}`,
                 dnsName: `*.vpce-0d${hex(i, 15)}-abcd${i}.s3.${REGION}.vpce.amazonaws.com`,
                 privateDns: v.interfaceDns,
-                networkInterfaces: [{ eniId: `eni-0d${hex(i, 15)}`, subnetId: runnerSubnet, ip: `10.${b}.1.200` }],
+                networkInterfaces: [
+                  { eniId: `eni-0d${hex(i, 15)}`, subnetId: runnerSubnet, ip: `10.${b}.1.200` },
+                ],
               },
             ],
       natGateways: v.nat
@@ -233,7 +243,14 @@ function scenarioOf(t: TopologyChoice): LabScenarioInput {
           ]
         : [],
       gwlbEndpoints: v.gwlb
-        ? [{ vpcEndpointId: gwlbId, subnetId: publicSubnet, eniId: `eni-0c${hex(i, 15)}`, ip: `10.${b}.2.30` }]
+        ? [
+            {
+              vpcEndpointId: gwlbId,
+              subnetId: publicSubnet,
+              eniId: `eni-0c${hex(i, 15)}`,
+              ip: `10.${b}.2.30`,
+            },
+          ]
         : [],
       transitGatewayAttachments: has.tgw
         ? [
@@ -253,13 +270,27 @@ function scenarioOf(t: TopologyChoice): LabScenarioInput {
     description: 'generated topology',
     accountId: '123456789012',
     region: REGION,
-    s3: { prefixListId: S3_PL, cidrs: S3_CIDRS, regionalAddresses: [t.regional], globalAddresses: [t.global] },
+    s3: {
+      prefixListId: S3_PL,
+      cidrs: S3_CIDRS,
+      regionalAddresses: [t.regional],
+      globalAddresses: [t.global],
+    },
     edge: { addresses: ['13.224.10.20'], awsService: 'CLOUDFRONT' },
     prefixLists:
-      t.customerList.length > 0 ? [{ prefixListId: CUSTOMER_PL, name: 'corp-egress', cidrs: t.customerList }] : [],
+      t.customerList.length > 0
+        ? [{ prefixListId: CUSTOMER_PL, name: 'corp-egress', cidrs: t.customerList }]
+        : [],
     vpcs,
     transitGateways:
-      egress >= 0 ? [{ transitGatewayId: 'tgw-0aaaaaaaaaaaaaaa1', routes: [{ destination: '0.0.0.0/0', vpcId: vpcId(egress) }] }] : [],
+      egress >= 0
+        ? [
+            {
+              transitGatewayId: 'tgw-0aaaaaaaaaaaaaaa1',
+              routes: [{ destination: '0.0.0.0/0', vpcId: vpcId(egress) }],
+            },
+          ]
+        : [],
     peeringConnections: pcx ? [{ peeringConnectionId: pcx, vpcIds: [vpcId(0), vpcId(1)] }] : [],
     onPrem: {
       cidr: '192.168.0.0/16',
