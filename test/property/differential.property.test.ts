@@ -32,7 +32,14 @@ import { analyze } from '../../shared/analyzer/analyze.js';
 import { bindEnvironment } from '../../shared/analyzer/environment-ports.js';
 import { validateConfig } from '../../shared/config/index.js';
 import { validateEnvironment } from '../../shared/env/schema.js';
-import { formatFlowRecord, parseFlowLogText } from '../../shared/flow-logs/index.js';
+import {
+  DEFAULT_FLOW_FORMAT,
+  type FlowFormat,
+  flowFormatOf,
+  formatFlowRecord,
+  parseFlowLogText,
+  V2_FIELD_NAMES,
+} from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { addressScope, IpAddress } from '../../shared/net/ip.js';
 import type { EndpointStyle, Observation, Probe } from '../../shared/probes/types.js';
@@ -74,7 +81,28 @@ interface TopologyChoice {
   onPrem: { dnsMode: 'public' | 'inbound-resolver'; privateVif: boolean; vpc: number };
   regional: string;
   global: string;
+  /** The flow log's format: what a user created it with decides which facts the records carry. */
+  format: keyof typeof FORMATS;
 }
+
+/**
+ * Formats users create flow logs with: the lab's (every field to v5), AWS's default (v2: no
+ * vpc-id, subnet-id or traffic-path), and custom ones without traffic-path or without the VPC ids.
+ */
+const FORMATS = {
+  lab: LAB_FLOW_LOG_FORMAT,
+  v2: DEFAULT_FLOW_FORMAT,
+  noTrafficPath: flowFormatOf(
+    LAB_FLOW_LOG_FORMAT.fields.map((f) => f.name).filter((n) => n !== 'traffic-path'),
+  ),
+  v2TrafficPath: flowFormatOf([
+    ...V2_FIELD_NAMES,
+    'pkt-srcaddr',
+    'pkt-dstaddr',
+    'flow-direction',
+    'traffic-path',
+  ]),
+} as const;
 
 const VPC_BLOCKS = ['10.0.0.0/16', '10.1.0.0/16'];
 const S3_CIDRS = ['52.216.0.0/15', '54.231.0.0/16', '3.5.0.0/19'];
@@ -125,6 +153,7 @@ const topologyChoice: fc.Arbitrary<TopologyChoice> = fc.record({
   }),
   regional: fc.constantFrom('52.216.8.100', '52.217.40.10', '3.5.1.20', '54.231.200.9'),
   global: fc.constantFrom('52.217.36.12', '52.216.8.100', '3.5.2.7'),
+  format: fc.constantFrom<keyof typeof FORMATS>('lab', 'v2', 'noTrafficPath', 'v2TrafficPath'),
 });
 
 const hex = (i: number, n = 17) => i.toString(16).padStart(n, '0');
@@ -346,7 +375,7 @@ function isPublic(ip: string): boolean {
 }
 
 /** Probes, observations and the records AWS would log, for every vantage × host of a scenario. */
-function exercise(s: LabScenario) {
+function exercise(s: LabScenario, format: FlowFormat) {
   const cases: Case[] = [];
   const flowLines: string[] = [];
   const accessLines: string[] = [];
@@ -419,7 +448,7 @@ function exercise(s: LabScenario) {
               : { code: 'TIMEOUT', message: 'no answer from the peer' },
       } as Observation;
       cases.push({ probe, observation, sim });
-      for (const f of sim.flowRecords) flowLines.push(formatFlowRecord(f.record, LAB_FLOW_LOG_FORMAT));
+      for (const f of sim.flowRecords) flowLines.push(formatFlowRecord(f.record, format));
       if (sim.accessLog) {
         const record: AccessLogRecord = {
           bucketOwner: '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be',
@@ -458,14 +487,14 @@ function exercise(s: LabScenario) {
 }
 
 /** Runs the real parsers and analyzer over what the simulator logged. */
-function judge(s: LabScenario, ex: ReturnType<typeof exercise>) {
+function judge(s: LabScenario, ex: ReturnType<typeof exercise>, format: FlowFormat) {
   const envResult = validateEnvironment(scenarioEnvironment(s));
   if (!envResult.ok) throw envResult.error;
   const env = envResult.value;
   const bound = bindEnvironment(env);
   const rejects = new RejectCounter();
   const flows: FlowRecord[] = parseFlowLogText(`${ex.flowLines.join('\n')}\n`, {
-    format: LAB_FLOW_LOG_FORMAT,
+    format,
     rejects,
   });
   const access: AccessLogRecord[] = [];
@@ -534,8 +563,9 @@ describe('differential: simulated AWS paths vs PathGuard verdicts', () => {
     fc.assert(
       fc.property(topologyChoice, (choice) => {
         const s = parseLabScenario(scenarioOf(choice), 'generated');
-        const ex = exercise(s);
-        const results = judge(s, ex);
+        const format = FORMATS[choice.format];
+        const ex = exercise(s, format);
+        const results = judge(s, ex, format);
         tally.topologies++;
         tally.refused += ex.refused;
         const byId = new Map(ex.cases.map((c) => [c.probe.probeId, c]));
