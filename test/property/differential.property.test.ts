@@ -583,7 +583,7 @@ describe('differential: simulated AWS paths vs PathGuard verdicts', () => {
           }
           // Property 2: S3 logged a public source for a path that left the endpoint.
           const remote = c.sim.accessLog?.remoteIp;
-          if (trace && trace.delivered && !trace.private && remote !== undefined && isPublic(remote)) {
+          if (trace?.delivered && !trace.private && remote !== undefined && isPublic(remote)) {
             tally.leftPath++;
             if (v !== 'left-path') {
               throw new Error(`left the path but not left-path\n${explain(c, v, r.verdict.reason)}`);
