@@ -135,14 +135,20 @@ export function httpRequest(
           if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
         });
         res.on('end', () =>
-          settle(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })),
+          settle(() =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          ),
         );
         res.on('error', (e) => settle(() => reject(e)));
-        res.on('aborted', () => settle(() => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' }))));
+        res.on('aborted', () =>
+          settle(() => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' }))),
+        );
       },
     );
     const deadline = setTimeout(() => {
-      const e = Object.assign(new Error(`no complete response within ${init.timeoutMs} ms`), { code: 'ETIMEDOUT' });
+      const e = Object.assign(new Error(`no complete response within ${init.timeoutMs} ms`), {
+        code: 'ETIMEDOUT',
+      });
       settle(() => reject(e));
       req.destroy(e);
     }, init.timeoutMs);

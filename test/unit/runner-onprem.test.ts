@@ -33,7 +33,7 @@ let uploads: Record<string, { obs: unknown; contentType: string | undefined }>;
  */
 type Failure = number | 'reset' | 'trickle';
 let failures: { order: Failure[]; put: Failure[] };
-let trickles: ReturnType<typeof setInterval>[] = [];
+const trickles: ReturnType<typeof setInterval>[] = [];
 let hits: { order: number; probe: number; put: number };
 let inFlight = 0;
 let maxInFlight = 0;
@@ -233,7 +233,10 @@ describe('on-prem runner over real HTTP on loopback', () => {
     expect(elapsed).toBeGreaterThanOrEqual(690);
     expect(elapsed).toBeLessThan(1500);
     // A response that completes in time is unaffected.
-    const ok = await httpRequest(`http://${base}/orders/onprem-dc1/latest.json`, { method: 'GET', timeoutMs: 700 });
+    const ok = await httpRequest(`http://${base}/orders/onprem-dc1/latest.json`, {
+      method: 'GET',
+      timeoutMs: 700,
+    });
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toMatchObject({ runnerId: 'onprem-dc1' });
   });
