@@ -159,6 +159,7 @@ function blankObservation(url: string, opts: FetchOptions): Observation {
     hostId: null,
     redirectHost: null,
     s3ErrorCode: null,
+    s3ErrorMessage: null,
     bodyBytes: 0,
     bodySha256: null,
     bodyMatches: null,
@@ -377,7 +378,9 @@ async function bodyPhase(
         throw new FetchFailure('SHA_MISMATCH', 'body does not match the probe object (digest differs)');
     }
   } else if (status >= 400) {
-    obs.s3ErrorCode = s3ErrorCode(Buffer.concat(errChunks).toString('utf8'));
+    const xml = Buffer.concat(errChunks).toString('utf8');
+    obs.s3ErrorCode = s3ErrorCode(xml);
+    obs.s3ErrorMessage = s3ErrorMessage(xml);
     throw new FetchFailure('HTTP_ERROR', `HTTP ${status}${obs.s3ErrorCode ? ` ${obs.s3ErrorCode}` : ''}`);
   }
 }
@@ -459,6 +462,27 @@ function redirectHost(location: string | string[] | undefined, t: Target): strin
 export function s3ErrorCode(xml: string): string | null {
   const m = /<Code>([A-Za-z0-9.]{1,64})<\/Code>/.exec(xml);
   return m ? m[1]! : null;
+}
+
+const XML_ENTITIES: Readonly<Record<string, string>> = {
+  '&quot;': '"',
+  '&apos;': "'",
+  '&lt;': '<',
+  '&gt;': '>',
+  '&amp;': '&',
+};
+
+/**
+ * The `<Message>` of an S3 XML error body, entities decoded, at most 1,000 characters. It names
+ * why a 403 was refused (aws-facts §10.1: "Request has expired", "… with an explicit deny in a VPC
+ * endpoint policy"), which decides whether the refusal says anything about the path. Redacted:
+ * an error body may echo request parameters.
+ */
+export function s3ErrorMessage(xml: string): string | null {
+  const m = /<Message>([^<]{1,4000})<\/Message>/.exec(xml);
+  if (!m) return null;
+  const text = m[1]!.replace(/&(?:quot|apos|lt|gt|amp);/g, (e) => XML_ENTITIES[e] ?? e).trim();
+  return text === '' ? null : redactText(text.slice(0, 1000));
 }
 
 function classify(e: NodeJS.ErrnoException): FetchFailure {
