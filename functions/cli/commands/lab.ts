@@ -99,13 +99,16 @@ export const labCommand: CommandSpec = {
   usage: 'lab [--scenario FILE] [--out DIR] [--json]',
   help: `Starts an S3-compatible endpoint that verifies SigV4 presigned URLs and writes S3 server access
 logs, and a lab network whose paths (gateway endpoint, interface endpoint, NAT gateway, on-prem over
-a private VIF or over the internet) are real TCP forwarders on loopback that write VPC Flow Logs.
+a private VIF or over the internet, GWLB endpoints, transit gateways) are real TCP forwarders on
+loopback that write VPC Flow Logs.
 The real probe planner, runners (VPC and on-prem, through the order protocol), parsers, classifier
 and analyzer then run one cycle and print the verdicts and the alerts.
 
 Options:
-  --scenario FILE  a scenario (default: functions/lab/scenarios/default.json; also nat-override.json)
-  --out DIR        where logs, bundles and the alert outbox go (default: a temp folder)
+  --scenario FILE  a scenario (default: functions/lab/scenarios/default.json; beside it also
+                   nat-override, gwlb-egress, tgw-central-egress, customer-prefix-list)
+  --out DIR        where logs, bundles and the alert outbox go: empty, new or made by the lab
+                   (default: a folder under the system temporary folder)
   --json           one JSON document: { verdicts, alerts, outDir }`,
   options: { scenario: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values, io }) {

@@ -285,6 +285,13 @@ export function flowRecordsFor(s: LabScenario, c: ForwardedConnection): LabFlowR
     );
   };
 
+  // The device that refused the packets when a drop happened at a device (a gateway endpoint
+  // reached from a transit gateway): the egress towards it has no traffic-path that applies, `-`.
+  const refusing = !delivered && t.path === 'dropped' ? hops.at(-1)?.device : undefined;
+  const towards = (next: LabDevice | undefined) =>
+    next !== undefined && next === refusing && next.kind === 'gateway-endpoint'
+      ? null
+      : trafficPathTo(next, false);
   let src = client;
   let srcport = c.srcport;
   let previous: LabDevice | undefined;
@@ -341,7 +348,7 @@ export function flowRecordsFor(s: LabScenario, c: ForwardedConnection): LabFlowR
             pktDstaddr: dst,
             pktDstAwsService: service(dst),
             flowDirection: 'egress',
-            trafficPath: trafficPathTo(next, false),
+            trafficPath: towards(next),
           }),
         );
         if (delivered)
