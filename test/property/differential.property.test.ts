@@ -30,6 +30,8 @@ import type { AccessLogRecord } from '../../shared/access-logs/types.js';
 import { EMPTY_ALERT_STATE } from '../../shared/alerts/state.js';
 import { analyze } from '../../shared/analyzer/analyze.js';
 import { bindEnvironment } from '../../shared/analyzer/environment-ports.js';
+import { parseCloudTrailJson } from '../../shared/cloudtrail/parser.js';
+import type { CloudTrailRecord } from '../../shared/cloudtrail/types.js';
 import { validateConfig } from '../../shared/config/index.js';
 import { validateEnvironment } from '../../shared/env/schema.js';
 import {
@@ -83,6 +85,9 @@ interface TopologyChoice {
   global: string;
   /** The flow log's format: what a user created it with decides which facts the records carry. */
   format: keyof typeof FORMATS;
+  /** Which sources the deployment reads: access logs and CloudTrail data events are optional. */
+  accessLogs: boolean;
+  cloudTrail: boolean;
 }
 
 /**
@@ -154,6 +159,8 @@ const topologyChoice: fc.Arbitrary<TopologyChoice> = fc.record({
   regional: fc.constantFrom('52.216.8.100', '52.217.40.10', '3.5.1.20', '54.231.200.9'),
   global: fc.constantFrom('52.217.36.12', '52.216.8.100', '3.5.2.7'),
   format: fc.constantFrom<keyof typeof FORMATS>('lab', 'v2', 'noTrafficPath', 'v2TrafficPath'),
+  accessLogs: fc.boolean(),
+  cloudTrail: fc.boolean(),
 });
 
 const hex = (i: number, n = 17) => i.toString(16).padStart(n, '0');
@@ -379,6 +386,7 @@ function exercise(s: LabScenario, format: FlowFormat) {
   const cases: Case[] = [];
   const flowLines: string[] = [];
   const accessLines: string[] = [];
+  const trailEvents: string[] = [];
   let refused = 0;
   let n = 0;
   for (const vantage of s.vantages) {
@@ -480,14 +488,49 @@ function exercise(s: LabScenario, format: FlowFormat) {
           extra: [],
         };
         accessLines.push(formatAccessLogRecord(record));
+        // The CloudTrail data event of the same request, as a trail delivers it (aws-facts §9.1).
+        trailEvents.push(
+          JSON.stringify({
+            eventVersion: '1.11',
+            userIdentity: { type: 'AssumedRole', accountId: '123456789012' },
+            eventTime: record.time,
+            eventSource: 's3.amazonaws.com',
+            eventName: 'GetObject',
+            awsRegion: REGION,
+            sourceIPAddress: sim.accessLog.remoteIp,
+            userAgent: 'pathguard-runner',
+            requestParameters: { bucketName: BUCKET, Host: sim.accessLog.hostHeader, key },
+            responseElements: null,
+            additionalEventData: {
+              SignatureVersion: 'SigV4',
+              AuthenticationMethod: 'QueryString',
+              'x-amz-id-2': 'hostid==',
+            },
+            requestID: requestId,
+            eventID: `0b7c2d4e-1f3a-4b5c-9d6e-${String(n).padStart(12, '0')}`,
+            readOnly: true,
+            eventType: 'AwsApiCall',
+            managementEvent: false,
+            recipientAccountId: '123456789012',
+            ...(sim.accessLog.vpcEndpointId
+              ? { vpcEndpointId: sim.accessLog.vpcEndpointId, vpcEndpointAccountId: '123456789012' }
+              : {}),
+            eventCategory: 'Data',
+          }),
+        );
       }
     }
   }
-  return { cases, flowLines, accessLines, refused };
+  return { cases, flowLines, accessLines, trailEvents, refused };
 }
 
 /** Runs the real parsers and analyzer over what the simulator logged. */
-function judge(s: LabScenario, ex: ReturnType<typeof exercise>, format: FlowFormat) {
+function judge(
+  s: LabScenario,
+  ex: ReturnType<typeof exercise>,
+  format: FlowFormat,
+  sources: { accessLogs: boolean; cloudTrail: boolean },
+) {
   const envResult = validateEnvironment(scenarioEnvironment(s));
   if (!envResult.ok) throw envResult.error;
   const env = envResult.value;
@@ -503,6 +546,12 @@ function judge(s: LabScenario, ex: ReturnType<typeof exercise>, format: FlowForm
     if (!r.ok) throw new Error(`access-log line did not parse: ${r.error.code}`);
     access.push(r.value);
   }
+  const cloudtrail: CloudTrailRecord[] = [];
+  for (const text of ex.trailEvents) {
+    const r = parseCloudTrailJson(text);
+    if (!r.ok || r.value === null) throw new Error('CloudTrail event did not parse');
+    cloudtrail.push(r.value);
+  }
   expect(rejects.count).toBe(0);
   expect(flows).toHaveLength(ex.flowLines.length);
   const cfg = validateConfig({
@@ -513,6 +562,11 @@ function judge(s: LabScenario, ex: ReturnType<typeof exercise>, format: FlowForm
       v.kind === 'vpc' ? { id: v.id, kind: 'vpc', subnetId: v.subnetId } : { id: v.id, kind: 'onprem' },
     ),
     monitoredBuckets: [BUCKET],
+    evidence: {
+      flowLogs: { enabled: true },
+      accessLogs: { enabled: sources.accessLogs },
+      cloudTrail: { enabled: sources.cloudTrail },
+    },
   });
   if (!cfg.ok) throw cfg.error;
   const { results } = analyze({
@@ -522,7 +576,11 @@ function judge(s: LabScenario, ex: ReturnType<typeof exercise>, format: FlowForm
     facts: bound.facts,
     probes: ex.cases.map((c) => c.probe),
     observations: new Map(ex.cases.map((c) => [c.probe.probeId, c.observation])),
-    logs: { flows, access, cloudtrail: [] },
+    logs: {
+      flows,
+      access: sources.accessLogs ? access : [],
+      cloudtrail: sources.cloudTrail ? cloudtrail : [],
+    },
     now: new Date(T0 + 3 * 86_400_000),
     alertState: EMPTY_ALERT_STATE,
   });
@@ -565,7 +623,7 @@ describe('differential: simulated AWS paths vs PathGuard verdicts', () => {
         const s = parseLabScenario(scenarioOf(choice), 'generated');
         const format = FORMATS[choice.format];
         const ex = exercise(s, format);
-        const results = judge(s, ex, format);
+        const results = judge(s, ex, format, choice);
         tally.topologies++;
         tally.refused += ex.refused;
         const byId = new Map(ex.cases.map((c) => [c.probe.probeId, c]));
@@ -581,8 +639,9 @@ describe('differential: simulated AWS paths vs PathGuard verdicts', () => {
           if (v === 'private' && trace?.private !== true) {
             throw new Error(`false private\n${explain(c, v, r.verdict.reason)}`);
           }
-          // Property 2: S3 logged a public source for a path that left the endpoint.
-          const remote = c.sim.accessLog?.remoteIp;
+          // Property 2: S3 logged a public source (in a source the deployment reads) for a path that
+          // left the endpoint.
+          const remote = choice.accessLogs || choice.cloudTrail ? c.sim.accessLog?.remoteIp : undefined;
           if (trace?.delivered && !trace.private && remote !== undefined && isPublic(remote)) {
             tally.leftPath++;
             if (v !== 'left-path') {
