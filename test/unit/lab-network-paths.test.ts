@@ -432,6 +432,9 @@ describe('lab forwarders', () => {
     network = await startLabNetwork(withIp, s3);
     const url = await presign(withIp, s3, 'regional');
     const ok = await fetchFrom(network, 'web', url);
+    // The first connection's flow record is written when the forwarder sees it close; wait for it
+    // so the records below are in connection order, not in the order the two closes race.
+    await network.idle();
     const dropped = await fetchFrom(network, 'lambda-public', url);
     expect(ok.httpStatus).toBe(200);
     expect(dropped.httpStatus).toBeNull();

@@ -300,6 +300,64 @@ describe('on-prem runner over real HTTP on loopback', () => {
   });
 });
 
+describe('DNS answers the runner will not connect to', () => {
+  it('records ADDRESS_NOT_ALLOWED for an S3 host resolving to loopback or metadata, and still reports it', async () => {
+    // Production settings (no allowHttp): https on the S3 hosts. The order and reports go through
+    // an in-memory request; the probe fetch must stop at the check, before any connection.
+    const S3HOST = 'example-data-bucket.s3.us-east-1.amazonaws.com';
+    const RESULTS = 'example-pathguard-results.s3.us-east-1.amazonaws.com';
+    const prodOrder: Order = {
+      ...order,
+      probes: order.probes.slice(0, 2).map((p) => ({
+        ...p,
+        url: `https://${S3HOST}/probes/${p.probeId}.bin?${Q}`,
+        reportUrl: `https://${RESULTS}/observations/run-20261125T1000/${p.probeId}.json?${Q}`,
+      })),
+    };
+    const reports: Record<
+      string,
+      { error: { code: string; message: string } | null; remoteAddress: string | null }
+    > = {};
+    const request = async (url: string, init: { method: 'GET' | 'PUT'; body?: string }) => {
+      if (init.method === 'GET') return { status: 200, body: JSON.stringify(prodOrder) };
+      reports[new URL(url).pathname] = JSON.parse(init.body ?? '{}');
+      return { status: 200, body: '' };
+    };
+    let connects = 0;
+    const answers = ['127.0.0.1', '169.254.169.254'];
+    let i = 0;
+    const r = await runOnce(
+      parseRunnerConfig({
+        runnerId: 'onprem-dc1',
+        orderUrl: `https://${RESULTS}/orders/onprem-dc1/latest.json?${Q}`,
+        allowedHosts: [S3HOST, RESULTS],
+        concurrency: 1,
+        timeoutMs: 2000,
+      }),
+      {
+        sleep: noSleep,
+        request,
+        fetchOptions: {
+          lookup: (_h, _o, cb) => cb(null, [{ address: answers[i++ % 2]!, family: 4 }]),
+          dial: () => {
+            connects++;
+            throw new Error('must not connect');
+          },
+        },
+      },
+    );
+    expect(r.ok).toBe(true);
+    expect(connects).toBe(0);
+    const seen = Object.values(reports);
+    expect(seen).toHaveLength(2);
+    for (const [n, obs] of seen.entries()) {
+      expect(obs.error?.code).toBe('ADDRESS_NOT_ALLOWED');
+      expect(obs.error?.message).toContain(answers[n]);
+      expect(obs.remoteAddress).toBeNull();
+    }
+  });
+});
+
 describe("order read with SigV4 and this host's credentials (no presigned order URL)", () => {
   // The lab's S3 endpoint verifies header-signed requests like S3 (403 InvalidAccessKeyId,
   // SignatureDoesNotMatch); it listens on loopback only.
