@@ -7,7 +7,7 @@ import type { AnalyzerRunResult } from '../../shared/analyzer/run.js';
 import { type PathGuardConfig, validateConfig } from '../../shared/config/index.js';
 import { redactText } from '../../shared/endpoints/redact.js';
 import type { AccessLogSource, AlertSink, FlowLogSource, RenderedAlert } from '../../shared/ports/index.js';
-import { allowedS3Hosts } from '../../shared/probes/orders.js';
+import { allowedS3Hosts, orderScope } from '../../shared/probes/orders.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { SdkPresigner } from '../aws/presigner.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
@@ -176,6 +176,8 @@ export async function runLab(scenario: Scenario, opts: { outDir?: string } = {})
         runnerId: 'onprem-dc1',
         orderUrl,
         allowedHosts: allowedS3Hosts(cfg),
+        probeBuckets: [...orderScope(cfg).probeBuckets],
+        resultsBucket: cfg.resultsBucket,
         concurrency: 2,
         timeoutMs: 5000,
         allowHttp: false,

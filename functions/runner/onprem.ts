@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { z } from 'zod';
+import { bucketName } from '../../shared/config/schema.js';
 import { redactText, redactUrl } from '../../shared/endpoints/redact.js';
 import { PathGuardError, UserInputError, ValidationError } from '../../shared/errors.js';
 import { type Order, validateOrder } from '../../shared/probes/orders.js';
@@ -24,6 +25,13 @@ export const runnerConfigSchema = z
           .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/, 'expected host or host:port'),
       )
       .min(1),
+    /**
+     * Buckets probe URLs may read (the config's `targets[].bucket`): a path-style host serves
+     * every bucket, so the host list alone cannot keep an order to the config's buckets.
+     */
+    probeBuckets: z.array(bucketName).min(1),
+    /** The results bucket: reports go only there, each to its own `observations/<runId>/<probeId>.json`. */
+    resultsBucket: bucketName,
     concurrency: z.number().int().min(1).max(16).default(4),
     timeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
     /** Plain HTTP and IP literals (the local lab only). */
@@ -333,6 +341,7 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
     now: now(),
     runnerId: cfg.runnerId,
     allowedHosts: cfg.allowedHosts.map((h) => h.toLowerCase()),
+    scope: { probeBuckets: cfg.probeBuckets, resultsBucket: cfg.resultsBucket },
     allowHttp: cfg.allowHttp,
   });
   if (!checked.ok) throw checked.error;
