@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LabS3 } from '../../functions/lab/s3-server.js';
-import { LAB_CREDENTIALS } from '../../functions/lab/sigv4.js';
+import { LAB_S3_CREDENTIAL, type LabS3, startLabS3 } from '../../functions/lab/s3/index.js';
 import { httpRequest, parseRunnerConfig, type RunnerConfig, runOnce } from '../../functions/runner/onprem.js';
 import type { Order } from '../../shared/probes/orders.js';
 
@@ -411,8 +410,10 @@ describe('DNS answers the runner will not connect to', () => {
 describe("order read with SigV4 and this host's credentials (no presigned order URL)", () => {
   // The lab's S3 endpoint verifies header-signed requests like S3 (403 InvalidAccessKeyId,
   // SignatureDoesNotMatch); it listens on loopback only.
-  const lab = new LabS3();
-  beforeAll(() => lab.start());
+  let lab: LabS3;
+  beforeAll(async () => {
+    lab = await startLabS3({ buckets: [{ name: 'example-pathguard-results' }] });
+  });
   afterAll(() => lab.close());
   const cfg = () =>
     runnerCfg({
@@ -427,8 +428,8 @@ describe("order read with SigV4 and this host's credentials (no presigned order 
     );
   });
   const env = {
-    AWS_ACCESS_KEY_ID: LAB_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LAB_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: LAB_S3_CREDENTIAL.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LAB_S3_CREDENTIAL.secretAccessKey,
   };
 
   it('signs the GetObject with the environment credentials', async () => {
@@ -438,7 +439,7 @@ describe("order read with SigV4 and this host's credentials (no presigned order 
   });
 
   it('takes credentials from a credential_process command (the IAM Roles Anywhere helper contract)', async () => {
-    const printCreds = `console.log(JSON.stringify({Version:1,AccessKeyId:${JSON.stringify(LAB_CREDENTIALS.accessKeyId)},SecretAccessKey:${JSON.stringify(LAB_CREDENTIALS.secretAccessKey)},Expiration:"2099-01-01T00:00:00Z"}))`;
+    const printCreds = `console.log(JSON.stringify({Version:1,AccessKeyId:${JSON.stringify(LAB_S3_CREDENTIAL.accessKeyId)},SecretAccessKey:${JSON.stringify(LAB_S3_CREDENTIAL.secretAccessKey)},Expiration:"2099-01-01T00:00:00Z"}))`;
     const r = await runOnce(
       {
         ...cfg(),
@@ -480,7 +481,10 @@ describe("order read with SigV4 and this host's credentials (no presigned order 
     await expect(
       runOnce(cfg(), {
         sleep: noSleep,
-        env: { AWS_ACCESS_KEY_ID: LAB_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: 'wrong-secret-value' },
+        env: {
+          AWS_ACCESS_KEY_ID: LAB_S3_CREDENTIAL.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: 'wrong-secret-value',
+        },
       }),
     ).rejects.toMatchObject({ code: 'ORDER_UNAVAILABLE' });
     expect(hits.probe).toBe(0);
