@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LAB_S3_CREDENTIAL, type LabS3, startLabS3 } from '../../functions/lab/s3/index.js';
+import { refuseSpecialAddress } from '../../functions/runner/fetch.js';
 import { httpRequest, parseRunnerConfig, type RunnerConfig, runOnce } from '../../functions/runner/onprem.js';
 import type { Order } from '../../shared/probes/orders.js';
 
@@ -349,6 +350,24 @@ describe('on-prem runner over real HTTP on loopback', () => {
 });
 
 describe('DNS answers the runner will not connect to', () => {
+  it('httpRequest checks the resolved address before connecting (order and reports)', async () => {
+    // `localhost` resolves through the system resolver to loopback (this machine's hosts file).
+    const port = base.split(':')[1];
+    const url = `http://localhost:${port}/orders/onprem-dc1/latest.json`;
+    const err = await httpRequest(url, {
+      method: 'GET',
+      timeoutMs: 2000,
+      checkAddress: refuseSpecialAddress,
+    }).catch((e: NodeJS.ErrnoException) => e);
+    expect(err).toMatchObject({ code: 'EADDRNOTALLOWED' });
+    expect((err as Error).message).toMatch(/127\.0\.0\.1 is a loopback/);
+    expect(hits.order).toBe(0);
+    // The same request with a policy that accepts the answer connects to it.
+    const ok = await httpRequest(url, { method: 'GET', timeoutMs: 2000, checkAddress: () => null });
+    expect(ok.status).toBe(200);
+    expect(hits.order).toBe(1);
+  });
+
   it('records ADDRESS_NOT_ALLOWED for an S3 host resolving to loopback or metadata, and still reports it', async () => {
     // Production settings (no allowHttp): https on the S3 hosts. The order and reports go through
     // an in-memory request; the probe fetch must stop at the check, before any connection.
