@@ -8,8 +8,11 @@ export interface VerdictRowCore {
   readonly bucket: string;
   readonly verdict: PathVerdict;
   readonly path: string | null;
-  /** Codes of the URL inspection's findings above `info`. */
-  readonly findings: string[];
+  /**
+   * Codes of the URL inspection's findings above `info` (`urlFindings`, since `findings` in a
+   * verdict row holds the verdict's own findings, such as RUNNER_CLOCK_SKEW).
+   */
+  readonly urlFindings: string[];
 }
 
 /**
@@ -29,7 +32,7 @@ export function verdictRowCore(
     bucket: probe.bucket,
     verdict: verdict.verdict,
     path: verdict.path,
-    findings: inspectionFindings(probe.inspection),
+    urlFindings: inspectionFindings(probe.inspection),
   };
 }
 

@@ -236,19 +236,18 @@ describe('pathguard analyze', () => {
     }
   });
 
-  it('names verdict fields as lab --json does: vantage, style, bucket, verdict, path, findings', async () => {
+  it('names verdict fields as lab --json must: vantage, style, bucket, verdict, path, urlFindings', async () => {
     const doc = JSON.parse((await run([...ALL, '--json'])).stdout) as {
       verdicts: Record<string, unknown>[];
     };
     for (const v of doc.verdicts) {
       expect(v).toMatchObject({ bucket: 'example-data-bucket', vantage: expect.any(String) });
       expect(v).not.toHaveProperty('target');
-      expect(Array.isArray(v.findings)).toBe(true);
+      expect(Array.isArray(v.urlFindings)).toBe(true);
     }
     // The global-endpoint probe's URL inspection finds the legacy global host (never info level).
     const global = doc.verdicts.find((v) => v.style === 'global' && v.vantage === 'onprem-dc1')!;
-    expect((global.findings as string[]).length).toBeGreaterThan(0);
-    expect(global.findings).not.toContain('TEMPORARY_CREDENTIALS');
+    expect(global.urlFindings).toEqual(['LEGACY_GLOBAL_ENDPOINT', 'ONPREM_NOT_PRIVATE']);
   });
 
   it('several files after one --flow/--access (a shell glob), same as repeated flags', async () => {
