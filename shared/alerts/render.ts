@@ -304,7 +304,11 @@ function title(intent: AlertIntent): string {
   if (intent.kind === 'left-path')
     return `S3 traffic left the VPC-endpoint path: ${what}${v?.path ? ` via ${v.path}` : ''}`;
   if (intent.kind === 'runner-silent')
-    return `Runner ${p?.vantage.id} silent: no observation for ${p?.bucket} (${p?.style})`;
+    return intent.members !== undefined
+      ? `Runner ${p?.vantage.id} silent: no observation for ${intent.members} probe(s) (latest ${p?.bucket} ${p?.style})`
+      : `Runner ${p?.vantage.id} silent: no observation for ${p?.bucket} (${p?.style})`;
+  if (intent.members !== undefined && v?.silentSources.length)
+    return `No evidence from ${v.silentSources.join(', ')} for vantage ${p?.vantage.id} (${intent.members} target(s) and style(s))`;
   const silent = v?.silentSources.length ? `; ${v.silentSources.join(', ')} silent` : '';
   return `No evidence: ${what}${silent}`;
 }
@@ -331,7 +335,9 @@ export function subjectPrefix(intent: AlertIntent): string {
     intent.kind === 'posture-drift'
       ? `${intent.drift?.code ?? ''} ${intent.drift?.resource ?? ''}`.trim()
       : p
-        ? `${p.vantage.id}/${p.style} ${p.bucket}`
+        ? intent.members !== undefined
+          ? p.vantage.id
+          : `${p.vantage.id}/${p.style} ${p.bucket}`
         : '';
   return `PathGuard ${intent.severity.toUpperCase()} ${condition}${what ? ` ${what}` : ''}`;
 }
@@ -345,6 +351,8 @@ function subjectDetail(intent: AlertIntent): string {
   if (intent.reason === 'close') return 'closed';
   if (intent.kind === 'left-path') return v?.path ? `via ${v.path}` : 'off the endpoint path';
   if (intent.kind === 'runner-silent') return 'no observation from the runner';
+  if (intent.members !== undefined && v?.silentSources.length)
+    return `${v.silentSources.join(', ')} silent for ${intent.members} target(s) and style(s)`;
   return v?.silentSources.length ? `${v.silentSources.join(', ')} silent` : (v?.code ?? 'no evidence');
 }
 
