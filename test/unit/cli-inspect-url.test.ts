@@ -134,7 +134,7 @@ describe('pathguard inspect-url', () => {
   });
 
   it('prints one JSON object per URL with --json', async () => {
-    const r = await run([...NOW, '--json', regional, accelerate, 'not a url']);
+    const r = await run([...NOW, '--json', regional, accelerate, 'mailto:ops@example.com']);
     expect(r.code).toBe(0);
     const rows = ndjson(r.stdout);
     expect(rows.map((x) => x.endpointKind)).toEqual(['regional', 'accelerate', 'not-s3']);
@@ -145,7 +145,7 @@ describe('pathguard inspect-url', () => {
       expectedPath: { vpc: 'unknown', onprem: 'unknown' },
     });
     expect(rows[1]!.findings.map((f) => f.code)).toContain('PUBLIC_ONLY_ENDPOINT');
-    expect(rows[2]!.findings.map((f) => f.code)).toEqual(['INVALID_URL']);
+    expect(rows[2]!.findings.map((f) => f.code)).toEqual(['UNSUPPORTED_SCHEME']);
   });
 
   it("reads URLs from standard input with '-', skipping blank and comment lines", async () => {
