@@ -65,32 +65,14 @@ function namesStartingWith(c: number): readonly string[] | undefined {
 }
 
 /**
- * What {@link mayHoldSecret} looks for: any name, with URL-stripped whitespace (raw or
- * JSON-escaped) allowed between its letters, a `://` (user info), or a percent escape that
- * could hide a name character (a letter, `-`, `_` or `%`) or split one (TAB, LF, CR). One
- * regular expression, so ordinary text costs one scan.
+ * What {@link mayHoldSecret} looks for: any name written plainly, a character that can split one
+ * for a URL parser (TAB, LF, CR, or the backslash of a JSON escape), a `://` (user info), or a
+ * percent escape that could hide a name character (a letter, `-`, `_`, `%`) or split one. One
+ * regular expression: a test per field of every printed record costs about as much as the
+ * names-only expression it replaced (measured on access-log records, Node 20).
  */
-const MAY_HOLD_SECRET = buildPrecheck([
-  'signature',
-  'credential',
-  'security-token',
-  'securitytoken',
-  'session-token',
-  'sessiontoken',
-  'session_token',
-  'accesskeyid',
-  'access_key_id',
-  'secretaccesskey',
-  'secret_access_key',
-]);
-
-function buildPrecheck(names: readonly string[]): RegExp {
-  const gap = String.raw`(?:[\t\n\r]|\\[tnr])*`;
-  const spread = (name: string) => [...name].map((c) => c.replace(/[-]/, String.raw`\-`)).join(gap);
-  const slash = `(?:/|%2f)${gap}`;
-  const scheme = `(?::|%3a)${gap}${slash}${slash}`;
-  return new RegExp(`${names.map(spread).join('|')}|${scheme}|%(?:[4-7][0-9a-f]|2[5d]|0[9ad])`, 'i');
-}
+const MAY_HOLD_SECRET =
+  /signature|credential|security-?token|session[-_]?token|access_?key_?id|secret_?access_?key|[\t\n\r\\]|(?::|%3a)(?:\/|%2f)(?:\/|%2f)|%(?:[4-7][0-9a-f]|2[5d]|0[9ad])/i;
 
 /**
  * Percent-decoding levels undone before matching. A URL nested in a query is encoded once more
@@ -431,12 +413,15 @@ function findUserInfoSpans(v: DecodedView, spans: number[], asUrl: boolean): voi
     let lastAt = -1;
     for (; j < n; j++) {
       const c = code[j]!;
+      const d = depth[j]!;
+      // Deeper-encoded characters are data (`%2F` in a password); only the URL's own level ends it.
+      if (d > level) continue;
       if (c === SLASH || c === 0x3f /* ? */ || c === 0x23 /* # */ || c === BACKSLASH) break;
       // In a nested URL, a character left unencoded that encodeURIComponent would have encoded
       // (`&`, `=`) belongs to the outer text: the nested authority has ended.
-      if (depth[j]! < level && !isUnreservedChar(c)) break;
+      if (d < level && !isUnreservedChar(c)) break;
       if (!asUrl && (c === 0x20 || isQuote(c) || c === LT || c === 0x3e) /* > */) break;
-      if (c === AT) lastAt = j;
+      if (c === AT && d === level) lastAt = j;
     }
     if (lastAt > from) spans.push(v.start[from]!, v.end[lastAt - 1]!);
     i = j - 1;
