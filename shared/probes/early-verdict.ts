@@ -5,18 +5,19 @@ import type { Observation, Probe } from './types.js';
 
 /** What the early verdict needs to know of the network (an EnvironmentIndex provides it). */
 export interface EarlyFacts {
-  isInterfaceEndpointIp(ip: string): boolean;
+  /**
+   * Whether `ip` is an address of an S3 interface endpoint, in the VPC of `subnetId` when one is
+   * given (overlapping VPCs reuse addresses; another service's endpoint is no S3 path: aws-facts
+   * §5.1). Without a subnet (an on-prem runner) any S3 interface endpoint counts.
+   */
+  isInterfaceEndpointIp(ip: string, subnetId?: string | null): boolean;
   isS3Address(ip: string): boolean;
-  /** Target of the most specific route for `ip` in the subnet's route table, or null. */
-  routeTarget(subnetId: string, ip: string): string | null;
-}
-
-function pathOfTarget(target: string | null): PathKind {
-  if (!target) return 'unknown';
-  if (target.startsWith('vpce-')) return 'gateway-endpoint';
-  if (target.startsWith('nat-')) return 'nat-gateway';
-  if (target.startsWith('igw-') || target.startsWith('eigw-')) return 'internet-gateway';
-  return 'unknown';
+  /**
+   * The path the subnet's most specific route for `ip` takes, and the route for messages: a
+   * gateway endpoint only when the route provably ends at an S3 one (a `vpce-` target may be a
+   * Gateway Load Balancer endpoint: aws-facts §5.2), else NAT, internet gateway or `unknown`.
+   */
+  routePath(subnetId: string, ip: string): { path: PathKind; route: string };
 }
 
 /** The path the connected address implies from the probe's vantage, with the facts used. */
@@ -25,7 +26,9 @@ function pathOf(
   ip: string,
   facts: EarlyFacts,
 ): { path: PathKind; why: string; routeDerived: boolean } {
-  if (facts.isInterfaceEndpointIp(ip)) {
+  if (
+    facts.isInterfaceEndpointIp(ip, probe.vantage.kind === 'vpc' ? (probe.vantage.subnetId ?? null) : null)
+  ) {
     return {
       path: 'interface-endpoint',
       why: `connected to interface-endpoint address ${ip}`,
@@ -43,11 +46,11 @@ function pathOf(
   const subnet = probe.vantage.subnetId;
   if (!subnet)
     return { path: 'unknown', why: `VPC vantage ${probe.vantage.id} has no subnet`, routeDerived: false };
-  const target = facts.routeTarget(subnet, ip);
+  const { path, route } = facts.routePath(subnet, ip);
   const s3 = facts.isS3Address(ip) ? 'S3 address' : 'address';
   return {
-    path: pathOfTarget(target),
-    why: `${s3} ${ip} routes to ${target ?? 'no route'} in ${subnet}`,
+    path,
+    why: `${s3} ${ip}: ${route} in ${subnet}`,
     routeDerived: true,
   };
 }

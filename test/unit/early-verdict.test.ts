@@ -45,12 +45,56 @@ describe('earlyVerdict from an observation and the environment', () => {
     const gw = earlyVerdict(vpcProbe(COMPLIANT), observation({ remoteAddress: S3_IP }), facts);
     expect(gw).toMatchObject({ verdict: 'private', path: 'gateway-endpoint' });
     expect(gw.reason).toMatch(
-      /S3 address 52\.216\.8\.100 routes to vpce-0195956f54d54c70a .*confirmed by logs/,
+      /S3 address 52\.216\.8\.100: rtb-\w+ routes pl-63a5400a \(52\.216\.0\.0\/15\) to vpce-0195956f54d54c70a .*confirmed by logs/,
     );
 
     const nat = earlyVerdict(vpcProbe(NO_ENDPOINT), observation({ remoteAddress: S3_IP }), facts);
     expect(nat).toMatchObject({ verdict: 'left-path', path: 'nat-gateway' });
     expect(nat.reason).toContain('nat-0800e2073dbe1ee03');
+  });
+
+  it('a vpce- route that is not a proven S3 gateway endpoint (a GWLB endpoint) suggests nothing private', () => {
+    const gwlb = structuredClone(env);
+    const table = gwlb.routeTables.find(
+      (t) => t.routeTableId === gwlb.subnets.find((x) => x.subnetId === NO_ENDPOINT)!.routeTableId,
+    )!;
+    table.routes.push({ destination: '52.216.0.0/15', target: 'vpce-0a11b22c33d44e55f' });
+    const v = earlyVerdict(
+      vpcProbe(NO_ENDPOINT),
+      observation({ remoteAddress: S3_IP }),
+      bindEnvironment(gwlb).facts,
+    );
+    expect(v.verdict).toBeNull();
+    expect(v.path).toBe('unknown');
+    expect(v.reason).toMatch(/vpce-0a11b22c33d44e55f \(vpc-endpoint\)/);
+  });
+
+  it("an interface-endpoint address counts only in the endpoint's VPC, and only for S3", () => {
+    const other = structuredClone(env);
+    // Another VPC reusing the endpoint's block, with the runner's subnet in it.
+    other.vpcs.push({ vpcId: 'vpc-0ffffffffffffffff', cidrs: [...other.vpcs[0]!.cidrs] });
+    other.subnets.push({
+      subnetId: 'subnet-0ffffffffffffffff',
+      vpcId: 'vpc-0ffffffffffffffff',
+      cidrs: ['10.0.200.0/24'],
+      routeTableId: other.routeTables[0]!.routeTableId,
+    });
+    const f = bindEnvironment(other).facts;
+    const fromOther = earlyVerdict(
+      vpcProbe('subnet-0ffffffffffffffff'),
+      observation({ remoteAddress: VPCE_IP }),
+      f,
+    );
+    expect(fromOther.verdict).not.toBe('private');
+    expect(earlyVerdict(vpcProbe(COMPLIANT), observation({ remoteAddress: VPCE_IP }), f)).toMatchObject({
+      verdict: 'private',
+      path: 'interface-endpoint',
+    });
+    // An SSM endpoint's address is no S3 path, from on-prem either.
+    const ssm = structuredClone(env);
+    for (const e of ssm.interfaceEndpoints) e.serviceName = 'com.amazonaws.us-east-1.ssm';
+    const v = earlyVerdict(onpremProbe, onpremObs({ remoteAddress: VPCE_IP }), bindEnvironment(ssm).facts);
+    expect(v).toMatchObject({ verdict: 'left-path', path: 'public' });
   });
 
   it('a more specific NAT route beats the prefix-list route, only for the addresses it covers', () => {

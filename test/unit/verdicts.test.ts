@@ -19,8 +19,10 @@ const base = { probe: p, expected, runnerDeadline: runnerDeadline(p, cfg) };
 const facts: EarlyFacts = {
   isInterfaceEndpointIp: (ip) => ip === '10.0.2.50',
   isS3Address: (ip) => ip.startsWith('52.216.'),
-  routeTarget: (_subnet, ip) =>
-    ip.startsWith('52.216.') ? 'vpce-0c3c3c3c3c3c3c3c3' : 'nat-0d4d4d4d4d4d4d4d4',
+  routePath: (_subnet, ip) =>
+    ip.startsWith('52.216.')
+      ? { path: 'gateway-endpoint', route: 'routes pl-63a5400a to vpce-0c3c3c3c3c3c3c3c3' }
+      : { path: 'nat-gateway', route: 'routes 0.0.0.0/0 to nat-0d4d4d4d4d4d4d4d4' },
 };
 
 const onpremProbe = probe({
