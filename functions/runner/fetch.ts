@@ -77,6 +77,7 @@ export function fetchProbe(url: string, opts: FetchOptions): Promise<Observation
     hostId: null,
     redirectHost: null,
     s3ErrorCode: null,
+    s3ErrorMessage: null,
     bodyBytes: 0,
     bodySha256: null,
     bodyMatches: null,
@@ -237,7 +238,9 @@ export function fetchProbe(url: string, opts: FetchOptions): Promise<Observation
             return;
           }
           if (status >= 400) {
-            obs.s3ErrorCode = s3ErrorCode(Buffer.concat(errChunks).toString('utf8'));
+            const xml = Buffer.concat(errChunks).toString('utf8');
+            obs.s3ErrorCode = s3ErrorCode(xml);
+            obs.s3ErrorMessage = s3ErrorMessage(xml);
             finish({
               code: 'HTTP_ERROR',
               message: `HTTP ${status}${obs.s3ErrorCode ? ` ${obs.s3ErrorCode}` : ''}`,
@@ -294,6 +297,27 @@ function header(v: string | string[] | undefined): string | null {
 export function s3ErrorCode(xml: string): string | null {
   const m = /<Code>([A-Za-z0-9.]{1,64})<\/Code>/.exec(xml);
   return m ? m[1]! : null;
+}
+
+const XML_ENTITIES: Readonly<Record<string, string>> = {
+  '&quot;': '"',
+  '&apos;': "'",
+  '&lt;': '<',
+  '&gt;': '>',
+  '&amp;': '&',
+};
+
+/**
+ * The `<Message>` of an S3 XML error body, entities decoded, at most 1,000 characters. It names
+ * why a 403 was refused (aws-facts §10.1: "Request has expired", "… with an explicit deny in a VPC
+ * endpoint policy"), which decides whether the refusal says anything about the path. Redacted:
+ * an error body may echo request parameters.
+ */
+export function s3ErrorMessage(xml: string): string | null {
+  const m = /<Message>([^<]{1,4000})<\/Message>/.exec(xml);
+  if (!m) return null;
+  const text = m[1]!.replace(/&(?:quot|apos|lt|gt|amp);/g, (e) => XML_ENTITIES[e] ?? e).trim();
+  return text === '' ? null : redactText(text.slice(0, 1000));
 }
 
 function classify(e: NodeJS.ErrnoException): { code: FetchErrorCode; message: string } {

@@ -101,6 +101,11 @@ export interface Observation {
   redirectHost: string | null;
   /** S3 error code from an XML error body (e.g. `AccessDenied`). */
   s3ErrorCode: string | null;
+  /**
+   * `<Message>` of that XML error body (e.g. "Request has expired"): for a 403 it says which
+   * control refused (aws-facts §10.1). Absent in reports of runners older than this field.
+   */
+  s3ErrorMessage?: string | null;
   bodyBytes: number;
   bodySha256: string | null;
   /** True when bodySha256 equals the probe's expected SHA-256. */

@@ -5,7 +5,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchProbe, type LookupFn } from '../../functions/runner/fetch.js';
+import { fetchProbe, type LookupFn, s3ErrorMessage } from '../../functions/runner/fetch.js';
 
 const body = Buffer.alloc(64, 7);
 const sha = createHash('sha256').update(body).digest('hex');
@@ -109,6 +109,22 @@ describe('fetchProbe over real HTTP(S) on loopback', () => {
   it('reads the S3 error code of a 403 from the XML body', async () => {
     const o = await fetchProbe(`http://${host}:${plainPort}/denied`, { ...base, expectedSha256: sha });
     expect(o).toMatchObject({ httpStatus: 403, s3ErrorCode: 'AccessDenied', error: { code: 'HTTP_ERROR' } });
+    expect(o.s3ErrorMessage).toBe('Access Denied');
+  });
+
+  it('reads the S3 error message with entities decoded and credentials redacted', () => {
+    expect(
+      s3ErrorMessage(
+        '<Error><Code>AccessDenied</Code><Message>User: arn:aws:sts::111122223333:assumed-role/r/s is not authorized to perform: s3:GetObject on resource: &quot;arn:aws:s3:::b/k&quot; with an explicit deny in a VPC endpoint policy</Message></Error>',
+      ),
+    ).toBe(
+      'User: arn:aws:sts::111122223333:assumed-role/r/s is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::b/k" with an explicit deny in a VPC endpoint policy',
+    );
+    expect(s3ErrorMessage('<Error><Code>AccessDenied</Code></Error>')).toBeNull();
+    const echoed = s3ErrorMessage(
+      '<Error><Message>bad https://b.s3.amazonaws.com/k?X-Amz-Signature=0123456789abcdef0123456789abcdef</Message></Error>',
+    );
+    expect(echoed).not.toContain('0123456789abcdef0123456789abcdef');
   });
 
   it('does not follow a 307 and keeps only the Location host', async () => {

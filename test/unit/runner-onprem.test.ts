@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LabS3 } from '../../functions/lab/s3-server.js';
 import { LAB_CREDENTIALS } from '../../functions/lab/sigv4.js';
-import { parseRunnerConfig, type RunnerConfig, runOnce } from '../../functions/runner/onprem.js';
+import { httpRequest, parseRunnerConfig, type RunnerConfig, runOnce } from '../../functions/runner/onprem.js';
 import type { Order } from '../../shared/probes/orders.js';
 
 // Everything here talks only to an HTTP server on 127.0.0.1 standing in for S3. The URLs carry a
@@ -27,8 +27,13 @@ let base = '';
 let order: Order;
 let orderBody: string | null;
 let uploads: Record<string, { obs: unknown; contentType: string | undefined }>;
-/** Per request kind, how many of the next requests fail: a status code or 'reset' (socket destroyed). */
-let failures: { order: (number | 'reset')[]; put: (number | 'reset')[] };
+/**
+ * Per request kind, how the next requests fail: a status code, 'reset' (socket destroyed) or
+ * 'trickle' (a 200 whose body never ends: one byte every 200 ms, so the socket is never idle).
+ */
+type Failure = number | 'reset' | 'trickle';
+let failures: { order: Failure[]; put: Failure[] };
+const trickles: ReturnType<typeof setInterval>[] = [];
 let hits: { order: number; probe: number; put: number };
 let inFlight = 0;
 let maxInFlight = 0;
@@ -36,9 +41,16 @@ let maxInFlight = 0;
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const failWith = (f: number | 'reset' | undefined) => {
+    const failWith = (f: Failure | undefined) => {
       if (f === 'reset') {
         req.socket.destroy();
+        return true;
+      }
+      if (f === 'trickle') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const t = setInterval(() => res.write(' '), 200);
+        trickles.push(t);
+        res.on('close', () => clearInterval(t));
         return true;
       }
       if (f !== undefined) {
@@ -83,7 +95,11 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise((r) => server.close(r)));
+afterAll(() => {
+  for (const t of trickles) clearInterval(t);
+  server.closeAllConnections();
+  return new Promise((r) => server.close(r));
+});
 beforeEach(() => {
   uploads = {};
   failures = { order: [], put: [] };
@@ -203,6 +219,41 @@ describe('on-prem runner over real HTTP on loopback', () => {
     expect(sleeps).toHaveLength(4);
     // Full jitter under a doubling cap: the third retry of one upload may wait up to 1 s.
     for (const ms of sleeps) expect(ms).toBeLessThan(1000);
+  });
+
+  it('httpRequest ends a response that trickles past its deadline with ETIMEDOUT', async () => {
+    failures.order = ['trickle'];
+    const t0 = performance.now();
+    const err = await httpRequest(`http://${base}/orders/onprem-dc1/latest.json`, {
+      method: 'GET',
+      timeoutMs: 700,
+    }).catch((e: NodeJS.ErrnoException) => e);
+    const elapsed = performance.now() - t0;
+    expect(err).toMatchObject({ code: 'ETIMEDOUT', message: 'no complete response within 700 ms' });
+    expect(elapsed).toBeGreaterThanOrEqual(690);
+    expect(elapsed).toBeLessThan(1500);
+    // A response that completes in time is unaffected.
+    const ok = await httpRequest(`http://${base}/orders/onprem-dc1/latest.json`, {
+      method: 'GET',
+      timeoutMs: 700,
+    });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toMatchObject({ runnerId: 'onprem-dc1' });
+  });
+
+  it('gives the order read and each report upload one deadline, so a trickling server cannot stall it', async () => {
+    // Each trickled response keeps the socket busy (a byte every 200 ms, under the 1 s idle
+    // timeout): only the overall deadline ends it, and the retry then succeeds.
+    failures.order = ['trickle'];
+    failures.put = ['trickle'];
+    const t0 = performance.now();
+    const r = await runOnce(runnerCfg({ concurrency: 1, timeoutMs: 1000 }), { sleep: noSleep });
+    const elapsed = performance.now() - t0;
+    expect(r.ok).toBe(true);
+    expect(hits.order).toBe(2);
+    expect(hits.put).toBe(3 + 1);
+    expect(elapsed).toBeGreaterThanOrEqual(2 * 1000 - 50);
+    expect(elapsed).toBeLessThan(4000);
   });
 
   it('gives up on a report after four tries and does not retry a 4xx; the run is then not ok', async () => {
