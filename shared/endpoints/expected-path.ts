@@ -15,7 +15,7 @@
  * ({@link pathOfRoute}); a property test holds the two equal.
  */
 import { isPrivatePath, type PathKind } from '../classify/types.js';
-import { type EnvironmentIndex, isS3ServiceName, type ResolvedRoute } from '../env/environment-index.js';
+import type { EnvironmentIndex, ResolvedRoute } from '../env/environment-index.js';
 import type { InterfaceEndpoint } from '../env/types.js';
 import { addressScope, IpAddress, isIpAddress } from '../net/ip.js';
 import { type EndpointKind, parseS3Hostname, type S3Hostname } from './hostname.js';

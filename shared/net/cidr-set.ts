@@ -331,8 +331,8 @@ export class CidrSet<V> {
       const next = i + 1 < t.count ? rangeStart(t, i + 1, family) - 1n : (1n << BigInt(bits)) - 1n;
       const slot = t.slots[i]!;
       out.push({
-        first: formatBig(from < start ? start : from, family),
-        last: formatBig(end < next ? end : next, family),
+        first: formatBig(later(from, start), family),
+        last: formatBig(earlier(next, end), family),
         value: slot < 0 ? undefined : this.values[slot],
       });
     }
@@ -347,6 +347,15 @@ export interface CidrRange<V> {
   /** Last address of the range, canonical text. */
   readonly last: string;
   readonly value: V | undefined;
+}
+
+// Math.max and Math.min do not take BigInt.
+function later(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+function earlier(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }
 
 function formatBig(v: bigint, family: 4 | 6): string {
