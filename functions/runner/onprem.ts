@@ -8,7 +8,7 @@ import { PathGuardError, UserInputError, ValidationError } from '../../shared/er
 import { type Order, validateOrder } from '../../shared/probes/orders.js';
 import type { Observation } from '../../shared/probes/types.js';
 import { NodeSha256 } from '../lib/smithy-sha256.js';
-import { type FetchOptions, fetchProbe } from './fetch.js';
+import { type FetchOptions, fetchProbe, refuseSpecialAddress } from './fetch.js';
 
 /** runner.json: what an on-prem runner needs to know. Holds no credentials. */
 export const runnerConfigSchema = z
@@ -351,6 +351,10 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
         expectedSha256: p.expectedSha256,
         timeoutMs: cfg.timeoutMs,
         allowedHosts: cfg.allowedHosts,
+        // Resolved once, checked, connected to the checked address (fetchProbe's phases): no
+        // DNS answer for an S3 host may point the runner at its own machine or the metadata
+        // service. The lab (allowHttp) serves S3 on loopback.
+        ...(cfg.allowHttp ? {} : { checkAddress: refuseSpecialAddress }),
         ...deps.fetchOptions,
       });
       let uploaded = false;

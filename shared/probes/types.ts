@@ -78,6 +78,8 @@ export type FetchErrorCode =
   | 'HTTP_ERROR'
   | 'SHA_MISMATCH'
   | 'HOST_NOT_ALLOWED'
+  /** DNS answered an address the fetch may not connect to (loopback, link-local, …). */
+  | 'ADDRESS_NOT_ALLOWED'
   | 'NETWORK_ERROR';
 
 /** What a runner saw when it fetched a probe URL. No secrets (URL redacted). */
