@@ -611,14 +611,14 @@ export function judgeOnPremPath(idx: EnvironmentIndex, t: PathTarget): PathJudge
       'on-prem resolves S3 names through public DNS (dnsMode public)',
       ep
         ? forward(t.region)
-        : `create an ${serviceName} interface endpoint with private DNS and ${forward(t.region)}`,
+        : `create an interface endpoint for ${serviceName} with private DNS and ${forward(t.region)}`,
     );
   }
   if (ep === undefined) {
     return judged(
       'public',
       `no ${serviceName} interface endpoint with private DNS: the inbound resolver answers public addresses`,
-      `create an ${serviceName} interface endpoint with private DNS (or enable private DNS on one) in the VPC of the inbound resolver`,
+      `create an interface endpoint for ${serviceName} with private DNS (or enable private DNS on one) in the VPC of the inbound resolver`,
     );
   }
   return judged(
@@ -692,8 +692,8 @@ export function urlStyleChecks(
       reason: `no ${serviceName} interface endpoint${vpcId ? ` in ${vpcId}` : ''}`,
       change:
         vantage.kind === 'onprem'
-          ? `create an ${serviceName} interface endpoint in a VPC reachable over Direct Connect or VPN`
-          : `create an ${serviceName} interface endpoint in ${vpcId ?? 'the VPC'}`,
+          ? `create an interface endpoint for ${serviceName} in a VPC reachable over Direct Connect or VPN`
+          : `create an interface endpoint for ${serviceName} in ${vpcId ?? 'the VPC'}`,
     });
   }
   return checks;
