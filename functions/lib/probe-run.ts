@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { PathGuardConfig } from '../../shared/config/index.js';
 import { inspectUrl, redactText, redactUrl } from '../../shared/endpoints/index.js';
 import type { Environment } from '../../shared/env/types.js';
+import { environmentDigest } from '../../shared/evidence/bundle.js';
 import { type ObjectStore, type Presigner, WriteConflictError } from '../../shared/ports/index.js';
 import { completeProbe, type PlannedProbe, planRun } from '../../shared/probes/plan.js';
 import type { Observation, Probe } from '../../shared/probes/types.js';
@@ -83,6 +84,11 @@ export async function runProbes(runId: string, deps: ProbeRunDeps): Promise<Prob
       message: redactText(e instanceof Error ? e.message : String(e)),
     });
 
+  // The plan-time reading of the tables: the analyzer finds the environment in force at request
+  // time by this digest (issue 10 §1.3).
+  const envDigest = deps.env
+    ? environmentDigest(deps.env, (t) => createHash('sha256').update(t).digest('hex'))
+    : null;
   const minted: { planned: PlannedProbe; probe: Probe; url: string }[] = [];
   for (const p of planned) {
     try {
@@ -107,6 +113,7 @@ export async function runProbes(runId: string, deps: ProbeRunDeps): Promise<Prob
         expiresAt: new Date(now.getTime() + cfg.urlExpirySeconds * 1000).toISOString(),
         inspection,
         expectedPath: p.vantage.kind === 'vpc' ? inspection.expectedPath.vpc : inspection.expectedPath.onprem,
+        ...(envDigest ? { environmentDigest: envDigest } : {}),
       });
       await store.putJson(`probes/${runId}/${probe.probeId}.json`, probe);
       result.probes.push(probe);

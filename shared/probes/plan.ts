@@ -122,6 +122,7 @@ export function completeProbe(
     expiresAt: string;
     inspection: unknown;
     expectedPath: string;
+    environmentDigest?: string;
   },
 ): Probe {
   return {
