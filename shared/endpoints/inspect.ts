@@ -8,15 +8,9 @@
  */
 import type { PathKind } from '../classify/types.js';
 import { type EnvironmentIndex, environmentIndexOf } from '../env/environment-index.js';
+import { isLeftPath, type RouteShare } from '../env/s3-routes.js';
 import type { Environment } from '../env/types.js';
-import {
-  GATEWAY_ELIGIBLE,
-  isLeftPath,
-  judgeOnPremPath,
-  judgeVpcPath,
-  type PathTarget,
-  type RouteShare,
-} from './expected-path.js';
+import { GATEWAY_ELIGIBLE, judgeOnPremPath, judgeVpcPath, type PathTarget } from './expected-path.js';
 import {
   type AddressingStyle,
   type EndpointKind,

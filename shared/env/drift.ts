@@ -1,12 +1,6 @@
 import type { DriftItem } from '../alerts/state.js';
-import {
-  piecesText,
-  type RouteShare,
-  routeShares,
-  s3BlocksOf,
-  s3GatewayRouteOf,
-} from '../endpoints/expected-path.js';
 import { type EnvironmentIndex, environmentIndexOf, isS3ServiceName } from './environment-index.js';
+import { piecesText, type RouteShare, routeShares, s3BlocksOf, s3GatewayRouteOf } from './s3-routes.js';
 import type { Environment, Subnet } from './types.js';
 
 /** A flow log as discovery reports it (the fields drift needs). */

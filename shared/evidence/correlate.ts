@@ -18,9 +18,10 @@
 import type { AccessLogRecord } from '../access-logs/types.js';
 import type { EvidenceSource } from '../classify/types.js';
 import type { CloudTrailRecord } from '../cloudtrail/types.js';
-import { type StyleCheck, urlStyleChecks, vpcRouteFacts } from '../endpoints/expected-path.js';
+import { type StyleCheck, urlStyleChecks } from '../endpoints/expected-path.js';
 import { redactText } from '../endpoints/redact.js';
 import { environmentIndexOf } from '../env/environment-index.js';
+import { vpcRouteFacts } from '../env/s3-routes.js';
 import type { Environment, PrivateDnsMode, Route } from '../env/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
 import { canonicalIpText } from '../net/ip.js';
