@@ -278,7 +278,7 @@ function s3Routes(
       v4.shares,
     );
   }
-  const shares = routeShares(idx, u.routeTableId, blocks);
+  const shares = routeShares(idx, u.routeTableId, blocks, u.vpcId);
   const paths = new Set(shares.map((s) => s.path));
   const beating = shares.filter((s) => s.path !== 'gateway-endpoint' && s.route !== null);
   const change = (): string | null => {

@@ -184,7 +184,7 @@ function routeDrift(
       }
       continue;
     }
-    const shares = routeShares(idx, rtb, s3BlocksOf(idx, service, true));
+    const shares = routeShares(idx, rtb, s3BlocksOf(idx, service, true), subnet.vpcId);
     for (const share of shares) {
       if (share.target === null || share.target === gw.target) continue;
       out.push(overridingRoute(rtb, share));

@@ -9,7 +9,7 @@
  */
 import type { PathKind } from '../classify/types.js';
 import { IpAddress } from '../net/ip.js';
-import type { EnvironmentIndex, ResolvedRoute } from './environment-index.js';
+import { type EnvironmentIndex, proveS3GatewayEndpoint, type ResolvedRoute } from './environment-index.js';
 
 /** Part of a destination that takes one route from one subnet. */
 export interface RouteShare {
@@ -40,34 +40,27 @@ export function isLeftPath(path: PathKind): boolean {
 const SCRATCH = new IpAddress();
 
 /**
- * The path a route gives an S3 address from a subnet when nothing else is known (no
- * `traffic-path`): flow rule 6 of `shared/classify/flow.ts`, word for word in its outcomes. A
- * listed S3 gateway endpoint is private only when every route of the table resolved (an
- * unresolved prefix list might be more specific) and, for an IPv6 address, when the endpoint
- * serves IPv6 (`ipAddressType` dualstack or ipv6, aws-facts §7 item 17). A `vpce-…` target that
- * is not a listed gateway endpoint (a Gateway Load Balancer endpoint) proves nothing.
+ * The path a route gives an S3 address from a subnet of `vpcId` when nothing else is known (no
+ * `traffic-path`): flow rule 9 (FLOW_ROUTE_TABLE) of `shared/classify/flow.ts` in its outcomes. A
+ * gateway endpoint is private only when {@link proveS3GatewayEndpoint} holds (an S3 endpoint of
+ * the table's VPC, reached through its own prefix list, serving the address family, no unresolved
+ * route: aws-facts §5.1, §5.2, §7 item 17) and the endpoint is of the subnet's VPC. A `vpce-…`
+ * target that is not a listed gateway endpoint (a Gateway Load Balancer endpoint) proves nothing.
  */
-export function pathOfRoute(route: ResolvedRoute | null, ipv6: boolean): { path: PathKind; why: string } {
+export function pathOfRoute(
+  route: ResolvedRoute | null,
+  ipv6: boolean,
+  vpcId?: string,
+): { path: PathKind; why: string } {
   if (route === null) return { path: 'unknown', why: 'no route matches' };
   switch (route.targetKind) {
     case 'gateway-endpoint': {
-      const gw = route.gatewayEndpoint;
-      if (!route.s3GatewayEndpoint)
+      const proof = proveS3GatewayEndpoint(route, ipv6 ? 6 : 4);
+      if (!proof.ok) return { path: 'unknown', why: `a gateway endpoint, but ${proof.why}` };
+      if (vpcId !== undefined && proof.endpoint.vpcId !== vpcId)
         return {
           path: 'unknown',
-          why: `${route.target} is a gateway endpoint of ${gw?.serviceName ?? '-'}, not of S3`,
-        };
-      if (route.unresolved.length > 0) {
-        const pending = route.unresolved.map((u) => `${u.destination} → ${u.target}`).join(', ');
-        return {
-          path: 'unknown',
-          why: `a gateway endpoint, but routes ${pending} cannot be resolved and might be more specific`,
-        };
-      }
-      if (ipv6 && (gw?.ipAddressType ?? 'ipv4') === 'ipv4')
-        return {
-          path: 'unknown',
-          why: `${route.target} is an IPv4-only gateway endpoint and the address is IPv6`,
+          why: `a gateway endpoint of ${proof.endpoint.vpcId}, but the subnet is in ${vpcId}`,
         };
       return { path: 'gateway-endpoint', why: 'a gateway endpoint' };
     }
@@ -111,13 +104,14 @@ export function routeShares(
   idx: EnvironmentIndex,
   routeTableId: string,
   blocks: readonly string[],
+  vpcId?: string,
 ): RouteShare[] {
   const byRoute = new Map<string, { share: RouteShare; blocks: Set<string> }>();
   for (const block of blocks) {
     const ipv6 = block.includes(':');
     for (const piece of idx.resolveRoutesOver(routeTableId, block)) {
       const r = piece.route;
-      const { path, why } = pathOfRoute(r, ipv6);
+      const { path, why } = pathOfRoute(r, ipv6, vpcId);
       const key = r === null ? `none|${path}` : `${r.routeIndex}|${path}`;
       let entry = byRoute.get(key);
       if (entry === undefined) {
@@ -250,7 +244,7 @@ export function vpcRouteFacts(idx: EnvironmentIndex, subnetId: string): VpcRoute
   }
   const rtb = subnet.routeTableId;
   const gw = s3GatewayRouteOf(idx, rtb);
-  const shares = routeShares(idx, rtb, s3BlocksOf(idx, 's3', false));
+  const shares = routeShares(idx, rtb, s3BlocksOf(idx, 's3', false), subnet.vpcId);
   const beating = gw === null ? undefined : shares.find((s) => s.target !== null && s.target !== gw.target);
   const def = (ip: string, block: string) => {
     const r = idx.resolveRouteInTable(rtb, ip);

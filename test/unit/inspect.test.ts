@@ -628,7 +628,7 @@ describe('inspectUrl: expected path per vantage', () => {
     // aws-facts §7 item 17: an IPv4-only gateway endpoint does not carry the AAAA answers.
     const r = inspectUrl(url, { now: NOW, env: environment() });
     expect(r.expectedPath.vpc).toBe('unknown');
-    expect(r.expectedPath.reasons.vpc).toContain('IPv4-only gateway endpoint');
+    expect(r.expectedPath.reasons.vpc).toContain('does not carry IPv6 traffic');
     const v4only = environment();
     v4only.s3PrefixLists[0]!.cidrs = ['52.216.0.0/15'];
     v4only.gatewayEndpoints[0]!.ipAddressType = 'dualstack';
