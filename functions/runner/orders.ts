@@ -2,6 +2,7 @@ import type { PathGuardConfig } from '../../shared/config/index.js';
 import type { ObjectStore, Presigner } from '../../shared/ports/index.js';
 import { buildOrder, type Order, orderKeys } from '../../shared/probes/orders.js';
 import type { PlannedProbe } from '../../shared/probes/plan.js';
+import { observationKey } from '../../shared/probes/results-keys.js';
 
 /**
  * Writes each on-prem runner's order for this run: its probes' presigned GET URLs with the expected
@@ -28,7 +29,7 @@ export async function writeOrders(
     for (const { planned, url } of list) {
       const reportUrl = await presigner.presignPut({
         bucket: cfg.resultsBucket,
-        key: `observations/${runId}/${planned.probeId}.json`,
+        key: observationKey(runId, planned.probeId),
         region: cfg.region,
         expiresInSeconds: cfg.urlExpirySeconds,
         contentType: 'application/json',
