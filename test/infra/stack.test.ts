@@ -57,9 +57,9 @@ describe('PathGuard stack', () => {
     });
   });
 
-  it('schedules both functions every 5 minutes with a dead-letter queue', () => {
+  it('schedules the probe, orders and analyze functions every 5 minutes with a dead-letter queue', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
     for (const r of rules) {
       const p = (
         r as { Properties: { ScheduleExpression: string; Targets: { DeadLetterConfig?: unknown }[] } }
@@ -104,7 +104,7 @@ describe('PathGuard stack', () => {
       LifecycleConfiguration: {
         Rules: [Match.objectLike({ Prefix: 'pathguard/probes/', ExpirationInDays: 1 })],
       },
-      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'access-logs/example-data-bucket/' }),
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'access-logs/' }),
     });
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
     for (const bp of policies) {
