@@ -19,8 +19,8 @@ export function fakeS3() {
   const buckets = new Map<string, Map<string, { body: Buffer; etag: string; lastModified: Date }>>();
   const calls: { op: string; bucket: string; key?: string; prefix?: string }[] = [];
   const bucket = (name: string) => {
-    let b = buckets.get(name);
-    if (!b) buckets.set(name, (b = new Map()));
+    const b = buckets.get(name) ?? new Map();
+    buckets.set(name, b);
     return b;
   };
   const put = (name: string, key: string, body: string | Uint8Array, lastModified = new Date()) => {
