@@ -406,6 +406,15 @@ export class PathGuardStack extends Stack {
         managementEvents: cloudtrail.ReadWriteType.NONE,
         sendToCloudWatchLogs: false,
       });
+      // The construct refuses a trail without management events unless it has an event selector;
+      // the basic selectors it renders are replaced by the advanced ones below.
+      trail.addS3EventSelector(
+        [...probeBuckets.values()].map((bucket) => ({
+          bucket,
+          objectPrefix: `${monitoring.probePrefix}/probes/`,
+        })),
+        { includeManagementEvents: false },
+      );
       const cfnTrail = trail.node.defaultChild as cloudtrail.CfnTrail;
       // Data events on the probe prefix only: a trail of all S3 data events would be costly.
       cfnTrail.addPropertyDeletionOverride('EventSelectors');

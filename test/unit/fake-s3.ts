@@ -18,6 +18,14 @@ import { s3Body } from './aws-fakes.js';
 export function fakeS3() {
   const buckets = new Map<string, Map<string, { body: Buffer; etag: string; lastModified: Date }>>();
   const calls: { op: string; bucket: string; key?: string; prefix?: string }[] = [];
+  /** Injected faults: the first that returns an error for a call fails it. */
+  const faults: ((op: string, bucket: string, key: string) => Error | undefined)[] = [];
+  const fault = (op: string, bucket: string, key: string) => {
+    for (const f of faults) {
+      const e = f(op, bucket, key);
+      if (e) throw e;
+    }
+  };
   const bucket = (name: string) => {
     const b = buckets.get(name) ?? new Map();
     buckets.set(name, b);
@@ -35,6 +43,7 @@ export function fakeS3() {
     .callsFake(
       (input: { Bucket: string; Prefix?: string; StartAfter?: string; ContinuationToken?: string }) => {
         calls.push({ op: 'ListObjectsV2', bucket: input.Bucket, prefix: input.Prefix ?? '' });
+        fault('ListObjectsV2', input.Bucket, input.Prefix ?? '');
         const after = input.ContinuationToken ?? input.StartAfter ?? '';
         const keys = [...bucket(input.Bucket).keys()]
           .filter((k) => k.startsWith(input.Prefix ?? '') && k > after)
@@ -51,6 +60,7 @@ export function fakeS3() {
     );
   mock.on(GetObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
     calls.push({ op: 'GetObject', bucket: input.Bucket, key: input.Key });
+    fault('GetObject', input.Bucket, input.Key);
     const o = bucket(input.Bucket).get(input.Key);
     if (!o) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
     return {
@@ -62,6 +72,7 @@ export function fakeS3() {
   });
   mock.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
     calls.push({ op: 'PutObject', bucket: input.Bucket!, key: input.Key! });
+    fault('PutObject', input.Bucket!, input.Key!);
     const cur = bucket(input.Bucket!).get(input.Key!);
     if ((input.IfNoneMatch === '*' && cur) || (input.IfMatch !== undefined && input.IfMatch !== cur?.etag)) {
       throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
@@ -78,6 +89,7 @@ export function fakeS3() {
     mock,
     buckets,
     calls,
+    faults,
     put,
     keys: (name: string) => [...bucket(name).keys()].sort(),
     count: (op?: string) => calls.filter((c) => !op || c.op === op).length,
