@@ -160,6 +160,42 @@ describe('PathGuard stack', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
+  it('expires what runs write after retention.probesDays and evidence after retention.evidenceDays', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'example-pathguard-results',
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'probes/', ExpirationInDays: 35 }),
+          Match.objectLike({ Prefix: 'observations/', ExpirationInDays: 35 }),
+          Match.objectLike({ Prefix: 'runs/', ExpirationInDays: 35 }),
+          Match.objectLike({ Prefix: 'evidence/', ExpirationInDays: 400 }),
+          Match.objectLike({ Prefix: 'environment/snapshots/', ExpirationInDays: 400 }),
+        ]),
+      },
+    });
+  });
+
+  it('alarms when probes fail to mint, per VPC vantage and for the orders function', () => {
+    for (const dims of [
+      [
+        { Name: 'service', Value: 'pathguard' },
+        { Name: 'vantage', Value: 'vpc-app' },
+      ],
+      [
+        { Name: 'service', Value: 'pathguard' },
+        { Name: 'function', Value: 'orders' },
+      ],
+    ]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'PathGuard',
+        MetricName: 'MintFailures',
+        Dimensions: dims,
+        Threshold: 1,
+        AlarmActions: [Match.anyValue()],
+      });
+    }
+  });
+
   it('passes cdk-nag AwsSolutionsChecks with every acknowledgement reasoned', () => {
     expect(violations).toEqual([]);
   });
