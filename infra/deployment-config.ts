@@ -81,15 +81,26 @@ export const deploymentSchema = z.strictObject({
     .array(
       z.strictObject({
         runnerId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
-        trust: z.union([
-          z.strictObject({ principalArn: arn }),
-          z.strictObject({
-            rolesAnywhere: z.strictObject({
-              trustAnchorArn: arn,
-              certificateCommonName: z.string().optional(),
+        trust: z.union(
+          [
+            z.strictObject({ principalArn: arn }),
+            z.strictObject({
+              rolesAnywhere: z.strictObject({
+                trustAnchorArn: arn,
+                /**
+                 * Subject CN of this runner's host certificate, required: without it the role
+                 * trusts every certificate the trust anchor's CA issued (X.509 limits a CN to 64
+                 * characters).
+                 */
+                certificateCommonName: z.string().min(1).max(64),
+              }),
             }),
-          }),
-        ]),
+          ],
+          {
+            error:
+              'expected { principalArn } or { rolesAnywhere: { trustAnchorArn, certificateCommonName } } (certificateCommonName: the subject CN of the host certificate, 1-64 characters)',
+          },
+        ),
       }),
     )
     .default([]),

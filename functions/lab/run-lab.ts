@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { AnalyzerRunResult } from '../../shared/analyzer/run.js';
 import { type PathGuardConfig, validateConfig } from '../../shared/config/index.js';
 import { redactText } from '../../shared/endpoints/redact.js';
+import { UserInputError } from '../../shared/errors.js';
+import { formatFlowHeader, formatFlowRecord } from '../../shared/flow-logs/index.js';
 import type { AccessLogSource, AlertSink, FlowLogSource, RenderedAlert } from '../../shared/ports/index.js';
 import { allowedS3Hosts } from '../../shared/probes/orders.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
@@ -17,11 +19,23 @@ import { readAccessLogRecords } from '../lib/read-access-logs.js';
 import { readFlowRecords } from '../lib/read-flow.js';
 import { runOnce } from '../runner/onprem.js';
 import { writeOrders } from '../runner/orders.js';
-import { LabNetwork } from './network.js';
-import { LabS3 } from './s3-server.js';
-import type { Scenario } from './scenario.js';
-import { scenarioEnvironment } from './scenario-env.js';
-import { LAB_CREDENTIALS } from './sigv4.js';
+import {
+  LAB_FLOW_LOG_FORMAT,
+  type LabNetwork,
+  type LabScenario,
+  scenarioEnvironment,
+  startLabNetwork,
+} from './network/index.js';
+import { LAB_S3_CREDENTIAL, type LabS3, startLabS3 } from './s3/index.js';
+
+/** The probe bucket every lab scenario monitors. */
+export const LAB_BUCKET = 'example-data-bucket';
+const RESULTS_BUCKET = 'lab-pathguard-results';
+const LOG_BUCKET = 'lab-access-logs';
+/** The file that marks a folder as the lab's own: only such a folder is ever emptied. */
+export const LAB_MARKER = '.pathguard-lab';
+/** What the lab writes in its folder: the only entries it removes before a new run. */
+const LAB_ENTRIES = [LAB_MARKER, 'outbox', 'evidence', 'access-logs', 'vpc-flow-logs.log'];
 
 export interface LabResult {
   scenario: string;
@@ -32,23 +46,25 @@ export interface LabResult {
   files: { flowLog: string; accessLog: string; outbox: string; bundles: string };
 }
 
-/** The lab's monitoring config: one target, four styles, a VPC and an on-prem vantage. */
-export function labConfig(s: Scenario): PathGuardConfig {
+/** The lab's monitoring config: the probe bucket in four styles, from every vantage of the scenario. */
+export function labConfig(s: LabScenario): PathGuardConfig {
+  const endpoint = s.vpcs.flatMap((v) => v.interfaceEndpoints)[0];
   const r = validateConfig({
     region: s.region,
-    resultsBucket: 'lab-pathguard-results',
+    resultsBucket: RESULTS_BUCKET,
     targets: [
       {
-        bucket: 'example-data-bucket',
+        bucket: LAB_BUCKET,
         region: s.region,
-        styles: ['regional', 'global', 'interface-endpoint', 'accelerate'],
-        interfaceEndpointDns: `bucket.${s.vpc.interfaceEndpoint.dnsName.replace(/^\*\./, '')}`,
+        styles: endpoint
+          ? ['regional', 'global', 'interface-endpoint', 'accelerate']
+          : ['regional', 'global', 'accelerate'],
+        ...(endpoint ? { interfaceEndpointDns: `bucket.${endpoint.dnsName.replace(/^\*\./, '')}` } : {}),
       },
     ],
-    vantages: [
-      { id: 'vpc-app', kind: 'vpc', subnetId: s.vpc.runnerSubnet.subnetId },
-      { id: 'onprem-dc1', kind: 'onprem' },
-    ],
+    vantages: s.vantages.map((v) =>
+      v.kind === 'vpc' ? { id: v.id, kind: 'vpc', subnetId: v.subnetId } : { id: v.id, kind: 'onprem' },
+    ),
     scheduleMinutes: 1,
     // Logs in the lab are written as the requests happen: short deadlines let verdicts settle.
     evidence: {
@@ -57,7 +73,7 @@ export function labConfig(s: Scenario): PathGuardConfig {
       cloudTrail: { enabled: false, deadlineMinutes: 1 },
     },
     onPrem: { cidrs: [s.onPrem.cidr], publicEgressIps: [s.onPrem.publicEgressIp], dnsMode: s.onPrem.dnsMode },
-    monitoredBuckets: ['example-data-bucket'],
+    monitoredBuckets: [LAB_BUCKET],
   });
   if (!r.ok) throw r.error;
   return r.value;
@@ -79,131 +95,172 @@ class OutboxSink implements AlertSink {
 }
 
 /**
- * Runs one whole monitoring cycle on loopback: the S3 endpoint and the network paths start; the
- * VPC runner (the probe function's code) plans, presigns with the AWS SDK, fetches through the
- * vantage's DNS and routes; the on-prem runner takes its order over HTTP and reports through the
- * presigned PUTs; the analyzer reads the flow log and access log the lab wrote, through the real
- * parsers, and decides. Listeners and temporary files are cleaned up whatever happens.
+ * Prepares the output folder: a missing or empty folder is taken and marked; a folder holding the
+ * lab's marker has the lab's own entries (and only those) removed; anything else is refused, so a
+ * mistyped `--out` never deletes a user's files.
  */
-export async function runLab(scenario: Scenario, opts: { outDir?: string } = {}): Promise<LabResult> {
-  const outDir = opts.outDir ?? join(tmpdir(), `pathguard-lab-${scenario.name}`);
-  await rm(outDir, { recursive: true, force: true });
+export async function prepareOutDir(outDir: string): Promise<void> {
+  let entries: string[] = [];
+  try {
+    if (!(await stat(outDir)).isDirectory())
+      throw new UserInputError('OUT_NOT_A_DIRECTORY', `${outDir}: exists and is not a folder`);
+    entries = await readdir(outDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (entries.length > 0 && !entries.includes(LAB_MARKER)) {
+    throw new UserInputError(
+      'OUT_NOT_EMPTY',
+      `${outDir}: not empty and not a lab folder (no ${LAB_MARKER}); choose an empty or new folder`,
+    );
+  }
+  for (const name of LAB_ENTRIES) await rm(join(outDir, name), { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await writeFile(
+    join(outDir, LAB_MARKER),
+    'A folder written by `pathguard lab`; it removes only its own files.\n',
+  );
+}
+
+/** The on-prem runner's control traffic (order and reports): straight to the lab S3 endpoint. */
+function controlRequest(s3: LabS3) {
+  return (
+    url: string,
+    init: { method: 'GET' | 'PUT'; body?: string; timeoutMs: number; headers?: Record<string, string> },
+  ) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const u = new URL(url);
+      const req = http.request(
+        {
+          host: s3.address,
+          port: s3.port,
+          method: init.method,
+          path: `${u.pathname}${u.search}`,
+          headers: { ...init.headers, host: u.host },
+          timeout: init.timeoutMs,
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => {
+            body += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(init.body);
+    });
+}
+
+/**
+ * Runs one whole monitoring cycle on loopback: the lab S3 endpoint and the scenario's network
+ * start; each VPC runner (the probe function's code) plans, presigns with the AWS SDK and fetches
+ * through its vantage's DNS and routes; each on-prem runner takes its order over HTTP and reports
+ * through the presigned PUTs; the analyzer reads the flow log and access log the lab wrote, through
+ * the real parsers, and decides. Listeners and temporary files are cleaned up whatever happens.
+ */
+export async function runLab(scenario: LabScenario, opts: { outDir?: string } = {}): Promise<LabResult> {
+  const outDir = opts.outDir ?? join(tmpdir(), 'pathguard-lab', scenario.name);
+  await prepareOutDir(outDir);
   const outbox = join(outDir, 'outbox');
   const bundlesDir = join(outDir, 'evidence');
   await mkdir(outbox, { recursive: true });
   await mkdir(bundlesDir, { recursive: true });
-  let network: LabNetwork | null = null;
+  const cfg = labConfig(scenario);
+  const env = scenarioEnvironment(scenario);
   // Connections that bypass the forwarders are control traffic to the results bucket (the runners'
-  // orders and reports, the functions' store calls); it is logged under the results bucket, which
-  // the analyzer does not read, with the on-prem egress address as its source.
-  const s3 = new LabS3({
-    remoteIpFor: (port): string | null => network?.sourceIpFor(port) ?? scenario.onPrem.publicEgressIp,
+  // orders and reports, the functions' store calls), which has no access logging.
+  const s3 = await startLabS3({
+    region: scenario.region,
+    buckets: [
+      { name: LAB_BUCKET, logging: { targetBucket: LOG_BUCKET, targetPrefix: `${LAB_BUCKET}/` } },
+      { name: RESULTS_BUCKET },
+      { name: LOG_BUCKET },
+    ],
+    remoteIpFor: () => scenario.onPrem.publicEgressIp,
   });
-  await s3.start();
-  network = new LabNetwork(scenario, s3.port);
-  const net = network;
+  let net: LabNetwork | null = null;
   try {
-    await net.start();
-    const cfg = labConfig(scenario);
-    const env = scenarioEnvironment(scenario);
+    net = await startLabNetwork(scenario, s3);
+    const network = net;
     // The results bucket is the lab's S3 endpoint, reached through the same S3 adapter the Lambdas use.
-    const store = new S3ObjectStore(
-      new S3Client({
-        region: cfg.region,
-        endpoint: `http://127.0.0.1:${s3.port}`,
-        forcePathStyle: true,
-        credentials: LAB_CREDENTIALS,
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-      }),
-      cfg.resultsBucket,
-    );
-    const presigner = new SdkPresigner({ credentials: LAB_CREDENTIALS });
+    const client = new S3Client({
+      region: cfg.region,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: LAB_S3_CREDENTIAL,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
+    const store = new S3ObjectStore(client, cfg.resultsBucket);
+    const presigner = new SdkPresigner({ credentials: LAB_S3_CREDENTIAL });
     const now = new Date();
     const runId = `lab-${now.toISOString().replace(/[-:.]/g, '')}`;
-    const probeRun = await runProbes(runId, {
-      cfg,
-      store,
-      presigner,
-      env,
-      vantageId: 'vpc-app',
-      now,
-      putObject: async (p) => s3.putObject(p.bucket, p.key, p.body),
-      fetchOptions: { ...net.vantage('vpc', 'vpc-app'), timeoutMs: 5000 },
-      writeOrders: async (items, id, at) => {
-        const orders = await writeOrders(store, presigner, cfg, items, id, at);
-        // The order object, in the results bucket where the runner reads it.
-        for (const o of orders)
-          s3.putObject(cfg.resultsBucket, `orders/${o.runnerId}/latest.json`, Buffer.from(JSON.stringify(o)));
-      },
-    });
-    if (probeRun.failures.length > 0)
-      throw new Error(`probe run failed: ${probeRun.failures.map((f) => `${f.stage} ${f.code}`).join(', ')}`);
-
-    // The on-prem runner reads its order and reports through presigned URLs, over HTTP to the lab
-    // S3 endpoint (its control traffic is not a probe path, so it goes there directly).
-    const orderUrl = await presigner.presignGet({
-      bucket: cfg.resultsBucket,
-      key: 'orders/onprem-dc1/latest.json',
-      region: cfg.region,
-      style: 'regional',
-      expiresInSeconds: 300,
-    });
-    const control = (url: string, init: { method: 'GET' | 'PUT'; body?: string; timeoutMs: number }) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const u = new URL(url);
-        const req = http.request(
-          {
-            host: '127.0.0.1',
-            port: s3.port,
-            method: init.method,
-            path: `${u.pathname}${u.search}`,
-            headers: { host: u.host },
-            timeout: init.timeoutMs,
-          },
-          (res) => {
-            let body = '';
-            res.on('data', (c) => {
-              body += c;
-            });
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-          },
-        );
-        req.on('error', reject);
-        req.end(init.body);
+    for (const v of cfg.vantages.filter((x) => x.kind === 'vpc')) {
+      const vantage = network.vantage(v.id);
+      const probeRun = await runProbes(runId, {
+        cfg,
+        store,
+        presigner,
+        env,
+        vantageId: v.id,
+        now,
+        putObject: async (p) => {
+          s3.putObject(p.bucket, p.key, p.body);
+        },
+        fetchOptions: { lookup: vantage.lookup, dial: vantage.dial, timeoutMs: 5000 },
+        writeOrders: async (items, id, at) => {
+          const orders = await writeOrders(store, presigner, cfg, items, id, at);
+          // The order object, in the results bucket where the runner reads it.
+          for (const o of orders)
+            s3.putObject(cfg.resultsBucket, `orders/${o.runnerId}/latest.json`, JSON.stringify(o));
+        },
       });
-    const runner = await runOnce(
-      {
-        runnerId: 'onprem-dc1',
-        orderUrl,
-        allowedHosts: allowedS3Hosts(cfg),
-        concurrency: 2,
-        timeoutMs: 5000,
-        allowHttp: false,
-      },
-      { fetchOptions: net.vantage('onprem', 'onprem-dc1'), request: control },
-    );
-    if (!runner.ok) throw new Error('the on-prem runner could not report every observation');
+      if (probeRun.failures.length > 0)
+        throw new Error(
+          `probe run failed: ${probeRun.failures.map((f) => `${f.stage} ${f.code}`).join(', ')}`,
+        );
+    }
 
-    // The logs, as AWS delivers them, read back through the real parsers.
+    // Each on-prem runner reads its order and reports through presigned URLs, over HTTP to the lab
+    // S3 endpoint (its control traffic is not a probe path, so it goes there directly).
+    for (const v of cfg.vantages.filter((x) => x.kind === 'onprem')) {
+      const orderUrl = await presigner.presignGet({
+        bucket: cfg.resultsBucket,
+        key: `orders/${v.id}/latest.json`,
+        region: cfg.region,
+        style: 'regional',
+        expiresInSeconds: 300,
+      });
+      const vantage = network.vantage(v.id);
+      const runner = await runOnce(
+        {
+          runnerId: v.id,
+          orderUrl,
+          allowedHosts: allowedS3Hosts(cfg),
+          concurrency: 2,
+          timeoutMs: 5000,
+          allowHttp: false,
+        },
+        { fetchOptions: { lookup: vantage.lookup, dial: vantage.dial }, request: controlRequest(s3) },
+      );
+      if (!runner.ok) throw new Error(`the on-prem runner ${v.id} could not report every observation`);
+    }
+
+    // Every path connection has closed and logged before the logs are delivered.
+    await Promise.race([network.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    // The flow log as delivered to S3: one file, a header line, then the records (aws-facts §1.6).
     const flowLog = join(outDir, 'vpc-flow-logs.log');
-    const accessLog = join(
-      outDir,
-      'access-logs',
-      `${now.toISOString().slice(0, 19).replace(/[T:]/g, '-')}-LAB0000000000001`,
-    );
-    await mkdir(join(outDir, 'access-logs'), { recursive: true });
-    // Every path connection has closed and logged before the flow log is delivered.
-    await Promise.race([net.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
-    await writeFile(flowLog, net.flowLogText());
-    // The probe bucket's server access logs (the results bucket logs elsewhere, as in AWS).
-    const probeBuckets = new Set(cfg.targets.map((t) => t.bucket));
     await writeFile(
-      accessLog,
-      `${s3.accessLog
-        .filter((l) => l.bucket && probeBuckets.has(l.bucket))
-        .map((l) => l.line)
-        .join('\n')}\n`,
+      flowLog,
+      `${[formatFlowHeader(LAB_FLOW_LOG_FORMAT), ...network.flowRecords().map((r) => formatFlowRecord(r.record, LAB_FLOW_LOG_FORMAT))].join('\n')}\n`,
     );
+    // The probe bucket's server access logs, delivered as one object in the simple-prefix format.
+    await mkdir(join(outDir, 'access-logs'), { recursive: true });
+    const delivered = s3.flushAccessLogs();
+    const logKey = delivered[0]?.slice(LOG_BUCKET.length + 1) ?? `${LAB_BUCKET}/none`;
+    const accessLog = join(outDir, 'access-logs', logKey.split('/').pop()!);
+    await writeFile(accessLog, s3.getObject(LOG_BUCKET, logKey) ?? '');
+
     const rejects = new RejectCounter();
     const flows: FlowLogSource = {
       name: flowLog,
@@ -239,6 +296,7 @@ export async function runLab(scenario: Scenario, opts: { outDir?: string } = {})
           `${redactText(JSON.stringify(b.value, null, 2))}\n`,
         );
     }
+    client.destroy();
     return {
       scenario: scenario.name,
       config: cfg,
@@ -248,7 +306,7 @@ export async function runLab(scenario: Scenario, opts: { outDir?: string } = {})
       files: { flowLog, accessLog, outbox, bundles: bundlesDir },
     };
   } finally {
-    await net.close();
+    await net?.close();
     await s3.close();
   }
 }

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
-import https from 'node:https';
-import { isIP, type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import net, { isIP, type Socket } from 'node:net';
+import tls, { type TLSSocket } from 'node:tls';
 import { redactText, redactUrl } from '../../shared/endpoints/index.js';
+import { addressScope, IpAddress } from '../../shared/net/ip.js';
 import type { DnsAnswer, FetchErrorCode, Observation, VantageKind } from '../../shared/probes/types.js';
 import { VERSION } from '../cli/version.js';
 
@@ -21,7 +21,7 @@ export interface FetchOptions {
   readonly probeId: string;
   readonly vantageKind: VantageKind;
   readonly expectedSha256?: string;
-  /** Whole-request deadline. @default 15000 */
+  /** Whole-request deadline: DNS, connect, TLS, request and body. @default 15000 */
   readonly timeoutMs?: number;
   /** DNS as this vantage sees it. @default the system resolver */
   readonly lookup?: LookupFn;
@@ -44,26 +44,108 @@ export interface FetchOptions {
    * outside the list is refused with HOST_NOT_ALLOWED and never resolved. @default any host
    */
   readonly allowedHosts?: readonly string[];
+  /**
+   * Checks the address DNS gave before anything connects to it; a reason refuses it with
+   * ADDRESS_NOT_ALLOWED (see {@link refuseSpecialAddress}). @default every address
+   */
+  readonly checkAddress?: (address: string) => string | null;
   /** Largest body read; the rest is discarded and counted. @default 1 MiB */
   readonly maxBodyBytes?: number;
   readonly now?: () => number;
 }
+
+/** A failure with the code the observation records; what phases throw and the deadline aborts with. */
+class FetchFailure extends Error {
+  constructor(
+    readonly code: FetchErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The URL as the phases need it, read once. */
+interface Target {
+  /** Host name without IPv6 brackets: what DNS, SNI and the certificate check see. */
+  readonly hostname: string;
+  /** `host[:port]` as in the URL: the signed Host header. */
+  readonly hostHeader: string;
+  readonly port: number;
+  readonly path: string;
+  readonly isIpLiteral: boolean;
+  /** TLS on the connection (https and no dialer: the lab's network carries plain HTTP). */
+  readonly useTls: boolean;
+}
+
+/** What every phase shares: the one signal that ends the fetch, and the clock. */
+interface FetchContext {
+  readonly signal: AbortSignal;
+  readonly clock: () => number;
+  readonly t0: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+/** Part of an error body kept to read S3's `<Code>`. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const noop = () => {};
 
 /**
  * Fetches one presigned URL the way a client in the vantage would and records what happened:
  * DNS answers, the connected remote and local address, TLS, status, S3 request ids, a digest of the
  * body, timings and a coded error. Never throws; never follows redirects (a 307 is evidence).
  * The URL is credentials: it appears in the observation only redacted.
+ *
+ * Named phases run in order (target, resolve, check, connect, TLS, request, body) under one
+ * AbortSignal: the deadline aborts it, every phase awaits through it and writes the observation
+ * only after its await, so a late callback (a DNS answer after the timeout) can neither start
+ * the next phase nor change an observation already returned. The host is resolved once and the
+ * connection goes to the address that was checked, never to a second resolution.
  */
-export function fetchProbe(url: string, opts: FetchOptions): Promise<Observation> {
-  const now = opts.now ?? (() => performance.now());
-  const t0 = now();
-  const startedAt = new Date().toISOString();
-  const obs: Observation = {
+export async function fetchProbe(url: string, opts: FetchOptions): Promise<Observation> {
+  const clock = opts.now ?? (() => performance.now());
+  const t0 = clock();
+  const obs = blankObservation(url, opts);
+  const controller = new AbortController();
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const deadline = setTimeout(
+    () => controller.abort(new FetchFailure('TIMEOUT', `no complete response within ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  try {
+    await runPhases(url, opts, obs, { signal: controller.signal, clock, t0 });
+  } catch (e) {
+    const failure = e instanceof FetchFailure ? e : classify(e as NodeJS.ErrnoException);
+    obs.error = { code: failure.code, message: redactText(failure.message) };
+  } finally {
+    clearTimeout(deadline);
+    // Ends whatever the phases opened (their sockets listen on the same signal).
+    if (!controller.signal.aborted) controller.abort(new FetchFailure('NETWORK_ERROR', 'done'));
+    obs.timingsMs.total = round(clock() - t0);
+  }
+  return obs;
+}
+
+async function runPhases(
+  url: string,
+  opts: FetchOptions,
+  obs: Observation,
+  ctx: FetchContext,
+): Promise<void> {
+  const target = readTarget(url, opts, obs);
+  const address = await resolvePhase(target, opts, obs, ctx);
+  checkPhase(address, opts);
+  const socket = await connectPhase(target, address, opts, obs, ctx);
+  const stream = target.useTls ? await tlsPhase(socket, target, opts, obs, ctx) : socket;
+  const res = await requestPhase(stream, target, opts, obs, ctx);
+  await bodyPhase(res, opts, obs, ctx);
+}
+
+function blankObservation(url: string, opts: FetchOptions): Observation {
+  return {
     probeId: opts.probeId,
     runnerId: opts.runnerId,
     vantageKind: opts.vantageKind,
-    startedAt,
+    startedAt: new Date().toISOString(),
     urlRedacted: redactUrl(url),
     host: '',
     dns: null,
@@ -77,217 +159,303 @@ export function fetchProbe(url: string, opts: FetchOptions): Promise<Observation
     hostId: null,
     redirectHost: null,
     s3ErrorCode: null,
+    s3ErrorMessage: null,
     bodyBytes: 0,
     bodySha256: null,
     bodyMatches: null,
     timingsMs: { dns: null, connect: null, tls: null, firstByte: null, total: 0 },
     error: null,
   };
+}
+
+/** Target phase: the URL parsed, its scheme and its host checked before any network use. */
+function readTarget(url: string, opts: FetchOptions, obs: Observation): Target {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    obs.error = { code: 'NETWORK_ERROR', message: 'not a URL' };
-    return Promise.resolve(obs);
+    throw new FetchFailure('NETWORK_ERROR', 'not a URL');
   }
   obs.host = parsed.hostname;
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    obs.error = { code: 'NETWORK_ERROR', message: `scheme ${parsed.protocol} not supported` };
-    return Promise.resolve(obs);
+    throw new FetchFailure('NETWORK_ERROR', `scheme ${parsed.protocol} not supported`);
   }
   if (opts.allowedHosts) {
     const host = parsed.hostname.toLowerCase();
     const withPort = parsed.port ? `${host}:${parsed.port}` : host;
     if (!opts.allowedHosts.some((h) => h.toLowerCase() === withPort)) {
-      obs.error = { code: 'HOST_NOT_ALLOWED', message: `host ${withPort} is not in the allowed hosts` };
-      return Promise.resolve(obs);
+      throw new FetchFailure('HOST_NOT_ALLOWED', `host ${withPort} is not in the allowed hosts`);
     }
   }
-  const answers: DnsAnswer[] = [];
-  const baseLookup: LookupFn =
-    opts.lookup ??
-    ((h, o, cb) => dnsLookup(h, o, cb as (e: NodeJS.ErrnoException | null, a: LookupAddress[]) => void));
-  // Records every answer, then hands Node the first (as the default lookup would connect to it).
-  const recordingLookup = (
-    hostname: string,
-    options: { family?: number },
-    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-  ): void => {
-    const tDns = now();
-    baseLookup(
-      hostname,
-      { all: true, ...(options.family ? { family: options.family } : {}) },
-      (err, addrs) => {
-        obs.timingsMs.dns = round(now() - tDns);
-        if (err || !addrs || addrs.length === 0) {
-          obs.dns = { answers: [], error: err?.code ?? 'ENOTFOUND' };
-          callback(
-            err ?? Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }),
-            '',
-            4,
-          );
-          return;
-        }
-        for (const a of addrs) answers.push({ address: a.address, family: a.family === 6 ? 6 : 4 });
-        obs.dns = { answers };
-        const wantsAll = (options as { all?: boolean }).all === true;
-        if (wantsAll) callback(null, addrs);
-        else callback(null, addrs[0]!.address, addrs[0]!.family);
+  const hostname = parsed.hostname.replace(/^\[|\]$/g, '');
+  return {
+    hostname,
+    hostHeader: parsed.host,
+    port: parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80,
+    path: `${parsed.pathname}${parsed.search}`,
+    isIpLiteral: isIP(hostname) !== 0,
+    useTls: parsed.protocol === 'https:' && !opts.dial,
+  };
+}
+
+const systemLookup: LookupFn = (hostname, options, callback) => dnsLookup(hostname, options, callback);
+
+/**
+ * Resolve phase: one lookup through the vantage's DNS, every answer recorded; the first answer is
+ * the address connected (what a client's default lookup would use). An IP literal is not looked up.
+ */
+async function resolvePhase(
+  t: Target,
+  opts: FetchOptions,
+  obs: Observation,
+  ctx: FetchContext,
+): Promise<DnsAnswer> {
+  if (t.isIpLiteral) return { address: t.hostname, family: isIP(t.hostname) === 6 ? 6 : 4 };
+  const lookup = opts.lookup ?? systemLookup;
+  const tDns = ctx.clock();
+  const answer = await abortable<{ err: NodeJS.ErrnoException | null; addrs: LookupAddress[] }>(
+    ctx.signal,
+    (resolve) => {
+      try {
+        lookup(t.hostname, { all: true }, (err, addrs) => resolve({ err, addrs }));
+      } catch (e) {
+        resolve({ err: e as NodeJS.ErrnoException, addrs: [] });
+      }
+      return noop;
+    },
+  );
+  obs.timingsMs.dns = round(ctx.clock() - tDns);
+  if (answer.err || !answer.addrs || answer.addrs.length === 0) {
+    // A custom resolver may fail with any code: no answer is a DNS failure whatever it says.
+    const code = answer.err?.code ?? 'ENOTFOUND';
+    obs.dns = { answers: [], error: code };
+    throw new FetchFailure('DNS_FAILURE', `${t.hostname}: ${code}`);
+  }
+  const answers: DnsAnswer[] = answer.addrs.map((a) => ({
+    address: a.address,
+    family: a.family === 6 ? 6 : 4,
+  }));
+  obs.dns = { answers };
+  return answers[0]!;
+}
+
+/** Check phase: the address about to be connected, against the caller's policy. */
+function checkPhase(address: DnsAnswer, opts: FetchOptions): void {
+  const why = opts.checkAddress?.(address.address);
+  if (why) throw new FetchFailure('ADDRESS_NOT_ALLOWED', why);
+}
+
+/** Connect phase: TCP to the checked address itself (or through the lab's dialer), nothing resolved again. */
+async function connectPhase(
+  t: Target,
+  address: DnsAnswer,
+  opts: FetchOptions,
+  obs: Observation,
+  ctx: FetchContext,
+): Promise<Socket> {
+  const tConnect = ctx.clock();
+  const socket = opts.dial
+    ? opts.dial(address.address, t.port)
+    : net.connect({ host: address.address, port: t.port, family: address.family });
+  holdUntilDone(ctx.signal, socket);
+  await abortable<void>(ctx.signal, (resolve, reject) => {
+    if (!socket.connecting && socket.remoteAddress !== undefined) {
+      resolve();
+      return noop;
+    }
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+    return () => socket.off('connect', resolve).off('error', reject);
+  });
+  obs.timingsMs.connect = round(ctx.clock() - tConnect);
+  // With a dialer the logical remote is the address DNS gave (the lab's scenario address).
+  obs.remoteAddress = opts.dial ? address.address : (socket.remoteAddress ?? null);
+  obs.remotePort = opts.dial ? t.port : (socket.remotePort ?? null);
+  obs.localAddress = socket.localAddress ?? null;
+  obs.localPort = socket.localPort ?? null;
+  return socket;
+}
+
+/** TLS phase: the handshake on the connected socket, SNI only for names (RFC 6066). */
+async function tlsPhase(
+  socket: Socket,
+  t: Target,
+  opts: FetchOptions,
+  obs: Observation,
+  ctx: FetchContext,
+): Promise<TLSSocket> {
+  const tTls = ctx.clock();
+  const secure = tls.connect({
+    socket,
+    host: t.hostname,
+    ...(t.isIpLiteral ? {} : { servername: t.hostname }),
+    ...(opts.ca ? { ca: opts.ca } : {}),
+    rejectUnauthorized: opts.rejectUnauthorized !== false,
+    ALPNProtocols: ['http/1.1'],
+  });
+  holdUntilDone(ctx.signal, secure);
+  await abortable<void>(ctx.signal, (resolve, reject) => {
+    secure.once('secureConnect', resolve);
+    secure.once('error', reject);
+    return () => secure.off('secureConnect', resolve).off('error', reject);
+  });
+  obs.timingsMs.tls = round(ctx.clock() - tTls);
+  obs.tls = {
+    version: secure.getProtocol() ?? null,
+    cipher: secure.getCipher()?.name ?? null,
+    servername: (secure as { servername?: string | false }).servername || null,
+  };
+  return secure;
+}
+
+/** Request phase: one GET on the open connection, until the response head arrives. */
+async function requestPhase(
+  stream: Socket,
+  t: Target,
+  opts: FetchOptions,
+  obs: Observation,
+  ctx: FetchContext,
+): Promise<http.IncomingMessage> {
+  const req = http.request({
+    method: 'GET',
+    host: t.hostname,
+    port: t.port,
+    path: t.path,
+    headers: {
+      'user-agent': `pathguard/${VERSION} runner/${opts.runnerId} probe/${opts.probeId}`,
+      host: t.hostHeader,
+    },
+    // No agent: the request goes on this connection, to the address checked above.
+    createConnection: () => stream,
+  });
+  holdUntilDone(ctx.signal, req);
+  const res = await abortable<http.IncomingMessage>(ctx.signal, (resolve, reject) => {
+    req.once('response', resolve);
+    req.on('error', reject);
+    req.end();
+    return () => req.off('response', resolve);
+  });
+  obs.timingsMs.firstByte = round(ctx.clock() - ctx.t0);
+  obs.httpStatus = res.statusCode ?? null;
+  obs.requestId = header(res.headers['x-amz-request-id']);
+  obs.hostId = header(res.headers['x-amz-id-2']);
+  const status = res.statusCode ?? 0;
+  if (status >= 300 && status < 400) obs.redirectHost = redirectHost(res.headers.location, t);
+  return res;
+}
+
+/** Body phase: digest of the body (up to the cap), S3's error code, and the verdict on the bytes. */
+async function bodyPhase(
+  res: http.IncomingMessage,
+  opts: FetchOptions,
+  obs: Observation,
+  ctx: FetchContext,
+): Promise<void> {
+  const status = res.statusCode ?? 0;
+  const max = opts.maxBodyBytes ?? 1024 * 1024;
+  const hash = createHash('sha256');
+  const errChunks: Buffer[] = [];
+  let bytes = 0;
+  await abortable<void>(ctx.signal, (resolve, reject) => {
+    res.on('data', (c: Buffer) => {
+      bytes += c.length;
+      if (bytes <= max) hash.update(c);
+      if (status >= 400 && bytes <= MAX_ERROR_BODY_BYTES) errChunks.push(c);
+    });
+    res.once('end', resolve);
+    res.on('error', reject);
+    res.once('close', () => {
+      if (!res.complete) reject(new FetchFailure('NETWORK_ERROR', 'connection closed before the body ended'));
+    });
+    return noop;
+  });
+  obs.bodyBytes = bytes;
+  if (status >= 200 && status < 300) {
+    obs.bodySha256 = hash.digest('hex');
+    if (opts.expectedSha256) {
+      obs.bodyMatches = obs.bodySha256 === opts.expectedSha256;
+      if (!obs.bodyMatches)
+        throw new FetchFailure('SHA_MISMATCH', 'body does not match the probe object (digest differs)');
+    }
+  } else if (status >= 400) {
+    const xml = Buffer.concat(errChunks).toString('utf8');
+    obs.s3ErrorCode = s3ErrorCode(xml);
+    obs.s3ErrorMessage = s3ErrorMessage(xml);
+    throw new FetchFailure('HTTP_ERROR', `HTTP ${status}${obs.s3ErrorCode ? ` ${obs.s3ErrorCode}` : ''}`);
+  }
+}
+
+/**
+ * A promise that settles once: through `start`'s callbacks, or with the signal's reason when it
+ * aborts first (then `start`'s cleanup runs). Late callbacks after either are ignored.
+ */
+function abortable<T>(
+  signal: AbortSignal,
+  start: (resolve: (v: T) => void, reject: (e: unknown) => void) => () => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    let cleanup = noop;
+    const onAbort = () => {
+      cleanup();
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const done = () => signal.removeEventListener('abort', onAbort);
+    cleanup = start(
+      (v) => {
+        done();
+        resolve(v);
+      },
+      (e) => {
+        done();
+        reject(e);
       },
     );
-  };
-
-  return new Promise<Observation>((resolve) => {
-    let settled = false;
-    const hash = createHash('sha256');
-    const max = opts.maxBodyBytes ?? 1024 * 1024;
-    const finish = (err?: { code: FetchErrorCode; message: string }) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (err && !obs.error) obs.error = { code: err.code, message: redactText(err.message) };
-      obs.timingsMs.total = round(now() - t0);
-      resolve(obs);
-    };
-    const isHttps = parsed.protocol === 'https:' && !opts.dial;
-    const port = parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
-    const headers = {
-      'user-agent': `pathguard/${VERSION} runner/${opts.runnerId} probe/${opts.probeId}`,
-      host: parsed.host,
-    };
-    const reqOpts: https.RequestOptions = {
-      method: 'GET',
-      host: parsed.hostname,
-      port,
-      path: `${parsed.pathname}${parsed.search}`,
-      headers,
-      agent: false,
-      lookup: recordingLookup as unknown as https.RequestOptions['lookup'],
-      ...(isHttps
-        ? {
-            // SNI carries names only (RFC 6066); Node warns when given an IP literal.
-            ...(isIP(parsed.hostname.replace(/^\[|\]$/g, '')) === 0 ? { servername: parsed.hostname } : {}),
-            ...(opts.ca ? { ca: opts.ca } : {}),
-            ...(opts.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
-          }
-        : {}),
-    };
-    const timer = setTimeout(() => {
-      finish({ code: 'TIMEOUT', message: `no complete response within ${opts.timeoutMs ?? 15000} ms` });
-      current?.destroy();
-    }, opts.timeoutMs ?? 15000);
-    let current: http.ClientRequest | undefined;
-    const start = (socket?: Socket) => {
-      if (socket) {
-        // Node uses createConnection only when no agent is set (agent: false builds one).
-        delete reqOpts.agent;
-        reqOpts.createConnection = (() => socket) as unknown as http.RequestOptions['createConnection'];
-      }
-      send();
-    };
-    if (opts.dial) {
-      // Resolve through the vantage's DNS (recorded), then let the dialer connect the address.
-      const dial = opts.dial;
-      recordingLookup(parsed.hostname, {}, (err, address) => {
-        if (err) {
-          finish({ code: 'DNS_FAILURE', message: `${parsed.hostname}: ${err.code ?? err.message}` });
-          return;
-        }
-        start(dial(String(address), port));
-      });
-    } else start();
-    function send(): void {
-      const tConnectStart = now();
-      const req = (isHttps ? https : http).request(reqOpts, (res) => {
-        obs.timingsMs.firstByte = round(now() - t0);
-        obs.httpStatus = res.statusCode ?? null;
-        obs.requestId = header(res.headers['x-amz-request-id']);
-        obs.hostId = header(res.headers['x-amz-id-2']);
-        const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400) {
-          const loc = header(res.headers.location);
-          try {
-            obs.redirectHost = loc ? new URL(loc, url).hostname : null;
-          } catch {
-            obs.redirectHost = null;
-          }
-        }
-        let bytes = 0;
-        const errChunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => {
-          bytes += c.length;
-          if (bytes <= max) hash.update(c);
-          if (status >= 400 && bytes <= 64 * 1024) errChunks.push(c);
-        });
-        res.on('end', () => {
-          obs.bodyBytes = bytes;
-          if (status >= 200 && status < 300) {
-            obs.bodySha256 = hash.digest('hex');
-            if (opts.expectedSha256) {
-              obs.bodyMatches = obs.bodySha256 === opts.expectedSha256;
-              if (!obs.bodyMatches) {
-                finish({
-                  code: 'SHA_MISMATCH',
-                  message: 'body does not match the probe object (digest differs)',
-                });
-                return;
-              }
-            }
-            finish();
-            return;
-          }
-          if (status >= 400) {
-            obs.s3ErrorCode = s3ErrorCode(Buffer.concat(errChunks).toString('utf8'));
-            finish({
-              code: 'HTTP_ERROR',
-              message: `HTTP ${status}${obs.s3ErrorCode ? ` ${obs.s3ErrorCode}` : ''}`,
-            });
-            return;
-          }
-          finish();
-        });
-        res.on('error', (e) => finish(classify(e)));
-      });
-      req.on('socket', (socket: Socket) => {
-        const onConnect = () => {
-          obs.timingsMs.connect = round(now() - tConnectStart);
-          // With a dialer the logical remote is the address DNS gave (the lab's scenario address).
-          obs.remoteAddress = opts.dial
-            ? (answers[0]?.address ?? socket.remoteAddress ?? null)
-            : (socket.remoteAddress ?? null);
-          obs.remotePort = opts.dial ? port : (socket.remotePort ?? null);
-          obs.localAddress = socket.localAddress ?? null;
-          obs.localPort = socket.localPort ?? null;
-        };
-        if ((socket as Socket & { connecting?: boolean }).connecting) socket.once('connect', onConnect);
-        else onConnect();
-        if (isHttps) {
-          socket.once('secureConnect', () => {
-            const tls = socket as TLSSocket;
-            obs.timingsMs.tls = round(now() - tConnectStart - (obs.timingsMs.connect ?? 0));
-            obs.tls = {
-              version: tls.getProtocol?.() ?? null,
-              cipher: tls.getCipher?.()?.name ?? null,
-              servername: (tls as TLSSocket & { servername?: string | false }).servername || null,
-            };
-          });
-        }
-      });
-      req.on('error', (e) => {
-        // A custom lookup may fail with any code: no answer and no connection is a DNS failure.
-        if (obs.dns?.error !== undefined && obs.remoteAddress === null)
-          finish({ code: 'DNS_FAILURE', message: `${parsed.hostname}: ${obs.dns.error}` });
-        else finish(classify(e));
-      });
-      current = req;
-      req.end();
-    }
   });
+}
+
+/**
+ * Ties a socket or request to the fetch: destroyed when the signal aborts (deadline or end of the
+ * fetch). Its errors are taken by the phase awaiting it; between phases they must not crash.
+ */
+function holdUntilDone(signal: AbortSignal, resource: Socket | http.ClientRequest): void {
+  resource.on('error', noop);
+  if (signal.aborted) resource.destroy();
+  else signal.addEventListener('abort', () => resource.destroy(), { once: true });
+}
+
+/**
+ * An address policy for {@link FetchOptions.checkAddress}: refuses the addresses no S3 endpoint
+ * can have, loopback, link-local (169.254.169.254 is the instance metadata service), unspecified
+ * and multicast (the `special` scope of shared/net/ip.ts). A DNS answer naming one of them for an
+ * S3 host is an attack on the runner's own machine, not a path to S3.
+ */
+export function refuseSpecialAddress(address: string): string | null {
+  const ip = new IpAddress();
+  if (!ip.parse(address)) return `DNS answer ${address} is not an IP address`;
+  if (addressScope(ip) === 'special')
+    return `DNS answer ${address} is a loopback, link-local, multicast or unspecified address, never an S3 endpoint`;
+  return null;
 }
 
 function header(v: string | string[] | undefined): string | null {
   if (v === undefined) return null;
   return Array.isArray(v) ? (v[0] ?? null) : v;
+}
+
+/** Only the host of a redirect's Location: the rest may carry a presigned query. */
+function redirectHost(location: string | string[] | undefined, t: Target): string | null {
+  const loc = header(location);
+  if (!loc) return null;
+  try {
+    return new URL(loc, `http://${t.hostHeader}/`).hostname;
+  } catch {
+    return null;
+  }
 }
 
 /** The `<Code>` of an S3 XML error body. */
@@ -296,12 +464,32 @@ export function s3ErrorCode(xml: string): string | null {
   return m ? m[1]! : null;
 }
 
-function classify(e: NodeJS.ErrnoException): { code: FetchErrorCode; message: string } {
+const XML_ENTITIES: Readonly<Record<string, string>> = {
+  '&quot;': '"',
+  '&apos;': "'",
+  '&lt;': '<',
+  '&gt;': '>',
+  '&amp;': '&',
+};
+
+/**
+ * The `<Message>` of an S3 XML error body, entities decoded, at most 1,000 characters. It names
+ * why a 403 was refused (aws-facts §10.1: "Request has expired", "… with an explicit deny in a VPC
+ * endpoint policy"), which decides whether the refusal says anything about the path. Redacted:
+ * an error body may echo request parameters.
+ */
+export function s3ErrorMessage(xml: string): string | null {
+  const m = /<Message>([^<]{1,4000})<\/Message>/.exec(xml);
+  if (!m) return null;
+  const text = m[1]!.replace(/&(?:quot|apos|lt|gt|amp);/g, (e) => XML_ENTITIES[e] ?? e).trim();
+  return text === '' ? null : redactText(text.slice(0, 1000));
+}
+
+function classify(e: NodeJS.ErrnoException): FetchFailure {
   const c = e.code ?? '';
-  if (c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'ENODATA')
-    return { code: 'DNS_FAILURE', message: `${c}` };
-  if (c === 'ECONNREFUSED') return { code: 'CONNECTION_REFUSED', message: c };
-  if (c === 'ETIMEDOUT' || c === 'ESOCKETTIMEDOUT') return { code: 'TIMEOUT', message: c };
+  if (c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'ENODATA') return new FetchFailure('DNS_FAILURE', c);
+  if (c === 'ECONNREFUSED') return new FetchFailure('CONNECTION_REFUSED', c);
+  if (c === 'ETIMEDOUT' || c === 'ESOCKETTIMEDOUT') return new FetchFailure('TIMEOUT', c);
   if (
     c.startsWith('ERR_TLS') ||
     c.startsWith('CERT_') ||
@@ -309,11 +497,11 @@ function classify(e: NodeJS.ErrnoException): { code: FetchErrorCode; message: st
     c === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
     c === 'SELF_SIGNED_CERT_IN_CHAIN' ||
     c === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
-    /ssl|tls/i.test(e.message)
+    /ssl|tls/i.test(e.message ?? '')
   ) {
-    return { code: 'TLS_ERROR', message: c || e.message };
+    return new FetchFailure('TLS_ERROR', c || e.message);
   }
-  return { code: 'NETWORK_ERROR', message: c || e.message };
+  return new FetchFailure('NETWORK_ERROR', c || e.message || String(e));
 }
 
 function round(ms: number): number {

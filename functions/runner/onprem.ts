@@ -8,7 +8,7 @@ import { PathGuardError, UserInputError, ValidationError } from '../../shared/er
 import { type Order, validateOrder } from '../../shared/probes/orders.js';
 import type { Observation } from '../../shared/probes/types.js';
 import { NodeSha256 } from '../lib/smithy-sha256.js';
-import { type FetchOptions, fetchProbe } from './fetch.js';
+import { type FetchOptions, fetchProbe, refuseSpecialAddress } from './fetch.js';
 
 /** runner.json: what an on-prem runner needs to know. Holds no credentials. */
 export const runnerConfigSchema = z
@@ -92,7 +92,15 @@ export interface RunnerResult {
   probes: RunnerProbeResult[];
 }
 
-/** Plain HTTP(S) GET/PUT with a deadline. */
+/** Largest order or report response kept; the rest is read and dropped. */
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Plain HTTP(S) GET/PUT with one deadline for the whole exchange: connect, send, headers and
+ * body. An idle-socket timeout alone is not a deadline: a server trickling one byte every 500 ms
+ * never lets the socket idle and would hold the runner (and every later `--interval` pass) for
+ * ever. On the deadline the request is destroyed and the promise rejects with `ETIMEDOUT`.
+ */
 export function httpRequest(
   url: string,
   init: { method: 'GET' | 'PUT'; body?: string; timeoutMs: number; headers?: Record<string, string> },
@@ -100,6 +108,13 @@ export function httpRequest(
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const mod = u.protocol === 'https:' ? https : http;
+    let settled = false;
+    const settle = (done: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      done();
+    };
     const req = mod.request(
       u,
       {
@@ -117,16 +132,28 @@ export function httpRequest(
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size <= 4 * 1024 * 1024) chunks.push(c);
+          if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
         });
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          settle(() =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          ),
         );
-        res.on('error', reject);
+        res.on('error', (e) => settle(() => reject(e)));
+        res.on('aborted', () =>
+          settle(() => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' }))),
+        );
       },
     );
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', reject);
+    const deadline = setTimeout(() => {
+      const e = Object.assign(new Error(`no complete response within ${init.timeoutMs} ms`), {
+        code: 'ETIMEDOUT',
+      });
+      settle(() => reject(e));
+      req.destroy(e);
+    }, init.timeoutMs);
+    req.on('timeout', () => req.destroy(Object.assign(new Error('socket idle'), { code: 'ETIMEDOUT' })));
+    req.on('error', (e) => settle(() => reject(e)));
     req.end(init.body);
   });
 }
@@ -324,6 +351,10 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
         expectedSha256: p.expectedSha256,
         timeoutMs: cfg.timeoutMs,
         allowedHosts: cfg.allowedHosts,
+        // Resolved once, checked, connected to the checked address (fetchProbe's phases): no
+        // DNS answer for an S3 host may point the runner at its own machine or the metadata
+        // service. The lab (allowHttp) serves S3 on loopback.
+        ...(cfg.allowHttp ? {} : { checkAddress: refuseSpecialAddress }),
         ...deps.fetchOptions,
       });
       let uploaded = false;

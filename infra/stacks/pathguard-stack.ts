@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  ArnFormat,
   Aws,
   CfnOutput,
   aws_chatbot as chatbot,
@@ -187,8 +188,29 @@ export class PathGuardStack extends Stack {
     });
     for (const email of deployment.alerts.emails)
       this.topic.addSubscription(new subs.EmailSubscription(email));
-    // CloudWatch alarms publish to the encrypted topic.
-    dataKey.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
+    // CloudWatch alarms publish to the encrypted topic: SNS needs the publisher to hold
+    // kms:GenerateDataKey* and kms:Decrypt on the topic's key, nothing more. The service principal
+    // acts for any account's alarms, so the grant names this account and its alarms (the
+    // confused-deputy guard, aws:SourceAccount / aws:SourceArn, which CloudWatch sends).
+    dataKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishToAlertTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: {
+            'aws:SourceArn': this.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     if (deployment.alerts.slack) {
       new chatbot.SlackChannelConfiguration(this, 'Slack', {
         slackChannelConfigurationName: `${this.stackName}-alerts`.slice(0, 128),
@@ -459,32 +481,37 @@ export class PathGuardStack extends Stack {
 
     // --- on-prem runner identities ---------------------------------------------------------------
     for (const runner of deployment.onPremRunners) {
+      // Roles Anywhere: the trust anchor alone admits every certificate its CA ever issued, so
+      // every statement that lets the service assume the role (AssumeRole, TagSession,
+      // SetSourceIdentity) also pins this runner's certificate by its subject CN, the principal
+      // tag Roles Anywhere maps from the certificate (a profile whose attribute mapping drops
+      // the CN makes StringEquals false: it fails closed).
+      const certificatePin =
+        'rolesAnywhere' in runner.trust
+          ? {
+              ArnEquals: { 'aws:SourceArn': runner.trust.rolesAnywhere.trustAnchorArn },
+              StringEquals: {
+                'aws:PrincipalTag/x509Subject/CN': runner.trust.rolesAnywhere.certificateCommonName,
+              },
+            }
+          : undefined;
       const principal: iam.IPrincipal =
         'principalArn' in runner.trust
           ? new iam.ArnPrincipal(runner.trust.principalArn)
           : new iam.ServicePrincipal('rolesanywhere.amazonaws.com', {
-              conditions: {
-                ArnEquals: { 'aws:SourceArn': runner.trust.rolesAnywhere.trustAnchorArn },
-                ...(runner.trust.rolesAnywhere.certificateCommonName
-                  ? {
-                      StringEquals: {
-                        'aws:PrincipalTag/x509Subject/CN': runner.trust.rolesAnywhere.certificateCommonName,
-                      },
-                    }
-                  : {}),
-              },
+              conditions: certificatePin,
             }).withSessionTags();
       const role = new iam.Role(this, `Runner-${runner.runnerId}`, {
         assumedBy: principal,
         description: `PathGuard on-prem runner ${runner.runnerId}: reads its own order only`,
         maxSessionDuration: Duration.hours(1),
       });
-      if ('rolesAnywhere' in runner.trust) {
+      if (certificatePin) {
         role.assumeRolePolicy?.addStatements(
           new iam.PolicyStatement({
             actions: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
             principals: [new iam.ServicePrincipal('rolesanywhere.amazonaws.com')],
-            conditions: { ArnEquals: { 'aws:SourceArn': runner.trust.rolesAnywhere.trustAnchorArn } },
+            conditions: certificatePin,
           }),
         );
       }
@@ -494,7 +521,22 @@ export class PathGuardStack extends Stack {
           resources: [this.resultsBucket.arnForObjects(`orders/${runner.runnerId}/latest.json`)],
         }),
       );
-      dataKey.grantDecrypt(role);
+      // Decrypt only as S3 reading the results bucket: kms:ViaService keeps the key from being
+      // used directly, and the encryption context is the bucket ARN because the bucket uses an
+      // S3 Bucket Key (with a Bucket Key S3 passes the bucket ARN, not the object ARN, as
+      // aws:s3:arn).
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [dataKey.keyArn],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': `s3.${this.region}.${this.urlSuffix}`,
+              'kms:EncryptionContext:aws:s3:arn': this.resultsBucket.bucketArn,
+            },
+          },
+        }),
+      );
       new CfnOutput(this, `RunnerRoleArn-${runner.runnerId}`, { value: role.roleArn });
     }
 

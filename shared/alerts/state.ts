@@ -14,8 +14,9 @@ export type AlertKind = 'left-path' | 'no-evidence' | 'runner-silent' | 'posture
 
 /**
  * What an alert does this run: `new` opens it, `reminder` repeats it while open, `recovery`
- * resolves it with a message (private again, now blocked by policy, drift gone), `close` resolves
- * it silently (a blind spot superseded by a decided verdict that raises its own alert).
+ * resolves it with a message (a successful probe proved the path private again, drift gone),
+ * `close` resolves a blind spot silently (superseded by a decided verdict: left-path raises its
+ * own alert, blocked shows the runner and the request are back).
  */
 export type AlertAction = 'new' | 'reminder' | 'recovery' | 'close';
 
@@ -103,6 +104,11 @@ export function driftKey(d: DriftItem): string {
   return `drift|${d.code}|${d.resource}`;
 }
 
+/** True only for a verdict that proves the path private now: `private` from a probe that read its object. */
+export function isRecovery(v: ProbeVerdict): boolean {
+  return v.verdict === 'private' && !v.failure;
+}
+
 function kindOf(v: ProbeVerdict): ProbeKind | null {
   if (v.verdict === 'left-path') return 'left-path';
   if (v.verdict === 'no-evidence') return v.code === 'RUNNER_SILENT' ? 'runner-silent' : 'no-evidence';
@@ -121,10 +127,13 @@ function newer(a: VerdictForAlerts, b: VerdictForAlerts): boolean {
  * ones are skipped: they change nothing) is the group's condition:
  * - `left-path` opens a critical alert; `no-evidence` and a silent runner open warnings;
  * - while the condition holds, a reminder once `reminderMinutes` passed since the last message;
- * - `private` (or `blocked`: a policy now refuses the request) resolves every open alert of the
- *   group with an info message on the same key, so chat threads it with the alert;
- * - `left-path` silently closes an open `no-evidence`/runner-silent alert (the critical alert
- *   says more); `no-evidence` leaves an open `left-path` open (not knowing is not a recovery).
+ * - only `private` from a probe that did not fail resolves alerts: every open alert of the group,
+ *   with an info message on the same key, so chat threads it with the alert;
+ * - nothing else closes an open `left-path`: `blocked` (a refusal says the control works, not
+ *   that the path is private), `no-evidence` (not knowing is not a recovery), a probe failure (an
+ *   expired URL proves nothing) and `pending` (skipped) leave it open;
+ * - `left-path` and `blocked` silently close an open `no-evidence`/runner-silent alert (the
+ *   runner reported and the logs decided); `no-evidence` replaces a runner-silent alert and back.
  * Drift items open warnings (critical when the item is), remind, and resolve when they disappear
  * from `drift`; pass `null` when drift was not computed this run so drift alerts stay as they are.
  * A key that already sent a message in `opts.runId` sends nothing more in that run.
@@ -198,8 +207,8 @@ export function planAlerts(
         continue;
       }
       if (!open) continue;
-      const recovered = verdict.verdict === 'private' || verdict.verdict === 'blocked';
-      const superseded = kind === 'left-path' && k !== 'left-path';
+      const recovered = isRecovery(verdict);
+      const superseded = (kind === 'left-path' || verdict.verdict === 'blocked') && k !== 'left-path';
       const blindSpotChanged = kind !== null && k !== 'left-path';
       if (recovered || superseded || blindSpotChanged) {
         add({

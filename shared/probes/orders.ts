@@ -32,6 +32,17 @@ export type Order = z.infer<typeof orderSchema>;
 const MAX_ORDER_LIFETIME_MS = 7 * 24 * 3600 * 1000;
 
 /**
+ * How far in the future (by the runner's clock) an order's `issuedAt` may lie: 5 minutes. The
+ * issuer is a Lambda function on AWS's NTP-synchronised clock and the runner host is expected to
+ * run NTP too, so honest skew is seconds; 5 minutes is the clock tolerance Kerberos and Active
+ * Directory hosts default to, and a third of the 15 minutes S3 itself tolerates before it answers
+ * `RequestTimeTooSkewed`. An order dated further ahead was not written by the probe function for
+ * this run: it is pre-dated (to outlive the schedule) or the runner's clock is wrong, and either
+ * way its freshness cannot be judged.
+ */
+export const MAX_ORDER_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/**
  * An order document for one runner: valid from `issuedAt` for `expirySeconds` (the lifetime of
  * the presigned URLs it carries).
  */
@@ -117,6 +128,14 @@ export function validateOrder(doc: unknown, check: OrderCheck): Result<Order, Pa
   }
   if (Date.parse(o.issuedAt) > Date.parse(o.notAfter)) {
     return fail(new PathGuardError('ORDER_INVALID', `order ${o.runId} is not valid after it is issued`));
+  }
+  if (Date.parse(o.issuedAt) - check.now.getTime() > MAX_ORDER_CLOCK_SKEW_MS) {
+    return fail(
+      new PathGuardError(
+        'ORDER_NOT_YET_VALID',
+        `order ${o.runId} is issued at ${o.issuedAt}, more than ${MAX_ORDER_CLOCK_SKEW_MS / 60_000} minutes after this host's clock (${check.now.toISOString()}): check the runner's clock`,
+      ),
+    );
   }
   if (Date.parse(o.notAfter) - check.now.getTime() > MAX_ORDER_LIFETIME_MS) {
     return fail(

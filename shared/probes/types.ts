@@ -78,6 +78,8 @@ export type FetchErrorCode =
   | 'HTTP_ERROR'
   | 'SHA_MISMATCH'
   | 'HOST_NOT_ALLOWED'
+  /** DNS answered an address the fetch may not connect to (loopback, link-local, …). */
+  | 'ADDRESS_NOT_ALLOWED'
   | 'NETWORK_ERROR';
 
 /** What a runner saw when it fetched a probe URL. No secrets (URL redacted). */
@@ -101,6 +103,11 @@ export interface Observation {
   redirectHost: string | null;
   /** S3 error code from an XML error body (e.g. `AccessDenied`). */
   s3ErrorCode: string | null;
+  /**
+   * `<Message>` of that XML error body (e.g. "Request has expired"): for a 403 it says which
+   * control refused (aws-facts §10.1). Absent in reports of runners older than this field.
+   */
+  s3ErrorMessage?: string | null;
   bodyBytes: number;
   bodySha256: string | null;
   /** True when bodySha256 equals the probe's expected SHA-256. */

@@ -3,10 +3,12 @@
  * deterministic: the same probe, observation, evidence (in any order) and time give the same
  * verdict, so the analyzer can re-examine open probes on every run.
  */
+import { FLOW_RULES } from '../classify/flow.js';
 import type { EvidenceSource, PathKind } from '../classify/types.js';
 import type { PathGuardConfig } from '../config/index.js';
 import type { EvidenceItem } from '../evidence/types.js';
-import type { Observation, PathVerdict, Probe } from '../probes/types.js';
+import type { FetchErrorCode, Observation, PathVerdict, Probe } from '../probes/types.js';
+import { type RefusalCode, refusalOf } from './refusal.js';
 
 /** What an observation alone says before logs arrive (see shared/probes/early-verdict.ts). */
 export interface EarlyVerdict {
@@ -27,7 +29,26 @@ export type VerdictCode =
   | 'PENDING_EVIDENCE'
   | 'SOURCE_SILENT'
   | 'UNDECIDED'
+  | 'ROUTE_CHANGED'
   | 'NO_SOURCE';
+
+/**
+ * Why the probe's fetch did not read its object: the refusal behind a 403 that names no
+ * network-conditioned control (shared/verdicts/refusal.ts), or the runner's coded fetch error. The
+ * verdict still judges the path from the evidence, but a failed probe never resolves an alert.
+ */
+export interface ProbeFailure {
+  code: RefusalCode | FetchErrorCode;
+  cause: string;
+}
+
+/** Something the runner's report shows that is wrong with the runner itself (not the path). */
+export interface ObservationFinding {
+  /** UPPER_SNAKE, e.g. `RUNNER_CLOCK_SKEW`. */
+  code: string;
+  severity: 'warning' | 'info';
+  message: string;
+}
 
 export interface ProbeVerdict {
   probeId: string;
@@ -48,6 +69,36 @@ export interface ProbeVerdict {
   awaiting: { source: EvidenceSource; deadline: string }[];
   /** What the observation alone said, when there was one. */
   early: EarlyVerdict | null;
+  /** Why the probe failed, when it did (a 403 that names no network control, a fetch error). */
+  failure?: ProbeFailure | null;
+  /** What is wrong with the runner's report (e.g. its clock), whatever the verdict. */
+  findings?: ObservationFinding[];
+}
+
+/**
+ * The rules whose answer rests on the route table of the record's subnet alone (aws-facts §5.2:
+ * longest prefix match decides, so a route added or removed later flips the answer). They show
+ * the path of a past request only while the table in force then is known.
+ */
+export const ROUTE_DERIVED_RULES: ReadonlySet<string> = new Set([FLOW_RULES.ROUTE_TABLE]);
+
+/** True when a record's path was read from a route table rather than seen in the record. */
+export function isRouteDerived(e: Pick<EvidenceItem, 'decision'>): boolean {
+  return ROUTE_DERIVED_RULES.has(e.decision.rule);
+}
+
+/**
+ * What is known of the route tables between a probe's request and its analysis
+ * (shared/analyzer/request-environment.ts). `change` null: the tables in force at request time are
+ * known and nothing route-relevant changed since. Otherwise it names the change (or that no
+ * snapshot shows the tables at request time); route-derived records then cannot prove `private`,
+ * and a route-derived non-private record counts only when listed in `stable` (every environment
+ * of the window gives it the same answer).
+ */
+export interface RouteWindow {
+  change: string | null;
+  /** `dedupKey`s of route-derived records whose answer is the same in every known environment of the window. */
+  stable?: ReadonlySet<string>;
 }
 
 export interface ExpectedSource {
@@ -131,8 +182,11 @@ function describe(e: EvidenceItem): string {
 
 /**
  * Decides one probe's verdict. In order:
- * 1. S3 answered 403 AccessDenied: `blocked` (a preventive control such as an `aws:SourceVpce`
- *    bucket policy worked), whatever path the evidence shows;
+ * 1. a network-conditioned control refused the request (S3's 403 names an explicit deny in a
+ *    resource-based or VPC endpoint policy, or CloudTrail logged `VpceAccessDenied`;
+ *    aws-facts §10.1): `blocked`, naming the path the evidence shows. Any other 403 (expired,
+ *    signature, identity policy, no policy named) is a probe failure (`failure`) and the path is
+ *    judged from the evidence like for any request;
  * 2. any log record classified as not private: `left-path` (`LEFT_PATH`);
  * 3. an early `left-path` from the observation (an on-prem runner connected to an address that is
  *    not an interface endpoint's; a VPC runner whose route table sends the address to NAT/IGW):
@@ -143,8 +197,16 @@ function describe(e: EvidenceItem): string {
  * 6. private evidence from at least one log source and nothing contrary: `private`;
  * 7. an expected source without a deciding record still inside its deadline: `pending`;
  * 8. otherwise `no-evidence`: `SOURCE_SILENT` naming the sources that had no record,
- *    `UNDECIDED` when records came but none decided the path, `NO_SOURCE` when no source is
- *    expected at all. Never `private` without positive evidence from a log.
+ *    `ROUTE_CHANGED` when route-derived records were set aside because the route tables changed
+ *    (see below), `UNDECIDED` when records came but none decided the path, `NO_SOURCE` when no
+ *    source is expected at all. Never `private` without positive evidence from a log.
+ *
+ * Route-derived records (a flow record without `traffic-path` 7/8 read through the subnet's route
+ * table) decide only while `routeWindow.change` is null: when the tables changed between request
+ * and analysis, or no snapshot shows them at request time, a route-derived "private" needs
+ * corroboration from a record that shows the endpoint itself (`traffic-path` 7, an access-log
+ * Remote IP from the VPC, a CloudTrail `vpcEndpointId`), and a route-derived non-private answer
+ * counts only when every environment of the window agrees (`routeWindow.stable`).
  *
  * @example
  * const v = decideVerdict({ probe, observation, evidence, expected, runnerDeadline, now, early });
@@ -158,15 +220,39 @@ export function decideVerdict(input: {
   runnerDeadline: Date;
   now: Date;
   early?: EarlyVerdict | null;
+  /** What is known of the route tables between request and analysis. @default tables known and unchanged */
+  routeWindow?: RouteWindow | null;
+  /** Findings about the runner's report, carried into the verdict. */
+  findings?: readonly ObservationFinding[];
 }): ProbeVerdict {
   const { probe, observation: obs, now } = input;
   const early = input.early ?? null;
   const evidence = normalizeEvidence(input.evidence);
-  const contrary = evidence.find((e) => e.decision.private === false);
+  const change = input.routeWindow?.change ?? null;
+  const stable = input.routeWindow?.stable;
+  // A route-derived record decides only while the tables of the request are known (see above).
+  const counts = (e: EvidenceItem) =>
+    change === null ||
+    !isRouteDerived(e) ||
+    (e.decision.private === false && stable !== undefined && stable.has(e.dedupKey));
+  const setAside = evidence.filter(
+    (e) => !counts(e) && e.decision.private !== null && e.decision.private !== undefined,
+  );
+  const decisive = evidence.filter(counts);
+  const contrary = decisive.find((e) => e.decision.private === false);
   // The most specific private record decides (an endpoint named beats "some endpoint").
   const priv =
-    evidence.find((e) => e.decision.private === true && e.decision.path !== 'vpc-endpoint') ??
-    evidence.find((e) => e.decision.private === true);
+    decisive.find((e) => e.decision.private === true && e.decision.path !== 'vpc-endpoint') ??
+    decisive.find((e) => e.decision.private === true);
+  const refusal = refusalOf(obs, evidence);
+  // A blocked request is the control working, not a failed probe.
+  const failure: ProbeFailure | null = refusal
+    ? refusal.blocks
+      ? null
+      : { code: refusal.code, cause: refusal.cause }
+    : obs?.error
+      ? { code: obs.error.code, cause: `${obs.error.code}: ${obs.error.message}` }
+      : null;
   const base = {
     probeId: probe.probeId,
     evidence,
@@ -174,7 +260,16 @@ export function decideVerdict(input: {
     undecidedSources: [] as EvidenceSource[],
     awaiting: [] as ProbeVerdict['awaiting'],
     early,
+    failure,
+    findings: [...(input.findings ?? [])],
   };
+  const failed = failure ? `; the probe failed: ${failure.cause}` : '';
+  const asideText =
+    setAside.length > 0
+      ? `; ${setAside.length} route-derived record(s) set aside (${setAside
+          .map((e) => `${e.source} showed ${e.decision.path}`)
+          .join(', ')}): ${change}`
+      : '';
   const verdict = (
     v: PathVerdict,
     code: VerdictCode,
@@ -183,21 +278,32 @@ export function decideVerdict(input: {
     deciding: EvidenceItem | null = null,
   ): ProbeVerdict => ({ ...base, verdict: v, code, path, reason: `${code}: ${text}`, deciding });
 
-  if (obs && obs.httpStatus === 403 && obs.s3ErrorCode === 'AccessDenied') {
+  if (refusal?.blocks) {
     const shown = contrary ?? priv ?? null;
     const via = shown ? `; the request travelled ${shown.decision.path}` : '';
     return verdict(
       'blocked',
       'BLOCKED',
       shown?.decision.path ?? null,
-      `S3 answered 403 AccessDenied: a bucket or endpoint policy refused the request${via}`,
+      `a network-conditioned control refused the request: ${refusal.cause}${via}`,
       shown,
     );
   }
   if (contrary)
-    return verdict('left-path', 'LEFT_PATH', contrary.decision.path, describe(contrary), contrary);
+    return verdict(
+      'left-path',
+      'LEFT_PATH',
+      contrary.decision.path,
+      `${describe(contrary)}${failed}`,
+      contrary,
+    );
   if (early?.verdict === 'left-path') {
-    return verdict('left-path', 'LEFT_PATH_OBSERVED', early.path, `${early.reason} (logs will confirm)`);
+    return verdict(
+      'left-path',
+      'LEFT_PATH_OBSERVED',
+      early.path,
+      `${early.reason} (logs will confirm)${failed}`,
+    );
   }
   if (!obs) {
     if (now < input.runnerDeadline) {
@@ -218,7 +324,7 @@ export function decideVerdict(input: {
       `the runner could not send the request (${obs.error.code}), so no log can show its path`,
     );
   }
-  if (priv) return verdict('private', 'PRIVATE', priv.decision.path, describe(priv), priv);
+  if (priv) return verdict('private', 'PRIVATE', priv.decision.path, `${describe(priv)}${failed}`, priv);
 
   const spoke = new Set(evidence.map((e) => e.source));
   const awaiting = input.expected
@@ -227,7 +333,6 @@ export function decideVerdict(input: {
   const due = input.expected.filter((x) => now >= x.deadline);
   const silent = due.filter((x) => !spoke.has(x.source)).map((x) => x.source);
   const undecided = due.filter((x) => spoke.has(x.source)).map((x) => x.source);
-  const failed = obs.error ? `; the fetch reported ${obs.error.code}` : '';
   if (awaiting.length > 0) {
     return {
       ...verdict(
@@ -236,7 +341,7 @@ export function decideVerdict(input: {
         null,
         `waiting for ${awaiting.map((a) => `${a.source} until ${a.deadline}`).join(', ')}${
           early?.verdict ? `; the observation suggests ${early.verdict}: ${early.reason}` : ''
-        }`,
+        }${asideText}${failed}`,
       ),
       awaiting,
       silentSources: silent,
@@ -254,9 +359,22 @@ export function decideVerdict(input: {
         'no-evidence',
         'SOURCE_SILENT',
         null,
-        `no matching record from ${silent.join(', ')} by the deadline${more}${failed}`,
+        `no matching record from ${silent.join(', ')} by the deadline${more}${asideText}${failed}`,
       ),
       silentSources: silent,
+      undecidedSources: undecided,
+    };
+  }
+  if (setAside.length > 0) {
+    return {
+      ...verdict(
+        'no-evidence',
+        'ROUTE_CHANGED',
+        null,
+        `only route-derived records matched and the route tables of the request are not known: ${change}; ${setAside
+          .map((e) => `${e.source} showed ${e.decision.path}`)
+          .join(', ')}${failed}`,
+      ),
       undecidedSources: undecided,
     };
   }

@@ -1,15 +1,16 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labCommand, labJson, labReport } from '../../functions/cli/commands/lab.js';
+import { loadLabScenario, parseLabScenario, simulateRequest } from '../../functions/lab/network/index.js';
 import { runLab } from '../../functions/lab/run-lab.js';
-import { loadScenario } from '../../functions/lab/scenario.js';
+import { LAB_S3_CREDENTIAL } from '../../functions/lab/s3/index.js';
 
 const scenario = (name: string) =>
-  loadScenario(new URL(`../../functions/lab/scenarios/${name}.json`, import.meta.url).pathname);
+  loadLabScenario(new URL(`../../functions/lab/scenarios/${name}.json`, import.meta.url).pathname);
 const matrix = (r: Awaited<ReturnType<typeof runLab>>) =>
   Object.fromEntries(labJson(r).verdicts.map((v) => [`${v.vantage} ${v.style}`, `${v.verdict} ${v.path}`]));
 
@@ -31,7 +32,7 @@ async function command(values: Record<string, string | boolean>): Promise<string
 /** True when a text holds a presigned URL's secret parts (checked as booleans: never print them). */
 const holdsSecret = (text: string) =>
   /X-Amz-Signature=[0-9a-f]{64}/.test(text) ||
-  text.includes('AKIAPATHGUARDLAB0001') ||
+  text.includes(LAB_S3_CREDENTIAL.accessKeyId) ||
   /X-Amz-Security-Token=[^&\s"]{20,}/.test(text);
 
 function allFiles(dir: string): string[] {
@@ -113,7 +114,8 @@ describe('the lab, end to end', () => {
     const r = await runLab(await scenario('nat-override'), { outDir: outDir() });
     expect(matrix(r)).toEqual({
       'vpc-app regional': 'left-path nat-gateway',
-      'vpc-app global': 'left-path nat-gateway',
+      // The global name resolves to 52.217.36.12, outside the /16 the NAT route took over.
+      'vpc-app global': 'private gateway-endpoint',
       'vpc-app interface-endpoint': 'private interface-endpoint',
       'vpc-app accelerate': 'left-path nat-gateway',
       'onprem-dc1 regional': 'private interface-endpoint',
@@ -122,6 +124,72 @@ describe('the lab, end to end', () => {
       'onprem-dc1 accelerate': 'left-path public',
     });
     expect(r.alerts.some((a) => a.subject.includes('MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW'))).toBe(true);
+  });
+
+  // Issue 10: GWLB, TGW and customer prefix-list routes run, and no probe whose simulated path
+  // left the endpoints is judged private.
+  const leftViaNat = {
+    'vpc-app regional': 'left-path nat-gateway',
+    'vpc-app global': 'left-path nat-gateway',
+    'vpc-app interface-endpoint': 'private interface-endpoint',
+    'vpc-app accelerate': 'left-path nat-gateway',
+    'onprem-dc1 regional': 'left-path public',
+    'onprem-dc1 global': 'left-path public',
+    'onprem-dc1 interface-endpoint': 'private interface-endpoint',
+    'onprem-dc1 accelerate': 'left-path public',
+  };
+  const cases: [string, Record<string, string>][] = [
+    ['gwlb-egress', leftViaNat],
+    ['tgw-central-egress', leftViaNat],
+    ['customer-prefix-list', { ...leftViaNat, 'vpc-app global': 'private gateway-endpoint' }],
+  ];
+  for (const [name, expected] of cases) {
+    it(`judges the ${name} scenario from what the packets really did`, async () => {
+      const s = await scenario(name);
+      const r = await runLab(s, { outDir: outDir() });
+      expect(matrix(r)).toEqual(expected);
+      for (const x of r.analysis.results) {
+        // The ground truth of the same request, from the pure simulator the network runs on.
+        const truth = simulateRequest(s, x.probe.vantage.id, x.probe.urlHost).trace;
+        if (x.verdict.verdict === 'private')
+          expect([x.probe.style, truth?.private]).toEqual([x.probe.style, true]);
+      }
+      const flows = readFileSync(r.files.flowLog, 'utf8');
+      // A gateway-endpoint traffic-path is written only where the gateway endpoint carried a probe.
+      // (traffic-path is the format's last field, after flow-direction.)
+      expect(flows.split('\n').some((l) => l.endsWith(' egress 7'))).toBe(name === 'customer-prefix-list');
+    });
+  }
+
+  it('refuses a scenario it cannot simulate, naming the route, before any probe runs', async () => {
+    const s = await scenario('default');
+    const doc = structuredClone(s) as unknown as {
+      vpcs: { routeTables: { routes: { destination: string; target: string }[] }[] }[];
+    };
+    doc.vpcs[0]!.routeTables[0]!.routes = [
+      { destination: '10.0.0.0/16', target: 'local' },
+      { destination: '0.0.0.0/0', target: 'vgw-0e5e5e5e5e5e5e5e5' },
+    ];
+    await expect(runLab(parseLabScenario(doc), { outDir: outDir() })).rejects.toMatchObject({
+      code: 'SCENARIO_UNSUPPORTED',
+      message: expect.stringContaining('rtb-0c3c3c3c3c3c3c3c3 routes 0.0.0.0/0 to vgw-0e5e5e5e5e5e5e5e5'),
+    });
+  });
+
+  it('writes only into an empty folder or one it made, and removes only its own files', async () => {
+    const dir = outDir();
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    await expect(runLab(await scenario('default'), { outDir: dir })).rejects.toMatchObject({
+      code: 'OUT_NOT_EMPTY',
+    });
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+    const own = outDir();
+    await runLab(await scenario('default'), { outDir: own });
+    writeFileSync(join(own, 'notes.txt'), 'mine');
+    await runLab(await scenario('default'), { outDir: own });
+    expect(readFileSync(join(own, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(readdirSync(join(own, 'evidence'))).toHaveLength(8);
   });
 
   it('runs twice in a row and leaves no listener behind', async () => {

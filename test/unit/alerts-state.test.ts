@@ -112,15 +112,42 @@ describe('alert transitions', () => {
     expect(planAlerts(closed, [at('private')], null, minutes(20), 240)).toEqual([]);
   });
 
-  it('resolves left-path when a policy now blocks the request', () => {
+  it('keeps left-path open on blocked: a refusal shows the control works, not that the path is private (issue 10 §1.4)', () => {
     const state = sendAll(
       EMPTY_ALERT_STATE,
       planAlerts(EMPTY_ALERT_STATE, [at('left-path')], null, minutes(0), 240),
       minutes(0),
     );
-    expect(planAlerts(state, [at('blocked')], null, minutes(10), 240).map((i) => i.reason)).toEqual([
+    expect(planAlerts(state, [at('blocked')], null, minutes(10), 240)).toEqual([]);
+    // Still open: the reminder is due once the left-path shows again.
+    const later = planAlerts(state, [at('left-path')], null, minutes(300), 240);
+    expect(later.map((i) => [i.dedupKey, i.reason])).toEqual([[KEY, 'reminder']]);
+  });
+
+  it('keeps left-path open on a private path from a failed probe (an expired URL proves nothing)', () => {
+    const state = sendAll(
+      EMPTY_ALERT_STATE,
+      planAlerts(EMPTY_ALERT_STATE, [at('left-path')], null, minutes(0), 240),
+      minutes(0),
+    );
+    const failed = at('private', {
+      failure: { code: 'URL_EXPIRED', cause: 'URL_EXPIRED: the presigned URL had expired' },
+    });
+    expect(planAlerts(state, [failed], null, minutes(10), 240)).toEqual([]);
+    expect(planAlerts(state, [at('private')], null, minutes(10), 240).map((i) => i.reason)).toEqual([
       'recovery',
     ]);
+  });
+
+  it('closes a blind spot silently on blocked (the runner reported and S3 answered)', () => {
+    const state = sendAll(
+      EMPTY_ALERT_STATE,
+      planAlerts(EMPTY_ALERT_STATE, [at('no-evidence')], null, minutes(0), 240),
+      minutes(0),
+    );
+    expect(planAlerts(state, [at('blocked')], null, minutes(10), 240).map((i) => [i.kind, i.reason])).toEqual(
+      [['no-evidence', 'close']],
+    );
   });
 
   it('keeps left-path open when evidence goes missing (not knowing is not a recovery)', () => {

@@ -74,15 +74,54 @@ describe('earlyVerdict from an observation and the environment', () => {
     );
   });
 
-  it('403 AccessDenied is blocked, naming the path the refused request took', () => {
-    const obs = onpremObs({
+  const denied = (message: string | null, over: Partial<Observation> = {}) =>
+    onpremObs({
       remoteAddress: S3_IP,
       httpStatus: 403,
       s3ErrorCode: 'AccessDenied',
+      s3ErrorMessage: message,
       bodyMatches: null,
       error: { code: 'HTTP_ERROR', message: 'HTTP 403 AccessDenied' },
+      ...over,
     });
-    expect(earlyVerdict(onpremProbe, obs, facts)).toMatchObject({ verdict: 'blocked', path: 'public' });
+  const POLICY_DENY =
+    'User: arn:aws:sts::111122223333:assumed-role/pathguard-probe/pathguard-probe is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::example-data-bucket/pathguard/probes/x.bin" with an explicit deny in a resource-based policy';
+
+  it('a 403 naming an explicit deny in a resource-based policy is blocked, naming the path', () => {
+    const v = earlyVerdict(onpremProbe, denied(POLICY_DENY), facts);
+    expect(v).toMatchObject({ verdict: 'blocked', path: 'public' });
+    expect(v.reason).toMatch(/^RESOURCE_POLICY_DENY: /);
+  });
+
+  it('a 403 naming an explicit deny in a VPC endpoint policy is blocked', () => {
+    const msg = POLICY_DENY.replace('a resource-based policy', 'a VPC endpoint policy');
+    expect(earlyVerdict(vpcProbe(COMPLIANT), denied(msg, { vantageKind: 'vpc' }), facts)).toMatchObject({
+      verdict: 'blocked',
+      path: 'gateway-endpoint',
+    });
+  });
+
+  it('an expired URL (403 "Request has expired") is not blocked: the path decides (issue 10 §1.4)', () => {
+    const v = earlyVerdict(
+      vpcProbe(NO_ENDPOINT),
+      denied('Request has expired', { vantageKind: 'vpc' }),
+      facts,
+    );
+    expect(v).toMatchObject({ verdict: 'left-path', path: 'nat-gateway' });
+  });
+
+  it.each([
+    ['a bare Access Denied', 'Access Denied'],
+    ['no error message (a runner older than the field)', null],
+    [
+      'an identity-based policy',
+      'User: arn:aws:iam::111122223333:user/x is not authorized to perform: s3:GetObject because no identity-based policy allows the s3:GetObject action',
+    ],
+  ])('a 403 with %s is not blocked', (_what, message) => {
+    expect(earlyVerdict(onpremProbe, denied(message), facts)).toMatchObject({
+      verdict: 'left-path',
+      path: 'public',
+    });
   });
 
   it('another S3 error answer still shows the path the request travelled', () => {

@@ -261,6 +261,35 @@ describe('lab S3 endpoint', () => {
     expect(res.headers['x-amz-id-2']).toBeTruthy();
   });
 
+  it('signs the headers a presigned URL lists besides host: the same Content-Type passes, another fails', async () => {
+    const signer = new S3Client({ region: 'us-east-1', credentials: LAB_S3_CREDENTIAL });
+    const url = await getSignedUrl(
+      signer,
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'observations/r/typed.json',
+        ContentType: 'application/json',
+      }),
+      { expiresIn: 300, signableHeaders: new Set(['content-type']) },
+    );
+    signer.destroy();
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-type;host');
+    const wrong = await request(s3, url, {
+      method: 'PUT',
+      body: '{}',
+      headers: { 'content-type': 'text/html' },
+    });
+    expect([wrong.status, xmlField(wrong.body, 'Code')]).toEqual([403, 'SignatureDoesNotMatch']);
+    expect(s3.getObject(BUCKET, 'observations/r/typed.json')).toBeUndefined();
+    const right = await request(s3, url, {
+      method: 'PUT',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(right.status).toBe(200);
+    expect(s3.getObject(BUCKET, 'observations/r/typed.json')?.toString()).toBe('{}');
+  });
+
   it('answers tampered, expired, wrong-key and wrong-host presigned URLs with S3 error codes', async () => {
     s3.putObject(BUCKET, 'probes/object.bin', 'probe payload');
     s3.putObject(BUCKET, 'probes/other.bin', 'other');

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SdkPresigner } from '../../functions/aws/presigner.js';
 import { writeOrders } from '../../functions/runner/orders.js';
@@ -6,6 +7,7 @@ import {
   allowedS3Hosts,
   buildOrder,
   checkOrderUrl,
+  MAX_ORDER_CLOCK_SKEW_MS,
   type Order,
   orderKeys,
   validateOrder,
@@ -124,6 +126,29 @@ describe('validateOrder', () => {
     const r = validateOrder(order(), { ...check, now: new Date('2026-11-25T10:15:00.001Z') });
     expect(!r.ok && r.error.code).toBe('ORDER_STALE');
     expect(!r.ok && r.error.message).toContain('2026-11-25T10:15:00.000Z');
+  });
+
+  it('refuses an order issued more than the clock skew after the host clock, naming both times', () => {
+    const at = (offsetMs: number) => {
+      const issued = new Date(check.now.getTime() + offsetMs);
+      return buildOrder({ ...order(), issuedAt: issued, expirySeconds: 900, probes: order().probes });
+    };
+    expect(MAX_ORDER_CLOCK_SKEW_MS).toBe(5 * 60 * 1000);
+    expect(validateOrder(at(MAX_ORDER_CLOCK_SKEW_MS), check).ok).toBe(true);
+    const r = validateOrder(at(MAX_ORDER_CLOCK_SKEW_MS + 1), check);
+    expect(!r.ok && r.error.code).toBe('ORDER_NOT_YET_VALID');
+    expect(!r.ok && r.error.message).toContain('2026-11-25T10:10:00.001Z');
+    expect(!r.ok && r.error.message).toContain(check.now.toISOString());
+    // A pre-dated order is refused whatever its lifetime; an order issued in the past within its
+    // lifetime is not affected by the skew rule.
+    fc.assert(
+      fc.property(fc.integer({ min: -899_000, max: 6 * 24 * 3600 * 1000 }), (offset) => {
+        const v = validateOrder(at(offset), check);
+        if (offset > MAX_ORDER_CLOCK_SKEW_MS) return !v.ok && v.error.code === 'ORDER_NOT_YET_VALID';
+        return v.ok;
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('refuses an order addressed to another runner', () => {

@@ -5,7 +5,12 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchProbe, type LookupFn } from '../../functions/runner/fetch.js';
+import {
+  fetchProbe,
+  type LookupFn,
+  refuseSpecialAddress,
+  s3ErrorMessage,
+} from '../../functions/runner/fetch.js';
 
 const body = Buffer.alloc(64, 7);
 const sha = createHash('sha256').update(body).digest('hex');
@@ -109,6 +114,22 @@ describe('fetchProbe over real HTTP(S) on loopback', () => {
   it('reads the S3 error code of a 403 from the XML body', async () => {
     const o = await fetchProbe(`http://${host}:${plainPort}/denied`, { ...base, expectedSha256: sha });
     expect(o).toMatchObject({ httpStatus: 403, s3ErrorCode: 'AccessDenied', error: { code: 'HTTP_ERROR' } });
+    expect(o.s3ErrorMessage).toBe('Access Denied');
+  });
+
+  it('reads the S3 error message with entities decoded and credentials redacted', () => {
+    expect(
+      s3ErrorMessage(
+        '<Error><Code>AccessDenied</Code><Message>User: arn:aws:sts::111122223333:assumed-role/r/s is not authorized to perform: s3:GetObject on resource: &quot;arn:aws:s3:::b/k&quot; with an explicit deny in a VPC endpoint policy</Message></Error>',
+      ),
+    ).toBe(
+      'User: arn:aws:sts::111122223333:assumed-role/r/s is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::b/k" with an explicit deny in a VPC endpoint policy',
+    );
+    expect(s3ErrorMessage('<Error><Code>AccessDenied</Code></Error>')).toBeNull();
+    const echoed = s3ErrorMessage(
+      '<Error><Message>bad https://b.s3.amazonaws.com/k?X-Amz-Signature=0123456789abcdef0123456789abcdef</Message></Error>',
+    );
+    expect(echoed).not.toContain('0123456789abcdef0123456789abcdef');
   });
 
   it('does not follow a 307 and keeps only the Location host', async () => {
@@ -206,5 +227,174 @@ describe('fetchProbe over real HTTP(S) on loopback', () => {
     });
     expect(o.error).toBeNull();
     expect(o).toMatchObject({ remoteAddress: '52.216.10.20', remotePort: 443, bodyMatches: true });
+  });
+});
+
+/** A loopback server that counts connections and requests, on a given address and port. */
+async function countingServer(address: string, port = 0) {
+  const counts = { connections: 0, requests: 0, closed: 0 };
+  const server = http.createServer((req, res) => {
+    counts.requests++;
+    if ((req.url ?? '').startsWith('/trickle')) {
+      res.writeHead(200, { 'content-length': '1000' });
+      const t = setInterval(() => res.write('x'), 50);
+      res.on('close', () => clearInterval(t));
+      return;
+    }
+    res.end(body);
+  });
+  server.on('connection', (sock) => {
+    counts.connections++;
+    sock.on('close', () => counts.closed++);
+  });
+  await new Promise<void>((r) => server.listen(port, address, r));
+  return {
+    counts,
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(r));
+    },
+  };
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('fetchProbe phases under one deadline', () => {
+  it('sends nothing when the DNS answer arrives after the timeout (system connect and lab dialer)', async () => {
+    const srv = await countingServer('127.0.0.1');
+    try {
+      let answered = 0;
+      const lateLookup: LookupFn = (_h, _o, cb) => {
+        setTimeout(() => {
+          answered++;
+          cb(null, [{ address: '127.0.0.1', family: 4 }]);
+        }, 250);
+      };
+      let dials = 0;
+      // The lab dialer first: the path that used to dial and send the GET after TIMEOUT.
+      for (const dial of [
+        (_a: string, _p: number) => {
+          dials++;
+          return net.connect(srv.port, '127.0.0.1');
+        },
+        undefined,
+      ]) {
+        const o = await fetchProbe(`http://${host}:${srv.port}/ok?${SECRET}`, {
+          ...base,
+          lookup: lateLookup,
+          timeoutMs: 100,
+          ...(dial ? { dial } : {}),
+        });
+        expect(o.error).toEqual({ code: 'TIMEOUT', message: 'no complete response within 100 ms' });
+        const returned = JSON.stringify(o);
+        await sleep(400); // the answer arrives meanwhile
+        expect(srv.counts).toMatchObject({ connections: 0, requests: 0 });
+        expect(JSON.stringify(o)).toBe(returned); // the returned observation is not touched
+        expect(o.dns).toBeNull();
+        expect(o.remoteAddress).toBeNull();
+      }
+      expect(answered).toBe(2);
+      expect(dials).toBe(0);
+      expect(srv.counts).toMatchObject({ connections: 0, requests: 0 });
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('connects to the address it resolved and checked: a second resolution cannot change the target', async () => {
+    const a = await countingServer('127.0.0.1');
+    const b = await countingServer('127.0.0.2', a.port);
+    try {
+      for (const [first, then, hit, miss] of [
+        ['127.0.0.1', '127.0.0.2', a, b],
+        ['127.0.0.2', '127.0.0.1', b, a],
+      ] as const) {
+        let lookups = 0;
+        // A rebinding resolver: a checked answer first, another address on every later query.
+        const rebinding: LookupFn = (_h, _o, cb) => {
+          lookups++;
+          cb(null, [{ address: lookups === 1 ? first : then, family: 4 }]);
+        };
+        const before = { hit: hit.counts.requests, miss: miss.counts.requests };
+        const o = await fetchProbe(`http://${host}:${a.port}/ok`, {
+          ...base,
+          lookup: rebinding,
+          checkAddress: (addr) => (addr === first ? null : `${addr} not checked`),
+          expectedSha256: sha,
+        });
+        expect(o.error).toBeNull();
+        expect(lookups).toBe(1);
+        expect(o.remoteAddress).toBe(first);
+        expect(hit.counts.requests - before.hit).toBe(1);
+        expect(miss.counts.requests - before.miss).toBe(0);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('refuses a DNS answer the address policy rejects, before connecting', async () => {
+    const srv = await countingServer('127.0.0.1');
+    try {
+      const o = await fetchProbe(`http://${host}:${srv.port}/ok?${SECRET}`, {
+        ...base,
+        checkAddress: refuseSpecialAddress,
+      });
+      expect(o.error?.code).toBe('ADDRESS_NOT_ALLOWED');
+      expect(o.error?.message).toMatch(/127\.0\.0\.1 is a loopback/);
+      expect(o.dns).toEqual({ answers: [{ address: '127.0.0.1', family: 4 }] });
+      expect(o.remoteAddress).toBeNull();
+      expect(srv.counts.connections).toBe(0);
+      expect(JSON.stringify(o)).not.toContain('0123456789abcdef0123456789abcdef');
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('ends a body that trickles past the deadline and closes the connection', async () => {
+    const srv = await countingServer('127.0.0.1');
+    try {
+      const t0 = performance.now();
+      const o = await fetchProbe(`http://${host}:${srv.port}/trickle`, { ...base, timeoutMs: 300 });
+      expect(performance.now() - t0).toBeLessThan(1000);
+      expect(o.error?.code).toBe('TIMEOUT');
+      expect(o.httpStatus).toBe(200); // the head arrived; the body never completed
+      await sleep(50);
+      expect(srv.counts.closed).toBe(srv.counts.connections);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('refuseSpecialAddress', () => {
+  it('refuses loopback, link-local (metadata), unspecified and multicast, in IPv4 and IPv6', () => {
+    for (const a of [
+      '127.0.0.1',
+      '127.9.9.9',
+      '169.254.169.254',
+      '0.0.0.0',
+      '224.0.0.251',
+      '::1',
+      '::',
+      'fe80::1',
+      'ff02::1',
+      '::ffff:127.0.0.1',
+      '::ffff:169.254.169.254',
+      'fd00:ec2::254x',
+    ]) {
+      expect(refuseSpecialAddress(a), a).not.toBeNull();
+    }
+    for (const a of [
+      '52.216.10.20',
+      '10.0.1.7',
+      '192.168.0.1',
+      '100.64.0.1',
+      '2600:1f18::1',
+      'fd00:ec2::254',
+    ]) {
+      expect(refuseSpecialAddress(a), a).toBeNull();
+    }
   });
 });

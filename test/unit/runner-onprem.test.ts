@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LabS3 } from '../../functions/lab/s3-server.js';
-import { LAB_CREDENTIALS } from '../../functions/lab/sigv4.js';
-import { parseRunnerConfig, type RunnerConfig, runOnce } from '../../functions/runner/onprem.js';
+import { LAB_S3_CREDENTIAL, type LabS3, startLabS3 } from '../../functions/lab/s3/index.js';
+import { httpRequest, parseRunnerConfig, type RunnerConfig, runOnce } from '../../functions/runner/onprem.js';
 import type { Order } from '../../shared/probes/orders.js';
 
 // Everything here talks only to an HTTP server on 127.0.0.1 standing in for S3. The URLs carry a
@@ -27,8 +26,13 @@ let base = '';
 let order: Order;
 let orderBody: string | null;
 let uploads: Record<string, { obs: unknown; contentType: string | undefined }>;
-/** Per request kind, how many of the next requests fail: a status code or 'reset' (socket destroyed). */
-let failures: { order: (number | 'reset')[]; put: (number | 'reset')[] };
+/**
+ * Per request kind, how the next requests fail: a status code, 'reset' (socket destroyed) or
+ * 'trickle' (a 200 whose body never ends: one byte every 200 ms, so the socket is never idle).
+ */
+type Failure = number | 'reset' | 'trickle';
+let failures: { order: Failure[]; put: Failure[] };
+const trickles: ReturnType<typeof setInterval>[] = [];
 let hits: { order: number; probe: number; put: number };
 let inFlight = 0;
 let maxInFlight = 0;
@@ -36,9 +40,16 @@ let maxInFlight = 0;
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const failWith = (f: number | 'reset' | undefined) => {
+    const failWith = (f: Failure | undefined) => {
       if (f === 'reset') {
         req.socket.destroy();
+        return true;
+      }
+      if (f === 'trickle') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const t = setInterval(() => res.write(' '), 200);
+        trickles.push(t);
+        res.on('close', () => clearInterval(t));
         return true;
       }
       if (f !== undefined) {
@@ -83,7 +94,11 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise((r) => server.close(r)));
+afterAll(() => {
+  for (const t of trickles) clearInterval(t);
+  server.closeAllConnections();
+  return new Promise((r) => server.close(r));
+});
 beforeEach(() => {
   uploads = {};
   failures = { order: [], put: [] };
@@ -205,6 +220,41 @@ describe('on-prem runner over real HTTP on loopback', () => {
     for (const ms of sleeps) expect(ms).toBeLessThan(1000);
   });
 
+  it('httpRequest ends a response that trickles past its deadline with ETIMEDOUT', async () => {
+    failures.order = ['trickle'];
+    const t0 = performance.now();
+    const err = await httpRequest(`http://${base}/orders/onprem-dc1/latest.json`, {
+      method: 'GET',
+      timeoutMs: 700,
+    }).catch((e: NodeJS.ErrnoException) => e);
+    const elapsed = performance.now() - t0;
+    expect(err).toMatchObject({ code: 'ETIMEDOUT', message: 'no complete response within 700 ms' });
+    expect(elapsed).toBeGreaterThanOrEqual(690);
+    expect(elapsed).toBeLessThan(1500);
+    // A response that completes in time is unaffected.
+    const ok = await httpRequest(`http://${base}/orders/onprem-dc1/latest.json`, {
+      method: 'GET',
+      timeoutMs: 700,
+    });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toMatchObject({ runnerId: 'onprem-dc1' });
+  });
+
+  it('gives the order read and each report upload one deadline, so a trickling server cannot stall it', async () => {
+    // Each trickled response keeps the socket busy (a byte every 200 ms, under the 1 s idle
+    // timeout): only the overall deadline ends it, and the retry then succeeds.
+    failures.order = ['trickle'];
+    failures.put = ['trickle'];
+    const t0 = performance.now();
+    const r = await runOnce(runnerCfg({ concurrency: 1, timeoutMs: 1000 }), { sleep: noSleep });
+    const elapsed = performance.now() - t0;
+    expect(r.ok).toBe(true);
+    expect(hits.order).toBe(2);
+    expect(hits.put).toBe(3 + 1);
+    expect(elapsed).toBeGreaterThanOrEqual(2 * 1000 - 50);
+    expect(elapsed).toBeLessThan(4000);
+  });
+
   it('gives up on a report after four tries and does not retry a 4xx; the run is then not ok', async () => {
     failures.put = [503, 503, 503, 503, 403];
     const lines: string[] = [];
@@ -249,11 +299,71 @@ describe('on-prem runner over real HTTP on loopback', () => {
   });
 });
 
+describe('DNS answers the runner will not connect to', () => {
+  it('records ADDRESS_NOT_ALLOWED for an S3 host resolving to loopback or metadata, and still reports it', async () => {
+    // Production settings (no allowHttp): https on the S3 hosts. The order and reports go through
+    // an in-memory request; the probe fetch must stop at the check, before any connection.
+    const S3HOST = 'example-data-bucket.s3.us-east-1.amazonaws.com';
+    const RESULTS = 'example-pathguard-results.s3.us-east-1.amazonaws.com';
+    const prodOrder: Order = {
+      ...order,
+      probes: order.probes.slice(0, 2).map((p) => ({
+        ...p,
+        url: `https://${S3HOST}/probes/${p.probeId}.bin?${Q}`,
+        reportUrl: `https://${RESULTS}/observations/run-20261125T1000/${p.probeId}.json?${Q}`,
+      })),
+    };
+    const reports: Record<
+      string,
+      { error: { code: string; message: string } | null; remoteAddress: string | null }
+    > = {};
+    const request = async (url: string, init: { method: 'GET' | 'PUT'; body?: string }) => {
+      if (init.method === 'GET') return { status: 200, body: JSON.stringify(prodOrder) };
+      reports[new URL(url).pathname] = JSON.parse(init.body ?? '{}');
+      return { status: 200, body: '' };
+    };
+    let connects = 0;
+    const answers = ['127.0.0.1', '169.254.169.254'];
+    let i = 0;
+    const r = await runOnce(
+      parseRunnerConfig({
+        runnerId: 'onprem-dc1',
+        orderUrl: `https://${RESULTS}/orders/onprem-dc1/latest.json?${Q}`,
+        allowedHosts: [S3HOST, RESULTS],
+        concurrency: 1,
+        timeoutMs: 2000,
+      }),
+      {
+        sleep: noSleep,
+        request,
+        fetchOptions: {
+          lookup: (_h, _o, cb) => cb(null, [{ address: answers[i++ % 2]!, family: 4 }]),
+          dial: () => {
+            connects++;
+            throw new Error('must not connect');
+          },
+        },
+      },
+    );
+    expect(r.ok).toBe(true);
+    expect(connects).toBe(0);
+    const seen = Object.values(reports);
+    expect(seen).toHaveLength(2);
+    for (const [n, obs] of seen.entries()) {
+      expect(obs.error?.code).toBe('ADDRESS_NOT_ALLOWED');
+      expect(obs.error?.message).toContain(answers[n]);
+      expect(obs.remoteAddress).toBeNull();
+    }
+  });
+});
+
 describe("order read with SigV4 and this host's credentials (no presigned order URL)", () => {
   // The lab's S3 endpoint verifies header-signed requests like S3 (403 InvalidAccessKeyId,
   // SignatureDoesNotMatch); it listens on loopback only.
-  const lab = new LabS3();
-  beforeAll(() => lab.start());
+  let lab: LabS3;
+  beforeAll(async () => {
+    lab = await startLabS3({ buckets: [{ name: 'example-pathguard-results' }] });
+  });
   afterAll(() => lab.close());
   const cfg = () =>
     runnerCfg({
@@ -268,8 +378,8 @@ describe("order read with SigV4 and this host's credentials (no presigned order 
     );
   });
   const env = {
-    AWS_ACCESS_KEY_ID: LAB_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LAB_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: LAB_S3_CREDENTIAL.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LAB_S3_CREDENTIAL.secretAccessKey,
   };
 
   it('signs the GetObject with the environment credentials', async () => {
@@ -279,7 +389,7 @@ describe("order read with SigV4 and this host's credentials (no presigned order 
   });
 
   it('takes credentials from a credential_process command (the IAM Roles Anywhere helper contract)', async () => {
-    const printCreds = `console.log(JSON.stringify({Version:1,AccessKeyId:${JSON.stringify(LAB_CREDENTIALS.accessKeyId)},SecretAccessKey:${JSON.stringify(LAB_CREDENTIALS.secretAccessKey)},Expiration:"2099-01-01T00:00:00Z"}))`;
+    const printCreds = `console.log(JSON.stringify({Version:1,AccessKeyId:${JSON.stringify(LAB_S3_CREDENTIAL.accessKeyId)},SecretAccessKey:${JSON.stringify(LAB_S3_CREDENTIAL.secretAccessKey)},Expiration:"2099-01-01T00:00:00Z"}))`;
     const r = await runOnce(
       {
         ...cfg(),
@@ -321,7 +431,10 @@ describe("order read with SigV4 and this host's credentials (no presigned order 
     await expect(
       runOnce(cfg(), {
         sleep: noSleep,
-        env: { AWS_ACCESS_KEY_ID: LAB_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: 'wrong-secret-value' },
+        env: {
+          AWS_ACCESS_KEY_ID: LAB_S3_CREDENTIAL.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: 'wrong-secret-value',
+        },
       }),
     ).rejects.toMatchObject({ code: 'ORDER_UNAVAILABLE' });
     expect(hits.probe).toBe(0);

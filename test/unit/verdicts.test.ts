@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EvidenceItem } from '../../shared/evidence/types.js';
 import { type EarlyFacts, earlyVerdict } from '../../shared/probes/early-verdict.js';
 import {
   appendHistory,
@@ -35,15 +36,69 @@ const onpremObs = (remote: string) =>
   });
 
 describe('verdict rules', () => {
-  it('BLOCKED: 403 AccessDenied is blocked, naming the path the denied request took', () => {
+  const denied = (s3ErrorMessage: string | null) =>
+    observation({
+      httpStatus: 403,
+      s3ErrorCode: 'AccessDenied',
+      s3ErrorMessage,
+      bodyMatches: null,
+      error: { code: 'HTTP_ERROR', message: 'HTTP 403 AccessDenied' },
+    });
+  const VPCE_DENY =
+    'User: arn:aws:sts::111122223333:assumed-role/pathguard-probe/pathguard-probe is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::example-data-bucket/x.bin" with an explicit deny in a VPC endpoint policy';
+
+  it('BLOCKED: a 403 naming an explicit deny in a VPC endpoint policy is blocked, naming the path the request took', () => {
     const v = decideVerdict({
       ...base,
-      observation: observation({ httpStatus: 403, s3ErrorCode: 'AccessDenied', bodyMatches: false }),
-      evidence: [item('s3-access', decision('nat-gateway', false))],
+      observation: denied(VPCE_DENY),
+      evidence: [item('s3-access', decision('vpc-endpoint', true))],
       now: minutes(30),
     });
-    expect(v).toMatchObject({ verdict: 'blocked', code: 'BLOCKED', path: 'nat-gateway' });
-    expect(v.reason).toMatch(/^BLOCKED: S3 answered 403 AccessDenied/);
+    expect(v).toMatchObject({ verdict: 'blocked', code: 'BLOCKED', path: 'vpc-endpoint', failure: null });
+    expect(v.reason).toMatch(/^BLOCKED: a network-conditioned control refused the request: VPCE_POLICY_DENY/);
+  });
+
+  it('BLOCKED: CloudTrail VpceAccessDenied blocks even before the runner reports', () => {
+    const trail = {
+      ...item('cloudtrail', decision('vpc-endpoint', true, 'CLOUDTRAIL_UNKNOWN_ENDPOINT')),
+      record: { errorCode: 'VpceAccessDenied', vpcEndpointId: 'vpce-0c3c3c3c3c3c3c3c3' },
+    } as unknown as EvidenceItem;
+    const v = decideVerdict({ ...base, observation: null, evidence: [trail], now: minutes(1) });
+    expect(v).toMatchObject({ verdict: 'blocked', code: 'BLOCKED' });
+    expect(v.reason).toContain('VPCE_ACCESS_DENIED');
+  });
+
+  it('an expired URL is a probe failure, not blocked: the NAT gateway evidence makes it left-path (issue 10 §1.4)', () => {
+    const v = decideVerdict({
+      ...base,
+      observation: denied('Request has expired'),
+      evidence: [item('s3-access', decision('nat-gateway', false, 'ACCESS_NAT_GATEWAY_IP'))],
+      now: minutes(30),
+    });
+    expect(v).toMatchObject({ verdict: 'left-path', code: 'LEFT_PATH', path: 'nat-gateway' });
+    expect(v.failure).toMatchObject({ code: 'URL_EXPIRED' });
+    expect(v.reason).toContain('the probe failed: URL_EXPIRED');
+  });
+
+  it.each([
+    ['Access Denied', 'ACCESS_DENIED_UNATTRIBUTED'],
+    [null, 'ACCESS_DENIED_UNATTRIBUTED'],
+    [
+      'User: arn:aws:iam::111122223333:user/x is not authorized to perform: s3:GetObject because no identity-based policy allows the s3:GetObject action',
+      'IDENTITY_POLICY',
+    ],
+    [
+      'User: arn:aws:iam::111122223333:user/x is not authorized to perform: s3:GetObject with an explicit deny in a service control policy',
+      'ORGANIZATION_POLICY',
+    ],
+  ])('a 403 "%s" is the probe failure %s and the evidence decides the path', (message, code) => {
+    const v = decideVerdict({
+      ...base,
+      observation: denied(message),
+      evidence: [item('s3-access', decision('vpc-endpoint', true))],
+      now: minutes(30),
+    });
+    expect(v).toMatchObject({ verdict: 'private', path: 'vpc-endpoint', failure: { code } });
   });
 
   it('a 403 with another error code is not blocked', () => {

@@ -1,6 +1,6 @@
 import { redactText } from '../../../shared/endpoints/redact.js';
+import { loadLabScenario, parseLabScenario } from '../../lab/network/index.js';
 import { type LabResult, runLab } from '../../lab/run-lab.js';
-import { loadScenario, parseScenario } from '../../lab/scenario.js';
 import defaultScenario from '../../lab/scenarios/default.json' with { type: 'json' };
 import { type CommandSpec, writeOut } from '../command.js';
 
@@ -60,7 +60,11 @@ export function labReport(r: LabResult): string {
     ),
     '',
   ];
-  for (const x of r.analysis.results.filter((y) => y.verdict.verdict === 'left-path')) {
+  // Config order, as the matrix: the analyzer's result order depends on probe ids.
+  const leftPath = r.analysis.results
+    .filter((y) => y.verdict.verdict === 'left-path')
+    .sort((a, b) => rank(r, a) - rank(r, b));
+  for (const x of leftPath) {
     const alert = r.alerts.find(
       (a) => a.attributes.style === x.probe.style && a.attributes.vantage === x.probe.vantage.id,
     );
@@ -95,21 +99,24 @@ export const labCommand: CommandSpec = {
   usage: 'lab [--scenario FILE] [--out DIR] [--json]',
   help: `Starts an S3-compatible endpoint that verifies SigV4 presigned URLs and writes S3 server access
 logs, and a lab network whose paths (gateway endpoint, interface endpoint, NAT gateway, on-prem over
-a private VIF or over the internet) are real TCP forwarders on loopback that write VPC Flow Logs.
+a private VIF or over the internet, GWLB endpoints, transit gateways) are real TCP forwarders on
+loopback that write VPC Flow Logs.
 The real probe planner, runners (VPC and on-prem, through the order protocol), parsers, classifier
 and analyzer then run one cycle and print the verdicts and the alerts.
 
 Options:
-  --scenario FILE  a scenario (default: functions/lab/scenarios/default.json; also nat-override.json)
-  --out DIR        where logs, bundles and the alert outbox go (default: a temp folder)
+  --scenario FILE  a scenario (default: functions/lab/scenarios/default.json; beside it also
+                   nat-override, gwlb-egress, tgw-central-egress, customer-prefix-list)
+  --out DIR        where logs, bundles and the alert outbox go: empty, new or made by the lab
+                   (default: a folder under the system temporary folder)
   --json           one JSON document: { verdicts, alerts, outDir }`,
   options: { scenario: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values, io }) {
     // The default scenario travels inside the bundle: `npm start` works from any directory.
     const scenario =
       typeof values.scenario === 'string'
-        ? await loadScenario(values.scenario)
-        : parseScenario(defaultScenario, 'default scenario');
+        ? await loadLabScenario(values.scenario)
+        : parseLabScenario(defaultScenario, 'default scenario');
     const r = await runLab(scenario, typeof values.out === 'string' ? { outDir: values.out } : {});
     await writeOut(
       io.stdout,

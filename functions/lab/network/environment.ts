@@ -3,68 +3,95 @@ import type { LabScenario } from './scenario.js';
 
 /**
  * The environment document EC2 discovery would produce for the scenario's account and Region: the
- * facts the analyzer classifies the lab's logs with. The vantages' ENIs (a Lambda function's
- * Hyperplane ENI in its subnet) are listed with the interface endpoint's and the NAT gateway's.
+ * facts the analyzer classifies the lab's logs with, and the routes the lab itself follows (one
+ * route resolution, `EnvironmentIndex`, for both). Every ENI discovery lists is here: the
+ * vantages' (a Lambda function's Hyperplane ENI in its subnet), the interface endpoints', the NAT
+ * gateways', the Gateway Load Balancer endpoints' and the transit gateway attachments'. GWLB
+ * endpoints are route targets only: discovery does not list them as gateway endpoints, so the
+ * classifier sees their `vpce-…` routes as `vpc-endpoint`, not `gateway-endpoint`.
  *
  * @example
  * const env = scenarioEnvironment(scenario);
  * validateEnvironment(env); // ok
  */
 export function scenarioEnvironment(s: LabScenario): Environment {
-  const v = s.vpc;
-  const ie = v.interfaceEndpoint;
   const service = `com.amazonaws.${s.region}.s3`;
+  const vpcOfSubnet = new Map(s.vpcs.flatMap((v) => v.subnets.map((x) => [x.subnetId, v.vpcId] as const)));
   return {
     region: s.region,
-    prefixLists: [],
+    prefixLists: s.prefixLists.map((p) => ({
+      prefixListId: p.prefixListId,
+      name: p.name,
+      cidrs: [...p.cidrs],
+    })),
     s3PrefixLists: [{ prefixListId: s.s3.prefixListId, name: service, cidrs: [...s.s3.cidrs] }],
-    vpcs: [{ vpcId: v.vpcId, cidrs: [v.cidr] }],
-    subnets: v.subnets.map((x) => ({
-      subnetId: x.subnetId,
-      vpcId: v.vpcId,
-      cidrs: [x.cidr],
-      routeTableId: x.routeTableId,
-    })),
-    routeTables: v.routeTables.map((t) => ({
-      routeTableId: t.routeTableId,
-      vpcId: v.vpcId,
-      routes: t.routes.map((r) => ({ destination: r.destination, target: r.target })),
-    })),
-    gatewayEndpoints: [
-      {
-        vpcEndpointId: v.gatewayEndpoint.vpcEndpointId,
+    vpcs: s.vpcs.map((v) => ({ vpcId: v.vpcId, cidrs: [v.cidr] })),
+    subnets: s.vpcs.flatMap((v) =>
+      v.subnets.map((x) => ({
+        subnetId: x.subnetId,
         vpcId: v.vpcId,
-        serviceName: service,
-        prefixListId: s.s3.prefixListId,
-        routeTableIds: [...v.gatewayEndpoint.routeTableIds],
-        ipAddressType: 'ipv4',
-      },
-    ],
-    interfaceEndpoints: [
-      {
+        cidrs: [x.cidr],
+        routeTableId: x.routeTableId,
+      })),
+    ),
+    routeTables: s.vpcs.flatMap((v) =>
+      v.routeTables.map((t) => ({
+        routeTableId: t.routeTableId,
+        vpcId: v.vpcId,
+        routes: t.routes.map((r) => ({ destination: r.destination, target: r.target })),
+      })),
+    ),
+    gatewayEndpoints: s.vpcs.flatMap((v) =>
+      v.gatewayEndpoint
+        ? [
+            {
+              vpcEndpointId: v.gatewayEndpoint.vpcEndpointId,
+              vpcId: v.vpcId,
+              serviceName: service,
+              prefixListId: s.s3.prefixListId,
+              routeTableIds: [...v.gatewayEndpoint.routeTableIds],
+              ipAddressType: 'ipv4' as const,
+            },
+          ]
+        : [],
+    ),
+    interfaceEndpoints: s.vpcs.flatMap((v) =>
+      v.interfaceEndpoints.map((ie) => ({
         vpcEndpointId: ie.vpcEndpointId,
         vpcId: v.vpcId,
         serviceName: service,
         ips: ie.networkInterfaces.map((n) => n.ip),
         dnsNames: [ie.dnsName],
         privateDns: ie.privateDns,
-      },
-    ],
-    natGateways: [
-      {
-        natGatewayId: v.natGateway.natGatewayId,
-        subnetId: v.natGateway.subnetId,
-        eniIds: [v.natGateway.eniId],
-        privateIps: [v.natGateway.privateIp],
-        publicIps: [v.natGateway.publicIp],
-      },
-    ],
+      })),
+    ),
+    natGateways: s.vpcs.flatMap((v) =>
+      v.natGateways.map((n) => ({
+        natGatewayId: n.natGatewayId,
+        subnetId: n.subnetId,
+        eniIds: [n.eniId],
+        privateIps: [n.privateIp],
+        publicIps: [n.publicIp],
+      })),
+    ),
     networkInterfaces: [
       ...s.vantages.flatMap((x) =>
-        x.kind === 'vpc' ? [{ eniId: x.eniId, subnetId: x.subnetId, privateIps: [x.ip] }] : [],
+        x.kind === 'vpc' && vpcOfSubnet.has(x.subnetId)
+          ? [{ eniId: x.eniId, subnetId: x.subnetId, privateIps: [x.ip] }]
+          : [],
       ),
-      ...ie.networkInterfaces.map((n) => ({ eniId: n.eniId, subnetId: n.subnetId, privateIps: [n.ip] })),
-      { eniId: v.natGateway.eniId, subnetId: v.natGateway.subnetId, privateIps: [v.natGateway.privateIp] },
+      ...s.vpcs.flatMap((v) => [
+        ...v.interfaceEndpoints.flatMap((ie) =>
+          ie.networkInterfaces.map((n) => ({ eniId: n.eniId, subnetId: n.subnetId, privateIps: [n.ip] })),
+        ),
+        ...v.natGateways.map((n) => ({ eniId: n.eniId, subnetId: n.subnetId, privateIps: [n.privateIp] })),
+        ...v.gwlbEndpoints.map((g) => ({ eniId: g.eniId, subnetId: g.subnetId, privateIps: [g.ip] })),
+        ...v.transitGatewayAttachments.map((a) => ({
+          eniId: a.eniId,
+          subnetId: a.subnetId,
+          privateIps: [a.ip],
+        })),
+      ]),
     ],
     onPrem: {
       cidrs: [s.onPrem.cidr],

@@ -1,6 +1,7 @@
 /** The lab network: scenario, per-vantage DNS and routing, TCP forwarders writing VPC Flow Logs. */
 export { scenarioEnvironment } from './environment.js';
 export {
+  type ConnectionFacts,
   type ForwardedConnection,
   flowRecordsFor,
   LAB_FLOW_LOG_FIELDS,
@@ -18,16 +19,29 @@ export {
 } from './network.js';
 export {
   LAB_PATHS,
+  type LabDevice,
+  type LabEni,
+  type LabHop,
   type LabPath,
-  type LabRoute,
-  labRouteFor,
+  type LabTrace,
+  labIndex,
+  onPremVpc,
   resolveLabName,
-  subnetRouteFor,
+  traceLabPath,
 } from './paths.js';
 export {
   type LabScenario,
+  type LabScenarioInput,
   type LabScenarioVantage,
+  type LabScenarioVpc,
   labScenarioSchema,
   loadLabScenario,
   parseLabScenario,
 } from './scenario.js';
+export {
+  type LabRequestSimulation,
+  originOf,
+  type SimulatedAccessLog,
+  type SimulateOptions,
+  simulateRequest,
+} from './simulate.js';

@@ -11,8 +11,9 @@ import {
   LAB_FLOW_LOG_FORMAT,
   type LabFlowRecord,
 } from './flow-records.js';
-import { LAB_PATHS, type LabPath, type LabRoute, labRouteFor, resolveLabName } from './paths.js';
-import type { LabScenario, LabScenarioVantage } from './scenario.js';
+import { LAB_PATHS, type LabPath, type LabTrace, resolveLabName, traceLabPath } from './paths.js';
+import type { LabScenario } from './scenario.js';
+import { originOf } from './simulate.js';
 
 /** What the network needs of the S3 endpoint: where it listens, and a way to tell it origins. */
 export interface LabNetworkUpstream {
@@ -60,8 +61,8 @@ export interface LabVantage {
    * to the answer itself, so traffic stays on loopback.
    */
   readonly lookup: LabLookup;
-  /** The path a connection to a scenario address would take, or null when none delivers it. */
-  route(address: string): LabRoute | null;
+  /** The path a connection to a scenario address takes (`traceLabPath`); `delivered` false: dropped. */
+  route(address: string): LabTrace;
   /** The loopback forwarder that carries a connection to `address:port`, or null (unreachable). */
   connectTarget(address: string, port: number): { host: string; port: number } | null;
   /**
@@ -200,36 +201,12 @@ export async function startLabNetwork(
       });
   };
 
-  const originOf = (vantage: LabScenarioVantage, path: LabPath): LabRequestOrigin => {
-    const v = scenario.vpc;
-    switch (path) {
-      case 'gateway-endpoint':
-        return { remoteIp: vantage.ip, vpcEndpointId: v.gatewayEndpoint.vpcEndpointId, vpcId: v.vpcId };
-      case 'interface-endpoint':
-      case 'onprem-private-vif':
-        return { remoteIp: vantage.ip, vpcEndpointId: v.interfaceEndpoint.vpcEndpointId, vpcId: v.vpcId };
-      case 'nat-gateway':
-        return { remoteIp: v.natGateway.publicIp, vpcEndpointId: null, vpcId: null };
-      case 'internet-gateway':
-        return {
-          remoteIp: vantage.kind === 'vpc' ? (vantage.publicIp ?? vantage.ip) : vantage.ip,
-          vpcEndpointId: null,
-          vpcId: null,
-        };
-      case 'onprem-internet':
-        return { remoteIp: scenario.onPrem.publicEgressIp, vpcEndpointId: null, vpcId: null };
-    }
-  };
-
-  const forward = (
-    client: net.Socket,
-    ctx: { vantage: LabScenarioVantage; path: LabPath; dstaddr: string; dstport: number; localHost: string },
-  ) => {
+  const forward = (client: net.Socket, ctx: { trace: LabTrace; dstport: number; localHost: string }) => {
     open++;
     sockets.add(client);
     const start = Math.floor(now() / 1000);
     const srcport = client.remotePort ?? 0;
-    const dropped = ctx.path === 'internet-gateway' && ctx.vantage.kind === 'vpc' && !ctx.vantage.publicIp;
+    const dropped = !ctx.trace.delivered;
     let up = 0;
     let down = 0;
     let done = false;
@@ -248,16 +225,13 @@ export async function startLabNetwork(
         setImmediate(() => origins.delete(key));
       }
       record({
-        vantage: ctx.vantage,
-        path: ctx.path,
-        dstaddr: ctx.dstaddr,
+        trace: ctx.trace,
         dstport: ctx.dstport,
         srcport,
         bytesUp: up,
         bytesDown: down,
         start,
         end: Math.floor(now() / 1000),
-        dropped,
       });
       open--;
       settle();
@@ -267,7 +241,8 @@ export async function startLabNetwork(
     client.on('error', finish);
     client.on('close', finish);
     if (dropped) {
-      // The internet gateway has no public address to translate to: nothing comes back.
+      // The network drops the packets (no public address at the internet gateway, no route
+      // onward, …): nothing comes back.
       client.resetAndDestroy();
       return;
     }
@@ -288,7 +263,8 @@ export async function startLabNetwork(
     toS3.once('connect', () => {
       // Registered before any request byte is sent, so the endpoint always finds the origin.
       originKey = `${unmapped(toS3.localAddress)}:${toS3.localPort}`;
-      origins.set(originKey, originOf(ctx.vantage, ctx.path));
+      const origin = originOf(ctx.trace);
+      if (origin) origins.set(originKey, origin);
       client.pipe(toS3);
       toS3.pipe(client);
       client.resume();
@@ -305,16 +281,19 @@ export async function startLabNetwork(
         ...scenario.s3.regionalAddresses,
         ...scenario.s3.globalAddresses,
         ...scenario.edge.addresses,
-        ...scenario.vpc.interfaceEndpoint.networkInterfaces.map((n) => n.ip),
+        ...scenario.vpcs.flatMap((v) =>
+          v.interfaceEndpoints.flatMap((e) => e.networkInterfaces.map((n) => n.ip)),
+        ),
       ]);
       for (const dstaddr of addresses) {
-        const route = labRouteFor(scenario, vantage, dstaddr);
-        if (!route) continue;
+        // Throws SCENARIO_UNSUPPORTED (naming the route) before anything is carried.
+        const trace = traceLabPath(scenario, vantage, dstaddr);
+        // Nothing at all leaves for an address the vantage has no way towards (on-prem to a VPC
+        // without a private VIF): the dial fails as EHOSTUNREACH, as the host's own stack would.
+        if (!trace.delivered && trace.hops.length === 0 && vantage.kind === 'onprem') continue;
         for (const dstport of ports) {
-          let localHost = fallback ? '127.0.0.1' : pathAddresses.get(route.path)!;
-          const server = net.createServer((client) =>
-            forward(client, { vantage, path: route.path, dstaddr, dstport, localHost }),
-          );
+          let localHost = fallback ? '127.0.0.1' : pathAddresses.get(trace.path)!;
+          const server = net.createServer((client) => forward(client, { trace, dstport, localHost }));
           servers.push(server);
           let port: number;
           try {
@@ -376,7 +355,7 @@ export async function startLabNetwork(
       kind: v.kind,
       resolve,
       lookup,
-      route: (address) => labRouteFor(scenario, v, address),
+      route: (address) => traceLabPath(scenario, v, address),
       connectTarget,
       dial(address, port) {
         const t = connectTarget(address, port);

@@ -1,15 +1,23 @@
+import { buildEnvironmentIndex, type EnvironmentIndex } from '../../../shared/env/environment-index.js';
+import { UserInputError } from '../../../shared/errors.js';
 import { CidrSet } from '../../../shared/net/cidr-set.js';
 import { addressScope, IpAddress } from '../../../shared/net/ip.js';
-import type { LabScenario, LabScenarioVantage } from './scenario.js';
+import { scenarioEnvironment } from './environment.js';
+import type { LabScenario, LabScenarioVantage, LabScenarioVpc } from './scenario.js';
 
-/** The ways a connection from a vantage can reach S3 in the lab. */
+/**
+ * How a connection ends up reaching S3 (or not): the label of a traced path. `dropped`: the
+ * network would not deliver it (no route, an internet gateway without a public address, a gateway
+ * endpoint reached through a transit gateway, …).
+ */
 export type LabPath =
   | 'gateway-endpoint'
   | 'interface-endpoint'
   | 'nat-gateway'
   | 'internet-gateway'
   | 'onprem-private-vif'
-  | 'onprem-internet';
+  | 'onprem-internet'
+  | 'dropped';
 
 /** Every path, in the order their loopback addresses are assigned. */
 export const LAB_PATHS: readonly LabPath[] = [
@@ -19,48 +27,160 @@ export const LAB_PATHS: readonly LabPath[] = [
   'internet-gateway',
   'onprem-private-vif',
   'onprem-internet',
+  'dropped',
 ];
 
-/** How a vantage reaches one address: the path, and the route (or on-prem rule) that chose it. */
-export interface LabRoute {
+/** An ENI a path crosses: flow records are written for it. */
+export interface LabEni {
+  readonly eniId: string;
+  readonly subnetId: string;
+  readonly vpcId: string;
+  readonly ip: string;
+}
+
+/** A device a route led to. */
+export type LabDevice =
+  | { readonly kind: 'gateway-endpoint'; readonly vpcEndpointId: string; readonly vpcId: string }
+  | {
+      readonly kind: 'interface-endpoint';
+      readonly vpcEndpointId: string;
+      readonly vpcId: string;
+      readonly eni: LabEni;
+    }
+  | {
+      readonly kind: 'nat-gateway';
+      readonly natGatewayId: string;
+      readonly eni: LabEni;
+      readonly publicIp: string;
+    }
+  | { readonly kind: 'internet-gateway'; readonly internetGatewayId: string; readonly vpcId: string }
+  | { readonly kind: 'gwlb-endpoint'; readonly vpcEndpointId: string; readonly eni: LabEni }
+  | {
+      readonly kind: 'transit-gateway';
+      readonly transitGatewayId: string;
+      /** The attachment ENI in the VPC the packets leave, and the one in the VPC they enter. */
+      readonly from: LabEni;
+      readonly to: LabEni;
+    }
+  | {
+      readonly kind: 'peering-connection';
+      readonly peeringConnectionId: string;
+      readonly interRegion: boolean;
+    }
+  | { readonly kind: 'private-vif'; readonly vpcId: string }
+  | { readonly kind: 'onprem-internet'; readonly publicEgressIp: string };
+
+/** One step of a path: the route (or on-prem rule) followed and the device it led to. */
+export interface LabHop {
+  /** `rtb-… routes pl-… (52.216.0.0/15) to vpce-…`, or the on-prem rule. */
+  readonly route: string;
+  readonly device: LabDevice;
+}
+
+/**
+ * The ground truth of one connection from a vantage to an address: the devices it crossed, in
+ * order, where it reached S3 and what S3 saw. Built by {@link traceLabPath}.
+ */
+export interface LabTrace {
+  readonly vantage: LabScenarioVantage;
+  readonly address: string;
   readonly path: LabPath;
-  /** `rtb-… 52.216.0.0/15 (pl-…) -> vpce-…`, or the on-prem rule: for messages and tests. */
+  readonly delivered: boolean;
+  /** True only when the connection reached S3 through an S3 VPC endpoint. */
+  readonly private: boolean;
+  /** The S3 VPC endpoint that carried the request, else null. */
+  readonly endpoint: {
+    readonly kind: 'gateway' | 'interface';
+    readonly vpcEndpointId: string;
+    readonly vpcId: string;
+  } | null;
+  /** The address S3 sees (the access log's Remote IP); null when nothing reaches S3. */
+  readonly remoteIp: string | null;
+  readonly hops: readonly LabHop[];
+  /** Why the network dropped the connection; null when delivered. */
+  readonly dropReason: string | null;
+  /** The hops' routes (and the drop reason), for messages and tests. */
   readonly reason: string;
 }
 
 const scratch = new IpAddress();
+const indexes = new WeakMap<LabScenario, EnvironmentIndex>();
+
+/**
+ * The route index of a scenario: the analyzer's own `EnvironmentIndex` over the document
+ * {@link scenarioEnvironment} gives, so the lab and the classifier resolve routes one way
+ * (longest prefix across CIDR and prefix-list routes, aws-facts §5.2).
+ */
+export function labIndex(s: LabScenario): EnvironmentIndex {
+  let idx = indexes.get(s);
+  if (!idx) {
+    idx = buildEnvironmentIndex(scenarioEnvironment(s));
+    indexes.set(s, idx);
+  }
+  return idx;
+}
+
+/** A route the lab has no honest model for: refused, naming the route, never approximated. */
+function unsupported(route: string, what: string): UserInputError {
+  return new UserInputError('SCENARIO_UNSUPPORTED', `${route}: the lab cannot simulate ${what}`, { route });
+}
 
 function hostOf(name: string): string {
   const h = name.trim().toLowerCase();
   return h.endsWith('.') ? h.slice(0, -1) : h;
 }
 
+function vpcOfSubnet(s: LabScenario, subnetId: string): LabScenarioVpc | undefined {
+  return s.vpcs.find((v) => v.subnets.some((x) => x.subnetId === subnetId));
+}
+
+function tableOf(vpc: LabScenarioVpc, subnetId: string): string {
+  return vpc.subnets.find((x) => x.subnetId === subnetId)?.routeTableId ?? '';
+}
+
+function inBlock(ip: string, block: string): boolean {
+  return CidrSet.build([[block, true]]).set.get(ip) === true;
+}
+
+/** The VPC of the private VIF and the inbound resolver. */
+export function onPremVpc(s: LabScenario): LabScenarioVpc {
+  return s.vpcs.find((v) => v.vpcId === s.onPrem.vpcId) ?? s.vpcs[0]!;
+}
+
 /**
  * Resolves a host name as the vantage's DNS would (aws-facts §4, §5.3): endpoint-specific
- * interface-endpoint names to the endpoint's ENI addresses (they resolve from public DNS
- * everywhere); Transfer Acceleration names to the edge; the Region's regional names to the
- * interface endpoint only through its private DNS (in the VPC when it is `on`, on-prem only
- * through an inbound resolver and private DNS `on` or `inbound-only`), else to public S3
- * addresses; legacy global names to public S3 addresses. Anything else has no answer (`[]`).
+ * interface-endpoint names to that endpoint's ENI addresses (they resolve from public DNS
+ * everywhere); Transfer Acceleration names to the edge; the Region's regional names to an
+ * interface endpoint only through its private DNS (in the endpoint's own VPC when it is `on`;
+ * on-prem only through an inbound resolver in the endpoint's VPC and private DNS `on` or
+ * `inbound-only`), else to public S3 addresses; legacy global names to public S3 addresses
+ * (PrivateLink does not serve them). Anything else has no answer (`[]`).
  *
  * @example
  * resolveLabName(scenario, vpcApp, 'example-data-bucket.s3.us-east-1.amazonaws.com'); // ['52.216.8.100']
  */
 export function resolveLabName(s: LabScenario, vantage: LabScenarioVantage, name: string): string[] {
   const h = hostOf(name);
-  const ie = s.vpc.interfaceEndpoint;
-  const endpointIps = ie.networkInterfaces.map((n) => n.ip);
-  const vpceSuffix = ie.dnsName.slice(2);
-  if (h === vpceSuffix || h.endsWith(`.${vpceSuffix}`)) return endpointIps;
+  for (const v of s.vpcs) {
+    for (const ie of v.interfaceEndpoints) {
+      const suffix = ie.dnsName.slice(2);
+      if (h === suffix || h.endsWith(`.${suffix}`)) return ie.networkInterfaces.map((n) => n.ip);
+    }
+  }
   if (/(^|\.)s3-accelerate(\.dualstack)?\.amazonaws\.com$/.test(h)) return [...s.edge.addresses];
   const region = s.region.replace(/-/g, '\\-');
   // Private DNS covers the plain regional names only (not dual-stack or FIPS ones).
   if (new RegExp(`(^|\\.)(s3|s3-accesspoint|s3-control)\\.${region}\\.amazonaws\\.com$`).test(h)) {
-    const privateAnswer =
+    const dnsVpc =
       vantage.kind === 'vpc'
-        ? ie.privateDns === 'on'
-        : s.onPrem.dnsMode === 'inbound-resolver' && ie.privateDns !== 'off';
-    return privateAnswer ? endpointIps : [...s.s3.regionalAddresses];
+        ? vpcOfSubnet(s, vantage.subnetId)
+        : s.onPrem.dnsMode === 'inbound-resolver'
+          ? onPremVpc(s)
+          : undefined;
+    const privateEndpoint = dnsVpc?.interfaceEndpoints.find((ie) =>
+      vantage.kind === 'vpc' ? ie.privateDns === 'on' : ie.privateDns !== 'off',
+    );
+    return privateEndpoint ? privateEndpoint.networkInterfaces.map((n) => n.ip) : [...s.s3.regionalAddresses];
   }
   if (
     new RegExp(
@@ -73,79 +193,329 @@ export function resolveLabName(s: LabScenario, vantage: LabScenarioVantage, name
   return [];
 }
 
-/**
- * The route a VPC subnet's table gives an address, by longest prefix match with the S3 prefix
- * list expanded to its blocks; at equal length a CIDR route beats a prefix-list route (aws-facts
- * §5.2). Null when no route matches.
- */
-export function subnetRouteFor(
-  s: LabScenario,
-  routeTableId: string,
-  address: string,
-): { destination: string; target: string; matched: string } | null {
-  const table = s.vpc.routeTables.find((t) => t.routeTableId === routeTableId);
-  if (!table) return null;
-  const explicit: [string, { destination: string; target: string; matched: string }][] = [];
-  const fromList: [string, { destination: string; target: string; matched: string }][] = [];
-  for (const r of table.routes) {
-    if (r.destination.startsWith('pl-')) {
-      // Only the S3 prefix list is known to the lab; another list's blocks are not modelled.
-      if (r.destination !== s.s3.prefixListId) continue;
-      for (const c of s.s3.cidrs) fromList.push([c, { ...r, matched: c }]);
-    } else explicit.push([r.destination, { ...r, matched: r.destination }]);
+interface Walk {
+  readonly s: LabScenario;
+  readonly vantage: LabScenarioVantage;
+  readonly address: string;
+  readonly hops: LabHop[];
+}
+
+function done(
+  w: Walk,
+  path: Exclude<LabPath, 'dropped'>,
+  remoteIp: string,
+  endpoint: LabTrace['endpoint'],
+): LabTrace {
+  return {
+    vantage: w.vantage,
+    address: w.address,
+    path,
+    delivered: true,
+    private: endpoint !== null,
+    endpoint,
+    remoteIp,
+    hops: w.hops,
+    dropReason: null,
+    reason: w.hops.map((h) => h.route).join('; '),
+  };
+}
+
+function dropped(w: Walk, why: string): LabTrace {
+  return {
+    vantage: w.vantage,
+    address: w.address,
+    path: 'dropped',
+    delivered: false,
+    private: false,
+    endpoint: null,
+    remoteIp: null,
+    hops: w.hops,
+    dropReason: why,
+    reason: [...w.hops.map((h) => h.route), why].join('; '),
+  };
+}
+
+function interfaceEndpointAt(vpc: LabScenarioVpc, address: string) {
+  for (const ie of vpc.interfaceEndpoints) {
+    const n = ie.networkInterfaces.find((x) => x.ip === address);
+    if (n) return { ie, eni: { eniId: n.eniId, subnetId: n.subnetId, vpcId: vpc.vpcId, ip: n.ip } };
   }
-  // CidrSet keeps the first of equal blocks: explicit routes go first to win ties.
-  const set = CidrSet.build([...explicit, ...fromList], { onDuplicate: (kept) => kept }).set;
-  return set.get(address) ?? null;
+  return null;
+}
+
+function traceOnPrem(w: Walk, vantage: Extract<LabScenarioVantage, { kind: 'onprem' }>): LabTrace {
+  const { s, address } = w;
+  const vpc = onPremVpc(s);
+  if (inBlock(address, vpc.cidr)) {
+    if (!s.onPrem.privateVif) return dropped(w, `on-prem has no private VIF to ${vpc.vpcId}`);
+    const hit = interfaceEndpointAt(vpc, address);
+    if (!hit) return dropped(w, `${address} in ${vpc.vpcId} is no S3 interface endpoint ENI`);
+    w.hops.push({
+      route: `on-prem ${s.onPrem.cidr} -> ${vpc.cidr} over the private VIF`,
+      device: { kind: 'private-vif', vpcId: vpc.vpcId },
+    });
+    w.hops.push({
+      route: `${vpc.vpcId} local ${address}`,
+      device: {
+        kind: 'interface-endpoint',
+        vpcEndpointId: hit.ie.vpcEndpointId,
+        vpcId: vpc.vpcId,
+        eni: hit.eni,
+      },
+    });
+    return done(w, 'onprem-private-vif', vantage.ip, {
+      kind: 'interface',
+      vpcEndpointId: hit.ie.vpcEndpointId,
+      vpcId: vpc.vpcId,
+    });
+  }
+  // Public S3 addresses never use the private VIF (aws-facts §5.4): the internet or a public VIF.
+  if (!scratch.parse(address) || addressScope(scratch) !== 'public')
+    return dropped(w, `on-prem has no route to ${address}`);
+  w.hops.push({
+    route: `on-prem default route to the internet (${s.onPrem.publicEgressIp})`,
+    device: { kind: 'onprem-internet', publicEgressIp: s.onPrem.publicEgressIp },
+  });
+  return done(w, 'onprem-internet', s.onPrem.publicEgressIp, null);
+}
+
+/** How the packets entered the VPC whose route table is being read. */
+type Entry = 'origin' | 'gwlb' | 'tgw';
+
+function traceVpc(w: Walk, vantage: Extract<LabScenarioVantage, { kind: 'vpc' }>): LabTrace {
+  const { s, address } = w;
+  const idx = labIndex(s);
+  let vpc = vpcOfSubnet(s, vantage.subnetId);
+  if (!vpc) return dropped(w, `no subnet ${vantage.subnetId}`);
+  let table = tableOf(vpc, vantage.subnetId);
+  let entry: Entry = 'origin';
+  // Each step moves to another device; a well-formed path has at most four (GWLB or TGW, NAT, IGW).
+  for (let step = 0; step < 6; step++) {
+    const r = idx.resolveRouteInTable(table, address);
+    if (!r) return dropped(w, `${table} has no route to ${address}`);
+    const text = r.text;
+    switch (r.targetKind) {
+      case 'local': {
+        const hit = interfaceEndpointAt(vpc, address);
+        if (!hit) return dropped(w, `${text}: ${address} is no S3 interface endpoint ENI of ${vpc.vpcId}`);
+        w.hops.push({
+          route: text,
+          device: {
+            kind: 'interface-endpoint',
+            vpcEndpointId: hit.ie.vpcEndpointId,
+            vpcId: vpc.vpcId,
+            eni: hit.eni,
+          },
+        });
+        return done(w, 'interface-endpoint', vantage.ip, {
+          kind: 'interface',
+          vpcEndpointId: hit.ie.vpcEndpointId,
+          vpcId: vpc.vpcId,
+        });
+      }
+      case 'gateway-endpoint': {
+        if (vpc.gatewayEndpoint?.vpcEndpointId !== r.target)
+          throw unsupported(text, `${r.target}: not the gateway endpoint of ${vpc.vpcId}`);
+        if (entry === 'gwlb')
+          throw unsupported(
+            text,
+            'traffic returning from a Gateway Load Balancer endpoint to a gateway endpoint',
+          );
+        w.hops.push({
+          route: text,
+          device: { kind: 'gateway-endpoint', vpcEndpointId: r.target, vpcId: vpc.vpcId },
+        });
+        if (entry === 'tgw') {
+          // "Resources on the other side of a … transit gateway … cannot use a gateway endpoint" (§5.1).
+          return dropped(w, `${r.target} does not serve traffic from a transit gateway`);
+        }
+        // S3 sees the client's private address through a gateway endpoint (aws-facts §2.5).
+        return done(w, 'gateway-endpoint', vantage.ip, {
+          kind: 'gateway',
+          vpcEndpointId: r.target,
+          vpcId: vpc.vpcId,
+        });
+      }
+      case 'vpc-endpoint': {
+        const g = vpc.gwlbEndpoints.find((x) => x.vpcEndpointId === r.target);
+        if (!g)
+          throw unsupported(
+            text,
+            `${r.target}: neither a gateway nor a Gateway Load Balancer endpoint of ${vpc.vpcId}`,
+          );
+        if (entry !== 'origin') throw unsupported(text, 'a second appliance hop');
+        w.hops.push({
+          route: text,
+          device: {
+            kind: 'gwlb-endpoint',
+            vpcEndpointId: g.vpcEndpointId,
+            eni: { eniId: g.eniId, subnetId: g.subnetId, vpcId: vpc.vpcId, ip: g.ip },
+          },
+        });
+        // The appliance hands the packets back to the endpoint, which forwards them by its own
+        // subnet's route table (the source address is preserved).
+        entry = 'gwlb';
+        table = tableOf(vpc, g.subnetId);
+        continue;
+      }
+      case 'nat-gateway': {
+        const n = vpc.natGateways.find((x) => x.natGatewayId === r.target);
+        if (!n) throw unsupported(text, `${r.target}: not a NAT gateway of ${vpc.vpcId}`);
+        w.hops.push({
+          route: text,
+          device: {
+            kind: 'nat-gateway',
+            natGatewayId: n.natGatewayId,
+            eni: { eniId: n.eniId, subnetId: n.subnetId, vpcId: vpc.vpcId, ip: n.privateIp },
+            publicIp: n.publicIp,
+          },
+        });
+        const natTable = tableOf(vpc, n.subnetId);
+        const onward = idx.resolveRouteInTable(natTable, address);
+        if (!onward) return dropped(w, `${natTable} (the NAT gateway's subnet) has no route to ${address}`);
+        if (onward.targetKind !== 'internet-gateway' || onward.target !== vpc.internetGatewayId)
+          throw unsupported(
+            onward.text,
+            "NAT gateway traffic leaving by anything but its VPC's internet gateway",
+          );
+        w.hops.push({
+          route: onward.text,
+          device: { kind: 'internet-gateway', internetGatewayId: onward.target, vpcId: vpc.vpcId },
+        });
+        return done(w, 'nat-gateway', n.publicIp, null);
+      }
+      case 'internet-gateway': {
+        if (r.target !== vpc.internetGatewayId)
+          throw unsupported(text, `${r.target}: not the internet gateway of ${vpc.vpcId}`);
+        // An internet gateway translates only the addresses of its own VPC's ENIs that have a
+        // public address; the packets of another VPC (through a TGW) or of an ENI without one die.
+        w.hops.push({
+          route: text,
+          device: { kind: 'internet-gateway', internetGatewayId: r.target, vpcId: vpc.vpcId },
+        });
+        if (entry === 'tgw') return dropped(w, `${r.target} does not translate another VPC's address`);
+        if (!vantage.publicIp)
+          return dropped(w, `${vantage.eniId} has no public IPv4 address for ${r.target}`);
+        return done(w, 'internet-gateway', vantage.publicIp, null);
+      }
+      case 'transit-gateway': {
+        if (entry !== 'origin') throw unsupported(text, 'a second transit gateway or appliance hop');
+        const from = vpc.transitGatewayAttachments.find((a) => a.transitGatewayId === r.target);
+        const tgw = s.transitGateways.find((t) => t.transitGatewayId === r.target);
+        if (!from || !tgw) throw unsupported(text, `${r.target}: no attachment in ${vpc.vpcId}`);
+        const tgwRoutes = CidrSet.build(
+          tgw.routes.map((x) => [x.destination, x] as const),
+          {
+            onDuplicate: (kept) => kept,
+          },
+        ).set;
+        const tr = tgwRoutes.get(address);
+        if (!tr) return dropped(w, `${text}; ${tgw.transitGatewayId} has no route to ${address}`);
+        const next = s.vpcs.find((v) => v.vpcId === tr.vpcId);
+        const to = next?.transitGatewayAttachments.find((a) => a.transitGatewayId === r.target);
+        if (!next || !to)
+          throw unsupported(
+            `${tgw.transitGatewayId} ${tr.destination} -> ${tr.vpcId}`,
+            'a TGW route to a VPC without an attachment',
+          );
+        if (next.vpcId === vpc.vpcId)
+          throw unsupported(
+            `${tgw.transitGatewayId} ${tr.destination} -> ${tr.vpcId}`,
+            'a TGW route back to the VPC it came from',
+          );
+        w.hops.push({
+          route: `${text}; ${tgw.transitGatewayId} routes ${tr.destination} to ${tr.vpcId}`,
+          device: {
+            kind: 'transit-gateway',
+            transitGatewayId: tgw.transitGatewayId,
+            from: { eniId: from.eniId, subnetId: from.subnetId, vpcId: vpc.vpcId, ip: from.ip },
+            to: { eniId: to.eniId, subnetId: to.subnetId, vpcId: next.vpcId, ip: to.ip },
+          },
+        });
+        vpc = next;
+        table = tableOf(next, to.subnetId);
+        entry = 'tgw';
+        continue;
+      }
+      case 'peering-connection': {
+        const p = s.peeringConnections.find((x) => x.peeringConnectionId === r.target);
+        if (!p) throw unsupported(text, `${r.target}: no such peering connection`);
+        // Peering is not transitive and has no edge-to-edge routing: it delivers only to the peer's
+        // own addresses, never to its gateways or endpoints' public paths.
+        const peerId = p.vpcIds[0] === vpc.vpcId ? p.vpcIds[1] : p.vpcIds[0];
+        const peer = s.vpcs.find((v) => v.vpcId === peerId);
+        if (!peer) throw unsupported(text, `${r.target}: no VPC ${peerId}`);
+        w.hops.push({
+          route: text,
+          device: {
+            kind: 'peering-connection',
+            peeringConnectionId: p.peeringConnectionId,
+            interRegion: p.interRegion,
+          },
+        });
+        if (entry !== 'origin') return dropped(w, `${r.target} does not carry transit traffic`);
+        if (!inBlock(address, peer.cidr))
+          return dropped(w, `${address} is outside ${peer.vpcId}: peering has no edge-to-edge routing`);
+        const hit = interfaceEndpointAt(peer, address);
+        if (!hit) return dropped(w, `${address} is no S3 interface endpoint ENI of ${peer.vpcId}`);
+        w.hops.push({
+          route: `${peer.vpcId} local ${address}`,
+          device: {
+            kind: 'interface-endpoint',
+            vpcEndpointId: hit.ie.vpcEndpointId,
+            vpcId: peer.vpcId,
+            eni: hit.eni,
+          },
+        });
+        return done(w, 'interface-endpoint', vantage.ip, {
+          kind: 'interface',
+          vpcEndpointId: hit.ie.vpcEndpointId,
+          vpcId: peer.vpcId,
+        });
+      }
+      case 'virtual-private-gateway':
+        throw unsupported(text, 'S3 traffic sent on-prem through the virtual private gateway');
+      default:
+        throw unsupported(text, `a route to ${r.target}`);
+    }
+  }
+  throw unsupported(w.hops.map((h) => h.route).join('; '), 'a path this long');
 }
 
 /**
- * Which lab path carries a connection from the vantage to the address, or null when the network
- * would not deliver it (no route, a route to nothing the lab models, a VPC address that is not an
- * endpoint ENI, a private address on-prem cannot reach).
+ * Follows a connection from a vantage to an address through the scenario's network, as AWS
+ * would carry it, and returns the ground truth: every device crossed, whether and how it reached
+ * S3, and the address S3 sees.
  *
- * A VPC vantage follows its subnet's route table: `local` to an interface-endpoint ENI, the
- * gateway endpoint's id (when the table is associated with it), the NAT gateway (whose own subnet
- * must route the address to the internet gateway), or the internet gateway. On-prem reaches the
- * VPC's endpoint ENIs over the private VIF and public addresses over the internet.
+ * A VPC vantage follows its subnet's route table, resolved by the analyzer's own
+ * `EnvironmentIndex` (longest prefix across CIDR and prefix-list routes, a CIDR route beating a
+ * prefix-list route of the same block, aws-facts §5.2), then the tables of the devices it reaches:
+ *
+ * - `local`: an S3 interface endpoint ENI of that VPC, else dropped (another VPC's endpoint
+ *   address means nothing here, even when the CIDRs overlap);
+ * - the VPC's S3 gateway endpoint: private, S3 sees the client's private address (§2.5); not
+ *   usable from a transit gateway (§5.1: dropped);
+ * - a Gateway Load Balancer endpoint: the appliance hands the packets back and the endpoint's
+ *   subnet route table decides the egress (NAT or internet gateway);
+ * - a NAT gateway: onward through its subnet's internet gateway, S3 sees the Elastic IP;
+ * - the internet gateway: S3 sees the ENI's public address; without one, or for another VPC's
+ *   address arriving through a TGW, dropped;
+ * - a transit gateway: its route table picks a VPC, whose attachment subnet's table goes on;
+ * - a peering connection: only to an interface endpoint ENI inside the peer VPC (no
+ *   edge-to-edge routing), `traffic-path` 4 or 5.
+ *
+ * An on-prem vantage reaches the interface endpoint ENIs of `onPrem.vpcId` over the private VIF
+ * and public addresses over the internet (§5.4).
+ *
+ * @throws UserInputError `SCENARIO_UNSUPPORTED` for a route the lab has no honest model of (to a
+ *   virtual private gateway, a second appliance hop, a NAT gateway leaving by something else than
+ *   an internet gateway, …), naming the route.
+ *
+ * @example
+ * traceLabPath(scenario, vpcApp, '52.216.8.100').path; // 'gateway-endpoint'
  */
-export function labRouteFor(s: LabScenario, vantage: LabScenarioVantage, address: string): LabRoute | null {
-  if (!scratch.parse(address) || scratch.family !== 4) return null;
-  const endpointIps = new Set(s.vpc.interfaceEndpoint.networkInterfaces.map((n) => n.ip));
-  const vpcBlock = CidrSet.build([[s.vpc.cidr, true]]).set;
-  if (vantage.kind === 'onprem') {
-    if (vpcBlock.get(address)) {
-      if (!s.onPrem.privateVif) return null;
-      return endpointIps.has(address)
-        ? {
-            path: 'onprem-private-vif',
-            reason: `on-prem ${s.onPrem.cidr} -> ${s.vpc.cidr} over the private VIF`,
-          }
-        : null;
-    }
-    if (addressScope(scratch) !== 'public') return null;
-    return {
-      path: 'onprem-internet',
-      reason: `on-prem default route to the internet (${s.onPrem.publicEgressIp})`,
-    };
-  }
-  const subnet = s.vpc.subnets.find((x) => x.subnetId === vantage.subnetId);
-  if (!subnet) return null;
-  const r = subnetRouteFor(s, subnet.routeTableId, address);
-  if (!r) return null;
-  const reason = `${subnet.routeTableId} ${r.matched}${r.destination === r.matched ? '' : ` (${r.destination})`} -> ${r.target}`;
-  const v = s.vpc;
-  if (r.target === 'local') return endpointIps.has(address) ? { path: 'interface-endpoint', reason } : null;
-  if (r.target === v.gatewayEndpoint.vpcEndpointId) {
-    return v.gatewayEndpoint.routeTableIds.includes(subnet.routeTableId)
-      ? { path: 'gateway-endpoint', reason }
-      : null;
-  }
-  if (r.target === v.natGateway.natGatewayId) {
-    const natSubnet = v.subnets.find((x) => x.subnetId === v.natGateway.subnetId);
-    const onward = natSubnet ? subnetRouteFor(s, natSubnet.routeTableId, address) : null;
-    return onward?.target === v.internetGatewayId ? { path: 'nat-gateway', reason } : null;
-  }
-  if (r.target === v.internetGatewayId) return { path: 'internet-gateway', reason };
-  return null;
+export function traceLabPath(s: LabScenario, vantage: LabScenarioVantage, address: string): LabTrace {
+  const w: Walk = { s, vantage, address, hops: [] };
+  if (!scratch.parse(address) || scratch.family !== 4) return dropped(w, `${address} is not an IPv4 address`);
+  return vantage.kind === 'onprem' ? traceOnPrem(w, vantage) : traceVpc(w, vantage);
 }
