@@ -182,14 +182,14 @@ describe('PathGuard stack', () => {
         { Name: 'vantage', Value: 'vpc-app' },
       ],
       [
-        { Name: 'service', Value: 'pathguard' },
         { Name: 'function', Value: 'orders' },
+        { Name: 'service', Value: 'pathguard' },
       ],
     ]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'PathGuard',
         MetricName: 'MintFailures',
-        Dimensions: dims,
+        Dimensions: Match.arrayWith(dims),
         Threshold: 1,
         AlarmActions: [Match.anyValue()],
       });
