@@ -7,8 +7,10 @@ import { type AlertIntent, type AlertState, type DriftItem, planAlerts } from '.
 import type { PathGuardConfig } from '../config/index.js';
 import type { Environment } from '../env/types.js';
 import {
+  type CorrelationTarget,
   classifyMatches,
   EvidenceCorrelator,
+  foreignEniIds,
   type LogRecords,
   normalizeIp,
   type VantageFacts,
@@ -64,15 +66,16 @@ export function correlationTargets(
   env: Environment,
   probes: readonly Probe[],
   observations: ReadonlyMap<string, Observation>,
-): { probe: Probe; observation: Observation | null; facts: VantageFacts }[] {
-  const factsByVantage = new Map<string, VantageFacts>();
+): (CorrelationTarget & { observation: Observation | null })[] {
+  const byVantage = new Map<string, { facts: VantageFacts; foreignEnis: ReadonlySet<string> }>();
   return sortProbes(probes).map((probe) => {
-    let facts = factsByVantage.get(probe.vantage.id);
-    if (!facts) {
-      facts = vantageFacts(env, probe.vantage);
-      factsByVantage.set(probe.vantage.id, facts);
+    let v = byVantage.get(probe.vantage.id);
+    if (!v) {
+      const facts = vantageFacts(env, probe.vantage);
+      v = { facts, foreignEnis: foreignEniIds(env, facts.vpcId) };
+      byVantage.set(probe.vantage.id, v);
     }
-    return { probe, observation: observations.get(probe.probeId) ?? null, facts };
+    return { probe, observation: observations.get(probe.probeId) ?? null, ...v };
   });
 }
 

@@ -48,6 +48,11 @@ export interface VantageFacts {
   moreSpecificRoute: Route | null;
   /** The runner subnet's default route (`0.0.0.0/0` or `::/0`), where S3 traffic goes without an endpoint route. */
   defaultRoute: Route | null;
+  /**
+   * Every subnet of the runner's VPC. A flow record that names a subnet outside it (or another
+   * `vpc-id`) is not the runner's, whatever its addresses: VPCs may overlap (aws-facts §1.3).
+   */
+  vpcSubnetIds?: string[];
   /** The runner subnet's ENIs that can carry the runner's traffic (NAT and endpoint ENIs excluded). */
   runnerEniIds: string[];
   /** Their private IPs: the addresses the VPC sees for a VPC runner. */
@@ -137,6 +142,12 @@ export function vantageFacts(env: Environment, vantage: Vantage): VantageFacts {
     subnetId,
     vpcId: subnet?.vpcId ?? null,
     routeTableId: subnet?.routeTableId ?? null,
+    vpcSubnetIds: subnet
+      ? (env.subnets ?? [])
+          .filter((s) => s.vpcId === subnet.vpcId)
+          .map((s) => s.subnetId)
+          .sort()
+      : [],
     s3GatewayEndpointId: table ? facts.s3.gatewayFor(table) : null,
     moreSpecificRoute: table ? facts.s3.moreSpecificRoute(table) : null,
     defaultRoute:
@@ -224,6 +235,26 @@ export interface CorrelationTarget {
   probe: Probe;
   observation: Observation | null;
   facts: VantageFacts;
+  /**
+   * ENIs the environment lists outside the runner's VPC ({@link foreignEniIds}). A record on one of
+   * them is never the runner's: formats without `vpc-id`/`subnet-id` (the default v2) name only
+   * the interface, and overlapping VPCs reuse the runner's address.
+   */
+  foreignEnis?: ReadonlySet<string>;
+}
+
+/**
+ * The ENIs `env` lists (hosts, NAT gateways) in subnets outside VPC `vpcId`; empty when the VPC is
+ * unknown (an on-prem runner: its records are matched by its own address and port).
+ */
+export function foreignEniIds(env: Environment, vpcId: string | null): Set<string> {
+  const out = new Set<string>();
+  if (vpcId === null) return out;
+  const vpcOf = new Map((env.subnets ?? []).map((s) => [s.subnetId, s.vpcId] as const));
+  const foreign = (subnetId: string) => vpcOf.get(subnetId) !== vpcId;
+  for (const n of env.networkInterfaces ?? []) if (foreign(n.subnetId)) out.add(n.eniId);
+  for (const n of env.natGateways ?? []) if (foreign(n.subnetId)) for (const e of n.eniIds ?? []) out.add(e);
+  return out;
 }
 
 export interface CorrelateOptions {
@@ -251,6 +282,10 @@ interface FlowSide {
   fallbackSubnet: string | null;
   /** The on-prem runner's own port (untranslated), when known. */
   localPort: number | null;
+  /** The runner's VPC and its subnets (VPC runners whose subnet the environment lists), else null. */
+  vpcId: string | null;
+  vpcSubnetIds: ReadonlySet<string> | null;
+  foreignEnis: ReadonlySet<string>;
   fromSec: number;
   toSec: number;
 }
@@ -287,7 +322,7 @@ export class EvidenceCorrelator {
     this.flowSlack = opts.flowSlackSeconds ?? 120;
     this.flowTail = opts.flowQueryTailSeconds ?? 720;
     const keySlackMs = (opts.keySlackSeconds ?? 300) * 1000;
-    for (const { probe, observation: obs, facts } of targets) {
+    for (const { probe, observation: obs, facts, foreignEnis } of targets) {
       this.found.set(probe.probeId, new Map());
       if (obs?.requestId) push(this.byRequestId, obs.requestId, probe.probeId);
       const created = Date.parse(probe.createdAt);
@@ -300,7 +335,7 @@ export class EvidenceCorrelator {
         fromMs: created - keySlackMs,
         toMs: until + keySlackMs,
       });
-      const side = flowSide(probe, obs, facts, this.flowSlack);
+      const side = flowSide(probe, obs, facts, this.flowSlack, foreignEnis ?? NO_ENIS);
       if (side) push(this.flowsByRemote, side.remote, side);
     }
   }
@@ -414,7 +449,7 @@ export class EvidenceCorrelator {
       { addresses: Set<string>; enis: Set<string>; from: number; to: number }
     >();
     for (const t of this.targets) {
-      const side = flowSide(t.probe, t.observation, t.facts, this.flowSlack);
+      const side = flowSide(t.probe, t.observation, t.facts, this.flowSlack, NO_ENIS);
       if (!side) continue;
       const id = t.facts.vantageId;
       let q = byVantage.get(id);
@@ -543,8 +578,9 @@ export function correlateProbe(
   classify: Classifiers,
   opts: CorrelateOptions = {},
 ): EvidenceItem[] {
+  const facts = vantageFacts(env, probe.vantage);
   const byProbe = correlate(
-    [{ probe, observation: obs, facts: vantageFacts(env, probe.vantage) }],
+    [{ probe, observation: obs, facts, foreignEnis: foreignEniIds(env, facts.vpcId) }],
     { flows: logs.flows, accessLogs: logs.access, cloudTrail: logs.cloudtrail },
     opts,
   );
@@ -583,11 +619,14 @@ export function fetchEndMs(obs: Observation): number {
   return Date.parse(obs.startedAt) + Math.max(0, obs.timingsMs?.total ?? 0);
 }
 
+const NO_ENIS: ReadonlySet<string> = new Set();
+
 function flowSide(
   probe: Probe,
   obs: Observation | null,
   facts: VantageFacts,
   slack: number,
+  foreignEnis: ReadonlySet<string>,
 ): FlowSide | null {
   if (!obs || obs.remoteAddress === null) return null;
   const start = Date.parse(obs.startedAt);
@@ -607,6 +646,9 @@ function flowSide(
           ? (facts.subnetId ?? probe.vantage.subnetId ?? null)
           : null,
       localPort: null,
+      vpcId: facts.vpcId,
+      vpcSubnetIds: facts.vpcId !== null ? new Set(facts.vpcSubnetIds ?? []) : null,
+      foreignEnis,
       fromSec,
       toSec,
     };
@@ -620,6 +662,9 @@ function flowSide(
     localEnis: new Set(),
     fallbackSubnet: null,
     localPort: obs.localPort,
+    vpcId: null,
+    vpcSubnetIds: null,
+    foreignEnis: NO_ENIS,
     fromSec,
     toSec,
   };
@@ -651,6 +696,15 @@ function flowMatches(r: FlowRecord, side: FlowSide): boolean {
   if (start === null || end === null) return false;
   if (start > side.toSec || end < side.fromSec) return false;
   if (r.protocol !== undefined && r.protocol !== null && r.protocol !== 6) return false;
+  // Another VPC's record is never the runner's, even with the runner's address: overlapping VPCs
+  // reuse addresses, and the packets a transit gateway carries on show in the next VPC's logs
+  // with the runner's address too. The access log's Remote IP still shows where they left.
+  if (side.vpcId !== null) {
+    if (typeof r.vpcId === 'string' && r.vpcId !== side.vpcId) return false;
+    if (typeof r.subnetId === 'string' && side.vpcSubnetIds !== null && !side.vpcSubnetIds.has(r.subnetId))
+      return false;
+    if (typeof r.interfaceId === 'string' && side.foreignEnis.has(r.interfaceId)) return false;
+  }
 
   const src = [addr(r.srcaddr), addr(r.pktSrcaddr)];
   const dst = [addr(r.dstaddr), addr(r.pktDstaddr)];

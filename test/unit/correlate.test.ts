@@ -183,6 +183,50 @@ describe('flow-log correlation', () => {
     expect(ev.every((e) => e.matchedBy === 'flow-window')).toBe(true);
   });
 
+  it("never takes another VPC's record for the runner's, even with the runner's address (overlapping VPCs)", () => {
+    const recs = flows(
+      // the same address in another VPC (overlapping CIDRs), named by vpc-id
+      `5 111122223333 eni-0other00000000000 10.0.1.77 52.216.8.100 40001 443 6 12 1830 ${t} ${t + 59} ACCEPT OK vpc-0ffffffffffffffff subnet-0a1a1a1a1a1a1a1a1 - 3 IPv4 10.0.1.77 52.216.8.100 us-east-1 use1-az4 - - - S3 egress 7`,
+      // named only by a subnet that is not in the runner's VPC
+      `5 111122223333 eni-0other00000000000 10.0.1.77 52.216.8.100 40001 443 6 12 1830 ${t} ${t + 59} ACCEPT OK - subnet-0ffffffffffffffff - 3 IPv4 10.0.1.77 52.216.8.100 us-east-1 use1-az4 - - - S3 egress 7`,
+      // the runner's own record, in its VPC
+      `5 111122223333 eni-0lambda000000000a 10.0.1.77 52.216.8.100 40002 443 6 12 1830 ${t} ${t + 59} ACCEPT OK vpc-0abcdef0123456789 subnet-0a1a1a1a1a1a1a1a1 - 3 IPv4 10.0.1.77 52.216.8.100 us-east-1 use1-az4 - - - S3 egress 2`,
+    );
+    expect(recs).toHaveLength(3);
+    const ev = correlateProbe(p, o, { flows: recs, access: [], cloudtrail: [] }, env, classify);
+    expect(ev.map((e) => (e.record as FlowRecord).srcport)).toEqual([40002]);
+  });
+
+  it("never takes a record on another VPC's ENI for the runner's in the default v2 format (no vpc-id)", () => {
+    const overlapping = {
+      ...env,
+      vpcs: [...env.vpcs, { vpcId: 'vpc-0ffffffffffffffff', cidrs: ['10.0.0.0/16'] }],
+      subnets: [
+        ...env.subnets,
+        {
+          subnetId: 'subnet-0ffffffffffffffff',
+          vpcId: 'vpc-0ffffffffffffffff',
+          cidrs: ['10.0.1.0/24'],
+          routeTableId: env.subnets[0]!.routeTableId,
+        },
+      ],
+      networkInterfaces: [
+        ...env.networkInterfaces,
+        { eniId: 'eni-0other00000000000', subnetId: 'subnet-0ffffffffffffffff', privateIps: ['10.0.1.77'] },
+      ],
+    };
+    const v2 = (eni: string, port: number) =>
+      `2 111122223333 ${eni} 10.0.1.77 52.216.8.100 ${port} 443 6 12 1830 ${t} ${t + 59} ACCEPT OK`;
+    const recs = parseFlowLogText(
+      `${v2('eni-0other00000000000', 40001)}\n${v2('eni-0lambda000000000a', 40002)}\n`,
+      {
+        rejects: { add() {} } as never,
+      },
+    );
+    const ev = correlateProbe(p, o, { flows: recs, access: [], cloudtrail: [] }, overlapping, classify);
+    expect(ev.map((e) => (e.record as FlowRecord).srcport)).toEqual([40002]);
+  });
+
   it('accepts records whose 1-10 minute aggregation interval overlaps the fetch, even starting late', () => {
     const line = (start: number, end: number, port: number) =>
       `5 111122223333 eni-0lambda000000000b 10.0.1.78 52.216.8.100 ${port} 443 6 12 1830 ${start} ${end} ACCEPT OK vpc-0abcdef0123456789 subnet-0a1a1a1a1a1a1a1a1 - 3 IPv4 10.0.1.78 52.216.8.100 us-east-1 use1-az4 - - - S3 egress 7`;
