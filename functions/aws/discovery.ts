@@ -2,7 +2,9 @@ import {
   type EC2Client,
   type NetworkInterface as Ec2NetworkInterface,
   type Route as Ec2Route,
+  type RouteTable as Ec2RouteTable,
   type FlowLog,
+  type ManagedPrefixList,
   paginateDescribeFlowLogs,
   paginateDescribeManagedPrefixLists,
   paginateDescribeNatGateways,
@@ -165,6 +167,81 @@ function toFlowLogConfig(f: FlowLog): FlowLogConfig {
   };
 }
 
+type Ec2Pages = Parameters<typeof paginateDescribeManagedPrefixLists>[0];
+
+/** Whether AWS owns the list (`OwnerId` `AWS`), as opposed to a customer (aws-facts §5.6). */
+const isAwsManaged = (pl: ManagedPrefixList) => pl.OwnerId === 'AWS';
+
+/**
+ * Every prefix list a route of `tables` names, with its entries, sorted into the S3 lists and the
+ * others. Routes to prefix lists take part in longest-prefix match like CIDR routes (aws-facts
+ * §5.2), so a list left unresolved leaves its table undecidable: a DynamoDB gateway endpoint's
+ * route or a customer list's route next to the S3 route made S3 flows `unknown`.
+ *
+ * - `s3Named`: the Region's S3 list found by name; kept even when no route names it, since it
+ *   says which addresses are S3 at all (aws-facts §5.6).
+ * - An S3 list is AWS-managed (`OwnerId` `AWS`) and is either named `com.amazonaws.<region>.s3`
+ *   or routed to an S3 gateway endpoint (the endpoint adds the route to its service's list,
+ *   aws-facts §5.2). A customer list is never S3, whatever its name: its blocks resolve routes
+ *   and never make an address S3. So are other services' lists (DynamoDB, S3 Express).
+ * - Lists named by id through the `prefix-list-id` filter, not `PrefixListIds`: an id EC2 does
+ *   not return (a list deleted or no longer shared since the route was made) is then missing, not
+ *   a failed call; its route stays unresolved and the environment index reports it.
+ * - Entries are read with every page (`GetManagedPrefixListEntries`); a failure names the list.
+ */
+async function resolvePrefixLists(
+  client: Ec2Pages,
+  region: string,
+  tables: readonly Ec2RouteTable[],
+  s3Named: readonly ManagedPrefixList[],
+  s3GatewayIds: ReadonlySet<string | undefined>,
+): Promise<Pick<Environment, 's3PrefixLists' | 'prefixLists'>> {
+  const s3Routed = new Set<string>();
+  const routed = new Set<string>();
+  for (const t of tables) {
+    for (const r of t.Routes ?? []) {
+      const id = r.DestinationPrefixListId;
+      // A blackhole route carries nothing (see toRoute): its list resolves nothing.
+      if (!id || r.State === 'blackhole') continue;
+      routed.add(id);
+      if (r.GatewayId && s3GatewayIds.has(r.GatewayId)) s3Routed.add(id);
+    }
+  }
+  const lists = new Map<string, ManagedPrefixList>();
+  for (const pl of s3Named) if (pl.PrefixListId) lists.set(pl.PrefixListId, pl);
+  const missing = [...routed].filter((id) => !lists.has(id)).sort();
+  for (const ids of chunks(missing, FILTER_VALUES_MAX)) {
+    const found = await all(
+      'DescribeManagedPrefixLists',
+      paginateDescribeManagedPrefixLists(client, { Filters: [{ Name: 'prefix-list-id', Values: ids }] }),
+      (p) => p.PrefixLists,
+    );
+    for (const pl of found) if (pl.PrefixListId) lists.set(pl.PrefixListId, pl);
+  }
+  const withEntries = await Promise.all(
+    [...lists.values()].map(async (pl) => {
+      const id = pl.PrefixListId as string;
+      const entries = await all(
+        `GetManagedPrefixListEntries (${id})`,
+        paginateGetManagedPrefixListEntries(client, { PrefixListId: id }),
+        (p) => p.Entries,
+      );
+      return { pl, id, cidrs: entries.map((e) => e.Cidr).filter(defined) };
+    }),
+  );
+  const out: Pick<Environment, 's3PrefixLists' | 'prefixLists'> = { s3PrefixLists: [], prefixLists: [] };
+  for (const { pl, id, cidrs } of withEntries) {
+    const name = pl.PrefixListName;
+    const isS3 = isAwsManaged(pl) && ((!!name && S3_SERVICE.test(name)) || s3Routed.has(id));
+    if (isS3) {
+      out.s3PrefixLists.push({ prefixListId: id, name: name ?? `com.amazonaws.${region}.s3`, cidrs });
+    } else {
+      out.prefixLists.push({ prefixListId: id, name: name || id, cidrs });
+    }
+  }
+  return out;
+}
+
 /**
  * Builds the environment document of the VPCs from EC2, following every page:
  *
@@ -173,7 +250,8 @@ function toFlowLogConfig(f: FlowLog): FlowLogConfig {
  * - S3 gateway and interface endpoints: routes, endpoint-specific DNS names, private-DNS mode
  *   (`off`, `on`, or `inbound-only` with `PrivateDnsOnlyForInboundResolverEndpoint`), the private
  *   addresses of their ENIs; the state of every endpoint (deleted ones are left out of the model);
- * - the S3 managed prefix list `com.amazonaws.<region>.s3` and its CIDRs (they change: read each run);
+ * - the S3 managed prefix list `com.amazonaws.<region>.s3` and every other prefix list a route names
+ *   (other services' and customer-managed lists), with their CIDRs (they change: read each run);
  * - NAT gateways with their private and public addresses and ENIs;
  * - the Lambda (Hyperplane) ENIs of the runner subnets;
  * - the flow logs on the VPCs, the runner subnets and their Lambda ENIs (destination, format,
@@ -200,7 +278,7 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
     vpcIds = [...new Set(runnerSubnets.map((s) => s.VpcId).filter(defined))];
   }
   const vpcFilter = [{ Name: 'vpc-id', Values: vpcIds }];
-  const [vpcs, subnets, tables, endpoints, nats, prefixLists] = await Promise.all([
+  const [vpcs, subnets, tables, endpoints, nats, s3Named] = await Promise.all([
     all('DescribeVpcs', paginateDescribeVpcs(client, { VpcIds: vpcIds }), (p) => p.Vpcs),
     all('DescribeSubnets', paginateDescribeSubnets(client, { Filters: vpcFilter }), (p) => p.Subnets),
     all(
@@ -221,7 +299,11 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
     all(
       'DescribeManagedPrefixLists',
       paginateDescribeManagedPrefixLists(client, {
-        Filters: [{ Name: 'prefix-list-name', Values: [`com.amazonaws.${opts.region}.s3`] }],
+        // AWS's own list only: a customer may name a list the same (aws-facts §5.6).
+        Filters: [
+          { Name: 'prefix-list-name', Values: [`com.amazonaws.${opts.region}.s3`] },
+          { Name: 'owner-id', Values: ['AWS'] },
+        ],
       }),
       (p) => p.PrefixLists,
     ),
@@ -271,20 +353,13 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
       (runnerSubnetIds.length === 0 || runnerSubnetIds.includes(e.SubnetId ?? '')),
   );
 
-  const s3PrefixLists: Environment['s3PrefixLists'] = [];
-  for (const pl of prefixLists) {
-    if (!pl.PrefixListId) continue;
-    const entries = await all(
-      'GetManagedPrefixListEntries',
-      paginateGetManagedPrefixListEntries(client, { PrefixListId: pl.PrefixListId }),
-      (p) => p.Entries,
-    );
-    s3PrefixLists.push({
-      prefixListId: pl.PrefixListId,
-      name: pl.PrefixListName ?? `com.amazonaws.${opts.region}.s3`,
-      cidrs: entries.map((e) => e.Cidr).filter(defined),
-    });
-  }
+  const { s3PrefixLists, prefixLists } = await resolvePrefixLists(
+    client,
+    opts.region,
+    tables,
+    s3Named,
+    new Set(s3Endpoints.filter((ep) => ep.VpcEndpointType === 'Gateway').map((ep) => ep.VpcEndpointId)),
+  );
 
   const routeTables: RouteTable[] = tables.map((t) => ({
     routeTableId: t.RouteTableId ?? '',
@@ -362,7 +437,7 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
     environment: {
       region: opts.region,
       s3PrefixLists,
-      prefixLists: [],
+      prefixLists,
       vpcs: vpcs.map((v) => ({
         vpcId: v.VpcId ?? '',
         cidrs: [

@@ -29,6 +29,11 @@ export interface CommandSpec {
   /** Longer help: options and examples. */
   readonly help: string;
   readonly options: CliOptions;
+  /**
+   * `multiple` options that also take the words after them, up to the next option:
+   * `--flow a.log b.log` (what a shell glob `--flow logs/*.gz` expands to) is `--flow a.log --flow b.log`.
+   */
+  readonly variadic?: readonly string[];
   readonly run: (ctx: CommandContext) => Promise<number>;
 }
 

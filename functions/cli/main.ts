@@ -82,7 +82,7 @@ export async function main(
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: rest,
+      args: expandVariadic(rest, spec.variadic),
       options: { ...spec.options, ...HELP_OPTION },
       allowPositionals: true,
       strict: true,
@@ -117,6 +117,44 @@ export async function main(
     if (process.env.PATHGUARD_DEBUG) io.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
     return 70;
   }
+}
+
+/**
+ * Spells out a command's variadic options (see {@link CommandSpec.variadic}) for parseArgs:
+ * `--flow a.log b.log --env e.json` becomes `--flow a.log --flow b.log --env e.json`. The words
+ * after a variadic option are its values up to the next option (`-` alone is a value: standard
+ * input); `--` ends options as usual.
+ *
+ * @example
+ * expandVariadic(['--vpc', 'vpc-1', 'vpc-2', '--out', 'e.json'], ['vpc']);
+ * // ['--vpc', 'vpc-1', '--vpc', 'vpc-2', '--out', 'e.json']
+ */
+export function expandVariadic(args: readonly string[], variadic: readonly string[] = []): string[] {
+  if (variadic.length === 0) return [...args];
+  const out: string[] = [];
+  let current: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (a.startsWith('-') && a !== '-') {
+      const eq = a.indexOf('=');
+      const name = a.startsWith('--') ? a.slice(2, eq < 0 ? undefined : eq) : null;
+      current = name !== null && variadic.includes(name) ? `--${name}` : null;
+      out.push(a);
+      // `--flow FILE`: the first value is parseArgs' own; the rest are repeated below.
+      if (current !== null && eq < 0 && i + 1 < args.length) {
+        const next = args[i + 1]!;
+        if (!next.startsWith('-') || next === '-') out.push(args[++i]!);
+      }
+      continue;
+    }
+    if (current !== null) out.push(current);
+    out.push(a);
+  }
+  return out;
 }
 
 function oneLine(s: string): string {

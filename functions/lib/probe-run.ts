@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { PathGuardConfig } from '../../shared/config/index.js';
 import { inspectUrl, redactText, redactUrl } from '../../shared/endpoints/index.js';
 import type { Environment } from '../../shared/env/types.js';
+import { environmentDigest } from '../../shared/evidence/bundle.js';
 import { type ObjectStore, type Presigner, WriteConflictError } from '../../shared/ports/index.js';
 import { completeProbe, type PlannedProbe, planRun } from '../../shared/probes/plan.js';
 import { observationKey, probeRecordKey } from '../../shared/probes/results-keys.js';
@@ -153,6 +154,11 @@ async function mintProbes(
   fail: Fail,
 ): Promise<Minted[]> {
   const { cfg, now } = deps;
+  // The plan-time reading of the tables: the analyzer finds the environment in force at request
+  // time by this digest (issue 10 §1.3).
+  const envDigest = deps.env
+    ? environmentDigest(deps.env, (t) => createHash('sha256').update(t).digest('hex'))
+    : null;
   const minted: Minted[] = [];
   for (const p of planned) {
     try {
@@ -177,6 +183,7 @@ async function mintProbes(
         expiresAt: new Date(now.getTime() + cfg.urlExpirySeconds * 1000).toISOString(),
         inspection,
         expectedPath: p.vantage.kind === 'vpc' ? inspection.expectedPath.vpc : inspection.expectedPath.onprem,
+        ...(envDigest ? { environmentDigest: envDigest } : {}),
       });
       await deps.store.putJson(probeRecordKey(probe), probe);
       minted.push({ planned: p, probe, url });

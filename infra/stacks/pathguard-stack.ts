@@ -114,7 +114,7 @@ export class PathGuardStack extends Stack {
       serverAccessLogsBucket: serverAccessLogs,
       serverAccessLogsPrefix: 'results/',
       // What runs write expires with the config's retention (retention.probesDays, longer than
-      // any evidence deadline); what auditors ask for after retention.evidenceDays. Without these
+      // any evidence deadline); evidence bundles after retention.evidenceDays. Without these
       // rules the bucket grows for ever and every listing with it.
       lifecycleRules: [
         {
@@ -129,12 +129,14 @@ export class PathGuardStack extends Stack {
           expiration: Duration.days(kept.probesDays),
           noncurrentVersionExpiration: Duration.days(1),
         })),
-        ...(['evidence/', 'environment/snapshots/'] as const).map((prefix) => ({
-          id: prefix.slice(0, -1).replace('/', '-'),
-          prefix,
+        {
+          id: 'evidence',
+          prefix: 'evidence/',
           expiration: Duration.days(kept.evidenceDays),
           noncurrentVersionExpiration: Duration.days(1),
-        })),
+        },
+        // environment/snapshots/ never expires: one is written only when discovery finds a change,
+        // and a past request is judged against the latest snapshot before it, however old.
         { id: 'noncurrent', noncurrentVersionExpiration: Duration.days(90) },
       ],
       removalPolicy: RemovalPolicy.RETAIN,

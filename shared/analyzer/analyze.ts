@@ -25,11 +25,14 @@ import {
   decideVerdict,
   type ExpectedSource,
   expectedSources,
+  isRouteDerived,
   isSettled,
   type ProbeVerdict,
   runnerDeadline,
   type VerdictHistoryEntry,
 } from '../verdicts/engine.js';
+import { bindEnvironment } from './environment-ports.js';
+import { type EnvironmentTimeline, requestEnvironment } from './request-environment.js';
 
 export interface ProbeResult {
   probe: Probe;
@@ -43,6 +46,8 @@ export interface ProbeResult {
   expected: ExpectedSource[];
   /** Nothing can change the verdict any more. */
   settled: boolean;
+  /** The environment the probe's records were judged against and what is known of its routes since. */
+  routes: { observedAt: string | null; change: string | null };
 }
 
 export interface EvaluateInput {
@@ -59,6 +64,27 @@ export interface EvaluateInput {
   histories?: ReadonlyMap<string, readonly VerdictHistoryEntry[]>;
   /** Evidence matched and classified by earlier runs (kept as decided then), by probe id. */
   previousEvidence?: ReadonlyMap<string, readonly EvidenceItem[]>;
+  /**
+   * The dated environment snapshots known (shared/analyzer/request-environment.ts). Without them
+   * only the probes' plan-time readings can show the tables of a request, and route-derived
+   * records decide nothing alone. `current` and `currentDigest` default to `env`.
+   */
+  timeline?: Partial<EnvironmentTimeline>;
+}
+
+/** Classifiers and early facts per environment: the run's own as given, others bound once. */
+function binder(input: Pick<EvaluateInput, 'env' | 'classify' | 'facts'>) {
+  const bound = new Map<Environment, Pick<EvaluateInput, 'classify' | 'facts'>>([
+    [input.env, { classify: input.classify, facts: input.facts }],
+  ]);
+  return (env: Environment) => {
+    let b = bound.get(env);
+    if (!b) {
+      b = bindEnvironment(env);
+      bound.set(env, b);
+    }
+    return b;
+  };
 }
 
 /** The correlation targets of the probes: each with its observation and its vantage's facts. */
@@ -93,16 +119,30 @@ function sortProbes(probes: readonly Probe[]): Probe[] {
 export function evaluateProbes(input: EvaluateInput): ProbeResult[] {
   const { cfg, now } = input;
   const targets = correlationTargets(input.env, input.probes, input.observations);
+  const bind = binder(input);
+  const timeline: EnvironmentTimeline = {
+    snapshots: input.timeline?.snapshots ?? [],
+    current: input.timeline?.current ?? input.env,
+    ...(input.timeline?.currentDigest ? { currentDigest: input.timeline.currentDigest } : {}),
+  };
   return targets.map(({ probe, observation, facts }) => {
     const obs = observation && {
       ...observation,
       remoteAddress: observation.remoteAddress === null ? null : normalizeIp(observation.remoteAddress),
     };
+    const before = input.histories?.get(probe.probeId) ?? [];
+    // Records are judged against the tables in force at request time (issue 10 §1.3).
+    const atRequest = requestEnvironment(probe, timeline, now, {
+      history: before,
+      requestAt: obs ? new Date(Date.parse(obs.startedAt)) : null,
+    });
+    const judge = bind(atRequest.environment);
     const evidence = [
       ...(input.previousEvidence?.get(probe.probeId) ?? []),
-      ...classifyMatches(input.correlator.matches(probe.probeId), input.classify),
+      ...classifyMatches(input.correlator.matches(probe.probeId), judge.classify),
     ];
-    const early = obs ? earlyVerdict(probe, obs, input.facts) : null;
+    const change = atRequest.window.change;
+    const early = obs ? earlyVerdict(probe, obs, judge.facts, { routeChange: change }) : null;
     const expected = expectedSources(probe, cfg, obs, early);
     const deadline = runnerDeadline(probe, cfg);
     const verdict = decideVerdict({
@@ -113,8 +153,11 @@ export function evaluateProbes(input: EvaluateInput): ProbeResult[] {
       runnerDeadline: deadline,
       now,
       early,
+      routeWindow: {
+        change,
+        stable: change === null ? new Set() : stableKeys(evidence, atRequest.candidates, bind),
+      },
     });
-    const before = input.histories?.get(probe.probeId) ?? [];
     const history = appendHistory(before, verdict, now);
     return {
       probe,
@@ -125,8 +168,32 @@ export function evaluateProbes(input: EvaluateInput): ProbeResult[] {
       facts,
       expected,
       settled: isSettled(verdict, expected, deadline, now),
+      routes: { observedAt: atRequest.observedAt, change },
     };
   });
+}
+
+/**
+ * The route-derived flow records whose non-private answer every environment of the window gives
+ * (a NAT route before and after an unrelated change still shows NAT). Records of other sources
+ * are never route-derived.
+ */
+function stableKeys(
+  evidence: readonly EvidenceItem[],
+  candidates: readonly Environment[],
+  bind: (env: Environment) => Pick<EvaluateInput, 'classify'>,
+): Set<string> {
+  const out = new Set<string>();
+  if (candidates.length === 0) return out;
+  for (const e of evidence) {
+    if (e.source !== 'flow' || !isRouteDerived(e) || e.decision.private !== false) continue;
+    const agree = candidates.every((env) => {
+      const d = bind(env).classify.flow(e.record as Parameters<EvaluateInput['classify']['flow']>[0]);
+      return d !== null && d.private === false && d.path === e.decision.path;
+    });
+    if (agree) out.add(e.dedupKey);
+  }
+  return out;
 }
 
 export interface AnalysisInput {
@@ -143,6 +210,8 @@ export interface AnalysisInput {
   drift?: readonly DriftItem[] | null;
   histories?: ReadonlyMap<string, readonly VerdictHistoryEntry[]>;
   previousEvidence?: ReadonlyMap<string, readonly EvidenceItem[]>;
+  /** The dated environment snapshots known (see {@link EvaluateInput.timeline}). */
+  timeline?: Partial<EnvironmentTimeline>;
   /** The analyzer run id (a key alerts at most once per run). */
   runId?: string;
 }

@@ -49,6 +49,7 @@ import type { Observation, Probe } from '../probes/types.js';
 import { RealTrafficAudit, type RealTrafficReport } from '../reports/real-traffic.js';
 import type { VerdictHistoryEntry } from '../verdicts/engine.js';
 import { correlationTargets, evaluateProbes, type ProbeResult } from './analyze.js';
+import { type EnvironmentSnapshot, readSnapshot, SNAPSHOT_PREFIX } from './request-environment.js';
 
 /** Store key of the alert state document. */
 export const ALERT_STATE_KEY = 'state/alerts.json';
@@ -85,7 +86,7 @@ export interface AnalyzerRunInput {
 }
 
 export interface SourceError {
-  source: 'flow' | 's3-access' | 'cloudtrail' | 'store' | 'state' | 'checkpoint';
+  source: 'flow' | 's3-access' | 'cloudtrail' | 'store' | 'state' | 'checkpoint' | 'environment';
   message: string;
 }
 
@@ -146,6 +147,7 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     }
   }
 
+  const snapshots = await loadSnapshots(store, input.probes, errors);
   const targets = correlationTargets(env, input.probes, observations);
   const correlator = new EvidenceCorrelator(targets);
   const records = { flow: 0, access: 0, cloudtrail: 0, matched: 0 };
@@ -221,6 +223,7 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     histories.set(id, b.history);
     previousEvidence.set(id, b.evidence);
   }
+  const envDigest = environmentDigest(env, deps.sha256);
   const results = evaluateProbes({
     cfg,
     env,
@@ -232,10 +235,10 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     now,
     histories,
     previousEvidence,
+    timeline: { snapshots, current: env, currentDigest: envDigest },
   });
 
   const cfgDigest = configDigest(cfg, deps.sha256);
-  const envDigest = environmentDigest(env, deps.sha256);
   const bundlesWritten: string[] = [];
   let bundlesOk = true;
   for (const r of results) {
@@ -252,6 +255,7 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
         environmentDigest: envDigest,
         facts: r.facts,
         settled: r.settled,
+        routes: r.routes,
       },
       now,
     );
@@ -343,6 +347,45 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     accessCheckpoint,
     errors,
   };
+}
+
+/**
+ * The dated environment snapshots a run's probes need: the latest one captured at or before the
+ * earliest probe was planned, and every later one. Keys sort by capture time
+ * (`environment/snapshots/<ISO time>-<digest>.json`), so only those are read. A snapshot that
+ * cannot be read is reported and left out: its probes then lack proof of their tables, which
+ * makes route-derived records decide less, never more.
+ */
+async function loadSnapshots(
+  store: ObjectStore,
+  probes: readonly Probe[],
+  errors: SourceError[],
+): Promise<EnvironmentSnapshot[]> {
+  const created = probes.map((p) => p.createdAt).filter((t) => !Number.isNaN(Date.parse(t)));
+  if (created.length === 0) return [];
+  const earliest = new Date(Math.min(...created.map((t) => Date.parse(t)))).toISOString();
+  const keys: string[] = [];
+  try {
+    for await (const key of store.list(SNAPSHOT_PREFIX)) keys.push(key);
+  } catch (e) {
+    errors.push({ source: 'environment', message: `listing ${SNAPSHOT_PREFIX}: ${message(e)}` });
+    return [];
+  }
+  keys.sort();
+  const timeOf = (k: string) => k.slice(SNAPSHOT_PREFIX.length, SNAPSHOT_PREFIX.length + 24);
+  let first = 0;
+  for (let i = 0; i < keys.length; i++) if (timeOf(keys[i]!) <= earliest) first = i;
+  const out: EnvironmentSnapshot[] = [];
+  for (const key of keys.slice(first)) {
+    try {
+      const s = readSnapshot((await store.getJson<unknown>(key))?.value);
+      if (s) out.push(s);
+      else errors.push({ source: 'environment', message: `${key}: not an environment snapshot` });
+    } catch (e) {
+      errors.push({ source: 'environment', message: `reading ${key}: ${message(e)}` });
+    }
+  }
+  return out;
 }
 
 /**

@@ -144,8 +144,8 @@ export const configSchema = z
     /**
      * How long the results bucket keeps what runs write (S3 lifecycle rules of the stack): probe
      * records, observations, run claims and orders for `probesDays` (past the longest evidence
-     * deadline, so no open probe expires); evidence bundles and environment snapshots, which
-     * auditors ask for, for `evidenceDays`.
+     * deadline, so no open probe expires); evidence bundles, which auditors ask for, for
+     * `evidenceDays` (environment snapshots are never expired: each is written only on a change).
      */
     retention: z
       .strictObject({

@@ -50,6 +50,13 @@ export interface EvidenceBundle {
     region: string;
     /** The facts of the probe's vantage the verdict used. */
     facts: VantageFacts;
+    /**
+     * The environment the probe's records were judged against: when that reading of the route
+     * tables was observed (null: this run's, no earlier one known) and, when route-derived
+     * records could not decide, why (the tables changed between request and analysis, or no
+     * snapshot shows them).
+     */
+    atRequest?: { observedAt: string | null; change: string | null };
   };
   observations: Observation[];
   /** Every matched log record with its source, how it matched and the path it shows. */
@@ -90,6 +97,8 @@ export interface BundleInput {
   environmentDigest: string;
   facts: VantageFacts;
   settled: boolean;
+  /** See {@link EvidenceBundle.environment.atRequest}. */
+  routes?: { observedAt: string | null; change: string | null };
 }
 
 /**
@@ -110,6 +119,7 @@ export function buildBundle(input: BundleInput, now: Date): EvidenceBundle {
       digest: input.environmentDigest,
       region: input.facts.environmentRegion,
       facts: input.facts,
+      ...(input.routes ? { atRequest: input.routes } : {}),
     },
     observations: [...input.observations],
     evidence: v.evidence,

@@ -139,6 +139,7 @@ export function completeProbe(
     expiresAt: string;
     inspection: unknown;
     expectedPath: string;
+    environmentDigest?: string;
   },
 ): Probe {
   return {

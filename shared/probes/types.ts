@@ -61,6 +61,13 @@ export interface Probe {
   inspection: unknown;
   /** The path the probe should take from its vantage, from the inspection and the environment. */
   expectedPath: string;
+  /**
+   * Digest of the environment the probe was planned with (shared/evidence/bundle.ts
+   * `environmentDigest`): the plan-time reading of the route tables, which the analyzer matches
+   * against its snapshots to know the tables in force at request time. Absent when the planner
+   * had no environment.
+   */
+  environmentDigest?: string;
 }
 
 /** One DNS answer the runner's lookup saw. */

@@ -1,122 +1,25 @@
-import { readFileSync } from 'node:fs';
 import {
   DescribeFlowLogsCommand,
   DescribeManagedPrefixListsCommand,
-  DescribeNatGatewaysCommand,
   DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
   DescribeSubnetsCommand,
   DescribeVpcEndpointsCommand,
-  DescribeVpcsCommand,
   EC2Client,
-  type Filter,
   GetManagedPrefixListEntriesCommand,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { discoverEnvironment } from '../../functions/aws/discovery.js';
 import { environmentSnapshot, postureDrift, snapshotKey } from '../../functions/aws/drift.js';
+import { classifyFlowRecord } from '../../shared/classify/index.js';
 import { detectDrift } from '../../shared/env/drift.js';
+import { buildEnvironmentIndex } from '../../shared/env/environment-index.js';
 import { validateEnvironment } from '../../shared/env/schema.js';
+import { parseFlowFormat, parseFlowLogText } from '../../shared/flow-logs/index.js';
+import { RejectCounter } from '../../shared/text/rejects.js';
+import { ec2, fakeEc2, fixture, type Item } from './ec2-discovery-fakes.js';
 
-type Item = Record<string, unknown>;
-const fixture = JSON.parse(
-  readFileSync(new URL('../fixtures/aws/ec2-discovery.json', import.meta.url), 'utf8'),
-) as Record<string, Item[]> & { PrefixListEntries: Record<string, Item[]> };
-
-const ec2 = mockClient(EC2Client);
 beforeEach(() => ec2.reset());
-
-/** Filter names → the field they match (EC2 API Reference, each Describe action's Filter.N). */
-const FILTER_FIELDS: Record<string, string> = {
-  'vpc-id': 'VpcId',
-  'subnet-id': 'SubnetId',
-  'network-interface-id': 'NetworkInterfaceId',
-  'interface-type': 'InterfaceType',
-  'resource-id': 'ResourceId',
-  'prefix-list-name': 'PrefixListName',
-};
-function matches(item: Item, filters: Filter[] | undefined): boolean {
-  return (filters ?? []).every((f) => {
-    const field = FILTER_FIELDS[f.Name ?? ''];
-    if (!field) throw new Error(`the fake EC2 does not know filter ${f.Name}`);
-    // The filter value for NAT ENIs is nat_gateway; the InterfaceType EC2 reports is natGateway.
-    const value = String(item[field]) === 'natGateway' ? 'nat_gateway' : String(item[field]);
-    return (f.Values ?? []).includes(value);
-  });
-}
-
-/**
- * Pages like EC2 does: at most `size` items a page, a NextToken while more remain, and (as EC2
- * sometimes does under filters) an empty first page that still carries a NextToken.
- */
-function paged(items: Item[], token: string | undefined, size = 2) {
-  if (token === undefined) return { page: [] as Item[], next: items.length > 0 ? 't0' : undefined };
-  const start = Number(token.slice(1));
-  const page = items.slice(start, start + size);
-  return { page, next: start + size < items.length ? `t${start + size}` : undefined };
-}
-
-function fakeEc2(overrides: Partial<Record<string, Item[]>> = {}) {
-  const data = { ...fixture, ...overrides } as Record<string, Item[]>;
-  const byIds = (items: Item[], field: string, ids: string[] | undefined) =>
-    ids?.length ? items.filter((i) => ids.includes(String(i[field]))) : items;
-  ec2.on(DescribeVpcsCommand).callsFake((input) => {
-    const { page, next } = paged(byIds(data.Vpcs!, 'VpcId', input.VpcIds), input.NextToken);
-    return { Vpcs: page, NextToken: next };
-  });
-  ec2.on(DescribeSubnetsCommand).callsFake((input) => {
-    const items = byIds(data.Subnets!, 'SubnetId', input.SubnetIds).filter((s) => matches(s, input.Filters));
-    const { page, next } = paged(items, input.NextToken);
-    return { Subnets: page, NextToken: next };
-  });
-  ec2.on(DescribeRouteTablesCommand).callsFake((input) => {
-    const { page, next } = paged(
-      data.RouteTables!.filter((s) => matches(s, input.Filters)),
-      input.NextToken,
-    );
-    return { RouteTables: page, NextToken: next };
-  });
-  ec2.on(DescribeVpcEndpointsCommand).callsFake((input) => {
-    const { page, next } = paged(
-      data.VpcEndpoints!.filter((s) => matches(s, input.Filters)),
-      input.NextToken,
-    );
-    return { VpcEndpoints: page, NextToken: next };
-  });
-  ec2.on(DescribeNetworkInterfacesCommand).callsFake((input) => {
-    const { page, next } = paged(
-      data.NetworkInterfaces!.filter((s) => matches(s, input.Filters)),
-      input.NextToken,
-    );
-    return { NetworkInterfaces: page, NextToken: next };
-  });
-  ec2.on(DescribeNatGatewaysCommand).callsFake((input) => {
-    const { page, next } = paged(
-      data.NatGateways!.filter((s) => matches(s, input.Filter)),
-      input.NextToken,
-    );
-    return { NatGateways: page, NextToken: next };
-  });
-  ec2.on(DescribeManagedPrefixListsCommand).callsFake((input) => {
-    const { page, next } = paged(
-      data.PrefixLists!.filter((s) => matches(s, input.Filters)),
-      input.NextToken,
-    );
-    return { PrefixLists: page, NextToken: next };
-  });
-  ec2.on(GetManagedPrefixListEntriesCommand).callsFake((input) => {
-    const { page, next } = paged(fixture.PrefixListEntries[input.PrefixListId] ?? [], input.NextToken);
-    return { Entries: page, NextToken: next };
-  });
-  ec2.on(DescribeFlowLogsCommand).callsFake((input) => {
-    const { page, next } = paged(
-      data.FlowLogs!.filter((s) => matches(s, input.Filter)),
-      input.NextToken,
-    );
-    return { FlowLogs: page, NextToken: next };
-  });
-}
 
 const VPC = 'vpc-0a60eb65b4e1f2a3b';
 const RUNNER_SUBNET = 'subnet-0runner000e1f2a3b';
@@ -376,6 +279,245 @@ describe('discoverEnvironment', () => {
     await expect(discoverEnvironment(client(), { region: 'us-east-1', vpcIds: [VPC] })).rejects.toThrow(
       /^EC2 DescribeSubnets failed: TimeoutError: socket hang up/,
     );
+  });
+});
+
+const RUNNER_TABLE = 'rtb-0runner000e1f2a3b';
+const DDB_LIST = 'pl-02cd2c6b';
+const CUSTOMER_LIST = 'pl-0c0ffee000e1f2a3b';
+
+/** The fixture's route tables with `routes` added to the runner subnet's table. */
+function runnerTableWith(routes: Item[]): Item[] {
+  return fixture.RouteTables!.map((t) =>
+    t.RouteTableId === RUNNER_TABLE ? { ...t, Routes: [...(t.Routes as Item[]), ...routes] } : t,
+  );
+}
+
+/** A DynamoDB gateway endpoint's route and a customer list's route to the NAT gateway on the runner table. */
+function withOtherLists(customer: Item = {}) {
+  return {
+    RouteTables: runnerTableWith([
+      { DestinationPrefixListId: DDB_LIST, GatewayId: 'vpce-0ddb0000000e1f2a3b', State: 'active' },
+      { DestinationPrefixListId: CUSTOMER_LIST, NatGatewayId: 'nat-0a1b2c3d4ee1f2a3b', State: 'active' },
+    ]),
+    VpcEndpoints: fixture.VpcEndpoints!.map((e) =>
+      e.VpcEndpointId === 'vpce-0ddb0000000e1f2a3b' ? { ...e, RouteTableIds: [RUNNER_TABLE] } : e,
+    ),
+    PrefixLists: [
+      ...fixture.PrefixLists!,
+      {
+        PrefixListId: CUSTOMER_LIST,
+        AddressFamily: 'IPv4',
+        State: 'modify-complete',
+        PrefixListName: 'corp-s3-inspection',
+        MaxEntries: 10,
+        Version: 3,
+        OwnerId: '123456789012',
+        ...customer,
+      },
+    ],
+    PrefixListEntries: {
+      [DDB_LIST]: [{ Cidr: '3.218.182.0/24' }, { Cidr: '3.218.180.0/23' }, { Cidr: '52.94.0.0/22' }],
+      [CUSTOMER_LIST]: [{ Cidr: '52.216.8.0/24', Description: 'inspected S3 range' }],
+    },
+  };
+}
+
+const V5 =
+  'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path';
+/** The runner's Lambda ENI fetching from `dst` over HTTPS, as a v2-era record without traffic-path. */
+function runnerFlow(dst: string) {
+  const format = parseFlowFormat(V5);
+  if (!format.ok) throw new Error(format.error.message);
+  const rejects = new RejectCounter();
+  const [r] = parseFlowLogText(
+    `5 123456789012 eni-0lambda000e1f2a3b 10.0.1.77 ${dst} 49152 443 6 12 1830 1764061200 1764061259 ACCEPT OK ${VPC} ${RUNNER_SUBNET} - 3 IPv4 10.0.1.77 ${dst} us-east-1 use1-az4 - - - S3 egress -\n`,
+    { format: format.value, rejects },
+  );
+  expect(rejects.count).toBe(0);
+  return r!;
+}
+
+describe('discoverEnvironment: every prefix list a route names', () => {
+  it("resolves a DynamoDB gateway endpoint's list and a customer list, so S3 flows on that table are decided", async () => {
+    fakeEc2(withOtherLists());
+    const r = await discoverEnvironment(client(), {
+      region: 'us-east-1',
+      vpcIds: [VPC],
+      runnerSubnetIds: [RUNNER_SUBNET],
+    });
+    const env = r.environment;
+    const v = validateEnvironment(env);
+    expect(v.ok ? [] : v.error).toEqual([]);
+    expect(env.s3PrefixLists.map((p) => p.prefixListId)).toEqual(['pl-63a5400a']);
+    expect(env.prefixLists).toEqual([
+      {
+        prefixListId: DDB_LIST,
+        name: 'com.amazonaws.us-east-1.dynamodb',
+        cidrs: ['3.218.182.0/24', '3.218.180.0/23', '52.94.0.0/22'],
+      },
+      { prefixListId: CUSTOMER_LIST, name: 'corp-s3-inspection', cidrs: ['52.216.8.0/24'] },
+    ]);
+    // Only the lists the routes name were asked for by id, beyond the S3 list found by name.
+    const byId = ec2
+      .commandCalls(DescribeManagedPrefixListsCommand)
+      .map((c) => c.args[0].input.Filters)
+      .filter((f) => f?.[0]?.Name === 'prefix-list-id');
+    expect(byId[0]).toEqual([{ Name: 'prefix-list-id', Values: [DDB_LIST, CUSTOMER_LIST] }]);
+
+    const idx = buildEnvironmentIndex(env);
+    expect(idx.warnings.filter((w) => w.code === 'UNRESOLVED_PREFIX_LIST_ROUTE')).toEqual([]);
+    // The customer /24 to the NAT gateway beats the S3 list's /15 (aws-facts §5.2)...
+    const viaNat = classifyFlowRecord(runnerFlow('52.216.8.10'), idx);
+    expect(viaNat?.path).toBe('nat-gateway');
+    expect(viaNat?.reason).toContain(CUSTOMER_LIST);
+    // ...and the rest of the S3 list still goes to the gateway endpoint.
+    const viaGateway = classifyFlowRecord(runnerFlow('52.217.96.14'), idx);
+    expect(viaGateway?.path).toBe('gateway-endpoint');
+  });
+
+  it('before: the same tables with only the S3 list known leave those flows unknown (the bug)', async () => {
+    fakeEc2(withOtherLists());
+    const r = await discoverEnvironment(client(), { region: 'us-east-1', vpcIds: [VPC] });
+    const idx = buildEnvironmentIndex({ ...r.environment, prefixLists: [] });
+    expect(idx.warnings.map((w) => w.code)).toContain('UNRESOLVED_PREFIX_LIST_ROUTE');
+    expect(classifyFlowRecord(runnerFlow('52.216.8.10'), idx)?.path).toBe('unknown');
+  });
+
+  it('never makes a customer list an S3 list, even under the S3 name', async () => {
+    fakeEc2(withOtherLists({ PrefixListName: 'com.amazonaws.us-east-1.s3' }));
+    const r = await discoverEnvironment(client(), { region: 'us-east-1', vpcIds: [VPC] });
+    expect(r.environment.s3PrefixLists.map((p) => p.prefixListId)).toEqual(['pl-63a5400a']);
+    expect(r.environment.prefixLists.map((p) => [p.prefixListId, p.name])).toContainEqual([
+      CUSTOMER_LIST,
+      'com.amazonaws.us-east-1.s3',
+    ]);
+    // Its blocks resolve the route; they do not make 52.216.8.0/24 any more S3 than it was.
+    const idx = buildEnvironmentIndex(r.environment);
+    expect(idx.s3PrefixListCidrs.get('52.216.8.10')?.prefixListId).toBe('pl-63a5400a');
+  });
+
+  it("takes an AWS list routed to the S3 gateway endpoint as S3 whatever its name (the endpoint's own list)", async () => {
+    const v6List = 'pl-0b6b6b6b';
+    fakeEc2({
+      RouteTables: runnerTableWith([
+        { DestinationPrefixListId: v6List, GatewayId: 'vpce-0gw00000000e1f2a3b', State: 'active' },
+      ]),
+      PrefixLists: [
+        ...fixture.PrefixLists!,
+        {
+          PrefixListId: v6List,
+          AddressFamily: 'IPv6',
+          PrefixListName: 'com.amazonaws.us-east-1.ipv6.s3',
+          OwnerId: 'AWS',
+        },
+      ],
+      PrefixListEntries: { [v6List]: [{ Cidr: '2600:1fa0:8000::/39' }] },
+    });
+    const r = await discoverEnvironment(client(), { region: 'us-east-1', vpcIds: [VPC] });
+    expect(r.environment.s3PrefixLists.map((p) => p.prefixListId)).toEqual(['pl-63a5400a', v6List]);
+    expect(r.environment.prefixLists).toEqual([]);
+    expect(validateEnvironment(r.environment).ok).toBe(true);
+  });
+
+  it('follows every page of a long list, and of the lists found by id', async () => {
+    const many = Array.from({ length: 9 }, (_, i) => ({ Cidr: `198.18.${i}.0/24` }));
+    const lists = withOtherLists();
+    fakeEc2({ ...lists, PrefixListEntries: { ...lists.PrefixListEntries, [CUSTOMER_LIST]: many } });
+    const r = await discoverEnvironment(client(), { region: 'us-east-1', vpcIds: [VPC] });
+    expect(r.environment.prefixLists.find((p) => p.prefixListId === CUSTOMER_LIST)?.cidrs).toEqual(
+      many.map((e) => e.Cidr),
+    );
+    // The empty first page, then five pages of at most two entries.
+    const customerCalls = ec2
+      .commandCalls(GetManagedPrefixListEntriesCommand)
+      .filter((c) => c.args[0].input.PrefixListId === CUSTOMER_LIST);
+    expect(customerCalls).toHaveLength(6);
+  });
+
+  it('leaves a route to a list EC2 no longer returns unresolved, and says so, instead of failing', async () => {
+    fakeEc2({
+      RouteTables: runnerTableWith([
+        {
+          DestinationPrefixListId: 'pl-0deadbeef0e1f2a3b',
+          NatGatewayId: 'nat-0a1b2c3d4ee1f2a3b',
+          State: 'active',
+        },
+      ]),
+    });
+    const r = await discoverEnvironment(client(), { region: 'us-east-1', vpcIds: [VPC] });
+    expect(r.environment.prefixLists).toEqual([]);
+    expect(validateEnvironment(r.environment).ok).toBe(true);
+    const warnings = buildEnvironmentIndex(r.environment).warnings;
+    expect(warnings.find((w) => w.code === 'UNRESOLVED_PREFIX_LIST_ROUTE')?.message).toContain(
+      'pl-0deadbeef0e1f2a3b',
+    );
+    // An unresolved table is not decided by the routes it can read.
+    expect(classifyFlowRecord(runnerFlow('52.216.8.10'), buildEnvironmentIndex(r.environment))?.path).toBe(
+      'unknown',
+    );
+  });
+
+  it('ignores the list of a blackhole route (it carries nothing)', async () => {
+    fakeEc2({
+      RouteTables: runnerTableWith([
+        { DestinationPrefixListId: CUSTOMER_LIST, NatGatewayId: 'nat-0gone', State: 'blackhole' },
+      ]),
+    });
+    await discoverEnvironment(client(), { region: 'us-east-1', vpcIds: [VPC] });
+    expect(
+      ec2.commandCalls(DescribeManagedPrefixListsCommand).map((c) => c.args[0].input.Filters?.[0]?.Name),
+    ).not.toContain('prefix-list-id');
+  });
+
+  it('fails naming the list when EC2 keeps throttling its entries, never with a partial environment', async () => {
+    fakeEc2(withOtherLists());
+    ec2.on(GetManagedPrefixListEntriesCommand, { PrefixListId: CUSTOMER_LIST }).rejects(
+      Object.assign(new Error('Request limit exceeded.'), {
+        name: 'RequestLimitExceeded',
+        $metadata: { httpStatusCode: 503, attempts: 8, requestId: 'ea966190-f9aa-478e-9ede-example' },
+      }),
+    );
+    await expect(discoverEnvironment(client(), { region: 'us-east-1', vpcIds: [VPC] })).rejects.toThrow(
+      `EC2 GetManagedPrefixListEntries (${CUSTOMER_LIST}) failed: RequestLimitExceeded: Request limit exceeded. (HTTP 503, after 8 attempts, request id ea966190-f9aa-478e-9ede-example)`,
+    );
+  });
+
+  it('fails with the call named on a 5xx while describing the routed lists', async () => {
+    fakeEc2(withOtherLists());
+    ec2
+      .on(DescribeManagedPrefixListsCommand, {
+        Filters: [{ Name: 'prefix-list-id', Values: [DDB_LIST, CUSTOMER_LIST] }],
+      })
+      .rejects(
+        Object.assign(new Error('An internal error has occurred'), {
+          name: 'InternalError',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 500, attempts: 5 },
+        }),
+      );
+    await expect(discoverEnvironment(client(), { region: 'us-east-1', vpcIds: [VPC] })).rejects.toThrow(
+      'EC2 DescribeManagedPrefixLists failed: InternalError: An internal error has occurred (HTTP 500, after 5 attempts)',
+    );
+  });
+
+  it("maps the gateway endpoint's IpAddressType (dualstack, ipv6), anything else IPv4", async () => {
+    for (const [given, want] of [
+      ['dualstack', 'dualstack'],
+      ['ipv6', 'ipv6'],
+      ['ipv4', 'ipv4'],
+      [undefined, 'ipv4'],
+    ] as const) {
+      ec2.reset();
+      fakeEc2({
+        VpcEndpoints: fixture.VpcEndpoints!.map((e) =>
+          e.VpcEndpointId === 'vpce-0gw00000000e1f2a3b' ? { ...e, IpAddressType: given } : e,
+        ),
+      });
+      const r = await discoverEnvironment(client(), { region: 'us-east-1', vpcIds: [VPC] });
+      expect(r.environment.gatewayEndpoints[0]?.ipAddressType).toBe(want);
+      expect(validateEnvironment(r.environment).ok).toBe(true);
+    }
   });
 });
 

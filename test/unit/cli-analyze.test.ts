@@ -96,7 +96,8 @@ describe('pathguard analyze', () => {
       P1: 'private/PRIVATE/gateway-endpoint',
       P2: 'left-path/LEFT_PATH/nat-gateway',
       P3: 'pending/PENDING_EVIDENCE/-',
-      P4: 'blocked/BLOCKED/gateway-endpoint',
+      // No snapshot shows the tables of the request, so the route-derived flow record does not name the endpoint kind.
+      P4: 'blocked/BLOCKED/vpc-endpoint',
       P5: 'left-path/LEFT_PATH/nat-gateway',
       P6: 'private/PRIVATE/interface-endpoint',
       P7: 'left-path/LEFT_PATH/public',

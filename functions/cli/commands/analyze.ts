@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { describeEvidence } from '../../../shared/alerts/render.js';
 import { bindEnvironment } from '../../../shared/analyzer/environment-ports.js';
 import { MemoryObjectStore, RecordingAlertSink } from '../../../shared/analyzer/memory.js';
 import { type AnalyzerRunResult, runAnalyzer } from '../../../shared/analyzer/run.js';
 import type { CloudTrailRecord } from '../../../shared/cloudtrail/types.js';
-import { validateConfig } from '../../../shared/config/index.js';
 import { redactText } from '../../../shared/endpoints/redact.js';
 import { validateEnvironment } from '../../../shared/env/schema.js';
 import { UserInputError } from '../../../shared/errors.js';
@@ -26,6 +24,7 @@ import { readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
 import { readFlowRecords } from '../../lib/read-flow.js';
 import { type CommandSpec, writeOut } from '../command.js';
+import { readConfigFile, readJsonFile, readNdjson } from '../inputs.js';
 
 /**
  * `pathguard analyze`: the analyzer run the Lambda performs, offline, over exported logs. Sources
@@ -86,9 +85,7 @@ Example:
       if (typeof values[k] !== 'string') throw new UserInputError('USAGE', `--${k} FILE is required`);
     }
     const now = parseNow(values.now);
-    const cfgDoc = await readJsonFile(values.config as string, 'config');
-    const cfg = validateConfig(cfgDoc);
-    if (!cfg.ok) throw new UserInputError('CONFIG_INVALID', `${values.config}: ${cfg.error.message}`);
+    const cfg = await readConfigFile(values.config as string);
     const envDoc = await readJsonFile(values.env as string, 'environment');
     const env = validateEnvironment(envDoc);
     if (!env.ok) throw new UserInputError('ENV_INVALID', `${values.env}: ${env.error.message}`);
@@ -107,7 +104,7 @@ Example:
     const bound = bindEnvironment(env.value);
     const result = await runAnalyzer(
       {
-        cfg: cfg.value,
+        cfg,
         env: env.value,
         probes,
         observations,
@@ -153,46 +150,6 @@ function parseNow(v: unknown): Date {
     throw new UserInputError('USAGE', '--now must be an ISO 8601 time, e.g. 2026-11-25T10:30:00Z');
   }
   return d;
-}
-
-async function readText(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new UserInputError(
-      'INPUT_UNREADABLE',
-      `${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'cannot be read')}`,
-      {},
-      1,
-    );
-  }
-}
-
-async function readJsonFile(file: string, what: string): Promise<unknown> {
-  const text = await readText(file, what);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UserInputError('BAD_JSON', `${what} ${file}: not JSON (${redactText((e as Error).message)})`);
-  }
-}
-
-async function readNdjson(file: string, what: string): Promise<unknown[]> {
-  const text = await readText(file, what);
-  const out: unknown[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    try {
-      out.push(JSON.parse(line));
-    } catch {
-      // The line is never echoed: it may hold a presigned URL.
-      throw new UserInputError('BAD_JSON', `${what} ${file}:${i + 1}: not a JSON object`);
-    }
-  }
-  return out;
 }
 
 function field(o: Record<string, unknown>, name: string, where: string, type: 'string' | 'object'): void {

@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../command.js';
 import { analyzeCommand } from './analyze.js';
 import { classifyCommand } from './classify.js';
+import { discoverCommand } from './discover.js';
 import { inspectUrlCommand } from './inspect-url.js';
 import { labCommand } from './lab.js';
 import { parseCloudTrailCommand } from './parse-cloudtrail.js';
@@ -14,6 +15,7 @@ import { runnerCommand } from './runner.js';
  */
 export const commands: readonly CommandSpec[] = [
   labCommand,
+  discoverCommand,
   parseFlowCommand,
   parseS3AccessCommand,
   parseCloudTrailCommand,
