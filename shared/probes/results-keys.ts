@@ -1,11 +1,12 @@
 /**
  * Where probes and observations live in the results bucket. Probe records are filed by their UTC
- * creation day, and a probe id starts with its creation time (ULID), so a run reads only the
- * window's day folders and, in the first, starts listing at the window's start: the S3 calls of
- * one analysis stay the same however much history the bucket keeps (before day folders every run
- * listed and read every probe ever stored).
+ * creation day and named from their creation time (`probes/YYYY/MM/DD/HHMMSSmmm-<probeId>.json`),
+ * so a run reads only the window's day folders and, in the first, starts listing at the window's
+ * start: the S3 calls of one analysis stay the same however much history the bucket keeps (before
+ * day folders every run listed and read every probe ever stored). A probe id starts with the same
+ * creation time (ULID), so `explain` finds a record from its id alone.
  */
-import { probeIdTime, probeIdTimePrefix } from './plan.js';
+import { probeIdTime } from './plan.js';
 
 const DAY = 86_400_000;
 
@@ -14,23 +15,30 @@ function dayFolder(ms: number): string {
   return `probes/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/`;
 }
 
-/**
- * `probes/YYYY/MM/DD/<probeId>.json`: the UTC day of the time the id carries (the probe's
- * creation), so `explain` finds a record from its id alone; `createdAt` for an id without one.
- */
+/** `HHMMSSmmm` of a UTC time: names sort by time within a day folder. */
+function timeName(ms: number): string {
+  const d = new Date(ms).toISOString();
+  return `${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}${d.slice(20, 23)}`;
+}
+
+/** `probes/YYYY/MM/DD/HHMMSSmmm-<probeId>.json`, from the probe's creation time (UTC). */
 export function probeRecordKey(probe: { probeId: string; createdAt: string }): string {
-  const t = probeIdTime(probe.probeId) ?? Date.parse(probe.createdAt);
-  return `${dayFolder(t)}${probe.probeId}.json`;
+  const t = Date.parse(probe.createdAt);
+  return `${dayFolder(t)}${timeName(t)}-${probe.probeId}.json`;
+}
+
+/**
+ * The record key of a probe from its id alone: a probe id begins with its creation time, the
+ * same instant as its `createdAt`. Null for a string that is not a probe id.
+ */
+export function probeRecordKeyOf(probeId: string): string | null {
+  const t = probeIdTime(probeId);
+  return t === null ? null : probeRecordKey({ probeId, createdAt: new Date(t).toISOString() });
 }
 
 /** `observations/<runId>/<probeId>.json`: written by a VPC probe function or an on-prem runner. */
 export function observationKey(runId: string, probeId: string): string {
   return `observations/${runId}/${probeId}.json`;
-}
-
-/** The folder of a run's observations. */
-export function observationFolder(runId: string): string {
-  return `observations/${runId}/`;
 }
 
 /** One store listing: keys under `prefix`, after `startAfter` when set. */
@@ -53,14 +61,8 @@ export function probeListings(from: Date, to: Date): KeyListing[] {
   const first = Math.floor(start / DAY) * DAY;
   for (let day = first; day <= to.getTime(); day += DAY) {
     const prefix = dayFolder(day);
-    // Ids created at `start` or later are longer than their time prefix, so they sort after it.
-    out.push(day === first ? { prefix, startAfter: `${prefix}${probeIdTimePrefix(start)}` } : { prefix });
+    // Names created at `start` or later are longer than their time, so they sort after it.
+    out.push(day === first ? { prefix, startAfter: `${prefix}${timeName(start)}` } : { prefix });
   }
   return out;
-}
-
-/** The day folder holding a probe's record, from the time its id carries; null for a non-id. */
-export function probeRecordFolder(probeId: string): string | null {
-  const t = probeIdTime(probeId);
-  return t === null ? null : dayFolder(t);
 }
