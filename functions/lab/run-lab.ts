@@ -35,7 +35,17 @@ const LOG_BUCKET = 'lab-access-logs';
 /** The file that marks a folder as the lab's own: only such a folder is ever emptied. */
 export const LAB_MARKER = '.pathguard-lab';
 /** What the lab writes in its folder: the only entries it removes before a new run. */
-const LAB_ENTRIES = [LAB_MARKER, 'outbox', 'evidence', 'access-logs', 'vpc-flow-logs.log'];
+const LAB_ENTRIES = [
+  LAB_MARKER,
+  'outbox',
+  'evidence',
+  'access-logs',
+  'vpc-flow-logs.log',
+  'env.json',
+  'config.json',
+  'probes.ndjson',
+  'observations.ndjson',
+];
 
 export interface LabResult {
   scenario: string;
@@ -43,7 +53,50 @@ export interface LabResult {
   outDir: string;
   analysis: AnalyzerRunResult;
   alerts: RenderedAlert[];
-  files: { flowLog: string; accessLog: string; outbox: string; bundles: string };
+  /** The analyzer's clock for this run (ISO 8601): `pathguard analyze --now` reruns it. */
+  analyzedAt: string;
+  files: {
+    flowLog: string;
+    accessLog: string;
+    outbox: string;
+    bundles: string;
+    /** What `pathguard analyze` needs besides the logs: the environment, the config, the probes and observations. */
+    env: string;
+    config: string;
+    probes: string;
+    observations: string;
+  };
+}
+
+/** The `pathguard analyze` command line that reruns a lab run offline from its folder. */
+export function analyzeCommandFor(r: LabResult): string[] {
+  return [
+    'analyze',
+    '--config',
+    r.files.config,
+    '--env',
+    r.files.env,
+    '--probes',
+    r.files.probes,
+    '--observations',
+    r.files.observations,
+    '--flow',
+    r.files.flowLog,
+    '--access',
+    r.files.accessLog,
+    '--now',
+    r.analyzedAt,
+  ];
+}
+
+/** The JSON objects under a prefix of a lab bucket, one per line, redacted (they hold no secret, by design). */
+function ndjsonUnder(s3: LabS3, bucket: string, prefix: string): string {
+  const lines = s3
+    .listKeys(bucket, prefix)
+    .map((k) => s3.getObject(bucket, k))
+    .filter((b): b is Buffer => b !== undefined)
+    .map((b) => redactText(JSON.stringify(JSON.parse(b.toString('utf8')))));
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 /** The lab's monitoring config: the probe bucket in four styles, from every vantage of the scenario. */
@@ -277,6 +330,19 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
         yield { records, checkpoint: accessLog, origin: accessLog };
       },
     };
+    // What `pathguard analyze` needs to rerun this cycle offline from the folder.
+    const files = {
+      env: join(outDir, 'env.json'),
+      config: join(outDir, 'config.json'),
+      probes: join(outDir, 'probes.ndjson'),
+      observations: join(outDir, 'observations.ndjson'),
+    };
+    await writeFile(files.env, `${JSON.stringify(env, null, 2)}\n`);
+    await writeFile(files.config, `${JSON.stringify(cfg, null, 2)}\n`);
+    await writeFile(files.probes, ndjsonUnder(s3, RESULTS_BUCKET, 'probes/'));
+    await writeFile(files.observations, ndjsonUnder(s3, RESULTS_BUCKET, 'observations/'));
+    // Past every (short) lab deadline, so each verdict is final.
+    const analyzedAt = new Date(now.getTime() + 3 * 60_000);
     const sink = new OutboxSink(outbox);
     const analysis = await runAnalysis({
       cfg,
@@ -285,8 +351,7 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
       discover: async () => ({ environment: env }),
       flows,
       access,
-      // Past every (short) lab deadline, so each verdict is final.
-      now: new Date(now.getTime() + 3 * 60_000),
+      now: analyzedAt,
     });
     for (const key of analysis.bundlesWritten) {
       const b = await store.getJson(key);
@@ -303,7 +368,8 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
       outDir,
       analysis,
       alerts: sink.alerts,
-      files: { flowLog, accessLog, outbox, bundles: bundlesDir },
+      analyzedAt: analyzedAt.toISOString(),
+      files: { flowLog, accessLog, outbox, bundles: bundlesDir, ...files },
     };
   } finally {
     await net?.close();

@@ -2,34 +2,43 @@
  * Path of one S3 server access log record from its Remote IP A (design §4; aws-facts §2.5). The
  * numbered rules, first match wins:
  *
- * 1. A is null → `unknown`.
- * 2. The Host header is an S3 interface-endpoint DNS name (`…vpce-….s3.<region>.vpce.amazonaws.com`)
- *    and A is private → `interface-endpoint`.
- * 3. A is a private address in `onPrem.cidrs` → `interface-endpoint` (on-prem private addresses
- *    reach S3 only through an interface endpoint: gateway endpoints cannot be used from outside
- *    the VPC, §5.1).
- * 4. A is an IPv4 address in a VPC block, or in another private range (RFC 1918, 100.64.0.0/10,
- *    fc00::/7) → `vpc-endpoint` (S3 sees such a source only through an endpoint; the log does not
- *    say which kind).
- * 5. A is a NAT gateway's public address → `nat-gateway`.
- * 6. Any other address → `public`; the reason says whether it is an on-prem egress address.
+ * 1. ACCESS_NO_REMOTE_IP / ACCESS_BAD_REMOTE_IP: A is null or not an address → `unknown`.
+ * 2. ACCESS_INTERFACE_ENDPOINT_HOST: the Host header is an endpoint-specific DNS name of an S3
+ *    interface endpoint (`…vpce-….s3.<region>.vpce.amazonaws.com`, aws-facts §4 H11, §5.3) and A
+ *    is private → `interface-endpoint`. A name of an endpoint of another service (SSM, STS, …)
+ *    never counts.
+ * 3. ACCESS_PRIVATE_ADDRESS: A is an IPv4 address of a VPC block → `vpc-endpoint` (an internet
+ *    gateway and a NAT gateway both translate IPv4 sources, so S3 sees a VPC's own IPv4 address
+ *    only through an endpoint, aws-facts §2.5; the log has no endpoint id and does not say which
+ *    kind). This comes before rule 4: an address of a VPC that `onPrem.cidrs` also holds may be a
+ *    VPC host, which reaches S3 through a gateway endpoint too. When several VPCs hold A
+ *    (overlapping blocks), the reason names them all and no VPC is picked.
+ * 4. ACCESS_ONPREM_CIDR: A is a private address in `onPrem.cidrs` and in no VPC block →
+ *    `interface-endpoint` (on-prem private addresses reach S3 only through an interface endpoint:
+ *    gateway endpoints cannot be used from outside the VPC, aws-facts §5.1, §7 item 5).
+ * 5. ACCESS_PRIVATE_ADDRESS: A is in another private range (RFC 1918, 100.64.0.0/10, fc00::/7) →
+ *    `vpc-endpoint` (S3 sees such a source only through an endpoint).
+ * 6. ACCESS_NAT_GATEWAY_IP: A is a NAT gateway's public address → `nat-gateway`.
+ * 7. ACCESS_PUBLIC_ADDRESS: any other address → `public`; the reason says whether it is an
+ *    on-prem egress address.
  *
- * "Private" in rules 2 to 4 means an address S3 can only have seen through an endpoint: a private
- * range (RFC 1918, 100.64.0.0/10, fc00::/7), or an IPv4 address of a VPC block (an internet gateway
- * and a NAT gateway both translate IPv4 sources, so S3 never sees a VPC's own IPv4 address over
- * them). Where that does not hold the answer is `unknown`, never an endpoint:
+ * "Private" in rules 2 to 5 means an address S3 can only have seen through an endpoint: a private
+ * range (RFC 1918, 100.64.0.0/10, fc00::/7), or an IPv4 address of a VPC block. Where that does
+ * not hold the answer is `unknown`, never an endpoint:
  *
- * - an IPv6 address in a VPC block: VPC IPv6 blocks are global unicast and not translated, so S3
- *   sees the same address through an internet or egress-only internet gateway as through an
- *   endpoint;
- * - a public address in `onPrem.cidrs`: an on-prem network that uses public addresses reaches
- *   S3's public endpoints with them directly (internet, Direct Connect public VIF), so rule 3's
- *   reasoning, which is about private addresses, does not apply;
- * - loopback, link-local, unspecified or multicast addresses, which name no client;
- * - a Remote IP that is not an address.
+ * - ACCESS_VPC_IPV6_ADDRESS: an IPv6 address in a VPC block: VPC IPv6 blocks are global unicast
+ *   and not translated, so S3 sees the same address through an internet or egress-only internet
+ *   gateway as through an endpoint (whatever the gateway endpoint's `ipAddressType`);
+ * - ACCESS_ONPREM_PUBLIC_ADDRESS: a public address in `onPrem.cidrs`: an on-prem network that
+ *   uses public addresses reaches S3's public endpoints with them directly (internet, Direct
+ *   Connect public VIF, aws-facts §5.4), so rule 4's reasoning does not apply;
+ * - ACCESS_SPECIAL_ADDRESS: loopback, link-local, unspecified or multicast addresses, which name
+ *   no client.
  *
  * A NAT gateway public address or an `onPrem.publicEgressIps` entry is never private, even if a
- * (contradictory) document also lists it inside a VPC or on-prem block: rules 5 and 6 decide.
+ * (contradictory) document also lists it inside a VPC or on-prem block: rules 6 and 7 decide.
+ * Interface-endpoint ENI addresses play no part here: S3 logs the requester's address, not the
+ * endpoint's (aws-facts §2.5).
  */
 
 import type { AccessLogRecord } from '../access-logs/types.js';
@@ -117,6 +126,22 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
   }
 
   // Rule 3.
+  if (vpcV4 !== undefined) {
+    const vpcs = idx.vpcsForAddress(A);
+    const where =
+      vpcs.length > 1
+        ? `in ${vpcs.length} overlapping VPCs (${vpcs.map((v) => v.vpcId).join(', ')}), which one the log does not say`
+        : `in ${vpcV4.vpcId}`;
+    const alsoOnPrem =
+      onPrem !== undefined ? ` (also in on-prem block ${onPrem}: a VPC host may use a gateway endpoint)` : '';
+    return decision(
+      'vpc-endpoint',
+      ACCESS_RULES.PRIVATE_ADDRESS,
+      `${ACCESS_RULES.PRIVATE_ADDRESS}: Remote IP ${a} is ${where}${alsoOnPrem}; S3 sees a VPC IPv4 address only through a VPC endpoint (the log does not say which kind)`,
+    );
+  }
+
+  // Rule 4.
   if (onPrem !== undefined) {
     return decision(
       'interface-endpoint',
@@ -125,14 +150,7 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
     );
   }
 
-  // Rule 4.
-  if (vpcV4 !== undefined) {
-    return decision(
-      'vpc-endpoint',
-      ACCESS_RULES.PRIVATE_ADDRESS,
-      `${ACCESS_RULES.PRIVATE_ADDRESS}: Remote IP ${a} is in ${vpcV4.vpcId}; S3 sees a VPC IPv4 address only through a VPC endpoint (the log does not say which kind)`,
-    );
-  }
+  // Rule 5.
   if (isPrivate) {
     return decision(
       'vpc-endpoint',
@@ -163,7 +181,7 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
     );
   }
 
-  // Rule 5.
+  // Rule 6.
   if (nat !== undefined) {
     return decision(
       'nat-gateway',
@@ -172,7 +190,7 @@ export function classifyAccessLogRecord(r: AccessLogRecord, idx: EnvironmentInde
     );
   }
 
-  // Rule 6.
+  // Rule 7.
   return decision(
     'public',
     ACCESS_RULES.PUBLIC_ADDRESS,

@@ -1,41 +1,72 @@
 /**
- * Path of one VPC Flow Log record (design §4; aws-facts §1.4, §1.8, §5.2, §7). The numbered rules,
- * first match wins, with S = `pktSrcaddr ?? srcaddr` and D = `pktDstaddr ?? dstaddr`:
+ * Path of one VPC Flow Log record (design §4; aws-facts §1.4, §1.8, §5.1, §5.2, §7). The numbered
+ * rules, first match wins, with S = `pktSrcaddr ?? srcaddr`, D = `pktDstaddr ?? dstaddr`, and the
+ * local address L = the address of the record's own network interface: `srcaddr` for egress,
+ * `dstaddr` for ingress ("the IPv4 or IPv6 address of the network interface", aws-facts §1.3),
+ * the one opposite the S3 address when the record has no `flow-direction`.
  *
- * 1. No addresses (NODATA, SKIPDATA, a format without them; S or D missing): not classified (null).
- * 2. S or D is an address of an S3 interface endpoint → `interface-endpoint`.
- * 3. R = D if D is in an S3 prefix list, else S if S is; neither → `not-s3`.
- * 4. The record's interface is a NAT gateway ENI, or `srcaddr`/`dstaddr` is a NAT gateway private
- *    address → `nat-gateway`.
- * 5. `trafficPath` 7 → `gateway-endpoint`; 8 → `internet-gateway` (authoritative, Nitro only).
- * 6. Otherwise (2, 1, `-`, absent, ingress) the local subnet (the record's `subnetId`, else the
- *    ENI's subnet, else the subnet holding the local address) and R resolved in its route table:
- *    a known gateway endpoint → `gateway-endpoint`; `nat-…` → `nat-gateway`; `igw-…`/`eigw-…` →
- *    `internet-gateway`; anything else → `unknown`.
+ * Where the record sits (its *placement*): the VPC and subnet the record names (`vpc-id`,
+ * `subnet-id`) and the subnet of its interface (`networkInterfaces`, NAT gateway ENIs). When the
+ * record names neither, L decides, and only when exactly one VPC (one subnet) of the environment
+ * holds it: overlapping VPCs reuse addresses. Named facts that disagree (a `vpc-id` other than
+ * the subnet's VPC, a `subnet-id` other than the interface's subnet) are a placement conflict.
  *
- * Where the facts do not prove a private path the answer is `unknown`, never an endpoint:
- * - rule 2 counts only interface endpoints of S3 services: an SSM endpoint's address is not S3
- *   traffic and falls through to rule 3 (`not-s3`);
- * - rule 6 answers `gateway-endpoint` only when the record's traffic-path is 2 or absent (ingress
- *   records, formats without the field): a gateway endpoint shows as 2 or 7, so any other value
- *   (1 for a NAT gateway or a firewall ENI, 3 to 6) contradicts the route and the answer is
- *   `unknown`;
- * - rule 6 answers `gateway-endpoint` only when the `vpce-…` target is listed in
- *   `gatewayEndpoints`: Gateway Load Balancer endpoints are `vpce-…` route targets too, and
- *   traffic sent to one (a firewall appliance) usually leaves through a NAT or internet gateway;
- * - rule 6 answers `unknown` instead of `gateway-endpoint` when the route table also has routes
- *   the environment cannot resolve (a prefix list whose blocks it does not list), since one of
- *   them might be more specific than the endpoint route, and when the listed gateway endpoint is
- *   not an S3 one (a document that contradicts itself);
- * - a record that names a subnet the environment does not know is `unknown`, not matched by
- *   address (another VPC may use the same block).
+ * 1. FLOW_NO_ADDRESSES: S or D missing (NODATA, SKIPDATA, a format without them): not classified
+ *    (null). FLOW_BAD_ADDRESS: S or D present but not an address → `unknown`.
+ * 2. FLOW_INTERFACE_ENDPOINT_IP: D (else S) is an address of an interface endpoint E of an S3
+ *    service (`isS3ServiceName`: SSM, STS, … endpoints carry no S3 traffic) and the record is
+ *    placed in E's VPC: by its `vpc-id`, its `subnet-id`, its interface's subnet, or (none named)
+ *    L in exactly one VPC of the environment, E's. An address is an endpoint's only inside the
+ *    endpoint's VPC (aws-facts §5.1: interface endpoints "use private IP addresses from your
+ *    VPC"): another VPC may give the same address to a host, and an ENI address is reused after
+ *    deletion; a record placed elsewhere goes on to rule 3 as any other. Then →
+ *    `interface-endpoint`, unless (FLOW_INTERFACE_ENDPOINT_CONTRADICTED → `unknown`):
+ *    - the other side is an S3 prefix-list address: interface-endpoint traffic goes *to* the
+ *      endpoint's private address, and S3 traffic beyond the endpoint ENI is not in the
+ *      customer's flow logs (aws-facts §1.8);
+ *    - `traffic-path` is 2, 7 or 8: packets to a private address of the VPC never go through an
+ *      internet gateway or a gateway endpoint (aws-facts §1.4).
+ * 3. FLOW_NOT_S3: R = D if D is in an S3 prefix list, else S if S is; neither → `not-s3`. Only
+ *    `s3PrefixLists` make an address S3: customer and other services' lists (`prefixLists`) only
+ *    resolve routes (aws-facts §5.6).
+ * 4. FLOW_S3_LOCAL_ADDRESS: L is an S3 prefix-list address → `unknown`: a network interface of
+ *    the VPC never has a public S3 address (aws-facts §5.1), so the record is not what it seems.
+ * 5. FLOW_NAT_GATEWAY: the interface is a NAT gateway ENI, or `srcaddr`/`dstaddr` is a NAT
+ *    gateway private address → `nat-gateway` (aws-facts §1.7 NAT example, §1.8).
+ * 6. FLOW_TRAFFIC_PATH_8: `traffic-path` 8 → `internet-gateway` (aws-facts §1.4, Nitro only). It
+ *    wins over every route and address rule that would say otherwise.
+ * 7. FLOW_PLACEMENT_CONFLICT: the record's placement conflicts → `unknown`.
+ * 8. FLOW_TRAFFIC_PATH_7: `traffic-path` 7 → `gateway-endpoint` (aws-facts §1.4, Nitro only),
+ *    unless the environment contradicts it (FLOW_TRAFFIC_PATH_CONTRADICTED → `unknown`): the
+ *    record's subnet is known and its route for R does not end at an S3 gateway endpoint of the
+ *    subnet's VPC serving R's address family (a route to a NAT or internet gateway, another
+ *    target, no route), or the record names a known VPC that has no such endpoint at all.
+ * 9. FLOW_ROUTE_TABLE: otherwise (`traffic-path` 2, 1, 3 to 6, `-`, absent, ingress) the local
+ *    subnet (placement) and R resolved in its route table by longest prefix match over CIDR and
+ *    prefix-list routes (aws-facts §5.2): `nat-…` → `nat-gateway`; `igw-…`/`eigw-…` →
+ *    `internet-gateway`; an S3 gateway endpoint → `gateway-endpoint` only when
+ *    `proveS3GatewayEndpoint` holds (the endpoint is of S3, in the subnet's VPC, reached through
+ *    its own prefix list, serves R's family: IPv6 only for `ipAddressType` `dualstack`/`ipv6`; no
+ *    unresolved route in the table) and `traffic-path` is 2 or absent (a gateway endpoint shows
+ *    as 2 or 7; 1 is a resource with an ENI such as a NAT gateway or a firewall, 3 to 6 other
+ *    gateways); anything else → `unknown`. FLOW_NO_SUBNET: no subnet placed (unknown subnet,
+ *    no ENI, L in no subnet or in several) → `unknown`. FLOW_NO_ROUTE: no route → `unknown`.
  *
- * Misconceptions this deliberately does not follow (aws-facts §7): a destination in the S3 prefix
- * list proves nothing by itself (rule 3 only selects R); `traffic-path` 2 ("internet gateway or a
- * gateway VPC endpoint") decides nothing and goes to rule 6; `pkt-dst-aws-service` is never read.
+ * Misconceptions this deliberately does not follow (aws-facts §7 items 1 to 3): a destination in
+ * the S3 prefix list proves nothing by itself (rule 3 only selects R); `traffic-path` 2 ("internet
+ * gateway or a gateway VPC endpoint") decides nothing alone and goes to rule 9, which needs the
+ * route; `pkt-dst-aws-service` is never read. The gateway endpoint's `routeTableIds` are not read
+ * either: the route in the table decides (aws-facts §5.2).
  */
-import type { AddressFacts, EnvironmentIndex, ResolvedRoute } from '../env/environment-index.js';
-import type { Subnet } from '../env/types.js';
+import {
+  type AddressFacts,
+  type EnvironmentIndex,
+  type GatewayEndpointProof,
+  isS3ServiceName,
+  proveS3GatewayEndpoint,
+  type ResolvedRoute,
+} from '../env/environment-index.js';
+import type { InterfaceEndpoint, Subnet } from '../env/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
 import { IpAddress } from '../net/ip.js';
 import { decision, quote } from './decision.js';
@@ -48,31 +79,43 @@ export const FLOW_RULES = {
   /** A source or destination that is present but not an IP address. */
   BAD_ADDRESS: 'FLOW_BAD_ADDRESS',
   INTERFACE_ENDPOINT_IP: 'FLOW_INTERFACE_ENDPOINT_IP',
+  /** Rule 2 held but traffic-path 2, 7 or 8 says the packets went through a gateway. */
+  INTERFACE_ENDPOINT_CONTRADICTED: 'FLOW_INTERFACE_ENDPOINT_CONTRADICTED',
   NOT_S3: 'FLOW_NOT_S3',
+  /** Rule 4: the record's own interface would have a public S3 address. */
+  S3_LOCAL_ADDRESS: 'FLOW_S3_LOCAL_ADDRESS',
   NAT_GATEWAY: 'FLOW_NAT_GATEWAY',
-  TRAFFIC_PATH_7: 'FLOW_TRAFFIC_PATH_7',
   TRAFFIC_PATH_8: 'FLOW_TRAFFIC_PATH_8',
-  /** Rule 6 reached a route. */
+  /** Rule 7: the record's vpc-id, subnet-id and interface disagree. */
+  PLACEMENT_CONFLICT: 'FLOW_PLACEMENT_CONFLICT',
+  TRAFFIC_PATH_7: 'FLOW_TRAFFIC_PATH_7',
+  /** Rule 8: traffic-path 7, but the environment shows no gateway endpoint on that path. */
+  TRAFFIC_PATH_CONTRADICTED: 'FLOW_TRAFFIC_PATH_CONTRADICTED',
+  /** Rule 9 reached a route. */
   ROUTE_TABLE: 'FLOW_ROUTE_TABLE',
-  /** Rule 6 could not find the local subnet. */
+  /** Rule 9 could not find the local subnet. */
   NO_SUBNET: 'FLOW_NO_SUBNET',
-  /** Rule 6 found the subnet but no route (or no route table) for R. */
+  /** Rule 9 found the subnet but no route (or no route table) for R. */
   NO_ROUTE: 'FLOW_NO_ROUTE',
 } as const;
 
 /** `traffic-path` values other than 2, 7 and 8, as AWS words them (aws-facts §1.4). */
 const TRAFFIC_PATHS: Readonly<Record<number, string>> = {
   1: 'through another resource in the same VPC',
+  2: 'through an internet gateway or a gateway VPC endpoint',
   3: 'through a virtual private gateway',
   4: 'through an intra-region VPC peering connection',
   5: 'through an inter-region VPC peering connection',
   6: 'through a local gateway',
+  7: 'through a gateway VPC endpoint',
+  8: 'through an internet gateway',
 };
 
 // Reused for every record: the classifier is synchronous and not re-entered.
 const S = new IpAddress();
 const D = new IpAddress();
 const X = new IpAddress();
+const L = new IpAddress();
 
 /**
  * The record keys `classifyFlowRecord` reads. A reader that only classifies (e.g. `classify
@@ -92,6 +135,23 @@ export const FLOW_CLASSIFICATION_FIELDS: readonly string[] = [
 ];
 
 /**
+ * What the record says about where it was captured: the VPC and subnet it names, the subnet of
+ * its interface, and whether they disagree.
+ */
+interface Named {
+  /** The record's vpc-id, else the VPC of its subnet or interface; null when nothing is named. */
+  readonly vpcId: string | null;
+  /** The record's subnet, else its interface's subnet. */
+  readonly subnet: Subnet | undefined;
+  /** How `subnet` was found, for reasons. */
+  readonly how: string;
+  /** A `subnet-id` the environment does not list. */
+  readonly unknownSubnetId: string | null;
+  /** Why the named facts disagree, or null. */
+  readonly conflict: string | null;
+}
+
+/**
  * Classifies one flow-log record against an environment. Returns null for records without
  * addresses (rule 1: count them as unclassified). Pure, total and deterministic: never throws,
  * whatever the record holds.
@@ -107,28 +167,60 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
   if (typeof s !== 'string' || !S.parse(s)) return badAddress('source', s);
   if (typeof d !== 'string' || !D.parse(d)) return badAddress('destination', d);
 
-  // One lookup per address answers rules 2, 3 and (usually) 4.
+  // One lookup per address answers rules 2, 3 and (usually) 5.
   const sFacts = idx.addressFacts.get(S);
   const dFacts = idx.addressFacts.get(D);
+  const named = namedPlacement(r, idx);
 
-  // Rule 2.
-  let endpoint = sFacts?.s3InterfaceEndpoint;
-  if (endpoint !== undefined) {
+  // Rule 2: the destination first (traffic goes to the endpoint), then the source (its replies).
+  let aside: string | null = null;
+  for (const [side, text, ip, facts, other] of [
+    ['destination', d, D, dFacts, sFacts],
+    ['source', s, S, sFacts, dFacts],
+  ] as const) {
+    if (facts?.s3InterfaceEndpoint === undefined) continue;
+    const found = endpointHere(r, idx, named, ip);
+    if (typeof found === 'string') {
+      aside ??= `${side} ${text} is an address of S3 interface endpoint ${facts.s3InterfaceEndpoint.vpcEndpointId} but not here: ${found}`;
+      continue;
+    }
+    const tp = r.trafficPath;
+    const what = `${side} ${text} is an address of S3 interface endpoint ${found.endpoint.vpcEndpointId} of ${found.endpoint.vpcId} (${found.how})`;
+    const rule = FLOW_RULES.INTERFACE_ENDPOINT_CONTRADICTED;
+    if (other?.s3PrefixList !== undefined) {
+      return decision(
+        'unknown',
+        rule,
+        `${rule}: ${what}, but its peer is a public S3 address (${other.s3PrefixList.prefixListId}): interface-endpoint traffic goes to the endpoint's private address, and the endpoint's own traffic to S3 is not in flow logs`,
+      );
+    }
+    if (tp === 2 || tp === 7 || tp === 8) {
+      return decision(
+        'unknown',
+        rule,
+        `${rule}: ${what}, but traffic-path ${tp} (${TRAFFIC_PATHS[tp]}) contradicts a path to a private address of the VPC`,
+      );
+    }
     return decision(
       'interface-endpoint',
       FLOW_RULES.INTERFACE_ENDPOINT_IP,
-      `${FLOW_RULES.INTERFACE_ENDPOINT_IP}: source ${s} is an address of S3 interface endpoint ${endpoint.vpcEndpointId}`,
+      `${FLOW_RULES.INTERFACE_ENDPOINT_IP}: ${what}`,
     );
   }
-  endpoint = dFacts?.s3InterfaceEndpoint;
-  if (endpoint !== undefined) {
-    return decision(
-      'interface-endpoint',
-      FLOW_RULES.INTERFACE_ENDPOINT_IP,
-      `${FLOW_RULES.INTERFACE_ENDPOINT_IP}: destination ${d} is an address of S3 interface endpoint ${endpoint.vpcEndpointId}`,
-    );
-  }
+  const d2 = classifyS3(r, idx, named, s, d, sFacts, dFacts);
+  return aside === null ? d2 : decision(d2.path, d2.rule, `${d2.reason}; ${aside}`);
+}
 
+/** Rules 3 to 9. */
+function classifyS3(
+  r: FlowRecord,
+  idx: EnvironmentIndex,
+  named: Named,
+  s: string,
+  d: string,
+  sFacts: AddressFacts | undefined,
+  dFacts: AddressFacts | undefined,
+): PathDecision {
   // Rule 3.
   let rIsDestination = true;
   let list = dFacts?.s3PrefixList;
@@ -144,9 +236,21 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
     );
   }
   const rText = rIsDestination ? d : s;
+  const R = rIsDestination ? D : S;
   const rFact = `S3 address ${rText} (${list.prefixListId})`;
 
   // Rule 4.
+  const localText = localAddress(r, rIsDestination);
+  const hasLocal = localText !== null && L.parse(localText);
+  if (hasLocal && idx.s3PrefixListCidrs.has(L)) {
+    return decision(
+      'unknown',
+      FLOW_RULES.S3_LOCAL_ADDRESS,
+      `${FLOW_RULES.S3_LOCAL_ADDRESS}: the record's own interface address ${localText} is an S3 address; no interface of a VPC has one; peer ${rFact}`,
+    );
+  }
+
+  // Rule 5.
   const iface = typeof r.interfaceId === 'string' ? r.interfaceId : null;
   if (iface !== null) {
     const nat = idx.natGatewayByEni.get(iface);
@@ -175,15 +279,8 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
     );
   }
 
-  // Rule 5.
+  // Rule 6.
   const tp = r.trafficPath;
-  if (tp === 7) {
-    return decision(
-      'gateway-endpoint',
-      FLOW_RULES.TRAFFIC_PATH_7,
-      `${FLOW_RULES.TRAFFIC_PATH_7}: traffic-path 7 (through a gateway VPC endpoint) to ${rFact}`,
-    );
-  }
   if (tp === 8) {
     return decision(
       'internet-gateway',
@@ -192,40 +289,41 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
     );
   }
 
-  // Rule 6.
-  const localText = rIsDestination ? s : d;
-  let subnet: Subnet | undefined;
-  let how: string;
-  const subnetId = r.subnetId;
-  const eniSubnet = typeof subnetId !== 'string' && iface !== null ? idx.subnetByEni.get(iface) : undefined;
-  if (typeof subnetId === 'string') {
-    subnet = idx.subnets.get(subnetId);
-    if (subnet === undefined) {
-      return decision(
-        'unknown',
-        FLOW_RULES.NO_SUBNET,
-        `${FLOW_RULES.NO_SUBNET}: the record's subnet ${subnetId} is not in the environment; ${rFact}`,
-      );
-    }
-    how = 'the record';
-  } else if (eniSubnet !== undefined) {
-    subnet = eniSubnet;
-    how = `interface ${iface}`;
-  } else {
-    const found = idx.subnetsForAddress(rIsDestination ? S : D, typeof r.vpcId === 'string' ? r.vpcId : null);
-    if (found.length !== 1) {
-      return decision(
-        'unknown',
-        FLOW_RULES.NO_SUBNET,
-        found.length === 0
-          ? `${FLOW_RULES.NO_SUBNET}: no subnet known for local address ${localText} (no subnet-id, interface ${iface ?? '-'} not listed); ${rFact}`
-          : `${FLOW_RULES.NO_SUBNET}: local address ${localText} is in ${found.length} subnets of overlapping VPCs; ${rFact}`,
-      );
-    }
-    subnet = found[0]!;
-    how = `local address ${localText}`;
+  // Rule 7.
+  if (named.conflict !== null) {
+    return decision(
+      'unknown',
+      FLOW_RULES.PLACEMENT_CONFLICT,
+      `${FLOW_RULES.PLACEMENT_CONFLICT}: ${named.conflict}; ${rFact}`,
+    );
   }
-  const route = idx.resolveRouteInTable(subnet.routeTableId, rIsDestination ? D : S);
+  const family = R.family === 6 ? 6 : 4;
+  let subnet = named.subnet;
+  let how = named.how;
+  let noSubnet: string | null = null;
+  if (named.unknownSubnetId !== null) {
+    noSubnet = `the record's subnet ${named.unknownSubnetId} is not in the environment`;
+  } else if (subnet === undefined) {
+    const found = hasLocal ? idx.subnetsForAddress(L, named.vpcId) : [];
+    if (found.length === 1) {
+      subnet = found[0]!;
+      how = `local address ${localText}`;
+    } else {
+      noSubnet =
+        found.length === 0
+          ? `no subnet known for local address ${localText ?? '-'} (no subnet-id, interface ${typeof r.interfaceId === 'string' ? r.interfaceId : '-'} not listed)`
+          : `local address ${localText} is in ${found.length} subnets of overlapping VPCs`;
+    }
+  }
+
+  // Rule 8.
+  if (tp === 7) return trafficPath7(idx, named, subnet, how, R, family, rFact);
+
+  // Rule 9.
+  if (subnet === undefined) {
+    return decision('unknown', FLOW_RULES.NO_SUBNET, `${FLOW_RULES.NO_SUBNET}: ${noSubnet}; ${rFact}`);
+  }
+  const route = idx.resolveRouteInTable(subnet.routeTableId, R);
   if (route === null) {
     return decision(
       'unknown',
@@ -235,7 +333,64 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
         : `${FLOW_RULES.NO_ROUTE}: route table ${subnet.routeTableId} of ${subnet.subnetId} is not in the environment; ${rFact}`,
     );
   }
-  return routeDecision(route, subnet, how, rFact, tp);
+  return routeDecision(route, subnet, how, rFact, tp, family);
+}
+
+/** Rule 8: traffic-path 7, checked against the environment where it can be. */
+function trafficPath7(
+  idx: EnvironmentIndex,
+  named: Named,
+  subnet: Subnet | undefined,
+  how: string,
+  R: IpAddress,
+  family: 4 | 6,
+  rFact: string,
+): PathDecision {
+  const said = `traffic-path 7 (through a gateway VPC endpoint) to ${rFact}`;
+  const contradicted = (why: string) =>
+    decision(
+      'unknown',
+      FLOW_RULES.TRAFFIC_PATH_CONTRADICTED,
+      `${FLOW_RULES.TRAFFIC_PATH_CONTRADICTED}: ${said}, but ${why}`,
+    );
+  if (subnet !== undefined) {
+    const route = idx.resolveRouteInTable(subnet.routeTableId, R);
+    if (route === null) return contradicted(`no route of ${subnet.subnetId} (by ${how}) matches it`);
+    const proof = proveS3GatewayEndpoint(route, family);
+    const held = gatewayHeld(proof, subnet);
+    if (held !== null) {
+      return contradicted(`from ${subnet.subnetId} (by ${how}) ${route.text}: ${held}`);
+    }
+    return decision(
+      'gateway-endpoint',
+      FLOW_RULES.TRAFFIC_PATH_7,
+      `${FLOW_RULES.TRAFFIC_PATH_7}: ${said}; from ${subnet.subnetId} (by ${how}) ${route.text}`,
+    );
+  }
+  // No subnet: AWS's word decides, unless the record names a VPC the environment knows and that
+  // VPC has no S3 gateway endpoint for the family (the environment and the record disagree).
+  if (named.vpcId !== null && idx.vpcs.has(named.vpcId)) {
+    const ok = [...idx.gatewayEndpoints.values()].some(
+      (g) =>
+        g.vpcId === named.vpcId &&
+        isS3ServiceName(g.serviceName) &&
+        (family === 6 ? g.ipAddressType !== 'ipv4' : g.ipAddressType !== 'ipv6'),
+    );
+    if (!ok) return contradicted(`${named.vpcId} has no S3 gateway endpoint serving IPv${family}`);
+  }
+  return decision('gateway-endpoint', FLOW_RULES.TRAFFIC_PATH_7, `${FLOW_RULES.TRAFFIC_PATH_7}: ${said}`);
+}
+
+/**
+ * Null when `proof` shows an S3 gateway endpoint of the subnet's VPC (unresolved routes
+ * tolerated: the caller has AWS's traffic-path 7), else why not.
+ */
+function gatewayHeld(proof: GatewayEndpointProof, subnet: Subnet): string | null {
+  if (!proof.ok) return proof.code === 'UNRESOLVED' ? null : proof.why;
+  if (proof.endpoint.vpcId !== subnet.vpcId) {
+    return `${proof.endpoint.vpcEndpointId} is of ${proof.endpoint.vpcId}, not of ${subnet.subnetId}'s ${subnet.vpcId}`;
+  }
+  return null;
 }
 
 function routeDecision(
@@ -244,18 +399,12 @@ function routeDecision(
   how: string,
   rFact: string,
   tp: number | null | undefined,
+  family: 4 | 6,
 ): PathDecision {
   const facts = `${rFact} from ${subnet.subnetId} (by ${how}), traffic-path ${tp ?? '-'}: ${route.text}`;
   const rule = FLOW_RULES.ROUTE_TABLE;
   switch (route.targetKind) {
     case 'gateway-endpoint': {
-      if (!route.s3GatewayEndpoint) {
-        return decision(
-          'unknown',
-          rule,
-          `${rule}: ${facts}, a gateway endpoint of ${quote(route.gatewayEndpoint?.serviceName ?? '-', 60)}, not of S3 (an inconsistent environment)`,
-        );
-      }
       // A gateway endpoint shows as traffic-path 2 or 7 (§1.4); any other value says the packets
       // went another way (1: through a resource with an ENI such as a NAT gateway), so the
       // environment is out of date or incomplete and the route proves nothing.
@@ -266,12 +415,15 @@ function routeDecision(
           `${rule}: ${facts}, a gateway endpoint, but traffic-path ${tp} (${TRAFFIC_PATHS[tp] ?? 'an unknown value'}) contradicts that route`,
         );
       }
-      if (route.unresolved.length > 0) {
-        const pending = route.unresolved.map((u) => `${u.destination} → ${u.target}`).join(', ');
+      const proof = proveS3GatewayEndpoint(route, family);
+      if (!proof.ok) {
+        return decision('unknown', rule, `${rule}: ${facts}, a gateway endpoint, but ${proof.why}`);
+      }
+      if (proof.endpoint.vpcId !== subnet.vpcId) {
         return decision(
           'unknown',
           rule,
-          `${rule}: ${facts}, a gateway endpoint, but routes ${pending} cannot be resolved and might be more specific`,
+          `${rule}: ${facts}, a gateway endpoint of ${proof.endpoint.vpcId}, but ${subnet.subnetId} is in ${subnet.vpcId}`,
         );
       }
       return decision('gateway-endpoint', rule, `${rule}: ${facts}, a gateway endpoint`);
@@ -290,6 +442,90 @@ function routeDecision(
     default:
       return decision('unknown', rule, `${rule}: ${facts} (${route.targetKind}), which shows no S3 path`);
   }
+}
+
+/**
+ * The address of the record's own network interface (aws-facts §1.3: `srcaddr` for outgoing,
+ * `dstaddr` for incoming traffic); without `flow-direction`, the side opposite the S3 address.
+ */
+function localAddress(r: FlowRecord, rIsDestination: boolean): string | null {
+  const dir = r.flowDirection;
+  const egress = dir === 'egress' || (dir !== 'ingress' && rIsDestination);
+  const text = egress ? (r.srcaddr ?? r.pktSrcaddr) : (r.dstaddr ?? r.pktDstaddr);
+  return typeof text === 'string' ? text : null;
+}
+
+/** The VPC and subnet the record names, and whether its facts disagree. */
+function namedPlacement(r: FlowRecord, idx: EnvironmentIndex): Named {
+  const vpcId = typeof r.vpcId === 'string' ? r.vpcId : null;
+  const subnetId = typeof r.subnetId === 'string' ? r.subnetId : null;
+  const iface = typeof r.interfaceId === 'string' ? r.interfaceId : null;
+  const recordSubnet = subnetId === null ? undefined : idx.subnets.get(subnetId);
+  const eniSubnet = iface === null ? undefined : idx.subnetByEni.get(iface);
+  let conflict: string | null = null;
+  if (recordSubnet !== undefined && eniSubnet !== undefined && recordSubnet !== eniSubnet) {
+    conflict = `the record's subnet ${subnetId} is not ${eniSubnet.subnetId}, the subnet of its interface ${iface}`;
+  } else if (vpcId !== null && recordSubnet !== undefined && recordSubnet.vpcId !== vpcId) {
+    conflict = `the record's vpc-id ${vpcId} is not ${recordSubnet.vpcId}, the VPC of its subnet ${subnetId}`;
+  } else if (vpcId !== null && eniSubnet !== undefined && eniSubnet.vpcId !== vpcId) {
+    conflict = `the record's vpc-id ${vpcId} is not ${eniSubnet.vpcId}, the VPC of its interface ${iface}`;
+  }
+  const subnet = recordSubnet ?? (subnetId === null ? eniSubnet : undefined);
+  return {
+    vpcId: vpcId ?? subnet?.vpcId ?? null,
+    subnet,
+    how: recordSubnet !== undefined ? 'the record' : `interface ${iface}`,
+    unknownSubnetId: subnetId !== null && recordSubnet === undefined ? subnetId : null,
+    conflict,
+  };
+}
+
+/**
+ * Rule 2's placement for an S3 interface-endpoint address `ip`: the endpoint (of those holding
+ * `ip`) of the VPC the record is in, or why none counts here.
+ */
+function endpointHere(
+  r: FlowRecord,
+  idx: EnvironmentIndex,
+  named: Named,
+  ip: IpAddress,
+): { endpoint: InterfaceEndpoint; how: string } | string {
+  const endpoints = idx.s3InterfaceEndpointsAt(ip);
+  if (named.conflict !== null) return named.conflict;
+  if (named.unknownSubnetId !== null)
+    return `the record's subnet ${named.unknownSubnetId} is not in the environment`;
+  if (named.vpcId !== null) {
+    const e = endpoints.find((x) => x.vpcId === named.vpcId);
+    const by = typeof r.vpcId === 'string' ? "the record's vpc-id" : named.how;
+    return e !== undefined
+      ? { endpoint: e, how: `in ${named.vpcId} by ${by}` }
+      : `the record is in ${named.vpcId} (by ${by})`;
+  }
+  // Nothing named: the interface's own address must lie in exactly one VPC, the endpoint's. Without
+  // flow-direction either address may be the interface's, so both must allow it.
+  const dir = r.flowDirection;
+  const candidates =
+    dir === 'egress' ? [r.srcaddr] : dir === 'ingress' ? [r.dstaddr] : [r.srcaddr, r.dstaddr];
+  let vpcId: string | null = null;
+  for (const c of candidates) {
+    if (typeof c !== 'string' || !X.parse(c)) continue;
+    const vpcs = idx.vpcsForAddress(X);
+    if (vpcs.length === 0 && candidates.length > 1) continue;
+    if (vpcs.length !== 1) {
+      return vpcs.length === 0
+        ? `no vpc-id, subnet-id or listed interface, and local address ${c} is in no VPC of the environment`
+        : `no vpc-id, subnet-id or listed interface, and local address ${c} is in ${vpcs.length} overlapping VPCs`;
+    }
+    if (vpcId !== null && vpcId !== vpcs[0]!.vpcId)
+      return `its addresses are in ${vpcId} and ${vpcs[0]!.vpcId}`;
+    vpcId = vpcs[0]!.vpcId;
+  }
+  if (vpcId === null)
+    return 'no vpc-id, subnet-id or listed interface, and no address of the record is in a VPC of the environment';
+  const e = endpoints.find((x) => x.vpcId === vpcId);
+  return e !== undefined
+    ? { endpoint: e, how: `in ${vpcId} by its local address` }
+    : `the record is in ${vpcId} (by its local address)`;
 }
 
 /** The NAT gateway whose private address `text` is; reuses the facts of `sameText` when equal. */

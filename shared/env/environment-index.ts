@@ -5,6 +5,15 @@
  * VPC and on-prem blocks, and route resolution per subnet (longest prefix match over CIDR routes
  * and the blocks of prefix-list routes).
  *
+ * Endpoint facts are scoped as AWS scopes them, so that no consumer can take an address or a route
+ * for more than it proves: {@link EnvironmentIndex.s3InterfaceEndpointsAt} gives every S3 interface
+ * endpoint (and its VPC) holding an address, since overlapping VPCs may reuse an endpoint's address
+ * (aws-facts §5.1: interface endpoints "use private IP addresses from your VPC");
+ * {@link EnvironmentIndex.vpcsForAddress} gives every VPC holding an address; and
+ * {@link proveS3GatewayEndpoint} says whether a resolved route really ends at an S3 gateway
+ * endpoint for an address family. None of them reads `gatewayEndpoints[].routeTableIds`: the
+ * route in the table, not the endpoint's association list, decides (aws-facts §5.2).
+ *
  * The index trusts the document's shape (validate it with `validateEnvironment` first) but not
  * its values: a block that does not parse, or a route to a prefix list whose blocks the document
  * does not give, is skipped and reported in `warnings`, never thrown.
@@ -160,6 +169,8 @@ interface TableIndex {
 }
 
 const EMPTY_SUBNETS: readonly Subnet[] = Object.freeze([]);
+const EMPTY_VPCS: readonly Vpc[] = Object.freeze([]);
+const EMPTY_ENDPOINTS: readonly InterfaceEndpoint[] = Object.freeze([]);
 
 /**
  * Precomputed lookups over one environment. Build with {@link buildEnvironmentIndex}; immutable
@@ -185,6 +196,10 @@ export class EnvironmentIndex {
   readonly interfaceEndpointIps: CidrSet<InterfaceEndpoint>;
   /** Addresses of S3 interface endpoints only (see {@link isS3ServiceName}). */
   readonly s3InterfaceEndpointIps: CidrSet<InterfaceEndpoint>;
+  /** As {@link s3InterfaceEndpointIps}, every endpoint of an address (overlapping VPCs may reuse it). */
+  private readonly s3InterfaceEndpointsByIp: CidrSet<readonly InterfaceEndpoint[]>;
+  /** One block set per VPC, to find every VPC holding an address (VPC blocks may overlap). */
+  private readonly vpcBlocks: readonly (readonly [Vpc, CidrSet<true>])[];
   readonly gatewayEndpoints: ReadonlyMap<string, GatewayEndpoint>;
   readonly interfaceEndpoints: ReadonlyMap<string, InterfaceEndpoint>;
   /** NAT gateway ENI id → gateway. */
@@ -260,10 +275,13 @@ export class EnvironmentIndex {
       ]),
     );
     this.interfaceEndpointIps = setOf(endpointIps, true);
+    const s3EndpointIps = endpointIps.filter(([, e]) => isS3ServiceName(e.serviceName));
     this.s3InterfaceEndpointIps = CidrSet.build(
-      endpointIps
-        .filter(([, e]) => isS3ServiceName(e.serviceName))
-        .map(([ip, e]) => [hostBlock(ip), e] as const),
+      s3EndpointIps.map(([ip, e]) => [hostBlock(ip), e] as const),
+    ).set;
+    this.s3InterfaceEndpointsByIp = CidrSet.build(
+      s3EndpointIps.map(([ip, e]) => [hostBlock(ip), Object.freeze([e])] as const),
+      { onDuplicate: (a, b) => (a.includes(b[0]!) ? a : Object.freeze([...a, ...b])) },
     ).set;
 
     const dnsExact = new Map<string, InterfaceEndpoint>();
@@ -309,6 +327,10 @@ export class EnvironmentIndex {
         v.cidrs.map((c, j): [string, Vpc, string] => [c, v, `vpcs[${i}].cidrs[${j}]`]),
       ),
       false,
+    );
+    // Bad blocks are already reported once, by vpcCidrs.
+    this.vpcBlocks = env.vpcs.map(
+      (v) => [v, CidrSet.build(v.cidrs.map((c) => [c, true] as const)).set] as const,
     );
 
     this.subnets = new Map(env.subnets.map((s) => [s.subnetId, s]));
@@ -499,6 +521,38 @@ export class EnvironmentIndex {
   }
 
   /**
+   * Every VPC whose blocks hold `ip`, in document order: several when VPC blocks overlap (the
+   * caller must not pick one), empty when none or when `ip` is not an address.
+   */
+  vpcsForAddress(ip: string | IpAddress): readonly Vpc[] {
+    const a = this.parsed(ip);
+    if (a === null) return EMPTY_VPCS;
+    let found: Vpc[] | null = null;
+    for (const [vpc, blocks] of this.vpcBlocks) {
+      if (!blocks.has(a)) continue;
+      found ??= [];
+      found.push(vpc);
+    }
+    return found ?? EMPTY_VPCS;
+  }
+
+  /**
+   * Every S3 interface endpoint one of whose addresses is `ip`, in document order. An address
+   * is an endpoint's only inside the endpoint's VPC (`vpcId`): another VPC with overlapping blocks
+   * may give the same address to a host, or to its own endpoint, and an ENI address is reused
+   * after the ENI is deleted. Endpoints of other services (SSM, STS, …) are never listed.
+   */
+  s3InterfaceEndpointsAt(ip: string | IpAddress): readonly InterfaceEndpoint[] {
+    const a = this.parsed(ip);
+    return a === null ? EMPTY_ENDPOINTS : (this.s3InterfaceEndpointsByIp.get(a) ?? EMPTY_ENDPOINTS);
+  }
+
+  private parsed(ip: string | IpAddress): IpAddress | null {
+    if (typeof ip !== 'string') return ip.family === 0 ? null : ip;
+    return this.scratch.parse(ip) ? this.scratch : null;
+  }
+
+  /**
    * The interface endpoint a host name belongs to: one of its `dnsNames` (a `*.` name matches any
    * name below it; a plain name matches itself and the names below it, as S3 prefixes `bucket.`,
    * `accesspoint.` or `control.`), or an endpoint-specific S3 name carrying its id
@@ -520,6 +574,86 @@ export class EnvironmentIndex {
     }
     return undefined;
   }
+}
+
+/** Why a resolved route does not prove the S3 gateway endpoint (see {@link proveS3GatewayEndpoint}). */
+export type GatewayEndpointRefusal =
+  /** The target is not a listed gateway endpoint (NAT, internet gateway, a GWLB endpoint, …). */
+  | 'NOT_GATEWAY_ENDPOINT'
+  /** A listed gateway endpoint of another service (DynamoDB). */
+  | 'NOT_S3'
+  /** The endpoint belongs to another VPC than the route table. */
+  | 'OTHER_VPC'
+  /** The route's destination is not the endpoint's own prefix list. */
+  | 'NOT_OWN_PREFIX_LIST'
+  /** The endpoint does not serve the address family (`ipAddressType`). */
+  | 'IP_TYPE'
+  /** The table has routes the index cannot evaluate; one of them might be more specific. */
+  | 'UNRESOLVED';
+
+/** The answer of {@link proveS3GatewayEndpoint}; `why` is one line naming the facts. */
+export type GatewayEndpointProof =
+  | { readonly ok: true; readonly endpoint: GatewayEndpoint }
+  | { readonly ok: false; readonly code: GatewayEndpointRefusal; readonly why: string };
+
+/**
+ * Whether `route` (as {@link EnvironmentIndex.resolveRoute} found it for an address of `family`)
+ * carries that address through an S3 gateway endpoint. Every condition rests on an AWS fact:
+ *
+ * - the target is a listed gateway endpoint (a `vpce-…` target can also be a Gateway Load
+ *   Balancer endpoint) of an S3 service;
+ * - the endpoint is in the route table's VPC ("A gateway endpoint is available only in the
+ *   Region where you created it"; endpoint connections "cannot be extended out of a VPC",
+ *   aws-facts §5.1);
+ * - the route's destination is the endpoint's own prefix list: AWS adds exactly the route
+ *   `pl-… → vpce-…` when a table is associated (aws-facts §5.2), so any other destination is a
+ *   document that contradicts AWS;
+ * - the endpoint serves the family: IPv6 only when `ipAddressType` is `dualstack` or `ipv6`, IPv4
+ *   only when it is `ipv4` or `dualstack` (aws-facts §7 item 17);
+ * - no route of the table is unresolved (code `UNRESOLVED`, checked last so that a caller holding
+ *   stronger evidence, such as traffic-path 7, may accept it).
+ *
+ * `gatewayEndpoints[].routeTableIds` is deliberately not read: the route decides.
+ */
+export function proveS3GatewayEndpoint(route: ResolvedRoute, family: 4 | 6): GatewayEndpointProof {
+  const endpoint = route.gatewayEndpoint;
+  if (route.targetKind !== 'gateway-endpoint' || endpoint === null) {
+    return refuse('NOT_GATEWAY_ENDPOINT', `${route.target} is not a listed gateway endpoint`);
+  }
+  if (!route.s3GatewayEndpoint) {
+    return refuse(
+      'NOT_S3',
+      `${endpoint.vpcEndpointId} is a gateway endpoint of ${endpoint.serviceName}, not of S3`,
+    );
+  }
+  if (endpoint.vpcId !== route.routeTable.vpcId) {
+    return refuse(
+      'OTHER_VPC',
+      `${endpoint.vpcEndpointId} is a gateway endpoint of ${endpoint.vpcId}, not of ${route.routeTable.vpcId} whose table routes to it`,
+    );
+  }
+  if (route.prefixListId !== endpoint.prefixListId) {
+    return refuse(
+      'NOT_OWN_PREFIX_LIST',
+      `the route's destination ${route.destination} is not ${endpoint.vpcEndpointId}'s prefix list ${endpoint.prefixListId}, the only route AWS creates to it`,
+    );
+  }
+  const type = endpoint.ipAddressType ?? 'ipv4';
+  if (family === 6 ? type === 'ipv4' : type === 'ipv6') {
+    return refuse(
+      'IP_TYPE',
+      `${endpoint.vpcEndpointId} has IP address type ${type} and does not carry IPv${family} traffic`,
+    );
+  }
+  if (route.unresolved.length > 0) {
+    const pending = route.unresolved.map((u) => `${u.destination} → ${u.target}`).join(', ');
+    return refuse('UNRESOLVED', `routes ${pending} cannot be resolved and might be more specific`);
+  }
+  return { ok: true, endpoint };
+}
+
+function refuse(code: GatewayEndpointRefusal, why: string): GatewayEndpointProof {
+  return { ok: false, code, why };
 }
 
 /**

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CommandSpec } from '../../functions/cli/command.js';
+import { analyzeCommand } from '../../functions/cli/commands/analyze.js';
 import { labCommand, labJson, labReport } from '../../functions/cli/commands/lab.js';
 import { loadLabScenario, parseLabScenario, simulateRequest } from '../../functions/lab/network/index.js';
-import { runLab } from '../../functions/lab/run-lab.js';
+import { analyzeCommandFor, runLab } from '../../functions/lab/run-lab.js';
 import { LAB_S3_CREDENTIAL } from '../../functions/lab/s3/index.js';
 
 const scenario = (name: string) =>
@@ -19,14 +21,24 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let runs = 0;
 const outDir = () => join(tmp, `run-${++runs}`);
 
-/** The lab command's stdout, run as `pathguard lab [args]` would. */
-async function command(values: Record<string, string | boolean>): Promise<string> {
+/** A command's exit status and stdout, run as `pathguard <command> [args]` would. */
+async function run(
+  spec: CommandSpec,
+  values: Record<string, string | boolean>,
+): Promise<{ code: number; stdout: string }> {
   const stdout = new PassThrough();
   const chunks: Buffer[] = [];
   stdout.on('data', (c: Buffer) => chunks.push(c));
-  const io = { stdout, stderr: new PassThrough() } as unknown as Parameters<typeof labCommand.run>[0]['io'];
-  expect(await labCommand.run({ values, positionals: [], io })).toBe(0);
-  return Buffer.concat(chunks).toString('utf8');
+  const io = { stdout, stderr: new PassThrough() } as unknown as Parameters<CommandSpec['run']>[0]['io'];
+  const code = await spec.run({ values, positionals: [], io });
+  return { code, stdout: Buffer.concat(chunks).toString('utf8') };
+}
+
+/** The lab command's stdout, run as `pathguard lab [args]` would. */
+async function command(values: Record<string, string | boolean>): Promise<string> {
+  const { code, stdout } = await run(labCommand, values);
+  expect(code).toBe(0);
+  return stdout;
 }
 
 /** True when a text holds a presigned URL's secret parts (checked as booleans: never print them). */
@@ -190,6 +202,34 @@ describe('the lab, end to end', () => {
     await runLab(await scenario('default'), { outDir: own });
     expect(readFileSync(join(own, 'notes.txt'), 'utf8')).toBe('mine');
     expect(readdirSync(join(own, 'evidence'))).toHaveLength(8);
+  });
+
+  it('leaves what pathguard analyze needs, and analyze on the folder reaches the same verdicts', async () => {
+    const r = await runLab(await scenario('nat-override'), { outDir: outDir() });
+    const args = analyzeCommandFor(r);
+    expect(labReport(r)).toContain(`Rerun offline: pathguard ${args.join(' ')}`);
+    const values: Record<string, string | boolean> = { json: true };
+    for (let i = 1; i < args.length; i += 2) values[args[i]!.slice(2)] = args[i + 1]!;
+    const { code, stdout } = await run(analyzeCommand, values);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as {
+      verdicts: { vantage: string; style: string; verdict: string; path: string }[];
+    };
+    expect(
+      Object.fromEntries(doc.verdicts.map((v) => [`${v.vantage} ${v.style}`, `${v.verdict} ${v.path}`])),
+    ).toEqual(matrix(r));
+    // The files carry no secret either: the probes and observations hold redacted URLs only.
+    for (const f of [r.files.probes, r.files.observations, r.files.config, r.files.env])
+      expect(holdsSecret(readFileSync(f, 'utf8'))).toBe(false);
+    expect(readFileSync(r.files.probes, 'utf8').trim().split('\n')).toHaveLength(8);
+  });
+
+  it('exits 3 with --fail-on when a verdict reaches it, and refuses an unknown value before running', async () => {
+    expect((await run(labCommand, { out: outDir(), 'fail-on': 'left-path' })).code).toBe(3);
+    expect((await run(labCommand, { out: outDir(), 'fail-on': 'no-evidence' })).code).toBe(3);
+    await expect(run(labCommand, { out: outDir(), 'fail-on': 'private' })).rejects.toMatchObject({
+      code: 'USAGE',
+    });
   });
 
   it('runs twice in a row and leaves no listener behind', async () => {

@@ -225,4 +225,61 @@ describe('access-log classification', () => {
       ACCESS_RULES.PRIVATE_ADDRESS,
     );
   });
+
+  it('regression: a VPC address that onPrem.cidrs also holds is a VPC endpoint, not an interface endpoint', () => {
+    // On-prem declared as all of 10.0.0.0/8, which holds the VPC: the VPC host may have used the
+    // gateway endpoint, so rule 3 (VPC) comes before rule 4 (on-prem).
+    const env = example();
+    env.onPrem.cidrs.push('10.0.0.0/8');
+    const d = expectPath(
+      classifyAccessLogRecord(record({ remoteIp: '10.0.1.15' }), buildEnvironmentIndex(env)),
+      'vpc-endpoint',
+      ACCESS_RULES.PRIVATE_ADDRESS,
+    );
+    expect(d.reason).toContain('in vpc-0e1bfdbc090daa61a (also in on-prem block 10.0.0.0/8');
+    // Outside every VPC block the on-prem rule still applies.
+    expectPath(
+      classifyAccessLogRecord(record({ remoteIp: '10.200.0.9' }), buildEnvironmentIndex(env)),
+      'interface-endpoint',
+      ACCESS_RULES.ONPREM_CIDR,
+    );
+  });
+
+  it('ACCESS_PRIVATE_ADDRESS: an address of several overlapping VPCs names them all and claims no path kind', () => {
+    const env = example();
+    env.vpcs.push({ vpcId: 'vpc-0b0b0b0b0b0b0b0b0', cidrs: ['10.0.0.0/8'] });
+    env.onPrem.cidrs.push('10.0.1.0/24');
+    const d = expectPath(
+      classifyAccessLogRecord(record({ remoteIp: '10.0.1.15' }), buildEnvironmentIndex(env)),
+      'vpc-endpoint',
+      ACCESS_RULES.PRIVATE_ADDRESS,
+    );
+    expect(d.reason).toContain(
+      'in 2 overlapping VPCs (vpc-0e1bfdbc090daa61a, vpc-0b0b0b0b0b0b0b0b0), which one the log does not say',
+    );
+  });
+
+  it('regression: interface endpoints of other services are never S3 interface-endpoint evidence', () => {
+    // The SSM endpoint's ENI address as Remote IP is just a VPC address (S3 logs the requester).
+    expectPath(classify({ remoteIp: '10.0.3.77' }), 'vpc-endpoint', ACCESS_RULES.PRIVATE_ADDRESS);
+    // Its DNS name as Host does not make an interface-endpoint request either.
+    expectPath(
+      classify({
+        remoteIp: '10.0.1.15',
+        hostHeader: 'vpce-04d1c9a7e2b3f5a68-k2j4h6g8.ssm.us-east-1.vpce.amazonaws.com',
+      }),
+      'vpc-endpoint',
+      ACCESS_RULES.PRIVATE_ADDRESS,
+    );
+    // An S3-form name carrying the SSM endpoint's id is not an S3 endpoint name.
+    const d = expectPath(
+      classify({
+        remoteIp: '10.0.1.15',
+        hostHeader: 'b.bucket.vpce-04d1c9a7e2b3f5a68-k2j4h6g8.s3.us-east-1.vpce.amazonaws.com',
+      }),
+      'vpc-endpoint',
+      ACCESS_RULES.PRIVATE_ADDRESS,
+    );
+    expect(d.reason).not.toContain('vpce-04d1c9a7e2b3f5a68');
+  });
 });

@@ -67,7 +67,8 @@ describe('CloudTrail classification', () => {
       classify({
         vpcEndpointId: 'vpce-0aaaabbbbccccdddd',
         vpcEndpointAccountId: '444455556666',
-        sourceIPAddress: '203.0.113.25',
+        // A host of the other account's VPC.
+        sourceIPAddress: '172.31.5.9',
       }),
       'vpc-endpoint',
       CLOUDTRAIL_RULES.UNKNOWN_ENDPOINT,
@@ -127,5 +128,98 @@ describe('CloudTrail classification', () => {
   it('CLOUDTRAIL_SPECIAL_ADDRESS: the AWS example logs 127.0.0.1, which shows no path', () => {
     expect(awsExample.sourceIPAddress).toBe('127.0.0.1');
     expectPath(classifyCloudTrailRecord(awsExample, idx), 'unknown', CLOUDTRAIL_RULES.SPECIAL_ADDRESS);
+  });
+
+  it('CLOUDTRAIL_OTHER_SERVICE_ENDPOINT: regression: an endpoint of another service is never S3 evidence', () => {
+    // The SSM interface endpoint of the example environment.
+    const ssm = expectPath(
+      classify({ vpcEndpointId: 'vpce-04d1c9a7e2b3f5a68', sourceIPAddress: '10.0.1.15' }),
+      'unknown',
+      CLOUDTRAIL_RULES.OTHER_SERVICE_ENDPOINT,
+    );
+    expect(ssm.private).toBeNull();
+    expect(ssm.reason).toContain('com.amazonaws.us-east-1.ssm, not S3');
+    // A DynamoDB gateway endpoint.
+    const env = example();
+    env.gatewayEndpoints.push({
+      vpcEndpointId: 'vpce-0d1b2c3a4e5f60789',
+      vpcId: 'vpc-0e1bfdbc090daa61a',
+      serviceName: 'com.amazonaws.us-east-1.dynamodb',
+      prefixListId: 'pl-02cd2c6b',
+      routeTableIds: [],
+      ipAddressType: 'ipv4',
+    });
+    expectPath(
+      classifyCloudTrailRecord(
+        event({ vpcEndpointId: 'vpce-0d1b2c3a4e5f60789', sourceIPAddress: '10.0.1.15' }),
+        buildEnvironmentIndex(env),
+      ),
+      'unknown',
+      CLOUDTRAIL_RULES.OTHER_SERVICE_ENDPOINT,
+    );
+  });
+
+  it('CLOUDTRAIL_ENDPOINT_CONTRADICTED: a gateway endpoint serves only its VPC, and only the families of its IP address type', () => {
+    const gateway = 'vpce-0195956f54d54c70a';
+    // A private address of no listed VPC, and a public one: not a host of the endpoint's VPC.
+    for (const src of ['172.31.5.9', '192.0.2.10']) {
+      const d = expectPath(
+        classify({ vpcEndpointId: gateway, sourceIPAddress: src }),
+        'unknown',
+        CLOUDTRAIL_RULES.ENDPOINT_CONTRADICTED,
+      );
+      expect(d.reason).toContain('a gateway endpoint serves only its own VPC');
+    }
+    // IPv6 (the VPC's own block) through an IPv4-only endpoint (issue 10, 2: IPv6).
+    const v6 = expectPath(
+      classify({ vpcEndpointId: gateway, sourceIPAddress: '2600:1f18:4a3b:9c01::15' }),
+      'unknown',
+      CLOUDTRAIL_RULES.ENDPOINT_CONTRADICTED,
+    );
+    expect(v6.reason).toContain('IPv6 address and the endpoint has IP address type ipv4');
+    const env = example();
+    env.gatewayEndpoints[0]!.ipAddressType = 'dualstack';
+    const dual = buildEnvironmentIndex(env);
+    for (const src of ['2600:1f18:4a3b:9c01::15', '10.0.1.15']) {
+      expectPath(
+        classifyCloudTrailRecord(event({ vpcEndpointId: gateway, sourceIPAddress: src }), dual),
+        'gateway-endpoint',
+        CLOUDTRAIL_RULES.GATEWAY_ENDPOINT,
+      );
+    }
+    env.gatewayEndpoints[0]!.ipAddressType = 'ipv6';
+    expectPath(
+      classifyCloudTrailRecord(
+        event({ vpcEndpointId: gateway, sourceIPAddress: '10.0.1.15' }),
+        buildEnvironmentIndex(env),
+      ),
+      'unknown',
+      CLOUDTRAIL_RULES.ENDPOINT_CONTRADICTED,
+    );
+  });
+
+  it('CLOUDTRAIL_ENDPOINT_CONTRADICTED: a NAT gateway Elastic IP never came through an endpoint', () => {
+    for (const vpcEndpointId of [
+      'vpce-0195956f54d54c70a',
+      'vpce-0fe5b17a0707d6abc',
+      'vpce-0aaaabbbbccccdddd',
+    ]) {
+      const d = expectPath(
+        classify({ vpcEndpointId, sourceIPAddress: '203.0.113.25' }),
+        'unknown',
+        CLOUDTRAIL_RULES.ENDPOINT_CONTRADICTED,
+      );
+      expect(d.reason).toContain('NAT gateway nat-0800e2073dbe1ee03');
+    }
+  });
+
+  it('an interface endpoint serves clients outside its VPC (on-prem, peered VPCs)', () => {
+    for (const src of ['192.168.40.7', '172.31.5.9', '10.0.1.15']) {
+      expectPath(
+        classify({ vpcEndpointId: 'vpce-0fe5b17a0707d6abc', sourceIPAddress: src }),
+        'interface-endpoint',
+        CLOUDTRAIL_RULES.INTERFACE_ENDPOINT,
+      );
+    }
   });
 });

@@ -36,10 +36,26 @@ function v5(...lines: string[]): FlowRecord[] {
   return out;
 }
 
-/** An egress record of a client in the private subnet to an S3 address, as parsed. */
+/** A listed host (interface, address) of each subnet of the example environment. */
+const HOSTS: Readonly<Record<string, readonly [eni: string, ip: string]>> = {
+  [PRIVATE_SUBNET]: [CLIENT_ENI, '10.0.1.15'],
+  [NAT_ONLY_SUBNET]: ['eni-0c8d7e6f5a4b3c2d1', '10.0.2.40'],
+  [SPECIFIC_NAT_SUBNET]: ['eni-0f3a4b5c6d7e8f9a0', '10.0.4.33'],
+  [PUBLIC_SUBNET]: ['eni-0a4b5c6d7e8f9a0b1', '10.0.0.12'],
+};
+
+/**
+ * An egress record of a client to an S3 address, as parsed: the host of the private subnet, or
+ * of the subnet `over.subnetId` names (its own interface and address, as AWS would write them).
+ */
 function egress(over: Partial<FlowRecord> = {}): FlowRecord {
+  const [eni, ip] = HOSTS[typeof over.subnetId === 'string' ? over.subnetId : PRIVATE_SUBNET] ?? [
+    CLIENT_ENI,
+    '10.0.1.15',
+  ];
+  const subnet = typeof over.subnetId === 'string' ? over.subnetId : PRIVATE_SUBNET;
   const [r] = v5(
-    `5 123456789012 ${CLIENT_ENI} 10.0.1.15 52.217.96.14 49152 443 6 12 1830 1764061200 1764061259 ACCEPT OK vpc-0e1bfdbc090daa61a ${PRIVATE_SUBNET} i-0123456789abcdef0 3 IPv4 10.0.1.15 52.217.96.14 us-east-1 use1-az4 - - - S3 egress 2`,
+    `5 123456789012 ${eni} ${ip} 52.217.96.14 49152 443 6 12 1830 1764061200 1764061259 ACCEPT OK vpc-0e1bfdbc090daa61a ${subnet} i-0123456789abcdef0 3 IPv4 ${ip} 52.217.96.14 us-east-1 use1-az4 - - - S3 egress 2`,
   );
   return { ...r!, ...over };
 }
@@ -90,7 +106,7 @@ describe('flow-log classification', () => {
     );
     expect(d.private).toBe(true);
     expect(d.reason).toBe(
-      'FLOW_INTERFACE_ENDPOINT_IP: destination 10.0.3.24 is an address of S3 interface endpoint vpce-0fe5b17a0707d6abc',
+      "FLOW_INTERFACE_ENDPOINT_IP: destination 10.0.3.24 is an address of S3 interface endpoint vpce-0fe5b17a0707d6abc of vpc-0e1bfdbc090daa61a (in vpc-0e1bfdbc090daa61a by the record's vpc-id)",
     );
   });
 
@@ -175,8 +191,9 @@ describe('flow-log classification', () => {
   it('FLOW_TRAFFIC_PATH_7: through a gateway VPC endpoint (Nitro)', () => {
     const d = expectPath(classify(egress({ trafficPath: 7 })), 'gateway-endpoint', FLOW_RULES.TRAFFIC_PATH_7);
     expect(d.private).toBe(true);
+    // The record's subnet is known, so its route must agree with AWS's traffic-path.
     expect(d.reason).toBe(
-      'FLOW_TRAFFIC_PATH_7: traffic-path 7 (through a gateway VPC endpoint) to S3 address 52.217.96.14 (pl-63a5400a)',
+      'FLOW_TRAFFIC_PATH_7: traffic-path 7 (through a gateway VPC endpoint) to S3 address 52.217.96.14 (pl-63a5400a); from subnet-02b1377a7fd9ed705 (by the record) rtb-0a1b2c3d4e5f60718 routes pl-63a5400a (52.216.0.0/15) to vpce-0195956f54d54c70a',
     );
   });
 
@@ -310,7 +327,15 @@ describe('flow-log classification', () => {
       type: 'IPv6',
     });
     expectPath(classifyFlowRecord(r6, noEndpoint), 'internet-gateway', FLOW_RULES.ROUTE_TABLE);
-    expectPath(classify(r6), 'gateway-endpoint', FLOW_RULES.ROUTE_TABLE);
+    // With the endpoint route: IPv6 goes through the gateway endpoint only if it serves IPv6
+    // (see the IPv6 tests below).
+    const dual = example();
+    dual.gatewayEndpoints[0]!.ipAddressType = 'dualstack';
+    expectPath(
+      classifyFlowRecord(r6, buildEnvironmentIndex(dual)),
+      'gateway-endpoint',
+      FLOW_RULES.ROUTE_TABLE,
+    );
   });
 
   it('FLOW_ROUTE_TABLE: an egress-only internet gateway counts as an internet gateway', () => {
@@ -335,7 +360,11 @@ describe('flow-log classification', () => {
       `5 123456789012 ${CLIENT_ENI} 52.217.96.14 10.0.1.15 443 49152 6 10 5120 1764061200 1764061259 ACCEPT OK vpc-0e1bfdbc090daa61a ${PRIVATE_SUBNET} i-0123456789abcdef0 19 IPv4 52.217.96.14 10.0.1.15 us-east-1 use1-az4 - - S3 - ingress -`,
     );
     expectPath(classify(r!), 'gateway-endpoint', FLOW_RULES.ROUTE_TABLE);
-    expectPath(classify({ ...r!, subnetId: NAT_ONLY_SUBNET }), 'nat-gateway', FLOW_RULES.ROUTE_TABLE);
+    expectPath(
+      classify({ ...r!, subnetId: NAT_ONLY_SUBNET, interfaceId: HOSTS[NAT_ONLY_SUBNET]![0] }),
+      'nat-gateway',
+      FLOW_RULES.ROUTE_TABLE,
+    );
   });
 
   it('FLOW_ROUTE_TABLE: finds the subnet by ENI, then by local address, when the record has no subnet-id', () => {
@@ -470,14 +499,22 @@ describe('flow-log classification', () => {
     expect(d.reason).toContain('no route in rtb-0c9d8e7f6a5b40312 of subnet-054a4ac95c78dd159 matches');
   });
 
-  it('the rules apply in order: an interface-endpoint address wins over traffic-path and routes', () => {
+  it('the rules apply in order: an interface-endpoint address wins over routes, never over traffic-path 8', () => {
     const r = egress({
       dstaddr: '10.0.3.24',
       pktDstaddr: '10.0.3.24',
-      trafficPath: 8,
+      trafficPath: 1,
       subnetId: NAT_ONLY_SUBNET,
     });
     expectPath(classify(r), 'interface-endpoint', FLOW_RULES.INTERFACE_ENDPOINT_IP);
+    // traffic-path 8 says the packets went through an internet gateway: no private address of the
+    // VPC is reached that way, so the record and the environment disagree.
+    const viaIgw = expectPath(
+      classify({ ...r, trafficPath: 8 }),
+      'unknown',
+      FLOW_RULES.INTERFACE_ENDPOINT_CONTRADICTED,
+    );
+    expect(viaIgw.reason).toContain('traffic-path 8 (through an internet gateway) contradicts');
     // NAT evidence wins over traffic-path 7.
     expectPath(
       classify(egress({ interfaceId: NAT_ENI, trafficPath: 7 })),
@@ -494,5 +531,331 @@ describe('flow-log classification', () => {
     expect(paths[0]).toBe(FLOW_RULES.TRAFFIC_PATH_7);
     expect(paths[1]).toBe(FLOW_RULES.NO_SUBNET);
     expect(paths[2]).toBeNull();
+  });
+});
+
+const VPC_A = 'vpc-0e1bfdbc090daa61a';
+const VPC_B = 'vpc-0b0b0b0b0b0b0b0b0';
+const SUBNET_B = 'subnet-0b0b0b0b0b0b0b0b0';
+const TABLE_B = 'rtb-0b0b0b0b0b0b0b0b0';
+const ENDPOINT_A = 'vpce-0fe5b17a0707d6abc';
+const GATEWAY_A = 'vpce-0195956f54d54c70a';
+
+/**
+ * The example environment (VPC A, whose S3 interface endpoint has 10.0.3.24 and 10.0.3.151) plus
+ * VPC B with the same block 10.0.0.0/16 and a default route to an internet gateway (issue 10, 1.1).
+ */
+function withVpcB(): Environment {
+  const env = example();
+  env.vpcs.push({ vpcId: VPC_B, cidrs: ['10.0.0.0/16'] });
+  env.routeTables.push({
+    routeTableId: TABLE_B,
+    vpcId: VPC_B,
+    routes: [
+      { destination: '10.0.0.0/16', target: 'local' },
+      { destination: '0.0.0.0/0', target: 'igw-0b0b0b0b0b0b0b0b0' },
+    ],
+  });
+  env.subnets.push({ subnetId: SUBNET_B, vpcId: VPC_B, cidrs: ['10.0.3.0/24'], routeTableId: TABLE_B });
+  return env;
+}
+
+/** A v5 record of VPC B's host 10.0.3.24 (unlisted interface) sending to `dst`. */
+function vpcBHost(dst: string, trafficPath: string, subnet = SUBNET_B): FlowRecord {
+  const [r] = v5(
+    `5 123456789012 eni-0b1b1b1b1b1b1b1b1 10.0.3.24 ${dst} 49152 443 6 12 1830 1764061200 1764061259 ACCEPT OK ${VPC_B} ${subnet} i-0b1b1b1b1b1b1b1b1 3 IPv4 10.0.3.24 ${dst} us-east-1 use1-az4 - - - ${dst.startsWith('52.') ? 'S3' : '-'} egress ${trafficPath}`,
+  );
+  return r!;
+}
+
+describe('flow-log classification: an endpoint address counts only inside its VPC (issue 10, 1.1)', () => {
+  const two = buildEnvironmentIndex(withVpcB());
+
+  it('regression: a host of another VPC reusing the endpoint address, to S3 through an internet gateway', () => {
+    // The issue's example: today's answer was interface-endpoint (private).
+    const d = expectPath(
+      classifyFlowRecord(vpcBHost('52.216.8.100', '8'), two),
+      'internet-gateway',
+      FLOW_RULES.TRAFFIC_PATH_8,
+    );
+    expect(d.private).toBe(false);
+    expect(d.reason).toContain(
+      `source 10.0.3.24 is an address of S3 interface endpoint ${ENDPOINT_A} but not here: the record is in ${VPC_B}`,
+    );
+    // Without traffic-path (non-Nitro, or a format without it) VPC B's route table decides.
+    const byRoute = expectPath(
+      classifyFlowRecord(vpcBHost('52.216.8.100', '-'), two),
+      'internet-gateway',
+      FLOW_RULES.ROUTE_TABLE,
+    );
+    expect(byRoute.reason).toContain(`${TABLE_B} routes 0.0.0.0/0 to igw-0b0b0b0b0b0b0b0b0`);
+    // With only the vpc-id (v3 format without subnet-id): the subnet of VPC B holding the address.
+    expectPath(
+      classifyFlowRecord({ ...vpcBHost('52.216.8.100', '-'), subnetId: undefined }, two),
+      'internet-gateway',
+      FLOW_RULES.ROUTE_TABLE,
+    );
+  });
+
+  it('regression: a host of another VPC talking to an address equal to the endpoint address', () => {
+    const [r] = v5(
+      `5 123456789012 eni-0b1b1b1b1b1b1b1b1 10.0.3.9 10.0.3.24 49152 443 6 12 1830 1764061200 1764061259 ACCEPT OK ${VPC_B} ${SUBNET_B} i-0b1b1b1b1b1b1b1b1 3 IPv4 10.0.3.9 10.0.3.24 us-east-1 use1-az4 - - - - egress 1`,
+    );
+    const d = expectPath(classifyFlowRecord(r!, two), 'not-s3', FLOW_RULES.NOT_S3);
+    expect(d.reason).toContain(`but not here: the record is in ${VPC_B}`);
+    // The same record in VPC A is the endpoint.
+    expectPath(
+      classifyFlowRecord({ ...r!, vpcId: VPC_A, subnetId: PRIVATE_SUBNET, interfaceId: CLIENT_ENI }, two),
+      'interface-endpoint',
+      FLOW_RULES.INTERFACE_ENDPOINT_IP,
+    );
+  });
+
+  it('a record naming no VPC counts only when exactly one VPC holds its local address', () => {
+    // Default (v2) format: no vpc-id, subnet-id or flow-direction; interface not listed.
+    const [r] = parseFlowLogText(
+      '2 123456789012 eni-0ffffffffffffffff 10.0.1.15 10.0.3.24 49152 443 6 12 1830 1764061200 1764061259 ACCEPT OK\n',
+      { rejects: new RejectCounter() },
+    );
+    const one = expectPath(classify(r!), 'interface-endpoint', FLOW_RULES.INTERFACE_ENDPOINT_IP);
+    expect(one.reason).toContain(`(in ${VPC_A} by its local address)`);
+    // VPC B holds both addresses too: which VPC the record is from cannot be told.
+    const d = expectPath(classifyFlowRecord(r!, two), 'not-s3', FLOW_RULES.NOT_S3);
+    expect(d.reason).toContain('in 2 overlapping VPCs');
+    // An on-prem client (in no VPC) to the endpoint ENI, ingress on the endpoint ENI.
+    const onPrem = { ...r!, srcaddr: '192.168.40.7', flowDirection: 'ingress' };
+    expectPath(classify(onPrem), 'interface-endpoint', FLOW_RULES.INTERFACE_ENDPOINT_IP);
+    expectPath(classifyFlowRecord(onPrem, two), 'not-s3', FLOW_RULES.NOT_S3);
+    // Egress: the local address is the source, and it must be in the endpoint's VPC.
+    expectPath(
+      classify({ ...r!, srcaddr: '192.168.40.7', flowDirection: 'egress' }),
+      'not-s3',
+      FLOW_RULES.NOT_S3,
+    );
+  });
+
+  it("with an S3 endpoint at the same address in each VPC, the record counts its own VPC's", () => {
+    const env = withVpcB();
+    env.interfaceEndpoints.push({
+      vpcEndpointId: 'vpce-0b2b2b2b2b2b2b2b2',
+      vpcId: VPC_B,
+      serviceName: 'com.amazonaws.us-east-1.s3',
+      ips: ['10.0.3.24'],
+      dnsNames: [],
+      privateDns: 'off',
+    });
+    const i = buildEnvironmentIndex(env);
+    expect(i.s3InterfaceEndpointsAt('10.0.3.24').map((e) => e.vpcId)).toEqual([VPC_A, VPC_B]);
+    const [r] = v5(
+      `5 123456789012 eni-0b1b1b1b1b1b1b1b1 10.0.3.9 10.0.3.24 49152 443 6 12 1830 1764061200 1764061259 ACCEPT OK ${VPC_B} ${SUBNET_B} i-0b1b1b1b1b1b1b1b1 3 IPv4 10.0.3.9 10.0.3.24 us-east-1 use1-az4 - - - - egress 1`,
+    );
+    const d = expectPath(classifyFlowRecord(r!, i), 'interface-endpoint', FLOW_RULES.INTERFACE_ENDPOINT_IP);
+    expect(d.reason).toContain(`vpce-0b2b2b2b2b2b2b2b2 of ${VPC_B}`);
+  });
+
+  it('FLOW_INTERFACE_ENDPOINT_CONTRADICTED: the endpoint address with a public S3 peer is never the endpoint', () => {
+    // In VPC A the address is the endpoint's own ENI, whose traffic to S3 is not in flow logs.
+    const [r] = v5(
+      `5 123456789012 eni-0d1e2f3a4b5c6d7e8 10.0.3.24 52.216.8.100 49152 443 6 12 1830 1764061200 1764061259 ACCEPT OK ${VPC_A} ${ENDPOINT_SUBNET} - 3 IPv4 10.0.3.24 52.216.8.100 us-east-1 use1-az4 - - - S3 egress 2`,
+    );
+    const d = expectPath(classify(r!), 'unknown', FLOW_RULES.INTERFACE_ENDPOINT_CONTRADICTED);
+    expect(d.reason).toContain('its peer is a public S3 address (pl-63a5400a)');
+  });
+
+  it('FLOW_INTERFACE_ENDPOINT_CONTRADICTED: traffic-path 2, 7 or 8 to a private endpoint address', () => {
+    for (const trafficPath of [2, 7, 8]) {
+      const d = expectPath(
+        classify(egress({ dstaddr: '10.0.3.24', pktDstaddr: '10.0.3.24', trafficPath })),
+        'unknown',
+        FLOW_RULES.INTERFACE_ENDPOINT_CONTRADICTED,
+      );
+      expect(d.reason).toContain(`traffic-path ${trafficPath} (`);
+    }
+    for (const trafficPath of [1, 3, 4, 5, 6, null]) {
+      expectPath(
+        classify(egress({ dstaddr: '10.0.3.24', pktDstaddr: '10.0.3.24', trafficPath })),
+        'interface-endpoint',
+        FLOW_RULES.INTERFACE_ENDPOINT_IP,
+      );
+    }
+  });
+
+  it('a record whose vpc-id, subnet-id and interface disagree never counts the endpoint address', () => {
+    const r = egress({ dstaddr: '10.0.3.24', pktDstaddr: '10.0.3.24', trafficPath: 1, vpcId: VPC_B });
+    const d = expectPath(classifyFlowRecord(r, two), 'not-s3', FLOW_RULES.NOT_S3);
+    expect(d.reason).toContain(`the record's vpc-id ${VPC_B} is not ${VPC_A}`);
+  });
+});
+
+describe('flow-log classification: contradictions and placement', () => {
+  it("FLOW_S3_LOCAL_ADDRESS: the record's own interface never has a public S3 address", () => {
+    const r = egress({ srcaddr: '52.216.8.100', pktSrcaddr: '52.216.8.100', trafficPath: 2 });
+    const d = expectPath(classify(r), 'unknown', FLOW_RULES.S3_LOCAL_ADDRESS);
+    expect(d.reason).toContain("the record's own interface address 52.216.8.100 is an S3 address");
+    // Ingress: the local address is dstaddr.
+    expectPath(
+      classify({ ...r, srcaddr: '10.0.1.15', pktSrcaddr: '10.0.1.15', flowDirection: 'ingress' }),
+      'unknown',
+      FLOW_RULES.S3_LOCAL_ADDRESS,
+    );
+    // traffic-path 7 does not rescue it.
+    expectPath(classify({ ...r, trafficPath: 7 }), 'unknown', FLOW_RULES.S3_LOCAL_ADDRESS);
+  });
+
+  it("FLOW_PLACEMENT_CONFLICT: a subnet-id other than the interface's subnet, a vpc-id other than the subnet's", () => {
+    const d = expectPath(
+      classify(egress({ interfaceId: HOSTS[NAT_ONLY_SUBNET]![0] })),
+      'unknown',
+      FLOW_RULES.PLACEMENT_CONFLICT,
+    );
+    expect(d.reason).toContain(`the record's subnet ${PRIVATE_SUBNET} is not ${NAT_ONLY_SUBNET}`);
+    expectPath(classify(egress({ vpcId: VPC_B })), 'unknown', FLOW_RULES.PLACEMENT_CONFLICT);
+    expectPath(classify(egress({ vpcId: VPC_B, trafficPath: 7 })), 'unknown', FLOW_RULES.PLACEMENT_CONFLICT);
+    // traffic-path 8 still shows the internet gateway.
+    expectPath(
+      classify(egress({ vpcId: VPC_B, trafficPath: 8 })),
+      'internet-gateway',
+      FLOW_RULES.TRAFFIC_PATH_8,
+    );
+  });
+
+  it('FLOW_TRAFFIC_PATH_CONTRADICTED: traffic-path 7 from a subnet whose route goes to a NAT gateway', () => {
+    const d = expectPath(
+      classify(egress({ subnetId: NAT_ONLY_SUBNET, trafficPath: 7 })),
+      'unknown',
+      FLOW_RULES.TRAFFIC_PATH_CONTRADICTED,
+    );
+    expect(d.private).toBeNull();
+    expect(d.reason).toContain('routes 0.0.0.0/0 to nat-0800e2073dbe1ee03');
+    // The more specific NAT route of the AWS worked example.
+    expectPath(
+      classify(
+        egress({
+          subnetId: SPECIFIC_NAT_SUBNET,
+          dstaddr: '52.216.10.20',
+          pktDstaddr: '52.216.10.20',
+          trafficPath: 7,
+        }),
+      ),
+      'unknown',
+      FLOW_RULES.TRAFFIC_PATH_CONTRADICTED,
+    );
+  });
+
+  it('FLOW_TRAFFIC_PATH_CONTRADICTED: traffic-path 7 in a known VPC without an S3 gateway endpoint', () => {
+    const env = example();
+    env.gatewayEndpoints = [];
+    const r = egress({ subnetId: 'subnet-0123456789abcdef0', trafficPath: 7 });
+    const d = expectPath(
+      classifyFlowRecord(r, buildEnvironmentIndex(env)),
+      'unknown',
+      FLOW_RULES.TRAFFIC_PATH_CONTRADICTED,
+    );
+    expect(d.reason).toContain(`${VPC_A} has no S3 gateway endpoint serving IPv4`);
+    // With the endpoint listed, the unknown subnet leaves AWS's word standing.
+    expectPath(classify(r), 'gateway-endpoint', FLOW_RULES.TRAFFIC_PATH_7);
+  });
+});
+
+describe('flow-log classification: the route, not the association list, decides (issue 10, 2)', () => {
+  it('regression: a gateway endpoint that lists a route table without the route does not count', () => {
+    const env = example();
+    // rtb-0c9d8e7f6a5b40312 (NAT only) listed in routeTableIds, but it has no prefix-list route.
+    env.gatewayEndpoints[0]!.routeTableIds.push('rtb-0c9d8e7f6a5b40312');
+    const d = expectPath(
+      classifyFlowRecord(egress({ subnetId: NAT_ONLY_SUBNET }), buildEnvironmentIndex(env)),
+      'nat-gateway',
+      FLOW_RULES.ROUTE_TABLE,
+    );
+    expect(d.private).toBe(false);
+  });
+
+  it('a route to the endpoint decides even when the endpoint does not list the table', () => {
+    const env = example();
+    env.gatewayEndpoints[0]!.routeTableIds = [];
+    expectPath(
+      classifyFlowRecord(egress(), buildEnvironmentIndex(env)),
+      'gateway-endpoint',
+      FLOW_RULES.ROUTE_TABLE,
+    );
+  });
+
+  it('a route to the gateway endpoint that AWS would not create proves nothing', () => {
+    // A CIDR destination: AWS creates only the route from the endpoint's own prefix list.
+    const env = example();
+    env.routeTables[2]!.routes.push({ destination: '52.216.0.0/15', target: GATEWAY_A });
+    const d = expectPath(
+      classifyFlowRecord(egress({ subnetId: NAT_ONLY_SUBNET }), buildEnvironmentIndex(env)),
+      'unknown',
+      FLOW_RULES.ROUTE_TABLE,
+    );
+    expect(d.reason).toContain(`is not ${GATEWAY_A}'s prefix list pl-63a5400a`);
+    // A table of another VPC routing to the endpoint.
+    const other = withVpcB();
+    other.routeTables[4]!.routes.push({ destination: 'pl-63a5400a', target: GATEWAY_A });
+    const r = vpcBHost('52.216.8.100', '2');
+    const d2 = expectPath(
+      classifyFlowRecord(r, buildEnvironmentIndex(other)),
+      'unknown',
+      FLOW_RULES.ROUTE_TABLE,
+    );
+    expect(d2.reason).toContain(`is a gateway endpoint of ${VPC_A}, not of ${VPC_B}`);
+  });
+});
+
+describe('flow-log classification: IPv6 through a gateway endpoint (issue 10, 2)', () => {
+  const r6 = egress({
+    srcaddr: '2600:1f18:4a3b:9c01::15',
+    pktSrcaddr: '2600:1f18:4a3b:9c01::15',
+    dstaddr: '2600:1fa0:8001::5',
+    pktDstaddr: '2600:1fa0:8001::5',
+    type: 'IPv6',
+  });
+  const withType = (ipAddressType: 'ipv4' | 'dualstack' | 'ipv6') => {
+    const env = example();
+    env.gatewayEndpoints[0]!.ipAddressType = ipAddressType;
+    return buildEnvironmentIndex(env);
+  };
+
+  it('regression: an IPv6 flow through an IPv4-only gateway endpoint route is unknown', () => {
+    const d = expectPath(classifyFlowRecord(r6, withType('ipv4')), 'unknown', FLOW_RULES.ROUTE_TABLE);
+    expect(d.reason).toContain(`${GATEWAY_A} has IP address type ipv4 and does not carry IPv6 traffic`);
+    expectPath(
+      classifyFlowRecord({ ...r6, trafficPath: 7 }, withType('ipv4')),
+      'unknown',
+      FLOW_RULES.TRAFFIC_PATH_CONTRADICTED,
+    );
+  });
+
+  it('dualstack serves both families; ipv6 serves IPv6 only', () => {
+    expectPath(classifyFlowRecord(r6, withType('dualstack')), 'gateway-endpoint', FLOW_RULES.ROUTE_TABLE);
+    expectPath(
+      classifyFlowRecord(egress(), withType('dualstack')),
+      'gateway-endpoint',
+      FLOW_RULES.ROUTE_TABLE,
+    );
+    expectPath(classifyFlowRecord(r6, withType('ipv6')), 'gateway-endpoint', FLOW_RULES.ROUTE_TABLE);
+    const v4 = expectPath(classifyFlowRecord(egress(), withType('ipv6')), 'unknown', FLOW_RULES.ROUTE_TABLE);
+    expect(v4.reason).toContain('does not carry IPv4 traffic');
+  });
+});
+
+describe('flow-log classification: what never makes a private verdict (aws-facts §7, issue 10 item 6)', () => {
+  it('pkt-dst-aws-service S3, an S3 prefix-list destination and traffic-path 2, with nothing else', () => {
+    // A record that cannot be placed in a subnet: no subnet-id, an unlisted interface, a local
+    // address in no listed subnet.
+    for (const trafficPath of [2, null, undefined]) {
+      const r = egress({
+        subnetId: undefined,
+        vpcId: undefined,
+        interfaceId: 'eni-0ffffffffffffffff',
+        srcaddr: '10.9.0.1',
+        pktSrcaddr: '10.9.0.1',
+        pktDstAwsService: 'S3',
+        trafficPath,
+      });
+      const d = expectPath(classify(r), 'unknown', FLOW_RULES.NO_SUBNET);
+      expect(d.private).toBeNull();
+    }
   });
 });

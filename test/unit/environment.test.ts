@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildEnvironmentIndex, isS3InterfaceEndpointHost } from '../../shared/env/environment-index.js';
+import {
+  buildEnvironmentIndex,
+  isS3InterfaceEndpointHost,
+  proveS3GatewayEndpoint,
+} from '../../shared/env/environment-index.js';
 import { formatIssuePath, validateEnvironment } from '../../shared/env/schema.js';
 import type { Environment } from '../../shared/env/types.js';
 import { ValidationError } from '../../shared/errors.js';
@@ -436,5 +440,122 @@ describe('buildEnvironmentIndex', () => {
     expect(isS3InterfaceEndpointHost('evil.com/vpce-1a2b.s3.us-east-1.vpce.amazonaws.com.attacker.net')).toBe(
       false,
     );
+  });
+});
+
+describe('EnvironmentIndex: endpoint facts scoped as AWS scopes them', () => {
+  const VPC_B = 'vpc-0b0b0b0b0b0b0b0b0';
+  const withVpcB = () => {
+    const env = example();
+    env.vpcs.push({ vpcId: VPC_B, cidrs: ['10.0.0.0/8', '2600:1f18:4a3b:9c00::/56'] });
+    env.interfaceEndpoints.push(
+      {
+        vpcEndpointId: 'vpce-0b2b2b2b2b2b2b2b2',
+        vpcId: VPC_B,
+        serviceName: 'com.amazonaws.us-east-1.s3',
+        ips: ['10.0.3.24'],
+        dnsNames: [],
+        privateDns: 'off',
+      },
+      {
+        vpcEndpointId: 'vpce-0b3b3b3b3b3b3b3b3',
+        vpcId: VPC_B,
+        serviceName: 'com.amazonaws.us-east-1.sts',
+        ips: ['10.0.3.151'],
+        dnsNames: [],
+        privateDns: 'off',
+      },
+    );
+    return env;
+  };
+
+  it('vpcsForAddress: every VPC holding the address, none for others', () => {
+    const idx = buildEnvironmentIndex(withVpcB());
+    expect(idx.vpcsForAddress('10.0.1.15').map((v) => v.vpcId)).toEqual(['vpc-0e1bfdbc090daa61a', VPC_B]);
+    expect(idx.vpcsForAddress('10.9.0.1').map((v) => v.vpcId)).toEqual([VPC_B]);
+    expect(idx.vpcsForAddress('2600:1f18:4a3b:9c01::15')).toHaveLength(2);
+    expect(idx.vpcsForAddress('192.168.1.1')).toEqual([]);
+    expect(idx.vpcsForAddress('not an address')).toEqual([]);
+    const a = new IpAddress();
+    a.parse('10.0.1.15');
+    expect(idx.vpcsForAddress(a)).toHaveLength(2);
+  });
+
+  it("s3InterfaceEndpointsAt: every S3 endpoint of an address, never another service's", () => {
+    const idx = buildEnvironmentIndex(withVpcB());
+    expect(idx.s3InterfaceEndpointsAt('10.0.3.24').map((e) => e.vpcEndpointId)).toEqual([
+      'vpce-0fe5b17a0707d6abc',
+      'vpce-0b2b2b2b2b2b2b2b2',
+    ]);
+    // 10.0.3.151: VPC A's S3 endpoint and VPC B's STS endpoint; only the S3 one is listed.
+    expect(idx.s3InterfaceEndpointsAt('10.0.3.151').map((e) => e.vpcEndpointId)).toEqual([
+      'vpce-0fe5b17a0707d6abc',
+    ]);
+    expect(idx.s3InterfaceEndpointsAt('10.0.3.77')).toEqual([]);
+    expect(idx.interfaceEndpointIps.get('10.0.3.77')?.serviceName).toBe('com.amazonaws.us-east-1.ssm');
+  });
+
+  it("proveS3GatewayEndpoint: the route of the endpoint's own prefix list, in its VPC, for a family it serves", () => {
+    const idx = buildEnvironmentIndex(example());
+    const route = idx.resolveRoute(PRIVATE_SUBNET, '52.216.8.100')!;
+    const proof = proveS3GatewayEndpoint(route, 4);
+    expect(proof.ok && proof.endpoint.vpcEndpointId).toBe(GATEWAY);
+    const v6 = proveS3GatewayEndpoint(idx.resolveRoute(PRIVATE_SUBNET, '2600:1fa0:8001::5')!, 6);
+    expect(v6).toMatchObject({ ok: false, code: 'IP_TYPE' });
+    expect(proveS3GatewayEndpoint(idx.resolveRoute(NAT_ONLY_SUBNET, '52.216.8.100')!, 4)).toMatchObject({
+      ok: false,
+      code: 'NOT_GATEWAY_ENDPOINT',
+    });
+  });
+
+  it('proveS3GatewayEndpoint: refusals name the fact that fails', () => {
+    const refusal = (edit: (env: Environment) => void, subnet = PRIVATE_SUBNET) => {
+      const env = example();
+      edit(env);
+      const route = buildEnvironmentIndex(env).resolveRoute(subnet, '52.216.8.100')!;
+      const p = proveS3GatewayEndpoint(route, 4);
+      return p.ok ? 'ok' : p.code;
+    };
+    expect(refusal(() => {})).toBe('ok');
+    expect(
+      refusal((env) => {
+        env.gatewayEndpoints[0]!.serviceName = 'com.amazonaws.us-east-1.dynamodb';
+      }),
+    ).toBe('NOT_S3');
+    expect(
+      refusal((env) => {
+        env.gatewayEndpoints[0]!.vpcId = 'vpc-0b0b0b0b0b0b0b0b0';
+      }),
+    ).toBe('OTHER_VPC');
+    expect(
+      refusal((env) => {
+        env.routeTables[2]!.routes.push({ destination: '52.216.0.0/15', target: GATEWAY });
+      }, NAT_ONLY_SUBNET),
+    ).toBe('NOT_OWN_PREFIX_LIST');
+    expect(
+      refusal((env) => {
+        env.gatewayEndpoints[0]!.ipAddressType = 'ipv6';
+      }),
+    ).toBe('IP_TYPE');
+    expect(
+      refusal((env) => {
+        env.routeTables[1]!.routes.push({
+          destination: 'pl-0f0e0d0c0b0a09080',
+          target: 'nat-0800e2073dbe1ee03',
+        });
+      }),
+    ).toBe('UNRESOLVED');
+    // The association list is not read: emptying it, or listing a table without the route,
+    // changes nothing.
+    expect(
+      refusal((env) => {
+        env.gatewayEndpoints[0]!.routeTableIds = [];
+      }),
+    ).toBe('ok');
+    expect(
+      refusal((env) => {
+        env.gatewayEndpoints[0]!.routeTableIds.push('rtb-0c9d8e7f6a5b40312');
+      }, NAT_ONLY_SUBNET),
+    ).toBe('NOT_GATEWAY_ENDPOINT');
   });
 });

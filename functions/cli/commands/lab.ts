@@ -1,6 +1,7 @@
 import { redactText } from '../../../shared/endpoints/redact.js';
+import { UserInputError } from '../../../shared/errors.js';
 import { loadLabScenario, parseLabScenario } from '../../lab/network/index.js';
-import { type LabResult, runLab } from '../../lab/run-lab.js';
+import { analyzeCommandFor, type LabResult, runLab } from '../../lab/run-lab.js';
 import defaultScenario from '../../lab/scenarios/default.json' with { type: 'json' };
 import { type CommandSpec, writeOut } from '../command.js';
 
@@ -87,16 +88,25 @@ export function labReport(r: LabResult): string {
     `Evidence bundles: ${r.files.bundles}`,
     `VPC Flow Logs: ${r.files.flowLog}`,
     `S3 server access logs: ${r.files.accessLog}`,
+    `Rerun offline: pathguard ${analyzeCommandFor(r).join(' ')}`,
     '',
   );
   return redactText(out.join('\n'));
 }
 
+/** Exit status when a verdict reaches `--fail-on` (as `inspect-url --fail-on`). */
+const EXIT_VERDICT = 3;
+/** The verdicts each `--fail-on` value fails on: a left path is worse than a blind spot. */
+const FAIL_ON_VERDICTS: Readonly<Record<'left-path' | 'no-evidence', readonly string[]>> = {
+  'left-path': ['left-path'],
+  'no-evidence': ['left-path', 'no-evidence'],
+};
+
 /** `pathguard lab`: a whole monitoring cycle on this machine, no AWS account needed. */
 export const labCommand: CommandSpec = {
   path: ['lab'],
   summary: 'run a whole monitoring cycle on the embedded local lab (no AWS account needed)',
-  usage: 'lab [--scenario FILE] [--out DIR] [--json]',
+  usage: 'lab [--scenario FILE] [--out DIR] [--json] [--fail-on left-path|no-evidence]',
   help: `Starts an S3-compatible endpoint that verifies SigV4 presigned URLs and writes S3 server access
 logs, and a lab network whose paths (gateway endpoint, interface endpoint, NAT gateway, on-prem over
 a private VIF or over the internet, GWLB endpoints, transit gateways) are real TCP forwarders on
@@ -109,9 +119,23 @@ Options:
                    nat-override, gwlb-egress, tgw-central-egress, customer-prefix-list)
   --out DIR        where logs, bundles and the alert outbox go: empty, new or made by the lab
                    (default: a folder under the system temporary folder)
-  --json           one JSON document: { verdicts, alerts, outDir }`,
-  options: { scenario: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
+  --json           one JSON document: { verdicts, alerts, outDir }
+  --fail-on VERDICT  exit ${EXIT_VERDICT} when a probe's verdict is left-path (left-path), or
+                   left-path or no-evidence (no-evidence)
+
+The folder also holds env.json, config.json, probes.ndjson and observations.ndjson: the report's
+last line is the \`pathguard analyze\` command that reruns the analysis offline from them.
+
+Exit status: 0 done, ${EXIT_VERDICT} a verdict reached --fail-on, 2 usage, an invalid scenario or
+one the lab cannot simulate, or an --out folder it did not make, 1 an unreadable scenario.`,
+  options: {
+    scenario: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+    'fail-on': { type: 'string' },
+  },
   async run({ values, io }) {
+    const failOn = parseFailOn(values['fail-on']);
     // The default scenario travels inside the bundle: `npm start` works from any directory.
     const scenario =
       typeof values.scenario === 'string'
@@ -122,6 +146,13 @@ Options:
       io.stdout,
       values.json ? `${redactText(JSON.stringify(labJson(r), null, 2))}\n` : labReport(r),
     );
-    return 0;
+    const failing = failOn === null ? [] : FAIL_ON_VERDICTS[failOn];
+    return r.analysis.results.some((x) => failing.includes(x.verdict.verdict)) ? EXIT_VERDICT : 0;
   },
 };
+
+function parseFailOn(v: unknown): keyof typeof FAIL_ON_VERDICTS | null {
+  if (v === undefined) return null;
+  if (v === 'left-path' || v === 'no-evidence') return v;
+  throw new UserInputError('USAGE', '--fail-on must be one of left-path, no-evidence');
+}
