@@ -20,6 +20,7 @@ import type { Classifiers, EvidenceItem } from '../evidence/types.js';
 import { type EarlyFacts, earlyVerdict } from '../probes/early-verdict.js';
 import type { Observation, Probe } from '../probes/types.js';
 import { type RealTrafficReport, realTrafficReport } from '../reports/real-traffic.js';
+import { clockFinding, fetchClock } from '../verdicts/clock.js';
 import {
   appendHistory,
   decideVerdict,
@@ -131,19 +132,28 @@ export function evaluateProbes(input: EvaluateInput): ProbeResult[] {
       remoteAddress: observation.remoteAddress === null ? null : normalizeIp(observation.remoteAddress),
     };
     const before = input.histories?.get(probe.probeId) ?? [];
+    const matched = input.correlator.matches(probe.probeId);
+    // The runner's clock against S3's record of the request and the analyzer's times.
+    const clock = obs
+      ? fetchClock(probe, obs, {
+          now,
+          s3Time: s3LoggedAt([...(input.previousEvidence?.get(probe.probeId) ?? []), ...matched]),
+        })
+      : null;
+    const finding = obs ? clockFinding(obs.runnerId, clock) : null;
     // Records are judged against the tables in force at request time (issue 10 §1.3).
     const atRequest = requestEnvironment(probe, timeline, now, {
       history: before,
-      requestAt: obs ? new Date(Date.parse(obs.startedAt)) : null,
+      requestAt: clock ? new Date(clock.startMs) : null,
     });
     const judge = bind(atRequest.environment);
     const evidence = [
       ...(input.previousEvidence?.get(probe.probeId) ?? []),
-      ...classifyMatches(input.correlator.matches(probe.probeId), judge.classify),
+      ...classifyMatches(matched, judge.classify),
     ];
     const change = atRequest.window.change;
     const early = obs ? earlyVerdict(probe, obs, judge.facts, { routeChange: change }) : null;
-    const expected = expectedSources(probe, cfg, obs, early);
+    const expected = expectedSources(probe, cfg, obs, early, clock?.startMs);
     const deadline = runnerDeadline(probe, cfg);
     const verdict = decideVerdict({
       probe,
@@ -157,6 +167,7 @@ export function evaluateProbes(input: EvaluateInput): ProbeResult[] {
         change,
         stable: change === null ? new Set() : stableKeys(evidence, atRequest.candidates, bind),
       },
+      findings: finding ? [finding] : [],
     });
     const history = appendHistory(before, verdict, now);
     return {
@@ -171,6 +182,21 @@ export function evaluateProbes(input: EvaluateInput): ProbeResult[] {
       routes: { observedAt: atRequest.observedAt, change },
     };
   });
+}
+
+/**
+ * When S3 logged the probe's request: the time of an access-log or CloudTrail record matched by
+ * the request id the runner saw (aws-facts §9.1), else null. Key-and-time matches are left out:
+ * their time window rests on the clocks being checked.
+ */
+function s3LoggedAt(matches: readonly Pick<EvidenceItem, 'source' | 'matchedBy' | 'record'>[]): Date | null {
+  for (const m of matches) {
+    if (m.matchedBy !== 'request-id') continue;
+    const r = m.record as { time?: string | null; eventTime?: string | null };
+    const t = Date.parse((m.source === 's3-access' ? r.time : r.eventTime) ?? '');
+    if (!Number.isNaN(t)) return new Date(t);
+  }
+  return null;
 }
 
 /**

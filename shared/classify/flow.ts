@@ -35,12 +35,13 @@
  *    gateway private address → `nat-gateway` (aws-facts §1.7 NAT example, §1.8).
  * 6. FLOW_TRAFFIC_PATH_8: `traffic-path` 8 → `internet-gateway` (aws-facts §1.4, Nitro only). It
  *    wins over every route and address rule that would say otherwise.
- * 7. FLOW_PLACEMENT_CONFLICT: the record's placement conflicts → `unknown`.
- * 8. FLOW_TRAFFIC_PATH_7: `traffic-path` 7 → `gateway-endpoint` (aws-facts §1.4, Nitro only),
- *    unless the environment contradicts it (FLOW_TRAFFIC_PATH_CONTRADICTED → `unknown`): the
- *    record's subnet is known and its route for R does not end at an S3 gateway endpoint of the
- *    subnet's VPC serving R's address family (a route to a NAT or internet gateway, another
- *    target, no route), or the record names a known VPC that has no such endpoint at all.
+ * 7. FLOW_TRAFFIC_PATH_7: `traffic-path` 7 → `gateway-endpoint` (aws-facts §1.4, Nitro only).
+ *    Like 8, it is AWS's word about the packet at request time: the route of the record's
+ *    subnet, where known, is named in the reason as corroboration or as a disagreement (an
+ *    environment read before or after a route change), never over it. NAT evidence (rule 5) in
+ *    the same record still wins: a NAT gateway in a subnet with the endpoint route sends through
+ *    the endpoint, but the client's request left through the NAT gateway.
+ * 8. FLOW_PLACEMENT_CONFLICT: the record's placement conflicts → `unknown`.
  * 9. FLOW_ROUTE_TABLE: otherwise (`traffic-path` 2, 1, 3 to 6, `-`, absent, ingress) the local
  *    subnet (placement) and R resolved in its route table by longest prefix match over CIDR and
  *    prefix-list routes (aws-facts §5.2): `nat-…` → `nat-gateway`; `igw-…`/`eigw-…` →
@@ -62,7 +63,6 @@ import {
   type AddressFacts,
   type EnvironmentIndex,
   type GatewayEndpointProof,
-  isS3ServiceName,
   proveS3GatewayEndpoint,
   type ResolvedRoute,
 } from '../env/environment-index.js';
@@ -86,11 +86,9 @@ export const FLOW_RULES = {
   S3_LOCAL_ADDRESS: 'FLOW_S3_LOCAL_ADDRESS',
   NAT_GATEWAY: 'FLOW_NAT_GATEWAY',
   TRAFFIC_PATH_8: 'FLOW_TRAFFIC_PATH_8',
-  /** Rule 7: the record's vpc-id, subnet-id and interface disagree. */
-  PLACEMENT_CONFLICT: 'FLOW_PLACEMENT_CONFLICT',
   TRAFFIC_PATH_7: 'FLOW_TRAFFIC_PATH_7',
-  /** Rule 8: traffic-path 7, but the environment shows no gateway endpoint on that path. */
-  TRAFFIC_PATH_CONTRADICTED: 'FLOW_TRAFFIC_PATH_CONTRADICTED',
+  /** Rule 8: the record's vpc-id, subnet-id and interface disagree. */
+  PLACEMENT_CONFLICT: 'FLOW_PLACEMENT_CONFLICT',
   /** Rule 9 reached a route. */
   ROUTE_TABLE: 'FLOW_ROUTE_TABLE',
   /** Rule 9 could not find the local subnet. */
@@ -290,6 +288,9 @@ function classifyS3(
   }
 
   // Rule 7.
+  if (tp === 7) return trafficPath7(idx, named, R, rIsDestination ? S : D, rFact);
+
+  // Rule 8.
   if (named.conflict !== null) {
     return decision(
       'unknown',
@@ -316,9 +317,6 @@ function classifyS3(
     }
   }
 
-  // Rule 8.
-  if (tp === 7) return trafficPath7(idx, named, subnet, how, R, family, rFact);
-
   // Rule 9.
   if (subnet === undefined) {
     return decision('unknown', FLOW_RULES.NO_SUBNET, `${FLOW_RULES.NO_SUBNET}: ${noSubnet}; ${rFact}`);
@@ -336,49 +334,43 @@ function classifyS3(
   return routeDecision(route, subnet, how, rFact, tp, family);
 }
 
-/** Rule 8: traffic-path 7, checked against the environment where it can be. */
+/**
+ * Rule 7: traffic-path 7 is AWS's word about the packet and decides; the route of the record's
+ * subnet, where the environment gives one, is named as corroboration or as a disagreement (an
+ * environment read before or after a route change: the record, written at request time, wins).
+ */
 function trafficPath7(
   idx: EnvironmentIndex,
   named: Named,
-  subnet: Subnet | undefined,
-  how: string,
   R: IpAddress,
-  family: 4 | 6,
+  local: IpAddress,
   rFact: string,
 ): PathDecision {
-  const said = `traffic-path 7 (through a gateway VPC endpoint) to ${rFact}`;
-  const contradicted = (why: string) =>
-    decision(
-      'unknown',
-      FLOW_RULES.TRAFFIC_PATH_CONTRADICTED,
-      `${FLOW_RULES.TRAFFIC_PATH_CONTRADICTED}: ${said}, but ${why}`,
-    );
-  if (subnet !== undefined) {
-    const route = idx.resolveRouteInTable(subnet.routeTableId, R);
-    if (route === null) return contradicted(`no route of ${subnet.subnetId} (by ${how}) matches it`);
-    const proof = proveS3GatewayEndpoint(route, family);
-    const held = gatewayHeld(proof, subnet);
-    if (held !== null) {
-      return contradicted(`from ${subnet.subnetId} (by ${how}) ${route.text}: ${held}`);
+  const rule = FLOW_RULES.TRAFFIC_PATH_7;
+  const said = `${rule}: traffic-path 7 (through a gateway VPC endpoint) to ${rFact}`;
+  let subnet = named.conflict === null ? named.subnet : undefined;
+  let how = named.how;
+  if (subnet === undefined && named.conflict === null && named.unknownSubnetId === null) {
+    const found = idx.subnetsForAddress(local, named.vpcId);
+    if (found.length === 1) {
+      subnet = found[0]!;
+      how = `local address ${local.toString()}`;
     }
-    return decision(
-      'gateway-endpoint',
-      FLOW_RULES.TRAFFIC_PATH_7,
-      `${FLOW_RULES.TRAFFIC_PATH_7}: ${said}; from ${subnet.subnetId} (by ${how}) ${route.text}`,
-    );
   }
-  // No subnet: AWS's word decides, unless the record names a VPC the environment knows and that
-  // VPC has no S3 gateway endpoint for the family (the environment and the record disagree).
-  if (named.vpcId !== null && idx.vpcs.has(named.vpcId)) {
-    const ok = [...idx.gatewayEndpoints.values()].some(
-      (g) =>
-        g.vpcId === named.vpcId &&
-        isS3ServiceName(g.serviceName) &&
-        (family === 6 ? g.ipAddressType !== 'ipv4' : g.ipAddressType !== 'ipv6'),
-    );
-    if (!ok) return contradicted(`${named.vpcId} has no S3 gateway endpoint serving IPv${family}`);
-  }
-  return decision('gateway-endpoint', FLOW_RULES.TRAFFIC_PATH_7, `${FLOW_RULES.TRAFFIC_PATH_7}: ${said}`);
+  if (subnet === undefined) return decision('gateway-endpoint', rule, said);
+  const route = idx.resolveRouteInTable(subnet.routeTableId, R);
+  const held =
+    route === null
+      ? `no route of ${subnet.routeTableId} matches it`
+      : gatewayHeld(proveS3GatewayEndpoint(route, R.family === 6 ? 6 : 4), subnet);
+  const from = `from ${subnet.subnetId} (by ${how})${route === null ? '' : ` ${route.text}`}`;
+  return decision(
+    'gateway-endpoint',
+    rule,
+    held === null
+      ? `${said}; ${from}`
+      : `${said}; the environment disagrees, ${from}: ${held} (an environment from before or after a route change; the record decides)`,
+  );
 }
 
 /**

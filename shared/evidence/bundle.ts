@@ -36,6 +36,10 @@ export interface BundleVerdict {
   undecidedSources: ProbeVerdict['undecidedSources'];
   awaiting: ProbeVerdict['awaiting'];
   early: ProbeVerdict['early'];
+  /** Why the probe failed (a 403 that names no network control, a fetch error), when it did. */
+  failure?: ProbeVerdict['failure'];
+  /** What is wrong with the runner's report (e.g. `RUNNER_CLOCK_SKEW`). */
+  findings?: ProbeVerdict['findings'];
 }
 
 export interface EvidenceBundle {
@@ -133,6 +137,8 @@ export function buildBundle(input: BundleInput, now: Date): EvidenceBundle {
       undecidedSources: v.undecidedSources,
       awaiting: v.awaiting,
       early: v.early,
+      ...(v.failure ? { failure: v.failure } : {}),
+      ...(v.findings && v.findings.length > 0 ? { findings: v.findings } : {}),
     },
     history: [...input.history],
     settled: input.settled,

@@ -24,6 +24,7 @@ import type { Environment, PrivateDnsMode, Route } from '../env/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
 import type { CloudTrailQuery, FlowQuery } from '../ports/index.js';
 import type { Observation, Probe, Vantage } from '../probes/types.js';
+import { fetchClock } from '../verdicts/clock.js';
 import { canonicalJson } from './canonical.js';
 import type { Classifiers, EvidenceItem, MatchedRecord } from './types.js';
 
@@ -629,11 +630,12 @@ function flowSide(
   foreignEnis: ReadonlySet<string>,
 ): FlowSide | null {
   if (!obs || obs.remoteAddress === null) return null;
-  const start = Date.parse(obs.startedAt);
-  if (Number.isNaN(start)) return null;
+  // The runner's clock may be off: the window covers its time and the analyzer's (verdicts/clock.ts).
+  const clock = fetchClock(probe, obs);
+  if (!clock) return null;
   const remote = normalizeIp(obs.remoteAddress);
-  const fromSec = Math.floor(start / 1000) - slack;
-  const toSec = Math.ceil(fetchEndMs(obs) / 1000) + slack;
+  const fromSec = Math.floor(clock.windowFromMs / 1000) - slack;
+  const toSec = Math.ceil(clock.windowToMs / 1000) + slack;
   if (probe.vantage.kind === 'vpc') {
     return {
       probeId: probe.probeId,

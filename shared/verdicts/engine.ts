@@ -108,7 +108,8 @@ export interface ExpectedSource {
 
 /**
  * The log sources that should carry a probe, with their deadlines counted from the fetch (or, with
- * no observation yet, from the probe's creation). VPC runners: every enabled source. On-prem
+ * no observation yet, from the probe's creation). The analyzer passes the fetch time corrected
+ * for the runner's clock (the later of the runner's and its own, shared/verdicts/clock.ts). VPC runners: every enabled source. On-prem
  * runners: S3 access logs and CloudTrail when enabled; flow logs only when the request entered
  * the VPC through an interface endpoint (traffic that never enters the VPC is in none of its flow
  * logs): the runner connected to an interface-endpoint address or, before it reported, the
@@ -122,8 +123,11 @@ export function expectedSources(
   cfg: PathGuardConfig,
   observation: Observation | null = null,
   early: EarlyVerdict | null = null,
+  /** When the fetch started on the analyzer's terms (shared/verdicts/clock.ts `startMs`), if known. */
+  fetchedAtMs?: number,
 ): ExpectedSource[] {
-  const fetched = observation ? Date.parse(observation.startedAt) : Number.NaN;
+  const fetched =
+    fetchedAtMs !== undefined ? fetchedAtMs : observation ? Date.parse(observation.startedAt) : Number.NaN;
   const from = Number.isNaN(fetched) ? Date.parse(probe.createdAt) : fetched;
   const at = (min: number) => new Date(from + min * 60_000);
   const ev = cfg.evidence;

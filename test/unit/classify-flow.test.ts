@@ -710,7 +710,7 @@ describe('flow-log classification: contradictions and placement', () => {
     );
     expect(d.reason).toContain(`the record's subnet ${PRIVATE_SUBNET} is not ${NAT_ONLY_SUBNET}`);
     expectPath(classify(egress({ vpcId: VPC_B })), 'unknown', FLOW_RULES.PLACEMENT_CONFLICT);
-    expectPath(classify(egress({ vpcId: VPC_B, trafficPath: 7 })), 'unknown', FLOW_RULES.PLACEMENT_CONFLICT);
+    expectPath(classify(egress({ vpcId: VPC_B, trafficPath: 1 })), 'unknown', FLOW_RULES.PLACEMENT_CONFLICT);
     // traffic-path 8 still shows the internet gateway.
     expectPath(
       classify(egress({ vpcId: VPC_B, trafficPath: 8 })),
@@ -719,41 +719,23 @@ describe('flow-log classification: contradictions and placement', () => {
     );
   });
 
-  it('FLOW_TRAFFIC_PATH_CONTRADICTED: traffic-path 7 from a subnet whose route goes to a NAT gateway', () => {
+  it("FLOW_TRAFFIC_PATH_7: AWS's word at request time decides; a route of the environment that disagrees is named", () => {
+    // The table read at analysis time sends S3 to the NAT gateway (changed since the request, or
+    // not yet): traffic-path 7 was written when the packet went through the gateway endpoint.
     const d = expectPath(
       classify(egress({ subnetId: NAT_ONLY_SUBNET, trafficPath: 7 })),
-      'unknown',
-      FLOW_RULES.TRAFFIC_PATH_CONTRADICTED,
+      'gateway-endpoint',
+      FLOW_RULES.TRAFFIC_PATH_7,
     );
-    expect(d.private).toBeNull();
-    expect(d.reason).toContain('routes 0.0.0.0/0 to nat-0800e2073dbe1ee03');
-    // The more specific NAT route of the AWS worked example.
+    expect(d.reason).toContain(
+      'the environment disagrees, from subnet-054a4ac95c78dd159 (by the record) rtb-0c9d8e7f6a5b40312 routes 0.0.0.0/0 to nat-0800e2073dbe1ee03: nat-0800e2073dbe1ee03 is not a listed gateway endpoint',
+    );
+    // ...but NAT evidence in the same record still wins (rule 5 before rule 7).
     expectPath(
-      classify(
-        egress({
-          subnetId: SPECIFIC_NAT_SUBNET,
-          dstaddr: '52.216.10.20',
-          pktDstaddr: '52.216.10.20',
-          trafficPath: 7,
-        }),
-      ),
-      'unknown',
-      FLOW_RULES.TRAFFIC_PATH_CONTRADICTED,
+      classify(egress({ subnetId: NAT_ONLY_SUBNET, trafficPath: 7, dstaddr: '10.0.0.201' })),
+      'nat-gateway',
+      FLOW_RULES.NAT_GATEWAY,
     );
-  });
-
-  it('FLOW_TRAFFIC_PATH_CONTRADICTED: traffic-path 7 in a known VPC without an S3 gateway endpoint', () => {
-    const env = example();
-    env.gatewayEndpoints = [];
-    const r = egress({ subnetId: 'subnet-0123456789abcdef0', trafficPath: 7 });
-    const d = expectPath(
-      classifyFlowRecord(r, buildEnvironmentIndex(env)),
-      'unknown',
-      FLOW_RULES.TRAFFIC_PATH_CONTRADICTED,
-    );
-    expect(d.reason).toContain(`${VPC_A} has no S3 gateway endpoint serving IPv4`);
-    // With the endpoint listed, the unknown subnet leaves AWS's word standing.
-    expectPath(classify(r), 'gateway-endpoint', FLOW_RULES.TRAFFIC_PATH_7);
   });
 });
 
@@ -820,11 +802,15 @@ describe('flow-log classification: IPv6 through a gateway endpoint (issue 10, 2)
   it('regression: an IPv6 flow through an IPv4-only gateway endpoint route is unknown', () => {
     const d = expectPath(classifyFlowRecord(r6, withType('ipv4')), 'unknown', FLOW_RULES.ROUTE_TABLE);
     expect(d.reason).toContain(`${GATEWAY_A} has IP address type ipv4 and does not carry IPv6 traffic`);
-    expectPath(
-      classifyFlowRecord({ ...r6, trafficPath: 7 }, withType('ipv4')),
-      'unknown',
-      FLOW_RULES.TRAFFIC_PATH_CONTRADICTED,
-    );
+    // traffic-path 7 is AWS's word (the endpoint's type may have changed since): it decides,
+    // and the reason names the disagreement.
+    expect(
+      expectPath(
+        classifyFlowRecord({ ...r6, trafficPath: 7 }, withType('ipv4')),
+        'gateway-endpoint',
+        FLOW_RULES.TRAFFIC_PATH_7,
+      ).reason,
+    ).toContain('the environment disagrees');
   });
 
   it('dualstack serves both families; ipv6 serves IPv6 only', () => {

@@ -13,6 +13,7 @@ import { type EvidenceBundle, environmentDigest } from '../../shared/evidence/bu
 import { parseFlowLogText } from '../../shared/flow-logs/parser.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { probeRecordKey } from '../../shared/probes/results-keys.js';
+import type { Observation } from '../../shared/probes/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { config, env, minutes, observation, probe } from './loop-fixtures.js';
 
@@ -355,5 +356,72 @@ describe('issue 10 §1.3: the route tables in force at request time decide, not 
     expect(r.results[0]!.verdict.early).toMatchObject({ verdict: null });
     expect(r.results[0]!.verdict.early?.reason).toContain('moved from route table rtb-0b2b2b2b2b2b2b2b2');
     expect(r.results[0]!.verdict.verdict).toBe('pending');
+  });
+});
+
+// --- §2: runner clock skew ------------------------------------------------------------------------
+
+describe('issue 10 §2: a runner clock off by more than 60 s', () => {
+  const p = probe();
+  const at = (over: Partial<Observation>) => observation({ ...over });
+  const run = (
+    o: Observation,
+    now: Date,
+    flows: readonly FlowRecord[] = [],
+    access: AccessLogRecord[] = [],
+  ) =>
+    analyze({
+      cfg: config(),
+      env: withEndpoint,
+      ...bindEnvironment(withEndpoint),
+      probes: [p],
+      observations: new Map([[p.probeId, o]]),
+      logs: { flows, access, cloudtrail: [] },
+      now,
+      alertState: EMPTY_ALERT_STATE,
+      timeline: { snapshots: [{ capturedAt: minutes(-10).toISOString(), environment: withEndpoint }] },
+    }).results[0]!;
+
+  it('an hour behind: deadlines count from the planning, not from the runner clock, and the skew is a finding', () => {
+    const behind = at({ startedAt: minutes(-60).toISOString() });
+    // 5.5 h after planning: the access-log deadline (6 h) has not passed on the analyzer's time.
+    const r = run(behind, minutes(330), tp7Flow);
+    expect(r.verdict.verdict).toBe('private');
+    const late = run(behind, minutes(330));
+    expect(late.verdict).toMatchObject({ verdict: 'pending', code: 'PENDING_EVIDENCE' });
+    expect(late.expected.find((x) => x.source === 's3-access')?.deadline.toISOString()).toBe(
+      new Date(minutes(360).getTime()).toISOString(),
+    );
+    expect(late.verdict.findings).toEqual([
+      expect.objectContaining({ code: 'RUNNER_CLOCK_SKEW', severity: 'warning' }),
+    ]);
+    expect(late.verdict.findings?.[0]?.message).toMatch(/clock is at least 3600 s behind/);
+  });
+
+  it('an hour behind: the flow record of the real fetch time is still found', () => {
+    const r = run(at({ startedAt: minutes(-60).toISOString() }), minutes(30), tp7Flow);
+    expect(r.verdict).toMatchObject({ verdict: 'private', path: 'gateway-endpoint' });
+    expect(r.verdict.deciding?.source).toBe('flow');
+  });
+
+  it('ten minutes ahead, measured exactly against S3\u2019s own record of the request', () => {
+    const ahead = at({ startedAt: minutes(10).toISOString() });
+    const r = run(ahead, minutes(30), [], [accessLine('10.0.1.77', '200', '-')]);
+    expect(r.verdict.findings?.[0]?.message).toMatch(/clock is 598 s ahead/);
+    expect(r.verdict.findings?.[0]?.message).toContain('S3 logged the request at 2026-11-25T10:00:02.000Z');
+  });
+
+  it('a report stamped after the analysis is ahead', () => {
+    const r = run(at({ startedAt: minutes(90).toISOString() }), minutes(30));
+    expect(r.verdict.findings?.[0]?.message).toMatch(/clock is at least 3600 s ahead/);
+    // Deadlines count from the later (runner's) time: nothing is declared silent early.
+    expect(r.verdict.verdict).toBe('pending');
+  });
+
+  it('no finding within 60 s', () => {
+    expect(
+      run(at({ startedAt: new Date(minutes(0).getTime() - 50_000).toISOString() }), minutes(30), tp7Flow)
+        .verdict.findings,
+    ).toEqual([]);
   });
 });

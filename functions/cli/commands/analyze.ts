@@ -314,6 +314,8 @@ function jsonReport(r: AnalyzerRunResult, rejects: RejectCounter) {
       undecidedSources: v.undecidedSources,
       awaiting: v.awaiting,
       early: v.early,
+      failure: v.failure ?? null,
+      findings: v.findings ?? [],
     })),
     alerts: r.alerts.sent.map((s) => s.alert),
     realTraffic: r.realTraffic,
@@ -356,6 +358,7 @@ function textReport(r: AnalyzerRunResult): string {
     );
   }
   for (const { probe: p, verdict: v } of r.results) {
+    for (const f of v.findings ?? []) out.push(`${f.code}  ${p.probeId}: ${f.message}`);
     if (v.verdict === 'private') continue;
     out.push(
       `${v.verdict.toUpperCase()}  ${p.bucket} ${p.style} from ${p.vantage.id} (${p.urlHost})`,

@@ -109,7 +109,8 @@ const indexes = new WeakMap<LabScenario, EnvironmentIndex>();
 /**
  * The route index of a scenario: the analyzer's own `EnvironmentIndex` over the document
  * {@link scenarioEnvironment} gives, so the lab and the classifier resolve routes one way
- * (longest prefix across CIDR and prefix-list routes, aws-facts §5.2).
+ * (longest prefix across CIDR and prefix-list routes, aws-facts §5.2). Cached per scenario object:
+ * treat a parsed scenario as immutable (edit a copy and parse it again, as the tests do).
  */
 export function labIndex(s: LabScenario): EnvironmentIndex {
   let idx = indexes.get(s);
