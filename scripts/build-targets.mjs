@@ -1,6 +1,8 @@
 // Bundles beyond the CLI: one ESM file per Lambda handler (dist/functions/<name>/index.mjs) and,
 // when its entry exists, the on-prem runner (dist/pathguard-runner.mjs). Called by build.mjs.
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { build } from 'esbuild';
 
 /** ESM bundles of CommonJS dependencies need require(). */
@@ -29,6 +31,8 @@ export const targets = [
     node: 'node20',
     budget: 1024 * 1024,
     optional: true,
+    // A release file copied to on-prem hosts: its SHA-256 goes next to it.
+    checksum: true,
   },
 ];
 
@@ -59,7 +63,19 @@ export async function buildTarget(t, { define, outfile = t.outfile }) {
   });
   const size = statSync(outfile).size;
   if (size > t.budget) throw new Error(`${outfile} is ${size} bytes, over its ${t.budget}-byte budget`);
+  if (t.checksum) writeChecksum(outfile);
   return size;
+}
+
+/**
+ * Writes `<file>.sha256` in the format `sha256sum -c` checks (`<hex>  <name>`, the name relative
+ * to the checksum file), so an operator verifies a copied runner with
+ * `sha256sum -c pathguard-runner.mjs.sha256` in the folder holding both.
+ */
+export function writeChecksum(file) {
+  const hex = createHash('sha256').update(readFileSync(file)).digest('hex');
+  writeFileSync(`${file}.sha256`, `${hex}  ${basename(file)}\n`);
+  return hex;
 }
 
 /** Builds every target (`only`: the named ones), printing their sizes. Called by build.mjs. */

@@ -54,3 +54,23 @@ export async function readConfigFile(file: string): Promise<PathGuardConfig> {
   if (!cfg.ok) throw new UserInputError('CONFIG_INVALID', `${file}: ${cfg.error.message}`);
   return cfg.value;
 }
+
+/**
+ * The flow-log format flag, `--format` in every command ('parse flow', 'classify', 'analyze').
+ * `--flow-format`, its old name in 'classify' and 'analyze', still works with a warning: it had
+ * the same meaning, so old scripts keep their result.
+ */
+export function flowFormatFlag(
+  values: Record<string, unknown>,
+  stderr: { write(s: string): unknown },
+  command: string,
+): string | undefined {
+  const format = typeof values.format === 'string' ? values.format : undefined;
+  const old = typeof values['flow-format'] === 'string' ? values['flow-format'] : undefined;
+  if (old === undefined) return format;
+  if (format !== undefined && format !== old) {
+    throw new UserInputError('USAGE', '--flow-format is the old name of --format: give only --format');
+  }
+  stderr.write(`pathguard ${command}: warning: --flow-format is deprecated; use --format\n`);
+  return old;
+}

@@ -1,19 +1,29 @@
-// The on-prem runner as one file (dist/pathguard-runner.mjs): `node pathguard-runner.mjs --config runner.json`.
+// The on-prem runner as one file (dist/pathguard-runner.mjs): `node pathguard-runner.mjs --runner-config runner.json`.
 // Only the runner command is bundled (no AWS SDK, no other command), so the file stays small.
 import { parseArgs } from 'node:util';
 import { UserInputError } from '../../shared/errors.js';
 import { runnerCommand } from '../cli/commands/runner.js';
+import { VERSION } from '../cli/version.js';
 
 const args = process.argv.slice(2);
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 try {
   const { values, positionals } = parseArgs({
     args: args[0] === 'runner' ? args.slice(1) : args,
-    options: { ...runnerCommand.options, help: { type: 'boolean', short: 'h' } },
+    options: {
+      ...runnerCommand.options,
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
     allowPositionals: true,
     strict: true,
   });
-  if (values.help) {
+  if (values.version) {
+    // The release's version (package.json at build time): what an operator compares with the
+    // published checksum file's release.
+    process.stdout.write(`${VERSION}\n`);
+    process.exitCode = 0;
+  } else if (values.help) {
     process.stdout.write(
       `Usage: pathguard-runner.mjs ${runnerCommand.usage.replace(/(^|\| )runner /g, '$1')}\n\n${runnerCommand.summary}\n\n${runnerCommand.help}\n`,
     );

@@ -21,7 +21,7 @@
  *    VPC"): another VPC may give the same address to a host, and an ENI address is reused after
  *    deletion; a record placed elsewhere goes on to rule 3 as any other. Then →
  *    `interface-endpoint`, unless (FLOW_INTERFACE_ENDPOINT_CONTRADICTED → `unknown`):
- *    - the other side is an S3 prefix-list address: interface-endpoint traffic goes *to* the
+ *    - the other side (or `srcaddr`/`dstaddr`) is an S3 prefix-list address: interface-endpoint traffic goes *to* the
  *      endpoint's private address, and S3 traffic beyond the endpoint ENI is not in the
  *      customer's flow logs (aws-facts §1.8);
  *    - `traffic-path` is 2, 7 or 8: packets to a private address of the VPC never go through an
@@ -185,11 +185,12 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
     const tp = r.trafficPath;
     const what = `${side} ${text} is an address of S3 interface endpoint ${found.endpoint.vpcEndpointId} of ${found.endpoint.vpcId} (${found.how})`;
     const rule = FLOW_RULES.INTERFACE_ENDPOINT_CONTRADICTED;
-    if (other?.s3PrefixList !== undefined) {
+    const s3Side = other?.s3PrefixList !== undefined ? (side === 'source' ? d : s) : s3EniAddress(r, idx);
+    if (s3Side !== null) {
       return decision(
         'unknown',
         rule,
-        `${rule}: ${what}, but its peer is a public S3 address (${other.s3PrefixList.prefixListId}): interface-endpoint traffic goes to the endpoint's private address, and the endpoint's own traffic to S3 is not in flow logs`,
+        `${rule}: ${what}, but ${s3Side} in the record is a public S3 address: interface-endpoint traffic goes to the endpoint's private address, and the endpoint's own traffic to S3 is not in flow logs`,
       );
     }
     if (tp === 2 || tp === 7 || tp === 8) {
@@ -518,6 +519,14 @@ function endpointHere(
   return e !== undefined
     ? { endpoint: e, how: `in ${vpcId} by its local address` }
     : `the record is in ${vpcId} (by its local address)`;
+}
+
+/** `srcaddr` or `dstaddr` when it is an S3 prefix-list address (the interface's own level), else null. */
+function s3EniAddress(r: FlowRecord, idx: EnvironmentIndex): string | null {
+  for (const a of [r.srcaddr, r.dstaddr]) {
+    if (typeof a === 'string' && X.parse(a) && idx.s3PrefixListCidrs.has(X)) return a;
+  }
+  return null;
 }
 
 /** The NAT gateway whose private address `text` is; reuses the facts of `sameText` when equal. */

@@ -65,6 +65,24 @@ describe('pathguard classify', () => {
     expect(r.err).toContain(`${flowFile}:5:`);
   });
 
+  it('takes several files after one --flow (a shell glob), and the format from --format', async () => {
+    const a = join(dir, 'part-a.log');
+    const b = join(dir, 'part-b.log');
+    writeFileSync(a, `${flowLines[1]}\n`);
+    writeFileSync(b, `${flowLines[2]}\n`);
+    const r = await run(['--env', ENV, '--flow', a, b, '--format', HEADER, '--summary']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/flow +gateway-endpoint +true +1\n/);
+    expect(r.out).toMatch(/flow +nat-gateway +false +1\n/);
+    // Without the format, the default v2 format rejects both 29-field lines.
+    const noFormat = await run(['--env', ENV, '--flow', a, b, '--summary']);
+    expect(noFormat.err).toMatch(/^flow: rejected 2 /);
+    const old = await run(['--env', ENV, '--flow', a, b, '--flow-format', HEADER, '--summary']);
+    expect(old.err).toBe('pathguard classify: warning: --flow-format is deprecated; use --format\n');
+    expect(old.out).toBe(r.out);
+  });
+
   it('reads gzip and standard input as parse does', async () => {
     const gz = join(dir, 'flows.log.gz');
     writeFileSync(gz, gzipSync(readFileSync(flowFile)));

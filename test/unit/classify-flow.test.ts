@@ -659,7 +659,17 @@ describe('flow-log classification: an endpoint address counts only inside its VP
       `5 123456789012 eni-0d1e2f3a4b5c6d7e8 10.0.3.24 52.216.8.100 49152 443 6 12 1830 1764061200 1764061259 ACCEPT OK ${VPC_A} ${ENDPOINT_SUBNET} - 3 IPv4 10.0.3.24 52.216.8.100 us-east-1 use1-az4 - - - S3 egress 2`,
     );
     const d = expectPath(classify(r!), 'unknown', FLOW_RULES.INTERFACE_ENDPOINT_CONTRADICTED);
-    expect(d.reason).toContain('its peer is a public S3 address (pl-63a5400a)');
+    expect(d.reason).toContain('but 52.216.8.100 in the record is a public S3 address');
+    // Regression found by the random-environment property: pkt-dstaddr the endpoint address but
+    // dstaddr (the interface's own, for ingress) an S3 address.
+    const odd = {
+      ...r!,
+      dstaddr: '52.217.1.1',
+      pktDstaddr: '10.0.3.24',
+      flowDirection: 'ingress',
+      pktSrcaddr: '10.0.1.15',
+    };
+    expectPath(classify(odd), 'unknown', FLOW_RULES.INTERFACE_ENDPOINT_CONTRADICTED);
   });
 
   it('FLOW_INTERFACE_ENDPOINT_CONTRADICTED: traffic-path 2, 7 or 8 to a private endpoint address', () => {

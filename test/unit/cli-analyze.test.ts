@@ -197,6 +197,102 @@ describe('pathguard analyze', () => {
     expect(r.stderr).toMatch(/^rejected 1 \(WRONG_FIELD_COUNT 1\)/);
   });
 
+  it('--fail-on left-path|no-evidence: exit 3 after the full report when such a verdict is decided', async () => {
+    // The fixture run has 3 left-path and 1 no-evidence (P8, a silent runner).
+    for (const [flags, code, line] of [
+      [['--fail-on', 'left-path'], 3, 'pathguard analyze: --fail-on: 3 left-path\n'],
+      [['--fail-on', 'no-evidence'], 3, 'pathguard analyze: --fail-on: 1 no-evidence\n'],
+      [
+        ['--fail-on', 'left-path,no-evidence'],
+        3,
+        'pathguard analyze: --fail-on: 3 left-path, 1 no-evidence\n',
+      ],
+      [
+        ['--fail-on', 'left-path', '--fail-on', 'no-evidence'],
+        3,
+        'pathguard analyze: --fail-on: 3 left-path, 1 no-evidence\n',
+      ],
+      [[], 0, ''],
+    ] as const) {
+      const r = await run([...ALL, '--json', ...flags]);
+      expect(r.code, flags.join(' ')).toBe(code);
+      expect(r.stderr, flags.join(' ')).toBe(line);
+      // The report is whole either way.
+      expect((JSON.parse(r.stdout) as JsonOut).verdicts).toHaveLength(8);
+    }
+    // Early in the run nothing is decided yet: pending never fails.
+    const early = await run([...BASE, '--now', '2026-11-25T10:05:00Z', '--fail-on', 'left-path,no-evidence']);
+    expect(early.code).toBe(0);
+  });
+
+  it('--fail-on takes only left-path and no-evidence', async () => {
+    for (const bad of ['blocked', 'high', 'left-path,pending', '']) {
+      const r = await run([...ALL, '--fail-on', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toMatch(
+        /^pathguard analyze: --fail-on must be left-path or no-evidence \(got '.*'\)\n$/,
+      );
+      expect(r.stdout, bad).toBe('');
+    }
+  });
+
+  it('names verdict fields as lab --json must: vantage, style, bucket, verdict, path, urlFindings', async () => {
+    const doc = JSON.parse((await run([...ALL, '--json'])).stdout) as {
+      verdicts: Record<string, unknown>[];
+    };
+    for (const v of doc.verdicts) {
+      expect(v).toMatchObject({ bucket: 'example-data-bucket', vantage: expect.any(String) });
+      expect(v).not.toHaveProperty('target');
+      expect(Array.isArray(v.urlFindings)).toBe(true);
+    }
+    // The global-endpoint probe's URL inspection finds the legacy global host (never info level).
+    const global = doc.verdicts.find((v) => v.style === 'global' && v.vantage === 'onprem-dc1')!;
+    expect(global.urlFindings).toEqual(['LEGACY_GLOBAL_ENDPOINT', 'ONPREM_NOT_PRIVATE']);
+  });
+
+  it('several files after one --flow/--access (a shell glob), same as repeated flags', async () => {
+    const a = join(dir, 'flow-a.log');
+    const b = join(dir, 'flow-b.log');
+    const lines = readFileSync(`${F}/flow.log`, 'utf8').trimEnd().split('\n');
+    const half = Math.ceil(lines.length / 2);
+    writeFileSync(a, `${lines.slice(0, half).join('\n')}\n`);
+    writeFileSync(b, `${[lines[0], ...lines.slice(half)].join('\n')}\n`);
+    const rest = ALL.filter((x, i) => x !== `${F}/flow.log` && ALL[i + 1] !== `${F}/flow.log`);
+    const spread = await run([...rest, '--flow', a, b, '--json']);
+    const repeated = await run([...rest, '--flow', a, '--flow', b, '--json']);
+    const whole = await run([...ALL, '--json']);
+    expect(spread.code).toBe(0);
+    expect(verdictsOf(JSON.parse(spread.stdout) as JsonOut)).toEqual(
+      verdictsOf(JSON.parse(whole.stdout) as JsonOut),
+    );
+    expect(JSON.parse(spread.stdout)).toEqual(JSON.parse(repeated.stdout));
+  });
+
+  it('--format names the flow-log format; --flow-format still works with a warning', async () => {
+    const noHeader = join(dir, 'flow-noheader.log');
+    const [header, ...records] = readFileSync(`${F}/flow.log`, 'utf8').trimEnd().split('\n');
+    writeFileSync(noHeader, `${records.join('\n')}\n`);
+    const rest = ALL.filter((x, i) => x !== `${F}/flow.log` && ALL[i + 1] !== `${F}/flow.log`);
+    const whole = verdictsOf(JSON.parse((await run([...ALL, '--json'])).stdout) as JsonOut);
+    const r = await run([...rest, '--flow', noHeader, '--format', header!, '--json']);
+    expect(r.stderr).toBe('');
+    expect(verdictsOf(JSON.parse(r.stdout) as JsonOut)).toEqual(whole);
+    const old = await run([...rest, '--flow', noHeader, '--flow-format', header!, '--json']);
+    expect(old.stderr).toBe('pathguard analyze: warning: --flow-format is deprecated; use --format\n');
+    expect(verdictsOf(JSON.parse(old.stdout) as JsonOut)).toEqual(whole);
+    const both = await run([
+      ...rest,
+      '--flow',
+      noHeader,
+      '--flow-format',
+      header!,
+      '--format',
+      'version srcaddr',
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--flow-format is the old name of --format/);
+  });
+
   it('names the missing option, the bad file and the bad line', async () => {
     expect((await run(['--config', `${F}/config.json`])).stderr).toMatch(/--env FILE is required/);
     const missing = await run([...BASE, '--access', join(dir, 'nope.log')]);

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -485,7 +485,50 @@ describe('the one-file runner', () => {
   it('runs with plain Node from a folder with no node_modules and prints its usage', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: pathguard-runner\.mjs --config runner\.json .* \| --allowed-hosts /);
+    expect(help.stdout).toMatch(
+      /^Usage: pathguard-runner\.mjs --runner-config runner\.json .* \| --allowed-hosts /,
+    );
+  });
+
+  it('prints its release version, and ships with a checksum file sha256sum -c accepts', async () => {
+    for (const flag of ['--version', '-v']) {
+      const v = await run([flag]);
+      expect(v.code).toBe(0);
+      expect(v.stdout).toBe('0.0.0-test\n');
+    }
+    const sums = readFileSync(`${runnerFile}.sha256`, 'utf8');
+    const hex = createHash('sha256').update(readFileSync(runnerFile)).digest('hex');
+    expect(sums).toBe(`${hex}  pathguard-runner.mjs\n`);
+    const check = (cwd: string) =>
+      new Promise<{ code: number | null; out: string }>((done) => {
+        const c = execFile('sha256sum', ['-c', 'pathguard-runner.mjs.sha256'], { cwd }, (_e, o, e) =>
+          done({ code: c.exitCode, out: o + e }),
+        );
+      });
+    const ok = await check(dir);
+    expect(ok.out).toBe('pathguard-runner.mjs: OK\n');
+    expect(ok.code).toBe(0);
+    // A changed file fails the check.
+    const copy = mkdtempSync(join(tmpdir(), 'pg-runner-copy-'));
+    try {
+      writeFileSync(join(copy, 'pathguard-runner.mjs'), `${readFileSync(runnerFile, 'utf8')}//\n`);
+      writeFileSync(join(copy, 'pathguard-runner.mjs.sha256'), sums);
+      const bad = await check(copy);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toMatch(/pathguard-runner\.mjs: FAILED/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --config, its old name, with the new one in the message (it is the PathGuard config elsewhere)', async () => {
+    const file = writeConfig();
+    const r = await run(['--config', file, '--once']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `pathguard-runner: --config is now --runner-config (the runner's own file): run with --runner-config ${file}\n`,
+    );
+    expect(hits.order).toBe(0);
   });
 
   it('prints the allowed hosts for a PathGuard config', async () => {
@@ -500,7 +543,7 @@ describe('the one-file runner', () => {
   });
 
   it('reports every observation and exits 0, with one redacted line per probe', async () => {
-    const r = await run(['--config', writeConfig(), '--once']);
+    const r = await run(['--runner-config', writeConfig(), '--once']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(Object.keys(uploads)).toHaveLength(3);
@@ -511,9 +554,13 @@ describe('the one-file runner', () => {
   });
 
   it('with --interval, runs pass after pass until SIGTERM, then exits with the last status', async () => {
-    const child = spawn(process.execPath, [runnerFile, '--config', writeConfig(), '--interval', '10'], {
-      cwd: dir,
-    });
+    const child = spawn(
+      process.execPath,
+      [runnerFile, '--runner-config', writeConfig(), '--interval', '10'],
+      {
+        cwd: dir,
+      },
+    );
     let out = '';
     const firstPass = new Promise<void>((done) =>
       child.stdout.on('data', (c: Buffer) => {
@@ -531,17 +578,17 @@ describe('the one-file runner', () => {
 
   it('exits 1 with one clear line for a tampered order, and 2 for a bad runner.json', async () => {
     order.probes[0]!.reportUrl = `http://127.0.0.2:8080/collect?${Q}`;
-    const r = await run(['--config', writeConfig()]);
+    const r = await run(['--runner-config', writeConfig()]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/ORDER_HOST_NOT_ALLOWED/);
     expect(leaks(r.stdout + r.stderr)).toBe(false);
     expect(hits.probe).toBe(0);
 
-    const bad = await run(['--config', writeConfig({ concurrency: 0 })]);
+    const bad = await run(['--runner-config', writeConfig({ concurrency: 0 })]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/concurrency/);
-    const both = await run(['--config', writeConfig(), '--once', '--interval', '60']);
+    const both = await run(['--runner-config', writeConfig(), '--once', '--interval', '60']);
     expect(both.code).toBe(2);
   });
 });

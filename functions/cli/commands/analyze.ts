@@ -24,7 +24,9 @@ import { readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
 import { readFlowRecords } from '../../lib/read-flow.js';
 import { type CommandSpec, writeOut } from '../command.js';
-import { readConfigFile, readJsonFile, readNdjson } from '../inputs.js';
+import { failingVerdicts, parseVerdictFailOn } from '../fail-on.js';
+import { flowFormatFlag, readConfigFile, readJsonFile, readNdjson } from '../inputs.js';
+import { verdictRowCore } from '../verdict-row.js';
 
 /**
  * `pathguard analyze`: the analyzer run the Lambda performs, offline, over exported logs. Sources
@@ -35,7 +37,7 @@ export const analyzeCommand: CommandSpec = {
   path: ['analyze'],
   summary: 'decide probe verdicts from exported logs and print the alerts that would be sent',
   usage:
-    'analyze --config C --env ENV --probes PROBES.ndjson [--observations F] [--flow F...] [--flow-format SPEC] [--access F...] [--cloudtrail F...] [--now ISO] [--json]',
+    'analyze --config C --env ENV --probes PROBES.ndjson [--observations F] [--flow F...] [--format SPEC] [--access F...] [--cloudtrail F...] [--now ISO] [--json] [--fail-on left-path|no-evidence]',
   help: `Runs the analyzer offline, the same code the analyze function runs: matches each probe with
 its runner's observation and the log records (by S3 request id, probe key and time, and for flow
 logs the runner's ENI addresses, the remote address and port and the fetch window), classifies each
@@ -48,16 +50,22 @@ Options:
   --env FILE           environment document (discovery output or hand-written JSON)
   --probes FILE        probes, one JSON object per line (as the probe function stores them)
   --observations FILE  runner observations, one JSON object per line (default: none reported)
-  --flow FILE          VPC Flow Logs: text (with header line or --flow-format), gzip, or a
-                       CloudWatch Logs export; repeatable
-  --flow-format SPEC   format of flow-log files without a header line
-  --access FILE        S3 server access logs (text, gzip or CloudWatch Logs JSON); repeatable
-  --cloudtrail FILE    CloudTrail log files or exports; repeatable
+  --flow FILE...       VPC Flow Logs: text (with header line or --format), gzip, or a
+                       CloudWatch Logs export
+  --format SPEC        format of flow-log files without a header line (as in 'parse flow';
+                       --flow-format, its old name, still works with a warning)
+  --access FILE...     S3 server access logs (text, gzip or CloudWatch Logs JSON)
+  --cloudtrail FILE... CloudTrail log files or exports
   --now ISO            judge deadlines at this time (default: now), e.g. 2026-11-25T10:30:00Z
   --json               one JSON document: verdicts, alerts (every channel), real traffic
+  --fail-on VERDICT    exit 3 when any probe's verdict is left-path or no-evidence; repeat or
+                       separate with commas for both (--fail-on left-path,no-evidence)
+Several files follow one option (--flow a.log b.log, or a shell glob: --access logs/*), or repeat
+the option.
 
-Exit status: 0 the analysis ran (whatever the verdicts), 1 an input could not be read,
-2 usage error or invalid config, environment, probes or observations.
+Exit status: 0 the analysis ran (whatever the verdicts), 3 a verdict named by --fail-on was
+decided (the report is printed first), 1 an input could not be read, 2 usage error or invalid
+config, environment, probes or observations.
 
 Example:
   pathguard analyze --config pathguard.config.json --env env.json --probes probes.ndjson \\
@@ -68,12 +76,15 @@ Example:
     probes: { type: 'string' },
     observations: { type: 'string' },
     flow: { type: 'string', multiple: true },
+    format: { type: 'string' },
     'flow-format': { type: 'string' },
     access: { type: 'string', multiple: true },
     cloudtrail: { type: 'string', multiple: true },
     now: { type: 'string' },
     json: { type: 'boolean' },
+    'fail-on': { type: 'string', multiple: true },
   },
+  variadic: ['flow', 'access', 'cloudtrail'],
   async run({ values, positionals, io }) {
     if (positionals.length > 0) {
       throw new UserInputError(
@@ -85,6 +96,7 @@ Example:
       if (typeof values[k] !== 'string') throw new UserInputError('USAGE', `--${k} FILE is required`);
     }
     const now = parseNow(values.now);
+    const failOn = parseVerdictFailOn(values['fail-on']);
     const cfg = await readConfigFile(values.config as string);
     const envDoc = await readJsonFile(values.env as string, 'environment');
     const env = validateEnvironment(envDoc);
@@ -100,7 +112,7 @@ Example:
         : [];
 
     const rejects = new RejectCounter();
-    const flowFormat = typeof values['flow-format'] === 'string' ? values['flow-format'] : undefined;
+    const flowFormat = flowFormatFlag(values, io.stderr, 'analyze');
     const bound = bindEnvironment(env.value);
     const result = await runAnalyzer(
       {
@@ -135,7 +147,7 @@ Example:
       await writeOut(io.stdout, redactText(textReport(result)));
     }
     if (rejects.count > 0) io.stderr.write(`${redactText(rejects.format().join('\n'))}\n`);
-    return 0;
+    return failingVerdicts(result.results, failOn, io.stderr, 'analyze');
   },
 };
 
@@ -286,19 +298,15 @@ function jsonReport(r: AnalyzerRunResult, rejects: RejectCounter) {
     now: r.now,
     runId: r.runId,
     verdicts: r.results.map(({ probe, verdict: v, observation }) => ({
+      ...verdictRowCore(probe, v),
       probeId: probe.probeId,
       runId: probe.runId,
-      bucket: probe.bucket,
       region: probe.region,
-      style: probe.style,
-      vantage: probe.vantage.id,
       vantageKind: probe.vantage.kind,
       urlHost: probe.urlHost,
       expectedPath: probe.expectedPath,
       observed: observation !== null,
-      verdict: v.verdict,
       code: v.code,
-      path: v.path,
       reason: v.reason,
       deciding: v.deciding ? describeEvidence(v.deciding) : null,
       evidence: v.evidence.map((e) => ({

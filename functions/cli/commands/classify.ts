@@ -18,6 +18,7 @@ import { readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { type CloudTrailReadStats, readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
 import { readFlowRecords, resolveFlowFormat } from '../../lib/read-flow.js';
 import { type CommandSpec, writeOut } from '../command.js';
+import { flowFormatFlag } from '../inputs.js';
 
 /** Per-source tallies for `--summary` and the end-of-run report. */
 interface Tally {
@@ -68,13 +69,14 @@ export const classifyCommand: CommandSpec = {
   path: ['classify'],
   summary: 'classify the network path of flow-log, access-log and CloudTrail records',
   usage:
-    'classify --env ENV.json [--flow FILE]... [--access FILE]... [--cloudtrail FILE]... [--flow-format SPEC] [--summary]',
+    'classify --env ENV.json [--flow FILE...] [--access FILE...] [--cloudtrail FILE...] [--format SPEC] [--summary]',
   help: `Decides, for every record of the given evidence files, which path it shows: gateway-endpoint,
 interface-endpoint, vpc-endpoint (an endpoint of unknown kind), nat-gateway, internet-gateway,
 public, unknown or not-s3, judged against the environment document (VPCs, subnets, route tables,
 endpoints, NAT gateways, S3 prefix lists, on-prem ranges). Files are read as 'parse flow',
 'parse s3-access' and 'parse cloudtrail' read them (plain or gzip, CloudWatch Logs exports); '-'
-reads standard input (once). Repeat an option for several files.
+reads standard input (once). Several files follow one option (--flow a.log b.log, or a shell
+glob: --flow logs/*.gz), or repeat the option.
 
 Prints one JSON object per classified record:
   {"source":"flow|s3-access|cloudtrail","path":...,"private":true|false|null,"rule":...,
@@ -85,10 +87,11 @@ and only counted.
 
 Options:
   --env FILE          environment document (JSON); validated strictly
-  --flow FILE         VPC Flow Log file
-  --access FILE       S3 server access log file
-  --cloudtrail FILE   CloudTrail log file or event stream
-  --flow-format SPEC  the flow logs' format when the files have no header line
+  --flow FILE...        VPC Flow Log files
+  --access FILE...      S3 server access log files
+  --cloudtrail FILE...  CloudTrail log files or event streams
+  --format SPEC         the flow logs' format when the files have no header line (as in
+                        'parse flow'; --flow-format, its old name, still works with a warning)
   --summary           print record counts per source and path instead of records
 
 Exit status: 0 done (even with rejected lines, reported on stderr), 1 an input could not be read,
@@ -102,9 +105,11 @@ Examples:
     flow: { type: 'string', multiple: true },
     access: { type: 'string', multiple: true },
     cloudtrail: { type: 'string', multiple: true },
+    format: { type: 'string' },
     'flow-format': { type: 'string' },
     summary: { type: 'boolean' },
   },
+  variadic: ['flow', 'access', 'cloudtrail'],
   async run({ values, positionals, io }) {
     if (positionals.length > 0) {
       throw new UserInputError(
@@ -122,9 +127,7 @@ Examples:
     if ([...flows, ...accesses, ...trails].filter((f) => f === '-').length > 1) {
       throw new UserInputError('USAGE', "standard input ('-') can be read only once");
     }
-    const format = resolveFlowFormat(
-      typeof values['flow-format'] === 'string' ? values['flow-format'] : undefined,
-    );
+    const format = resolveFlowFormat(flowFormatFlag(values, io.stderr, 'classify'));
     const env = await loadEnvironmentFile(values.env);
     const idx: EnvironmentIndex = buildEnvironmentIndex(env);
     for (const w of idx.warnings) io.stderr.write(`pathguard classify: warning: ${w.path}: ${w.message}\n`);

@@ -10,7 +10,7 @@ export const runnerCommand: CommandSpec = {
   path: ['runner'],
   summary: "on-prem runner: fetch this runner's order, fetch its probes, report the observations",
   usage:
-    'runner --config runner.json [--once | --interval SECONDS] | runner --allowed-hosts pathguard.config.json',
+    'runner --runner-config runner.json [--once | --interval SECONDS] | runner --allowed-hosts pathguard.config.json',
   help: `Reads its order (a JSON document with presigned probe URLs), refuses it when it is stale
 or when any URL's host is not one of allowedHosts, fetches each probe as this host sees the
 network (its DNS, its routes) and uploads each observation through the presigned PUT URL the
@@ -24,7 +24,8 @@ runner.json:
   its plain S3 URL read with this host's credentials (credentialProcess, else AWS_* variables).
 
 Options:
-  --config FILE       runner.json
+  --runner-config FILE  runner.json (the runner's own file; not the PathGuard config that
+                        'analyze --config' and 'discover --config' read)
   --once              one pass, then exit (default; for cron and systemd timers)
   --interval SECONDS  repeat every SECONDS until SIGINT/SIGTERM
   --allowed-hosts FILE  print the allowedHosts list for a PathGuard config (JSON), then exit
@@ -32,6 +33,8 @@ Options:
 Exit status: 0 when every observation was uploaded, 1 when some were not or the order could not
 be used (stale, tampered, unreachable), 2 on a usage error. See docs/onprem-runner.md.`,
   options: {
+    'runner-config': { type: 'string' },
+    // Its old name, refused with a hint: '--config' is the PathGuard config everywhere else.
     config: { type: 'string' },
     once: { type: 'boolean' },
     interval: { type: 'string' },
@@ -51,14 +54,22 @@ be used (stale, tampered, unreachable), 2 on a usage error. See docs/onprem-runn
       io.stdout.write(`${JSON.stringify(allowedS3Hosts(cfg.value), null, 2)}\n`);
       return 0;
     }
-    if (typeof values.config !== 'string') throw new UserInputError('USAGE', '--config is required');
+    if (typeof values.config === 'string') {
+      throw new UserInputError(
+        'USAGE',
+        `--config is now --runner-config (the runner's own file): run with --runner-config ${values.config}`,
+      );
+    }
+    const file = values['runner-config'];
+    if (typeof file !== 'string')
+      throw new UserInputError('USAGE', '--runner-config runner.json is required');
     let text: string;
     try {
-      text = await readFile(values.config, 'utf8');
+      text = await readFile(file, 'utf8');
     } catch {
-      throw new UserInputError('INPUT_UNREADABLE', `${values.config}: cannot read`, {}, 1);
+      throw new UserInputError('INPUT_UNREADABLE', `${file}: cannot read`, {}, 1);
     }
-    const cfg = loadRunnerConfig(text, values.config);
+    const cfg = loadRunnerConfig(text, file);
     if (values.once === true && values.interval !== undefined) {
       throw new UserInputError('USAGE', '--once and --interval exclude each other');
     }
