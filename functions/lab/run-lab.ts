@@ -9,7 +9,7 @@ import { redactText } from '../../shared/endpoints/redact.js';
 import { UserInputError } from '../../shared/errors.js';
 import { formatFlowHeader, formatFlowRecord } from '../../shared/flow-logs/index.js';
 import type { AccessLogSource, AlertSink, FlowLogSource, RenderedAlert } from '../../shared/ports/index.js';
-import { allowedS3Hosts } from '../../shared/probes/orders.js';
+import { allowedS3Hosts, orderScope } from '../../shared/probes/orders.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { SdkPresigner } from '../aws/presigner.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
@@ -290,6 +290,8 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
           runnerId: v.id,
           orderUrl,
           allowedHosts: allowedS3Hosts(cfg),
+          probeBuckets: [...orderScope(cfg).probeBuckets],
+          resultsBucket: cfg.resultsBucket,
           concurrency: 2,
           timeoutMs: 5000,
           allowHttp: false,

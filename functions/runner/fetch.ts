@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
-import net, { isIP, type Socket } from 'node:net';
+import net, { isIP, type LookupFunction as NetLookupFunction, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { redactText, redactUrl } from '../../shared/endpoints/index.js';
 import { addressScope, IpAddress } from '../../shared/net/ip.js';
@@ -440,6 +440,27 @@ export function refuseSpecialAddress(address: string): string | null {
   if (addressScope(ip) === 'special')
     return `DNS answer ${address} is a loopback, link-local, multicast or unspecified address, never an S3 endpoint`;
   return null;
+}
+
+/**
+ * A `lookup` for Node's http(s).request that resolves with the system resolver and refuses the
+ * answer when `check` refuses any address in it. Node calls it once per connection and connects
+ * only to the addresses it returned, so what is checked is what is connected. For the runner's
+ * own requests (order, reports); probe fetches run their own resolve and check phases.
+ */
+export function checkedLookup(check: (address: string) => string | null): NetLookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addrs) => {
+      if (err) return callback(err, '');
+      const refused = addrs.map((a) => check(a.address)).find((why) => why !== null);
+      if (refused) return callback(Object.assign(new Error(refused), { code: 'EADDRNOTALLOWED' }), '');
+      if (options.all) return callback(null, addrs);
+      const first = addrs[0];
+      if (!first)
+        return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
+      return callback(null, first.address, first.family);
+    });
+  };
 }
 
 function header(v: string | string[] | undefined): string | null {

@@ -3,12 +3,13 @@ import http from 'node:http';
 import https from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { z } from 'zod';
+import { bucketName } from '../../shared/config/schema.js';
 import { redactText, redactUrl } from '../../shared/endpoints/redact.js';
 import { PathGuardError, UserInputError, ValidationError } from '../../shared/errors.js';
 import { type Order, validateOrder } from '../../shared/probes/orders.js';
 import type { Observation } from '../../shared/probes/types.js';
 import { NodeSha256 } from '../lib/smithy-sha256.js';
-import { type FetchOptions, fetchProbe, refuseSpecialAddress } from './fetch.js';
+import { checkedLookup, type FetchOptions, fetchProbe, refuseSpecialAddress } from './fetch.js';
 
 /** runner.json: what an on-prem runner needs to know. Holds no credentials. */
 export const runnerConfigSchema = z
@@ -24,6 +25,13 @@ export const runnerConfigSchema = z
           .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/, 'expected host or host:port'),
       )
       .min(1),
+    /**
+     * Buckets probe URLs may read (the config's `targets[].bucket`): a path-style host serves
+     * every bucket, so the host list alone cannot keep an order to the config's buckets.
+     */
+    probeBuckets: z.array(bucketName).min(1),
+    /** The results bucket: reports go only there, each to its own `observations/<runId>/<probeId>.json`. */
+    resultsBucket: bucketName,
     concurrency: z.number().int().min(1).max(16).default(4),
     timeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
     /** Plain HTTP and IP literals (the local lab only). */
@@ -73,7 +81,13 @@ export interface RunnerDeps {
   /** HTTP for the order and the reports (the lab injects its dialer). @default node http(s) */
   request?: (
     url: string,
-    init: { method: 'GET' | 'PUT'; body?: string; timeoutMs: number; headers?: Record<string, string> },
+    init: {
+      method: 'GET' | 'PUT';
+      body?: string;
+      timeoutMs: number;
+      headers?: Record<string, string>;
+      checkAddress?: (address: string) => string | null;
+    },
   ) => Promise<{ status: number; body: string }>;
   /** Environment for SigV4 credentials. @default process.env */
   env?: Record<string, string | undefined>;
@@ -103,7 +117,14 @@ const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
  */
 export function httpRequest(
   url: string,
-  init: { method: 'GET' | 'PUT'; body?: string; timeoutMs: number; headers?: Record<string, string> },
+  init: {
+    method: 'GET' | 'PUT';
+    body?: string;
+    timeoutMs: number;
+    headers?: Record<string, string>;
+    /** Refuses a DNS answer before connecting (see `checkedLookup`); IP literals are not looked up. */
+    checkAddress?: (address: string) => string | null;
+  },
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
@@ -120,6 +141,7 @@ export function httpRequest(
       {
         method: init.method,
         timeout: init.timeoutMs,
+        ...(init.checkAddress ? { lookup: checkedLookup(init.checkAddress) } : {}),
         headers: {
           ...init.headers,
           ...(init.body !== undefined
@@ -299,6 +321,10 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
   const log = deps.log ?? (() => {});
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const request = deps.request ?? httpRequest;
+  // Every connection (order, probes, reports) goes to a checked address: no DNS answer for an
+  // S3 host may point the runner at its own machine or the metadata service. The lab
+  // (allowHttp) serves S3 on loopback.
+  const addressPolicy = cfg.allowHttp ? {} : { checkAddress: refuseSpecialAddress };
   let orderDoc: unknown;
   let body: string;
   // Signed once per pass: a credential failure is its own error, not a retried network error.
@@ -309,6 +335,7 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
         const r = await request(cfg.orderUrl, {
           method: 'GET',
           timeoutMs: cfg.timeoutMs,
+          ...addressPolicy,
           ...(headers ? { headers } : {}),
         });
         if (r.status !== 200) throw new HttpStatusError(r.status);
@@ -333,6 +360,7 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
     now: now(),
     runnerId: cfg.runnerId,
     allowedHosts: cfg.allowedHosts.map((h) => h.toLowerCase()),
+    scope: { probeBuckets: cfg.probeBuckets, resultsBucket: cfg.resultsBucket },
     allowHttp: cfg.allowHttp,
   });
   if (!checked.ok) throw checked.error;
@@ -351,10 +379,7 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
         expectedSha256: p.expectedSha256,
         timeoutMs: cfg.timeoutMs,
         allowedHosts: cfg.allowedHosts,
-        // Resolved once, checked, connected to the checked address (fetchProbe's phases): no
-        // DNS answer for an S3 host may point the runner at its own machine or the metadata
-        // service. The lab (allowHttp) serves S3 on loopback.
-        ...(cfg.allowHttp ? {} : { checkAddress: refuseSpecialAddress }),
+        ...addressPolicy,
         ...deps.fetchOptions,
       });
       let uploaded = false;
@@ -365,6 +390,7 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
               method: 'PUT',
               body: JSON.stringify(obs),
               timeoutMs: cfg.timeoutMs,
+              ...addressPolicy,
             });
             if (r.status < 200 || r.status >= 300) throw new HttpStatusError(r.status);
           },

@@ -14,7 +14,8 @@ const ENDPOINT_STYLES = [
   'mrap',
 ] as const;
 
-const bucketName = z
+/** An S3 bucket name as PathGuard accepts one (general purpose buckets, DNS-compatible). */
+export const bucketName = z
   .string()
   .regex(
     /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,

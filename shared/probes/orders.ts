@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PathGuardConfig } from '../config/index.js';
+import { parseS3Hostname, readBucketAndKey } from '../endpoints/hostname.js';
 import { redactText, redactUrl } from '../endpoints/redact.js';
 import { PathGuardError } from '../errors.js';
 import { fail, ok, type Result } from '../result.js';
@@ -63,13 +64,42 @@ export function buildOrder(input: {
   };
 }
 
+/** Which buckets an order's URLs may address, whatever their host or addressing style. */
+export interface OrderScope {
+  /** Buckets probe URLs may read: the config's targets (`targets[].bucket`). */
+  readonly probeBuckets: readonly string[];
+  /** The bucket reports go to, each only to its own {@link observationKey}. */
+  readonly resultsBucket: string;
+}
+
 export interface OrderCheck {
   now: Date;
   runnerId: string;
   /** Exact hosts (`host` or `host:port`) the runner may contact, lower case. */
   allowedHosts: readonly string[];
+  /** Buckets the probe and report URLs may address. */
+  scope: OrderScope;
   /** Plain HTTP and IP literals allowed (the local lab only). @default false */
   allowHttp?: boolean;
+}
+
+/** What one URL of an order may address: a bucket of the list, and with `key`, only that object. */
+export interface UrlTarget {
+  readonly buckets: readonly string[];
+  readonly key?: string;
+}
+
+/** The results-bucket key of a probe's observation report. */
+export function observationKey(runId: string, probeId: string): string {
+  return `observations/${runId}/${probeId}.json`;
+}
+
+/** The scope of the runners of a config: its targets' buckets and its results bucket. */
+export function orderScope(cfg: Pick<PathGuardConfig, 'targets' | 'resultsBucket'>): OrderScope {
+  return {
+    probeBuckets: [...new Set(cfg.targets.map((t) => t.bucket))].sort(),
+    resultsBucket: cfg.resultsBucket,
+  };
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -77,11 +107,15 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 /**
  * Checks one URL of an order against the allow-list: https only (unless the lab allows http), no
  * user info, no IP literal (unless the lab), and the exact host (with port when not default) in the
- * list. This is what keeps a tampered order from turning the runner into a request forwarder.
+ * list. With a `target`, the bucket the URL addresses must be one of its buckets (and the key, when
+ * given, exactly that key): a path-style host (`s3.<region>.amazonaws.com`) serves every bucket,
+ * so the host alone would let a tampered order send the observation anywhere. This is what keeps
+ * a tampered order from turning the runner into a request forwarder.
  */
 export function checkOrderUrl(
   raw: string,
   check: Pick<OrderCheck, 'allowedHosts' | 'allowHttp'>,
+  target?: UrlTarget,
 ): string | null {
   let u: URL;
   try {
@@ -97,6 +131,29 @@ export function checkOrderUrl(
   const withPort = u.port ? `${host}:${u.port}` : host;
   if (!check.allowedHosts.some((h) => h.toLowerCase() === withPort))
     return `host ${withPort} is not an allowed S3 endpoint host`;
+  return target ? checkUrlTarget(u, target) : null;
+}
+
+/**
+ * The bucket and key a URL addresses, read the way S3 reads it (shared/endpoints/hostname.ts):
+ * the bucket from a virtual-hosted name (`<bucket>.s3.<region>…`, `<bucket>.bucket.vpce-…`), else
+ * the first segment of the path the URL parser leaves (dot segments resolved, percent-encoding
+ * decoded: what the runner actually sends). A host S3 does not own (the lab's loopback endpoint)
+ * is read path-style. An access point host names its resource itself.
+ */
+function checkUrlTarget(u: URL, target: UrlTarget): string | null {
+  const host = parseS3Hostname(u.hostname);
+  if (host.endpointKind !== 'not-s3' && host.service !== 's3')
+    return `host ${host.host} is not an S3 object endpoint`;
+  const read = readBucketAndKey(host, u.pathname, host.endpointKind === 'not-s3');
+  if (host.accessPoint) {
+    if (target.key !== undefined) return 'an access point is not the results bucket';
+    return null;
+  }
+  if (read.bucket === null || !target.buckets.includes(read.bucket))
+    return `bucket ${read.bucket ?? '(none)'} is not one of ${target.buckets.join(', ')}`;
+  if (target.key !== undefined && read.key !== target.key)
+    return `key ${read.key ?? '(none)'} is not ${target.key}`;
   return null;
 }
 
@@ -156,11 +213,15 @@ export function validateOrder(doc: unknown, check: OrderCheck): Result<Order, Pa
     return fail(new PathGuardError('ORDER_STALE', `order ${o.runId} expired at ${o.notAfter}`));
   }
   for (const p of o.probes) {
-    for (const [what, url] of [
-      ['url', p.url],
-      ['reportUrl', p.reportUrl],
+    for (const [what, url, target] of [
+      ['url', p.url, { buckets: check.scope.probeBuckets }],
+      [
+        'reportUrl',
+        p.reportUrl,
+        { buckets: [check.scope.resultsBucket], key: observationKey(o.runId, p.probeId) },
+      ],
     ] as const) {
-      const why = checkOrderUrl(url, check);
+      const why = checkOrderUrl(url, check, target);
       if (why) {
         return fail(
           new PathGuardError(

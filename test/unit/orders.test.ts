@@ -9,7 +9,9 @@ import {
   checkOrderUrl,
   MAX_ORDER_CLOCK_SKEW_MS,
   type Order,
+  observationKey,
   orderKeys,
+  orderScope,
   validateOrder,
 } from '../../shared/probes/orders.js';
 import { planRun } from '../../shared/probes/plan.js';
@@ -39,7 +41,8 @@ const order = (over: Partial<Order> = {}): Order => ({
   })),
   ...over,
 });
-const check = { now: new Date('2026-11-25T10:05:00Z'), runnerId: 'onprem-dc1', allowedHosts: allowed };
+const scope = { probeBuckets: ['example-data-bucket'], resultsBucket: 'example-pathguard-results' };
+const check = { now: new Date('2026-11-25T10:05:00Z'), runnerId: 'onprem-dc1', allowedHosts: allowed, scope };
 
 describe('checkOrderUrl: the SSRF guard', () => {
   const ok = (url: string, opts: Partial<Parameters<typeof checkOrderUrl>[1]> = {}) =>
@@ -97,6 +100,145 @@ describe('checkOrderUrl: the SSRF guard', () => {
       /not an allowed/,
     );
     expect(ok('http://127.0.0.1:9000/k', { allowedHosts: ['127.0.0.1:9000'] })).toMatch(/scheme http:/);
+  });
+});
+
+describe('checkOrderUrl: buckets, whatever the host style', () => {
+  const PATH_HOST = 's3.us-east-1.amazonaws.com';
+  const hosts = [HOST, RESULTS, PATH_HOST];
+  const probe = { buckets: ['example-data-bucket'] };
+  const report = { buckets: ['example-pathguard-results'], key: observationKey('run-1', P1) };
+
+  it('reads the bucket from a virtual-hosted name or the first path segment of a path-style URL', () => {
+    expect(checkOrderUrl(`https://${HOST}/k?${Q}`, { allowedHosts: hosts }, probe)).toBeNull();
+    expect(
+      checkOrderUrl(`https://${PATH_HOST}/example-data-bucket/k?${Q}`, { allowedHosts: hosts }, probe),
+    ).toBeNull();
+    // A virtual-hosted name keeps its bucket whatever the path says.
+    expect(checkOrderUrl(`https://${HOST}/other-bucket/k`, { allowedHosts: hosts }, probe)).toBeNull();
+  });
+
+  it('refuses a path-style URL to any other bucket, for probes and for reports', () => {
+    for (const url of [
+      `https://${PATH_HOST}/attacker-bucket/collect?${Q}`,
+      `https://${PATH_HOST}/example-pathguard-results/observations/run-1/${P1}.json`,
+      `https://${PATH_HOST}/example-data-bucket.evil/k`,
+      `https://${PATH_HOST}/`,
+      `https://${PATH_HOST}//example-data-bucket/k`,
+      `https://${PATH_HOST}/example-data-bucket/../attacker-bucket/k`,
+      `https://${PATH_HOST}/example-data-bucket/%2e%2e/attacker-bucket/k`,
+      `https://${PATH_HOST}/example-data-bucket%2F..%2Fattacker-bucket/k`,
+    ]) {
+      const why = checkOrderUrl(url, { allowedHosts: hosts }, probe);
+      expect(why, url).toMatch(/^bucket .* is not one of example-data-bucket$/);
+      expect(why).not.toContain('0123456789abcdef');
+    }
+    expect(
+      checkOrderUrl(
+        `https://${PATH_HOST}/attacker-bucket/observations/run-1/${P1}.json`,
+        { allowedHosts: hosts },
+        report,
+      ),
+    ).toMatch(/bucket attacker-bucket is not one of example-pathguard-results/);
+  });
+
+  it('sends a report only to its own key in the results bucket, in either style', () => {
+    const allow = { allowedHosts: hosts };
+    expect(checkOrderUrl(`https://${RESULTS}/observations/run-1/${P1}.json?${Q}`, allow, report)).toBeNull();
+    expect(
+      checkOrderUrl(
+        `https://${PATH_HOST}/example-pathguard-results/observations/run-1/${P1}.json`,
+        allow,
+        report,
+      ),
+    ).toBeNull();
+    for (const url of [
+      `https://${RESULTS}/observations/run-1/${P2}.json`, // another probe's report
+      `https://${RESULTS}/observations/run-2/${P1}.json`, // another run
+      `https://${RESULTS}/orders/onprem-dc1/latest.json`, // the order itself
+      `https://${RESULTS}/state/alerts.json`,
+    ]) {
+      expect(checkOrderUrl(url, allow, report), url).toMatch(/^key .* is not observations\/run-1\//);
+    }
+    // The probe bucket is no place for a report, even on an allowed host.
+    expect(checkOrderUrl(`https://${HOST}/observations/run-1/${P1}.json`, allow, report)).toMatch(/^bucket/);
+  });
+
+  it('lets an access point name itself, never stand in for the results bucket', () => {
+    const ap = 'probes-123456789012.s3-accesspoint.us-west-2.amazonaws.com';
+    expect(checkOrderUrl(`https://${ap}/k`, { allowedHosts: [ap] }, probe)).toBeNull();
+    expect(checkOrderUrl(`https://${ap}/k`, { allowedHosts: [ap] }, report)).toMatch(/access point/);
+  });
+
+  it('reads the lab endpoint (a host S3 does not own) path-style', () => {
+    const lab = { allowedHosts: ['127.0.0.1:9000'], allowHttp: true };
+    expect(checkOrderUrl('http://127.0.0.1:9000/example-data-bucket/k', lab, probe)).toBeNull();
+    expect(checkOrderUrl('http://127.0.0.1:9000/other/k', lab, probe)).toMatch(/bucket other/);
+  });
+
+  it('property: a URL passes only when the bucket S3 would read is an allowed one', () => {
+    const buckets = [
+      'example-data-bucket',
+      'other-bucket',
+      'example-pathguard-results',
+      'evil.example-data-bucket',
+    ];
+    const dot = fc.constantFrom('..', '%2e%2e', '.%2E', '%2E.');
+    const shape = fc.record({
+      style: fc.constantFrom('virtual', 'path'),
+      bucket: fc.constantFrom(...buckets),
+      decoy: fc.constantFrom(...buckets),
+      upper: fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }),
+      trailingDot: fc.boolean(),
+      encode: fc.constantFrom('none', 'some', 'all', 'slash'),
+      dotdot: fc.constantFrom('none', 'decoy-then-up', 'bucket-then-up'),
+      dot,
+      slashes: fc.constantFrom('none', 'lead', 'mid'),
+      // Keys without dot segments: a key `..` would itself climb out of the bucket segment.
+      key: fc.stringMatching(/^[a-z0-9_-]{0,8}(\/[a-z0-9_.-]{0,3}[a-z0-9_-]){0,3}$/),
+    });
+    const mixCase = (s: string, upper: boolean[]) =>
+      [...s].map((c, i) => (upper[i % upper.length] ? c.toUpperCase() : c)).join('');
+    const pct = (s: string, all: boolean) =>
+      [...s]
+        .map((c, i) => (all || i % 2 === 0 ? `%${c.charCodeAt(0).toString(16).padStart(2, '0')}` : c))
+        .join('');
+    fc.assert(
+      fc.property(shape, (x) => {
+        const seg = (b: string) =>
+          x.encode === 'some' ? pct(b, false) : x.encode === 'all' ? pct(b, true) : b;
+        // The bucket S3 reads, from how the URL was built (not from the code under test).
+        let effective: string | null = x.bucket;
+        let path: string;
+        if (x.style === 'virtual') {
+          path = x.dotdot === 'none' ? `/${x.key}` : `/${x.decoy}/${x.dot}/${x.key}`;
+        } else if (x.encode === 'slash') {
+          path = `/${x.bucket}%2F${x.dot}%2F${x.decoy}/${x.key}`;
+          effective = null; // one segment that is no bucket name
+        } else if (x.dotdot === 'decoy-then-up') {
+          path = `/${seg(x.decoy)}/${x.dot}/${seg(x.bucket)}/${x.key}`;
+        } else if (x.dotdot === 'bucket-then-up') {
+          path = `/${seg(x.bucket)}/${x.dot}/${seg(x.decoy)}/${x.key}`;
+          effective = x.decoy;
+        } else {
+          path = `/${seg(x.bucket)}/${x.key}`;
+        }
+        if (x.style === 'path' && x.slashes === 'lead') {
+          path = `/${path}`;
+          effective = null;
+        } else if (x.slashes === 'mid') {
+          path = `${path}//k`;
+        }
+        const service = mixCase(PATH_HOST, x.upper);
+        const host = x.style === 'virtual' ? `${mixCase(x.bucket, x.upper.slice(7))}.${service}` : service;
+        const url = `https://${host}${x.trailingDot ? '.' : ''}${path}?${Q}`;
+        const why = checkOrderUrl(url, { allowedHosts: [HOST, PATH_HOST] }, probe);
+        const hostListed = !x.trailingDot && (x.style === 'path' || x.bucket === 'example-data-bucket');
+        const expectOk = hostListed && effective === 'example-data-bucket';
+        return expectOk ? why === null : why !== null;
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -262,7 +404,11 @@ describe('allowedS3Hosts', () => {
           ...(t.accessPointArn ? { accessPointArn: t.accessPointArn } : {}),
           ...(t.interfaceEndpointDns ? { interfaceEndpointDns: t.interfaceEndpointDns } : {}),
         });
-        expect(checkOrderUrl(url, { allowedHosts: hosts }), `${t.bucket} ${style}`).toBeNull();
+        // The host is listed, and the bucket read from host or path is the target's.
+        expect(
+          checkOrderUrl(url, { allowedHosts: hosts }, { buckets: orderScope(cfg).probeBuckets }),
+          `${t.bucket} ${style}`,
+        ).toBeNull();
       }
     }
     const put = await presigner.presignPut({
@@ -271,7 +417,11 @@ describe('allowedS3Hosts', () => {
       region: cfg.region,
       expiresInSeconds: 900,
     });
-    expect(checkOrderUrl(put, { allowedHosts: hosts })).toBeNull();
+    const report = { buckets: [cfg.resultsBucket], key: 'observations/run-1/x.json' };
+    expect(checkOrderUrl(put, { allowedHosts: hosts }, report)).toBeNull();
+    expect(
+      checkOrderUrl(put, { allowedHosts: hosts }, { ...report, key: 'observations/run-1/y.json' }),
+    ).toMatch(/key observations\/run-1\/x\.json is not/);
   });
 });
 
@@ -317,6 +467,7 @@ describe('writeOrders', () => {
       now: T0,
       runnerId: 'onprem-dc1',
       allowedHosts: allowedS3Hosts(cfg),
+      scope: orderScope(cfg),
     });
     expect(r.ok).toBe(true);
   });

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LAB_S3_CREDENTIAL, type LabS3, startLabS3 } from '../../functions/lab/s3/index.js';
+import { refuseSpecialAddress } from '../../functions/runner/fetch.js';
 import { httpRequest, parseRunnerConfig, type RunnerConfig, runOnce } from '../../functions/runner/onprem.js';
 import type { Order } from '../../shared/probes/orders.js';
 
@@ -19,6 +20,8 @@ const Q = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPL
 const leaks = (text: string) => text.includes(SECRET_SIG) || text.includes('AKIAIOSFODNN7EXAMPLE');
 const body = Buffer.alloc(64, 9);
 const sha = createHash('sha256').update(body).digest('hex');
+/** The buckets the order's URLs may address (runner.json `probeBuckets`, `resultsBucket`). */
+const SCOPE = { probeBuckets: ['example-data-bucket'], resultsBucket: 'example-pathguard-results' };
 const ids = ['01JDQ7ZT0000000000000000AA', '01JDQ7ZT0000000000000000AB', '01JDQ7ZT0000000000000000AC'];
 
 let server: http.Server;
@@ -65,7 +68,7 @@ beforeAll(async () => {
       if (failWith(failures.order.shift())) return;
       res.setHeader('content-type', 'application/json');
       res.end(orderBody ?? JSON.stringify(order));
-    } else if (req.method === 'GET' && url.pathname.startsWith('/probes/')) {
+    } else if (req.method === 'GET' && url.pathname.startsWith('/example-data-bucket/probes/')) {
       hits.probe++;
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
@@ -75,7 +78,7 @@ beforeAll(async () => {
         res.setHeader('x-amz-request-id', 'REQ00000000000001');
         res.end(url.pathname.includes('AC') ? Buffer.alloc(64, 1) : body);
       }, 20);
-    } else if (req.method === 'PUT' && url.pathname.startsWith('/observations/')) {
+    } else if (req.method === 'PUT' && url.pathname.startsWith('/example-pathguard-results/observations/')) {
       hits.put++;
       let data = '';
       req.on('data', (c) => {
@@ -113,9 +116,9 @@ beforeEach(() => {
     notAfter: new Date(Date.now() + 600_000).toISOString(),
     probes: ids.map((probeId) => ({
       probeId,
-      url: `http://${base}/probes/${probeId}.bin?${Q}`,
+      url: `http://${base}/example-data-bucket/probes/${probeId}.bin?${Q}`,
       expectedSha256: sha,
-      reportUrl: `http://${base}/observations/run-20261125T1000/${probeId}.json?${Q}`,
+      reportUrl: `http://${base}/example-pathguard-results/observations/run-20261125T1000/${probeId}.json?${Q}`,
     })),
   };
 });
@@ -125,6 +128,7 @@ const runnerCfg = (over: Partial<RunnerConfig> = {}): RunnerConfig =>
     runnerId: 'onprem-dc1',
     orderUrl: `http://${base}/orders/onprem-dc1/latest.json?${Q}`,
     allowedHosts: [base],
+    ...SCOPE,
     concurrency: 2,
     timeoutMs: 5000,
     allowHttp: true,
@@ -141,6 +145,7 @@ describe('runner.json', () => {
       runnerId: 'onprem-dc1',
       orderUrl: 'https://example-pathguard-results.s3.us-east-1.amazonaws.com/orders/onprem-dc1/latest.json',
       allowedHosts: ['example-data-bucket.s3.us-east-1.amazonaws.com'],
+      ...SCOPE,
     });
     expect(c).toMatchObject({ concurrency: 4, timeoutMs: 15_000, allowHttp: false });
     expect(() =>
@@ -148,6 +153,7 @@ describe('runner.json', () => {
         runnerId: 'onprem-dc1',
         orderUrl: 'http://example.com/o.json',
         allowedHosts: ['a'],
+        ...SCOPE,
       }),
     ).toThrow(/orderUrl: expected an https URL/);
     expect(() =>
@@ -155,6 +161,7 @@ describe('runner.json', () => {
         runnerId: 'onprem-dc1',
         orderUrl: 'https://example.com/o.json',
         allowedHosts: ['https://example.com/'],
+        ...SCOPE,
       }),
     ).toThrow(/allowedHosts\.0: expected host or host:port/);
     expect(() =>
@@ -162,6 +169,23 @@ describe('runner.json', () => {
         runnerId: 'onprem-dc1',
         orderUrl: 'https://e.com/o',
         allowedHosts: ['a'],
+      }),
+    ).toThrow(/probeBuckets: .*expected array.*\(and 1 more\)/);
+    expect(() =>
+      parseRunnerConfig({
+        runnerId: 'onprem-dc1',
+        orderUrl: 'https://e.com/o',
+        allowedHosts: ['a'],
+        ...SCOPE,
+        probeBuckets: ['Not_A_Bucket'],
+      }),
+    ).toThrow(/probeBuckets\.0: expected an S3 bucket name/);
+    expect(() =>
+      parseRunnerConfig({
+        runnerId: 'onprem-dc1',
+        orderUrl: 'https://e.com/o',
+        allowedHosts: ['a'],
+        ...SCOPE,
         extra: 1,
       }),
     ).toThrow(/Unrecognized key/);
@@ -177,7 +201,7 @@ describe('on-prem runner over real HTTP on loopback', () => {
     expect(r.probes.map((p) => [p.probeId, p.httpStatus, p.uploaded])).toEqual(
       ids.map((id) => [id, 200, true]),
     );
-    const up = uploads[`/observations/run-20261125T1000/${ids[0]}.json`];
+    const up = uploads[`/example-pathguard-results/observations/run-20261125T1000/${ids[0]}.json`];
     expect(up?.contentType).toBe('application/json');
     expect(up?.obs).toMatchObject({
       probeId: ids[0],
@@ -189,7 +213,9 @@ describe('on-prem runner over real HTTP on loopback', () => {
       requestId: 'REQ00000000000001',
     });
     // The third probe object has other bytes: the observation says so, and is still reported.
-    expect(uploads[`/observations/run-20261125T1000/${ids[2]}.json`]?.obs).toMatchObject({
+    expect(
+      uploads[`/example-pathguard-results/observations/run-20261125T1000/${ids[2]}.json`]?.obs,
+    ).toMatchObject({
       bodyMatches: false,
     });
     expect(lines.filter((l) => l.startsWith('probe '))).toHaveLength(3);
@@ -277,6 +303,30 @@ describe('on-prem runner over real HTTP on loopback', () => {
     expect(hits.put).toBe(0);
   });
 
+  it('refuses an order whose URLs reach another bucket through an allowed path-style host', async () => {
+    for (const tamper of [
+      (o: Order) => {
+        o.probes[0]!.reportUrl = `http://${base}/attacker-bucket/collect?${Q}`;
+      },
+      (o: Order) => {
+        o.probes[1]!.url = `http://${base}/example-data-bucket/../attacker-bucket/k?${Q}`;
+      },
+      (o: Order) => {
+        // Another probe's report key: a tampered order could overwrite that evidence.
+        o.probes[0]!.reportUrl = o.probes[1]!.reportUrl;
+      },
+    ]) {
+      const o: Order = JSON.parse(JSON.stringify(order));
+      tamper(o);
+      orderBody = JSON.stringify(o);
+      const err = await runOnce(runnerCfg(), { sleep: noSleep }).catch((e: Error) => e);
+      expect(err).toMatchObject({ code: 'ORDER_HOST_NOT_ALLOWED' });
+      expect(leaks((err as Error).message)).toBe(false);
+    }
+    expect(hits.probe).toBe(0);
+    expect(hits.put).toBe(0);
+  });
+
   it('refuses a stale order, an order for another runner, and a document that is not JSON', async () => {
     order.notAfter = new Date(Date.now() - 1000).toISOString();
     order.issuedAt = new Date(Date.now() - 901_000).toISOString();
@@ -300,6 +350,24 @@ describe('on-prem runner over real HTTP on loopback', () => {
 });
 
 describe('DNS answers the runner will not connect to', () => {
+  it('httpRequest checks the resolved address before connecting (order and reports)', async () => {
+    // `localhost` resolves through the system resolver to loopback (this machine's hosts file).
+    const port = base.split(':')[1];
+    const url = `http://localhost:${port}/orders/onprem-dc1/latest.json`;
+    const err = await httpRequest(url, {
+      method: 'GET',
+      timeoutMs: 2000,
+      checkAddress: refuseSpecialAddress,
+    }).catch((e: NodeJS.ErrnoException) => e);
+    expect(err).toMatchObject({ code: 'EADDRNOTALLOWED' });
+    expect((err as Error).message).toMatch(/127\.0\.0\.1 is a loopback/);
+    expect(hits.order).toBe(0);
+    // The same request with a policy that accepts the answer connects to it.
+    const ok = await httpRequest(url, { method: 'GET', timeoutMs: 2000, checkAddress: () => null });
+    expect(ok.status).toBe(200);
+    expect(hits.order).toBe(1);
+  });
+
   it('records ADDRESS_NOT_ALLOWED for an S3 host resolving to loopback or metadata, and still reports it', async () => {
     // Production settings (no allowHttp): https on the S3 hosts. The order and reports go through
     // an in-memory request; the probe fetch must stop at the check, before any connection.
@@ -330,6 +398,7 @@ describe('DNS answers the runner will not connect to', () => {
         runnerId: 'onprem-dc1',
         orderUrl: `https://${RESULTS}/orders/onprem-dc1/latest.json?${Q}`,
         allowedHosts: [S3HOST, RESULTS],
+        ...SCOPE,
         concurrency: 1,
         timeoutMs: 2000,
       }),
@@ -474,6 +543,7 @@ describe('the one-file runner', () => {
         runnerId: 'onprem-dc1',
         orderUrl: `http://${base}/orders/onprem-dc1/latest.json?${Q}`,
         allowedHosts: [base],
+        ...SCOPE,
         allowHttp: true,
         timeoutMs: 5000,
         ...over,

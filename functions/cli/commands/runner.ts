@@ -12,13 +12,15 @@ export const runnerCommand: CommandSpec = {
   usage:
     'runner --runner-config runner.json [--once | --interval SECONDS] | runner --allowed-hosts pathguard.config.json',
   help: `Reads its order (a JSON document with presigned probe URLs), refuses it when it is stale
-or when any URL's host is not one of allowedHosts, fetches each probe as this host sees the
+or when any URL's host is not one of allowedHosts or its bucket (from the host, or the first path
+segment of a path-style URL) is not one of probeBuckets (probes) or resultsBucket (reports),
+fetches each probe as this host sees the
 network (its DNS, its routes) and uploads each observation through the presigned PUT URL the
 order carries. It holds no AWS credentials for writing.
 
 runner.json:
   { "runnerId": "onprem-dc1", "orderUrl": "https://…", "allowedHosts": ["bucket.s3.us-east-1.amazonaws.com", …],
-    "concurrency": 4, "timeoutMs": 15000 }
+    "probeBuckets": ["bucket"], "resultsBucket": "results-bucket", "concurrency": 4, "timeoutMs": 15000 }
   orderUrl is a presigned GET of orders/<runnerId>/latest.json, or, with
   "orderAuth": { "kind": "sigv4", "region": "us-east-1", "credentialProcess": ["aws_signing_helper", …] },
   its plain S3 URL read with this host's credentials (credentialProcess, else AWS_* variables).
