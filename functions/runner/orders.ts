@@ -2,7 +2,6 @@ import type { PathGuardConfig } from '../../shared/config/index.js';
 import type { ObjectStore, Presigner } from '../../shared/ports/index.js';
 import { buildOrder, type Order, observationKey, orderKeys } from '../../shared/probes/orders.js';
 import type { PlannedProbe } from '../../shared/probes/plan.js';
-import { observationKey } from '../../shared/probes/results-keys.js';
 
 /**
  * Writes each on-prem runner's order for this run: its probes' presigned GET URLs with the expected

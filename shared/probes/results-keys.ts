@@ -36,10 +36,8 @@ export function probeRecordKeyOf(probeId: string): string | null {
   return t === null ? null : probeRecordKey({ probeId, createdAt: new Date(t).toISOString() });
 }
 
-/** `observations/<runId>/<probeId>.json`: written by a VPC probe function or an on-prem runner. */
-export function observationKey(runId: string, probeId: string): string {
-  return `observations/${runId}/${probeId}.json`;
-}
+/** The observation report's key has one home, next to the orders that sign its PUT. */
+export { observationKey } from './orders.js';
 
 /** One store listing: keys under `prefix`, after `startAfter` when set. */
 export interface KeyListing {
