@@ -18,7 +18,8 @@ export type RejectCode =
   | 'BAD_QUOTING'
   | 'BAD_ENCODING'
   | 'BAD_FORMAT'
-  | 'NOT_A_RECORD';
+  | 'NOT_A_RECORD'
+  | 'TOO_DEEP';
 
 /** Why one line or record was rejected. `field` names the offending field when there is one. */
 export interface ParseError {

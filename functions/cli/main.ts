@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { redactText } from '../../shared/endpoints/redact.js';
 import { PathGuardError, UserInputError } from '../../shared/errors.js';
+import { displayText } from '../../shared/text/escape.js';
 import type { CliIo, CommandSpec } from './command.js';
 import { commands } from './commands/index.js';
 import { VERSION } from './version.js';
@@ -60,7 +62,7 @@ export async function main(
   }
   const found = findCommand(argv);
   if (!found) {
-    io.stderr.write(`pathguard: unknown command '${first}'; run 'pathguard --help'\n`);
+    io.stderr.write(`pathguard: unknown command '${oneLine(first)}'; run 'pathguard --help'\n`);
     return 2;
   }
   if ('group' in found) {
@@ -74,7 +76,7 @@ export async function main(
       return 0;
     }
     io.stderr.write(
-      `pathguard: '${found.group[0]}' needs one of: ${subs.map((c) => c.path.slice(1).join(' ')).join(', ')}${argv[1] ? ` (got '${argv[1]}')` : ''}\n`,
+      `pathguard: '${found.group[0]}' needs one of: ${subs.map((c) => c.path.slice(1).join(' ')).join(', ')}${argv[1] ? ` (got '${oneLine(argv[1])}')` : ''}\n`,
     );
     return 2;
   }
@@ -157,6 +159,11 @@ export function expandVariadic(args: readonly string[], variadic: readonly strin
   return out;
 }
 
+/** One line of text for the terminal: breaks folded, secrets redacted, control characters escaped. */
 function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
+  return displayText(
+    redactText(s)
+      .replace(/\s*\n\s*/g, ' ')
+      .trim(),
+  );
 }

@@ -16,6 +16,14 @@ export interface CloudWatchReadOptions {
   readonly maxEventBytes?: number;
 }
 
+/**
+ * Deepest JSON nesting read. A CloudWatch Logs export is 3 levels deep (document, `events`, event);
+ * a CloudTrail event about 6. Without a cap, `[` repeated 10^8 times (300 KB of gzip) grows the
+ * container stack until V8 dies (exit 133 at about 1.9 GB); past the cap only a counter moves, and
+ * `JSON.parse` never sees a value deeper than this.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 const LBRACKET = 0x5b;
@@ -47,8 +55,11 @@ export async function* readCloudWatchEvents(
   opts: CloudWatchReadOptions,
 ): AsyncGenerator<CloudWatchEvent> {
   const max = opts.maxEventBytes ?? 1024 * 1024;
-  // Container stack: true for object, false for array.
+  // Container stack: true for object, false for array; never deeper than MAX_JSON_DEPTH.
   const stack: boolean[] = [];
+  // Levels opened beyond the cap (only counted: their kind no longer matters).
+  let overflow = 0;
+  let capTooDeep = false;
   let inString = false;
   let escaped = false;
   let expectKey = false;
@@ -72,6 +83,11 @@ export async function* readCloudWatchEvents(
 
   const finish = (raw: string | null): void => {
     eventNo++;
+    if (capTooDeep) {
+      capTooDeep = false;
+      opts.rejects.add(opts.source, eventNo, tooDeep());
+      return;
+    }
     if (raw === null) {
       opts.rejects.add(
         opts.source,
@@ -120,6 +136,8 @@ export async function* readCloudWatchEvents(
           if (capDepth === 0) {
             // One broken NDJSON event: drop it and start afresh on the next line.
             stack.length = 0;
+            overflow = 0;
+            capTooDeep = false;
             capDepth = -1;
             capParts = [];
             depth1Key = '';
@@ -139,8 +157,30 @@ export async function* readCloudWatchEvents(
         } else if (keyBytes !== null && keyBytes.length < 64) keyBytes.push(c);
         continue;
       }
+      if (overflow > 0) {
+        // Beyond the cap: follow strings and brackets only, to find where the deep value ends.
+        if (c === QUOTE) {
+          inString = true;
+          keyBytes = null;
+        } else if (c === LBRACE || c === LBRACKET) overflow++;
+        else if (c === RBRACE || c === RBRACKET) overflow--;
+        continue;
+      }
       if (stack.length === 0 && c !== LBRACE && c !== LBRACKET) {
         if (c !== SP && c !== TAB && c !== LF && c !== CR) junk = true;
+        continue;
+      }
+      if ((c === LBRACE || c === LBRACKET) && stack.length >= MAX_JSON_DEPTH) {
+        overflow = 1;
+        if (capDepth !== -1) {
+          // The event being captured is the deep value: drop its bytes now, reject it at its end.
+          capTooDeep = true;
+          capTooBig = true;
+          capParts = [];
+        } else {
+          eventNo++;
+          opts.rejects.add(opts.source, eventNo, tooDeep());
+        }
         continue;
       }
       switch (c) {
@@ -214,7 +254,14 @@ export async function* readCloudWatchEvents(
     out.length = 0;
   }
   if (junk) reject('BAD_JSON', 'text outside any JSON object');
-  if (capDepth !== -1 || stack.length > 0 || inString) {
+  if (capTooDeep) {
+    // The deep event never closed: one reject, for its depth.
+    opts.rejects.add(opts.source, eventNo + 1, tooDeep());
+  } else if (capDepth !== -1 || stack.length > 0 || inString || overflow > 0) {
     opts.rejects.add(opts.source, eventNo + 1, parseError('BAD_JSON', 'input ends inside a JSON value'));
   }
+}
+
+function tooDeep() {
+  return parseError('TOO_DEEP', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
 }

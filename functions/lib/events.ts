@@ -56,6 +56,36 @@ export function parseHandlerEvent(event: unknown): HandlerEvent {
   const issue = a.error?.issues[0];
   throw new UserInputError(
     'BAD_EVENT',
-    `unsupported event${issue ? ` (${issue.path.join('.') || 'action'}: ${issue.message})` : ''}; send an EventBridge schedule or {"action":"probe-now"}, {"action":"inspect-url","url":"…"}, {"action":"analyze","since":"ISO"} or {"action":"explain","probeId":"…"}`,
+    `unsupported event${issue ? ` (${describeIssue(issue)})` : ''}; send an EventBridge schedule or {"action":"probe-now"}, {"action":"inspect-url","url":"…"}, {"action":"analyze","since":"ISO"} or {"action":"explain","probeId":"…"}`,
   );
+}
+
+/** The keys the accepted shapes name: the only parts of an event a message may repeat. */
+const KNOWN_KEYS = new Set(['action', 'url', 'since', 'probeId']);
+
+/**
+ * What is wrong, in words of our own: zod quotes an unknown key in its message (`Unrecognized key:
+ * "…"`), and a key is input like any other (a presigned URL pasted as a key would be echoed).
+ * Only known key names and our fixed texts are repeated; unknown keys are counted.
+ */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map((p) => (typeof p === 'string' && KNOWN_KEYS.has(p) ? p : '…')).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const n = issue.keys.length;
+    return `${path || 'event'}: ${n} unknown key${n === 1 ? '' : 's'}`;
+  }
+  const where = path || 'action';
+  switch (issue.code) {
+    case 'invalid_type':
+      return `${where}: expected ${issue.expected}`;
+    case 'invalid_union':
+    case 'invalid_value':
+      return `${where}: not one of the accepted values`;
+    case 'too_small':
+      return `${where}: empty`;
+    case 'invalid_format':
+      return `${where}: ${issue.format === 'regex' ? 'expected a probe id' : `expected ${issue.format}`}`;
+    default:
+      return `${where}: invalid`;
+  }
 }

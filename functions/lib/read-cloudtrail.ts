@@ -3,7 +3,7 @@ import { parseCloudTrailEvent, parseCloudTrailJson } from '../../shared/cloudtra
 import type { CloudTrailRecord } from '../../shared/cloudtrail/types.js';
 import { type ParseError, parseError } from '../../shared/result.js';
 import type { RejectCounter } from '../../shared/text/rejects.js';
-import { readCloudWatchEvents } from './cloudwatch-export.js';
+import { MAX_JSON_DEPTH, readCloudWatchEvents } from './cloudwatch-export.js';
 import { openInput } from './input.js';
 import { isCloudWatchExportKey, peekFirstJsonKey } from './json-peek.js';
 
@@ -177,6 +177,8 @@ class JsonEventScanner {
   private held = 0;
   private capturing = false;
   private discarding = false;
+  /** The event being cut out went deeper than MAX_JSON_DEPTH (its bytes are dropped). */
+  private tooDeep = false;
   private eventLine = 0;
   /** Key tracking at depth 1 of a top-level object, to spot `"Records": [`. */
   private keyStart = -1;
@@ -231,6 +233,7 @@ class JsonEventScanner {
         this.stray = true;
         continue;
       }
+      if ((c === OPEN_OBJ || c === OPEN_ARR) && depth === MAX_JSON_DEPTH) this.crossDepthCap();
       switch (c) {
         case QUOTE:
           this.inString = true;
@@ -319,6 +322,26 @@ class JsonEventScanner {
     this.afterColon = false;
   }
 
+  /**
+   * Nesting goes past MAX_JSON_DEPTH: the event being cut out is rejected at its end (its bytes
+   * are dropped now), or, outside any event, the deep value is rejected once. Depth is a counter
+   * here, so reading on costs no memory.
+   */
+  private crossDepthCap(): void {
+    if (this.capturing) {
+      this.tooDeep = true;
+      this.discarding = true;
+      this.parts = [];
+      return;
+    }
+    this.ordinal++;
+    this.sink.onReject(
+      parseError('TOO_DEEP', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`),
+      this.line,
+      this.ordinal,
+    );
+  }
+
   private endKey(chunk: Buffer, i: number): void {
     const tail = chunk.subarray(this.keyStart, i);
     const key = this.keyParts.length === 0 ? tail : Buffer.concat([...this.keyParts, tail]);
@@ -350,7 +373,13 @@ class JsonEventScanner {
   private finishCapture(chunk: Buffer, from: number, to: number): void {
     this.hold(chunk, from === -1 ? 0 : from, to);
     this.ordinal++;
-    if (this.discarding) {
+    if (this.tooDeep) {
+      this.sink.onReject(
+        parseError('TOO_DEEP', `event nested deeper than ${MAX_JSON_DEPTH} levels`),
+        this.eventLine,
+        this.ordinal,
+      );
+    } else if (this.discarding) {
       this.sink.onReject(
         parseError('LINE_TOO_LONG', `event is longer than ${this.maxEventBytes} bytes`),
         this.eventLine,
@@ -366,6 +395,7 @@ class JsonEventScanner {
   private dropCapture(): void {
     this.capturing = false;
     this.discarding = false;
+    this.tooDeep = false;
     this.parts = [];
     this.held = 0;
   }

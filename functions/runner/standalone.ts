@@ -2,6 +2,7 @@
 // Only the runner command is bundled (no AWS SDK, no other command), so the file stays small.
 import { parseArgs } from 'node:util';
 import { UserInputError } from '../../shared/errors.js';
+import { displayText } from '../../shared/text/escape.js';
 import { runnerCommand } from '../cli/commands/runner.js';
 import { VERSION } from '../cli/version.js';
 
@@ -34,6 +35,6 @@ try {
     >[0]);
   }
 } catch (e) {
-  process.stderr.write(`pathguard-runner: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.stderr.write(`pathguard-runner: ${displayText((e as Error).message.replace(/\s*\n\s*/g, ' '))}\n`);
   process.exitCode = e instanceof UserInputError ? e.exitCode : 2;
 }

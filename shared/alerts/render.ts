@@ -304,9 +304,56 @@ function title(intent: AlertIntent): string {
   if (intent.kind === 'left-path')
     return `S3 traffic left the VPC-endpoint path: ${what}${v?.path ? ` via ${v.path}` : ''}`;
   if (intent.kind === 'runner-silent')
-    return `Runner ${p?.vantage.id} silent: no observation for ${p?.bucket} (${p?.style})`;
+    return intent.members !== undefined
+      ? `Runner ${p?.vantage.id} silent: no observation for ${intent.members} probe(s) (latest ${p?.bucket} ${p?.style})`
+      : `Runner ${p?.vantage.id} silent: no observation for ${p?.bucket} (${p?.style})`;
+  if (intent.members !== undefined && v?.silentSources.length)
+    return `No evidence from ${v.silentSources.join(', ')} for vantage ${p?.vantage.id} (${intent.members} target(s) and style(s))`;
   const silent = v?.silentSources.length ? `; ${v.silentSources.join(', ')} silent` : '';
   return `No evidence: ${what}${silent}`;
+}
+
+/**
+ * What a subject starts with, so that a cut (at the end only) never loses it and an inbox sorts by
+ * it: severity, the condition (`left-path`, `no-evidence`, `runner-silent`, `posture-drift`, or
+ * `recovered`/`closed`, `reminder` marked), then `vantage/style bucket` or the drifted resource.
+ *
+ * @example
+ * subjectPrefix(intent); // 'PathGuard CRITICAL left-path vpc-app/accelerate example-data-bucket'
+ */
+export function subjectPrefix(intent: AlertIntent): string {
+  const condition =
+    intent.reason === 'recovery'
+      ? `recovered ${intent.kind}`
+      : intent.reason === 'close'
+        ? `closed ${intent.kind}`
+        : intent.reason === 'reminder'
+          ? `${intent.kind} reminder`
+          : intent.kind;
+  const p = intent.probe;
+  const what =
+    intent.kind === 'posture-drift'
+      ? `${intent.drift?.code ?? ''} ${intent.drift?.resource ?? ''}`.trim()
+      : p
+        ? intent.members !== undefined
+          ? p.vantage.id
+          : `${p.vantage.id}/${p.style} ${p.bucket}`
+        : '';
+  return `PathGuard ${intent.severity.toUpperCase()} ${condition}${what ? ` ${what}` : ''}`;
+}
+
+/** The rest of the subject: what the prefix does not say already. */
+function subjectDetail(intent: AlertIntent): string {
+  const v = intent.verdict;
+  if (intent.kind === 'posture-drift') return intent.drift?.message ?? 'drift';
+  if (intent.reason === 'recovery')
+    return v?.verdict === 'blocked' ? 'now refused by policy' : 'private again';
+  if (intent.reason === 'close') return 'closed';
+  if (intent.kind === 'left-path') return v?.path ? `via ${v.path}` : 'off the endpoint path';
+  if (intent.kind === 'runner-silent') return 'no observation from the runner';
+  if (intent.members !== undefined && v?.silentSources.length)
+    return `${v.silentSources.join(', ')} silent for ${intent.members} target(s) and style(s)`;
+  return v?.silentSources.length ? `${v.silentSources.join(', ')} silent` : (v?.code ?? 'no evidence');
 }
 
 /** Printable ASCII, one line, at most `max` characters (SNS rejects other email subjects). */
@@ -346,8 +393,7 @@ export function renderAlert(intent: AlertIntent, opts: RenderOptions): RenderedA
   const v = intent.verdict;
   const obs = intent.observation ?? null;
   const head = title(intent);
-  const label = intent.reason === 'reminder' ? 'Reminder: ' : '';
-  const subject = fitSubject(redactText(`PathGuard ${intent.severity.toUpperCase()}: ${label}${head}`));
+  const subject = fitSubject(redactText(`${subjectPrefix(intent)}: ${subjectDetail(intent)}`));
   const { cause, fixes } = diagnose(intent);
 
   const lines: string[] = [head, ''];

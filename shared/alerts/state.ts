@@ -76,6 +76,11 @@ export interface AlertIntent {
   sentCount: number;
   observation?: Observation | null;
   facts?: VantageFacts | null;
+  /**
+   * For an alert that stands for a whole vantage (a silent runner, silent sources): how many probe
+   * groups (target × style) share the condition; `probe` and `verdict` are the newest of them.
+   */
+  members?: number;
 }
 
 /** A probe's latest verdict with what rendering uses. */
@@ -107,6 +112,31 @@ export function driftKey(d: DriftItem): string {
 /** True only for a verdict that proves the path private now: `private` from a probe that read its object. */
 export function isRecovery(v: ProbeVerdict): boolean {
   return v.verdict === 'private' && !v.failure;
+}
+
+/** Keys of alerts that stand for a whole vantage (a silent runner, silent sources), not one probe group. */
+export const GROUP_PREFIX = '*|';
+
+/**
+ * The alert key of a condition: per target, style and vantage, except a silent runner (one per
+ * vantage: `*|*|vpc-app|runner-silent`) and silent sources (one per vantage and set of sources:
+ * `*|flow,s3-access|vpc-app|no-evidence`).
+ */
+function conditionKey(x: VerdictForAlerts, kind: ProbeKind): string {
+  const vantage = x.probe.vantage.id;
+  if (kind === 'runner-silent') return `${GROUP_PREFIX}*|${vantage}|runner-silent`;
+  if (kind === 'no-evidence' && x.verdict.code === 'SOURCE_SILENT' && x.verdict.silentSources.length > 0) {
+    const sources = [...x.verdict.silentSources].sort().join(',');
+    return `${GROUP_PREFIX}${sources}|${vantage}|no-evidence`;
+  }
+  return alertKey(x.probe, kind);
+}
+
+/** Whether the probe group of `x` is one the alert `key` speaks for. */
+function covers(key: string, x: VerdictForAlerts): boolean {
+  const parts = key.split('|');
+  if (key.startsWith(GROUP_PREFIX)) return parts[2] === x.probe.vantage.id;
+  return key.startsWith(alertKey(x.probe, ''));
 }
 
 function kindOf(v: ProbeVerdict): ProbeKind | null {
@@ -166,62 +196,85 @@ export function planAlerts(
     const cur = groups.get(g);
     if (!cur || newer(x, cur)) groups.set(g, x);
   }
-  for (const g of [...groups.keys()].sort()) {
-    const x = groups.get(g)!;
-    const { probe, verdict } = x;
-    const kind = kindOf(verdict);
-    const context = {
-      probe,
-      verdict,
-      drift: null,
-      observation: x.observation ?? null,
-      facts: x.facts ?? null,
-    };
-    for (const k of PROBE_KINDS) {
-      const key = alertKey(probe, k);
-      const open = state.open[key];
-      if (kind === k) {
-        if (!open) {
-          add({
-            dedupKey: key,
-            kind: k,
-            severity: k === 'left-path' ? 'critical' : 'warning',
-            reason: 'new',
-            closes: [],
-            openedAt: null,
-            sentCount: 0,
-            ...context,
-          });
-        } else if (due(open)) {
-          add({
-            dedupKey: key,
-            kind: k,
-            severity: open.severity,
-            reason: 'reminder',
-            closes: [],
-            openedAt: open.openedAt,
-            sentCount: open.sentCount,
-            ...context,
-          });
-        }
-        continue;
-      }
-      if (!open) continue;
-      const recovered = isRecovery(verdict);
-      const superseded = (kind === 'left-path' || verdict.verdict === 'blocked') && k !== 'left-path';
-      const blindSpotChanged = kind !== null && k !== 'left-path';
-      if (recovered || superseded || blindSpotChanged) {
-        add({
-          dedupKey: key,
-          kind: k,
-          severity: 'info',
-          reason: recovered ? 'recovery' : 'close',
-          closes: [key],
-          openedAt: open.openedAt,
-          sentCount: open.sentCount,
-          ...context,
-        });
-      }
+  const ordered = [...groups.keys()].sort().map((g) => groups.get(g)!);
+  const contextOf = (x: VerdictForAlerts) => ({
+    probe: x.probe,
+    verdict: x.verdict,
+    drift: null,
+    observation: x.observation ?? null,
+    facts: x.facts ?? null,
+  });
+
+  // The conditions that hold this run, one unit per alert key: a left-path per target, style and
+  // vantage; a silent runner per vantage; silent sources per vantage and sources (not per bucket
+  // and style: one cause, one alert); any other blind spot per target, style and vantage.
+  const units = new Map<string, { kind: ProbeKind; members: VerdictForAlerts[] }>();
+  for (const x of ordered) {
+    const kind = kindOf(x.verdict);
+    if (kind === null) continue;
+    const key = conditionKey(x, kind);
+    const u = units.get(key);
+    if (u) u.members.push(x);
+    else units.set(key, { kind, members: [x] });
+  }
+  for (const key of [...units.keys()].sort()) {
+    const { kind, members } = units.get(key)!;
+    const newest = members.reduce((a, b) => (newer(b, a) ? b : a));
+    const open = state.open[key];
+    const scope = key.startsWith(GROUP_PREFIX) ? { members: members.length } : {};
+    if (!open) {
+      add({
+        dedupKey: key,
+        kind,
+        severity: kind === 'left-path' ? 'critical' : 'warning',
+        reason: 'new',
+        closes: [],
+        openedAt: null,
+        sentCount: 0,
+        ...contextOf(newest),
+        ...scope,
+      });
+    } else if (due(open)) {
+      add({
+        dedupKey: key,
+        kind,
+        severity: open.severity,
+        reason: 'reminder',
+        closes: [],
+        openedAt: open.openedAt,
+        sentCount: open.sentCount,
+        ...contextOf(newest),
+        ...scope,
+      });
+    }
+  }
+
+  // Open alerts whose condition no longer holds, judged by the verdicts of the probes they cover.
+  for (const key of Object.keys(state.open).sort()) {
+    const open = state.open[key]!;
+    if (open.kind === 'posture-drift' || units.has(key)) continue;
+    const k = open.kind as ProbeKind;
+    const covering = ordered.filter((x) => covers(key, x));
+    if (covering.length === 0) continue;
+    const x = covering.reduce((a, b) => (newer(b, a) ? b : a));
+    const kind = kindOf(x.verdict);
+    const recovered = isRecovery(x.verdict);
+    const superseded = (kind === 'left-path' || x.verdict.verdict === 'blocked') && k !== 'left-path';
+    // A blind spot closes once any covered probe decided otherwise (the runner reported, the
+    // sources spoke, or the blind spot is now counted under another key).
+    const blindSpotChanged =
+      k !== 'left-path' && (kind !== null || covering.some((c) => kindOf(c.verdict) !== k));
+    if (recovered || superseded || blindSpotChanged) {
+      add({
+        dedupKey: key,
+        kind: k,
+        severity: 'info',
+        reason: recovered ? 'recovery' : 'close',
+        closes: [key],
+        openedAt: open.openedAt,
+        sentCount: open.sentCount,
+        ...contextOf(x),
+      });
     }
   }
 

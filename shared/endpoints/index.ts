@@ -28,4 +28,4 @@ export {
   type UrlFindingCode,
   type UrlInspection,
 } from './inspect.js';
-export { REDACTED, redactText, redactUrl } from './redact.js';
+export { REDACTED, readAsUrl, redactText, redactUrl } from './redact.js';

@@ -4,10 +4,13 @@
  * from a VPC and from on premises given what we know of the environment, and what is wrong with it.
  *
  * Pure and total: any string in, an inspection out; the URL in the result is always redacted and
- * no message quotes a secret.
+ * no message quotes a secret. The input is read as a WHATWG URL parser reads it (TAB, LF and CR
+ * removed), so a secret name split by a line break is still recognised, and never echoed raw.
  */
 import type { PathKind } from '../classify/types.js';
 import type { Environment } from '../env/types.js';
+import { redactDeep } from '../evidence/redact-deep.js';
+import { escapeControlChars } from '../text/escape.js';
 import { deriveEnvFacts, type EnvFacts, type UnitFacts } from './env-facts.js';
 import {
   type AddressingStyle,
@@ -18,7 +21,7 @@ import {
   type S3Hostname,
   type S3Service,
 } from './hostname.js';
-import { redactUrl } from './redact.js';
+import { readAsUrl, redactUrl } from './redact.js';
 
 export type Severity = 'high' | 'medium' | 'low' | 'info';
 
@@ -196,18 +199,27 @@ const NO_ENV_PATH: ExpectedPath = {
  * r.findings.map((f) => f.code); // ['LEGACY_GLOBAL_ENDPOINT', …]
  */
 export function inspectUrl(url: string, opts: InspectOptions): UrlInspection {
-  const input = typeof url === 'string' ? url.trim() : '';
+  // What a URL parser (and so S3) reads: TAB, LF and CR removed, C0 and spaces trimmed.
+  const input = typeof url === 'string' ? readAsUrl(url) : '';
+  let r: UrlInspection;
   try {
-    return inspect(input, opts);
+    r = inspect(input, opts);
   } catch {
     // Defensive only: every step above is written not to throw; a bug must still not break a caller.
-    return invalid(input, 'INVALID_URL', 'the URL could not be inspected');
+    r = invalid(input, 'INVALID_URL', 'the URL could not be inspected');
   }
+  // Every string of the reading derives from the input (host, bucket, key, messages): a secret
+  // may sit in any of them, not only in the query, so all of them go through redaction.
+  return redactDeep(r);
 }
 
+/** Longest echo of an input that is not a URL: enough to recognise it, not to carry a payload. */
+const MAX_INVALID_ECHO = 200;
+
 function invalid(input: string, code: UrlFindingCode, message: string): UrlInspection {
+  const echo = escapeControlChars(redactUrl(input));
   return {
-    url: redactUrl(input),
+    url: echo.length > MAX_INVALID_ECHO ? `${echo.slice(0, MAX_INVALID_ECHO - 1)}…` : echo,
     scheme: null,
     host: null,
     bucket: null,

@@ -506,7 +506,7 @@ describe('classification properties over random environments', () => {
             }
             // By route: the endpoint the reason names is an S3 one of every named VPC, reached
             // through its own prefix list, serving the S3 address's family.
-            const id = /to (vpce-[0-9a-f]+), a gateway endpoint$/.exec(d.reason)?.[1];
+            const id = /to (vpce-[0-9a-f]+), a gateway endpoint(;|$)/.exec(d.reason)?.[1];
             const gw = id === undefined ? undefined : i.gatewayEndpoints.get(id);
             expect(gw?.serviceName).toBe(S3_LIST.name);
             expect(named.every((v) => v === gw!.vpcId)).toBe(true);

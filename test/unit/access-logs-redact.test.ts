@@ -36,4 +36,25 @@ describe('redactAccessLogRecord', () => {
     const r = { ...parsed(), requestUri: 'GET /probe-bucket/k.bin HTTP/1.1', referer: null };
     expect(redactAccessLogRecord(r)).toBe(r);
   });
+
+  it('removes secrets from every string field: key, user agent, host header, error code, extra fields', () => {
+    const sig = 'X-Amz-Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+    const hostile = line
+      .replace(' k.bin "GET', ` k.bin?${sig} "GET`)
+      .replace('"curl/8.5.0"', `"curl/8.5.0 ${sig}"`)
+      .replace('QueryString s3.amazonaws.com', `QueryString s3.amazonaws.com?${sig}`)
+      .replace(
+        ' 200 - 5',
+        ` 200 Sig${encodeURIComponent('\n')}nature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef 5`,
+      )
+      .concat(` AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE`);
+    const r = parseAccessLogString(hostile);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.key).toContain('0123456789abcdef');
+    expect(r.value.extra.join(' ')).toContain('AKIAIOSFODNN7EXAMPLE');
+    const out = redactAccessLogRecord(r.value);
+    expect(JSON.stringify(out)).not.toMatch(/0123456789abcdef|AKIAIOSFODNN7EXAMPLE/);
+    expect(out.key).toBe('k.bin?X-Amz-Signature=REDACTED');
+    expect(out.extra.at(-1)).toBe('AWSAccessKeyId=REDACTED');
+  });
 });

@@ -99,7 +99,8 @@ describe('email subject', () => {
     });
     const a = renderAlert(intent({ probe: long }), { now });
     expect(a.subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
-    expect(a.subject).toMatch(/^PathGuard CRITICAL: S3 traffic left the VPC-endpoint path: b+/);
+    // The condition, vantage and style come first; only the end is cut.
+    expect(a.subject).toMatch(/^PathGuard CRITICAL left-path vpc-x+\/regional b+/);
     expect(a.subject.endsWith('...')).toBe(true);
     expect(fitSubject('é\nnew line — dash')).toBe('? new line ? dash');
   });
@@ -222,7 +223,7 @@ describe('likely cause and fix', () => {
       { now },
     );
     expect(a.subject).toMatch(
-      /^PathGuard WARNING: No evidence: example-data-bucket \(regional\) from vpc-app; flow, s3-access silent$/,
+      /^PathGuard WARNING no-evidence vpc-app\/regional example-data-bucket: flow, s3-access silent$/,
     );
     expect(a.text).toMatch(/a blind spot, not a pass/);
     expect(a.text).toMatch(
@@ -333,7 +334,7 @@ describe('channels', () => {
       { now },
     );
     expect(a.subject).toBe(
-      'PathGuard INFO: Resolved: example-data-bucket (regional) from vpc-app is private again',
+      'PathGuard INFO recovered left-path vpc-app/regional example-data-bucket: private again',
     );
     expect((a.chatbot.metadata as { threadId: string }).threadId).toBe(
       'example-data-bucket|regional|vpc-app|left-path',
@@ -346,7 +347,9 @@ describe('channels', () => {
     const a = renderAlert(intent({ reason: 'reminder', openedAt: minutes(0).toISOString(), sentCount: 2 }), {
       now,
     });
-    expect(a.subject).toMatch(/^PathGuard CRITICAL: Reminder: /);
+    expect(a.subject).toMatch(
+      /^PathGuard CRITICAL left-path reminder vpc-app\/regional example-data-bucket: /,
+    );
     expect(a.text).toMatch(/Still open since 2026-11-25T10:00:00.000Z \(reminder 2\)/);
   });
 });

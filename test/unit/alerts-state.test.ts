@@ -70,12 +70,63 @@ describe('alert transitions', () => {
       minutes(0),
       240,
     );
-    expect(noEv.map((i) => [i.dedupKey, i.severity])).toEqual([
-      ['example-data-bucket|global|vpc-app|no-evidence', 'warning'],
-    ]);
-    expect(silent.map((i) => [i.dedupKey, i.severity])).toEqual([
-      ['example-data-bucket|global|vpc-app|runner-silent', 'warning'],
-    ]);
+    expect(noEv.map((i) => [i.dedupKey, i.severity])).toEqual([['*|flow|vpc-app|no-evidence', 'warning']]);
+    expect(silent.map((i) => [i.dedupKey, i.severity])).toEqual([['*|*|vpc-app|runner-silent', 'warning']]);
+    // A blind spot that is not a silent source stays per target, style and vantage.
+    const undecided = planAlerts(
+      EMPTY_ALERT_STATE,
+      [at('no-evidence', { code: 'UNDECIDED' })],
+      null,
+      minutes(0),
+      240,
+    );
+    expect(undecided.map((i) => i.dedupKey)).toEqual(['example-data-bucket|global|vpc-app|no-evidence']);
+  });
+
+  it('raises one alert per silent runner and per silent sources of a vantage, not one per bucket and style', () => {
+    const probes = ['regional', 'global', 'accelerate'].flatMap((style) =>
+      ['bucket-a', 'bucket-b'].map((bucket) => probe({ bucket, style: style as 'regional' })),
+    );
+    const silent = planAlerts(
+      EMPTY_ALERT_STATE,
+      probes.map((p) => at('no-evidence', { code: 'RUNNER_SILENT', silentSources: [] }, p)),
+      null,
+      minutes(0),
+      240,
+    );
+    expect(silent.map((i) => [i.dedupKey, i.members])).toEqual([['*|*|vpc-app|runner-silent', 6]]);
+    const sources = planAlerts(
+      EMPTY_ALERT_STATE,
+      probes.map((p) => at('no-evidence', { silentSources: ['s3-access', 'flow'] }, p)),
+      null,
+      minutes(0),
+      240,
+    );
+    expect(sources.map((i) => i.dedupKey)).toEqual(['*|flow,s3-access|vpc-app|no-evidence']);
+    // The runner reports again: the vantage alert closes once, whatever the number of probes.
+    const state = sendAll(EMPTY_ALERT_STATE, silent, minutes(0));
+    const back = planAlerts(
+      state,
+      probes.map((p) => at('private', {}, p)),
+      null,
+      minutes(10),
+      240,
+    );
+    expect(back.map((i) => [i.dedupKey, i.reason])).toEqual([['*|*|vpc-app|runner-silent', 'recovery']]);
+    // One probe still silent keeps it open; another vantage's probes say nothing about it.
+    const still = planAlerts(
+      state,
+      [
+        at('private', {}, probes[0]),
+        at('no-evidence', { code: 'RUNNER_SILENT', silentSources: [] }, probes[1]),
+      ],
+      null,
+      minutes(10),
+      240,
+    );
+    expect(still).toEqual([]);
+    const other = probe({ vantage: { id: 'onprem-dc1', kind: 'onprem' } });
+    expect(planAlerts(state, [at('private', {}, other)], null, minutes(10), 240)).toEqual([]);
   });
 
   it('sends nothing for private, blocked or pending verdicts with nothing open', () => {

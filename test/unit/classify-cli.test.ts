@@ -102,6 +102,34 @@ describe('pathguard classify', () => {
     expect(r.out).not.toContain('AKIAIOSFODNN7EXAMPLE');
   });
 
+  it('never prints presigned-URL secrets from any field of CloudTrail records (parse and classify)', async () => {
+    const sig = 'c0ffee'.repeat(10);
+    const event = readFileSync(fixture('cloudtrail/events.ndjson'), 'utf8').split('\n')[0]!;
+    const hostile = event
+      .replace('"userAgent":"[', `"userAgent":"[https://b.s3.amazonaws.com/k?X-Amz-Sig\\nnature=${sig} `)
+      .replace('"key":"probes/', `"key":"X-Amz-Security-Token=${sig}/probes/`);
+    expect(hostile).toContain(sig);
+    const file = join(dir, 'hostile-trail.ndjson');
+    writeFileSync(file, `${hostile}\n`);
+    const classified = await run(['--env', ENV, '--cloudtrail', file]);
+    expect(classified.rows).toHaveLength(1);
+    const sink = new PassThrough();
+    let printed = '';
+    sink.on('data', (d) => {
+      printed += d;
+    });
+    const parsed = await main(['parse', 'cloudtrail', file], {
+      stdin: Readable.from([]),
+      stdout: sink,
+      stderr: sink,
+    });
+    expect(parsed).toBe(0);
+    for (const out of [classified.out, printed]) {
+      expect(out).toContain('REDACTED');
+      expect(out).not.toContain(sig);
+    }
+  });
+
   it('classifies CloudTrail events', async () => {
     const r = await run(['--env', ENV, '--cloudtrail', fixture('cloudtrail/events.ndjson')]);
     expect(r.code).toBe(0);

@@ -134,7 +134,7 @@ describe('pathguard inspect-url', () => {
   });
 
   it('prints one JSON object per URL with --json', async () => {
-    const r = await run([...NOW, '--json', regional, accelerate, 'not a url']);
+    const r = await run([...NOW, '--json', regional, accelerate, 'mailto:ops@example.com']);
     expect(r.code).toBe(0);
     const rows = ndjson(r.stdout);
     expect(rows.map((x) => x.endpointKind)).toEqual(['regional', 'accelerate', 'not-s3']);
@@ -145,7 +145,7 @@ describe('pathguard inspect-url', () => {
       expectedPath: { vpc: 'unknown', onprem: 'unknown' },
     });
     expect(rows[1]!.findings.map((f) => f.code)).toContain('PUBLIC_ONLY_ENDPOINT');
-    expect(rows[2]!.findings.map((f) => f.code)).toEqual(['INVALID_URL']);
+    expect(rows[2]!.findings.map((f) => f.code)).toEqual(['UNSUPPORTED_SCHEME']);
   });
 
   it("reads URLs from standard input with '-', skipping blank and comment lines", async () => {
@@ -222,6 +222,41 @@ describe('pathguard inspect-url', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).not.toContain('amazonaws.com');
     }
+  });
+
+  it('exits 2 with one line when an argument is not a URL, printing nothing else', async () => {
+    const secret = 'X-Amz-Signature=00112233445566778899aabbccddeeff';
+    const r = await run([...NOW, regional, `not a url ${secret}\u001b[31m`]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('pathguard inspect-url: argument 2 is not a URL (give a presigned https:// URL)\n');
+  });
+
+  it('reads a URL whose secret names are split by line breaks as S3 does, and never echoes it raw', async () => {
+    const u = new URL(regional);
+    const sig = u.searchParams.get('X-Amz-Signature')!;
+    const split = regional
+      .replace('X-Amz-Signature', 'X-Amz-Sig\nna\tture')
+      .replace('https://', 'https://AKIDUSER:pa%2Fss@');
+    for (const args of [[split], ['--json', split]]) {
+      const r = await run([...NOW, ...args]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toContain(sig);
+      expect(r.stdout).not.toContain('pa%2Fss');
+      expect(r.stdout).not.toContain('AKIDUSER');
+      expect(r.stdout).toContain('X-Amz-Signature=REDACTED');
+    }
+  });
+
+  it('streams standard input: lines that are not URLs or too long are counted by number, exit 2', async () => {
+    const lines = [regional, 'not a url \u001b]0;pwned\u0007', 'x'.repeat(20_000), accelerate];
+    const r = await run([...NOW, '--json', '-'], Readable.from([Buffer.from(lines.join('\n'))]));
+    expect(r.code).toBe(2);
+    expect(ndjson(r.stdout).map((x) => x.endpointKind)).toEqual(['regional', 'accelerate']);
+    expect(r.stderr).toContain('-:2: BAD_VALUE: not a URL');
+    expect(r.stderr).toMatch(/-:3: LINE_TOO_LONG/);
+    expect(r.stderr).not.toContain('pwned');
+    expect(r.stderr).not.toContain('\u001b');
   });
 
   it('is listed in the top-level help', async () => {

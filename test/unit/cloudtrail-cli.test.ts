@@ -109,6 +109,15 @@ describe('pathguard parse cloudtrail', () => {
 });
 
 describe('readCloudTrailRecords', () => {
+  it('rejects an event nested deeper than the cap as TOO_DEEP and reads the events after it', async () => {
+    const ok = readFileSync(fixture('events.ndjson'), 'utf8').split('\n')[0]!;
+    const deep = `{"eventVersion":"1.11","x":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`;
+    const { records, rejects } = await readAll([Buffer.from(`{"Records":[${deep},${ok}]}`)]);
+    expect(records).toHaveLength(1);
+    expect(rejects.samples.map((x) => x.code)).toEqual(['TOO_DEEP']);
+    expect(rejects.samples[0]!.message).toBe('event 1: event nested deeper than 64 levels');
+  });
+
   it('cuts events out of a Records array across any chunk boundaries', async () => {
     const bytes = readFileSync(fixture('trail-log-file-pretty.json'));
     for (const size of [1, 7, 64, 1000]) {

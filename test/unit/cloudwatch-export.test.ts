@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type CloudWatchEvent, readCloudWatchEvents } from '../../functions/lib/cloudwatch-export.js';
+import {
+  type CloudWatchEvent,
+  MAX_JSON_DEPTH,
+  readCloudWatchEvents,
+} from '../../functions/lib/cloudwatch-export.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 
 // The layout `aws logs filter-log-events` prints (AWS CLI reference, filter-log-events output:
@@ -159,5 +163,28 @@ describe('readCloudWatchEvents', () => {
     ]);
     expect(events).toEqual([]);
     expect(rejects.count).toBe(0);
+  });
+
+  it('caps JSON nesting: a deep value is rejected as TOO_DEEP with constant memory, and reading goes on', async () => {
+    // 10^7 brackets: the container stack used to grow with each (10^8 killed V8 at about 1.9 GB).
+    const deep = Buffer.alloc(10_000_000, '[');
+    const before = process.memoryUsage().heapUsed;
+    const { events, rejects } = await read([
+      Buffer.from('{"events":[{"message":"a"},{"message":'),
+      ...split(deep, 1 << 20),
+      Buffer.from(']'),
+    ]);
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
+    expect(events.map((e) => e.message)).toEqual(['a']);
+    expect(codes(rejects)).toEqual([[2, 'TOO_DEEP']]);
+    expect(rejects.samples[0]!.message).toBe(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+
+  it('reads events nested up to the cap and the NDJSON line after a deep one', async () => {
+    const atCap = `{"message":"ok","x":${'['.repeat(MAX_JSON_DEPTH - 1)}${']'.repeat(MAX_JSON_DEPTH - 1)}}`;
+    const over = `{"message":"no","x":${'['.repeat(MAX_JSON_DEPTH)}"]["${']'.repeat(MAX_JSON_DEPTH)}}`;
+    const { events, rejects } = await read(split(Buffer.from(`${atCap}\n${over}\n{"message":"next"}\n`), 7));
+    expect(events.map((e) => e.message)).toEqual(['ok', 'next']);
+    expect(codes(rejects)).toEqual([[2, 'TOO_DEEP']]);
   });
 });

@@ -51,6 +51,25 @@ describe('Lambda event validation', () => {
       /expected a probe id/,
     );
   });
+
+  it('never quotes an unknown key: a secret pasted as a key is counted, not echoed', () => {
+    const url = 'https://b.s3.amazonaws.com/k?X-Amz-Signature=0123456789abcdef0123456789abcdef';
+    const key = `${url}\u001b[2J`;
+    let message = '';
+    try {
+      parseHandlerEvent({ action: 'probe-now', [key]: true, [`${key}2`]: 1 });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^unsupported event \(event: 2 unknown keys\); send/);
+    expect(message).not.toContain('0123456789abcdef');
+    expect(message).not.toContain('\u001b');
+    // Values are never quoted either, whatever zod would say about them.
+    expect(() => parseHandlerEvent({ action: url })).toThrow(/\(action: not one of the accepted values\)/);
+    expect(() => parseHandlerEvent({ action: 'analyze', since: url })).toThrow(
+      /\(since: expected datetime\)/,
+    );
+  });
 });
 
 describe('PATHGUARD_CONFIG', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputReadError, openInput } from '../../functions/lib/input.js';
+import { InputReadError, openInput, SNIFF_LIMIT_BYTES } from '../../functions/lib/input.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pg-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -121,5 +121,24 @@ describe('openInput', () => {
       break;
     }
     expect(seen).toBe(1024 * 1024);
+  });
+
+  it('sniffs the format within a bounded prefix: a whitespace bomb is read as text, not held', async () => {
+    // 64 MiB of spaces, then a '{': held whole, this was 64 MiB of buffers before the first chunk.
+    let pulled = 0;
+    async function* bomb() {
+      const spaces = Buffer.alloc(256 * 1024, 0x20);
+      for (let i = 0; i < 256; i++) {
+        pulled += spaces.length;
+        yield spaces;
+      }
+      yield Buffer.from('{"events":[]}');
+    }
+    const opened = await openInput('-', Readable.from(bomb()));
+    expect(opened.firstByte).toBe(-1);
+    expect(pulled).toBeLessThanOrEqual(SNIFF_LIMIT_BYTES + 256 * 1024);
+    let bytes = 0;
+    for await (const c of opened.chunks) bytes += c.length;
+    expect(bytes).toBe(64 * 1024 * 1024 + 13);
   });
 });

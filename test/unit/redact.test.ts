@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactText, redactUrl } from '../../shared/endpoints/redact.js';
+import { REDACTED, readAsUrl, redactText, redactUrl } from '../../shared/endpoints/redact.js';
 import { encodedForms, LONG_TERM, presign, secretsOf, TEMPORARY } from './presigned-urls.js';
 
 /** Fails with the redacted text only, so a failing test never prints a secret either. */
@@ -208,5 +208,75 @@ describe('redactText', () => {
     expect(redactText(inspection)).toBe(inspection);
     // A header line is not JSON: its unquoted value is a secret.
     expect(redactText('x-amz-security-token: IQoJb3JpZ2luX2Vj+/=')).toBe('x-amz-security-token: REDACTED');
+  });
+});
+
+describe('redaction reads text as a URL parser does', () => {
+  const SIG = 'aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404';
+
+  it('finds a name split by TAB, LF or CR, which Node and browsers strip before parsing', () => {
+    for (const ws of ['\n', '\t', '\r\n', '\n\t\r']) {
+      const url = `https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Sig${ws}nature=${SIG}&x-id=GetObject`;
+      // The premise: the split name still signs the request.
+      expect(new URL(url).searchParams.get('X-Amz-Signature')).toBe(SIG);
+      expect(redactText(url)).toBe(
+        `https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Sig${ws}nature=REDACTED&x-id=GetObject`,
+      );
+      expect(redactUrl(url)).toBe(
+        'https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Signature=REDACTED&x-id=GetObject',
+      );
+    }
+  });
+
+  it('finds a value split by a line break, whole, and keeps the line break', () => {
+    const text = `X-Amz-Signature=${SIG.slice(0, 20)}\n${SIG.slice(20)}&a=1`;
+    expect(redactText(text)).toBe('X-Amz-Signature=REDACTED\n&a=1');
+  });
+
+  it('finds names split by JSON escapes and by percent-encoded whitespace in nested URLs', () => {
+    const json = JSON.stringify({
+      url: `https://b.s3.amazonaws.com/k?X-Amz-Cre\ndential=AKIAIOSFODNN7EXAMPLE%2F20260115%2Fus-east-1%2Fs3%2Faws4_request`,
+    });
+    expect(redactText(json)).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    const nested = `https://app.example.com/r?to=${encodeURIComponent(`https://b.s3.amazonaws.com/k?X-Amz-Sig\nnature=${SIG}`)}`;
+    expect(redactText(nested)).not.toContain(SIG);
+  });
+
+  it("keeps each line's own name, and joins a value across a line break as a URL parser does", () => {
+    const text = `Signature=${SIG}\nX-Amz-Security-Token=IQoJtoken\nplain line`;
+    // The first word of the last line is read as the rest of the token: more removed, never less.
+    expect(redactText(text)).toBe('Signature=REDACTED\nX-Amz-Security-Token=REDACTED\n line');
+  });
+
+  it('removes URL user info, plain, nested or in prose, and leaves e-mail addresses alone', () => {
+    expect(redactText('https://AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI%2FK7MDENG@b.s3.amazonaws.com/k')).toBe(
+      'https://REDACTED@b.s3.amazonaws.com/k',
+    );
+    expect(redactText('GET https://u:p@ss@b.s3.amazonaws.com/k failed for ops@example.com')).toBe(
+      'GET https://REDACTED@b.s3.amazonaws.com/k failed for ops@example.com',
+    );
+    expect(redactText(`r=${encodeURIComponent('https://AKID:SECRET@b.s3.amazonaws.com/k')}&n=a@b`)).toBe(
+      `r=https%3A%2F%2FREDACTED%40b.s3.amazonaws.com%2Fk&n=a@b`,
+    );
+    // In a URL a space does not end the user info (the parser percent-encodes it).
+    expect(redactUrl('https://AKID:SEC RET@b.s3.amazonaws.com/k')).toBe(
+      'https://REDACTED@b.s3.amazonaws.com/k',
+    );
+    expect(redactText('https://b.s3.amazonaws.com/k@2x.png')).toBe('https://b.s3.amazonaws.com/k@2x.png');
+  });
+
+  it('readAsUrl strips what the WHATWG parser strips, and nothing else', () => {
+    expect(readAsUrl(' \u0000https://b/k?a=\t1\r\n&b=%0A 2\u001f ')).toBe('https://b/k?a=1&b=%0A 2');
+    const s = 'https://b/k?a=1\n';
+    expect(new URL(s).href).toBe(new URL(readAsUrl(s)).href);
+  });
+
+  it('is still idempotent and leaves text without secrets byte for byte', () => {
+    const texts = [
+      `a\tb\nc\\n https://host/p?q=1 user@example.com %2F %0A`,
+      `https://REDACTED@b/k?X-Amz-Sig\nnature=REDACTED`,
+    ];
+    expect(redactText(texts[0]!)).toBe(texts[0]);
+    expect(redactText(texts[1]!)).toBe(texts[1]);
   });
 });

@@ -1,4 +1,3 @@
-import { redactAccessLogRecord } from '../../../shared/access-logs/redact.js';
 import {
   classifyAccessLogRecord,
   classifyCloudTrailRecord,
@@ -10,8 +9,10 @@ import {
   type PathDecision,
   type PathKind,
 } from '../../../shared/classify/index.js';
+import { redactText } from '../../../shared/endpoints/redact.js';
 import { buildEnvironmentIndex, type EnvironmentIndex } from '../../../shared/env/environment-index.js';
 import { UserInputError } from '../../../shared/errors.js';
+import { redactRecord } from '../../../shared/evidence/redact-deep.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
 import { loadEnvironmentFile } from '../../lib/environment-file.js';
 import { readAccessLogRecords } from '../../lib/read-access-logs.js';
@@ -34,8 +35,9 @@ function tally(source: EvidenceSource): Tally {
   return { source, paths, unclassified: 0, rejects: new RejectCounter(), read: false };
 }
 
-function line(source: EvidenceSource, d: PathDecision, record: unknown): string {
-  return `${JSON.stringify({ source, path: d.path, private: d.private, rule: d.rule, reason: d.reason, record })}\n`;
+/** One output line; every string of the record (any field may hold a presigned URL's secrets) is redacted. */
+function line(source: EvidenceSource, d: PathDecision, record: object): string {
+  return `${JSON.stringify({ source, path: d.path, private: d.private, rule: d.rule, reason: redactText(d.reason), record: redactRecord(record) })}\n`;
 }
 
 function summaryTable(tallies: readonly Tally[], skippedCloudTrail: number): string {
@@ -174,8 +176,7 @@ Examples:
           for (const r of batch) {
             const d = classifyAccessLogRecord(r, idx);
             access.paths[d.path]++;
-            // Presigned-URL secrets in Request-URI and Referer never reach the output.
-            if (!summary) out += line('s3-access', d, redactAccessLogRecord(r));
+            if (!summary) out += line('s3-access', d, r);
           }
           if (out !== '') await writeOut(io.stdout, out);
         }

@@ -1,12 +1,16 @@
 import {
   inspectUrl,
   isAtLeast,
+  readAsUrl,
   redactText,
   type Severity,
   type UrlInspection,
 } from '../../../shared/endpoints/index.js';
 import { UserInputError } from '../../../shared/errors.js';
+import { parseError } from '../../../shared/result.js';
+import { escapeControlChars } from '../../../shared/text/escape.js';
 import { LineSplitter } from '../../../shared/text/line-splitter.js';
+import { RejectCounter } from '../../../shared/text/rejects.js';
 import { loadEnvironmentFile } from '../../lib/environment-file.js';
 import { openInput } from '../../lib/input.js';
 import { type CliIo, type CommandSpec, writeOut } from '../command.js';
@@ -14,6 +18,15 @@ import { type CliIo, type CommandSpec, writeOut } from '../command.js';
 const FAIL_ON: readonly Severity[] = ['high', 'medium', 'low'];
 /** Exit status when a finding reaches the `--fail-on` severity. */
 const EXIT_FINDINGS = 3;
+/** Exit status when an input is not a URL (usage or invalid input, as everywhere in the CLI). */
+const EXIT_NOT_A_URL = 2;
+/**
+ * Longest standard-input line read as a URL. S3 refuses requests whose URL and headers exceed
+ * 8 KiB; a presigned URL with a session token is about 1.5 KiB. Longer lines are counted, not kept.
+ */
+const MAX_URL_LINE_BYTES = 16 * 1024;
+/** Table rows rendered together when reading standard input: constant memory for any input. */
+const TABLE_BLOCK_ROWS = 100;
 
 /**
  * `pathguard inspect-url URL... [--env ENV.json] [--json] [--fail-on high|medium|low]`: reads
@@ -44,8 +57,12 @@ Options:
   --now ISO           judge expiry at this time instead of now (e.g. 2026-01-15T10:30:00Z)
   --long-expiry SECS  LONG_EXPIRY above this many seconds (default 3600)
 
-Exit status: 0 done, ${EXIT_FINDINGS} a finding reached --fail-on, 2 usage or environment error,
-1 standard input unreadable.
+Standard input is read line by line as it arrives; lines longer than ${MAX_URL_LINE_BYTES} bytes and lines
+that are not URLs are counted and reported by line number (never echoed), and the others are
+inspected. Input is read as a URL parser reads it: tabs and line breaks inside a URL are removed.
+
+Exit status: 0 done, ${EXIT_FINDINGS} a finding reached --fail-on, 2 usage or environment error or an
+input that is not a URL, 1 standard input unreadable.
 
 Examples:
   pathguard inspect-url "https://my-bucket.s3.amazonaws.com/k?X-Amz-Algorithm=..."
@@ -72,14 +89,30 @@ Examples:
     const options = { now, longExpirySeconds, ...(env ? { env } : {}), ...(subnetId ? { subnetId } : {}) };
 
     const asJson = values.json === true;
-    const table: UrlInspection[] = [];
+    // Arguments are checked before anything is printed: one that is not a URL is a usage error.
+    positionals.forEach((p, i) => {
+      if (p !== '-' && !isUrl(p))
+        throw new UserInputError('BAD_URL', `argument ${i + 1} is not a URL (give a presigned https:// URL)`);
+    });
+    let table: UrlInspection[] = [];
+    let rowNo = 0;
     let failed = false;
+    const flushTable = async () => {
+      if (table.length === 0) return;
+      await writeOut(io.stdout, renderTable(table, rowNo - table.length));
+      table = [];
+    };
     const handle = async (url: string) => {
       const r = inspectUrl(url, options);
+      rowNo++;
       if (failOn !== null && r.findings.some((f) => isAtLeast(f.severity, failOn))) failed = true;
-      if (asJson) await writeOut(io.stdout, `${redactText(JSON.stringify(r))}\n`);
-      else table.push(r);
+      if (asJson) await writeOut(io.stdout, `${escapeControlChars(redactText(JSON.stringify(r)))}\n`);
+      else {
+        table.push(r);
+        if (table.length >= TABLE_BLOCK_ROWS) await flushTable();
+      }
     };
+    const rejects = new RejectCounter();
     let stdinRead = false;
     for (const p of positionals) {
       if (p !== '-') {
@@ -88,12 +121,24 @@ Examples:
       }
       if (stdinRead) continue;
       stdinRead = true;
-      for (const url of await readUrlLines(io)) await handle(url);
+      await forEachUrlLine(io, rejects, handle);
     }
-    if (!asJson) await writeOut(io.stdout, redactText(renderTable(table)));
+    if (!asJson) {
+      if (rowNo === 0) await writeOut(io.stdout, 'no URLs\n');
+      await flushTable();
+    }
+    if (rejects.count > 0) {
+      io.stderr.write(`${rejects.format().join('\n')}\n`);
+      return EXIT_NOT_A_URL;
+    }
     return failed ? EXIT_FINDINGS : 0;
   },
 };
+
+/** Whether `s` is a URL as a WHATWG parser reads it (what `new URL` and S3 clients accept). */
+function isUrl(s: string): boolean {
+  return URL.canParse(readAsUrl(s));
+}
 
 function parseFailOn(v: unknown): Severity | null {
   if (v === undefined) return null;
@@ -115,29 +160,49 @@ function parseLongExpiry(v: unknown): number | undefined {
   throw new UserInputError('USAGE', '--long-expiry must be a whole number of seconds');
 }
 
-/** URLs from standard input, one per line; over-long lines are reported by number, never echoed. */
-async function readUrlLines(io: CliIo): Promise<string[]> {
+/**
+ * Hands each URL of standard input to `handle` as the lines arrive (one chunk's lines at a time,
+ * so memory does not grow with the input). Blank lines and `#` comments are skipped; over-long
+ * lines and lines that are not URLs go to `rejects` by line number, never echoed.
+ */
+async function forEachUrlLine(
+  io: CliIo,
+  rejects: RejectCounter,
+  handle: (url: string) => Promise<void>,
+): Promise<void> {
   const input = await openInput('-', io.stdin);
   const decoder = new TextDecoder();
-  const urls: string[] = [];
+  let pending: string[] = [];
   const splitter = new LineSplitter(
-    (buf, a, b) => {
+    (buf, a, b, n) => {
       const line = decoder.decode(buf.subarray(a, b)).trim();
-      if (line !== '' && !line.startsWith('#')) urls.push(line);
+      if (line === '' || line.startsWith('#')) return;
+      if (isUrl(line)) pending.push(line);
+      else rejects.add('-', n, parseError('BAD_VALUE', 'not a URL'));
     },
     {
+      maxLineBytes: MAX_URL_LINE_BYTES,
       onTooLong: (n, bytes) =>
-        io.stderr.write(`line ${n}: ${bytes} bytes, longer than a URL can be; skipped\n`),
+        rejects.add('-', n, parseError('LINE_TOO_LONG', `${bytes} bytes, longer than a URL can be`)),
     },
   );
-  for await (const chunk of input.chunks) splitter.push(chunk);
+  const drain = async () => {
+    const urls = pending;
+    pending = [];
+    for (const url of urls) await handle(url);
+  };
+  for await (const chunk of input.chunks) {
+    splitter.push(chunk);
+    await drain();
+  }
   splitter.end();
-  return urls;
+  await drain();
 }
 
 // --- Environment ------------------------------------------------------------------------------
 
-function renderTable(rows: readonly UrlInspection[]): string {
+/** One block of the table; `first` is the number of rows printed before it. Cells are escaped. */
+function renderTable(rows: readonly UrlInspection[], first = 0): string {
   if (rows.length === 0) return 'no URLs\n';
   const head = [
     '#',
@@ -152,11 +217,11 @@ function renderTable(rows: readonly UrlInspection[]): string {
     'FINDINGS',
   ];
   const body = rows.map((r, i) => [
-    String(i + 1),
+    String(first + i + 1),
     r.addressingStyle ? `${r.endpointKind} (${r.addressingStyle})` : r.endpointKind,
     r.region ?? '-',
-    clip(r.bucket ?? '-', 28),
-    clip(r.key ?? '-', 28),
+    clip(escapeControlChars(r.bucket ?? '-'), 28),
+    clip(escapeControlChars(r.key ?? '-'), 28),
     r.signature.version === 'none'
       ? 'none'
       : `${r.signature.version}${r.signature.credentialKind ? ` ${r.signature.credentialKind}` : ''}`,
@@ -173,15 +238,17 @@ function renderTable(rows: readonly UrlInspection[]): string {
       .trimEnd();
   const out = [line(head), ...body.map(line), ''];
   rows.forEach((r, i) => {
-    out.push(`${i + 1}  ${r.url}`);
+    out.push(`${first + i + 1}  ${escapeControlChars(r.url)}`);
     out.push(`   vpc: ${r.expectedPath.vpc}: ${r.expectedPath.reasons.vpc}`);
     out.push(`   on-prem: ${r.expectedPath.onprem}: ${r.expectedPath.reasons.onprem}`);
     const codeWidth = Math.max(0, ...r.findings.map((f) => f.code.length));
     for (const f of r.findings)
-      out.push(`   ${f.severity.toUpperCase().padEnd(6)}  ${f.code.padEnd(codeWidth)}  ${f.message}`);
+      out.push(
+        `   ${f.severity.toUpperCase().padEnd(6)}  ${f.code.padEnd(codeWidth)}  ${escapeControlChars(f.message)}`,
+      );
     out.push('');
   });
-  return `${out.join('\n')}`;
+  return redactText(out.join('\n'));
 }
 
 function clip(s: string, max: number): string {

@@ -1,3 +1,4 @@
+import { redactRecord } from '../../../shared/evidence/redact-deep.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
 import { type CloudTrailReadStats, readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
 import { type CommandSpec, writeOut } from '../command.js';
@@ -15,6 +16,8 @@ event per line, CloudWatch Logs exports ('aws logs filter-log-events' output) of
 group, or standard input ('-', the default), and prints one JSON object per S3 data event or
 network-activity event. Other events (management events, other
 services) are skipped and counted on stderr; malformed events are rejected and reported.
+Presigned-URL secrets (signature, security token, access key id) in any field are replaced with
+REDACTED.
 
 Options:
   --count   print only 'records N rejected M'
@@ -48,7 +51,8 @@ Examples:
           records += batch.length;
           if (countOnly) continue;
           let out = '';
-          for (const r of batch) out += `${JSON.stringify(r)}\n`;
+          // Any field can carry a presigned URL's secrets (key, userAgent, errorCode, …).
+          for (const r of batch) out += `${JSON.stringify(redactRecord(r))}\n`;
           await writeOut(io.stdout, out);
         }
       }

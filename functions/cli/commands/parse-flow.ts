@@ -1,3 +1,4 @@
+import { redactRecord } from '../../../shared/evidence/redact-deep.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
 import { countFlowRecords, readFlowRecords, resolveFlowFormat } from '../../lib/read-flow.js';
 import { type CommandSpec, writeOut } from '../command.js';
@@ -49,7 +50,8 @@ Examples:
         for await (const batch of readFlowRecords(input, opts)) {
           records += batch.length;
           let out = '';
-          for (const r of batch) out += `${JSON.stringify(r)}\n`;
+          // Fields are checked, but unknown ones are free text: redact like every output.
+          for (const r of batch) out += `${JSON.stringify(redactRecord(r))}\n`;
           await writeOut(io.stdout, out);
         }
       }

@@ -25,8 +25,8 @@ Fields: bucketOwner bucket time remoteIp requester requestId operation key reque
 errorCode bytesSent objectSize totalTime turnAroundTime referer userAgent versionId hostId
 signatureVersion cipherSuite authenticationType hostHeader tlsVersion accessPointArn aclRequired
 extra. time is ISO 8601 UTC; - is null; fields AWS appends after aclRequired are kept in extra.
-Presigned-URL secrets (signature, security token, access key id) in requestUri and referer are
-replaced with REDACTED.
+Presigned-URL secrets (signature, security token, access key id) in any field (requestUri and
+referer most often) are replaced with REDACTED.
 
 Exit status: 0 when every input was read to its end (even with rejected lines), 1 when an input
 could not be read (missing, unreadable, truncated gzip), 2 on a usage error.

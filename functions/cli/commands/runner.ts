@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { validateConfig } from '../../../shared/config/index.js';
 import { PathGuardError, UserInputError } from '../../../shared/errors.js';
 import { allowedS3Hosts } from '../../../shared/probes/orders.js';
+import { displayText } from '../../../shared/text/escape.js';
 import { loadRunnerConfig, runOnce } from '../../runner/onprem.js';
 import type { CommandSpec } from '../command.js';
 
@@ -79,7 +80,9 @@ be used (stale, tampered, unreachable), 2 on a usage error. See docs/onprem-runn
     if (interval !== null && (!Number.isInteger(interval) || interval < 10)) {
       throw new UserInputError('USAGE', '--interval must be a whole number of seconds, at least 10');
     }
-    const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${cfg.runnerId} ${line}\n`);
+    // Lines quote the order (runId, hosts): escaped, so an order cannot forge lines or send ANSI codes.
+    const log = (line: string) =>
+      io.stdout.write(`${new Date().toISOString()} ${cfg.runnerId} ${displayText(line)}\n`);
     const pass = async (): Promise<number> => {
       try {
         const r = await runOnce(cfg, { log });
@@ -89,7 +92,7 @@ be used (stale, tampered, unreachable), 2 on a usage error. See docs/onprem-runn
         return r.ok ? 0 : 1;
       } catch (e) {
         if (e instanceof PathGuardError) {
-          io.stderr.write(`pathguard runner: ${e.code}: ${e.message}\n`);
+          io.stderr.write(`pathguard runner: ${e.code}: ${displayText(e.message)}\n`);
           return 1;
         }
         throw e;
