@@ -3,6 +3,7 @@ import { aws_logs as logs } from 'aws-cdk-lib';
 import { formatIssuePath, validateConfig } from '../shared/config/index.js';
 import { ValidationError } from '../shared/errors.js';
 import { type DeploymentSettings, deploymentSchema } from './deployment-config.js';
+import { planEvidence } from './evidence.js';
 import type { StackMonitoringConfig } from './stacks/pathguard-stack.js';
 
 export interface InfraConfig {
@@ -69,6 +70,8 @@ export function loadInfraConfig(file: string): InfraConfig {
         message: `${r.runnerId} is not an on-prem vantage`,
       });
   });
+  const evidence = planEvidence(c, d);
+  issues.push(...evidence.issues);
   const { deployment: _d, ...monitoringDoc } = doc as Record<string, unknown>;
   const configJson = JSON.stringify(monitoringDoc);
   if (configJson.length > MAX_INLINE_CONFIG) {
@@ -88,6 +91,9 @@ export function loadInfraConfig(file: string): InfraConfig {
       scheduleMinutes: c.scheduleMinutes,
       targetBuckets: [...targetBuckets],
       vpcVantages: c.vantages.flatMap((v) => (v.kind === 'vpc' ? [{ id: v.id, subnetId: v.subnetId }] : [])),
+      onPremVantages: c.vantages.flatMap((v) => (v.kind === 'onprem' ? [v.id] : [])),
+      retention: c.retention,
+      evidence: evidence.plan,
     },
   };
 }

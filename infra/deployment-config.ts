@@ -50,17 +50,31 @@ export const deploymentSchema = z.strictObject({
       createAccessLogging: z.boolean().default(true),
       /** Create a CloudTrail trail with data events limited to the probe prefix. */
       createCloudTrail: z.boolean().default(false),
+      /**
+       * Also log VPC-endpoint network activity events for S3 on the created trail (opt-in, paid):
+       * they record calls through the endpoints, denials included (aws-facts §3).
+       */
+      cloudTrailNetworkActivity: z.boolean().default(false),
       /** Existing flow-log group to read when not creating flow logs. */
       flowLogGroupName: z.string().optional(),
-      /** Existing access-log bucket and prefix when the probe buckets already log. */
+      /**
+       * Existing access-log bucket when the probe buckets already log; the prefix every probe
+       * bucket logs under (one prefix: the analyzer lists it once from the window's start by the
+       * time in the log objects' names).
+       */
       accessLogBucket: z.string().optional(),
       accessLogPrefix: z.string().default('access-logs/'),
+      /** Existing trail's bucket and key prefix (before `AWSLogs/`) when not creating the trail. */
+      cloudTrailBucket: z.string().optional(),
+      cloudTrailPrefix: z.string().default(''),
     })
     .default({
       createFlowLogs: true,
       createAccessLogging: true,
       createCloudTrail: false,
+      cloudTrailNetworkActivity: false,
       accessLogPrefix: 'access-logs/',
+      cloudTrailPrefix: '',
     }),
   /** On-prem runner identities: each may read only its own order object. */
   onPremRunners: z

@@ -13,6 +13,7 @@ import {
   type StoredJson,
   WriteConflictError,
 } from '../../shared/ports/index.js';
+import type { PlannedProbe } from '../../shared/probes/plan.js';
 import { AwsCallError } from './retry.js';
 
 /**
@@ -152,4 +153,21 @@ export async function updateJson<T>(
       await sleep(Math.random() * 50 * 2 ** attempt);
     }
   }
+}
+
+/** Creates a probe object (64 random bytes) at its planned key in its target bucket. */
+export async function putProbeObject(
+  s3: S3Client,
+  p: Pick<PlannedProbe, 'bucket' | 'key' | 'body'>,
+): Promise<void> {
+  await sendS3(`S3 PutObject s3://${p.bucket}/${p.key}`, () =>
+    s3.send(
+      new PutObjectCommand({
+        Bucket: p.bucket,
+        Key: p.key,
+        Body: p.body,
+        ContentType: 'application/octet-stream',
+      }),
+    ),
+  );
 }

@@ -10,21 +10,22 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { validateConfig } from '../../shared/config/index.js';
 import { inspectUrl } from '../../shared/endpoints/index.js';
 import { UserInputError } from '../../shared/errors.js';
+import { bundleKey } from '../../shared/evidence/bundle.js';
 import { parseFlowFormat } from '../../shared/flow-logs/index.js';
-import type { Probe } from '../../shared/probes/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { S3AccessLogSource } from '../aws/access-logs-s3.js';
+import { S3CloudTrailSource } from '../aws/cloudtrail-s3.js';
 import { discoverEnvironment } from '../aws/discovery.js';
 import { CloudWatchFlowLogSource } from '../aws/flow-logs-cwl.js';
 import { awsClientConfig } from '../aws/retry.js';
 import { SnsAlertSink } from '../aws/sns-sink.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
-import { runAnalysis } from '../lib/analyze-run.js';
+import { findProbe, runAnalysis } from '../lib/analyze-run.js';
 import { parseHandlerEvent } from '../lib/events.js';
-import { readConfigDocument } from '../lib/lambda-config.js';
+import { EVIDENCE_ENV, evidenceLocations } from '../lib/evidence-locations.js';
+import { configLoader } from '../lib/lambda-config.js';
 import { logger, metrics } from '../lib/powertools.js';
 
 // The SDK's own adaptive retry and timeouts, configured once for every client.
@@ -32,28 +33,20 @@ const s3 = new S3Client(awsClientConfig());
 const ec2 = new EC2Client(awsClientConfig({ maxAttempts: 8 }));
 const cwl = new CloudWatchLogsClient(awsClientConfig({ maxAttempts: 8 }));
 const sns = new SNSClient(awsClientConfig());
-const config = (async () => {
-  const r = validateConfig(await readConfigDocument(process.env.PATHGUARD_CONFIG, () => s3));
-  if (!r.ok) throw r.error;
-  return r.value;
-})();
+// Read and validated once, at cold start; a bad config is the handler's coded error.
+const config = configLoader(process.env.PATHGUARD_CONFIG, () => s3);
 
-async function analyzeHandler(event: unknown, _context: Context): Promise<Record<string, unknown>> {
-  const cfg = await config;
+async function analyzeHandler(event: unknown, context: Context): Promise<Record<string, unknown>> {
+  const cfg = await config();
   const ev = parseHandlerEvent(event);
   const now = new Date();
   const store = new S3ObjectStore(s3, cfg.resultsBucket);
   if (ev.kind === 'inspect-url') return { inspection: inspectUrl(ev.url, { now }) };
   if (ev.kind === 'explain') {
-    let found: Probe | null = null;
-    for await (const key of store.list('probes/')) {
-      if (key.endsWith(`/${ev.probeId}.json`)) found = (await store.getJson<Probe>(key))?.value ?? null;
-    }
+    // The id's time names the probe's day folder: one GET, however long the history.
+    const found = await findProbe(store, ev.probeId);
     if (!found) throw new UserInputError('NOT_FOUND', `no probe ${ev.probeId} in the results bucket`);
-    const d = found.createdAt;
-    const bundle = await store.getJson(
-      `evidence/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${ev.probeId}.json`,
-    );
+    const bundle = await store.getJson(bundleKey(found));
     return { probeId: ev.probeId, bundle: bundle?.value ?? null };
   }
   if (ev.kind === 'probe-now') throw new UserInputError('BAD_EVENT', "send 'probe-now' to a probe function");
@@ -62,7 +55,7 @@ async function analyzeHandler(event: unknown, _context: Context): Promise<Record
   const topicArn = process.env.PATHGUARD_TOPIC_ARN ?? cfg.alerts.topicArn!;
   const vpcIds = (process.env.PATHGUARD_VPC_IDS ?? '').split(',').filter(Boolean);
   const runnerSubnetIds = cfg.vantages.flatMap((v) => (v.kind === 'vpc' ? [v.subnetId] : []));
-  const accessBucket = cfg.evidence.accessLogs.bucket ?? process.env.PATHGUARD_ACCESS_LOG_BUCKET;
+  const where = evidenceLocations(cfg, process.env);
   const started = Date.now();
   const rejects = new RejectCounter();
   // Discovery first: the flow logs are read with their own format, from the log group
@@ -80,7 +73,7 @@ async function analyzeHandler(event: unknown, _context: Context): Promise<Record
     found.flowLogs.find(
       (f) => f.destinationType === 'cloud-watch-logs' && found.vpcIds.includes(f.resourceId),
     );
-  const flowGroup = cfg.evidence.flowLogs.logGroupName ?? process.env.PATHGUARD_FLOW_LOG_GROUP;
+  const flowGroup = where.flowLogGroup;
   const flowFormat = parseFlowFormat(process.env.PATHGUARD_FLOW_LOG_FORMAT ?? '');
   const flows = !cfg.evidence.flowLogs.enabled
     ? undefined
@@ -97,10 +90,25 @@ async function analyzeHandler(event: unknown, _context: Context): Promise<Record
     ...(ev.kind === 'analyze' && ev.since ? { since: ev.since } : {}),
     discover: async () => found,
     ...(flows ? { flows } : {}),
-    ...(cfg.evidence.accessLogs.enabled && accessBucket
-      ? { access: new S3AccessLogSource(s3, accessBucket, cfg.evidence.accessLogs.prefix, rejects) }
+    ...(where.accessLogs
+      ? { access: new S3AccessLogSource(s3, where.accessLogs.bucket, where.accessLogs.prefix, rejects) }
+      : {}),
+    ...(where.cloudTrail
+      ? {
+          cloudTrail: new S3CloudTrailSource(
+            s3,
+            {
+              ...where.cloudTrail,
+              accountId: process.env[EVIDENCE_ENV.accountId] || accountOf(context),
+              region: cfg.region,
+            },
+            rejects,
+          ),
+        }
       : {}),
   });
+  for (const source of unlocated(cfg, where, flows !== undefined))
+    logger.warn('evidence source enabled but not located; its probes stay no-evidence', { source });
   const verdicts: Record<string, number> = {};
   for (const r of summary.results) verdicts[r.verdict.verdict] = (verdicts[r.verdict.verdict] ?? 0) + 1;
   for (const [verdict, n] of Object.entries(verdicts)) {
@@ -129,8 +137,9 @@ async function analyzeHandler(event: unknown, _context: Context): Promise<Record
   metrics.addMetric('RunDurationMs', MetricUnit.Milliseconds, Date.now() - started);
   if (summary.errors.length === 0 && summary.alerts.failed.length === 0)
     metrics.addMetric('RunSucceeded', MetricUnit.Count, 1);
+  // `message` is Powertools' own key (extra keys named so are dropped): the reason goes in `reason`.
   for (const e of summary.errors)
-    logger.warn('evidence source failed', { source: e.source, message: e.message });
+    logger.warn('evidence source failed', { source: e.source, reason: e.message });
   for (const f of summary.alerts.failed)
     logger.error('alert not sent', { dedupKey: f.alert.dedupKey, error: f.error });
   logger.info('analysis finished', {
@@ -149,6 +158,24 @@ async function analyzeHandler(event: unknown, _context: Context): Promise<Record
     errors: summary.errors,
     alertFailures: summary.alerts.failed.map((f) => ({ dedupKey: f.alert.dedupKey, error: f.error })),
   };
+}
+
+/** The account in the function's ARN (`arn:aws:lambda:<region>:<account>:function:<name>`). */
+function accountOf(context: Context): string {
+  return context.invokedFunctionArn?.split(':')[4] ?? '';
+}
+
+/** Enabled sources the analysis cannot read: neither the stack nor the config says where they are. */
+function unlocated(
+  cfg: { evidence: Record<'flowLogs' | 'accessLogs' | 'cloudTrail', { enabled: boolean }> },
+  where: ReturnType<typeof evidenceLocations>,
+  hasFlows: boolean,
+): string[] {
+  const out: string[] = [];
+  if (cfg.evidence.flowLogs.enabled && !hasFlows) out.push('flowLogs');
+  if (cfg.evidence.accessLogs.enabled && !where.accessLogs) out.push('accessLogs');
+  if (cfg.evidence.cloudTrail.enabled && !where.cloudTrail) out.push('cloudTrail');
+  return out;
 }
 
 export const handler = middy(analyzeHandler)

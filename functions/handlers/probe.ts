@@ -1,35 +1,31 @@
 // The probe function: one per VPC vantage, attached to that vantage's subnet. On schedule it plans
-// the run's probes, creates the probe objects, presigns, fetches from inside the VPC, stores the
-// observations and writes the on-prem runners' orders. Thin: validation, one call, response.
+// the run's probes for its vantage, creates the probe objects, presigns, fetches from inside the
+// VPC with bounded concurrency inside the function's time, and stores the observations. On-prem
+// orders are the orders function's (handlers/orders.ts). Thin: validation, one call, response.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { validateConfig } from '../../shared/config/index.js';
 import { inspectUrl } from '../../shared/endpoints/index.js';
 import type { Environment } from '../../shared/env/types.js';
 import { UserInputError } from '../../shared/errors.js';
 import { runIdFor } from '../../shared/probes/plan.js';
 import { SdkPresigner } from '../aws/presigner.js';
-import { S3ObjectStore } from '../aws/store-s3.js';
+import { awsClientConfig } from '../aws/retry.js';
+import { putProbeObject, S3ObjectStore } from '../aws/store-s3.js';
 import { parseHandlerEvent } from '../lib/events.js';
-import { readConfigDocument } from '../lib/lambda-config.js';
+import { configLoader } from '../lib/lambda-config.js';
 import { logger, metrics } from '../lib/powertools.js';
-import { runProbes } from '../lib/probe-run.js';
-import { writeOrders } from '../runner/orders.js';
+import { runDeadline, runProbes } from '../lib/probe-run.js';
 
-const s3 = new S3Client({ maxAttempts: 5 });
-// Config is read and validated once, at cold start.
-const config = (async () => {
-  const r = validateConfig(await readConfigDocument(process.env.PATHGUARD_CONFIG, () => s3));
-  if (!r.ok) throw r.error;
-  return r.value;
-})();
+const s3 = new S3Client(awsClientConfig());
+// Read and validated once, at cold start; a bad config is the handler's coded error.
+const config = configLoader(process.env.PATHGUARD_CONFIG, () => s3);
 
-async function probeHandler(event: unknown, _context: Context): Promise<Record<string, unknown>> {
-  const cfg = await config;
+async function probeHandler(event: unknown, context: Context): Promise<Record<string, unknown>> {
+  const cfg = await config();
   const ev = parseHandlerEvent(event);
   const now = new Date();
   if (ev.kind === 'inspect-url') {
@@ -53,34 +49,35 @@ async function probeHandler(event: unknown, _context: Context): Promise<Record<s
   const store = new S3ObjectStore(s3, cfg.resultsBucket);
   const env = (await store.getJson<Environment>('environment/latest.json'))?.value;
   const started = Date.now();
-  const presigner = new SdkPresigner();
   const result = await runProbes(runId, {
     cfg,
     store,
-    presigner,
-    writeOrders: async (items, id, at) => {
-      await writeOrders(store, presigner, cfg, items, id, at);
-    },
+    presigner: new SdkPresigner(),
     vantageId,
     now,
+    deadline: runDeadline(context),
     ...(env ? { env } : {}),
-    putObject: async (p) => {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: p.bucket,
-          Key: p.key,
-          Body: p.body,
-          ContentType: 'application/octet-stream',
-        }),
-      );
-    },
+    putObject: (p) => putProbeObject(s3, p),
   });
   metrics.addDimension('vantage', vantageId);
   metrics.addMetric('ProbesCreated', MetricUnit.Count, result.probes.length);
   metrics.addMetric('ProbeFailures', MetricUnit.Count, result.failures.length);
+  metrics.addMetric(
+    'MintFailures',
+    MetricUnit.Count,
+    result.failures.filter((f) => f.stage === 'mint').length,
+  );
   metrics.addMetric('RunDurationMs', MetricUnit.Milliseconds, Date.now() - started);
   if (result.duplicate) logger.info('run already claimed; repeated delivery ignored', { runId });
-  for (const f of result.failures) logger.warn('probe step failed', { runId, ...f });
+  // `message` is Powertools' own key (extra keys named so are dropped): the reason goes in `reason`.
+  for (const f of result.failures)
+    logger.warn('probe step failed', {
+      runId,
+      probeId: f.probeId,
+      stage: f.stage,
+      code: f.code,
+      reason: f.message,
+    });
   logger.info('probe run finished', {
     runId,
     probes: result.probes.length,

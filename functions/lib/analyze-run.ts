@@ -5,7 +5,14 @@ import type { PathGuardConfig } from '../../shared/config/index.js';
 import { detectDrift, type FlowLogFacts } from '../../shared/env/drift.js';
 import type { Environment } from '../../shared/env/types.js';
 import { environmentDigest } from '../../shared/evidence/bundle.js';
-import type { AccessLogSource, AlertSink, FlowLogSource, ObjectStore } from '../../shared/ports/index.js';
+import type {
+  AccessLogSource,
+  AlertSink,
+  CloudTrailSource,
+  FlowLogSource,
+  ObjectStore,
+} from '../../shared/ports/index.js';
+import { observationKey, probeListings, probeRecordKeyOf } from '../../shared/probes/results-keys.js';
 import type { Observation, Probe } from '../../shared/probes/types.js';
 
 export interface AnalyzeRunDeps {
@@ -20,18 +27,49 @@ export interface AnalyzeRunDeps {
   }>;
   flows?: FlowLogSource;
   access?: AccessLogSource;
+  /** CloudTrail data (and network-activity) events, when enabled: read under the same deadline rules. */
+  cloudTrail?: CloudTrailSource;
   now: Date;
   /** Probes created after this are examined. @default now minus the longest evidence deadline and two intervals */
   since?: Date;
 }
 
-async function loadUnder<T>(store: ObjectStore, prefix: string): Promise<T[]> {
-  const out: T[] = [];
-  for await (const key of store.list(prefix)) {
-    const v = await store.getJson<T>(key);
-    if (v) out.push(v.value);
+/**
+ * The probe records created in [since, now]: only the window's day folders are listed, the
+ * first from the window's start, so the calls do not grow with the history kept.
+ */
+export async function loadWindowProbes(store: ObjectStore, since: Date, now: Date): Promise<Probe[]> {
+  const out: Probe[] = [];
+  for (const l of probeListings(since, now)) {
+    for await (const key of store.list(l.prefix, l.startAfter)) {
+      const v = await store.getJson<Probe>(key);
+      if (v && Date.parse(v.value.createdAt) >= since.getTime()) out.push(v.value);
+    }
   }
   return out;
+}
+
+/**
+ * The probes' observations, by probe id: one GET each at its known key (a GET costs a twelfth of
+ * the LIST a folder per run would take, and a missing observation is simply absent).
+ */
+export async function loadObservations(
+  store: ObjectStore,
+  probes: readonly Probe[],
+): Promise<Map<string, Observation>> {
+  const observations = new Map<string, Observation>();
+  for (const p of probes) {
+    const o = await store.getJson<Observation>(observationKey(p.runId, p.probeId));
+    if (o) observations.set(p.probeId, o.value);
+  }
+  return observations;
+}
+
+/** A probe's record, found from its id alone (the id's time names the record). */
+export async function findProbe(store: ObjectStore, probeId: string): Promise<Probe | null> {
+  const key = probeRecordKeyOf(probeId);
+  if (!key) return null;
+  return (await store.getJson<Probe>(key))?.value ?? null;
 }
 
 /**
@@ -68,14 +106,8 @@ export async function runAnalysis(deps: AnalyzeRunDeps): Promise<AnalyzerRunResu
     });
   }
   await store.putJson('environment/latest.json', env);
-  const probes = (await loadUnder<Probe>(store, 'probes/')).filter(
-    (p) => Date.parse(p.createdAt) >= since.getTime(),
-  );
-  const observations = new Map<string, Observation>();
-  for (const runId of new Set(probes.map((p) => p.runId))) {
-    for (const o of await loadUnder<Observation>(store, `observations/${runId}/`))
-      observations.set(o.probeId, o);
-  }
+  const probes = await loadWindowProbes(store, since, now);
+  const observations = await loadObservations(store, probes);
   const bound = bindEnvironment(env);
   return runAnalyzer(
     { cfg, env, probes, observations, drift },
@@ -88,6 +120,7 @@ export async function runAnalysis(deps: AnalyzeRunDeps): Promise<AnalyzerRunResu
       earlyFacts: bound.facts,
       ...(deps.flows ? { flowSource: deps.flows } : {}),
       ...(deps.access ? { accessLogSource: deps.access } : {}),
+      ...(deps.cloudTrail ? { cloudTrailSource: deps.cloudTrail } : {}),
     },
   );
 }

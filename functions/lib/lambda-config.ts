@@ -1,4 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type PathGuardConfig, validateConfig } from '../../shared/config/index.js';
 import { UserInputError } from '../../shared/errors.js';
 
 /**
@@ -39,4 +40,38 @@ function parseJson(text: string, where: string): unknown {
   } catch (e) {
     throw new UserInputError('CONFIG_NOT_JSON', `${where} is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The config a handler runs with, read and validated once. Reading starts at cold start (so the
+ * first request does not wait for it) but a failure is never an unhandled rejection at init,
+ * which would crash the runtime with no reason in the logs: each call to the returned function
+ * rejects with the coded error (CONFIG_MISSING, CONFIG_NOT_JSON, VALIDATION_FAILED…), which the
+ * handler reports like any other; the next request reads it again.
+ *
+ * @example
+ * const config = configLoader(process.env.PATHGUARD_CONFIG, () => s3);
+ * async function handler() { const cfg = await config(); … }
+ */
+export function configLoader(value: string | undefined, s3: () => S3Client): () => Promise<PathGuardConfig> {
+  const start = () => {
+    const p = (async () => {
+      const r = validateConfig(await readConfigDocument(value, s3));
+      if (!r.ok) throw r.error;
+      return r.value;
+    })();
+    // Marks the rejection handled here; every caller still receives it.
+    p.catch(() => undefined);
+    return p;
+  };
+  let loading = start();
+  return async () => {
+    try {
+      return await loading;
+    } catch (e) {
+      // Read again on the next request: an s3:// config may have failed for a passing reason.
+      loading = start();
+      throw e;
+    }
+  };
 }

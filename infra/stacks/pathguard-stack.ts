@@ -27,8 +27,10 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { EVIDENCE_ENV } from '../../functions/lib/evidence-locations.js';
 import { PATHGUARD_FLOW_FORMAT } from '../../shared/flow-logs/pathguard-format.js';
 import type { DeploymentSettings } from '../deployment-config.js';
+import type { EvidencePlan } from '../evidence.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -43,6 +45,11 @@ export interface StackMonitoringConfig {
   readonly scheduleMinutes: number;
   readonly targetBuckets: readonly string[];
   readonly vpcVantages: readonly { readonly id: string; readonly subnetId: string }[];
+  /** On-prem vantages: their orders are written by the orders function. */
+  readonly onPremVantages: readonly string[];
+  readonly retention: { readonly probesDays: number; readonly evidenceDays: number };
+  /** Every evidence location, resolved and checked against the config (infra/evidence.ts). */
+  readonly evidence: EvidencePlan;
 }
 
 export interface PathGuardStackProps extends StackProps {
@@ -62,11 +69,17 @@ export class PathGuardStack extends Stack {
   readonly topic: sns.Topic;
   readonly analyzeFunction: nodejs.NodejsFunction;
   readonly probeFunctions: nodejs.NodejsFunction[] = [];
+  /** Writes the on-prem runners' orders; absent when the config has no on-prem vantage. */
+  readonly ordersFunction: nodejs.NodejsFunction | undefined;
 
   constructor(scope: Construct, id: string, props: PathGuardStackProps) {
     super(scope, id, props);
     const { monitoring, deployment } = props;
     const retention = deployment.logRetentionDays as logs.RetentionDays;
+    const plan = monitoring.evidence;
+    const kept = monitoring.retention;
+    if (monitoring.vpcVantages.length + monitoring.onPremVantages.length === 0)
+      throw new Error('vantages: the config has no vantage, so nothing would be monitored');
 
     // --- storage -------------------------------------------------------------------------------
     const serverAccessLogs = new s3.Bucket(this, 'ServerAccessLogs', {
@@ -75,7 +88,7 @@ export class PathGuardStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(400) }],
+      lifecycleRules: [{ expiration: Duration.days(kept.evidenceDays) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(serverAccessLogs).acknowledge({
@@ -100,13 +113,30 @@ export class PathGuardStack extends Stack {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: serverAccessLogs,
       serverAccessLogsPrefix: 'results/',
+      // What runs write expires with the config's retention (retention.probesDays, longer than
+      // any evidence deadline); evidence bundles after retention.evidenceDays. Without these
+      // rules the bucket grows for ever and every listing with it.
       lifecycleRules: [
         {
           id: 'orders',
           prefix: 'orders/',
-          expiration: Duration.days(7),
+          expiration: Duration.days(Math.min(7, kept.probesDays)),
           noncurrentVersionExpiration: Duration.days(1),
         },
+        ...(['probes/', 'observations/', 'runs/'] as const).map((prefix) => ({
+          id: prefix.slice(0, -1),
+          prefix,
+          expiration: Duration.days(kept.probesDays),
+          noncurrentVersionExpiration: Duration.days(1),
+        })),
+        {
+          id: 'evidence',
+          prefix: 'evidence/',
+          expiration: Duration.days(kept.evidenceDays),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        // environment/snapshots/ never expires: one is written only when discovery finds a change,
+        // and a past request is judged against the latest snapshot before it, however old.
         { id: 'noncurrent', noncurrentVersionExpiration: Duration.days(90) },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
@@ -125,10 +155,11 @@ export class PathGuardStack extends Stack {
           lifecycleRules: [
             { id: 'probes', prefix: `${monitoring.probePrefix}/probes/`, expiration: Duration.days(1) },
           ],
+          // Every probe bucket logs under the one prefix the analyzer lists (records name their bucket).
           ...(deployment.evidence.createAccessLogging
             ? {
                 serverAccessLogsBucket: serverAccessLogs,
-                serverAccessLogsPrefix: `${deployment.evidence.accessLogPrefix}${name}/`,
+                serverAccessLogsPrefix: deployment.evidence.accessLogPrefix,
               }
             : {}),
           removalPolicy: RemovalPolicy.RETAIN,
@@ -145,9 +176,11 @@ export class PathGuardStack extends Stack {
         probeBuckets.set(name, s3.Bucket.fromBucketName(this, `Existing-${name}`, name));
       }
     }
-    const accessLogBucket = deployment.evidence.accessLogBucket
-      ? s3.Bucket.fromBucketName(this, 'ExistingAccessLogs', deployment.evidence.accessLogBucket)
-      : serverAccessLogs;
+    const accessLogBucket = !plan.accessLogs
+      ? undefined
+      : plan.accessLogs.source === 'existing'
+        ? s3.Bucket.fromBucketName(this, 'ExistingAccessLogs', plan.accessLogs.bucket)
+        : serverAccessLogs;
 
     // --- alerts --------------------------------------------------------------------------------
     this.topic = new sns.Topic(this, 'Alerts', {
@@ -244,11 +277,13 @@ export class PathGuardStack extends Stack {
         timeout: Duration.minutes(2),
         environment: { PATHGUARD_VANTAGE: vantage.id },
       });
+      // No `orders/`: only the orders function writes a runner's order (a probe role that could
+      // would redirect every runner).
       this.allowObjects(
         fn,
         this.resultsBucket,
         ['s3:GetObject', 's3:PutObject'],
-        ['probes/', 'observations/', 'orders/', 'runs/'],
+        ['probes/', 'observations/', 'runs/'],
       );
       this.allowObjects(fn, this.resultsBucket, ['s3:GetObject'], ['environment/']);
       for (const b of probeBuckets.values()) {
@@ -261,6 +296,29 @@ export class PathGuardStack extends Stack {
       functionsForAlarms.push(fn);
     }
 
+    // On-prem orders every interval, whatever the VPC vantages: one small function outside the
+    // VPC, the only writer under orders/. It signs the runners' report PUTs (observations/).
+    if (monitoring.onPremVantages.length > 0) {
+      const orders = this.makeFunction('Orders', 'orders', common, retention, dataKey, {
+        timeout: Duration.minutes(1),
+      });
+      this.allowObjects(orders, this.resultsBucket, ['s3:GetObject', 's3:PutObject'], ['probes/', 'runs/']);
+      this.allowObjects(orders, this.resultsBucket, ['s3:PutObject'], ['orders/', 'observations/']);
+      this.allowObjects(orders, this.resultsBucket, ['s3:GetObject'], ['environment/']);
+      for (const b of probeBuckets.values()) {
+        this.allowObjects(orders, b, ['s3:GetObject', 's3:PutObject'], [`${monitoring.probePrefix}/probes/`]);
+      }
+      this.allowKey(orders, dataKey);
+      Validations.of(orders.role!).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing (PutTraceSegments, PutTelemetryRecords) supports no resource-level permissions.',
+      });
+      this.schedule('OrdersSchedule', orders, monitoring.scheduleMinutes, dataKey);
+      functionsForAlarms.push(orders);
+      this.ordersFunction = orders;
+    }
+
     this.analyzeFunction = this.makeFunction('Analyze', 'analyze', common, retention, dataKey, {
       timeout: Duration.minutes(10),
       memorySize: 1024,
@@ -268,10 +326,7 @@ export class PathGuardStack extends Stack {
         PATHGUARD_VPC_IDS: deployment.network.vpcId,
         PATHGUARD_TOPIC_ARN: this.topic.topicArn,
         PATHGUARD_FLOW_LOG_FORMAT: FLOW_LOG_FORMAT,
-        PATHGUARD_ACCESS_LOG_BUCKET: accessLogBucket.bucketName,
-        ...(deployment.evidence.flowLogGroupName
-          ? { PATHGUARD_FLOW_LOG_GROUP: deployment.evidence.flowLogGroupName }
-          : {}),
+        [EVIDENCE_ENV.accountId]: Aws.ACCOUNT_ID,
       },
     });
     const analyze = this.analyzeFunction;
@@ -281,7 +336,11 @@ export class PathGuardStack extends Stack {
       ['s3:GetObject', 's3:PutObject'],
       ['probes/', 'observations/', 'evidence/', 'environment/', 'state/'],
     );
-    this.allowObjects(analyze, accessLogBucket, ['s3:GetObject'], [deployment.evidence.accessLogPrefix]);
+    if (accessLogBucket && plan.accessLogs) {
+      this.allowObjects(analyze, accessLogBucket, ['s3:GetObject'], [plan.accessLogs.prefix]);
+      analyze.addEnvironment(EVIDENCE_ENV.accessLogBucket, accessLogBucket.bucketName);
+      analyze.addEnvironment(EVIDENCE_ENV.accessLogPrefix, plan.accessLogs.prefix);
+    }
     this.allowKey(analyze, dataKey);
     // Publish only; the KMS permissions come from allowKey (no GenerateDataKey* wildcard).
     analyze.addToRolePolicy(
@@ -315,7 +374,7 @@ export class PathGuardStack extends Stack {
 
     // --- evidence plumbing ---------------------------------------------------------------------
     let flowLogGroup: logs.ILogGroup | undefined;
-    if (deployment.evidence.createFlowLogs) {
+    if (plan.flowLogs?.source === 'stack') {
       const group = new logs.LogGroup(this, 'FlowLogs', { retention, removalPolicy: RemovalPolicy.RETAIN });
       const deliveryRole = new iam.Role(this, 'FlowLogsRole', {
         assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
@@ -339,15 +398,11 @@ export class PathGuardStack extends Stack {
         });
       }
       flowLogGroup = group;
-      analyze.addEnvironment('PATHGUARD_FLOW_LOG_GROUP', group.logGroupName);
-    } else if (deployment.evidence.flowLogGroupName) {
-      flowLogGroup = logs.LogGroup.fromLogGroupName(
-        this,
-        'ExistingFlowLogs',
-        deployment.evidence.flowLogGroupName,
-      );
+    } else if (plan.flowLogs?.source === 'existing') {
+      flowLogGroup = logs.LogGroup.fromLogGroupName(this, 'ExistingFlowLogs', plan.flowLogs.logGroupName);
     }
     if (flowLogGroup) {
+      analyze.addEnvironment(EVIDENCE_ENV.flowLogGroup, flowLogGroup.logGroupName);
       analyze.addToRolePolicy(
         new iam.PolicyStatement({
           sid: 'ReadFlowLogs',
@@ -357,14 +412,14 @@ export class PathGuardStack extends Stack {
       );
     }
 
-    if (deployment.evidence.createCloudTrail) {
+    if (plan.cloudTrail?.source === 'stack') {
       const trailBucket = new s3.Bucket(this, 'TrailBucket', {
         encryption: s3.BucketEncryption.S3_MANAGED,
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         enforceSSL: true,
         serverAccessLogsBucket: serverAccessLogs,
         serverAccessLogsPrefix: 'trail/',
-        lifecycleRules: [{ expiration: Duration.days(400) }],
+        lifecycleRules: [{ expiration: Duration.days(kept.evidenceDays) }],
         removalPolicy: RemovalPolicy.RETAIN,
       });
       const trail = new cloudtrail.Trail(this, 'ProbeDataEvents', {
@@ -375,25 +430,55 @@ export class PathGuardStack extends Stack {
         managementEvents: cloudtrail.ReadWriteType.NONE,
         sendToCloudWatchLogs: false,
       });
+      // The construct refuses a trail without management events unless it has an event selector;
+      // the basic selectors it renders are replaced by the advanced ones below.
+      trail.addS3EventSelector(
+        [...probeBuckets.values()].map((bucket) => ({
+          bucket,
+          objectPrefix: `${monitoring.probePrefix}/probes/`,
+        })),
+        { includeManagementEvents: false },
+      );
       const cfnTrail = trail.node.defaultChild as cloudtrail.CfnTrail;
       // Data events on the probe prefix only: a trail of all S3 data events would be costly.
       cfnTrail.addPropertyDeletionOverride('EventSelectors');
-      cfnTrail.advancedEventSelectors = [...probeBuckets.keys()].map((name) => ({
-        name: `PathGuard probes in ${name}`,
-        fieldSelectors: [
-          { field: 'eventCategory', equalTo: ['Data'] },
-          { field: 'resources.type', equalTo: ['AWS::S3::Object'] },
-          {
-            field: 'resources.ARN',
-            startsWith: [`arn:${Aws.PARTITION}:s3:::${name}/${monitoring.probePrefix}/probes/`],
-          },
-        ],
-      }));
+      cfnTrail.advancedEventSelectors = [
+        ...[...probeBuckets.keys()].map((name) => ({
+          name: `PathGuard probes in ${name}`,
+          fieldSelectors: [
+            { field: 'eventCategory', equalTo: ['Data'] },
+            { field: 'resources.type', equalTo: ['AWS::S3::Object'] },
+            {
+              field: 'resources.ARN',
+              startsWith: [`arn:${Aws.PARTITION}:s3:::${name}/${monitoring.probePrefix}/probes/`],
+            },
+          ],
+        })),
+        // Calls through the VPC endpoints to S3, denials included (aws-facts §3; opt-in, paid).
+        ...(plan.cloudTrail.networkActivity
+          ? [
+              {
+                name: 'PathGuard S3 network activity through VPC endpoints',
+                fieldSelectors: [
+                  { field: 'eventCategory', equalTo: ['NetworkActivity'] },
+                  { field: 'eventSource', equalTo: ['s3.amazonaws.com'] },
+                ],
+              },
+            ]
+          : []),
+      ];
       this.allowObjects(analyze, trailBucket, ['s3:GetObject'], ['AWSLogs/']);
+      analyze.addEnvironment(EVIDENCE_ENV.cloudTrailBucket, trailBucket.bucketName);
+      analyze.addEnvironment(EVIDENCE_ENV.cloudTrailPrefix, '');
       Validations.of(trail).acknowledge({
         id: 'AwsSolutions-IAM5',
         reason: 'CloudTrail delivery policy generated by the Trail construct.',
       });
+    } else if (plan.cloudTrail?.source === 'existing') {
+      const trailBucket = s3.Bucket.fromBucketName(this, 'ExistingTrailBucket', plan.cloudTrail.bucket);
+      this.allowObjects(analyze, trailBucket, ['s3:GetObject'], [`${plan.cloudTrail.prefix}AWSLogs/`]);
+      analyze.addEnvironment(EVIDENCE_ENV.cloudTrailBucket, plan.cloudTrail.bucket);
+      analyze.addEnvironment(EVIDENCE_ENV.cloudTrailPrefix, plan.cloudTrail.prefix);
     }
 
     // --- on-prem runner identities ---------------------------------------------------------------
@@ -472,10 +557,12 @@ export class PathGuardStack extends Stack {
       alarm.addAlarmAction(action);
     }
     const interval = Duration.minutes(monitoring.scheduleMinutes);
+    // Dimension sets exactly as the handlers emit them (test/infra/metrics-contract.test.ts runs
+    // the handlers and checks every metric here against their EMF output).
     const runs = new cloudwatch.Metric({
       namespace: 'PathGuard',
       metricName: 'RunSucceeded',
-      dimensionsMap: { service: 'pathguard', function: 'analyze' },
+      dimensionsMap: { service: 'pathguard' },
       statistic: 'Sum',
       period: interval,
     });
@@ -488,6 +575,38 @@ export class PathGuardStack extends Stack {
       alarmDescription: 'PathGuard analyzer had no successful run in three intervals',
     });
     silent.addAlarmAction(action);
+    // A probe that fails to mint is a blind spot: a run where every probe fails is otherwise silent.
+    const mintFailures: [string, Record<string, string>][] = [
+      ...monitoring.vpcVantages.map((v): [string, Record<string, string>] => [
+        `MintFailures-${v.id}`,
+        { service: 'pathguard', vantage: v.id },
+      ]),
+      ...(this.ordersFunction
+        ? [
+            ['MintFailures-orders', { service: 'pathguard', function: 'orders' }] as [
+              string,
+              Record<string, string>,
+            ],
+          ]
+        : []),
+    ];
+    for (const [id, dimensionsMap] of mintFailures) {
+      new cloudwatch.Metric({
+        namespace: 'PathGuard',
+        metricName: 'MintFailures',
+        dimensionsMap,
+        statistic: 'Sum',
+        period: interval,
+      })
+        .createAlarm(this, id, {
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `PathGuard could not mint probes (${Object.values(dimensionsMap).slice(1).join(' ')}): those paths are unmonitored`,
+        })
+        .addAlarmAction(action);
+    }
     const published = this.topic.metricNumberOfMessagesPublished({ period: Duration.minutes(5) });
     published
       .createAlarm(this, 'AlertsPublished', {
@@ -501,7 +620,7 @@ export class PathGuardStack extends Stack {
 
     const metric = (name: string, stat = 'Sum') =>
       new cloudwatch.MathExpression({
-        expression: `SEARCH('{PathGuard,service,vantage,style,verdict} MetricName="${name}"', '${stat}', 300)`,
+        expression: `SEARCH('{PathGuard,service,verdict} MetricName="${name}"', '${stat}', 300)`,
         label: name,
         period: Duration.minutes(5),
       });
@@ -510,7 +629,7 @@ export class PathGuardStack extends Stack {
       widgets: [
         [
           new cloudwatch.GraphWidget({
-            title: 'Verdicts by vantage and style',
+            title: 'Probe verdicts',
             left: [metric('ProbeVerdict')],
             width: 24,
           }),
@@ -589,7 +708,7 @@ export class PathGuardStack extends Stack {
 
   private makeFunction(
     id: string,
-    handler: 'probe' | 'analyze',
+    handler: 'probe' | 'orders' | 'analyze',
     common: Partial<nodejs.NodejsFunctionProps>,
     retention: logs.RetentionDays,
     key: kms.IKey,

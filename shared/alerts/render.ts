@@ -10,7 +10,9 @@
  * on-prem public egress addresses).
  */
 import type { AccessLogRecord } from '../access-logs/types.js';
+import { isPrivatePath } from '../classify/types.js';
 import type { CloudTrailRecord } from '../cloudtrail/types.js';
+import type { StyleCheck } from '../endpoints/expected-path.js';
 import { redactText } from '../endpoints/redact.js';
 import type { VantageFacts } from '../evidence/correlate.js';
 import { redactDeep } from '../evidence/redact-deep.js';
@@ -50,6 +52,56 @@ function interfaceName(p: Probe): string {
   return `bucket.vpce-<endpoint-id>.s3.${p.region}.vpce.amazonaws.com`;
 }
 
+const REGIONAL_SDK_HINT =
+  "boto3: set the S3 option us_east_1_regional_endpoint='regional' and signature_version='s3v4'; AWS SDK for JavaScript v3: leave useGlobalEndpoint off.";
+
+function styleLabel(c: StyleCheck): string {
+  return c.style === 'regional' ? 'regional endpoint' : 'interface endpoint name';
+}
+
+function styleHost(p: Probe, c: StyleCheck): string {
+  // The regional name carries the bucket; an interface-endpoint name starts with the literal `bucket.` label.
+  return c.style === 'regional' ? `${p.bucket}.s3.${p.region}.amazonaws.com` : c.host;
+}
+
+/**
+ * The URL styles a fix may name, checked against the environment: the regional and the
+ * interface-endpoint names whose expected path from the probe's vantage is private (the same
+ * judgement as `inspect-url`, carried in the vantage facts); when none is, what must change in the
+ * network (the route, the endpoint, the DNS mode) instead. Null when the facts do not say (no
+ * environment, or a bucket outside the environment's Region): the caller keeps its general text.
+ */
+function styleFixes(
+  p: Probe,
+  facts: VantageFacts | null | undefined,
+): { fixes: string[]; regional: boolean } | null {
+  const checks = facts?.urlStyles;
+  if (!facts || !checks || checks.length === 0 || p.region !== facts.environmentRegion) return null;
+  const from = p.vantage.id;
+  const ok = checks.filter((c) => isPrivatePath(c.path) === true);
+  const not = checks.filter((c) => isPrivatePath(c.path) !== true);
+  const fixes: string[] = [];
+  if (ok.length > 0) {
+    fixes.push(
+      `Presign with ${ok.map((c) => `the ${styleLabel(c)} (${styleHost(p, c)}, ${c.path} from ${from})`).join(' or ')}.`,
+    );
+    for (const c of not) {
+      if (c.style !== 'regional') continue;
+      // Saying so keeps someone from switching to a name that leaves the same way.
+      fixes.push(
+        `Not the regional endpoint: from ${from} it is ${c.path === 'unknown' ? 'not proven private' : c.path}${c.change ? `; to make it private, ${c.change}` : ''}.`,
+      );
+    }
+  } else {
+    fixes.push(
+      `No URL style is private from ${from} in this network (regional: ${not.find((c) => c.style === 'regional')?.path ?? 'unknown'}, interface endpoint: ${not.find((c) => c.style === 'interface-endpoint')?.path ?? 'unknown'}); change the network:`,
+    );
+    const changes = [...new Set(not.map((c) => c.change).filter((c): c is string => c !== null))];
+    for (const c of changes) fixes.push(`${c.charAt(0).toUpperCase()}${c.slice(1)}.`);
+  }
+  return { fixes, regional: ok.some((c) => c.style === 'regional') };
+}
+
 function dnsAnswers(obs: Observation | null | undefined): string {
   const a = obs?.dns?.answers?.map((x) => x.address) ?? [];
   return a.length > 0 ? a.join(', ') : (obs?.remoteAddress ?? 'a public address');
@@ -67,21 +119,23 @@ function diagnoseLeftPath(p: Probe, v: ProbeVerdict, intent: AlertIntent): Diagn
   const kind = endpointKind(p.inspection);
   const facts = intent.facts ?? null;
   const path = v.path;
+  const checked = styleFixes(p, facts);
   if (codes.includes('LEGACY_GLOBAL_ENDPOINT') || kind === 'global' || p.style === 'global') {
+    const fixes = checked ? [...checked.fixes, ...(checked.regional ? [REGIONAL_SDK_HINT] : [])] : null;
     if (p.vantage.kind === 'onprem') {
       return {
         cause: `This URL uses the legacy global endpoint (${p.urlHost}). Interface endpoints do not serve it and their private DNS covers only regional names, so on premises it resolved to ${dnsAnswers(intent.observation)}, a public S3 address, and the request reached S3 from outside AWS.`,
-        fixes: [
+        fixes: fixes ?? [
           `Presign with the regional endpoint (${p.bucket}.s3.${p.region}.amazonaws.com, resolved on premises through the Route 53 Resolver inbound endpoint) or the interface endpoint name (${interfaceName(p)}).`,
-          "boto3: set the S3 option us_east_1_regional_endpoint='regional' and signature_version='s3v4'; AWS SDK for JavaScript v3: leave useGlobalEndpoint off.",
+          REGIONAL_SDK_HINT,
         ],
       };
     }
     return {
       cause: `This URL uses the legacy global endpoint (${p.urlHost}). Interface endpoints do not serve it, and outside us-east-1 it does not reach the Region's gateway endpoint, so the request went ${path ?? 'off the endpoint path'}.`,
-      fixes: [
+      fixes: fixes ?? [
         `Presign with the regional endpoint (${p.bucket}.s3.${p.region}.amazonaws.com) or the interface endpoint name (${interfaceName(p)}).`,
-        "boto3: set the S3 option us_east_1_regional_endpoint='regional' and signature_version='s3v4'; AWS SDK for JavaScript v3: leave useGlobalEndpoint off.",
+        REGIONAL_SDK_HINT,
       ],
     };
   }
@@ -90,7 +144,9 @@ function diagnoseLeftPath(p: Probe, v: ProbeVerdict, intent: AlertIntent): Diagn
       cause: `This URL uses a public-only endpoint (${p.urlHost}): Transfer Acceleration goes through CloudFront edge locations and no VPC endpoint serves it.`,
       fixes: [
         'Presign without Transfer Acceleration (JavaScript v3: useAccelerateEndpoint false; boto3: use_accelerate_endpoint False).',
-        `Use the regional endpoint or the interface endpoint name (${interfaceName(p)}).`,
+        ...(checked?.fixes ?? [
+          `Use the regional endpoint or the interface endpoint name (${interfaceName(p)}).`,
+        ]),
       ],
     };
   }
@@ -107,7 +163,7 @@ function diagnoseLeftPath(p: Probe, v: ProbeVerdict, intent: AlertIntent): Diagn
     const noEndpoint = facts && facts.interfaceEndpoints.length === 0;
     return {
       cause: `On-prem DNS resolved ${p.urlHost} to ${dnsAnswers(intent.observation)}, not an interface endpoint address: the runner reached S3's public endpoint from outside AWS (over the internet or a Direct Connect public VIF). From on premises only an S3 interface endpoint keeps traffic private.`,
-      fixes: [
+      fixes: checked?.fixes ?? [
         ...(noEndpoint
           ? [
               `Create an S3 interface endpoint (com.amazonaws.${p.region}.s3) in a VPC reachable over Direct Connect or VPN.`,
@@ -159,7 +215,7 @@ function diagnoseLeftPath(p: Probe, v: ProbeVerdict, intent: AlertIntent): Diagn
   if (onPremEgress(v.deciding, facts)) {
     return {
       cause: `S3 logged the request from an on-prem public egress address: it travelled over the internet, not through an interface endpoint.`,
-      fixes: [
+      fixes: checked?.fixes ?? [
         `Presign with the interface endpoint name (${interfaceName(p)}), or resolve S3 names on premises through a Route 53 Resolver inbound endpoint.`,
       ],
     };

@@ -142,10 +142,43 @@ export const configSchema = z
         dnsMode: z.enum(['public', 'inbound-resolver']).default('public'),
       })
       .default({ cidrs: [], publicEgressIps: [], dnsMode: 'public' }),
+    /**
+     * How long the results bucket keeps what runs write (S3 lifecycle rules of the stack): probe
+     * records, observations, run claims and orders for `probesDays` (past the longest evidence
+     * deadline, so no open probe expires); evidence bundles, which auditors ask for, for
+     * `evidenceDays` (environment snapshots are never expired: each is written only on a change).
+     */
+    retention: z
+      .strictObject({
+        /** @default 35 */
+        probesDays: z.number().int().min(1).default(35),
+        /** @default 400 */
+        evidenceDays: z.number().int().min(1).default(400),
+      })
+      .default({ probesDays: 35, evidenceDays: 400 }),
     /** Buckets whose real presigned-URL traffic is audited from their access logs. */
     monitoredBuckets: z.array(bucketName).default([]),
   })
   .superRefine((c, ctx) => {
+    const longest = Math.max(
+      c.evidence.flowLogs.deadlineMinutes,
+      c.evidence.accessLogs.deadlineMinutes,
+      c.evidence.cloudTrail.deadlineMinutes,
+    );
+    if (c.retention.probesDays * 1440 <= longest + 2 * c.scheduleMinutes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention', 'probesDays'],
+        message: `probes would expire before their evidence deadline (${longest} minutes)`,
+      });
+    }
+    if (c.retention.evidenceDays < c.retention.probesDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention', 'evidenceDays'],
+        message: 'evidence bundles must be kept at least as long as the probes they explain',
+      });
+    }
     const seen = new Set<string>();
     c.vantages.forEach((v, i) => {
       if (seen.has(v.id))

@@ -8,10 +8,12 @@
  * removed), so a secret name split by a line break is still recognised, and never echoed raw.
  */
 import type { PathKind } from '../classify/types.js';
+import { type EnvironmentIndex, environmentIndexOf } from '../env/environment-index.js';
+import { isLeftPath, type RouteShare } from '../env/s3-routes.js';
 import type { Environment } from '../env/types.js';
 import { redactDeep } from '../evidence/redact-deep.js';
 import { escapeControlChars } from '../text/escape.js';
-import { deriveEnvFacts, type EnvFacts, type UnitFacts } from './env-facts.js';
+import { GATEWAY_ELIGIBLE, judgeOnPremPath, judgeVpcPath, type PathTarget } from './expected-path.js';
 import {
   type AddressingStyle,
   type EndpointKind,
@@ -93,6 +95,12 @@ export interface ExpectedPath {
   readonly onprem: PathKind;
   /** One line per vantage naming the facts used. */
   readonly reasons: { readonly vpc: string; readonly onprem: string };
+  /**
+   * From one subnet, when routes decided: how the S3 addresses the name can resolve to split
+   * between the routes of its table, each part with its path and route (several parts when a more
+   * specific route takes some of them).
+   */
+  readonly vpcRoutes?: readonly RouteShare[];
 }
 
 /** Endpoint details beyond `endpointKind` (see {@link S3Hostname}). */
@@ -281,7 +289,7 @@ function inspect(input: string, opts: InspectOptions): UrlInspection {
     );
   }
 
-  const subject: Subject = { h, endpointKind, region, signature, hostIp: ipLiteral(parsed.hostname) };
+  const subject: PathTarget = { h, endpointKind, region, hostIp: ipLiteral(parsed.hostname) };
   const expectedPath = judgeExpectedPath(subject, opts, findings);
 
   return {
@@ -700,22 +708,7 @@ function checkScope(h: S3Hostname, s: SignatureReading, f: Findings): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Expected path
-
-interface Subject {
-  readonly h: S3Hostname;
-  readonly endpointKind: EndpointKind;
-  readonly region: string | null;
-  readonly signature: SignatureReading;
-  readonly hostIp: string | null;
-}
-
-interface Judgement {
-  readonly path: PathKind;
-  readonly reason: string;
-}
-
-const NOT_PRIVATE: ReadonlySet<PathKind> = new Set(['nat-gateway', 'internet-gateway', 'public']);
+// Expected path (judged in expected-path.ts, on the environment index)
 
 const NOT_S3_PATH: ExpectedPath = {
   vpc: 'not-s3',
@@ -723,7 +716,7 @@ const NOT_S3_PATH: ExpectedPath = {
   reasons: { vpc: 'not an S3 host', onprem: 'not an S3 host' },
 };
 
-function judgeExpectedPath(s: Subject, opts: InspectOptions, f: Findings): ExpectedPath {
+function judgeExpectedPath(s: PathTarget, opts: InspectOptions, f: Findings): ExpectedPath {
   if (s.endpointKind === 'not-s3') return NOT_S3_PATH;
   if (opts.env === undefined) {
     if (s.endpointKind === 'mrap') {
@@ -735,35 +728,39 @@ function judgeExpectedPath(s: Subject, opts: InspectOptions, f: Findings): Expec
     }
     return NO_ENV_PATH;
   }
-  return judgePaths(s, deriveEnvFacts(opts.env), opts.subnetId, f);
+  let idx: EnvironmentIndex;
+  try {
+    idx = environmentIndexOf(opts.env);
+  } catch {
+    // The index trusts the document's shape (validateEnvironment's job); a caller that skipped it
+    // gets no answer rather than a guess.
+    const reason = 'the environment is not a valid environment document';
+    return { vpc: 'unknown', onprem: 'unknown', reasons: { vpc: reason, onprem: reason } };
+  }
+  return judgePaths(s, idx, opts.subnetId, f);
 }
 
-function judgePaths(s: Subject, env: EnvFacts, subnetId: string | undefined, f: Findings): ExpectedPath {
-  const units = subnetId === undefined ? env.units : env.units.filter((u) => u.id === subnetId);
-  const vpc =
-    units.length === 0
-      ? {
-          path: 'unknown' as const,
-          reason:
-            subnetId === undefined
-              ? 'the environment lists no subnets or route tables'
-              : `subnet ${subnetId} is not in the environment`,
-        }
-      : combine(units.map((u) => ({ unit: u, ...judgeVpcUnit(s, env, u) })));
-  const onprem = judgeOnPrem(s, env);
+function judgePaths(
+  s: PathTarget,
+  idx: EnvironmentIndex,
+  subnetId: string | undefined,
+  f: Findings,
+): ExpectedPath {
+  const vpc = judgeVpcPath(idx, s, subnetId);
+  const onprem = judgeOnPremPath(idx, s);
 
-  const crossRegion = s.region !== null && s.region !== env.region && GATEWAY_ELIGIBLE.has(s.endpointKind);
+  const crossRegion = s.region !== null && s.region !== idx.region && GATEWAY_ELIGIBLE.has(s.endpointKind);
   if (crossRegion) {
     f.add(
       'CROSS_REGION_FOR_GATEWAY_ENDPOINT',
       'high',
-      `bucket Region ${s.region} differs from the environment's ${env.region}: a gateway endpoint only carries traffic to its own Region, so VPC traffic leaves through NAT or an internet gateway`,
+      `bucket Region ${s.region} differs from the environment's ${idx.region}: a gateway endpoint only carries traffic to its own Region, so VPC traffic leaves through NAT or an internet gateway`,
     );
   }
   if (
     s.endpointKind === 'interface-endpoint' &&
     s.h.vpceId !== null &&
-    env.interfaceEndpoint(s.h) === undefined
+    idx.interfaceEndpointForHost(s.h.host) === undefined
   ) {
     f.add(
       'INTERFACE_ENDPOINT_NOT_IN_ENVIRONMENT',
@@ -781,223 +778,26 @@ function judgePaths(s: Subject, env: EnvFacts, subnetId: string | undefined, f: 
       'Multi-Region Access Point: the environment has no com.amazonaws.s3-global.accesspoint interface endpoint with private DNS for this vantage; regional endpoints do not carry it',
     );
   }
-  if (NOT_PRIVATE.has(vpc.path))
+  if (isLeftPath(vpc.path)) {
     f.add('VPC_NOT_PRIVATE', 'high', `from the VPC: ${vpc.path} (${vpc.reason})`);
-  if (NOT_PRIVATE.has(onprem.path)) {
+  } else if (vpc.leaving.length > 0) {
+    // Part of the S3 addresses the name resolves to (or some subnets) leave: a request whose DNS
+    // answer falls there, or that is made there, leaves the endpoint path.
+    f.add('VPC_NOT_PRIVATE', 'high', `from the VPC: not private everywhere: ${vpc.leaving.join('; ')}`);
+  }
+  if (isLeftPath(onprem.path)) {
     f.add(
       'ONPREM_NOT_PRIVATE',
       'high',
       `from on premises the name resolves to public addresses, off the endpoint path (${onprem.reason})`,
     );
   }
-  return { vpc: vpc.path, onprem: onprem.path, reasons: { vpc: vpc.reason, onprem: onprem.reason } };
-}
-
-/** Endpoint kinds a same-Region gateway endpoint can carry (by IP: the name resolves to the Region's S3 addresses). */
-const GATEWAY_ELIGIBLE: ReadonlySet<EndpointKind> = new Set([
-  'regional',
-  'global',
-  'dualstack',
-  'fips',
-  'access-point',
-  's3express',
-]);
-
-function combine(results: readonly (Judgement & { unit: UnitFacts })[]): Judgement {
-  const firstResult = results[0]!;
-  if (results.every((r) => r.path === firstResult.path)) {
-    return results.length === 1
-      ? { path: firstResult.path, reason: `${firstResult.unit.id}: ${firstResult.reason}` }
-      : { path: firstResult.path, reason: `all ${results.length} subnets: ${firstResult.reason}` };
-  }
   return {
-    path: 'unknown',
-    reason: `differs by subnet: ${results.map((r) => `${r.unit.id} ${r.path}`).join(', ')}; give a subnet`,
+    vpc: vpc.path,
+    onprem: onprem.path,
+    reasons: { vpc: vpc.reason, onprem: onprem.reason },
+    ...(vpc.shares.length > 0 ? { vpcRoutes: vpc.shares } : {}),
   };
-}
-
-/** Names S3 interface-endpoint private DNS answers: regional bucket, access point and control names. */
-function coveredByPrivateDns(h: S3Hostname): boolean {
-  if (h.fips || h.dualstack || h.legacyDashRegion || h.s3External1) return false;
-  if (h.endpointKind === 'regional') return h.service === 's3' || h.service === 's3-control';
-  if (h.endpointKind === 'access-point') return h.service === 's3';
-  return false;
-}
-
-function judgeVpcUnit(s: Subject, env: EnvFacts, u: UnitFacts): Judgement {
-  const { h, endpointKind: kind } = s;
-  switch (kind) {
-    case 'custom':
-    case 'not-s3':
-      return s.hostIp !== null && env.interfaceIps.has(s.hostIp)
-        ? { path: 'interface-endpoint', reason: `${s.hostIp} is an interface-endpoint address` }
-        : { path: 'unknown', reason: 'custom endpoint: the path depends on what its name resolves to' };
-    case 'interface-endpoint':
-      return interfaceName(s, env);
-    case 'accelerate':
-      return egress(u, 'Transfer Acceleration uses CloudFront edge addresses, outside the S3 prefix list');
-    case 'website':
-      return egress(u, 'website endpoints are not served through VPC endpoints');
-    case 'mrap': {
-      const ep = env.mrapEndpoints.find((e) => e.vpcId === u.vpcId && e.privateDns === 'on');
-      return ep
-        ? {
-            path: 'interface-endpoint',
-            reason: `private DNS of ${ep.vpcEndpointId} (com.amazonaws.s3-global.accesspoint) answers MRAP names`,
-          }
-        : egress(u, 'no com.amazonaws.s3-global.accesspoint interface endpoint with private DNS in this VPC');
-    }
-    default:
-      break;
-  }
-  if (s.region === null) {
-    return {
-      path: 'unknown',
-      reason:
-        'the bucket Region is unknown (SigV2 names none), so the addresses the global name resolves to are unknown',
-    };
-  }
-  if (s.region !== env.region)
-    return egress(u, `bucket Region ${s.region} is not the environment's ${env.region}`);
-  const service = kind === 's3express' ? env.s3express : env.s3;
-  if (kind !== 's3express' && coveredByPrivateDns(h)) {
-    const ep = service.interfaceEndpoints.find((e) => e.vpcId === u.vpcId && e.privateDns === 'on');
-    if (ep)
-      return {
-        path: 'interface-endpoint',
-        reason: `private DNS of ${ep.vpcEndpointId} answers ${h.host} with endpoint addresses`,
-      };
-  }
-  const routed = gateway(u, service);
-  // The global name is answered with the bucket Region's addresses (us-east-1 by default): same routes, said so.
-  const g = h.legacyGlobal
-    ? { ...routed, reason: `the global name resolves to ${s.region} addresses; ${routed.reason}` }
-    : routed;
-  if (g.path === 'gateway-endpoint' && h.dualstack && !service.hasIpv6) {
-    return {
-      path: 'unknown',
-      reason: `${g.reason}, but the prefix list has no IPv6 ranges and a dual-stack client may use IPv6`,
-    };
-  }
-  if (g.path !== 'gateway-endpoint' && kind === 's3express') {
-    const ep = service.interfaceEndpoints.find((e) => e.vpcId === u.vpcId && e.privateDns === 'on');
-    if (ep)
-      return {
-        path: 'interface-endpoint',
-        reason: `private DNS of ${ep.vpcEndpointId} answers directory-bucket names`,
-      };
-  }
-  return g;
-}
-
-function interfaceName(s: Subject, env: EnvFacts): Judgement {
-  const ep = env.interfaceEndpoint(s.h);
-  return ep
-    ? {
-        path: 'interface-endpoint',
-        reason: `the vpce name resolves to the private addresses of ${ep.vpcEndpointId}`,
-      }
-    : {
-        path: 'interface-endpoint',
-        reason: `vpce names resolve to endpoint addresses (${s.h.vpceId} is not in the environment)`,
-      };
-}
-
-/** The route for public S3 addresses in the unit's route table: gateway endpoint, or the default route's target. */
-function gateway(u: UnitFacts, service: EnvFacts['s3']): Judgement {
-  if (u.table === undefined)
-    return { path: 'unknown', reason: `route table ${u.routeTableId} is not in the environment` };
-  const via = service.gatewayFor(u.table);
-  if (via === null)
-    return egress(u, `route table ${u.table.routeTableId} has no ${service.name} gateway endpoint route`);
-  const beats = service.moreSpecificRoute(u.table);
-  if (beats !== null) {
-    return {
-      path: 'unknown',
-      reason: `route ${beats.destination} → ${beats.target} is at least as specific as part of the S3 prefix list and takes those addresses`,
-    };
-  }
-  return {
-    path: 'gateway-endpoint',
-    reason: `route table ${u.table.routeTableId} sends the S3 prefix list to ${via}`,
-  };
-}
-
-function egress(u: UnitFacts, why: string): Judgement {
-  if (u.table === undefined)
-    return { path: 'unknown', reason: `${why}; route table ${u.routeTableId} is not in the environment` };
-  const def = u.table.routes.find((r) => r.destination === '0.0.0.0/0');
-  const target = def?.target ?? '';
-  if (target.startsWith('nat-')) return { path: 'nat-gateway', reason: `${why}; default route → ${target}` };
-  if (target.startsWith('igw-'))
-    return { path: 'internet-gateway', reason: `${why}; default route → ${target}` };
-  if (def === undefined)
-    return { path: 'unknown', reason: `${why}; no default route (the request fails or leaves another way)` };
-  return { path: 'unknown', reason: `${why}; default route → ${target}` };
-}
-
-function judgeOnPrem(s: Subject, env: EnvFacts): Judgement {
-  const { h, endpointKind: kind } = s;
-  switch (kind) {
-    case 'custom':
-    case 'not-s3':
-      return s.hostIp !== null && env.interfaceIps.has(s.hostIp)
-        ? { path: 'interface-endpoint', reason: `${s.hostIp} is an interface-endpoint address` }
-        : { path: 'unknown', reason: 'custom endpoint: the path depends on what its name resolves to' };
-    case 'interface-endpoint':
-      return interfaceName(s, env);
-    case 'mrap': {
-      if (env.onPremDnsMode !== 'inbound-resolver')
-        return { path: 'public', reason: 'on-prem DNS is public' };
-      const ep = env.mrapEndpoints.find((e) => e.privateDns !== 'off');
-      return ep
-        ? {
-            path: 'interface-endpoint',
-            reason: `the inbound resolver answers with ${ep.vpcEndpointId} (com.amazonaws.s3-global.accesspoint)`,
-          }
-        : {
-            path: 'public',
-            reason: 'no com.amazonaws.s3-global.accesspoint interface endpoint with private DNS',
-          };
-    }
-    default:
-      break;
-  }
-  const privateName = kind === 's3express' ? !h.fips && !h.dualstack : coveredByPrivateDns(h);
-  if (!privateName)
-    return { path: 'public', reason: `interface-endpoint private DNS does not cover ${describeName(h)}` };
-  if (s.region !== env.region) {
-    return {
-      path: 'public',
-      reason: `private DNS of the environment's endpoints covers ${env.region} names, not ${s.region ?? 'this Region'}`,
-    };
-  }
-  if (env.onPremDnsMode !== 'inbound-resolver') {
-    return { path: 'public', reason: 'on-prem resolves S3 names through public DNS (dnsMode public)' };
-  }
-  const service = kind === 's3express' ? env.s3express : env.s3;
-  const ep = service.interfaceEndpoints.find((e) => e.privateDns !== 'off');
-  if (ep === undefined) {
-    return {
-      path: 'public',
-      reason: `no ${service.name} interface endpoint with private DNS: the inbound resolver answers public addresses`,
-    };
-  }
-  return {
-    path: 'interface-endpoint',
-    reason: `the inbound resolver answers with the addresses of ${ep.vpcEndpointId} (private DNS ${ep.privateDns})`,
-  };
-}
-
-function describeName(h: S3Hostname): string {
-  if (h.legacyGlobal) return 'the legacy global name';
-  if (h.s3External1) return 's3-external-1';
-  if (h.legacyDashRegion) return 'dash-Region names';
-  if (h.fips) return 'FIPS names';
-  if (h.dualstack) return 'dual-stack names';
-  if (h.endpointKind === 'accelerate') return 'Transfer Acceleration names';
-  if (h.endpointKind === 'website') return 'website names';
-  return `${h.endpointKind} names`;
 }
 
 function ipLiteral(hostname: string): string | null {

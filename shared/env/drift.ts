@@ -1,6 +1,7 @@
 import type { DriftItem } from '../alerts/state.js';
-import { type Cidr, parseCidr } from '../net/cidr-set.js';
-import type { Environment, RouteTable, Subnet } from './types.js';
+import { type EnvironmentIndex, environmentIndexOf, isS3ServiceName } from './environment-index.js';
+import { piecesText, type RouteShare, routeShares, s3BlocksOf, s3GatewayRouteOf } from './s3-routes.js';
+import type { Environment, Subnet } from './types.js';
 
 /** A flow log as discovery reports it (the fields drift needs). */
 export interface FlowLogFacts {
@@ -28,20 +29,6 @@ export interface DriftContext {
 /** Fields the classifier needs from flow logs; the default format has none of them. */
 export const REQUIRED_FLOW_FIELDS = ['traffic-path', 'pkt-dstaddr', 'subnet-id'] as const;
 
-function bitsEqual(a: Cidr, b: Cidr, n: number): boolean {
-  if (a.family !== b.family) return false;
-  if (a.family === 4) {
-    if (n === 0) return true;
-    const mask = n >= 32 ? 0xffffffff : ~(0xffffffff >>> n) >>> 0;
-    return (a.v4 & mask) >>> 0 === (b.v4 & mask) >>> 0;
-  }
-  for (let w = 0; w < 4 && n > 0; w++, n -= 32) {
-    const mask = n >= 32 ? 0xffffffff : ~(0xffffffff >>> n) >>> 0;
-    if ((a.words[w]! & mask) >>> 0 !== (b.words[w]! & mask) >>> 0) return false;
-  }
-  return true;
-}
-
 /**
  * Posture drift of the runners' network: what would make probes (and real traffic) leave the
  * endpoint path, or make PathGuard blind. State-based items are reported on every run while the
@@ -50,19 +37,12 @@ function bitsEqual(a: Cidr, b: Cidr, n: number): boolean {
  */
 export function detectDrift(prev: Environment | null, next: Environment, ctx: DriftContext): DriftItem[] {
   const out: DriftItem[] = [];
-  const s3Cidrs = next.s3PrefixLists.flatMap((pl) =>
-    pl.cidrs.flatMap((c) => {
-      const p = parseCidr(c);
-      return typeof p === 'string' ? [] : [{ text: c, cidr: p }];
-    }),
-  );
-  const plIds = new Set(next.s3PrefixLists.map((p) => p.prefixListId));
-  const gatewayIds = new Set(next.gatewayEndpoints.map((g) => g.vpcEndpointId));
-  const tables = new Map(next.routeTables.map((t) => [t.routeTableId, t]));
+  const idx = environmentIndexOf(next);
+  const prevIdx = prev ? environmentIndexOf(prev) : null;
   const seenTables = new Set<string>();
   const seenFlowLogs = new Set<string>();
   for (const subnetId of ctx.runnerSubnetIds) {
-    const subnet = next.subnets.find((s) => s.subnetId === subnetId);
+    const subnet = idx.subnets.get(subnetId);
     if (!subnet) {
       out.push({
         code: 'RUNNER_SUBNET_MISSING',
@@ -72,19 +52,12 @@ export function detectDrift(prev: Environment | null, next: Environment, ctx: Dr
       });
       continue;
     }
-    const table = tables.get(subnet.routeTableId);
-    if (table && !seenTables.has(table.routeTableId)) {
-      seenTables.add(table.routeTableId);
-      routeDrift(out, prev, table, subnet, {
-        plIds,
-        gatewayIds,
-        s3Cidrs,
-        gatewayEndpoints: next.gatewayEndpoints,
-      });
+    const rtb = subnet.routeTableId;
+    if (idx.routeTables.has(rtb) && !seenTables.has(rtb)) {
+      seenTables.add(rtb);
+      routeDrift(out, prevIdx, idx, subnet);
     }
-    const runnerEnis = new Set(
-      next.networkInterfaces.filter((n) => n.subnetId === subnetId).map((n) => n.eniId),
-    );
+    const runnerEnis = new Set(idx.clientInterfacesOf(subnetId).map((n) => n.eniId));
     const covering = (ctx.flowLogs ?? []).filter(
       (f) => f.resourceId === subnetId || f.resourceId === subnet.vpcId || runnerEnis.has(f.resourceId),
     );
@@ -171,55 +144,80 @@ export function detectDrift(prev: Environment | null, next: Environment, ctx: Dr
   return out;
 }
 
-interface RouteFacts {
-  plIds: ReadonlySet<string>;
-  gatewayIds: ReadonlySet<string>;
-  s3Cidrs: readonly { text: string; cidr: Cidr }[];
-  gatewayEndpoints: Environment['gatewayEndpoints'];
-}
-
-/** Route-table drift of one runner subnet's table: endpoint route missing, more specific routes. */
+/**
+ * Route drift of one runner subnet's table, from the routes the Region's S3 addresses actually
+ * take (longest prefix match over CIDR routes and every prefix list's entries, aws-facts §5.2):
+ *
+ * - no route from the S3 prefix list to the gateway endpoint while the VPC has one (or the table
+ *   had the route before) → `ENDPOINT_ROUTE_MISSING`;
+ * - with that route, each route that takes some S3 addresses from it (a CIDR route, or a customer
+ *   prefix list holding part of an S3 block): to a NAT or internet gateway →
+ *   `MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW` (those requests leave the endpoint path); to anything else
+ *   (transit or virtual private gateway, appliance, peering, Gateway Load Balancer endpoint) →
+ *   `MORE_SPECIFIC_ROUTE_OVERRIDES_ENDPOINT`;
+ * - a route to a prefix list whose entries the environment lacks → `ROUTE_UNRESOLVED`: it may take
+ *   S3 addresses, and neither drift nor classification can tell.
+ */
 function routeDrift(
   out: DriftItem[],
-  prev: Environment | null,
-  table: RouteTable,
+  prev: EnvironmentIndex | null,
+  idx: EnvironmentIndex,
   subnet: Subnet,
-  ctx: RouteFacts,
 ): void {
-  const vpcHasGateway = ctx.gatewayEndpoints.some((g) => g.vpcId === subnet.vpcId);
-  const endpointRoute = table.routes.some(
-    (r) => ctx.plIds.has(r.destination) && ctx.gatewayIds.has(r.target),
-  );
-  const hadRoute =
-    prev?.routeTables
-      .find((t) => t.routeTableId === table.routeTableId)
-      ?.routes.some((r) => r.destination.startsWith('pl-') && r.target.startsWith('vpce-')) ?? false;
-  if (!endpointRoute && (vpcHasGateway || hadRoute)) {
+  const rtb = subnet.routeTableId;
+  for (const service of ['s3', 's3express'] as const) {
+    const gw = s3GatewayRouteOf(idx, rtb, service);
+    if (gw === null) {
+      if (service !== 's3') continue;
+      const vpcHasGateway = [...idx.gatewayEndpoints.values()].some(
+        (g) => g.vpcId === subnet.vpcId && isS3ServiceName(g.serviceName),
+      );
+      const hadRoute = prev !== null && s3GatewayRouteOf(prev, rtb, service) !== null;
+      if (vpcHasGateway || hadRoute) {
+        out.push({
+          code: 'ENDPOINT_ROUTE_MISSING',
+          severity: 'critical',
+          message: `route table ${rtb} of runner subnet ${subnet.subnetId} has no route from the S3 prefix list to the gateway endpoint`,
+          resource: rtb,
+          fix: 'associate the S3 gateway endpoint with this route table',
+        });
+      }
+      continue;
+    }
+    const shares = routeShares(idx, rtb, s3BlocksOf(idx, service, true), subnet.vpcId);
+    for (const share of shares) {
+      if (share.target === null || share.target === gw.target) continue;
+      out.push(overridingRoute(rtb, share));
+    }
+  }
+  const t = idx.env.routeTables.findIndex((x) => x.routeTableId === rtb);
+  for (const w of idx.warnings) {
+    if (w.code !== 'UNRESOLVED_PREFIX_LIST_ROUTE' || !w.path.startsWith(`routeTables[${t}].`)) continue;
+    const dest = w.message.slice(0, w.message.indexOf(' '));
     out.push({
-      code: 'ENDPOINT_ROUTE_MISSING',
-      severity: 'critical',
-      message: `route table ${table.routeTableId} of runner subnet ${subnet.subnetId} has no route from the S3 prefix list to the gateway endpoint`,
-      resource: table.routeTableId,
-      fix: 'associate the S3 gateway endpoint with this route table',
+      code: 'ROUTE_UNRESOLVED',
+      severity: 'warning',
+      message: `route ${w.message.slice(0, w.message.indexOf(':'))} in ${rtb} names a prefix list whose entries the environment does not list: whether it takes S3 addresses from the gateway endpoint cannot be told`,
+      resource: `${rtb}:${dest}`,
+      fix: `list the entries of ${dest} in the environment (discovery reads every prefix list a route names)`,
     });
   }
-  for (const r of table.routes) {
-    const toInternet = /^(nat|igw|eigw)-/.test(r.target);
-    // Other non-local targets (transit or virtual private gateways, appliances, peering) also
-    // win over the endpoint route when more specific: the traffic leaves this VPC's endpoint.
-    const elsewhere = /^(tgw|vgw|eni|i|pcx|lgw|cagw)-/.test(r.target);
-    if (!toInternet && !elsewhere) continue;
-    const rc = parseCidr(r.destination);
-    if (typeof rc === 'string') continue;
-    // A CIDR route at least as specific as a prefix-list entry it overlaps beats the endpoint route.
-    const hit = ctx.s3Cidrs.find((s) => rc.length >= s.cidr.length && bitsEqual(rc, s.cidr, s.cidr.length));
-    if (!hit) continue;
-    out.push({
-      code: toInternet ? 'MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW' : 'MORE_SPECIFIC_ROUTE_OVERRIDES_ENDPOINT',
-      severity: toInternet ? 'critical' : 'warning',
-      message: `route ${r.destination} -> ${r.target} in ${table.routeTableId} covers S3 range ${hit.text} more specifically than the gateway endpoint's prefix-list route`,
-      resource: `${table.routeTableId}:${r.destination}`,
-      fix: `remove the route ${r.destination} -> ${r.target} (or narrow it off the S3 ranges)`,
-    });
-  }
+}
+
+function overridingRoute(rtb: string, share: RouteShare): DriftItem {
+  const toInternet = share.path === 'nat-gateway' || share.path === 'internet-gateway';
+  const dest = share.destination!;
+  const target = share.target!;
+  const viaList = dest.startsWith('pl-');
+  const taken = piecesText(share);
+  const of = share.destinationBlocks.join(', ');
+  return {
+    code: toInternet ? 'MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW' : 'MORE_SPECIFIC_ROUTE_OVERRIDES_ENDPOINT',
+    severity: toInternet ? 'critical' : 'warning',
+    message: `route ${dest}${viaList ? ` (${share.routeBlocks.join(', ')})` : ''} -> ${target} in ${rtb} takes ${taken} of S3 range ${of} from the gateway endpoint's prefix-list route (longest prefix wins)`,
+    resource: `${rtb}:${dest}`,
+    fix: viaList
+      ? `remove ${share.routeBlocks.join(', ')} from prefix list ${dest}, or the route ${dest} -> ${target}`
+      : `remove the route ${dest} -> ${target} (or narrow it off the S3 ranges)`,
+  };
 }

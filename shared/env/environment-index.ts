@@ -25,6 +25,7 @@ import type {
   GatewayEndpoint,
   InterfaceEndpoint,
   NatGateway,
+  NetworkInterface,
   PrefixList,
   Route,
   RouteTable,
@@ -79,6 +80,16 @@ export interface ResolvedRoute {
    * address.
    */
   readonly unresolved: readonly Route[];
+}
+
+/** One piece of {@link EnvironmentIndex.resolveRoutesOver}: addresses that share a route. */
+export interface RoutePiece {
+  /** First address of the piece, canonical text. */
+  readonly first: string;
+  /** Last address of the piece, canonical text. */
+  readonly last: string;
+  /** The route every address of the piece takes, or null when no route matches. */
+  readonly route: ResolvedRoute | null;
 }
 
 /** Something in the document the index skipped. `path` names it as validation would. */
@@ -492,6 +503,42 @@ export class EnvironmentIndex {
     return t ? (t.routes.get(ip) ?? null) : null;
   }
 
+  /**
+   * {@link resolveRouteInTable} for every address of `block` at once: the block cut where the
+   * winning route changes, in address order, each piece with its first and last address and its
+   * route (null where no route matches). This is how a question about a destination that is a
+   * set of addresses (the blocks of an S3 prefix list a host name can resolve to) is answered
+   * exactly: a more specific route over part of a block shows as its own piece (aws-facts §5.2).
+   * Empty when the route table is unknown or the block is malformed.
+   *
+   * @example
+   * idx.resolveRoutesOver('rtb-0aaa', '52.216.0.0/15').map((p) => `${p.first} ${p.route?.target}`);
+   * // ['52.216.0.0 vpce-0gw', '52.216.8.0 nat-0f1e', '52.216.9.0 vpce-0gw']
+   */
+  resolveRoutesOver(routeTableId: string, block: string): RoutePiece[] {
+    const ranges = this.tableIndex.get(routeTableId)?.routes.rangesWithin(block);
+    if (ranges === undefined || typeof ranges === 'string') return [];
+    return ranges.map((r) => ({ first: r.first, last: r.last, route: r.value ?? null }));
+  }
+
+  /**
+   * The network interfaces of `subnetId` that can carry a client's traffic (a runner's Lambda
+   * ENIs): those of `networkInterfaces` in the subnet, less NAT gateway ENIs and any interface
+   * holding a NAT gateway or interface-endpoint address (requester-managed, never a client).
+   */
+  clientInterfacesOf(subnetId: string): NetworkInterface[] {
+    const out: NetworkInterface[] = [];
+    for (const n of this.env.networkInterfaces) {
+      if (n.subnetId !== subnetId || this.natGatewayByEni.has(n.eniId)) continue;
+      const managed = n.privateIps.some((ip) => {
+        const f = this.addressFacts.get(ip);
+        return f?.interfaceEndpoint !== undefined || f?.natPrivate !== undefined;
+      });
+      if (!managed) out.push(n);
+    }
+    return out;
+  }
+
   /** The route table of a subnet, or undefined when the subnet or its table is not in the document. */
   routeTableOf(subnetId: string): RouteTable | undefined {
     const s = this.subnets.get(subnetId);
@@ -693,4 +740,19 @@ function hostBlock(text: string): string {
  */
 export function buildEnvironmentIndex(env: Environment): EnvironmentIndex {
   return new EnvironmentIndex(env);
+}
+
+const indexes = new WeakMap<Environment, EnvironmentIndex>();
+
+/**
+ * The index of `env`, built on first use and kept as long as `env` lives: for callers that are
+ * handed the same document many times (URL inspection, vantage facts). Treat `env` as immutable.
+ */
+export function environmentIndexOf(env: Environment): EnvironmentIndex {
+  let idx = indexes.get(env);
+  if (idx === undefined) {
+    idx = new EnvironmentIndex(env);
+    indexes.set(env, idx);
+  }
+  return idx;
 }

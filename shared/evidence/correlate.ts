@@ -18,10 +18,13 @@
 import type { AccessLogRecord } from '../access-logs/types.js';
 import type { EvidenceSource } from '../classify/types.js';
 import type { CloudTrailRecord } from '../cloudtrail/types.js';
-import { canonicalIp, deriveEnvFacts, parseCidr } from '../endpoints/env-facts.js';
+import { type StyleCheck, urlStyleChecks } from '../endpoints/expected-path.js';
 import { redactText } from '../endpoints/redact.js';
+import { environmentIndexOf } from '../env/environment-index.js';
+import { vpcRouteFacts } from '../env/s3-routes.js';
 import type { Environment, PrivateDnsMode, Route } from '../env/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
+import { canonicalIpText } from '../net/ip.js';
 import type { CloudTrailQuery, FlowQuery } from '../ports/index.js';
 import type { Observation, Probe, Vantage } from '../probes/types.js';
 import { fetchClock } from '../verdicts/clock.js';
@@ -62,6 +65,12 @@ export interface VantageFacts {
   interfaceEndpoints: { vpcEndpointId: string; ips: string[]; privateDns: PrivateDnsMode }[];
   natGateways: { natGatewayId: string; subnetId: string; publicIps: string[] }[];
   onPrem: { cidrs: string[]; publicEgressIps: string[]; dnsMode: string } | null;
+  /**
+   * The URL styles a fix may suggest (regional name, interface-endpoint name), each with the path
+   * it is expected to take from this vantage for a bucket in the environment's Region: a fix names
+   * a style only when that path is private, else what must change in the network.
+   */
+  urlStyles: StyleCheck[];
 }
 
 const S3_INTERFACE_SERVICE = /(^|\.)s3(express)?$|s3-global\.accesspoint$/;
@@ -74,7 +83,8 @@ const S3_INTERFACE_SERVICE = /(^|\.)s3(express)?$|s3-global\.accesspoint$/;
  * facts.runnerIps; // ['10.0.1.25', '10.0.1.77']
  */
 export function vantageFacts(env: Environment, vantage: Vantage): VantageFacts {
-  const interfaceEndpoints = (env.interfaceEndpoints ?? [])
+  const idx = environmentIndexOf(env);
+  const interfaceEndpoints = [...idx.interfaceEndpoints.values()]
     .filter((e) => S3_INTERFACE_SERVICE.test(e.serviceName ?? ''))
     .map((e) => ({
       vpcEndpointId: e.vpcEndpointId,
@@ -101,6 +111,7 @@ export function vantageFacts(env: Environment, vantage: Vantage): VantageFacts {
     interfaceEndpoints,
     natGateways,
     onPrem: null,
+    urlStyles: urlStyleChecks(idx, vantage),
   };
   if (vantage.kind === 'onprem') {
     const o = env.onPrem;
@@ -116,96 +127,32 @@ export function vantageFacts(env: Environment, vantage: Vantage): VantageFacts {
     };
   }
   const subnetId = vantage.subnetId ?? null;
-  const subnet = (env.subnets ?? []).find((s) => s.subnetId === subnetId);
-  const table = subnet
-    ? (env.routeTables ?? []).find((t) => t.routeTableId === subnet.routeTableId)
-    : undefined;
-  const facts = deriveEnvFacts(env);
-  const excludedEnis = new Set<string>();
-  const excludedIps = new Set<string>();
-  for (const n of env.natGateways ?? []) {
-    for (const e of n.eniIds ?? []) excludedEnis.add(e);
-    for (const ip of n.privateIps ?? []) excludedIps.add(normalizeIp(ip));
-  }
-  for (const e of env.interfaceEndpoints ?? [])
-    for (const ip of e.ips ?? []) excludedIps.add(normalizeIp(ip));
-  const runnerEniIds: string[] = [];
-  const runnerIps: string[] = [];
-  for (const eni of env.networkInterfaces ?? []) {
-    if (eni.subnetId !== subnetId || excludedEnis.has(eni.eniId)) continue;
-    const ips = (eni.privateIps ?? []).map(normalizeIp);
-    if (ips.some((ip) => excludedIps.has(ip))) continue;
-    runnerEniIds.push(eni.eniId);
-    runnerIps.push(...ips);
-  }
+  const subnet = subnetId === null ? undefined : idx.subnets.get(subnetId);
+  const routes = subnetId === null ? null : vpcRouteFacts(idx, subnetId);
+  const runners = subnetId === null ? [] : idx.clientInterfacesOf(subnetId);
   return {
     ...base,
     subnetId,
     vpcId: subnet?.vpcId ?? null,
     routeTableId: subnet?.routeTableId ?? null,
     vpcSubnetIds: subnet
-      ? (env.subnets ?? [])
+      ? [...idx.subnets.values()]
           .filter((s) => s.vpcId === subnet.vpcId)
           .map((s) => s.subnetId)
           .sort()
       : [],
-    s3GatewayEndpointId: table ? facts.s3.gatewayFor(table) : null,
-    moreSpecificRoute: table ? facts.s3.moreSpecificRoute(table) : null,
-    defaultRoute:
-      table?.routes.find((r) => r.destination === '0.0.0.0/0') ??
-      table?.routes.find((r) => r.destination === '::/0') ??
-      null,
-    runnerEniIds: runnerEniIds.sort(),
-    runnerIps: [...new Set(runnerIps)].sort(),
+    s3GatewayEndpointId: routes?.s3GatewayEndpointId ?? null,
+    moreSpecificRoute: routes?.moreSpecificRoute ?? null,
+    defaultRoute: routes?.defaultRoute ?? null,
+    runnerEniIds: runners.map((n) => n.eniId).sort(),
+    runnerIps: [...new Set(runners.flatMap((n) => n.privateIps.map(normalizeIp)))].sort(),
   };
 }
 
 /** One address in one spelling: IPv4-mapped IPv6 (`::ffff:10.0.0.1`, as Node reports sockets) as IPv4, IPv6 compressed. */
 export function normalizeIp(ip: string): string {
   const s = String(ip).trim();
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(s);
-  if (mapped) return mapped[1]!;
-  return s.includes(':') ? canonicalIp(s) : s;
-}
-
-const PRIVATE_RANGES = [
-  '10.0.0.0/8',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '100.64.0.0/10',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  'fc00::/7',
-  'fe80::/10',
-  '::1/128',
-]
-  .map(parseCidr)
-  .filter((c) => c !== null);
-
-/** True for RFC 1918, shared (100.64/10), loopback, link-local and IPv6 unique-local addresses. */
-export function isPrivateAddress(ip: string): boolean {
-  const a = normalizeIp(ip);
-  const host = parseCidr(a.includes(':') ? `${a}/128` : `${a}/32`);
-  if (host === null) return false;
-  return PRIVATE_RANGES.some((r) => {
-    if (r.v6 !== host.v6) return false;
-    const shift = BigInt((r.v6 ? 128 : 32) - r.len);
-    return host.value >> shift === r.value >> shift;
-  });
-}
-
-/** True when `ip` falls in one of `cidrs` (malformed CIDRs never match). */
-export function addressInCidrs(ip: string, cidrs: readonly string[]): boolean {
-  const a = normalizeIp(ip);
-  const host = parseCidr(a.includes(':') ? `${a}/128` : `${a}/32`);
-  if (host === null) return false;
-  for (const c of cidrs) {
-    const r = parseCidr(c);
-    if (r === null || r.v6 !== host.v6) continue;
-    const shift = BigInt((r.v6 ? 128 : 32) - r.len);
-    if (host.value >> shift === r.value >> shift) return true;
-  }
-  return false;
+  return canonicalIpText(s) ?? s;
 }
 
 // --- Dedupe keys ------------------------------------------------------------------------------

@@ -300,6 +300,69 @@ export class CidrSet<V> {
   has(ip: string | IpAddress): boolean {
     return this.get(ip) !== undefined;
   }
+
+  /**
+   * What {@link CidrSet.get} answers across a whole block: the block cut into the ranges of this
+   * set it meets, in address order, each with its first and last address (canonical text) and
+   * the value every address of the range gets (undefined where no block of the set holds it).
+   * Adjacent ranges with the same value are one. A malformed block gives a message instead.
+   * Not for hot loops: it allocates per range.
+   *
+   * @example
+   * const { set } = CidrSet.build([['52.216.0.0/15', 'vpce'], ['52.216.8.0/24', 'nat']]);
+   * set.rangesWithin('52.216.0.0/15');
+   * // [{ first: '52.216.0.0', last: '52.216.7.255', value: 'vpce' },
+   * //  { first: '52.216.8.0', last: '52.216.8.255', value: 'nat' },
+   * //  { first: '52.216.9.0', last: '52.217.255.255', value: 'vpce' }]
+   */
+  rangesWithin(block: string): CidrRange<V>[] | string {
+    const c = parseCidr(block);
+    if (typeof c === 'string') return c;
+    const family = c.family;
+    const t = family === 4 ? this.v4 : this.v6;
+    const bits = family === 4 ? 32 : 128;
+    const start = startOf(c);
+    const end = start + (1n << BigInt(bits - c.length)) - 1n;
+    const out: CidrRange<V>[] = [];
+    let i = indexAt(t, start, family);
+    for (; i < t.count; i++) {
+      const from = rangeStart(t, i, family);
+      if (from > end) break;
+      const next = i + 1 < t.count ? rangeStart(t, i + 1, family) - 1n : (1n << BigInt(bits)) - 1n;
+      const slot = t.slots[i]!;
+      out.push({
+        first: formatBig(later(from, start), family),
+        last: formatBig(earlier(next, end), family),
+        value: slot < 0 ? undefined : this.values[slot],
+      });
+    }
+    return out;
+  }
+}
+
+/** One range of {@link CidrSet.rangesWithin}. */
+export interface CidrRange<V> {
+  /** First address of the range, canonical text. */
+  readonly first: string;
+  /** Last address of the range, canonical text. */
+  readonly last: string;
+  readonly value: V | undefined;
+}
+
+// Math.max and Math.min do not take BigInt.
+function later(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+function earlier(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+function formatBig(v: bigint, family: 4 | 6): string {
+  if (family === 4) return formatIpv4(Number(v));
+  const w = new Uint32Array(4);
+  for (let k = 0; k < 4; k++) w[k] = Number((v >> BigInt(32 * (3 - k))) & 0xffffffffn);
+  return formatIpv6(w);
 }
 
 const SCRATCH = new IpAddress();
@@ -372,6 +435,11 @@ function rangeStart(t: RangeTable, i: number, family: 4 | 6): bigint {
 
 /** The slot of the range holding `at` (build time only). */
 function slotAt(t: RangeTable, at: bigint, family: 4 | 6): number {
+  return t.slots[indexAt(t, at, family)]!;
+}
+
+/** The index of the range holding `at` (not for hot loops: BigInt compares). */
+function indexAt(t: RangeTable, at: bigint, family: 4 | 6): number {
   let lo = 0;
   let hi = t.count - 1;
   while (lo < hi) {
@@ -379,7 +447,7 @@ function slotAt(t: RangeTable, at: bigint, family: 4 | 6): number {
     if (rangeStart(t, mid, family) <= at) lo = mid;
     else hi = mid - 1;
   }
-  return t.slots[lo]!;
+  return lo;
 }
 
 function findV4(t: RangeTable, addr: number): number {

@@ -37,12 +37,7 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  * object keys in time order.
  */
 export function newProbeId(now: Date, random: (n: number) => Uint8Array): string {
-  let t = now.getTime();
-  let time = '';
-  for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32]! + time;
-    t = Math.floor(t / 32);
-  }
+  const time = probeIdTimePrefix(now.getTime());
   const r = random(10);
   let bits = 0;
   let acc = 0;
@@ -57,6 +52,28 @@ export function newProbeId(now: Date, random: (n: number) => Uint8Array): string
     acc &= (1 << bits) - 1;
   }
   return time + rand;
+}
+
+/**
+ * The 10-character time part of a probe id created at `ms`: every id created at or after `ms`
+ * sorts at or after it, so it bounds a store listing by time.
+ */
+export function probeIdTimePrefix(ms: number): string {
+  let t = Math.max(0, Math.floor(ms));
+  let time = '';
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[t % 32]! + time;
+    t = Math.floor(t / 32);
+  }
+  return time;
+}
+
+/** The creation time (epoch ms) a probe id carries, or null when it is not a probe id. */
+export function probeIdTime(probeId: string): number | null {
+  if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(probeId)) return null;
+  let t = 0;
+  for (let i = 0; i < 10; i++) t = t * 32 + CROCKFORD.indexOf(probeId[i]!);
+  return t;
 }
 
 /** `<prefix>/probes/YYYY/MM/DD/<probeId>.bin` (UTC date of creation). */

@@ -57,9 +57,9 @@ describe('PathGuard stack', () => {
     });
   });
 
-  it('schedules both functions every 5 minutes with a dead-letter queue', () => {
+  it('schedules the probe, orders and analyze functions every 5 minutes with a dead-letter queue', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
     for (const r of rules) {
       const p = (
         r as { Properties: { ScheduleExpression: string; Targets: { DeadLetterConfig?: unknown }[] } }
@@ -104,7 +104,7 @@ describe('PathGuard stack', () => {
       LifecycleConfiguration: {
         Rules: [Match.objectLike({ Prefix: 'pathguard/probes/', ExpirationInDays: 1 })],
       },
-      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'access-logs/example-data-bucket/' }),
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'access-logs/' }),
     });
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
     for (const bp of policies) {
@@ -158,6 +158,47 @@ describe('PathGuard stack', () => {
       Namespace: 'AWS/Lambda',
     });
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('expires what runs write after retention.probesDays, evidence after retention.evidenceDays, never the environment snapshots', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'example-pathguard-results',
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'probes/', ExpirationInDays: 35 }),
+          Match.objectLike({ Prefix: 'observations/', ExpirationInDays: 35 }),
+          Match.objectLike({ Prefix: 'runs/', ExpirationInDays: 35 }),
+          Match.objectLike({ Prefix: 'evidence/', ExpirationInDays: 400 }),
+        ]),
+      },
+    });
+    // The snapshot in force when a probe was planned may be older than any retention.
+    const results = Object.values(template.findResources('AWS::S3::Bucket')).find(
+      (b) =>
+        (b as { Properties: { BucketName?: string } }).Properties.BucketName === 'example-pathguard-results',
+    );
+    expect(JSON.stringify(results)).not.toContain('environment/');
+  });
+
+  it('alarms when probes fail to mint, per VPC vantage and for the orders function', () => {
+    for (const dims of [
+      [
+        { Name: 'service', Value: 'pathguard' },
+        { Name: 'vantage', Value: 'vpc-app' },
+      ],
+      [
+        { Name: 'function', Value: 'orders' },
+        { Name: 'service', Value: 'pathguard' },
+      ],
+    ]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'PathGuard',
+        MetricName: 'MintFailures',
+        Dimensions: Match.arrayWith(dims),
+        Threshold: 1,
+        AlarmActions: [Match.anyValue()],
+      });
+    }
   });
 
   it('passes cdk-nag AwsSolutionsChecks with every acknowledgement reasoned', () => {

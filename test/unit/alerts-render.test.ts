@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessLogRecord } from '../../shared/access-logs/types.js';
-import { fitSubject, renderAlert, SUBJECT_MAX } from '../../shared/alerts/render.js';
+import { diagnose, fitSubject, renderAlert, SUBJECT_MAX } from '../../shared/alerts/render.js';
 import type { AlertIntent } from '../../shared/alerts/state.js';
 import { vantageFacts } from '../../shared/evidence/correlate.js';
 import type { EvidenceItem } from '../../shared/evidence/types.js';
@@ -120,12 +120,65 @@ describe('likely cause and fix', () => {
       now,
     });
     expect(a.text).toMatch(/legacy global endpoint \(example-data-bucket\.s3\.amazonaws\.com\)/);
-    expect(a.text).toMatch(
-      /Presign with the regional endpoint \(example-data-bucket\.s3\.us-east-1\.amazonaws\.com\) or the interface endpoint name/,
+    expect(a.text).toContain(
+      'Presign with the regional endpoint (example-data-bucket.s3.us-east-1.amazonaws.com, gateway-endpoint from vpc-app) or the interface endpoint name (bucket.vpce-0e5e5e5e5e5e5e5e5-4k1xn2qb.s3.us-east-1.vpce.amazonaws.com, interface-endpoint from vpc-app).',
     );
     expect((a.chatbot.content as { nextSteps: string[] }).nextSteps[0]).toMatch(
       /^Presign with the regional endpoint/,
     );
+  });
+
+  it('suggests only a URL style whose expected path from the vantage is private (issue 11 §3: nat-override)', () => {
+    // A more specific route to the NAT gateway over part of the S3 ranges: the regional name leaves too.
+    const beaten = structuredClone(env);
+    beaten.routeTables[0]!.routes.push({ destination: '52.216.0.0/16', target: 'nat-0d4d4d4d4d4d4d4d4' });
+    const p = probe({
+      style: 'global',
+      urlHost: 'example-data-bucket.s3.amazonaws.com',
+      inspection: {
+        endpointKind: 'global',
+        findings: [{ code: 'LEGACY_GLOBAL_ENDPOINT', severity: 'high' }],
+      },
+    });
+    const fixes = diagnose(intent({ probe: p, facts: vantageFacts(beaten, p.vantage) })).fixes;
+    expect(fixes[0]).toBe(
+      'Presign with the interface endpoint name (bucket.vpce-0e5e5e5e5e5e5e5e5-4k1xn2qb.s3.us-east-1.vpce.amazonaws.com, interface-endpoint from vpc-app).',
+    );
+    expect(fixes[1]).toMatch(
+      /^Not the regional endpoint: from vpc-app it is not proven private; to make it private, remove or narrow rtb-0b2b2b2b2b2b2b2b2 routes 52\.216\.0\.0\/16 to nat-0d4d4d4d4d4d4d4d4/,
+    );
+    expect(fixes.join('\n')).not.toMatch(/Presign with the regional endpoint|us_east_1_regional_endpoint/);
+
+    // No interface endpoint either: no style is private, so the fix is in the network.
+    const bare = structuredClone(beaten);
+    bare.interfaceEndpoints = [];
+    const none = diagnose(intent({ probe: p, facts: vantageFacts(bare, p.vantage) })).fixes;
+    expect(none[0]).toBe(
+      'No URL style is private from vpc-app in this network (regional: unknown, interface endpoint: unknown); change the network:',
+    );
+    expect(none.slice(1)).toEqual([
+      expect.stringMatching(
+        /^Remove or narrow rtb-0b2b2b2b2b2b2b2b2 routes 52\.216\.0\.0\/16 to nat-0d4d4d4d4d4d4d4d4/,
+      ),
+      'Create an interface endpoint for com.amazonaws.us-east-1.s3 in vpc-0abcdef0123456789.',
+    ]);
+  });
+
+  it('on premises with public DNS: the interface endpoint name, not the regional one', () => {
+    const publicDns = structuredClone(env);
+    publicDns.onPrem.dnsMode = 'public';
+    const p = probe({ vantage: { id: 'onprem-dc1', kind: 'onprem' }, expectedPath: 'public' });
+    const fixes = diagnose(
+      intent({
+        probe: p,
+        facts: vantageFacts(publicDns, p.vantage),
+        verdict: verdict({ path: 'public', deciding: null, evidence: [], code: 'LEFT_PATH_OBSERVED' }),
+      }),
+    ).fixes;
+    expect(fixes).toEqual([
+      'Presign with the interface endpoint name (bucket.vpce-0e5e5e5e5e5e5e5e5-4k1xn2qb.s3.us-east-1.vpce.amazonaws.com, interface-endpoint from onprem-dc1).',
+      'Not the regional endpoint: from onprem-dc1 it is public; to make it private, forward s3.us-east-1.amazonaws.com from on-prem DNS to a Route 53 Resolver inbound endpoint in the VPC of the S3 interface endpoint.',
+    ]);
   });
 
   it('Transfer Acceleration: public only', () => {

@@ -185,6 +185,58 @@ describe('pathguard inspect-url', () => {
     expect(ndjson(other.stdout)[0]!.expectedPath.vpc).toBe('unknown');
   });
 
+  it('--subnet: a customer prefix list routing one S3 block to NAT is not gateway-endpoint (issue 10 §1.2 regression)', async () => {
+    const doc: Environment = {
+      ...ENV,
+      prefixLists: [{ prefixListId: 'pl-0c0ffee0', name: 'egress-inspection', cidrs: ['52.216.8.0/24'] }],
+      natGateways: [
+        {
+          natGatewayId: 'nat-0f1e2d3c',
+          subnetId: 'subnet-0aaa',
+          eniIds: ['eni-0nat'],
+          privateIps: ['10.0.1.10'],
+          publicIps: ['198.51.100.7'],
+        },
+      ],
+      routeTables: [
+        {
+          ...ENV.routeTables[0]!,
+          routes: [...ENV.routeTables[0]!.routes, { destination: 'pl-0c0ffee0', target: 'nat-0f1e2d3c' }],
+        },
+      ],
+    };
+    const env = writeEnv('customer-list.json', doc);
+    const r = await run([
+      ...NOW,
+      '--json',
+      '--env',
+      env,
+      '--subnet',
+      'subnet-0aaa',
+      '--fail-on',
+      'high',
+      regional,
+    ]);
+    expect(r.code).toBe(3);
+    const [reg] = ndjson(r.stdout);
+    expect(reg!.expectedPath.vpc).toBe('unknown');
+    expect(reg!.expectedPath.reasons.vpc).toContain(
+      'rtb-0aaa routes pl-0c0ffee0 to nat-0f1e2d3c (52.216.8.0/24)',
+    );
+    expect(reg!.expectedPath.vpcRoutes?.map((x) => [x.path, x.target])).toEqual([
+      ['gateway-endpoint', 'vpce-0gw11111'],
+      ['nat-gateway', 'nat-0f1e2d3c'],
+    ]);
+    const finding = reg!.findings.find((f) => f.code === 'VPC_NOT_PRIVATE');
+    expect(finding?.severity).toBe('high');
+    expect(finding?.message).toContain(
+      '52.216.8.0/24: nat-gateway, rtb-0aaa routes pl-0c0ffee0 to nat-0f1e2d3c',
+    );
+    // The table names the route too.
+    const table = await run([...NOW, '--env', env, '--subnet', 'subnet-0aaa', regional]);
+    expect(table.stdout).toContain('vpc: unknown: subnet-0aaa: not every com.amazonaws.us-east-1.s3 address');
+  });
+
   it('rejects a bad environment with one line naming the field, exit 2', async () => {
     const cases: [unknown, string][] = [
       [{ ...ENV, regoin: 'x' }, 'regoin: unknown key'],

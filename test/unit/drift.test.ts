@@ -142,4 +142,42 @@ describe('posture drift', () => {
       ['MORE_SPECIFIC_ROUTE_OVERRIDES_ENDPOINT', 'warning', 'rtb-0b2b2b2b2b2b2b2b2:3.5.0.0/24'],
     ]);
   });
+
+  it('flags a customer prefix list that routes one S3 block to the NAT gateway (issue 10 §1.2 regression)', () => {
+    const env = structuredClone(withGateway);
+    env.prefixLists = [
+      { prefixListId: 'pl-0c0ffee0', name: 'egress-inspection', cidrs: ['52.216.8.0/24', '8.8.8.0/24'] },
+    ];
+    env.routeTables[0]!.routes.push({ destination: 'pl-0c0ffee0', target: 'nat-0d4d4d4d4d4d4d4d4' });
+    const d = detectDrift(null, env, { runnerSubnetIds: [SUBNET] });
+    expect(d.map((x) => [x.code, x.severity, x.resource])).toEqual([
+      ['MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW', 'critical', 'rtb-0b2b2b2b2b2b2b2b2:pl-0c0ffee0'],
+    ]);
+    expect(d[0]?.message).toContain('pl-0c0ffee0 (52.216.8.0/24) -> nat-0d4d4d4d4d4d4d4d4');
+    expect(d[0]?.message).toContain('takes 52.216.8.0/24 of S3 range 52.216.0.0/15');
+    expect(d[0]?.fix).toBe(
+      'remove 52.216.8.0/24 from prefix list pl-0c0ffee0, or the route pl-0c0ffee0 -> nat-0d4d4d4d4d4d4d4d4',
+    );
+    // The same list without an S3 block takes nothing from the endpoint.
+    const harmless = structuredClone(env);
+    harmless.prefixLists[0]!.cidrs = ['8.8.8.0/24'];
+    expect(detectDrift(null, harmless, { runnerSubnetIds: [SUBNET] })).toEqual([]);
+  });
+
+  it('flags a CIDR route equal to an S3 block (a CIDR route beats a prefix-list route for the same block)', () => {
+    const env = structuredClone(withGateway);
+    env.routeTables[0]!.routes.push({ destination: '3.5.0.0/19', target: 'igw-0a9a9a9a9a9a9a9a9' });
+    expect(detectDrift(null, env, { runnerSubnetIds: [SUBNET] }).map((x) => [x.code, x.resource])).toEqual([
+      ['MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW', 'rtb-0b2b2b2b2b2b2b2b2:3.5.0.0/19'],
+    ]);
+  });
+
+  it('warns of a route to a prefix list the environment does not list: it may take S3 addresses', () => {
+    const env = structuredClone(withGateway);
+    env.routeTables[0]!.routes.push({ destination: 'pl-0deadbee', target: 'nat-0d4d4d4d4d4d4d4d4' });
+    const d = detectDrift(null, env, { runnerSubnetIds: [SUBNET] });
+    expect(d.map((x) => [x.code, x.severity, x.resource])).toEqual([
+      ['ROUTE_UNRESOLVED', 'warning', 'rtb-0b2b2b2b2b2b2b2b2:pl-0deadbee'],
+    ]);
+  });
 });

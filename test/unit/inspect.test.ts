@@ -555,6 +555,45 @@ describe('inspectUrl: expected path per vantage', () => {
     expect(inspectUrl(await regional(), { now: NOW, env: wide }).expectedPath.vpc).toBe('gateway-endpoint');
   });
 
+  it('a customer prefix list routing one S3 block to NAT beats the S3 prefix-list route for that block (issue 10 §1.2 regression)', async () => {
+    const env = environment({
+      prefixLists: [{ prefixListId: 'pl-0c0ffee0', name: 'egress-inspection', cidrs: ['52.216.8.0/24'] }],
+    });
+    env.routeTables[0]!.routes.push({ destination: 'pl-0c0ffee0', target: 'nat-0f1e2d3c' });
+    const r = inspectUrl(await regional(), { now: NOW, env, subnetId: 'subnet-0aaa' });
+    expect(r.expectedPath.vpc).toBe('unknown');
+    expect(r.expectedPath.vpcRoutes?.map((x) => [x.path, x.destination, x.pieces])).toEqual([
+      [
+        'gateway-endpoint',
+        'pl-63a5400a',
+        [
+          { first: '52.216.0.0', last: '52.216.7.255' },
+          { first: '52.216.9.0', last: '52.217.255.255' },
+        ],
+      ],
+      ['nat-gateway', 'pl-0c0ffee0', [{ first: '52.216.8.0', last: '52.216.8.255' }]],
+    ]);
+    expect(finding(r, 'VPC_NOT_PRIVATE')?.message).toContain(
+      'subnet-0aaa: 52.216.8.0/24: nat-gateway, rtb-0aaa routes pl-0c0ffee0 to nat-0f1e2d3c',
+    );
+    // Its entries outside the S3 ranges take nothing from the endpoint.
+    const harmless = environment({
+      prefixLists: [{ prefixListId: 'pl-0c0ffee0', name: 'egress-inspection', cidrs: ['8.8.8.0/24'] }],
+    });
+    harmless.routeTables[0]!.routes.push({ destination: 'pl-0c0ffee0', target: 'nat-0f1e2d3c' });
+    const ok = inspectUrl(await regional(), { now: NOW, env: harmless, subnetId: 'subnet-0aaa' });
+    expect(ok.expectedPath.vpc).toBe('gateway-endpoint');
+    expect(codes(ok)).toEqual([]);
+  });
+
+  it('a prefix list routed to an unknown list of blocks leaves the VPC path unknown, never gateway', async () => {
+    const env = environment();
+    env.routeTables[0]!.routes.push({ destination: 'pl-0deadbee', target: 'nat-0f1e2d3c' });
+    const r = inspectUrl(await regional(), { now: NOW, env });
+    expect(r.expectedPath.vpc).toBe('unknown');
+    expect(r.expectedPath.reasons.vpc).toContain('pl-0deadbee → nat-0f1e2d3c cannot be resolved');
+  });
+
   it('subnets with different route tables: unknown overall, decided per subnet with subnetId', async () => {
     const env = environment();
     env.subnets.push({
@@ -581,11 +620,18 @@ describe('inspectUrl: expected path per vantage', () => {
     expect(inspectUrl(url, { now: NOW, env, subnetId: 'subnet-0zzz' }).expectedPath.vpc).toBe('unknown');
   });
 
-  it('dual-stack names reach the gateway endpoint only if the prefix list has IPv6 ranges', async () => {
+  it('dual-stack names reach the gateway endpoint only if the prefix list has IPv6 ranges and the endpoint serves IPv6', async () => {
     const url = await presign({ region: 'us-east-1', useDualstackEndpoint: true }, 'my-bucket');
-    expect(inspectUrl(url, { now: NOW, env: environment() }).expectedPath.vpc).toBe('gateway-endpoint');
+    const dualstack = environment();
+    dualstack.gatewayEndpoints[0]!.ipAddressType = 'dualstack';
+    expect(inspectUrl(url, { now: NOW, env: dualstack }).expectedPath.vpc).toBe('gateway-endpoint');
+    // aws-facts §7 item 17: an IPv4-only gateway endpoint does not carry the AAAA answers.
+    const r = inspectUrl(url, { now: NOW, env: environment() });
+    expect(r.expectedPath.vpc).toBe('unknown');
+    expect(r.expectedPath.reasons.vpc).toContain('does not carry IPv6 traffic');
     const v4only = environment();
     v4only.s3PrefixLists[0]!.cidrs = ['52.216.0.0/15'];
+    v4only.gatewayEndpoints[0]!.ipAddressType = 'dualstack';
     expect(inspectUrl(url, { now: NOW, env: v4only }).expectedPath.vpc).toBe('unknown');
   });
 
@@ -631,7 +677,11 @@ describe('inspectUrl: expected path per vantage', () => {
       { region: 'us-east-1', disableS3ExpressSessionAuth: true },
       'mybucket--use1-az4--x-s3',
     );
-    const r = inspectUrl(url, { now: NOW, env });
+    // The association list alone is not a route: without pl-0e5a1b2c → vpce-0express1 the table sends
+    // directory-bucket addresses to the NAT gateway.
+    expect(inspectUrl(url, { now: NOW, env }).expectedPath.vpc).toBe('nat-gateway');
+    env.routeTables[0]!.routes.push({ destination: 'pl-0e5a1b2c', target: 'vpce-0express1' });
+    const r = inspectUrl(url, { now: NOW, env: { ...env } });
     expect(r).toMatchObject({
       endpointKind: 's3express',
       expectedPath: { vpc: 'gateway-endpoint', onprem: 'public' },

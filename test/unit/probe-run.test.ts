@@ -79,7 +79,9 @@ describe('runProbes', () => {
     );
     expect(orders).toHaveLength(2);
     const stored = [...store.objects.keys()];
-    expect(stored.filter((k) => k.startsWith('probes/run-test-1/'))).toHaveLength(4);
+    // Probe records are filed by their creation day (the id's time): analysis reads only the window's days.
+    const day = r.probes[0]!.createdAt.slice(0, 10).replaceAll('-', '/');
+    expect(stored.filter((k) => k.startsWith(`probes/${day}/`))).toHaveLength(4);
     expect(stored.filter((k) => k.startsWith('observations/run-test-1/'))).toHaveLength(2);
     const p = (await store.getJson<Probe>(stored.find((k) => k.startsWith('probes/'))!))!.value;
     expect(p.urlRedacted).toContain('REDACTED');
@@ -95,4 +97,115 @@ describe('runProbes', () => {
     expect(again.duplicate).toBe(true);
     expect(again.probes).toHaveLength(0);
   });
+
+  it('writes orders for every on-prem vantage without a VPC vantage, fetching nothing', async () => {
+    const store = new MemoryStore();
+    const orders: { planned: { vantage: { id: string } } }[] = [];
+    let fetches = 0;
+    const r = await runProbes('run-orders-1', {
+      ...deps(store, orders),
+      vantageId: undefined,
+      fetch: async () => {
+        fetches++;
+        throw new Error('the orders writer must not fetch');
+      },
+    } as never);
+    expect(fetches).toBe(0);
+    expect(r.observations).toHaveLength(0);
+    expect(r.probes.map((p) => p.vantage.kind)).toEqual(['onprem', 'onprem']);
+    expect(orders.map((o) => o.planned.vantage.id)).toEqual(['onprem-dc1', 'onprem-dc1']);
+    expect([...store.objects.keys()]).toContain('runs/_orders/run-orders-1.json');
+  });
+
+  it('writes the on-prem orders before the first fetch starts', async () => {
+    const store = new MemoryStore();
+    const events: string[] = [];
+    await runProbes('run-order-first', {
+      ...deps(store, []),
+      writeOrders: async () => {
+        events.push('orders');
+      },
+      fetch: async (_url: string, o: { probeId: string; runnerId: string }) => {
+        events.push('fetch');
+        return fakeObservation(o.probeId, o.runnerId);
+      },
+    } as never);
+    expect(events).toEqual(['orders', 'fetch', 'fetch']);
+  });
+
+  it('ends by the deadline with hanging fetches, reporting each one that did not finish', async () => {
+    const store = new MemoryStore();
+    const manyStyles = config({
+      targets: [
+        {
+          bucket: 'example-data-bucket',
+          region: 'us-east-1',
+          styles: ['regional', 'global', 'path-style', 'dualstack', 'fips', 'accelerate'],
+        },
+      ],
+    });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    // Room for minting the probes first, even on a loaded machine.
+    const deadline = Date.now() + 2_500;
+    const r = await runProbes('run-hang', {
+      ...deps(store, []),
+      cfg: manyStyles,
+      concurrency: 2,
+      deadline,
+      // Fetches that never answer and ignore their own timeout.
+      fetch: () => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        return new Promise<never>(() => {});
+      },
+    } as never);
+    // Ends at the deadline (timers may fire a little late), not when the fetches would.
+    const late = Date.now() - deadline;
+    expect(late).toBeGreaterThanOrEqual(-10);
+    expect(late).toBeLessThan(1_000);
+    expect(maxInFlight).toBe(2);
+    const deadlines = r.failures.filter((f) => f.code === 'RUN_DEADLINE');
+    // 6 VPC probes: 2 abandoned while running, 4 never started.
+    expect(deadlines).toHaveLength(6);
+    expect(deadlines.filter((f) => /still running/.test(f.message))).toHaveLength(2);
+    expect(deadlines.filter((f) => /not started/.test(f.message))).toHaveLength(4);
+    expect(r.observations).toHaveLength(0);
+  });
+
+  it('caps each fetch at the time left and keeps concurrency bounded when fetches finish', async () => {
+    const store = new MemoryStore();
+    const timeouts: number[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const r = await runProbes('run-bounded', {
+      ...deps(store, []),
+      concurrency: 1,
+      deadline: Date.now() + 5_000,
+      fetch: async (_url: string, o: { probeId: string; runnerId: string; timeoutMs: number }) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        timeouts.push(o.timeoutMs);
+        await new Promise((res) => setTimeout(res, 5));
+        inFlight--;
+        return fakeObservation(o.probeId, o.runnerId);
+      },
+    } as never);
+    expect(maxInFlight).toBe(1);
+    expect(r.observations).toHaveLength(2);
+    expect(timeouts.every((t) => t <= 5_000 && t > 4_000)).toBe(true);
+  });
 });
+
+function fakeObservation(probeId: string, runnerId: string) {
+  return {
+    probeId,
+    runnerId,
+    vantageKind: 'vpc',
+    startedAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+    httpStatus: 200,
+    remoteAddress: '52.216.8.100',
+    bodyMatches: true,
+  };
+}

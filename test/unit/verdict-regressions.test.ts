@@ -12,6 +12,7 @@ import type { Environment } from '../../shared/env/types.js';
 import { type EvidenceBundle, environmentDigest } from '../../shared/evidence/bundle.js';
 import { parseFlowLogText } from '../../shared/flow-logs/parser.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
+import { probeRecordKey } from '../../shared/probes/results-keys.js';
 import type { Observation } from '../../shared/probes/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { config, env, minutes, observation, probe } from './loop-fixtures.js';
@@ -177,7 +178,7 @@ async function storeWithProbe(store: MemoryObjectStore, plannedWith: Environment
   const p = probe({
     ...(plannedWith ? { environmentDigest: environmentDigest(plannedWith, sha) } : {}),
   });
-  await store.putJson(`probes/${RUN}/${p.probeId}.json`, p);
+  await store.putJson(probeRecordKey(p), p);
   await store.putJson(`observations/${RUN}/${p.probeId}.json`, observation({ localAddress: '169.254.76.1' }));
   return p;
 }

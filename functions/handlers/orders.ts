@@ -1,0 +1,91 @@
+// The orders function: on schedule it plans every on-prem vantage's probes, creates the probe
+// objects, presigns them and writes each runner's order, whatever the VPC vantages (a Direct
+// Connect shop may start with on-prem vantages only). It is the only writer under `orders/`
+// (a VPC probe role cannot tamper with a runner's order). Not attached to a VPC: it fetches nothing.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { S3Client } from '@aws-sdk/client-s3';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { inspectUrl } from '../../shared/endpoints/index.js';
+import type { Environment } from '../../shared/env/types.js';
+import { UserInputError } from '../../shared/errors.js';
+import { runIdFor } from '../../shared/probes/plan.js';
+import { SdkPresigner } from '../aws/presigner.js';
+import { awsClientConfig } from '../aws/retry.js';
+import { putProbeObject, S3ObjectStore } from '../aws/store-s3.js';
+import { parseHandlerEvent } from '../lib/events.js';
+import { configLoader } from '../lib/lambda-config.js';
+import { logger, metrics } from '../lib/powertools.js';
+import { runProbes } from '../lib/probe-run.js';
+import { writeOrders } from '../runner/orders.js';
+
+const s3 = new S3Client(awsClientConfig());
+const config = configLoader(process.env.PATHGUARD_CONFIG, () => s3);
+
+async function ordersHandler(event: unknown, _context: Context): Promise<Record<string, unknown>> {
+  const cfg = await config();
+  const ev = parseHandlerEvent(event);
+  const now = new Date();
+  if (ev.kind === 'inspect-url') return { inspection: inspectUrl(ev.url, { now }) };
+  if (ev.kind !== 'scheduled' && ev.kind !== 'probe-now') {
+    throw new UserInputError(
+      'BAD_EVENT',
+      `the orders function does not handle '${ev.kind}'; send it to the analyze function`,
+    );
+  }
+  const runId =
+    ev.kind === 'scheduled'
+      ? runIdFor(ev.time, cfg.scheduleMinutes)
+      : `adhoc-${now.toISOString().replace(/[-:.]/g, '')}`;
+  const store = new S3ObjectStore(s3, cfg.resultsBucket);
+  const env = (await store.getJson<Environment>('environment/latest.json'))?.value;
+  const presigner = new SdkPresigner();
+  const started = Date.now();
+  let orders = 0;
+  const result = await runProbes(runId, {
+    cfg,
+    store,
+    presigner,
+    now,
+    ...(env ? { env } : {}),
+    putObject: (p) => putProbeObject(s3, p),
+    writeOrders: async (items, id, at) => {
+      orders = (await writeOrders(store, presigner, cfg, items, id, at)).length;
+    },
+  });
+  metrics.addDimension('function', 'orders');
+  metrics.addMetric('ProbesCreated', MetricUnit.Count, result.probes.length);
+  metrics.addMetric('ProbeFailures', MetricUnit.Count, result.failures.length);
+  metrics.addMetric(
+    'MintFailures',
+    MetricUnit.Count,
+    result.failures.filter((f) => f.stage === 'mint').length,
+  );
+  metrics.addMetric('OrdersWritten', MetricUnit.Count, orders);
+  metrics.addMetric('RunDurationMs', MetricUnit.Milliseconds, Date.now() - started);
+  if (result.duplicate) logger.info('run already claimed; repeated delivery ignored', { runId });
+  // `message` is Powertools' own key (extra keys named so are dropped): the reason goes in `reason`.
+  for (const f of result.failures)
+    logger.warn('probe step failed', {
+      runId,
+      probeId: f.probeId,
+      stage: f.stage,
+      code: f.code,
+      reason: f.message,
+    });
+  logger.info('orders written', { runId, probes: result.probes.length, orders });
+  return {
+    runId,
+    duplicate: result.duplicate,
+    probes: result.probes.length,
+    orders,
+    partialFailure: result.failures.length > 0,
+    failures: result.failures,
+  };
+}
+
+export const handler = middy(ordersHandler)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));
