@@ -332,7 +332,36 @@ function classifyS3(
         : `${FLOW_RULES.NO_ROUTE}: route table ${subnet.routeTableId} of ${subnet.subnetId} is not in the environment; ${rFact}`,
     );
   }
+  // Rule 9b: the packet's own local address (pkt-srcaddr of egress, pkt-dstaddr of ingress) is
+  // outside the subnet's VPC: the packets came in through a transit gateway, peering or VPN
+  // attachment, and a gateway endpoint serves only traffic from inside its VPC ("Endpoint
+  // connections cannot be extended out of a VPC", aws-facts §5.1). The route then proves no
+  // endpoint path; a NAT or internet gateway route still shows where the packets left.
+  if (route.targetKind === 'gateway-endpoint') {
+    const outside = packetFromOutside(r, rIsDestination, subnet, idx);
+    if (outside !== null) {
+      return decision(
+        'unknown',
+        FLOW_RULES.ROUTE_TABLE,
+        `${FLOW_RULES.ROUTE_TABLE}: ${rFact} from ${subnet.subnetId}: ${route.text}, but the packet's address ${outside} is outside ${subnet.vpcId} (transit traffic: a gateway endpoint does not serve it)`,
+      );
+    }
+  }
   return routeDecision(route, subnet, how, rFact, tp, family);
+}
+
+/** The packet-level local address when it lies outside `subnet`'s VPC, else null. */
+function packetFromOutside(
+  r: FlowRecord,
+  rIsDestination: boolean,
+  subnet: Subnet,
+  idx: EnvironmentIndex,
+): string | null {
+  const dir = r.flowDirection;
+  const egress = dir === 'egress' || (dir !== 'ingress' && rIsDestination);
+  const text = egress ? r.pktSrcaddr : r.pktDstaddr;
+  if (typeof text !== 'string' || !X.parse(text)) return null;
+  return idx.vpcsForAddress(X).some((v) => v.vpcId === subnet.vpcId) ? null : text;
 }
 
 /**

@@ -854,4 +854,18 @@ describe('flow-log classification: what never makes a private verdict (aws-facts
       expect(d.private).toBeNull();
     }
   });
+
+  it('a gateway-endpoint route proves nothing for packets from outside the VPC (transit gateway attachment)', () => {
+    // A TGW attachment ENI in the private subnet forwards a spoke VPC's packets (pkt-srcaddr
+    // 172.31.5.5): gateway endpoints do not serve traffic from outside their VPC (aws-facts §5.1).
+    const t = 1764064800;
+    const [transit, own] = v5(
+      `5 123456789012 eni-0tgwattach0000001 10.0.1.240 52.216.8.100 40001 443 6 12 1830 ${t} ${t + 59} ACCEPT OK vpc-0e1bfdbc090daa61a ${PRIVATE_SUBNET} - 3 IPv4 172.31.5.5 52.216.8.100 us-east-1 use1-az4 - - - S3 egress -`,
+      `5 123456789012 ${CLIENT_ENI} 10.0.1.15 52.216.8.100 40002 443 6 12 1830 ${t} ${t + 59} ACCEPT OK vpc-0e1bfdbc090daa61a ${PRIVATE_SUBNET} - 3 IPv4 10.0.1.15 52.216.8.100 us-east-1 use1-az4 - - - S3 egress -`,
+    );
+    const d = classifyFlowRecord(transit!, idx);
+    expect(d?.path).toBe('unknown');
+    expect(d?.reason).toMatch(/172\.31\.5\.5 is outside vpc-0e1bfdbc090daa61a/);
+    expect(classifyFlowRecord(own!, idx)?.path).toBe('gateway-endpoint');
+  });
 });
