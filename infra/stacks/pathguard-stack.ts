@@ -23,6 +23,7 @@ import {
   aws_sns as sns,
   aws_sqs as sqs,
   aws_sns_subscriptions as subs,
+  Token,
   aws_events_targets as targets,
   Validations,
 } from 'aws-cdk-lib';
@@ -410,6 +411,13 @@ export class PathGuardStack extends Stack {
           resources: [flowLogGroup.logGroupArn],
         }),
       );
+      if (plan.flowLogs?.source === 'existing') {
+        // An imported group's ARN ends in `:*` (its log streams): the grant is still one group.
+        Validations.of(analyze.role!).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${nagText(this.region, '<AWS::Region>')}:${nagText(this.account, '<AWS::AccountId>')}:log-group:${plan.flowLogs.logGroupName}:*]`,
+          reason: 'Read access to the streams of the one existing flow-log group the config names.',
+        });
+      }
     }
 
     if (plan.cloudTrail?.source === 'stack') {
@@ -795,4 +803,9 @@ export class PathGuardStack extends Stack {
       ],
     });
   }
+}
+
+/** A value as cdk-nag writes it in a finding id: the token's pseudo-parameter when unresolved. */
+function nagText(value: string, pseudo: string): string {
+  return Token.isUnresolved(value) ? pseudo : value;
 }
