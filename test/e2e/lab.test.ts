@@ -67,7 +67,7 @@ describe('the lab, end to end', () => {
       'onprem-dc1 accelerate': 'left-path public',
     });
     const global = labJson(r).verdicts.find((v) => v.vantage === 'vpc-app' && v.style === 'global');
-    expect(global?.findings).toContain('LEGACY_GLOBAL_ENDPOINT');
+    expect(global?.urlFindings).toContain('LEGACY_GLOBAL_ENDPOINT');
     expect(labJson(r).alerts.every((a) => a.severity === 'critical')).toBe(true);
     expect(labJson(r).alerts).toHaveLength(4);
     // The logs carry the scenario's addresses, never loopback ones.
@@ -101,10 +101,10 @@ describe('the lab, end to end', () => {
       verdicts: {
         vantage: string;
         style: string;
-        target: string;
+        bucket: string;
         verdict: string;
         path: string;
-        findings: string[];
+        urlFindings: string[];
       }[];
       alerts: { severity: string; subject: string }[];
       outDir: string;
@@ -113,10 +113,10 @@ describe('the lab, end to end', () => {
     expect(doc.verdicts[0]).toEqual({
       vantage: expect.any(String),
       style: expect.any(String),
-      target: 'example-data-bucket',
+      bucket: 'example-data-bucket',
       verdict: expect.any(String),
       path: expect.any(String),
-      findings: expect.any(Array),
+      urlFindings: expect.any(Array),
     });
     expect(doc.alerts).toHaveLength(4);
     expect(doc.outDir.startsWith(tmp)).toBe(true);

@@ -4,11 +4,7 @@ import { loadLabScenario, parseLabScenario } from '../../lab/network/index.js';
 import { analyzeCommandFor, type LabResult, runLab } from '../../lab/run-lab.js';
 import defaultScenario from '../../lab/scenarios/default.json' with { type: 'json' };
 import { type CommandSpec, writeOut } from '../command.js';
-
-function findings(inspection: unknown): string[] {
-  const f = (inspection as { findings?: { code: string; severity: string }[] } | null)?.findings ?? [];
-  return f.filter((x) => x.severity !== 'info').map((x) => x.code);
-}
+import { inspectionFindings, verdictRowCore } from '../verdict-row.js';
 
 type LabOutcome = LabResult['analysis']['results'][number];
 function rank(r: LabResult, x: LabOutcome): number {
@@ -25,14 +21,8 @@ export function labJson(r: LabResult) {
     // Config order (vantages, then the target's styles), as in the report's matrix.
     verdicts: [...r.analysis.results]
       .sort((a, b) => rank(r, a) - rank(r, b))
-      .map((x) => ({
-        vantage: x.probe.vantage.id,
-        style: x.probe.style,
-        target: x.probe.bucket,
-        verdict: x.verdict.verdict,
-        path: x.verdict.path,
-        findings: findings(x.probe.inspection),
-      })),
+      // The same row head as `analyze --json` (bucket, urlFindings), so one reader serves both.
+      .map((x) => verdictRowCore(x.probe, x.verdict)),
     alerts: r.alerts.map((a) => ({ severity: a.severity, subject: a.subject })),
     outDir: r.outDir,
   };
@@ -75,7 +65,7 @@ export function labReport(r: LabResult): string {
     );
     for (const e of x.verdict.evidence.slice(0, 3))
       out.push(`  - ${e.source}: ${e.decision.path}: ${e.decision.reason}`);
-    const codes = findings(x.probe.inspection);
+    const codes = inspectionFindings(x.probe.inspection);
     if (codes.length > 0) out.push(`  URL findings: ${codes.join(', ')}`);
     const fix = alert?.text.split('\n').find((l) => /^\s*1\. /.test(l) || /^Fix:/.test(l));
     if (fix) out.push(`  Fix: ${fix.replace(/^\s*(1\.|Fix:)\s*/, '')}`);
