@@ -11,7 +11,6 @@ import type { Context } from 'aws-lambda';
 import { inspectUrl } from '../../shared/endpoints/index.js';
 import type { Environment } from '../../shared/env/types.js';
 import { UserInputError } from '../../shared/errors.js';
-import { runIdFor } from '../../shared/probes/plan.js';
 import { SdkPresigner } from '../aws/presigner.js';
 import { awsClientConfig } from '../aws/retry.js';
 import { putProbeObject, S3ObjectStore } from '../aws/store-s3.js';
@@ -19,6 +18,7 @@ import { parseHandlerEvent } from '../lib/events.js';
 import { configLoader } from '../lib/lambda-config.js';
 import { logger, metrics } from '../lib/powertools.js';
 import { runProbes } from '../lib/probe-run.js';
+import { probeRunId, reportProbeRun } from '../lib/probe-run-report.js';
 import { writeOrders } from '../runner/orders.js';
 
 const s3 = new S3Client(awsClientConfig());
@@ -35,10 +35,7 @@ async function ordersHandler(event: unknown, _context: Context): Promise<Record<
       `the orders function does not handle '${ev.kind}'; send it to the analyze function`,
     );
   }
-  const runId =
-    ev.kind === 'scheduled'
-      ? runIdFor(ev.time, cfg.scheduleMinutes)
-      : `adhoc-${now.toISOString().replace(/[-:.]/g, '')}`;
+  const runId = probeRunId(ev, now, cfg.scheduleMinutes);
   const store = new S3ObjectStore(s3, cfg.resultsBucket);
   const env = (await store.getJson<Environment>('environment/latest.json'))?.value;
   const presigner = new SdkPresigner();
@@ -56,25 +53,8 @@ async function ordersHandler(event: unknown, _context: Context): Promise<Record<
     },
   });
   metrics.addDimension('function', 'orders');
-  metrics.addMetric('ProbesCreated', MetricUnit.Count, result.probes.length);
-  metrics.addMetric('ProbeFailures', MetricUnit.Count, result.failures.length);
-  metrics.addMetric(
-    'MintFailures',
-    MetricUnit.Count,
-    result.failures.filter((f) => f.stage === 'mint').length,
-  );
+  reportProbeRun(result, started);
   metrics.addMetric('OrdersWritten', MetricUnit.Count, orders);
-  metrics.addMetric('RunDurationMs', MetricUnit.Milliseconds, Date.now() - started);
-  if (result.duplicate) logger.info('run already claimed; repeated delivery ignored', { runId });
-  // `message` is Powertools' own key (extra keys named so are dropped): the reason goes in `reason`.
-  for (const f of result.failures)
-    logger.warn('probe step failed', {
-      runId,
-      probeId: f.probeId,
-      stage: f.stage,
-      code: f.code,
-      reason: f.message,
-    });
   logger.info('orders written', { runId, probes: result.probes.length, orders });
   return {
     runId,

@@ -3,7 +3,6 @@
 // VPC with bounded concurrency inside the function's time, and stores the observations. On-prem
 // orders are the orders function's (handlers/orders.ts). Thin: validation, one call, response.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
@@ -11,7 +10,6 @@ import type { Context } from 'aws-lambda';
 import { inspectUrl } from '../../shared/endpoints/index.js';
 import type { Environment } from '../../shared/env/types.js';
 import { UserInputError } from '../../shared/errors.js';
-import { runIdFor } from '../../shared/probes/plan.js';
 import { SdkPresigner } from '../aws/presigner.js';
 import { awsClientConfig } from '../aws/retry.js';
 import { putProbeObject, S3ObjectStore } from '../aws/store-s3.js';
@@ -19,6 +17,7 @@ import { parseHandlerEvent } from '../lib/events.js';
 import { configLoader } from '../lib/lambda-config.js';
 import { logger, metrics } from '../lib/powertools.js';
 import { runDeadline, runProbes } from '../lib/probe-run.js';
+import { probeRunId, reportProbeRun } from '../lib/probe-run-report.js';
 
 const s3 = new S3Client(awsClientConfig());
 // Read and validated once, at cold start; a bad config is the handler's coded error.
@@ -42,10 +41,7 @@ async function probeHandler(event: unknown, context: Context): Promise<Record<st
   if (!vantageId || !cfg.vantages.some((v) => v.id === vantageId && v.kind === 'vpc')) {
     throw new UserInputError('CONFIG_MISSING', 'PATHGUARD_VANTAGE must name a vpc vantage of the config');
   }
-  const runId =
-    ev.kind === 'scheduled'
-      ? runIdFor(ev.time, cfg.scheduleMinutes)
-      : `adhoc-${now.toISOString().replace(/[-:.]/g, '')}`;
+  const runId = probeRunId(ev, now, cfg.scheduleMinutes);
   const store = new S3ObjectStore(s3, cfg.resultsBucket);
   const env = (await store.getJson<Environment>('environment/latest.json'))?.value;
   const started = Date.now();
@@ -60,24 +56,7 @@ async function probeHandler(event: unknown, context: Context): Promise<Record<st
     putObject: (p) => putProbeObject(s3, p),
   });
   metrics.addDimension('vantage', vantageId);
-  metrics.addMetric('ProbesCreated', MetricUnit.Count, result.probes.length);
-  metrics.addMetric('ProbeFailures', MetricUnit.Count, result.failures.length);
-  metrics.addMetric(
-    'MintFailures',
-    MetricUnit.Count,
-    result.failures.filter((f) => f.stage === 'mint').length,
-  );
-  metrics.addMetric('RunDurationMs', MetricUnit.Milliseconds, Date.now() - started);
-  if (result.duplicate) logger.info('run already claimed; repeated delivery ignored', { runId });
-  // `message` is Powertools' own key (extra keys named so are dropped): the reason goes in `reason`.
-  for (const f of result.failures)
-    logger.warn('probe step failed', {
-      runId,
-      probeId: f.probeId,
-      stage: f.stage,
-      code: f.code,
-      reason: f.message,
-    });
+  reportProbeRun(result, started);
   logger.info('probe run finished', {
     runId,
     probes: result.probes.length,
