@@ -343,7 +343,7 @@ function classifyS3(
       return decision(
         'unknown',
         FLOW_RULES.ROUTE_TABLE,
-        `${FLOW_RULES.ROUTE_TABLE}: ${rFact} from ${subnet.subnetId}: ${route.text}, but the packet's address ${outside} is outside ${subnet.vpcId} (transit traffic: a gateway endpoint does not serve it)`,
+        `${FLOW_RULES.ROUTE_TABLE}: ${rFact} from ${subnet.subnetId} (by ${how}), traffic-path ${tp ?? '-'}: ${route.text}, but the packet's address ${outside} is outside ${subnet.vpcId} (transit traffic: a gateway endpoint does not serve it)`,
       );
     }
   }

@@ -470,7 +470,10 @@ function namedVpcs(r: FlowRecord, i: EnvironmentIndex): string[] {
 }
 
 describe('classification properties over random environments', () => {
-  const runs = { numRuns: 300 };
+  const runs = {
+    numRuns: 300,
+    ...(process.env.PATHGUARD_SEED ? { seed: Number(process.env.PATHGUARD_SEED) } : {}),
+  };
 
   it("flow: traffic-path 8, an S3 local address, or a VPC other than the endpoint's is never private", () => {
     fc.assert(
