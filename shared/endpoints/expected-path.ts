@@ -159,23 +159,27 @@ function interfaceEndpointsOf(idx: EnvironmentIndex, serviceName: string): Inter
   return [...idx.interfaceEndpoints.values()].filter((e) => e.serviceName === serviceName);
 }
 
-function hostIsS3InterfaceIp(idx: EnvironmentIndex, t: PathTarget): InterfaceEndpoint | undefined {
-  return t.hostIp !== null && isIpAddress(t.hostIp) ? idx.s3InterfaceEndpointIps.get(t.hostIp) : undefined;
+/**
+ * A custom endpoint given as an IP address: private only when it is an S3 interface endpoint's
+ * address, in VPC `vpcId` when the path is judged from a subnet (overlapping VPCs reuse addresses,
+ * aws-facts §5.1); any S3 interface endpoint from on premises.
+ */
+function judgeCustomHost(idx: EnvironmentIndex, t: PathTarget, vpcId: string | null): PathJudgement {
+  const ep =
+    t.hostIp !== null && isIpAddress(t.hostIp)
+      ? idx.s3InterfaceEndpointsAt(t.hostIp).find((e) => vpcId === null || e.vpcId === vpcId)
+      : undefined;
+  return ep
+    ? judged('interface-endpoint', `${t.hostIp} is an address of S3 interface endpoint ${ep.vpcEndpointId}`)
+    : judged('unknown', 'custom endpoint: the path depends on what its name resolves to');
 }
 
 function judgeVpcUnit(idx: EnvironmentIndex, t: PathTarget, u: Unit): PathJudgement {
   const { h, endpointKind: kind } = t;
   switch (kind) {
     case 'custom':
-    case 'not-s3': {
-      const ep = hostIsS3InterfaceIp(idx, t);
-      return ep
-        ? judged(
-            'interface-endpoint',
-            `${t.hostIp} is an address of S3 interface endpoint ${ep.vpcEndpointId}`,
-          )
-        : judged('unknown', 'custom endpoint: the path depends on what its name resolves to');
-    }
+    case 'not-s3':
+      return judgeCustomHost(idx, t, u.vpcId);
     case 'interface-endpoint':
       return interfaceName(idx, t);
     case 'accelerate':
@@ -386,15 +390,8 @@ export function judgeOnPremPath(idx: EnvironmentIndex, t: PathTarget): PathJudge
     `forward ${region === idx.region ? `s3.${region}.amazonaws.com` : 'S3 names'} from on-prem DNS to a Route 53 Resolver inbound endpoint in the VPC of the S3 interface endpoint`;
   switch (kind) {
     case 'custom':
-    case 'not-s3': {
-      const ep = hostIsS3InterfaceIp(idx, t);
-      return ep
-        ? judged(
-            'interface-endpoint',
-            `${t.hostIp} is an address of S3 interface endpoint ${ep.vpcEndpointId}`,
-          )
-        : judged('unknown', 'custom endpoint: the path depends on what its name resolves to');
-    }
+    case 'not-s3':
+      return judgeCustomHost(idx, t, null);
     case 'interface-endpoint':
       return interfaceName(idx, t);
     case 'mrap': {
