@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { formatAccessLogRecord } from '../../../shared/access-logs/index.js';
 import type { AccessLogRecord } from '../../../shared/access-logs/types.js';
-import { accessLogKeyField, accessLogObjectKey, newHostId, newRequestId } from './access-log.js';
+import { AccessLogDelivery, accessLogKeyField, newHostId, newRequestId } from './access-log.js';
 import { type ErrorDetails, headerOf, notImplemented, type S3Reply, type S3Request } from './exchange.js';
 import { type S3Target, s3TargetOf } from './hosts.js';
 import { dispatch, unsupportedSubresource } from './routes.js';
@@ -353,9 +352,7 @@ export async function startLabS3(opts: LabS3Options = {}): Promise<LabS3> {
   const now = opts.now ?? (() => new Date());
   const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
   const buckets = new Map<string, LabBucket>();
-  const allLines: { bucket: string; line: string }[] = [];
-  /** Pending lines per logging target `bucket\nprefix`. */
-  const pending = new Map<string, string[]>();
+  const logs = new AccessLogDelivery();
   let resolveOrigin: ((socket: Socket) => LabRequestOrigin | null) | null = null;
   const sockets = new Set<Socket>();
 
@@ -370,17 +367,6 @@ export async function startLabS3(opts: LabS3Options = {}): Promise<LabS3> {
     if (told) return told;
     const ip = opts.remoteIpFor?.(socket) ?? unmapped(socket.remoteAddress) ?? '-';
     return { remoteIp: ip, vpcEndpointId: null, vpcId: null };
-  };
-
-  const writeLog = (bucket: LabBucket, record: AccessLogRecord): void => {
-    const logging = bucket.config.logging;
-    if (!logging) return;
-    const line = formatAccessLogRecord(record);
-    allLines.push({ bucket: bucket.config.name, line });
-    const target = `${logging.targetBucket}\n${logging.targetPrefix}`;
-    const list = pending.get(target);
-    if (list) list.push(line);
-    else pending.set(target, [line]);
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -413,7 +399,7 @@ export async function startLabS3(opts: LabS3Options = {}): Promise<LabS3> {
         auth,
         outcome,
       };
-      res.once('close', () => writeLog(bucket, accessLogRecordOf(logged, Date.now())));
+      res.once('close', () => logs.write(bucket, accessLogRecordOf(logged, Date.now())));
     }
     const request = admit({ req, received, bucket, auth, origin, reply, now });
     if (request) dispatch(request, reply);
@@ -467,22 +453,10 @@ export async function startLabS3(opts: LabS3Options = {}): Promise<LabS3> {
       resolveOrigin = resolve;
     },
     accessLogLines(bucketName) {
-      return allLines.filter((l) => bucketName === undefined || l.bucket === bucketName).map((l) => l.line);
+      return logs.lines(bucketName);
     },
     flushAccessLogs() {
-      const written: string[] = [];
-      const at = now();
-      for (const [target, lines] of pending) {
-        const [targetBucket, targetPrefix] = target.split('\n') as [string, string];
-        const b = buckets.get(targetBucket);
-        // S3 drops logs whose target bucket is gone; so does the lab.
-        if (!b || lines.length === 0) continue;
-        const key = accessLogObjectKey(targetPrefix, at, newRequestId());
-        storeObject(b, key, Buffer.from(`${lines.join('\n')}\n`, 'utf8'), 'text/plain', new Map(), at);
-        written.push(`${targetBucket}/${key}`);
-      }
-      pending.clear();
-      return written;
+      return logs.flush(buckets, now());
     },
     close() {
       if (!closed) {
