@@ -10,7 +10,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { inspectUrl } from '../../shared/endpoints/index.js';
 import { UserInputError } from '../../shared/errors.js';
 import { bundleKey } from '../../shared/evidence/bundle.js';
 import { parseFlowFormat } from '../../shared/flow-logs/index.js';
@@ -23,7 +22,7 @@ import { awsClientConfig } from '../aws/retry.js';
 import { SnsAlertSink } from '../aws/sns-sink.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
 import { findProbe, runAnalysis } from '../lib/analyze-run.js';
-import { parseHandlerEvent } from '../lib/events.js';
+import { inspectionOf, parseHandlerEvent } from '../lib/events.js';
 import { EVIDENCE_ENV, evidenceLocations } from '../lib/evidence-locations.js';
 import { configLoader } from '../lib/lambda-config.js';
 import { logger, metrics } from '../lib/powertools.js';
@@ -41,7 +40,7 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
   const ev = parseHandlerEvent(event);
   const now = new Date();
   const store = new S3ObjectStore(s3, cfg.resultsBucket);
-  if (ev.kind === 'inspect-url') return { inspection: inspectUrl(ev.url, { now }) };
+  if (ev.kind === 'inspect-url' || ev.kind === 'inspect-post') return { inspection: inspectionOf(ev, now) };
   if (ev.kind === 'explain') {
     // The id's time names the probe's day folder: one GET, however long the history.
     const found = await findProbe(store, ev.probeId);

@@ -8,13 +8,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { inspectUrl } from '../../shared/endpoints/index.js';
 import type { Environment } from '../../shared/env/types.js';
 import { UserInputError } from '../../shared/errors.js';
 import { SdkPresigner } from '../aws/presigner.js';
 import { awsClientConfig } from '../aws/retry.js';
 import { putProbeObject, S3ObjectStore } from '../aws/store-s3.js';
-import { parseHandlerEvent } from '../lib/events.js';
+import { inspectionOf, parseHandlerEvent } from '../lib/events.js';
 import { configLoader } from '../lib/lambda-config.js';
 import { logger, metrics } from '../lib/powertools.js';
 import { runProbes } from '../lib/probe-run.js';
@@ -28,7 +27,7 @@ async function ordersHandler(event: unknown, _context: Context): Promise<Record<
   const cfg = await config();
   const ev = parseHandlerEvent(event);
   const now = new Date();
-  if (ev.kind === 'inspect-url') return { inspection: inspectUrl(ev.url, { now }) };
+  if (ev.kind === 'inspect-url' || ev.kind === 'inspect-post') return { inspection: inspectionOf(ev, now) };
   if (ev.kind !== 'scheduled' && ev.kind !== 'probe-now') {
     throw new UserInputError(
       'BAD_EVENT',

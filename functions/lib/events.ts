@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inspectPost, inspectUrl, type UrlInspection } from '../../shared/endpoints/index.js';
 import { UserInputError } from '../../shared/errors.js';
 
 /** An EventBridge scheduled event (the only fields we use). */
@@ -11,7 +12,17 @@ const scheduled = z.object({
 
 const adhoc = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('probe-now') }),
-  z.strictObject({ action: z.literal('inspect-url'), url: z.string().min(1) }),
+  // A presigned URL (`url`) or a presigned POST form (`post`: the SDK's `{url, fields}`, or its
+  // JSON text); the form's contents are read, with coded findings, by inspectPost.
+  z
+    .strictObject({
+      action: z.literal('inspect-url'),
+      url: z.string().min(1).optional(),
+      post: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+    })
+    .refine((e) => (e.url === undefined) !== (e.post === undefined), {
+      message: 'inspect-url takes either url or post',
+    }),
   z.strictObject({ action: z.literal('analyze'), since: z.iso.datetime({ offset: true }).optional() }),
   z.strictObject({
     action: z.literal('explain'),
@@ -23,6 +34,7 @@ export type HandlerEvent =
   | { kind: 'scheduled'; id: string; time: Date }
   | { kind: 'probe-now' }
   | { kind: 'inspect-url'; url: string }
+  | { kind: 'inspect-post'; post: unknown }
   | { kind: 'analyze'; since?: Date }
   | { kind: 'explain'; probeId: string };
 
@@ -46,7 +58,9 @@ export function parseHandlerEvent(event: unknown): HandlerEvent {
       case 'probe-now':
         return { kind: 'probe-now' };
       case 'inspect-url':
-        return { kind: 'inspect-url', url: d.url };
+        return d.url !== undefined
+          ? { kind: 'inspect-url', url: d.url }
+          : { kind: 'inspect-post', post: d.post };
       case 'analyze':
         return d.since ? { kind: 'analyze', since: new Date(d.since) } : { kind: 'analyze' };
       case 'explain':
@@ -56,12 +70,12 @@ export function parseHandlerEvent(event: unknown): HandlerEvent {
   const issue = a.error?.issues[0];
   throw new UserInputError(
     'BAD_EVENT',
-    `unsupported event${issue ? ` (${describeIssue(issue)})` : ''}; send an EventBridge schedule or {"action":"probe-now"}, {"action":"inspect-url","url":"…"}, {"action":"analyze","since":"ISO"} or {"action":"explain","probeId":"…"}`,
+    `unsupported event${issue ? ` (${describeIssue(issue)})` : ''}; send an EventBridge schedule or {"action":"probe-now"}, {"action":"inspect-url","url":"…"}, {"action":"inspect-url","post":{"url":"…","fields":{…}}}, {"action":"analyze","since":"ISO"} or {"action":"explain","probeId":"…"}`,
   );
 }
 
 /** The keys the accepted shapes name: the only parts of an event a message may repeat. */
-const KNOWN_KEYS = new Set(['action', 'url', 'since', 'probeId']);
+const KNOWN_KEYS = new Set(['action', 'url', 'post', 'since', 'probeId']);
 
 /**
  * What is wrong, in words of our own: zod quotes an unknown key in its message (`Unrecognized key:
@@ -76,6 +90,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
   const where = path || 'action';
   switch (issue.code) {
+    case 'custom':
+      // Our own refinements' fixed texts.
+      return issue.message;
     case 'invalid_type':
       return `${where}: expected ${issue.expected}`;
     case 'invalid_union':
@@ -88,4 +105,18 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     default:
       return `${where}: invalid`;
   }
+}
+
+/**
+ * The reading an inspect event asks for: a presigned URL's or a presigned POST form's. No AWS
+ * call; every string of the result is redacted.
+ *
+ * @example
+ * if (ev.kind === 'inspect-url' || ev.kind === 'inspect-post') return { inspection: inspectionOf(ev, new Date()) };
+ */
+export function inspectionOf(
+  ev: Extract<HandlerEvent, { kind: 'inspect-url' | 'inspect-post' }>,
+  now: Date,
+): UrlInspection {
+  return ev.kind === 'inspect-url' ? inspectUrl(ev.url, { now }) : inspectPost(ev.post, { now });
 }

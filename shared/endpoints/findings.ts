@@ -4,8 +4,9 @@
  * the facts of this instance (`detail`: a Region, a lifetime, a route); they never choose a
  * severity or write the explanation, so one code cannot mean two things in two places.
  *
- * Severities: `high` the request leaves (or can leave) the endpoint path, or is not a URL at all;
- * `medium` S3 rejects the request, or it depends on a network fact that is often missing;
+ * Severities: `high` the request leaves (or can leave) the endpoint path, or is not a URL (or a
+ * form) at all; `medium` S3 rejects the request, it depends on a network fact that is often
+ * missing, or a leaked URL or form grants more (longer, larger, wider) than it should;
  * `low` works today but fragile; `info` worth knowing, no action needed.
  */
 
@@ -143,6 +144,50 @@ export const FINDINGS = {
     // aws-facts §7 items 4 to 6: only interface-endpoint addresses are private from on premises.
     severity: 'high',
     text: 'from on premises the name resolves to public addresses, off the endpoint path',
+  },
+
+  // --- Presigned POST forms (AWS S3 API Reference: POST Policy, HTML forms) -------------------
+  POST_FORM_INVALID: {
+    severity: 'high',
+    text: 'not a presigned POST form ({"url": …, "fields": {…}} as createPresignedPost and generate_presigned_post return it)',
+  },
+  POST_POLICY_MISSING: {
+    // "Although the policy document is optional … If you make the bucket publicly writable, you
+    // have no control at all over which users can write to your bucket."
+    severity: 'medium',
+    text: 'no policy field: S3 accepts the form only on a publicly writable bucket, with no condition on what is written',
+  },
+  POST_POLICY_NOT_BASE64: {
+    severity: 'medium',
+    text: 'the policy is not base64 (the policy is a base64-encoded JSON document): S3 rejects the form',
+  },
+  POST_POLICY_NOT_JSON: {
+    severity: 'medium',
+    text: 'the policy does not decode to a UTF-8 JSON object: S3 rejects the form',
+  },
+  POST_POLICY_INVALID: {
+    // "The POST policy always contains the expiration and conditions elements."
+    severity: 'medium',
+    text: 'the policy is not a valid POST policy (expiration and a list of conditions): S3 rejects the form',
+  },
+  POST_FIELDS_VIOLATE_POLICY: {
+    // Every field but the signature, the policy, file and x-ignore- ones needs a condition, and
+    // every condition must hold; botocore adds no condition for a field the caller adds.
+    severity: 'medium',
+    text: 'the form does not satisfy its own policy: S3 rejects the upload (403 Invalid according to Policy)',
+  },
+  POST_POLICY_NO_LENGTH_LIMIT: {
+    severity: 'medium',
+    text: 'no content-length-range condition: whoever holds the form can upload an object of any size (up to the 5 GB a POST takes)',
+  },
+  POST_POLICY_BROAD_KEY: {
+    // An empty starts-with prefix "allow[s] any content within a form field".
+    severity: 'medium',
+    text: 'the key condition is starts-with an empty prefix: whoever holds the form can write, or overwrite, any key of the bucket',
+  },
+  POST_POLICY_LONG_EXPIRY: {
+    severity: 'medium',
+    text: 'the policy expires late: a leaked form stays usable that long',
   },
 } as const satisfies Record<string, FindingSpec>;
 

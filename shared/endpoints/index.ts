@@ -1,4 +1,4 @@
-/** S3 endpoints: hostname reading, presigned-URL inspection and the product-wide redaction. */
+/** S3 endpoints: hostname reading, presigned-URL and POST-form inspection and the product-wide redaction. */
 export {
   type AddressingStyle,
   type BucketAndKey,
@@ -28,4 +28,13 @@ export {
   type UrlFindingCode,
   type UrlInspection,
 } from './inspect.js';
-export { REDACTED, readAsUrl, redactText, redactUrl } from './redact.js';
+export {
+  inspectPost,
+  MAX_POST_FORM_CHARS,
+  type PostForm,
+  type PostInspection,
+  type PostReading,
+  readPostForm,
+} from './inspect-post.js';
+export type { PostPolicyReading } from './post-policy.js';
+export { REDACTED, readAsUrl, redactFormField, redactFormFields, redactText, redactUrl } from './redact.js';

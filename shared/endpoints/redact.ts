@@ -16,6 +16,13 @@
  *
  * - the user info of a URL (`https://AKID:SECRET@host/`): WHATWG parsers (Node's, browsers')
  *   accept it and send it as Basic credentials.
+ * - the `policy` of a presigned POST form (20 characters or more): not a secret itself, but its
+ *   base64 document repeats the form's fields as conditions, session token and access key id
+ *   included (both `createPresignedPost` and botocore write them there), where no name-based
+ *   scan can see them.
+ *
+ * A presigned POST form's fields, read one by one, go through {@link redactFormField}, which
+ * applies the same names to a field name and its whole value.
  *
  * Values are recognised after `=` (query strings, headers' `k=v` lists), after `:` (JSON and header
  * lines) and between `<Name>` and `</Name>` (XML). When in doubt the scanner removes more rather
@@ -50,6 +57,12 @@ const NAMES_S = [
 ] as const;
 const NAMES_C = ['credential'] as const;
 const NAMES_A = ['accesskeyid', 'access_key_id'] as const;
+const NAMES_P = ['policy'] as const;
+/**
+ * Shortest `policy` value removed: a POST policy is base64 of a JSON document (a bare expiration
+ * is already over 40 characters), while prose such as `policy: deny` is shorter.
+ */
+const MIN_POLICY_VALUE = 20;
 
 function namesStartingWith(c: number): readonly string[] | undefined {
   switch (c | 0x20) {
@@ -59,6 +72,8 @@ function namesStartingWith(c: number): readonly string[] | undefined {
       return NAMES_C;
     case 0x61 /* a */:
       return NAMES_A;
+    case 0x70 /* p */:
+      return NAMES_P;
     default:
       return undefined;
   }
@@ -72,7 +87,7 @@ function namesStartingWith(c: number): readonly string[] | undefined {
  * names-only expression it replaced (measured on access-log records, Node 20).
  */
 const MAY_HOLD_SECRET =
-  /signature|credential|security-?token|session[-_]?token|access_?key_?id|secret_?access_?key|[\t\n\r\\]|(?::|%3a)(?:\/|%2f)(?:\/|%2f)|%(?:[4-7][0-9a-f]|2[5d]|0[9ad])/i;
+  /signature|credential|security-?token|session[-_]?token|access_?key_?id|secret_?access_?key|policy|[\t\n\r\\]|(?::|%3a)(?:\/|%2f)(?:\/|%2f)|%(?:[4-7][0-9a-f]|2[5d]|0[9ad])/i;
 
 /**
  * Percent-decoding levels undone before matching. A URL nested in a query is encoded once more
@@ -138,6 +153,55 @@ export function readAsUrl(input: string): string {
  */
 export function redactText(text: string): string {
   return redact(text, false);
+}
+
+/**
+ * The value of one presigned POST form field (or of a policy condition on that field), redacted
+ * by its name with the names {@link redactText} uses: the whole value of a signature, token or
+ * access key field (`x-amz-signature`, `x-amz-security-token`, SigV2 `signature` and
+ * `AWSAccessKeyId`), the access key id of `x-amz-credential` (its scope is kept), the whole
+ * `policy` (see above); any other value as text. A name may carry the `$` of a condition.
+ *
+ * @example
+ * redactFormField('X-Amz-Credential', 'AKIAIOSFODNN7EXAMPLE/20260115/us-east-1/s3/aws4_request');
+ * // 'REDACTED/20260115/us-east-1/s3/aws4_request'
+ * redactFormField('key', 'uploads/${filename}'); // 'uploads/${filename}'
+ */
+export function redactFormField(name: string, value: string): string {
+  if (typeof value !== 'string') return '';
+  const n = typeof name === 'string' ? name.replace(/[\t\n\r]/g, '').toLowerCase() : '';
+  const secret = secretNameIn(n);
+  if (secret === 'credential') {
+    const slash = value.indexOf('/');
+    return slash > 0 ? REDACTED + redactText(value.slice(slash)) : REDACTED;
+  }
+  return secret !== null ? REDACTED : redactText(value);
+}
+
+/**
+ * Every field of a presigned POST form through {@link redactFormField}; names through
+ * {@link redactText}. Values that are not strings (a form read from untrusted JSON) become their
+ * JSON text first, so nothing is dropped silently and nothing escapes redaction.
+ *
+ * @example
+ * redactFormFields({ key: 'k', 'x-amz-signature': 'ab12…' }); // { key: 'k', 'x-amz-signature': 'REDACTED' }
+ */
+export function redactFormFields(fields: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (fields === null || typeof fields !== 'object') return out;
+  for (const [k, v] of Object.entries(fields)) {
+    const text = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
+    out[redactText(k)] = redactFormField(k, text);
+  }
+  return out;
+}
+
+/** Which secret a field name names (matched anywhere in it, as the scanner matches), or null. */
+function secretNameIn(lowerName: string): 'credential' | 'secret' | null {
+  for (const names of [NAMES_S, NAMES_A, NAMES_P]) {
+    if (names.some((x) => lowerName.includes(x))) return 'secret';
+  }
+  return NAMES_C.some((x) => lowerName.includes(x)) ? 'credential' : null;
 }
 
 /**
@@ -382,6 +446,10 @@ function findSecretSpans(v: DecodedView): number[] {
     }
     const [from, to] = value;
     let cut = to;
+    if (name === 'policy' && to - from < MIN_POLICY_VALUE) {
+      i = to;
+      continue;
+    }
     if (name === 'credential') {
       // Keep the scope after the access key id: it names the date, Region and service.
       let slash = from;

@@ -1,7 +1,10 @@
 import {
+  inspectPost,
   inspectUrl,
   isAtLeast,
+  type PostInspection,
   readAsUrl,
+  readPostForm,
   redactText,
   type Severity,
   type UrlInspection,
@@ -21,10 +24,13 @@ const EXIT_FINDINGS = 3;
 /** Exit status when an input is not a URL (usage or invalid input, as everywhere in the CLI). */
 const EXIT_NOT_A_URL = 2;
 /**
- * Longest standard-input line read as a URL. S3 refuses requests whose URL and headers exceed
- * 8 KiB; a presigned URL with a session token is about 1.5 KiB. Longer lines are counted, not kept.
+ * Longest standard-input line read. S3 refuses requests whose URL and headers exceed 8 KiB (a
+ * presigned URL with a session token is about 1.5 KiB) and POST form data over 20 KB; a form on
+ * one line with JSON escaping fits in 32 KiB. Longer lines are counted, not kept.
  */
-const MAX_URL_LINE_BYTES = 16 * 1024;
+const MAX_LINE_BYTES = 32 * 1024;
+/** Longest standard input read as one JSON document (a pretty-printed form or a list of forms). */
+const MAX_DOCUMENT_BYTES = 1024 * 1024;
 /** Table rows rendered together when reading standard input: constant memory for any input. */
 const TABLE_BLOCK_ROWS = 100;
 
@@ -35,15 +41,22 @@ const TABLE_BLOCK_ROWS = 100;
  */
 export const inspectUrlCommand: CommandSpec = {
   path: ['inspect-url'],
-  summary: 'read presigned S3 URLs: endpoint, signature, expiry, expected path, findings',
+  summary: 'read presigned S3 URLs and POST forms: endpoint, signature, expiry, expected path, findings',
   usage:
-    'inspect-url URL...|- [--env ENV.json] [--subnet SUBNET] [--json] [--fail-on high|medium|low] [--now ISO] [--long-expiry SECONDS]',
+    'inspect-url URL...|FORM...|- [--env ENV.json] [--subnet SUBNET] [--json] [--fail-on high|medium|low] [--now ISO] [--long-expiry SECONDS]',
   help: `Reads each presigned URL (or, with '-', one URL per line from standard input; blank lines and
 lines starting with # are skipped) and reports the endpoint it names (regional, global, dualstack,
 fips, accelerate, access-point, mrap, interface-endpoint, website, s3express, custom, not-s3), the
 bucket, key and Region, the signature (SigV4, SigV4a, SigV2), the credential kind (AKIA long-term,
 ASIA temporary), the signing and expiry times, and findings with a severity. URLs are always
 printed redacted.
+
+A presigned POST form is read too: the JSON an SDK returns ({"url": ..., "fields": {...}}, from
+createPresignedPost or boto3's generate_presigned_post), as an argument or on standard input (one
+form per line, or one JSON document: a form or a list of forms, pretty-printed or not). Besides
+what a URL shows, it reports the policy's expiry and conditions (bucket, key or starts-with prefix,
+content-length-range) and the POST_* findings. Signature, token, access key and policy fields are
+always printed redacted (the policy repeats the token).
 
 With --env, the path a request should take is judged from the VPC (gateway endpoint route for the
 Region, interface-endpoint private DNS) and from on premises (DNS mode, interface endpoints);
@@ -57,15 +70,16 @@ Options:
   --now ISO           judge expiry at this time instead of now (e.g. 2026-01-15T10:30:00Z)
   --long-expiry SECS  LONG_EXPIRY above this many seconds (default 3600)
 
-Standard input is read line by line as it arrives; lines longer than ${MAX_URL_LINE_BYTES} bytes and lines
+Standard input is read line by line as it arrives; lines longer than ${MAX_LINE_BYTES} bytes and lines
 that are not URLs are counted and reported by line number (never echoed), and the others are
 inspected. Input is read as a URL parser reads it: tabs and line breaks inside a URL are removed.
 
 Exit status: 0 done, ${EXIT_FINDINGS} a finding reached --fail-on, 2 usage or environment error or an
-input that is not a URL, 1 standard input unreadable.
+input that is neither a URL nor a form, 1 standard input unreadable.
 
 Examples:
   pathguard inspect-url "https://my-bucket.s3.amazonaws.com/k?X-Amz-Algorithm=..."
+  python3 make_form.py | pathguard inspect-url --fail-on medium -
   pathguard inspect-url --env env.json --fail-on high --json - < urls.txt`,
   options: {
     env: { type: 'string' },
@@ -89,11 +103,8 @@ Examples:
     const options = { now, longExpirySeconds, ...(env ? { env } : {}), ...(subnetId ? { subnetId } : {}) };
 
     const asJson = values.json === true;
-    // Arguments are checked before anything is printed: one that is not a URL is a usage error.
-    positionals.forEach((p, i) => {
-      if (p !== '-' && !isUrl(p))
-        throw new UserInputError('BAD_URL', `argument ${i + 1} is not a URL (give a presigned https:// URL)`);
-    });
+    // Arguments are checked before anything is printed: one that is neither a URL nor a form is a usage error.
+    const targets = positionals.map((p, i) => (p === '-' ? null : argumentTarget(p, i)));
     let table: UrlInspection[] = [];
     let rowNo = 0;
     let failed = false;
@@ -102,8 +113,8 @@ Examples:
       await writeOut(io.stdout, renderTable(table, rowNo - table.length));
       table = [];
     };
-    const handle = async (url: string) => {
-      const r = inspectUrl(url, options);
+    const handle = async (t: Target) => {
+      const r = t.kind === 'url' ? inspectUrl(t.url, options) : inspectPost(t.form, options);
       rowNo++;
       if (failOn !== null && r.findings.some((f) => isAtLeast(f.severity, failOn))) failed = true;
       if (asJson) await writeOut(io.stdout, `${escapeControlChars(redactText(JSON.stringify(r)))}\n`);
@@ -114,14 +125,14 @@ Examples:
     };
     const rejects = new RejectCounter();
     let stdinRead = false;
-    for (const p of positionals) {
-      if (p !== '-') {
-        await handle(p);
+    for (const t of targets) {
+      if (t !== null) {
+        await handle(t);
         continue;
       }
       if (stdinRead) continue;
       stdinRead = true;
-      await forEachUrlLine(io, rejects, handle);
+      await forEachInput(io, rejects, handle);
     }
     if (!asJson) {
       if (rowNo === 0) await writeOut(io.stdout, 'no URLs\n');
@@ -138,6 +149,30 @@ Examples:
 /** Whether `s` is a URL as a WHATWG parser reads it (what `new URL` and S3 clients accept). */
 function isUrl(s: string): boolean {
   return URL.canParse(readAsUrl(s));
+}
+
+/** What one input is: a URL, or a presigned POST form (checked, not yet inspected). */
+type Target = { kind: 'url'; url: string } | { kind: 'post'; form: unknown };
+
+/** A text starting with `{` is a form, else it is read as a URL. */
+function looksLikeForm(s: string): boolean {
+  return s.trimStart().startsWith('{');
+}
+
+function argumentTarget(p: string, i: number): Target {
+  if (looksLikeForm(p)) {
+    const read = readPostForm(p.trim());
+    // The reason is ours (readPostForm never quotes the input), so it can be printed.
+    if (!read.ok)
+      throw new UserInputError('BAD_FORM', `argument ${i + 1} is not a presigned POST form: ${read.error}`);
+    return { kind: 'post', form: read.form };
+  }
+  if (!isUrl(p))
+    throw new UserInputError(
+      'BAD_URL',
+      `argument ${i + 1} is not a URL (give a presigned https:// URL, or a POST form as JSON)`,
+    );
+  return { kind: 'url', url: p };
 }
 
 function parseFailOn(v: unknown): Severity | null {
@@ -161,35 +196,62 @@ function parseLongExpiry(v: unknown): number | undefined {
 }
 
 /**
- * Hands each URL of standard input to `handle` as the lines arrive (one chunk's lines at a time,
- * so memory does not grow with the input). Blank lines and `#` comments are skipped; over-long
- * lines and lines that are not URLs go to `rejects` by line number, never echoed.
+ * Hands each URL or form of standard input to `handle` as the lines arrive (one chunk's lines at
+ * a time, so memory does not grow with the input). Blank lines and `#` comments are skipped; a
+ * line starting with `{` is a form on one line. When the first line opens a JSON document that
+ * does not end on that line (a pretty-printed form, or a list of forms), the whole input, up to
+ * {@link MAX_DOCUMENT_BYTES}, is that document. Over-long lines, lines that are neither a URL nor
+ * a form, and a document that is not JSON go to `rejects` by line number, never echoed.
  */
-async function forEachUrlLine(
+async function forEachInput(
   io: CliIo,
   rejects: RejectCounter,
-  handle: (url: string) => Promise<void>,
+  handle: (t: Target) => Promise<void>,
 ): Promise<void> {
   const input = await openInput('-', io.stdin);
   const decoder = new TextDecoder();
-  let pending: string[] = [];
+  let pending: Target[] = [];
+  let document: string[] | null = null;
+  let documentBytes = 0;
+  let seenInput = false;
   const splitter = new LineSplitter(
     (buf, a, b, n) => {
-      const line = decoder.decode(buf.subarray(a, b)).trim();
+      const raw = decoder.decode(buf.subarray(a, b));
+      if (document !== null) {
+        documentBytes += b - a + 1;
+        if (documentBytes <= MAX_DOCUMENT_BYTES) document.push(raw);
+        return;
+      }
+      const line = raw.trim();
       if (line === '' || line.startsWith('#')) return;
-      if (isUrl(line)) pending.push(line);
+      const first = !seenInput;
+      seenInput = true;
+      if (first && (line.startsWith('[') || (looksLikeForm(line) && !isJson(line)))) {
+        document = [raw];
+        documentBytes = b - a + 1;
+        return;
+      }
+      if (looksLikeForm(line)) {
+        const read = readPostForm(line);
+        if (read.ok) pending.push({ kind: 'post', form: read.form });
+        else rejects.add('-', n, parseError('BAD_VALUE', `not a presigned POST form: ${read.error}`));
+      } else if (isUrl(line)) pending.push({ kind: 'url', url: line });
       else rejects.add('-', n, parseError('BAD_VALUE', 'not a URL'));
     },
     {
-      maxLineBytes: MAX_URL_LINE_BYTES,
+      maxLineBytes: MAX_LINE_BYTES,
       onTooLong: (n, bytes) =>
-        rejects.add('-', n, parseError('LINE_TOO_LONG', `${bytes} bytes, longer than a URL can be`)),
+        rejects.add(
+          '-',
+          n,
+          parseError('LINE_TOO_LONG', `${bytes} bytes, longer than a URL or a form can be`),
+        ),
     },
   );
   const drain = async () => {
-    const urls = pending;
+    const targets = pending;
     pending = [];
-    for (const url of urls) await handle(url);
+    for (const t of targets) await handle(t);
   };
   for await (const chunk of input.chunks) {
     splitter.push(chunk);
@@ -197,6 +259,46 @@ async function forEachUrlLine(
   }
   splitter.end();
   await drain();
+  if (document !== null) {
+    if (documentBytes > MAX_DOCUMENT_BYTES) {
+      rejects.add('-', 1, parseError('LINE_TOO_LONG', `a JSON document over ${MAX_DOCUMENT_BYTES} bytes`));
+      return;
+    }
+    for (const t of documentTargets((document as string[]).join('\n'), rejects)) await handle(t);
+  }
+}
+
+function isJson(s: string): boolean {
+  try {
+    JSON.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The forms of one JSON document: a form, or a list of forms (each checked; bad ones counted by position). */
+function documentTargets(text: string, rejects: RejectCounter): Target[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    rejects.add('-', 1, parseError('BAD_JSON', 'the JSON document on standard input is not valid JSON'));
+    return [];
+  }
+  const items = Array.isArray(doc) ? doc : [doc];
+  const out: Target[] = [];
+  items.forEach((item, i) => {
+    const read = readPostForm(item);
+    if (read.ok) out.push({ kind: 'post', form: read.form });
+    else
+      rejects.add(
+        '-',
+        1,
+        parseError('BAD_VALUE', `form ${i + 1} of the document is not a presigned POST form: ${read.error}`),
+      );
+  });
+  return out;
 }
 
 // --- Environment ------------------------------------------------------------------------------
@@ -218,7 +320,7 @@ function renderTable(rows: readonly UrlInspection[], first = 0): string {
   ];
   const body = rows.map((r, i) => [
     String(first + i + 1),
-    r.addressingStyle ? `${r.endpointKind} (${r.addressingStyle})` : r.endpointKind,
+    `${r.addressingStyle ? `${r.endpointKind} (${r.addressingStyle})` : r.endpointKind}${isPost(r) ? ' POST' : ''}`,
     r.region ?? '-',
     clip(escapeControlChars(r.bucket ?? '-'), 28),
     clip(escapeControlChars(r.key ?? '-'), 28),
@@ -241,6 +343,7 @@ function renderTable(rows: readonly UrlInspection[], first = 0): string {
     out.push(`${first + i + 1}  ${escapeControlChars(r.url)}`);
     out.push(`   vpc: ${r.expectedPath.vpc}: ${r.expectedPath.reasons.vpc}`);
     out.push(`   on-prem: ${r.expectedPath.onprem}: ${r.expectedPath.reasons.onprem}`);
+    if (isPost(r)) out.push(`   post policy: ${escapeControlChars(describePolicy(r))}`);
     const codeWidth = Math.max(0, ...r.findings.map((f) => f.code.length));
     for (const f of r.findings)
       out.push(
@@ -249,6 +352,27 @@ function renderTable(rows: readonly UrlInspection[], first = 0): string {
     out.push('');
   });
   return redactText(out.join('\n'));
+}
+
+function isPost(r: UrlInspection): r is PostInspection {
+  return (r as Partial<PostInspection>).post !== undefined;
+}
+
+/** One line: the policy's expiry, bucket, key and size conditions, as read. */
+function describePolicy(r: PostInspection): string {
+  const p = r.post.policy;
+  if (p === null) return 'unreadable (see the findings)';
+  const key = p.key === null ? 'key: no condition' : `key ${p.key.match} ${JSON.stringify(p.key.value)}`;
+  const size = p.contentLengthRange
+    ? `content-length-range ${p.contentLengthRange.min}..${p.contentLengthRange.max}`
+    : 'content-length-range: none';
+  return [
+    `expires ${p.expiration ?? '-'}`,
+    `bucket ${p.bucket ?? '-'}`,
+    key,
+    size,
+    `${p.conditions.length} condition${p.conditions.length === 1 ? '' : 's'}`,
+  ].join(', ');
 }
 
 function clip(s: string, max: number): string {
