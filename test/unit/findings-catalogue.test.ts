@@ -1,4 +1,4 @@
-// Issue 18 §2: one catalogue of inspection findings. Every code an inspection can emit is in it
+// Issue 18 §2: one catalogue of inspection findings (URLs and, issue 17 §2, POST forms). Every code an inspection can emit is in it
 // with one severity and one text, and it lists no code nothing emits: each entry below has an
 // input that makes the inspector emit it, and the call sites in shared/endpoints name exactly the
 // catalogue's codes.
@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FINDINGS, type UrlFindingCode } from '../../shared/endpoints/findings.js';
 import { type InspectOptions, inspectUrl, type UrlInspection } from '../../shared/endpoints/inspect.js';
+import { inspectPost } from '../../shared/endpoints/inspect-post.js';
 import type { Environment } from '../../shared/env/types.js';
 
 const NOW = new Date('2026-01-15T10:21:00Z');
@@ -71,9 +72,45 @@ const ENV: Environment = {
 };
 
 interface Example {
-  readonly input: string;
+  /** A URL, or a presigned POST form (an object). */
+  readonly input: string | object;
   readonly opts?: Partial<InspectOptions>;
 }
+
+const b64 = (doc: unknown) =>
+  Buffer.from(typeof doc === 'string' ? doc : JSON.stringify(doc)).toString('base64');
+const POST_URL = 'https://my-bucket.s3.us-east-1.amazonaws.com/';
+const CRED = 'AKIAIOSFODNN7EXAMPLE/20260115/us-east-1/s3/aws4_request';
+
+/** A SigV4 form signed at 10:20 whose policy is `conditions` expiring at `expiration`, fields `extra` added. */
+function form(
+  conditions: unknown[],
+  expiration = '2026-01-15T10:30:00Z',
+  extra: Record<string, string> = {},
+) {
+  const fields: Record<string, string> = {
+    key: 'uploads/a.bin',
+    'x-amz-algorithm': 'AWS4-HMAC-SHA256',
+    'x-amz-credential': CRED,
+    'x-amz-date': '20260115T102000Z',
+    ...extra,
+  };
+  // The key's condition is among `conditions` when given there, else the exact key.
+  const names = (c: unknown) => JSON.stringify(c).includes('$key');
+  const all = [
+    { bucket: 'my-bucket' },
+    ...conditions,
+    ...Object.entries(fields)
+      .filter(([k]) => k !== 'key' || !conditions.some(names))
+      .map(([k, v]) => ({ [k]: v })),
+  ];
+  return {
+    url: POST_URL,
+    fields: { ...fields, policy: b64({ expiration, conditions: all }), 'x-amz-signature': SIG },
+  };
+}
+const LIMIT = ['content-length-range', 0, 1024];
+const withPolicy = (policy: string) => ({ url: POST_URL, fields: { ...form([LIMIT]).fields, policy } });
 
 /** For every catalogue code, an input whose inspection emits it. */
 const EXAMPLES: Record<UrlFindingCode, Example> = {
@@ -125,9 +162,27 @@ const EXAMPLES: Record<UrlFindingCode, Example> = {
   },
   VPC_NOT_PRIVATE: { input: regional(), opts: { env: ENV } },
   ONPREM_NOT_PRIVATE: { input: regional(), opts: { env: ENV } },
+  POST_FORM_INVALID: { input: { url: POST_URL } },
+  POST_POLICY_MISSING: { input: { url: POST_URL, fields: { key: 'k' } } },
+  POST_POLICY_NOT_BASE64: { input: withPolicy('not base64!') },
+  POST_POLICY_NOT_JSON: { input: withPolicy(b64('not json')) },
+  POST_POLICY_INVALID: { input: withPolicy(b64({ conditions: [] })) },
+  POST_FIELDS_VIOLATE_POLICY: { input: withFieldUncovered() },
+  POST_POLICY_NO_LENGTH_LIMIT: { input: form([]) },
+  POST_POLICY_BROAD_KEY: { input: form([LIMIT, ['starts-with', '$key', '']]) },
+  POST_POLICY_LONG_EXPIRY: { input: form([LIMIT], '2026-01-15T12:20:00Z') },
 };
 
-const inspect = (e: Example): UrlInspection => inspectUrl(e.input, { now: NOW, ...e.opts });
+/** A form with a field its policy names in no condition. */
+function withFieldUncovered() {
+  const f = form([LIMIT]);
+  return { url: f.url, fields: { ...f.fields, 'Content-Type': 'image/png' } };
+}
+
+const inspect = (e: Example): UrlInspection =>
+  typeof e.input === 'string'
+    ? inspectUrl(e.input, { now: NOW, ...e.opts })
+    : inspectPost(e.input, { now: NOW, ...e.opts });
 
 describe('findings catalogue', () => {
   it('every catalogue code is emitted by its example, with the catalogue severity and text', () => {

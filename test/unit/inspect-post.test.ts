@@ -1,6 +1,7 @@
 // Issue 17 §2: inspect-url reads presigned POST forms. Forms made by createPresignedPost
 // (@aws-sdk/s3-presigned-post), the boto3 documentation's generate_presigned_post form, and bad
 // forms: each gives its readings and coded findings, never a crash, never a secret.
+import type { PresignedPostOptions } from '@aws-sdk/s3-presigned-post';
 import { describe, expect, it } from 'vitest';
 import type { UrlFindingCode } from '../../shared/endpoints/findings.js';
 import { inspectPost, type PostInspection, readPostForm } from '../../shared/endpoints/inspect-post.js';
@@ -30,7 +31,7 @@ function expectRedacted(r: PostInspection, form: PostForm): void {
 }
 
 /** The example in the @aws-sdk/s3-presigned-post README: us-west-2, johnsmith, user/eric/1, 600 s. */
-const README = {
+const README: PresignedPostOptions = {
   Bucket: 'johnsmith',
   Key: 'user/eric/1',
   Conditions: [
@@ -40,14 +41,11 @@ const README = {
   ],
   Fields: { acl: 'bucket-owner-full-control' },
   Expires: 600,
-} as const;
+};
 
 describe('inspectPost: forms made by createPresignedPost (@aws-sdk/s3-presigned-post)', () => {
   it('reads the README example: regional endpoint, SigV4, policy expiry and conditions', async () => {
-    const form = await presignPost(
-      { region: 'us-west-2' },
-      { ...README, Conditions: [...README.Conditions] },
-    );
+    const form = await presignPost({ region: 'us-west-2' }, README);
     const r = inspectPost(form, { now: NOW });
     expect(r).toMatchObject({
       endpointKind: 'regional',
