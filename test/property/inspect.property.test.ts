@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FINDINGS } from '../../shared/endpoints/findings.js';
 import { inspectUrl } from '../../shared/endpoints/inspect.js';
+import { inspectPost } from '../../shared/endpoints/inspect-post.js';
 import type { Environment } from '../../shared/env/types.js';
 
 const NOW = new Date('2026-01-15T10:21:00Z');
@@ -133,5 +134,112 @@ describe('inspectUrl (property)', () => {
     });
     expect(r.endpointKind).toBe('regional');
     expect(inspectUrl(undefined as unknown as string, { now: NOW }).endpointKind).toBe('not-s3');
+  });
+});
+
+const b64 = (v: unknown) =>
+  Buffer.from(typeof v === 'string' ? v : (JSON.stringify(v) ?? ''), 'utf8').toString('base64');
+
+/** A condition as S3 reads them, or something close to one. */
+const condition = fc.oneof(
+  fc.dictionary(fc.constantFrom('bucket', 'key', 'acl', 'x-amz-date', 'Content-Type'), fc.string(), {
+    maxKeys: 2,
+  }),
+  fc.tuple(
+    fc.constantFrom('eq', 'starts-with', 'EQ', 'in'),
+    fc.constantFrom('$key', '$acl', 'key', '$'),
+    fc.string(),
+  ),
+  fc.tuple(
+    fc.constant('content-length-range'),
+    fc.oneof(fc.integer(), fc.string()),
+    fc.oneof(fc.integer(), fc.double()),
+  ),
+  fc.jsonValue(),
+);
+
+/** A policy field: base64 of a policy-shaped document, of any JSON, of text, or not base64 at all. */
+const policy = fc.oneof(
+  fc
+    .record({
+      expiration: fc.oneof(
+        fc.constantFrom('2026-01-15T11:00:00Z', '2026-01-15T11:00:00.000Z', '2026-02-30T00:00:00Z', ''),
+        fc.jsonValue(),
+      ),
+      conditions: fc.oneof(fc.array(condition, { maxLength: 6 }), fc.jsonValue()),
+    })
+    .map(b64),
+  fc.jsonValue().map(b64),
+  fc.string().map(b64),
+  fc.string(),
+);
+
+const fieldName = fc.constantFrom(
+  'key',
+  'bucket',
+  'Policy',
+  'policy',
+  'x-amz-algorithm',
+  'X-Amz-Credential',
+  'x-amz-date',
+  'X-Amz-Signature',
+  'x-amz-security-token',
+  'AWSAccessKeyId',
+  'signature',
+  'acl',
+  'x-ignore-me',
+);
+
+/** Forms shaped like the SDKs', with every part possibly wrong. */
+const formLike = fc.record({
+  url: fc.oneof(urlLike, fc.string()),
+  fields: fc.dictionary(
+    fieldName,
+    fc.oneof(
+      policy,
+      fc.constantFrom(
+        'AWS4-HMAC-SHA256',
+        '20260115T102000Z',
+        'AKIAIOSFODNN7EXAMPLE/20260115/us-east-1/s3/aws4_request',
+      ),
+    ),
+  ),
+});
+
+describe('inspectPost (property)', () => {
+  it("never throws on random JSON or random forms, and every finding is the catalogue's", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.string(),
+          formLike,
+          formLike.map((f) => JSON.stringify(f)),
+        ),
+        fc.boolean(),
+        (input, withEnv) => {
+          const r = inspectPost(input, { now: NOW, ...(withEnv ? { env: ENV } : {}) });
+          expect(typeof r.endpointKind).toBe('string');
+          expect(r.post).toBeDefined();
+          expect(r.findings.some((f) => f.message.includes('the form could not be inspected'))).toBe(false);
+          if (r.endpointKind === 'not-s3') expect(r.findings.length).toBeGreaterThan(0);
+          for (const f of r.findings) {
+            expect(f.severity, f.code).toBe(FINDINGS[f.code].severity);
+            expect(f.message.startsWith(FINDINGS[f.code].text), f.code).toBe(true);
+          }
+          expect(() => JSON.stringify(r)).not.toThrow();
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is deterministic', () => {
+    fc.assert(
+      fc.property(formLike, (f) => {
+        expect(inspectPost(f, { now: NOW, env: ENV })).toEqual(inspectPost(f, { now: NOW, env: ENV }));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,7 +1,8 @@
 // Issue 12 §1: for random presigned URLs with a random secret placed in any field, written with
 // random letter case, percent-encoding and whitespace splitting (TAB, LF, CR, which URL parsers
 // strip, so the URL still works), no output of any command holds the secret: stdout, stderr,
-// handler results and the log lines handlers write.
+// handler results and the log lines handlers write. Issue 17 §2: the same for presigned POST
+// forms, the secret in a field of any letter case and repeated inside the base64 policy.
 import { readFileSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import type { Context } from 'aws-lambda';
@@ -254,6 +255,134 @@ describe('no output holds a secret, wherever it is placed and however it is writ
           expect(r.all).toContain('rejected 1');
           expectNoSecret(`CloudTrail (${field})`, r.all, secret);
         }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+// --- Presigned POST forms ---------------------------------------------------------------------
+
+const flipCase = (name: string, flips: readonly boolean[]) =>
+  [...name].map((c, i) => (flips[i % flips.length] ? c.toUpperCase() : c.toLowerCase())).join('');
+
+interface HostileForm {
+  form: { url: string; fields: Record<string, string> };
+  secret: string;
+  policy: string;
+}
+
+/**
+ * A SigV4 or SigV2 form with a random secret in one secret-bearing field (name in any letter
+ * case) and, as both SDKs write it, in the policy's conditions; or only in a condition.
+ */
+const hostileForm: fc.Arbitrary<HostileForm> = fc
+  .record({
+    p: fc.oneof(
+      fc.record({ name: fc.constant('X-Amz-Signature'), secret: chars(HEX, 64, 64) }),
+      fc.record({
+        name: fc.constant('X-Amz-Security-Token'),
+        secret: chars(B64, 40, 200).map((x) => `IQoJ${x}`),
+      }),
+      fc.record({
+        name: fc.constantFrom('X-Amz-Credential', 'AWSAccessKeyId'),
+        secret: fc.tuple(fc.constantFrom('AKIA', 'ASIA'), chars(KEY, 16, 16)).map(([a, b]) => a + b),
+      }),
+      fc.record({ name: fc.constant('Signature'), secret: chars(B64, 27, 27).map((x) => `${x}=`) }),
+      fc.record({ name: fc.constant('$condition-only'), secret: chars(B64, 40, 80).map((x) => `IQoJ${x}`) }),
+    ),
+    flips: fc.array(fc.boolean(), { minLength: 1, maxLength: 30 }),
+    style: fc.constantFrom('object', 'array'),
+  })
+  .map(({ p, flips, style }) => {
+    const scope = '/20260115/us-east-1/s3/aws4_request';
+    const value = p.name === 'X-Amz-Credential' ? `${p.secret}${scope}` : p.secret;
+    const fields: Record<string, string> = {
+      key: 'uploads/a.bin',
+      'x-amz-algorithm': 'AWS4-HMAC-SHA256',
+      'x-amz-date': '20260115T102000Z',
+    };
+    const conditions: unknown[] = [{ bucket: 'my-bucket' }, ['content-length-range', 1, 1024]];
+    if (p.name === '$condition-only') {
+      conditions.push(['eq', '$x-amz-security-token', value]);
+    } else {
+      const name = flipCase(p.name, flips);
+      fields[name] = value;
+      if (p.name !== 'X-Amz-Signature' && p.name !== 'Signature')
+        conditions.push(style === 'object' ? { [name]: value } : ['eq', `$${name}`, value]);
+    }
+    for (const [k, v] of Object.entries(fields)) if (!/signature/i.test(k)) conditions.push({ [k]: v });
+    const policy = Buffer.from(JSON.stringify({ expiration: '2026-01-15T10:30:00Z', conditions })).toString(
+      'base64',
+    );
+    fields.Policy = policy;
+    return {
+      form: { url: 'https://my-bucket.s3.us-east-1.amazonaws.com/', fields },
+      secret: p.secret,
+      policy,
+    };
+  });
+
+/** Neither the secret nor any piece of the policy (which repeats it in base64) is in `output`. */
+function expectNoFormSecret(what: string, output: string, h: HostileForm): void {
+  expectNoSecret(what, output, h.secret);
+  for (let i = 0; i + 24 <= h.policy.length; i += 12) {
+    expect(output.includes(h.policy.slice(i, i + 24)), `${what} holds a piece of the policy`).toBe(false);
+  }
+}
+
+describe('no output holds a secret of a presigned POST form', () => {
+  it('inspect-url: a form as an argument (table and JSON) and on standard input (a line, a pretty document)', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileForm, async (h) => {
+        const text = JSON.stringify(h.form);
+        for (const r of [
+          await cli(['inspect-url', ...NOW, text]),
+          await cli(['inspect-url', ...NOW, '--json', text]),
+          await cli(['inspect-url', ...NOW, '--json', '-'], `${text}\n`),
+          await cli(['inspect-url', ...NOW, '-'], JSON.stringify(h.form, null, 2)),
+        ]) {
+          expect(r.code).toBe(0);
+          expectNoFormSecret('inspect-url output', r.all, h);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('Lambda handlers: the inspect-url action with post, an unknown key, their results and log lines', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileForm, async (h) => {
+        let logged = '';
+        const capture = (chunk: unknown) => {
+          logged += String(chunk);
+          return true;
+        };
+        vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+        vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+        const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
+          vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void capture(a.join(' '))),
+        );
+        try {
+          for (const handler of handlers) {
+            for (const post of [h.form, JSON.stringify(h.form)]) {
+              const ok = await handler({ action: 'inspect-url', post }, context);
+              expectNoFormSecret('handler result', JSON.stringify(ok), h);
+            }
+            const refused = await handler(
+              { action: 'inspect-url', post: h.form, url: 'x', [h.secret]: 1 },
+              context,
+            ).then(
+              (r) => JSON.stringify(r),
+              (e: Error) => `${e.message} ${JSON.stringify(e)}`,
+            );
+            expectNoFormSecret('handler error', refused, h);
+          }
+        } finally {
+          for (const s of spies) s.mockRestore();
+          vi.restoreAllMocks();
+        }
+        expectNoFormSecret('handler log lines', logged, h);
       }),
       { numRuns: RUNS },
     );
