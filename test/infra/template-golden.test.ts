@@ -31,7 +31,7 @@ describe('synthesized templates against the golden files', () => {
   it.each(CANONICAL_TEMPLATES.map((t) => [goldenName(t), t] as const))(
     '%s is byte-for-byte the golden template',
     (name, t) => {
-      const got = canonicalTemplate(t.file, t.env);
+      const got = canonicalTemplate(t);
       const file = join(GOLDEN, name);
       if (update) writeFileSync(file, got);
       const want = readFileSync(file, 'utf8');

@@ -38,9 +38,12 @@ function withoutPlaceholderAssetHashes(template: unknown): unknown {
  * or environment-agnostic (account and Region left to deployment), esbuild bundling skipped;
  * JSON with sorted keys.
  */
-export function canonicalTemplate(file: string, env: 'config' | 'agnostic'): string {
+export function canonicalTemplate(t: CanonicalTemplate): string {
+  const { file, env } = t;
   const app = new App({ context: { ...flags, 'aws:cdk:bundling-stacks': [] } });
   const cfg = loadInfraConfig(join(ROOT, file));
+  // No example alerts to Slack; this variant covers the Chatbot configuration.
+  if (t.slack) cfg.deployment.alerts.slack = { workspaceId: 'T0123ABCDEF', channelId: 'C0123ABCDEF' };
   const stack = new PathGuardStack(app, cfg.deployment.stackName, {
     monitoring: cfg.monitoring,
     configJson: cfg.configJson,
@@ -62,19 +65,27 @@ function sortedKeys(_key: string, value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** One canonical template: a config file, its environment, and whether Slack alerting is added. */
+export interface CanonicalTemplate {
+  readonly file: string;
+  readonly env: 'config' | 'agnostic';
+  readonly slack?: boolean;
+}
+
 /**
- * The canonical templates: every config as the app synthesizes it, and the configs whose
- * template depends on the environment (nag acknowledgements name the account and Region) also
- * environment-agnostic. Names: `<config>.<env>`.
+ * The canonical templates: every config as the app synthesizes it; the configs whose template
+ * depends on the environment (nag acknowledgements name the account and Region) also
+ * environment-agnostic; the default config with Slack alerting (no example has it).
  */
-export const CANONICAL_TEMPLATES: readonly { readonly file: string; readonly env: 'config' | 'agnostic' }[] =
-  [
-    ...CANONICAL_CONFIGS.map((file) => ({ file, env: 'config' as const })),
-    { file: 'pathguard.config.example.json', env: 'agnostic' },
-    { file: 'examples/existing-logs.config.json', env: 'agnostic' },
-  ];
+export const CANONICAL_TEMPLATES: readonly CanonicalTemplate[] = [
+  ...CANONICAL_CONFIGS.map((file) => ({ file, env: 'config' as const })),
+  { file: 'pathguard.config.example.json', env: 'agnostic' },
+  { file: 'examples/existing-logs.config.json', env: 'agnostic' },
+  { file: 'pathguard.config.example.json', env: 'config', slack: true },
+];
 
 /** The golden file name of a canonical template. */
-export function goldenName(t: { readonly file: string; readonly env: string }): string {
-  return `${t.file.replace(/^examples\//, '').replace(/\.json$/, '')}.${t.env}.template.json`;
+export function goldenName(t: CanonicalTemplate): string {
+  const base = t.file.replace(/^examples\//, '').replace(/\.json$/, '');
+  return `${base}.${t.env}${t.slack ? '.slack' : ''}.template.json`;
 }
