@@ -16,13 +16,9 @@
  *
  * - the user info of a URL (`https://AKID:SECRET@host/`): WHATWG parsers (Node's, browsers')
  *   accept it and send it as Basic credentials.
- * - the `policy` of a presigned POST form (20 characters or more): not a secret itself, but its
- *   base64 document repeats the form's fields as conditions, session token and access key id
- *   included (both `createPresignedPost` and botocore write them there), where no name-based
- *   scan can see them.
- *
- * A presigned POST form's fields, read one by one, go through {@link redactFormField}, which
- * applies the same names to a field name and its whole value.
+ * - the `policy` of a presigned POST form (20 characters or more): its base64 document repeats
+ *   the fields, session token and access key id included, where no name-based scan sees them.
+ *   A form's fields, read one by one, go through {@link redactFormField} (same names).
  *
  * Values are recognised after `=` (query strings, headers' `k=v` lists), after `:` (JSON and header
  * lines) and between `<Name>` and `</Name>` (XML). When in doubt the scanner removes more rather
@@ -58,10 +54,7 @@ const NAMES_S = [
 const NAMES_C = ['credential'] as const;
 const NAMES_A = ['accesskeyid', 'access_key_id'] as const;
 const NAMES_P = ['policy'] as const;
-/**
- * Shortest `policy` value removed: a POST policy is base64 of a JSON document (a bare expiration
- * is already over 40 characters), while prose such as `policy: deny` is shorter.
- */
+/** Shortest `policy` value removed: a POST policy is over 40 characters, `policy: deny` is not. */
 const MIN_POLICY_VALUE = 20;
 
 function namesStartingWith(c: number): readonly string[] | undefined {
@@ -179,9 +172,8 @@ export function redactFormField(name: string, value: string): string {
 }
 
 /**
- * Every field of a presigned POST form through {@link redactFormField}; names through
- * {@link redactText}. Values that are not strings (a form read from untrusted JSON) become their
- * JSON text first, so nothing is dropped silently and nothing escapes redaction.
+ * Every field of a presigned POST form through {@link redactFormField}, names through
+ * {@link redactText}; a value that is not a string is redacted as its JSON text.
  *
  * @example
  * redactFormFields({ key: 'k', 'x-amz-signature': 'ab12…' }); // { key: 'k', 'x-amz-signature': 'REDACTED' }
