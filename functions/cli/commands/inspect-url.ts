@@ -25,10 +25,10 @@ const EXIT_FINDINGS = 3;
 const EXIT_NOT_A_URL = 2;
 /**
  * Longest standard-input line read. S3 refuses requests whose URL and headers exceed 8 KiB (a
- * presigned URL with a session token is about 1.5 KiB) and POST form data over 20 KB; a form on
- * one line with JSON escaping fits in 32 KiB. Longer lines are counted, not kept.
+ * presigned URL with a session token is about 1.5 KiB); an SDK's POST form on one line, token
+ * included, is under 5 KiB. Longer lines are counted, not kept.
  */
-const MAX_LINE_BYTES = 32 * 1024;
+const MAX_LINE_BYTES = 16 * 1024;
 /** Longest standard input read as one JSON document (a pretty-printed form or a list of forms). */
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
 /** Table rows rendered together when reading standard input: constant memory for any input. */
@@ -168,10 +168,7 @@ function argumentTarget(p: string, i: number): Target {
     return { kind: 'post', form: read.form };
   }
   if (!isUrl(p))
-    throw new UserInputError(
-      'BAD_URL',
-      `argument ${i + 1} is not a URL (give a presigned https:// URL, or a POST form as JSON)`,
-    );
+    throw new UserInputError('BAD_URL', `argument ${i + 1} is not a URL (give a presigned https:// URL)`);
   return { kind: 'url', url: p };
 }
 
