@@ -147,7 +147,9 @@ export function parseCloudTrailEvent(value: unknown): CloudTrailResult {
     if (!isIsoTime(value.eventTime))
       return fail(parseError('BAD_TIME', 'eventTime is not an ISO 8601 time', 'eventTime'));
     if (!isObject(value.insightDetails))
-      return fail(parseError('BAD_VALUE', 'Insights event without an insightDetails object', 'insightDetails'));
+      return fail(
+        parseError('BAD_VALUE', 'Insights event without an insightDetails object', 'insightDetails'),
+      );
     return { ok: true, value: null, skip: 'INSIGHT_EVENT' };
   }
   if (typeof value.eventSource !== 'string' || typeof value.eventName !== 'string') {

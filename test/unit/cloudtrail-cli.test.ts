@@ -50,7 +50,9 @@ describe('pathguard parse cloudtrail', () => {
     const r = await run(['parse', 'cloudtrail', fixture(GZ)]);
     expect(r.code).toBe(0);
     expect(ids(r.stdout)).toEqual(KEPT);
-    expect(r.stderr).toBe('rejected 0\nskipped 2 (2 CloudTrail events other than S3 data and network-activity events)\n');
+    expect(r.stderr).toBe(
+      'rejected 0\nskipped 2 (2 CloudTrail events other than S3 data and network-activity events)\n',
+    );
   });
 
   it('reads the same events one per line, pretty-printed, and from standard input', async () => {
@@ -69,7 +71,9 @@ describe('pathguard parse cloudtrail', () => {
     const r = await run(['parse', 'cloudtrail', fixture('cloudwatch-export.json')]);
     expect(r.code).toBe(0);
     expect(ids(r.stdout)).toEqual(KEPT);
-    expect(r.stderr).toBe('rejected 0\nskipped 2 (2 CloudTrail events other than S3 data and network-activity events)\n');
+    expect(r.stderr).toBe(
+      'rejected 0\nskipped 2 (2 CloudTrail events other than S3 data and network-activity events)\n',
+    );
   });
 
   it('exits 1 naming the file on a truncated gzip', async () => {
