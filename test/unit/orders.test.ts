@@ -444,7 +444,10 @@ describe('writeOrders', () => {
     const items = await Promise.all(
       planned.map(async (p) => ({
         planned: p,
-        url: await presigner.presignGet({ ...p, expiresInSeconds: cfg.urlExpirySeconds }),
+        request: {
+          method: 'get' as const,
+          url: await presigner.presignGet({ ...p, expiresInSeconds: cfg.urlExpirySeconds }),
+        },
       })),
     );
     const [written] = await writeOrders(store, presigner, cfg, items, 'run-20261125T1000', T0);
