@@ -34,6 +34,21 @@ export function methodOf(x: { readonly method?: ProbeMethod | undefined }): Prob
   return x.method ?? 'get';
 }
 
+/**
+ * The style a probe is reported under, with its method when it uploads: `regional` (a GET, as
+ * before uploads existed, so stored alert keys still match), `regional put`, `regional post`. One
+ * probe group per label: the verdict matrix's cell, the alert group, the alert subject.
+ *
+ * @example styleAndMethod({ style: 'regional', method: 'post' }) // 'regional post'
+ */
+export function styleAndMethod(x: {
+  readonly style: string;
+  readonly method?: ProbeMethod | undefined;
+}): string {
+  const m = methodOf(x);
+  return m === 'get' ? x.style : `${x.style} ${m}`;
+}
+
 export interface Vantage {
   /** Runner id, e.g. `vpc-app` or `onprem-dc1`. */
   id: string;
