@@ -199,7 +199,10 @@ export function postObject(req: S3Request, reply: S3Reply): void {
     return;
   }
   for (const unsupported of ['success_action_redirect', 'redirect']) {
-    if (field(form, unsupported) !== undefined) return notImplemented(reply, unsupported);
+    if (field(form, unsupported) !== undefined) {
+      notImplemented(reply, unsupported);
+      return;
+    }
   }
   const policy = readPostPolicy(field(form, 'policy') ?? '');
   if (!policy.ok) {
