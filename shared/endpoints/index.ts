@@ -30,11 +30,19 @@ export {
 } from './inspect.js';
 export {
   inspectPost,
-  MAX_POST_FORM_CHARS,
-  type PostForm,
   type PostInspection,
   type PostReading,
-  readPostForm,
 } from './inspect-post.js';
+export {
+  MAX_POST_FORM_CHARS,
+  type PostPolicy,
+  type PostPolicyCondition,
+  type PostPolicyError,
+  type PresignedPostForm,
+  postFormField,
+  readPostForm,
+  readPostPolicy,
+  redactPostForm,
+} from './post-form.js';
 export type { PostPolicyReading } from './post-policy.js';
 export { REDACTED, readAsUrl, redactFormField, redactFormFields, redactText, redactUrl } from './redact.js';

@@ -7,7 +7,8 @@
  * for SigV4; `AWSAccessKeyId` and `signature` for SigV2), the expiry and the conditions from the
  * policy (post-policy.ts).
  *
- * Pure and total: any value in (the form, or its JSON text), an inspection out; never throws.
+ * Pure and total: any value in (the form, or its JSON text, read by post-form.ts's readPostForm),
+ * an inspection out; never throws.
  * Every string of the result is redacted, the fields by name (redactFormFields), so no signature,
  * token, access key id or policy document (which repeats the token) is ever echoed.
  */
@@ -38,6 +39,7 @@ import {
   readParams,
   secondsUntil,
 } from './inspect-signature.js';
+import { type PresignedPostForm, readPostForm } from './post-form.js';
 import { type DecodedPolicy, decodePolicy, judgePolicy, type PostPolicyReading } from './post-policy.js';
 import { readAsUrl, redactFormFields } from './redact.js';
 
@@ -58,49 +60,6 @@ export interface PostInspection extends UrlInspection {
   readonly post: PostReading;
 }
 
-/** A form as the SDKs return it: the URL to post to and the fields to send. */
-export interface PostForm {
-  readonly url: string;
-  readonly fields: Readonly<Record<string, string>>;
-}
-
-/**
- * Longest form text read. S3 refuses form data over 20 KB (HTTPPOSTForms); JSON escaping and
- * pretty printing can double it; anything longer is not a form an SDK made.
- */
-export const MAX_POST_FORM_CHARS = 64 * 1024;
-
-/**
- * The form in `input` (its JSON text, or the parsed value), or why it is not one, in words of our
- * own (a JSON parser's message quotes the text around its error, which may hold a secret).
- *
- * @example
- * readPostForm('{"url":"https://b.s3.us-east-1.amazonaws.com/","fields":{"key":"k"}}');
- * // { ok: true, form: { url: 'https://b.s3.us-east-1.amazonaws.com/', fields: { key: 'k' } } }
- */
-export function readPostForm(input: unknown): { ok: true; form: PostForm } | { ok: false; error: string } {
-  let value = input;
-  if (typeof input === 'string') {
-    if (input.length > MAX_POST_FORM_CHARS)
-      return { ok: false, error: `longer than ${MAX_POST_FORM_CHARS} characters` };
-    try {
-      value = JSON.parse(input);
-    } catch {
-      return { ok: false, error: 'not JSON' };
-    }
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return { ok: false, error: 'not a JSON object' };
-  const { url, fields } = value as { url?: unknown; fields?: unknown };
-  if (typeof url !== 'string' || url === '') return { ok: false, error: 'no "url" string' };
-  if (fields === null || typeof fields !== 'object' || Array.isArray(fields))
-    return { ok: false, error: 'no "fields" object' };
-  const entries = Object.entries(fields);
-  const notText = entries.filter(([, v]) => typeof v !== 'string').length;
-  if (notText > 0) return { ok: false, error: `${notText} field value(s) not a string` };
-  return { ok: true, form: { url, fields: Object.fromEntries(entries) as Record<string, string> } };
-}
-
 /**
  * Inspects one presigned POST form. Never throws: anything that is not a form comes back as
  * `not-s3` with a `POST_FORM_INVALID` finding saying why.
@@ -114,7 +73,7 @@ export function inspectPost(input: unknown, opts: InspectOptions): PostInspectio
   let r: PostInspection;
   try {
     const read = readPostForm(input);
-    r = read.ok ? inspectForm(read.form, opts) : invalidForm(read.error);
+    r = read.ok ? inspectForm(read.value, opts) : invalidForm(read.error);
   } catch {
     // Defensive only: every step is written not to throw; a bug must still not break a caller.
     r = invalidForm('the form could not be inspected');
@@ -126,7 +85,7 @@ function invalidForm(detail: string): PostInspection {
   return { ...invalidInspection('', 'POST_FORM_INVALID', detail), post: { fields: {}, policy: null } };
 }
 
-function inspectForm(form: PostForm, opts: InspectOptions): PostInspection {
+function inspectForm(form: PresignedPostForm, opts: InspectOptions): PostInspection {
   const findings = new Findings();
   const clock = clockOf(opts);
   const fields = readParams(Object.entries(form.fields));

@@ -4,7 +4,8 @@
 import type { PresignedPostOptions } from '@aws-sdk/s3-presigned-post';
 import { describe, expect, it } from 'vitest';
 import type { UrlFindingCode } from '../../shared/endpoints/findings.js';
-import { inspectPost, type PostInspection, readPostForm } from '../../shared/endpoints/inspect-post.js';
+import { inspectPost, type PostInspection } from '../../shared/endpoints/inspect-post.js';
+import { readPostForm } from '../../shared/endpoints/post-form.js';
 import type { Environment } from '../../shared/env/types.js';
 import { boto3PresignedPost, type PostForm, policyOf, presignPost } from './presigned-posts.js';
 import { LONG_TERM, SIGNED_AT, TEMPORARY } from './presigned-urls.js';

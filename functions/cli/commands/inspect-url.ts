@@ -165,7 +165,7 @@ function argumentTarget(p: string, i: number): Target {
     // The reason is ours (readPostForm never quotes the input), so it can be printed.
     if (!read.ok)
       throw new UserInputError('BAD_FORM', `argument ${i + 1} is not a presigned POST form: ${read.error}`);
-    return { kind: 'post', form: read.form };
+    return { kind: 'post', form: read.value };
   }
   if (!isUrl(p))
     throw new UserInputError('BAD_URL', `argument ${i + 1} is not a URL (give a presigned https:// URL)`);
@@ -230,7 +230,7 @@ async function forEachInput(
       }
       if (looksLikeForm(line)) {
         const read = readPostForm(line);
-        if (read.ok) pending.push({ kind: 'post', form: read.form });
+        if (read.ok) pending.push({ kind: 'post', form: read.value });
         else rejects.add('-', n, parseError('BAD_VALUE', `not a presigned POST form: ${read.error}`));
       } else if (isUrl(line)) pending.push({ kind: 'url', url: line });
       else rejects.add('-', n, parseError('BAD_VALUE', 'not a URL'));
@@ -287,7 +287,7 @@ function documentTargets(text: string, rejects: RejectCounter): Target[] {
   const out: Target[] = [];
   items.forEach((item, i) => {
     const read = readPostForm(item);
-    if (read.ok) out.push({ kind: 'post', form: read.form });
+    if (read.ok) out.push({ kind: 'post', form: read.value });
     else
       rejects.add(
         '-',
