@@ -17,6 +17,12 @@ import { runAnalysis } from '../lib/analyze-run.js';
 import { runProbes } from '../lib/probe-run.js';
 import { readAccessLogRecords } from '../lib/read-access-logs.js';
 import { readFlowRecords } from '../lib/read-flow.js';
+import {
+  ANALYSIS_FILE,
+  type AnalysisSummary,
+  analysisReportHtml,
+  FolderReader,
+} from '../lib/report-input.js';
 import { runOnce } from '../runner/onprem.js';
 import { writeOrders } from '../runner/orders.js';
 import {
@@ -45,6 +51,8 @@ const LAB_ENTRIES = [
   'config.json',
   'probes.ndjson',
   'observations.ndjson',
+  'analysis.json',
+  'report.html',
 ];
 
 export interface LabResult {
@@ -65,6 +73,9 @@ export interface LabResult {
     config: string;
     probes: string;
     observations: string;
+    /** The evidence report (one self-contained HTML file) and the run summary it reads beside the bundles. */
+    report: string;
+    analysis: string;
   };
 }
 
@@ -364,6 +375,18 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
         );
     }
     client.destroy();
+    // The run's drift and real-traffic audit beside the bundles, then the report of the folder.
+    const analysisFile = join(outDir, ANALYSIS_FILE);
+    const summary: AnalysisSummary = {
+      schemaVersion: 1,
+      runId: analysis.runId,
+      now: analysis.now,
+      drift: [...analysis.drift],
+      realTraffic: analysis.realTraffic,
+    };
+    await writeFile(analysisFile, `${redactText(JSON.stringify(summary, null, 2))}\n`);
+    const report = join(outDir, 'report.html');
+    await writeFile(report, await analysisReportHtml(new FolderReader(outDir), { generatedAt: analyzedAt }));
     return {
       scenario: scenario.name,
       config: cfg,
@@ -371,7 +394,7 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
       analysis,
       alerts: sink.alerts,
       analyzedAt: analyzedAt.toISOString(),
-      files: { flowLog, accessLog, outbox, bundles: bundlesDir, ...files },
+      files: { flowLog, accessLog, outbox, bundles: bundlesDir, ...files, report, analysis: analysisFile },
     };
   } finally {
     await net?.close();

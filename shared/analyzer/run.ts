@@ -104,6 +104,8 @@ export interface AnalyzerRunResult {
   };
   alertState: AlertState;
   realTraffic: RealTrafficReport;
+  /** The posture drift this run was given (what the evidence report lists). */
+  drift: readonly DriftItem[];
   /** Where the real-traffic report was stored, when there was traffic to report. */
   realTrafficKey: string | null;
   /** Records read per source, and how many matched a probe. */
@@ -342,6 +344,7 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     alerts: { sent, failed, closed },
     alertState: state,
     realTraffic,
+    drift: input.drift ?? [],
     realTrafficKey,
     records,
     accessCheckpoint,
