@@ -51,7 +51,7 @@ ul.counts{list-style:none;padding:0;display:flex;gap:8px;flex-wrap:wrap}ul.count
 .alarms{display:grid;grid-template-columns:1fr 1fr;gap:12px}.alarm{border:3px solid var(--ink);padding:8px 12px}.alarm h3{margin-top:0}.alarm.ok{border-style:dashed;border-color:var(--line)}
 .alarm ul{padding-left:18px;margin:4px 0}
 td.cell{border-left:8px solid var(--line)}td.cell a{color:inherit;text-decoration:none;font-weight:600}td.cell small{display:block;color:var(--mute)}
-svg{display:block;width:100%;height:auto}text{font:11px system-ui,sans-serif;fill:var(--ink)}text.t{font-weight:700}text.m{font:10px ui-monospace,Menlo,Consolas,monospace}
+svg{display:block;width:100%;height:auto}text{font:11px system-ui,sans-serif;fill:var(--ink)}text.t{font-weight:700}text.m,.ids text{font:10px ui-monospace,Menlo,Consolas,monospace}
 .tl-cell{stroke:#fff}.tl-private{fill:var(--private)}.tl-left-path{fill:var(--left-path)}.tl-no-evidence{fill:var(--no-evidence)}.tl-pending{fill:var(--pending)}.tl-blocked{fill:var(--blocked)}.tl-none{fill:#eee}
 .tl-l{font:bold 10px system-ui,sans-serif;text-anchor:middle}.tl-blocked+.tl-l,.tl-left-path+.tl-l{fill:#fff}
 .n rect{fill:#fafafa;stroke:#777;stroke-width:1.2}.n.hop rect{stroke:var(--ink);stroke-width:2}.n.hop.left rect{stroke:var(--left-path);stroke-width:4;fill:url(#hatch)}.n.hop.blind rect{stroke-dasharray:5 3}
@@ -59,7 +59,7 @@ svg{display:block;width:100%;height:auto}text{font:11px system-ui,sans-serif;fil
 .ar{stroke:#555;stroke-width:1.5;fill:none;marker-end:url(#ah)}text.warn{fill:var(--left-path);font-weight:700}text.fix{font-weight:600}
 figure.pd{margin:10px 0 14px;border-top:1px solid var(--line);padding-top:6px}
 .big figure.pd{content-visibility:auto;contain-intrinsic-size:auto 200px}
-figure.pd figcaption{font-size:13px}figure.pd figcaption b{padding:0 4px;border-left:6px solid var(--line)}
+figure.pd figcaption{font-size:13px}figure.pd figcaption b{padding:0 4px;border-left:6px solid var(--line)}figure[data-verdict=private] b{border-left-color:var(--private)}figure[data-verdict=left-path] b{border-left-color:var(--left-path)}figure[data-verdict=no-evidence] b{border-left-color:var(--no-evidence)}figure[data-verdict=pending] b{border-left-color:var(--pending)}figure[data-verdict=blocked] b{border-left-color:var(--blocked)}
 #filters{margin:8px 0}#filters label{margin-right:12px}
 .defs{position:absolute;width:0;height:0;overflow:hidden}
 .legend{display:flex;gap:14px;flex-wrap:wrap;font-size:13px;margin:6px 0}.legend span{border-left:10px solid var(--line);padding-left:4px}
@@ -223,14 +223,17 @@ function diagrams(model: EvidenceReportModel): { shapes: Shape[]; items: Diagram
   return { shapes: [...shapes.values()], items };
 }
 
+/**
+ * One probe's diagram: the shared drawing plus this probe's record ids. Kept small on purpose
+ * (about 0.4 KB): a 10,000-probe report must stay under 5 MB. The caption labels the figure.
+ */
 function diagramFigure(d: Diagram): SafeHtml {
   const b = d.bundle.bundle;
   const p = b.probe;
   const v = b.verdict.verdict;
-  const ids = drawnNotes(d.path).map(
-    (n, i) => html`<text class="m" x="${ID_X}" y="${d.shape.noteYs[i]!}">${cut(n.id, 85)}</text>`,
-  );
-  return html`<figure class="pd" id="${anchorId('p', p.probeId)}" data-verdict="${v}" data-vantage="${p.vantage.id}" data-path="${d.path.hop}" data-shape="${d.shape.id}"><figcaption><b class="v-${v}">${verdictLabel(v)}</b> ${p.vantage.id} → ${p.bucket} ${p.style}${methodOf(d.bundle)} · <span class="mono">${p.probeId}</span> · ${p.createdAt}</figcaption><svg viewBox="0 0 ${DIAGRAM_W} ${d.shape.height}" role="img" aria-label="${`path of probe ${p.probeId}: ${v} via ${d.path.hop}`}"><use href="#${d.shape.id}"/>${ids}</svg></figure>`;
+  const ids = drawnNotes(d.path).map((n, i) => html`<text y="${d.shape.noteYs[i]!}">${cut(n.id, 85)}</text>`);
+  // Vantage, target and style are drawn in the shared nodes; the caption names what is this probe's own.
+  return html`<figure class="pd" id="${anchorId('p', p.probeId)}" data-verdict="${v}" data-vantage="${p.vantage.id}"><figcaption><b>${verdictLabel(v)}</b> <code>${p.probeId}</code> ${p.createdAt}${methodOf(d.bundle)}</figcaption><svg viewBox="0 0 ${DIAGRAM_W} ${d.shape.height}"><use href="#${d.shape.id}"/><g class="ids" transform="translate(${ID_X})">${ids}</g></svg></figure>`;
 }
 
 function methodOf(rb: ReportBundle): string {
@@ -400,9 +403,22 @@ function driftSection(model: EvidenceReportModel): SafeHtml {
 }
 
 function appendixSection(model: EvidenceReportModel): SafeHtml {
+  // Grouped by folder: the file names stay exact while each row carries only its own name.
+  const byFolder = new Map<string, ReportBundle[]>();
+  for (const rb of [...model.bundles].sort((a, b) => a.key.localeCompare(b.key))) {
+    const cutAt = rb.key.lastIndexOf('/') + 1;
+    const folder = rb.key.slice(0, cutAt);
+    const list = byFolder.get(folder) ?? [];
+    list.push(rb);
+    byFolder.set(folder, list);
+  }
+  const rows = [...byFolder.entries()].map(
+    ([folder, list]) =>
+      html`<tr><th colspan="2">${folder || './'}</th></tr>${list.map((rb) => html`<tr><td>${rb.key.slice(folder.length)}<td>${rb.sha256}`)}`,
+  );
   return html`<section id="appendix"><h2>5. Evidence appendix</h2>
 <p>SHA-256 of each evidence bundle as stored: <code>sha256sum</code> of the file (or of the object downloaded from the results bucket) must print the same digest.</p>
-<table class="mono"><tr><th>bundle</th><th>verdict</th><th>SHA-256</th></tr>${model.bundles.map((rb) => html`<tr><td>${rb.key}<td>${rb.bundle.verdict.verdict}<td>${rb.sha256}`)}</table>
+<table class="mono"><tr><th>bundle</th><th>SHA-256</th></tr>${rows}</table>
 </section>`;
 }
 

@@ -97,6 +97,12 @@ describe('the lab, end to end', () => {
     expect(text).toContain('LEFT-PATH accelerate from vpc-app');
     expect(text).toMatch(/Fix: /);
     expect(holdsSecret(text)).toBe(false);
+    // The evidence report is written into the folder and its path printed.
+    const reportPath = /^Evidence report: (.+)$/m.exec(text)?.[1];
+    expect(reportPath).toMatch(/report\.html$/);
+    const page = readFileSync(reportPath!, 'utf8');
+    expect(page.match(/<figure class="pd"/g)).toHaveLength(8);
+    expect(holdsSecret(page)).toBe(false);
     const doc = JSON.parse(await command({ json: true, out: outDir() })) as {
       verdicts: {
         vantage: string;
@@ -108,6 +114,7 @@ describe('the lab, end to end', () => {
       }[];
       alerts: { severity: string; subject: string }[];
       outDir: string;
+      report: string;
     };
     expect(doc.verdicts).toHaveLength(8);
     expect(doc.verdicts[0]).toEqual({
@@ -120,6 +127,8 @@ describe('the lab, end to end', () => {
     });
     expect(doc.alerts).toHaveLength(4);
     expect(doc.outDir.startsWith(tmp)).toBe(true);
+    expect(doc.report).toBe(join(doc.outDir, 'report.html'));
+    expect(readFileSync(doc.report, 'utf8')).toMatch(/^<!DOCTYPE html>/);
   });
 
   it('turns VPC probes left-path after a more specific NAT route, and on-prem regional private with an inbound resolver', async () => {
