@@ -67,7 +67,7 @@ function assertInert(doc: string): void {
   }
 }
 
-const unescape = (s: string) =>
+const decodeEntities = (s: string) =>
   s
     .replace(/&#39;/g, "'")
     .replace(/&quot;/g, '"')
