@@ -91,7 +91,7 @@ describe('htmlText and the html template', () => {
 describe('evidence report HTML', () => {
   it('declares a CSP that forbids every fetch and allows only its own style and script, by hash', () => {
     const doc = render(input());
-    const csp = unescape(
+    const csp = decodeEntities(
       /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(doc)?.[1] ?? '',
     );
     const style = /<style>([\s\S]*?)<\/style>/.exec(doc)![1]!;
