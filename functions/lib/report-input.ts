@@ -60,10 +60,12 @@ export class FolderReader implements AnalysisReader {
 /** Reads the results bucket: listings through the store, bytes through GetObject (digests need the bytes as stored). */
 export class BucketReader implements AnalysisReader {
   readonly name: string;
+  /** `readable`: the key prefixes (or keys) read; others are absent (a role may read nothing else). */
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly store: ObjectStore,
+    private readonly readable: readonly string[] | null = null,
   ) {
     this.name = `s3://${bucket}`;
   }
@@ -73,6 +75,7 @@ export class BucketReader implements AnalysisReader {
   }
 
   async read(key: string): Promise<Buffer | null> {
+    if (this.readable && !this.readable.some((p) => key.startsWith(p))) return null;
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);

@@ -10,7 +10,7 @@
  * reported in the result. At-least-once: the access-log checkpoint advances only when every
  * bundle was stored, so records are never lost (a record read twice counts once).
  */
-import { renderAlert } from '../alerts/render.js';
+import { type ReportLocation, renderAlert } from '../alerts/render.js';
 import {
   type AlertIntent,
   type AlertState,
@@ -83,6 +83,8 @@ export interface AnalyzerRunInput {
   runId?: string;
   /** Time to read access logs from when there is no checkpoint yet. @default the earliest probe minus one hour */
   accessSince?: Date;
+  /** The day's evidence report, named in every alert (the analyze function writes it there). */
+  report?: ReportLocation;
 }
 
 export interface SourceError {
@@ -296,7 +298,11 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     const r = intent.probe ? byProbe.get(intent.probe.probeId) : undefined;
     const alert = renderAlert(
       { ...intent, observation: r?.observation ?? null, facts: r?.facts ?? null },
-      { now, ...(intent.probe ? { bundleKey: bundleKey(intent.probe) } : {}) },
+      {
+        now,
+        ...(intent.probe ? { bundleKey: bundleKey(intent.probe) } : {}),
+        ...(input.report ? { report: input.report } : {}),
+      },
     );
     try {
       const { messageId } = await deps.sink.publish(alert);

@@ -59,7 +59,8 @@ svg{display:block;width:100%;height:auto}text{font:11px system-ui,sans-serif;fil
 .ar{stroke:#555;stroke-width:1.5;fill:none;marker-end:url(#ah)}text.warn{fill:var(--left-path);font-weight:700}text.fix{font-weight:600}
 figure.pd{margin:10px 0 14px;border-top:1px solid var(--line);padding-top:6px}
 .big figure.pd{content-visibility:auto;contain-intrinsic-size:auto 200px}
-figure.pd figcaption{font-size:13px}figure.pd figcaption b{padding:0 4px;border-left:6px solid var(--line)}figure[data-verdict=private] b{border-left-color:var(--private)}figure[data-verdict=left-path] b{border-left-color:var(--left-path)}figure[data-verdict=no-evidence] b{border-left-color:var(--no-evidence)}figure[data-verdict=pending] b{border-left-color:var(--pending)}figure[data-verdict=blocked] b{border-left-color:var(--blocked)}
+figure.pd figcaption{font-size:13px}figure.pd figcaption b{padding:0 4px;border-left:6px solid var(--line)}figure.pd[data-verdict=private] figcaption b{border-left-color:var(--private)}figure.pd[data-verdict=left-path] figcaption b{border-left-color:var(--left-path)}figure.pd[data-verdict=no-evidence] figcaption b{border-left-color:var(--no-evidence)}figure.pd[data-verdict=pending] figcaption b{border-left-color:var(--pending)}figure.pd[data-verdict=blocked] figcaption b{border-left-color:var(--blocked)}
+svg.bar{height:12px;width:100%}
 #filters{margin:8px 0}#filters label{margin-right:12px}
 .defs{position:absolute;width:0;height:0;overflow:hidden}
 .legend{display:flex;gap:14px;flex-wrap:wrap;font-size:13px;margin:6px 0}.legend span{border-left:10px solid var(--line);padding-left:4px}
@@ -276,7 +277,7 @@ function summarySection(model: EvidenceReportModel): SafeHtml {
     blindSpots.noEvidence.length + blindSpots.silentRunners.length + blindSpots.silentSources.length;
   const share = model.privateShare.map((s) => {
     const pct = s.total === 0 ? 0 : Math.round((s.private / s.total) * 1000) / 10;
-    return html`<tr><td>${s.vantage}</td><td>${pct}% (${s.private} of ${s.total})</td><td><svg viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true"><rect width="100" height="8" fill="#eee"/><rect width="${pct}" height="8" class="tl-private"/></svg></td></tr>`;
+    return html`<tr><td>${s.vantage}</td><td>${pct}% (${s.private} of ${s.total})</td><td><svg class="bar" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true"><rect width="100" height="8" fill="#eee"/><rect width="${pct}" height="8" class="tl-private"/></svg></td></tr>`;
   });
   const shortList = (items: readonly ReportBundle[]) =>
     html`<ul>${items.slice(0, 20).map((rb) => html`<li>${probeLink(rb)} at ${rb.bundle.probe.createdAt}: <span class="mono">${cut(rb.bundle.verdict.reason, 220)}</span></li>`)}${items.length > 20 ? html`<li>… and ${items.length - 20} more (filter the path diagrams)</li>` : ''}</ul>`;

@@ -192,7 +192,7 @@ describe('evidence report HTML', () => {
           assertInert(doc);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 30 },
     );
   });
 
