@@ -277,3 +277,20 @@ export function sha256Base64(text: string): string {
 export async function analysisReportHtml(reader: AnalysisReader, opts: LoadReportOptions): Promise<string> {
   return evidenceReportHtml(await loadReportInput(reader, opts), { sha256Base64 });
 }
+
+/** Files held in memory (what `analyze --report` reads when no `--out` folder is written). */
+export class MemoryReader implements AnalysisReader {
+  constructor(
+    readonly name: string,
+    private readonly files: ReadonlyMap<string, string>,
+  ) {}
+
+  async *list(prefix: string): AsyncIterable<string> {
+    yield* [...this.files.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+
+  async read(key: string): Promise<Buffer | null> {
+    const f = this.files.get(key);
+    return f === undefined ? null : Buffer.from(f, 'utf8');
+  }
+}

@@ -337,6 +337,10 @@ export class PathGuardStack extends Stack {
       ['s3:GetObject', 's3:PutObject'],
       ['probes/', 'observations/', 'evidence/', 'environment/', 'state/'],
     );
+    // Reports: the real-traffic audit and the daily evidence report are written under reports/;
+    // the report reads back only the real-traffic documents (it reads bundles under evidence/).
+    this.allowObjects(analyze, this.resultsBucket, ['s3:PutObject'], ['reports/']);
+    this.allowObjects(analyze, this.resultsBucket, ['s3:GetObject'], ['reports/real-traffic/']);
     if (accessLogBucket && plan.accessLogs) {
       this.allowObjects(analyze, accessLogBucket, ['s3:GetObject'], [plan.accessLogs.prefix]);
       analyze.addEnvironment(EVIDENCE_ENV.accessLogBucket, accessLogBucket.bucketName);
