@@ -170,6 +170,7 @@ async function mintProbes(
         style: p.style,
         expiresInSeconds: cfg.urlExpirySeconds,
         ...(p.accessPointArn ? { accessPointArn: p.accessPointArn } : {}),
+        ...(p.mrapArn ? { mrapArn: p.mrapArn } : {}),
         ...(p.interfaceEndpointDns ? { interfaceEndpointDns: p.interfaceEndpointDns } : {}),
       });
       const inspection = inspectUrl(url, {

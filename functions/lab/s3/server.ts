@@ -7,6 +7,7 @@ import { accessLogKeyField, accessLogObjectKey, newHostId, newRequestId } from '
 import { s3TargetOf } from './hosts.js';
 import {
   type AuthOutcome,
+  authCoversRegion,
   LAB_S3_CREDENTIAL,
   type LabCredential,
   parseRawQuery,
@@ -78,6 +79,11 @@ export interface LabS3Options {
   readonly ownerId?: string;
   /** Largest request body accepted. @default 64 MiB */
   readonly maxBodyBytes?: number;
+  /**
+   * Multi-Region Access Points the endpoint answers (`<alias>.accesspoint.s3-global.amazonaws.com`),
+   * each routed to one of its buckets. @default none
+   */
+  readonly multiRegionAccessPoints?: readonly { readonly alias: string; readonly bucket: string }[];
 }
 
 /** A running lab S3 endpoint. */
@@ -205,6 +211,7 @@ export async function startLabS3(opts: LabS3Options = {}): Promise<LabS3> {
   const now = opts.now ?? (() => new Date());
   const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
   const buckets = new Map<string, Bucket>();
+  const mraps = new Map((opts.multiRegionAccessPoints ?? []).map((m) => [m.alias, m.bucket]));
   const allLines: { bucket: string; line: string }[] = [];
   /** Pending lines per logging target `bucket\nprefix`. */
   const pending = new Map<string, string[]>();
@@ -270,7 +277,7 @@ export async function startLabS3(opts: LabS3Options = {}): Promise<LabS3> {
     const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
     const rawQuery = q === -1 ? '' : rawUrl.slice(q + 1);
     const params = parseRawQuery(rawQuery);
-    const target = s3TargetOf(header(req, 'host') ?? '', rawPath);
+    const target = s3TargetOf(header(req, 'host') ?? '', rawPath, mraps);
 
     const chunks: Buffer[] = [];
     let size = 0;
@@ -385,7 +392,7 @@ export async function startLabS3(opts: LabS3Options = {}): Promise<LabS3> {
     }
     if (auth.kind === 'error') return fail(auth.status, auth.code, auth.message, auth.details);
     if (auth.kind === 'anonymous') return fail(403, 'AccessDenied', 'Access Denied');
-    if (auth.region !== bucket.region) {
+    if (!authCoversRegion(auth, bucket.region)) {
       const message = `the region '${auth.region}' is wrong; expecting '${bucket.region}'`;
       return auth.authType === 'QueryString'
         ? fail(
