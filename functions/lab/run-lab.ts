@@ -99,7 +99,12 @@ function ndjsonUnder(s3: LabS3, bucket: string, prefix: string): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
-/** The lab's monitoring config: the probe bucket in four styles, from every vantage of the scenario. */
+/** The ARN of the scenario's Multi-Region Access Point, which routes to the probe bucket. */
+export function labMrapArn(s: LabScenario): string {
+  return `arn:aws:s3::${s.accountId}:accesspoint/${s.mrap.alias}`;
+}
+
+/** The lab's monitoring config: the probe bucket in five styles, from every vantage of the scenario. */
 export function labConfig(s: LabScenario): PathGuardConfig {
   const endpoint = s.vpcs.flatMap((v) => v.interfaceEndpoints)[0];
   const r = validateConfig({
@@ -110,9 +115,10 @@ export function labConfig(s: LabScenario): PathGuardConfig {
         bucket: LAB_BUCKET,
         region: s.region,
         styles: endpoint
-          ? ['regional', 'global', 'interface-endpoint', 'accelerate']
-          : ['regional', 'global', 'accelerate'],
+          ? ['regional', 'global', 'interface-endpoint', 'accelerate', 'mrap']
+          : ['regional', 'global', 'accelerate', 'mrap'],
         ...(endpoint ? { interfaceEndpointDns: `bucket.${endpoint.dnsName.replace(/^\*\./, '')}` } : {}),
+        mrapArn: labMrapArn(s),
       },
     ],
     vantages: s.vantages.map((v) =>
@@ -231,6 +237,7 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
       { name: LOG_BUCKET },
     ],
     remoteIpFor: () => scenario.onPrem.publicEgressIp,
+    multiRegionAccessPoints: [{ alias: scenario.mrap.alias, bucket: LAB_BUCKET }],
   });
   let net: LabNetwork | null = null;
   try {
