@@ -65,11 +65,14 @@ describe('the lab, end to end', () => {
       'onprem-dc1 global': 'left-path public',
       'onprem-dc1 interface-endpoint': 'private interface-endpoint',
       'onprem-dc1 accelerate': 'left-path public',
+      // Global Accelerator addresses: outside the S3 prefix list, so the NAT route and the internet.
+      'vpc-app mrap': 'left-path nat-gateway',
+      'onprem-dc1 mrap': 'left-path public',
     });
     const global = labJson(r).verdicts.find((v) => v.vantage === 'vpc-app' && v.style === 'global');
     expect(global?.urlFindings).toContain('LEGACY_GLOBAL_ENDPOINT');
     expect(labJson(r).alerts.every((a) => a.severity === 'critical')).toBe(true);
-    expect(labJson(r).alerts).toHaveLength(4);
+    expect(labJson(r).alerts).toHaveLength(6);
     // The logs carry the scenario's addresses, never loopback ones.
     const flows = readFileSync(r.files.flowLog, 'utf8');
     expect(flows.split('\n')[0]).toMatch(/^version account-id interface-id srcaddr/);
@@ -85,7 +88,7 @@ describe('the lab, end to end', () => {
       ...allFiles(r.files.outbox).map((f) => readFileSync(f, 'utf8')),
       ...allFiles(r.files.bundles).map((f) => readFileSync(f, 'utf8')),
     ].join('\n');
-    expect(allFiles(r.files.bundles).length).toBe(8);
+    expect(allFiles(r.files.bundles).length).toBe(10);
     expect(holdsSecret(outputs)).toBe(false);
     // The probes' own requests did carry signatures: the check above looks for something real.
     expect(holdsSecret(readFileSync(r.files.accessLog, 'utf8'))).toBe(true);
@@ -109,7 +112,7 @@ describe('the lab, end to end', () => {
       alerts: { severity: string; subject: string }[];
       outDir: string;
     };
-    expect(doc.verdicts).toHaveLength(8);
+    expect(doc.verdicts).toHaveLength(10);
     expect(doc.verdicts[0]).toEqual({
       vantage: expect.any(String),
       style: expect.any(String),
@@ -118,7 +121,7 @@ describe('the lab, end to end', () => {
       path: expect.any(String),
       urlFindings: expect.any(Array),
     });
-    expect(doc.alerts).toHaveLength(4);
+    expect(doc.alerts).toHaveLength(6);
     expect(doc.outDir.startsWith(tmp)).toBe(true);
   });
 
@@ -134,8 +137,41 @@ describe('the lab, end to end', () => {
       'onprem-dc1 global': 'left-path public',
       'onprem-dc1 interface-endpoint': 'private interface-endpoint',
       'onprem-dc1 accelerate': 'left-path public',
+      // The inbound resolver answers MRAP names privately only with an s3-global.accesspoint endpoint.
+      'vpc-app mrap': 'left-path nat-gateway',
+      'onprem-dc1 mrap': 'left-path public',
     });
     expect(r.alerts.some((a) => a.subject.includes('MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW'))).toBe(true);
+  });
+
+  it('keeps MRAP probes private from both vantages with a com.amazonaws.s3-global.accesspoint endpoint, as inspect-url expects', async () => {
+    const s = await scenario('mrap-privatelink');
+    const r = await runLab(s, { outDir: outDir() });
+    const m = matrix(r);
+    expect([m['vpc-app mrap'], m['onprem-dc1 mrap']]).toEqual([
+      'private interface-endpoint',
+      'private interface-endpoint',
+    ]);
+    // Nothing else changed: the same verdicts as the default scenario for the other styles.
+    expect(m['vpc-app accelerate']).toBe('left-path nat-gateway');
+    expect(m['onprem-dc1 regional']).toBe('left-path public');
+    const mrap = r.analysis.results.filter((x) => x.probe.style === 'mrap');
+    expect(mrap).toHaveLength(2);
+    for (const x of mrap) {
+      const truth = simulateRequest(s, x.probe.vantage.id, x.probe.urlHost).trace;
+      expect(truth).toMatchObject({ private: true, endpoint: { vpcEndpointId: 'vpce-0e7e7e7e7e7e7e7e7' } });
+      // What inspect-url expected when the probe was planned is what the lab's logs decided.
+      expect([x.probe.vantage.id, x.probe.expectedPath]).toEqual([x.probe.vantage.id, x.verdict.path]);
+    }
+  });
+
+  it('agrees with inspect-url on the MRAP paths without the endpoint: NAT gateway and public', async () => {
+    const r = await runLab(await scenario('default'), { outDir: outDir() });
+    const mrap = r.analysis.results.filter((x) => x.probe.style === 'mrap');
+    expect(mrap.map((x) => [x.probe.vantage.id, x.probe.expectedPath, x.verdict.path]).sort()).toEqual([
+      ['onprem-dc1', 'public', 'public'],
+      ['vpc-app', 'nat-gateway', 'nat-gateway'],
+    ]);
   });
 
   // Issue 10: GWLB, TGW and customer prefix-list routes run, and no probe whose simulated path
@@ -149,6 +185,8 @@ describe('the lab, end to end', () => {
     'onprem-dc1 global': 'left-path public',
     'onprem-dc1 interface-endpoint': 'private interface-endpoint',
     'onprem-dc1 accelerate': 'left-path public',
+    'vpc-app mrap': 'left-path nat-gateway',
+    'onprem-dc1 mrap': 'left-path public',
   };
   const cases: [string, Record<string, string>][] = [
     ['gwlb-egress', leftViaNat],
@@ -201,7 +239,7 @@ describe('the lab, end to end', () => {
     writeFileSync(join(own, 'notes.txt'), 'mine');
     await runLab(await scenario('default'), { outDir: own });
     expect(readFileSync(join(own, 'notes.txt'), 'utf8')).toBe('mine');
-    expect(readdirSync(join(own, 'evidence'))).toHaveLength(8);
+    expect(readdirSync(join(own, 'evidence'))).toHaveLength(10);
   });
 
   it('leaves what pathguard analyze needs, and analyze on the folder reaches the same verdicts', async () => {
@@ -221,7 +259,7 @@ describe('the lab, end to end', () => {
     // The files carry no secret either: the probes and observations hold redacted URLs only.
     for (const f of [r.files.probes, r.files.observations, r.files.config, r.files.env])
       expect(holdsSecret(readFileSync(f, 'utf8'))).toBe(false);
-    expect(readFileSync(r.files.probes, 'utf8').trim().split('\n')).toHaveLength(8);
+    expect(readFileSync(r.files.probes, 'utf8').trim().split('\n')).toHaveLength(10);
   });
 
   it('exits 3 with --fail-on when a verdict reaches it, and refuses an unknown value before running', async () => {
