@@ -43,8 +43,8 @@ export type AuthOutcome =
        * the `X-Amz-Region-Set` (see {@link authCoversRegion}).
        */
       readonly region: string;
-      /** Which signature: SigV4's HMAC or SigV4a's ECDSA (Multi-Region Access Points). */
-      readonly algorithm: 'sigv4' | 'sigv4a';
+      /** Which signature: SigV4's HMAC (absent: SigV4) or SigV4a's ECDSA (Multi-Region Access Points). */
+      readonly algorithm?: 'sigv4' | 'sigv4a';
     }
   | {
       readonly kind: 'error';
