@@ -104,7 +104,11 @@ export function labMrapArn(s: LabScenario): string {
   return `arn:aws:s3::${s.accountId}:accesspoint/${s.mrap.alias}`;
 }
 
-/** The lab's monitoring config: the probe bucket in five styles, from every vantage of the scenario. */
+/**
+ * The lab's monitoring config: the probe bucket in five styles, from every vantage of the
+ * scenario, plus an upload with a presigned PUT and a presigned POST form on the regional style
+ * (their verdicts equal the regional GET's: an upload takes the same path as a download).
+ */
 export function labConfig(s: LabScenario): PathGuardConfig {
   const endpoint = s.vpcs.flatMap((v) => v.interfaceEndpoints)[0];
   const r = validateConfig({
@@ -120,6 +124,7 @@ export function labConfig(s: LabScenario): PathGuardConfig {
         ...(endpoint ? { interfaceEndpointDns: `bucket.${endpoint.dnsName.replace(/^\*\./, '')}` } : {}),
         mrapArn: labMrapArn(s),
       },
+      { bucket: LAB_BUCKET, region: s.region, styles: ['regional'], methods: ['put', 'post'] },
     ],
     vantages: s.vantages.map((v) =>
       v.kind === 'vpc' ? { id: v.id, kind: 'vpc', subnetId: v.subnetId } : { id: v.id, kind: 'onprem' },

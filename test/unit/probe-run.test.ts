@@ -54,6 +54,7 @@ const refusingGlobal: Presigner = {
       ? Promise.reject(new PathGuardError('STYLE_NOT_SUPPORTED', "endpoint style 'global' refused"))
       : sdk.presignGet(req),
   presignPut: (req) => sdk.presignPut(req),
+  presignUpload: (req) => sdk.presignUpload(req),
 };
 
 function deps(store: MemoryStore, ordersSeen: unknown[]) {
