@@ -128,7 +128,7 @@ describe('the lab, end to end', () => {
     expect(text).toMatch(/^vpc-app\s+private \(gateway-endpoint\)/m);
     expect(text).toContain('LEFT-PATH accelerate from vpc-app');
     expect(text).toMatch(
-      /^vantage +regional +global +interface-endpoint +accelerate +regional put +regional post$/m,
+      /^vantage +regional +global +interface-endpoint +accelerate +mrap +regional put +regional post$/m,
     );
     expect(text).toContain('LEFT-PATH regional post from onprem-dc1');
     expect(text).toMatch(/Fix: /);
