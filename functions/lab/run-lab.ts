@@ -110,8 +110,13 @@ function ndjsonUnder(s3: LabS3, bucket: string, prefix: string): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
+/** The ARN of the scenario's Multi-Region Access Point, which routes to the probe bucket. */
+export function labMrapArn(s: LabScenario): string {
+  return `arn:aws:s3::${s.accountId}:accesspoint/${s.mrap.alias}`;
+}
+
 /**
- * The lab's monitoring config: the probe bucket in four styles, from every vantage of the
+ * The lab's monitoring config: the probe bucket in five styles, from every vantage of the
  * scenario, plus an upload with a presigned PUT and a presigned POST form on the regional style
  * (their verdicts equal the regional GET's: an upload takes the same path as a download).
  */
@@ -125,9 +130,10 @@ export function labConfig(s: LabScenario): PathGuardConfig {
         bucket: LAB_BUCKET,
         region: s.region,
         styles: endpoint
-          ? ['regional', 'global', 'interface-endpoint', 'accelerate']
-          : ['regional', 'global', 'accelerate'],
+          ? ['regional', 'global', 'interface-endpoint', 'accelerate', 'mrap']
+          : ['regional', 'global', 'accelerate', 'mrap'],
         ...(endpoint ? { interfaceEndpointDns: `bucket.${endpoint.dnsName.replace(/^\*\./, '')}` } : {}),
+        mrapArn: labMrapArn(s),
       },
       { bucket: LAB_BUCKET, region: s.region, styles: ['regional'], methods: ['put', 'post'] },
     ],
@@ -247,6 +253,7 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
       { name: LOG_BUCKET },
     ],
     remoteIpFor: () => scenario.onPrem.publicEgressIp,
+    multiRegionAccessPoints: [{ alias: scenario.mrap.alias, bucket: LAB_BUCKET }],
   });
   let net: LabNetwork | null = null;
   try {
