@@ -18,6 +18,12 @@ import { runAnalysis } from '../lib/analyze-run.js';
 import { runProbes } from '../lib/probe-run.js';
 import { readAccessLogRecords } from '../lib/read-access-logs.js';
 import { readFlowRecords } from '../lib/read-flow.js';
+import {
+  ANALYSIS_FILE,
+  type AnalysisSummary,
+  analysisReportHtml,
+  FolderReader,
+} from '../lib/report-input.js';
 import { runOnce } from '../runner/onprem.js';
 import { writeOrders } from '../runner/orders.js';
 import {
@@ -46,6 +52,8 @@ const LAB_ENTRIES = [
   'config.json',
   'probes.ndjson',
   'observations.ndjson',
+  'analysis.json',
+  'report.html',
 ];
 
 export interface LabResult {
@@ -66,6 +74,9 @@ export interface LabResult {
     config: string;
     probes: string;
     observations: string;
+    /** The evidence report (one self-contained HTML file) and the run summary it reads beside the bundles. */
+    report: string;
+    analysis: string;
   };
 }
 
@@ -100,8 +111,13 @@ function ndjsonUnder(s3: LabS3, bucket: string, prefix: string): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
+/** The ARN of the scenario's Multi-Region Access Point, which routes to the probe bucket. */
+export function labMrapArn(s: LabScenario): string {
+  return `arn:aws:s3::${s.accountId}:accesspoint/${s.mrap.alias}`;
+}
+
 /**
- * The lab's monitoring config: the probe bucket in four styles, from every vantage of the
+ * The lab's monitoring config: the probe bucket in five styles, from every vantage of the
  * scenario, plus an upload with a presigned PUT and a presigned POST form on the regional style
  * (their verdicts equal the regional GET's: an upload takes the same path as a download).
  */
@@ -115,9 +131,10 @@ export function labConfig(s: LabScenario): PathGuardConfig {
         bucket: LAB_BUCKET,
         region: s.region,
         styles: endpoint
-          ? ['regional', 'global', 'interface-endpoint', 'accelerate']
-          : ['regional', 'global', 'accelerate'],
+          ? ['regional', 'global', 'interface-endpoint', 'accelerate', 'mrap']
+          : ['regional', 'global', 'accelerate', 'mrap'],
         ...(endpoint ? { interfaceEndpointDns: `bucket.${endpoint.dnsName.replace(/^\*\./, '')}` } : {}),
+        mrapArn: labMrapArn(s),
       },
       { bucket: LAB_BUCKET, region: s.region, styles: ['regional'], methods: ['put', 'post'] },
     ],
@@ -237,6 +254,7 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
       { name: LOG_BUCKET },
     ],
     remoteIpFor: () => scenario.onPrem.publicEgressIp,
+    multiRegionAccessPoints: [{ alias: scenario.mrap.alias, bucket: LAB_BUCKET }],
   });
   let net: LabNetwork | null = null;
   try {
@@ -372,6 +390,18 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
         );
     }
     client.destroy();
+    // The run's drift and real-traffic audit beside the bundles, then the report of the folder.
+    const analysisFile = join(outDir, ANALYSIS_FILE);
+    const summary: AnalysisSummary = {
+      schemaVersion: 1,
+      runId: analysis.runId,
+      now: analysis.now,
+      drift: [...analysis.drift],
+      realTraffic: analysis.realTraffic,
+    };
+    await writeFile(analysisFile, `${redactText(JSON.stringify(summary, null, 2))}\n`);
+    const report = join(outDir, 'report.html');
+    await writeFile(report, await analysisReportHtml(new FolderReader(outDir), { generatedAt: analyzedAt }));
     return {
       scenario: scenario.name,
       config: cfg,
@@ -379,7 +409,7 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
       analysis,
       alerts: sink.alerts,
       analyzedAt: analyzedAt.toISOString(),
-      files: { flowLog, accessLog, outbox, bundles: bundlesDir, ...files },
+      files: { flowLog, accessLog, outbox, bundles: bundlesDir, ...files, report, analysis: analysisFile },
     };
   } finally {
     await net?.close();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ReportLocation } from '../../shared/alerts/render.js';
 import { bindEnvironment } from '../../shared/analyzer/environment-ports.js';
 import { type AnalyzerRunResult, runAnalyzer } from '../../shared/analyzer/run.js';
 import type { PathGuardConfig } from '../../shared/config/index.js';
@@ -35,6 +36,8 @@ export interface AnalyzeRunDeps {
   now: Date;
   /** Probes created after this are examined. @default now minus the longest evidence deadline and two intervals */
   since?: Date;
+  /** The day's evidence report, named in the alerts. */
+  report?: ReportLocation;
 }
 
 /**
@@ -113,7 +116,7 @@ export async function runAnalysis(deps: AnalyzeRunDeps): Promise<AnalyzerRunResu
   const observations = await loadObservations(store, probes);
   const bound = bindEnvironment(env);
   return runAnalyzer(
-    { cfg, env, probes, observations, drift },
+    { cfg, env, probes, observations, drift, ...(deps.report ? { report: deps.report } : {}) },
     {
       store,
       sink: deps.sink,

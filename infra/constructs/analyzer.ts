@@ -60,6 +60,10 @@ export class Analyzer extends StackSection {
       ['s3:GetObject', 's3:PutObject'],
       ['probes/', 'observations/', 'evidence/', 'environment/', 'state/'],
     );
+    // Reports: the real-traffic audit and the daily evidence report are written under reports/;
+    // the report reads back only the real-traffic documents (it reads bundles under evidence/).
+    allowObjects(analyze, props.resultsBucket, ['s3:PutObject'], ['reports/']);
+    allowObjects(analyze, props.resultsBucket, ['s3:GetObject'], ['reports/real-traffic/']);
     if (props.accessLogs) {
       allowObjects(analyze, props.accessLogs.bucket, ['s3:GetObject'], [props.accessLogs.prefix]);
       analyze.addEnvironment(EVIDENCE_ENV.accessLogBucket, props.accessLogs.bucket.bucketName);

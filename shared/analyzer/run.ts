@@ -10,7 +10,7 @@
  * reported in the result. At-least-once: the access-log checkpoint advances only when every
  * bundle was stored, so records are never lost (a record read twice counts once).
  */
-import { renderAlert } from '../alerts/render.js';
+import { type ReportLocation, renderAlert } from '../alerts/render.js';
 import {
   type AlertIntent,
   type AlertState,
@@ -89,6 +89,8 @@ export interface AnalyzerRunInput {
   runId?: string;
   /** Time to read access logs from when there is no checkpoint yet. @default the earliest probe minus one hour */
   accessSince?: Date;
+  /** The day's evidence report, named in every alert (the analyze function writes it there). */
+  report?: ReportLocation;
 }
 
 export interface SourceError {
@@ -121,6 +123,8 @@ export interface AnalyzerRunResult {
   };
   alertState: AlertState;
   realTraffic: RealTrafficReport;
+  /** The posture drift this run was given (what the evidence report lists). */
+  drift: readonly DriftItem[];
   /** Where the real-traffic report was stored, when there was traffic to report. */
   realTrafficKey: string | null;
   /** Records read per source, and how many matched a probe. */
@@ -313,7 +317,11 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     const r = intent.probe ? byProbe.get(intent.probe.probeId) : undefined;
     const alert = renderAlert(
       { ...intent, observation: r?.observation ?? null, facts: r?.facts ?? null },
-      { now, ...(intent.probe ? { bundleKey: bundleKey(intent.probe) } : {}) },
+      {
+        now,
+        ...(intent.probe ? { bundleKey: bundleKey(intent.probe) } : {}),
+        ...(input.report ? { report: input.report } : {}),
+      },
     );
     try {
       const { messageId } = await deps.sink.publish(alert);
@@ -362,6 +370,7 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     alerts: { sent, failed, closed },
     alertState: state,
     realTraffic,
+    drift: input.drift ?? [],
     realTrafficKey,
     records,
     accessCheckpoint,

@@ -130,6 +130,8 @@ export interface PresignRequest {
   style: import('../probes/types.js').EndpointStyle;
   expiresInSeconds: number;
   accessPointArn?: string;
+  /** Multi-Region Access Point ARN for the `mrap` style. */
+  mrapArn?: string;
   /** Interface endpoint DNS name for the `interface-endpoint` style. */
   interfaceEndpointDns?: string;
 }
