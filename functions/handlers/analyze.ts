@@ -18,6 +18,7 @@ import { S3AccessLogSource } from '../aws/access-logs-s3.js';
 import { S3CloudTrailSource } from '../aws/cloudtrail-s3.js';
 import { discoverEnvironment } from '../aws/discovery.js';
 import { CloudWatchFlowLogSource } from '../aws/flow-logs-cwl.js';
+import { S3ProbeObjects } from '../aws/probe-objects-s3.js';
 import { awsClientConfig } from '../aws/retry.js';
 import { SnsAlertSink } from '../aws/sns-sink.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
@@ -86,6 +87,7 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
     cfg,
     store,
     sink: new SnsAlertSink(sns, topicArn),
+    probeObjects: new S3ProbeObjects(s3),
     now,
     report: dailyReportLocation(cfg, now),
     ...(ev.kind === 'analyze' && ev.since ? { since: ev.since } : {}),

@@ -12,6 +12,7 @@ import type { AccessLogSource, AlertSink, FlowLogSource, RenderedAlert } from '.
 import { allowedS3Hosts, orderScope } from '../../shared/probes/orders.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { SdkPresigner } from '../aws/presigner.js';
+import { S3ProbeObjects } from '../aws/probe-objects-s3.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
 import { runAnalysis } from '../lib/analyze-run.js';
 import { runProbes } from '../lib/probe-run.js';
@@ -376,6 +377,8 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
       discover: async () => ({ environment: env }),
       flows,
       access,
+      // The same adapter as the analyze function: DeleteObject to the lab's endpoint.
+      probeObjects: new S3ProbeObjects(client),
       now: analyzedAt,
     });
     for (const key of analysis.bundlesWritten) {

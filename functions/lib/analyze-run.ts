@@ -12,6 +12,7 @@ import type {
   CloudTrailSource,
   FlowLogSource,
   ObjectStore,
+  ProbeObjectRemover,
 } from '../../shared/ports/index.js';
 import { observationKey, probeListings, probeRecordKeyOf } from '../../shared/probes/results-keys.js';
 import type { Observation, Probe } from '../../shared/probes/types.js';
@@ -30,6 +31,8 @@ export interface AnalyzeRunDeps {
   access?: AccessLogSource;
   /** CloudTrail data (and network-activity) events, when enabled: read under the same deadline rules. */
   cloudTrail?: CloudTrailSource;
+  /** Deletes upload probes' objects once their verdicts settle (S3 DeleteObject; the lab's endpoint). */
+  probeObjects?: ProbeObjectRemover;
   now: Date;
   /** Probes created after this are examined. @default now minus the longest evidence deadline and two intervals */
   since?: Date;
@@ -124,6 +127,7 @@ export async function runAnalysis(deps: AnalyzeRunDeps): Promise<AnalyzerRunResu
       ...(deps.flows ? { flowSource: deps.flows } : {}),
       ...(deps.access ? { accessLogSource: deps.access } : {}),
       ...(deps.cloudTrail ? { cloudTrailSource: deps.cloudTrail } : {}),
+      ...(deps.probeObjects ? { probeObjects: deps.probeObjects } : {}),
     },
   );
 }

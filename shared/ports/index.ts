@@ -136,6 +136,14 @@ export interface PresignRequest {
   interfaceEndpointDns?: string;
 }
 
+/**
+ * Removes the object an upload probe created (S3 DeleteObject in AWS). Only the analyzer calls it,
+ * and only for keys under the probe prefix of a target bucket.
+ */
+export interface ProbeObjectRemover {
+  deleteProbeObject(bucket: string, key: string): Promise<void>;
+}
+
 /** What {@link Presigner.presignUpload} presigns: the object's key, style, size and checksum. */
 export interface PresignUploadRequest extends PresignRequest {
   method: 'put' | 'post';
