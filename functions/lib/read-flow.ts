@@ -93,7 +93,10 @@ async function* readParquetInput(
   });
   yield* reader.batches();
   if (reader.failure)
-    throw new InputReadError(opened.name, `row ${reader.failure.row}: ${reader.failure.error.message}`);
+    throw new InputReadError(
+      opened.name,
+      `${reader.failure.row > 0 ? `row ${reader.failure.row}: ` : ''}${reader.failure.error.message}`,
+    );
   return reader.records;
 }
 
