@@ -554,6 +554,152 @@ describe('lab S3 endpoint', () => {
   });
 });
 
+/** A header-signed raw request (SigV4 with an unsigned payload) to the lab endpoint, path-style. */
+async function signedRequest(
+  s3: LabS3,
+  method: string,
+  path: string,
+  init: { query?: Record<string, string>; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
+  const signer = new SignatureV4({
+    credentials: s3.credential,
+    region: 'us-east-1',
+    service: 's3',
+    sha256: Sha256,
+  });
+  const host = `127.0.0.1:${s3.port}`;
+  const signed = await signer.sign({
+    method,
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port: s3.port,
+    path,
+    query: init.query ?? {},
+    headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...init.headers },
+  });
+  const headers = Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k, String(v)]));
+  const search = new URLSearchParams(init.query ?? {}).toString();
+  return request(s3, `${s3.endpoint}${path}${search === '' ? '' : `?${search}`}`, {
+    method,
+    headers,
+    host,
+    ...(init.body === undefined ? {} : { body: init.body }),
+  });
+}
+
+describe('lab S3 endpoint: the method × resource table', () => {
+  let s3: LabS3;
+  beforeEach(async () => {
+    s3 = await startLabS3({ buckets: [{ name: BUCKET }], maxBodyBytes: 64 });
+  });
+  afterEach(async () => {
+    await s3.close();
+  });
+
+  it('answers a method no route serves with 405 MethodNotAllowed naming the method and resource type', async () => {
+    const post = await signedRequest(s3, 'POST', `/${BUCKET}/k`);
+    expect([post.status, xmlField(post.body, 'Code'), xmlField(post.body, 'Method')]).toEqual([
+      405,
+      'MethodNotAllowed',
+      'POST',
+    ]);
+    expect(xmlField(post.body, 'ResourceType')).toBe('OBJECT');
+    // GET on a bucket is a ListObjectsV2 only with list-type=2 (the lab has no ListObjects v1).
+    const v1 = await signedRequest(s3, 'GET', `/${BUCKET}/`);
+    expect([v1.status, xmlField(v1.body, 'ResourceType'), xmlField(v1.body, 'Method')]).toEqual([
+      405,
+      'BUCKET',
+      'GET',
+    ]);
+    const del = await signedRequest(s3, 'DELETE', `/${BUCKET}/`);
+    expect([del.status, xmlField(del.body, 'ResourceType')]).toEqual([405, 'BUCKET']);
+  });
+
+  it('answers what it does not implement with one 501 NotImplemented reply naming the header or parameter', async () => {
+    const acl = await signedRequest(s3, 'GET', `/${BUCKET}/k`, { query: { acl: '' } });
+    expect([acl.status, xmlField(acl.body, 'Code'), xmlField(acl.body, 'Header')]).toEqual([
+      501,
+      'NotImplemented',
+      'acl',
+    ]);
+    const copy = await signedRequest(s3, 'PUT', `/${BUCKET}/k`, {
+      headers: { 'x-amz-copy-source': `/${BUCKET}/other` },
+    });
+    expect([copy.status, xmlField(copy.body, 'Header')]).toEqual([501, 'x-amz-copy-source']);
+    const ifNone = await signedRequest(s3, 'PUT', `/${BUCKET}/k`, {
+      headers: { 'if-none-match': '"abc"' },
+      body: 'x',
+    });
+    expect([ifNone.status, xmlField(ifNone.body, 'Header')]).toEqual([501, 'If-None-Match']);
+    const chunked = await signedRequest(s3, 'PUT', `/${BUCKET}/k`, {
+      headers: { 'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' },
+      body: '0\r\n\r\n',
+    });
+    expect([chunked.status, xmlField(chunked.body, 'Code')]).toEqual([501, 'NotImplemented']);
+    expect(xmlField(chunked.body, 'Message')).toMatch(/aws-chunked/);
+    // A request naming no bucket (ListBuckets) is refused before authentication.
+    const root = await request(s3, `${s3.endpoint}/`);
+    expect([root.status, xmlField(root.body, 'Code')]).toEqual([501, 'NotImplemented']);
+    expect(s3.getObject(BUCKET, 'k')).toBeUndefined();
+  });
+
+  it('serves HeadBucket, conditional reads, metadata, Content-MD5 and unsigned aws-chunked bodies', async () => {
+    const head = await signedRequest(s3, 'HEAD', `/${BUCKET}/`);
+    expect([head.status, head.headers['x-amz-bucket-region'], head.body]).toEqual([200, 'us-east-1', '']);
+
+    const put = await signedRequest(s3, 'PUT', `/${BUCKET}/k`, {
+      headers: { 'x-amz-meta-run': 'run-1', 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+    expect(put.status).toBe(200);
+    const etag = put.headers.etag!;
+    const got = await signedRequest(s3, 'GET', `/${BUCKET}/k`);
+    expect([got.body, got.headers['x-amz-meta-run'], got.headers['content-type']]).toEqual([
+      'hello',
+      'run-1',
+      'text/plain',
+    ]);
+    const notModified = await signedRequest(s3, 'GET', `/${BUCKET}/k`, {
+      headers: { 'if-none-match': etag },
+    });
+    expect([notModified.status, notModified.body]).toEqual([304, '']);
+    const stale = await signedRequest(s3, 'GET', `/${BUCKET}/k`, { headers: { 'if-match': '"0"' } });
+    expect([stale.status, xmlField(stale.body, 'Condition')]).toEqual([412, 'If-Match']);
+    // HEAD errors carry no body, only the status.
+    const headMissing = await signedRequest(s3, 'HEAD', `/${BUCKET}/missing`);
+    expect([headMissing.status, headMissing.body]).toEqual([404, '']);
+
+    const badMd5 = await signedRequest(s3, 'PUT', `/${BUCKET}/k`, {
+      headers: { 'content-md5': createHash('md5').update('other').digest('base64') },
+      body: 'hello',
+    });
+    expect([badMd5.status, xmlField(badMd5.body, 'Code')]).toEqual([400, 'BadDigest']);
+
+    const chunked = await signedRequest(s3, 'PUT', `/${BUCKET}/c`, {
+      headers: {
+        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        'content-encoding': 'aws-chunked',
+      },
+      body: '3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n',
+    });
+    expect(chunked.status).toBe(200);
+    expect(s3.getObject(BUCKET, 'c')?.toString()).toBe('abcde');
+    const truncated = await signedRequest(s3, 'PUT', `/${BUCKET}/t`, {
+      headers: { 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER' },
+      body: '9\r\nabc',
+    });
+    expect([truncated.status, xmlField(truncated.body, 'Code')]).toEqual([400, 'IncompleteBody']);
+
+    const large = await signedRequest(s3, 'PUT', `/${BUCKET}/big`, { body: 'x'.repeat(65) });
+    expect([large.status, xmlField(large.body, 'Code')]).toEqual([400, 'EntityTooLarge']);
+    expect(s3.getObject(BUCKET, 'big')).toBeUndefined();
+
+    const del = await signedRequest(s3, 'DELETE', `/${BUCKET}/k`);
+    expect(del.status).toBe(204);
+    expect(s3.getObject(BUCKET, 'k')).toBeUndefined();
+  });
+});
+
 describe('S3 request addressing', () => {
   it.each([
     ['bucket.s3.us-east-1.amazonaws.com', '/a/b.txt', 'bucket', 'a/b.txt', 'virtual-hosted'],
