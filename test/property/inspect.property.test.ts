@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FINDINGS } from '../../shared/endpoints/findings.js';
 import { inspectUrl } from '../../shared/endpoints/inspect.js';
 import type { Environment } from '../../shared/env/types.js';
 
@@ -100,7 +101,14 @@ describe('inspectUrl (property)', () => {
           expect(typeof r.url).toBe('string');
           expect(Array.isArray(r.findings)).toBe(true);
           // The last-resort catch must never be what answered.
-          expect(r.findings.some((f) => f.message === 'the URL could not be inspected')).toBe(false);
+          expect(r.findings.some((f) => f.message.includes('the URL could not be inspected'))).toBe(false);
+          // Every finding is the catalogue's: its code listed, its severity and text the entry's.
+          for (const f of r.findings) {
+            const spec = FINDINGS[f.code];
+            expect(spec, f.code).toBeDefined();
+            expect(f.severity, f.code).toBe(spec.severity);
+            expect(f.message.startsWith(spec.text), f.code).toBe(true);
+          }
           if (r.endpointKind === 'not-s3') expect(r.findings.length).toBeGreaterThan(0);
         },
       ),

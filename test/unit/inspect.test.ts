@@ -265,14 +265,19 @@ describe('inspectUrl: one test per finding', () => {
     expect(codes(site)).toEqual(expect.arrayContaining(['PUBLIC_ONLY_ENDPOINT', 'INSECURE_HTTP']));
   });
 
-  it('MRAP_NEEDS_GLOBAL_INTERFACE_ENDPOINT: medium without an environment, high when the environment lacks the endpoint', () => {
+  it('MRAP_NEEDS_GLOBAL_INTERFACE_ENDPOINT: one severity (medium) with or without an environment; the path findings carry the leaving', () => {
     const url = 'https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com/k';
-    expect(finding(inspectUrl(url, { now: NOW }), 'MRAP_NEEDS_GLOBAL_INTERFACE_ENDPOINT')?.severity).toBe(
-      'medium',
-    );
+    const bare = inspectUrl(url, { now: NOW });
+    expect(finding(bare, 'MRAP_NEEDS_GLOBAL_INTERFACE_ENDPOINT')?.severity).toBe('medium');
+    expect(codes(bare)).not.toContain('VPC_NOT_PRIVATE');
     const r = inspectUrl(url, { now: NOW, env: environment() });
-    expect(finding(r, 'MRAP_NEEDS_GLOBAL_INTERFACE_ENDPOINT')?.severity).toBe('high');
+    const mrap = finding(r, 'MRAP_NEEDS_GLOBAL_INTERFACE_ENDPOINT');
+    expect(mrap?.severity).toBe('medium');
+    expect(mrap?.message).toContain('the environment has none for the VPC or on premises');
     expect(r.expectedPath).toMatchObject({ vpc: 'nat-gateway', onprem: 'public' });
+    // The environment lacks the endpoint: leaving is reported at high, once per vantage.
+    expect(finding(r, 'VPC_NOT_PRIVATE')?.severity).toBe('high');
+    expect(finding(r, 'ONPREM_NOT_PRIVATE')?.severity).toBe('high');
   });
 
   it('MRAP_NEEDS_GLOBAL_INTERFACE_ENDPOINT is not raised when the s3-global.accesspoint endpoint has private DNS', () => {
