@@ -1,0 +1,90 @@
+import {
+  Aws,
+  Duration,
+  aws_iam as iam,
+  type aws_lambda_nodejs as nodejs,
+  type aws_s3 as s3,
+  type aws_sns as sns,
+  Validations,
+} from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { EVIDENCE_ENV } from '../../functions/lib/evidence-locations.js';
+import { allowKey, allowObjects, type FunctionDefaults, pathGuardFunction } from './pathguard-function.js';
+import { StackSection } from './stack-section.js';
+
+/** Props of {@link Analyzer}. */
+export interface AnalyzerProps {
+  readonly defaults: FunctionDefaults;
+  /** The VPC whose network the analyzer discovers (PATHGUARD_VPC_IDS). */
+  readonly vpcId: string;
+  /** Where alerts are published. */
+  readonly topic: sns.ITopic;
+  readonly resultsBucket: s3.IBucket;
+  /** The flow-log format the analyzer parses (PATHGUARD_FLOW_LOG_FORMAT). */
+  readonly flowLogFormat: string;
+  /** Where server access logs are read. @default none: no access logs */
+  readonly accessLogs?: { readonly bucket: s3.IBucket; readonly prefix: string };
+}
+
+/**
+ * The analyze function: reads probes, observations and evidence, discovers the network (EC2
+ * Describe*), writes verdicts and evidence bundles, publishes alerts. Evidence sources add their
+ * own read grants (see EvidencePlumbing).
+ */
+export class Analyzer extends StackSection {
+  readonly function: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: AnalyzerProps) {
+    super(scope, id);
+    const analyze = pathGuardFunction(this, 'Analyze', 'analyze', props.defaults, {
+      timeout: Duration.minutes(10),
+      memorySize: 1024,
+      environment: {
+        PATHGUARD_VPC_IDS: props.vpcId,
+        PATHGUARD_TOPIC_ARN: props.topic.topicArn,
+        PATHGUARD_FLOW_LOG_FORMAT: props.flowLogFormat,
+        [EVIDENCE_ENV.accountId]: Aws.ACCOUNT_ID,
+      },
+    });
+    this.function = analyze;
+    allowObjects(
+      analyze,
+      props.resultsBucket,
+      ['s3:GetObject', 's3:PutObject'],
+      ['probes/', 'observations/', 'evidence/', 'environment/', 'state/'],
+    );
+    if (props.accessLogs) {
+      allowObjects(analyze, props.accessLogs.bucket, ['s3:GetObject'], [props.accessLogs.prefix]);
+      analyze.addEnvironment(EVIDENCE_ENV.accessLogBucket, props.accessLogs.bucket.bucketName);
+      analyze.addEnvironment(EVIDENCE_ENV.accessLogPrefix, props.accessLogs.prefix);
+    }
+    allowKey(analyze, props.defaults.dataKey);
+    // Publish only; the KMS permissions come from allowKey (no GenerateDataKey* wildcard).
+    analyze.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
+    );
+    analyze.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DiscoverNetwork',
+        actions: [
+          'ec2:DescribeVpcs',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeRouteTables',
+          'ec2:DescribeVpcEndpoints',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeManagedPrefixLists',
+          'ec2:GetManagedPrefixListEntries',
+          'ec2:DescribeNatGateways',
+          'ec2:DescribeFlowLogs',
+        ],
+        // EC2 Describe* and GetManagedPrefixListEntries do not support resource-level permissions.
+        resources: ['*'],
+      }),
+    );
+    Validations.of(analyze.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'EC2 Describe* actions support no resource-level permissions; only read-only discovery actions are listed.',
+    });
+  }
+}
