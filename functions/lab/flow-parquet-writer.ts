@@ -1,5 +1,11 @@
 import { gzipSync } from 'node:zlib';
-import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
+import {
+  type ColumnSource,
+  fileWriter,
+  ParquetWriter,
+  parquetWriteBuffer,
+  schemaFromColumnData,
+} from 'hyparquet-writer';
 import type { FlowFormat } from '../../shared/flow-logs/index.js';
 import { flowColumnOf } from '../../shared/flow-logs/parquet.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
@@ -22,7 +28,45 @@ export function writeFlowParquet(
   format: FlowFormat,
   opts: { rowGroupSize?: number } = {},
 ): Uint8Array {
-  const columnData: ColumnSource[] = format.fields.map((f) => {
+  const buf = parquetWriteBuffer({
+    columnData: columnsOf(records, format),
+    codec: 'GZIP',
+    compressors: GZIP,
+    ...(opts.rowGroupSize ? { rowGroupSize: opts.rowGroupSize } : {}),
+  });
+  return new Uint8Array(buf);
+}
+
+/**
+ * Writes a large Parquet flow-log file batch by batch, one row group per batch, so the records
+ * of a benchmark's millions of rows are never all in memory at once.
+ */
+export function writeFlowParquetFile(
+  file: string,
+  format: FlowFormat,
+  batches: Iterable<FlowRecord[]>,
+): number {
+  let writer: ParquetWriter | null = null;
+  let rows = 0;
+  for (const batch of batches) {
+    const columnData = columnsOf(batch, format);
+    writer ??= new ParquetWriter({
+      writer: fileWriter(file),
+      schema: schemaFromColumnData({ columnData }),
+      codec: 'GZIP',
+      compressors: GZIP,
+    });
+    writer.write({ columnData, rowGroupSize: batch.length });
+    rows += batch.length;
+  }
+  writer?.finish();
+  return rows;
+}
+
+const GZIP = { GZIP: (input: Uint8Array) => gzipSync(input) };
+
+function columnsOf(records: readonly FlowRecord[], format: FlowFormat): ColumnSource[] {
+  return format.fields.map((f) => {
     const type = f.integer ? (INT64_FIELDS.has(f.name) ? 'INT64' : 'INT32') : 'STRING';
     const data = records.map((r) => {
       const v = r[f.key];
@@ -32,11 +76,4 @@ export function writeFlowParquet(
     });
     return { name: flowColumnOf(f.name), type, nullable: true, data };
   });
-  const buf = parquetWriteBuffer({
-    columnData,
-    codec: 'GZIP',
-    compressors: { GZIP: (input) => gzipSync(input) },
-    ...(opts.rowGroupSize ? { rowGroupSize: opts.rowGroupSize } : {}),
-  });
-  return new Uint8Array(buf);
 }
