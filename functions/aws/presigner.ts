@@ -1,8 +1,14 @@
 import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { PathGuardError } from '../../shared/errors.js';
-import type { Presigner, PresignRequest } from '../../shared/ports/index.js';
+import type {
+  PresignedUpload,
+  Presigner,
+  PresignRequest,
+  PresignUploadRequest,
+} from '../../shared/ports/index.js';
 
 export interface SdkPresignerOptions {
   /** Static credentials (the lab); by default the SDK's provider chain (the Lambda role). */
@@ -26,6 +32,39 @@ export class SdkPresigner implements Presigner {
     return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: req.key }), {
       expiresIn: req.expiresInSeconds,
     });
+  }
+
+  /**
+   * `put`: a PutObject URL that signs `content-length` and `x-amz-checksum-sha256` as headers.
+   * The presigner hoists `x-amz-*` headers into the query by default, and S3 does not check a
+   * checksum given in the query of a presigned PUT (aws-sdk-js-v3#3906, aws-sdk-go-v2#2610): kept
+   * a signed header, the checksum must be sent and must match, or S3 refuses the upload.
+   * `post`: a POST form (`@aws-sdk/s3-presigned-post`) whose policy allows exactly this key and
+   * exactly `size` bytes (`content-length-range`), valid for `expiresInSeconds`.
+   */
+  async presignUpload(req: PresignUploadRequest): Promise<PresignedUpload> {
+    const { client, bucket } = this.clientFor(req);
+    if (req.method === 'put') {
+      const url = await getSignedUrl(
+        client,
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: req.key,
+          ContentLength: req.size,
+          ChecksumSHA256: req.sha256Base64,
+        }),
+        { expiresIn: req.expiresInSeconds, unhoistableHeaders: new Set(['x-amz-checksum-sha256']) },
+      );
+      return { method: 'put', url };
+    }
+    const form = await createPresignedPost(client, {
+      Bucket: bucket,
+      Key: req.key,
+      // The SDK adds `{"bucket": …}` and `{"key": …}` (exact matches) itself.
+      Conditions: [['content-length-range', req.size, req.size]],
+      Expires: req.expiresInSeconds,
+    });
+    return { method: 'post', form: { url: form.url, fields: { ...form.fields } } };
   }
 
   async presignPut(req: {

@@ -1,9 +1,11 @@
-import type { PathVerdict, Probe } from '../../shared/probes/types.js';
+import { methodOf, type PathVerdict, type Probe, type ProbeMethod } from '../../shared/probes/types.js';
 
 /** The fields every `--json` verdict row starts with, named the same in `analyze` and `lab`. */
 export interface VerdictRowCore {
   readonly vantage: string;
   readonly style: string;
+  /** What the probe did: `get` (download), `put` or `post` (upload). */
+  readonly method: ProbeMethod;
   /** The target bucket (never `target`: one name for one thing across commands). */
   readonly bucket: string;
   readonly verdict: PathVerdict;
@@ -20,15 +22,16 @@ export interface VerdictRowCore {
  * reading `lab --json` also reads `analyze --json`.
  *
  * @example
- * verdictRowCore(probe, verdict); // { vantage: 'vpc-app', style: 'regional', bucket: 'example-data-bucket', … }
+ * verdictRowCore(probe, verdict); // { vantage: 'vpc-app', style: 'regional', method: 'get', bucket: 'example-data-bucket', … }
  */
 export function verdictRowCore(
-  probe: Pick<Probe, 'vantage' | 'style' | 'bucket' | 'inspection'>,
+  probe: Pick<Probe, 'vantage' | 'style' | 'method' | 'bucket' | 'inspection'>,
   verdict: { readonly verdict: PathVerdict; readonly path: string | null },
 ): VerdictRowCore {
   return {
     vantage: probe.vantage.id,
     style: probe.style,
+    method: methodOf(probe),
     bucket: probe.bucket,
     verdict: verdict.verdict,
     path: verdict.path,

@@ -101,7 +101,11 @@ function ndjsonUnder(s3: LabS3, bucket: string, prefix: string): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
-/** The lab's monitoring config: the probe bucket in four styles, from every vantage of the scenario. */
+/**
+ * The lab's monitoring config: the probe bucket in four styles, from every vantage of the
+ * scenario, plus an upload with a presigned PUT and a presigned POST form on the regional style
+ * (their verdicts equal the regional GET's: an upload takes the same path as a download).
+ */
 export function labConfig(s: LabScenario): PathGuardConfig {
   const endpoint = s.vpcs.flatMap((v) => v.interfaceEndpoints)[0];
   const r = validateConfig({
@@ -116,6 +120,7 @@ export function labConfig(s: LabScenario): PathGuardConfig {
           : ['regional', 'global', 'accelerate'],
         ...(endpoint ? { interfaceEndpointDns: `bucket.${endpoint.dnsName.replace(/^\*\./, '')}` } : {}),
       },
+      { bucket: LAB_BUCKET, region: s.region, styles: ['regional'], methods: ['put', 'post'] },
     ],
     vantages: s.vantages.map((v) =>
       v.kind === 'vpc' ? { id: v.id, kind: 'vpc', subnetId: v.subnetId } : { id: v.id, kind: 'onprem' },

@@ -8,19 +8,23 @@ import { completeProbe, type PlannedProbe, planRun } from '../../shared/probes/p
 import { observationKey, probeRecordKey } from '../../shared/probes/results-keys.js';
 import type { Observation, Probe } from '../../shared/probes/types.js';
 import { type FetchOptions, fetchProbe } from '../runner/fetch.js';
+import { type ProbeRequest, requestUrl } from '../runner/upload.js';
 
-/** Creates a probe object in its target bucket (S3 PutObject in AWS, the lab endpoint locally). */
+/**
+ * Creates a `get` probe's object in its target bucket (S3 PutObject in AWS, the lab endpoint
+ * locally). Upload probes (`put`, `post`) have no object before their runner uploads it.
+ */
 export type PutProbeObject = (p: PlannedProbe) => Promise<void>;
 
 /** Writes the on-prem runners' orders for their planned probes and minted URLs. */
 export type WriteOrders = (
-  probes: { planned: PlannedProbe; url: string }[],
+  probes: { planned: PlannedProbe; request: ProbeRequest }[],
   runId: string,
   now: Date,
 ) => Promise<void>;
 
-/** Fetches one presigned URL from this vantage (functions/runner/fetch.ts; tests inject hanging fakes). */
-export type FetchProbe = (url: string, opts: FetchOptions) => Promise<Observation>;
+/** Fetches (or uploads) one probe from this vantage (functions/runner/fetch.ts; tests inject hanging fakes). */
+export type FetchProbe = (request: ProbeRequest, opts: FetchOptions) => Promise<Observation>;
 
 /** Claim folder of the orders writer: `_` cannot start a vantage id, so it never meets one. */
 export const ORDERS_WRITER_CLAIM = '_orders';
@@ -83,7 +87,7 @@ export interface ProbeRunResult {
   failures: { probeId: string | null; stage: string; code: string; message: string }[];
 }
 
-type Minted = { planned: PlannedProbe; probe: Probe; url: string };
+type Minted = { planned: PlannedProbe; probe: Probe; request: ProbeRequest };
 type Fail = (probeId: string | null, stage: string, e: unknown) => void;
 
 function sha256(b: Uint8Array): string {
@@ -135,7 +139,7 @@ export async function runProbes(runId: string, deps: ProbeRunDeps): Promise<Prob
   if (onprem.length > 0 && deps.writeOrders) {
     try {
       await deps.writeOrders(
-        onprem.map((x) => ({ planned: x.planned, url: x.url })),
+        onprem.map((x) => ({ planned: x.planned, request: x.request })),
         runId,
         now,
       );
@@ -162,16 +166,8 @@ async function mintProbes(
   const minted: Minted[] = [];
   for (const p of planned) {
     try {
-      await deps.putObject(p);
-      const url = await deps.presigner.presignGet({
-        bucket: p.bucket,
-        key: p.key,
-        region: p.region,
-        style: p.style,
-        expiresInSeconds: cfg.urlExpirySeconds,
-        ...(p.accessPointArn ? { accessPointArn: p.accessPointArn } : {}),
-        ...(p.interfaceEndpointDns ? { interfaceEndpointDns: p.interfaceEndpointDns } : {}),
-      });
+      const request = await presignProbe(p, deps);
+      const url = requestUrl(request);
       const inspection = inspectUrl(url, {
         now,
         ...(deps.env ? { env: deps.env } : {}),
@@ -186,12 +182,41 @@ async function mintProbes(
         ...(envDigest ? { environmentDigest: envDigest } : {}),
       });
       await deps.store.putJson(probeRecordKey(probe), probe);
-      minted.push({ planned: p, probe, url });
+      minted.push({ planned: p, probe, request });
     } catch (e) {
       fail(p.probeId, 'mint', e);
     }
   }
   return minted;
+}
+
+/**
+ * The request of one probe: for `get`, the object is created, then its GET presigned; for `put`
+ * and `post`, the upload of the probe's bytes is presigned (the runner creates the object).
+ */
+async function presignProbe(p: PlannedProbe, deps: ProbeRunDeps): Promise<ProbeRequest> {
+  const req = {
+    bucket: p.bucket,
+    key: p.key,
+    region: p.region,
+    style: p.style,
+    expiresInSeconds: deps.cfg.urlExpirySeconds,
+    ...(p.accessPointArn ? { accessPointArn: p.accessPointArn } : {}),
+    ...(p.interfaceEndpointDns ? { interfaceEndpointDns: p.interfaceEndpointDns } : {}),
+  };
+  if (p.method === 'get') {
+    await deps.putObject(p);
+    return { method: 'get', url: await deps.presigner.presignGet(req) };
+  }
+  const upload = await deps.presigner.presignUpload({
+    ...req,
+    method: p.method,
+    size: p.body.length,
+    sha256Base64: Buffer.from(p.sha256, 'hex').toString('base64'),
+  });
+  return upload.method === 'put'
+    ? { method: 'put', url: upload.url, body: p.body }
+    : { method: 'post', form: upload.form, body: p.body };
 }
 
 class RunDeadlineError extends Error {
@@ -233,7 +258,7 @@ async function fetchAll(
       if (Number.isFinite(left)) timer = setTimeout(() => resolve(null), left);
     });
     const obs = await Promise.race([
-      fetch(m.url, {
+      fetch(m.request, {
         runnerId: m.probe.vantage.id,
         probeId: m.probe.probeId,
         vantageKind: 'vpc',

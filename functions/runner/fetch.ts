@@ -8,6 +8,7 @@ import { redactText, redactUrl } from '../../shared/endpoints/index.js';
 import { addressScope, IpAddress } from '../../shared/net/ip.js';
 import type { DnsAnswer, FetchErrorCode, Observation, VantageKind } from '../../shared/probes/types.js';
 import { VERSION } from '../cli/version.js';
+import { type ProbeRequest, requestUrl, type WireRequest, wireRequest } from './upload.js';
 
 /** Node's `lookup` signature for http(s).request, restricted to what we use. */
 export type LookupFn = (
@@ -90,10 +91,11 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const noop = () => {};
 
 /**
- * Fetches one presigned URL the way a client in the vantage would and records what happened:
- * DNS answers, the connected remote and local address, TLS, status, S3 request ids, a digest of the
- * body, timings and a coded error. Never throws; never follows redirects (a 307 is evidence).
- * The URL is credentials: it appears in the observation only redacted.
+ * Fetches one presigned URL (or uploads through a presigned PUT URL or POST form, see
+ * {@link ProbeRequest}) the way a client in the vantage would and records what happened: DNS
+ * answers, the connected remote and local address, TLS, status, S3 request ids, the ETag, a digest
+ * of a downloaded body, timings and a coded error. Never throws; never follows redirects (a 307 is
+ * evidence). The URL and form are credentials: the observation holds only the redacted URL.
  *
  * Named phases run in order (target, resolve, check, connect, TLS, request, body) under one
  * AbortSignal: the deadline aborts it, every phase awaits through it and writes the observation
@@ -101,10 +103,11 @@ const noop = () => {};
  * the next phase nor change an observation already returned. The host is resolved once and the
  * connection goes to the address that was checked, never to a second resolution.
  */
-export async function fetchProbe(url: string, opts: FetchOptions): Promise<Observation> {
+export async function fetchProbe(request: string | ProbeRequest, opts: FetchOptions): Promise<Observation> {
+  const probe: ProbeRequest = typeof request === 'string' ? { method: 'get', url: request } : request;
   const clock = opts.now ?? (() => performance.now());
   const t0 = clock();
-  const obs = blankObservation(url, opts);
+  const obs = blankObservation(probe, opts);
   const controller = new AbortController();
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = setTimeout(
@@ -112,7 +115,7 @@ export async function fetchProbe(url: string, opts: FetchOptions): Promise<Obser
     timeoutMs,
   );
   try {
-    await runPhases(url, opts, obs, { signal: controller.signal, clock, t0 });
+    await runPhases(probe, opts, obs, { signal: controller.signal, clock, t0 });
   } catch (e) {
     const failure = e instanceof FetchFailure ? e : classify(e as NodeJS.ErrnoException);
     obs.error = { code: failure.code, message: redactText(failure.message) };
@@ -125,28 +128,51 @@ export async function fetchProbe(url: string, opts: FetchOptions): Promise<Obser
   return obs;
 }
 
+/**
+ * The observation of a probe refused before any network use (an order whose upload does not match
+ * its digest): nothing resolved, nothing sent, the reason coded.
+ */
+export function refusedObservation(
+  probe: { method: ProbeRequest['method']; url: string },
+  opts: FetchOptions,
+  code: FetchErrorCode,
+  message: string,
+): Observation {
+  const obs = blankObservation(
+    probe.method === 'post'
+      ? { method: 'post', form: { url: probe.url, fields: {} }, body: new Uint8Array() }
+      : { method: probe.method, url: probe.url, body: new Uint8Array() },
+    opts,
+  );
+  obs.error = { code, message: redactText(message) };
+  return obs;
+}
+
 async function runPhases(
-  url: string,
+  probe: ProbeRequest,
   opts: FetchOptions,
   obs: Observation,
   ctx: FetchContext,
 ): Promise<void> {
-  const target = readTarget(url, opts, obs);
+  const target = readTarget(requestUrl(probe), opts, obs);
+  const wire = wireRequest(probe);
   const address = await resolvePhase(target, opts, obs, ctx);
   checkPhase(address, opts);
   const socket = await connectPhase(target, address, opts, obs, ctx);
   const stream = target.useTls ? await tlsPhase(socket, target, opts, obs, ctx) : socket;
-  const res = await requestPhase(stream, target, opts, obs, ctx);
+  const res = await requestPhase(stream, target, wire, opts, obs, ctx);
   await bodyPhase(res, opts, obs, ctx);
 }
 
-function blankObservation(url: string, opts: FetchOptions): Observation {
+function blankObservation(probe: ProbeRequest, opts: FetchOptions): Observation {
   return {
     probeId: opts.probeId,
     runnerId: opts.runnerId,
     vantageKind: opts.vantageKind,
+    method: probe.method,
     startedAt: new Date().toISOString(),
-    urlRedacted: redactUrl(url),
+    // A POST form's url carries no secret (its fields do), but is read through the same redaction.
+    urlRedacted: redactUrl(requestUrl(probe)),
     host: '',
     dns: null,
     remoteAddress: null,
@@ -163,6 +189,7 @@ function blankObservation(url: string, opts: FetchOptions): Observation {
     bodyBytes: 0,
     bodySha256: null,
     bodyMatches: null,
+    etag: null,
     timingsMs: { dns: null, connect: null, tls: null, firstByte: null, total: 0 },
     error: null,
   };
@@ -308,22 +335,27 @@ async function tlsPhase(
   return secure;
 }
 
-/** Request phase: one GET on the open connection, until the response head arrives. */
+/**
+ * Request phase: one GET, PUT or POST on the open connection (an upload's bytes sent whole), until
+ * the response head arrives.
+ */
 async function requestPhase(
   stream: Socket,
   t: Target,
+  wire: WireRequest,
   opts: FetchOptions,
   obs: Observation,
   ctx: FetchContext,
 ): Promise<http.IncomingMessage> {
   const req = http.request({
-    method: 'GET',
+    method: wire.method,
     host: t.hostname,
     port: t.port,
     path: t.path,
     headers: {
       'user-agent': `pathguard/${VERSION} runner/${opts.runnerId} probe/${opts.probeId}`,
       host: t.hostHeader,
+      ...wire.headers,
     },
     // No agent: the request goes on this connection, to the address checked above.
     createConnection: () => stream,
@@ -332,19 +364,25 @@ async function requestPhase(
   const res = await abortable<http.IncomingMessage>(ctx.signal, (resolve, reject) => {
     req.once('response', resolve);
     req.on('error', reject);
-    req.end();
+    if (wire.body) req.end(wire.body);
+    else req.end();
     return () => req.off('response', resolve);
   });
   obs.timingsMs.firstByte = round(ctx.clock() - ctx.t0);
   obs.httpStatus = res.statusCode ?? null;
   obs.requestId = header(res.headers['x-amz-request-id']);
   obs.hostId = header(res.headers['x-amz-id-2']);
+  obs.etag = header(res.headers.etag);
   const status = res.statusCode ?? 0;
   if (status >= 300 && status < 400) obs.redirectHost = redirectHost(res.headers.location, t);
   return res;
 }
 
-/** Body phase: digest of the body (up to the cap), S3's error code, and the verdict on the bytes. */
+/**
+ * Body phase: digest of a downloaded body (up to the cap) and the verdict on its bytes, S3's error
+ * code. An upload's 2xx body is read and dropped: its proof is S3's acceptance of the signed length
+ * and checksum, and the ETag.
+ */
 async function bodyPhase(
   res: http.IncomingMessage,
   opts: FetchOptions,
@@ -370,7 +408,7 @@ async function bodyPhase(
     return noop;
   });
   obs.bodyBytes = bytes;
-  if (status >= 200 && status < 300) {
+  if (status >= 200 && status < 300 && obs.method === 'get') {
     obs.bodySha256 = hash.digest('hex');
     if (opts.expectedSha256) {
       obs.bodyMatches = obs.bodySha256 === opts.expectedSha256;

@@ -9,7 +9,14 @@ import { PathGuardError, UserInputError, ValidationError } from '../../shared/er
 import { type Order, validateOrder } from '../../shared/probes/orders.js';
 import type { Observation } from '../../shared/probes/types.js';
 import { NodeSha256 } from '../lib/smithy-sha256.js';
-import { checkedLookup, type FetchOptions, fetchProbe, refuseSpecialAddress } from './fetch.js';
+import {
+  checkedLookup,
+  type FetchOptions,
+  fetchProbe,
+  refusedObservation,
+  refuseSpecialAddress,
+} from './fetch.js';
+import { orderProbeRequest } from './upload.js';
 
 /** runner.json: what an on-prem runner needs to know. Holds no credentials. */
 export const runnerConfigSchema = z
@@ -372,7 +379,7 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
       const i = next++;
       const p = order.probes[i];
       if (!p) return;
-      const obs: Observation = await fetchProbe(p.url, {
+      const fetchOptions: FetchOptions = {
         runnerId: cfg.runnerId,
         probeId: p.probeId,
         vantageKind: 'onprem',
@@ -381,7 +388,16 @@ export async function runOnce(cfg: RunnerConfig, deps: RunnerDeps = {}): Promise
         allowedHosts: cfg.allowedHosts,
         ...addressPolicy,
         ...deps.fetchOptions,
-      });
+      };
+      const probeRequest = orderProbeRequest(p);
+      const obs: Observation = probeRequest
+        ? await fetchProbe(probeRequest, fetchOptions)
+        : refusedObservation(
+            { method: p.method ?? 'get', url: p.url ?? p.form?.url ?? '' },
+            fetchOptions,
+            'SHA_MISMATCH',
+            'the upload in the order does not match its expectedSha256: not sent',
+          );
       let uploaded = false;
       try {
         await withBackoff(

@@ -19,7 +19,7 @@ import { redactDeep } from '../evidence/redact-deep.js';
 import type { EvidenceItem } from '../evidence/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
 import type { AlertSeverity, RenderedAlert } from '../ports/index.js';
-import type { Observation, Probe } from '../probes/types.js';
+import { methodOf, type Observation, type Probe, styleAndMethod } from '../probes/types.js';
 import type { ProbeVerdict } from '../verdicts/engine.js';
 import type { AlertIntent } from './state.js';
 
@@ -346,7 +346,7 @@ function describeObservation(o: Observation): string {
 function title(intent: AlertIntent): string {
   const p = intent.probe;
   const v = intent.verdict;
-  const what = p ? `${p.bucket} (${p.style}) from ${p.vantage.id}` : '';
+  const what = p ? `${p.bucket} (${styleAndMethod(p)}) from ${p.vantage.id}` : '';
   if (intent.kind === 'posture-drift') {
     const d = intent.drift;
     return intent.reason === 'recovery'
@@ -393,7 +393,7 @@ export function subjectPrefix(intent: AlertIntent): string {
       : p
         ? intent.members !== undefined
           ? p.vantage.id
-          : `${p.vantage.id}/${p.style} ${p.bucket}`
+          : `${p.vantage.id}/${styleAndMethod(p)} ${p.bucket}`
         : '';
   return `PathGuard ${intent.severity.toUpperCase()} ${condition}${what ? ` ${what}` : ''}`;
 }
@@ -517,6 +517,7 @@ export function renderAlert(intent: AlertIntent, opts: RenderOptions): RenderedA
       bucket: p.bucket,
       region: p.region,
       style: p.style,
+      method: methodOf(p),
       vantage: p.vantage.id,
       probeId: p.probeId,
       runId: p.runId,
@@ -560,6 +561,7 @@ export function renderAlert(intent: AlertIntent, opts: RenderOptions): RenderedA
     attributes.vantage = p.vantage.id;
     attributes.bucket = p.bucket;
     attributes.style = p.style;
+    attributes.method = methodOf(p);
   }
   return {
     dedupKey: intent.dedupKey,
@@ -573,7 +575,14 @@ export function renderAlert(intent: AlertIntent, opts: RenderOptions): RenderedA
 
 function whatHappened(intent: AlertIntent, p: Probe, v: ProbeVerdict): string {
   const from = `from ${p.vantage.kind === 'onprem' ? 'on-prem runner' : 'VPC runner'} ${p.vantage.id}`;
-  const url = `A presigned GET of s3://${p.bucket}/${p.key} (${p.style} endpoint, ${p.urlHost})`;
+  const method = methodOf(p);
+  const request =
+    method === 'get'
+      ? 'A presigned GET of'
+      : method === 'put'
+        ? 'A presigned PUT to'
+        : 'A presigned POST form upload to';
+  const url = `${request} s3://${p.bucket}/${p.key} (${p.style} endpoint, ${p.urlHost})`;
   if (intent.reason === 'recovery') {
     return v.verdict === 'blocked'
       ? `${url} ${from} is now refused with 403 AccessDenied.`

@@ -7,7 +7,7 @@
  */
 import type { VantageFacts } from '../evidence/correlate.js';
 import type { AlertSeverity } from '../ports/index.js';
-import type { Observation, Probe } from '../probes/types.js';
+import { type Observation, type Probe, styleAndMethod } from '../probes/types.js';
 import type { ProbeVerdict } from '../verdicts/engine.js';
 
 export type AlertKind = 'left-path' | 'no-evidence' | 'runner-silent' | 'posture-drift';
@@ -99,9 +99,16 @@ export interface PlanAlertOptions {
 const PROBE_KINDS = ['left-path', 'no-evidence', 'runner-silent'] as const;
 type ProbeKind = (typeof PROBE_KINDS)[number];
 
-/** `bucket|style|vantage|kind`: one alert per target, style, vantage and kind. */
-export function alertKey(probe: Pick<Probe, 'bucket' | 'style' | 'vantage'>, kind: string): string {
-  return `${probe.bucket}|${probe.style}|${probe.vantage.id}|${kind}`;
+/**
+ * `bucket|style|vantage|kind`: one alert per target, style (with its method for uploads:
+ * `regional put`, see `styleAndMethod`), vantage and kind. A GET's key is unchanged by uploads, so
+ * alerts opened before them still match; a GET's recovery never closes an upload's alert.
+ */
+export function alertKey(
+  probe: Pick<Probe, 'bucket' | 'style' | 'method' | 'vantage'>,
+  kind: string,
+): string {
+  return `${probe.bucket}|${styleAndMethod(probe)}|${probe.vantage.id}|${kind}`;
 }
 
 /** `drift|code|resource`. */

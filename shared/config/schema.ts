@@ -14,6 +14,9 @@ const ENDPOINT_STYLES = [
   'mrap',
 ] as const;
 
+/** Probe methods (shared/probes/types.ts `ProbeMethod`). */
+const PROBE_METHODS = ['get', 'put', 'post'] as const;
+
 /** An S3 bucket name as PathGuard accepts one (general purpose buckets, DNS-compatible). */
 export const bucketName = z
   .string()
@@ -32,6 +35,15 @@ const target = z
     bucket: bucketName,
     region,
     styles: z.array(z.enum(ENDPOINT_STYLES)).min(1),
+    /**
+     * What the probes of every style do: `get` downloads a probe object, `put` uploads one through
+     * a presigned PutObject URL, `post` through a presigned POST form. @default ['get']
+     */
+    methods: z
+      .array(z.enum(PROBE_METHODS))
+      .min(1)
+      .refine((m) => new Set(m).size === m.length, 'each method at most once')
+      .default(['get']),
     /** For `access-point`: the access point ARN. */
     accessPointArn: z
       .string()

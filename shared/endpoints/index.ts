@@ -28,4 +28,14 @@ export {
   type UrlFindingCode,
   type UrlInspection,
 } from './inspect.js';
+export {
+  type PostPolicy,
+  type PostPolicyCondition,
+  type PostPolicyError,
+  type PresignedPostForm,
+  postFormField,
+  readPostForm,
+  readPostPolicy,
+  redactPostForm,
+} from './post-form.js';
 export { REDACTED, readAsUrl, redactText, redactUrl } from './redact.js';

@@ -26,7 +26,7 @@ import type { Environment, PrivateDnsMode, Route } from '../env/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
 import { canonicalIpText } from '../net/ip.js';
 import type { CloudTrailQuery, FlowQuery } from '../ports/index.js';
-import type { Observation, Probe, Vantage } from '../probes/types.js';
+import { methodOf, type Observation, type Probe, type ProbeMethod, type Vantage } from '../probes/types.js';
 import { fetchClock } from '../verdicts/clock.js';
 import { canonicalJson } from './canonical.js';
 import type { Classifiers, EvidenceItem, MatchedRecord } from './types.js';
@@ -242,6 +242,8 @@ interface KeySide {
   probeId: string;
   bucket: string;
   key: string;
+  /** What the runner did: only a record of that request is the probe's (see {@link PROBE_REQUESTS}). */
+  method: ProbeMethod;
   fromMs: number;
   toMs: number;
 }
@@ -280,6 +282,7 @@ export class EvidenceCorrelator {
         probeId: probe.probeId,
         bucket: probe.bucket,
         key: probe.key,
+        method: methodOf(probe),
         fromMs: created - keySlackMs,
         toMs: until + keySlackMs,
       });
@@ -307,9 +310,10 @@ export class EvidenceCorrelator {
       }
       return hits;
     }
-    if (!isObjectRead(r.operation) || r.bucket === null || r.key === null) return hits;
+    if (r.operation === null || r.bucket === null || r.key === null) return hits;
     const t = r.time ? Date.parse(r.time) : Number.NaN;
     for (const side of this.keySides(r.bucket, r.key)) {
+      if (!PROBE_REQUESTS[side.method].accessLog.includes(r.operation)) continue;
       if (Number.isNaN(t) || t < side.fromMs || t > side.toMs) continue;
       this.keep(side.probeId, {
         source: 's3-access',
@@ -335,10 +339,10 @@ export class EvidenceCorrelator {
       }
       return hits;
     }
-    if (r.eventName !== 'GetObject' && r.eventName !== 'HeadObject') return hits;
-    if (r.bucketName === null || r.key === null) return hits;
+    if (r.eventName === null || r.bucketName === null || r.key === null) return hits;
     const t = r.eventTime ? Date.parse(r.eventTime) : Number.NaN;
     for (const side of this.keySides(r.bucketName, r.key)) {
+      if (!PROBE_REQUESTS[side.method].cloudTrail.includes(r.eventName)) continue;
       if (Number.isNaN(t) || t < side.fromMs || t > side.toMs) continue;
       this.keep(side.probeId, {
         source: 'cloudtrail',
@@ -558,9 +562,20 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 }
 
 /** Operations that read the probe object (the planner's own PUT must not count as the fetch). */
-function isObjectRead(op: string | null): boolean {
-  return op === 'REST.GET.OBJECT' || op === 'REST.HEAD.OBJECT';
-}
+/**
+ * The records a probe's own request leaves, by method, for the key-and-time fallback: a probe key
+ * also sees other requests (the probe function's PutObject that creates a GET probe's object, the
+ * analyzer's DeleteObject after an upload's verdict), which are not the runner's. Access-log
+ * operations are `REST.<method>.OBJECT` (aws-facts §2.1); a POST form upload is logged as
+ * `REST.POST.OBJECT` and its CloudTrail event is accepted as `PostObject` or `PutObject`.
+ */
+export const PROBE_REQUESTS: Readonly<
+  Record<ProbeMethod, { readonly accessLog: readonly string[]; readonly cloudTrail: readonly string[] }>
+> = {
+  get: { accessLog: ['REST.GET.OBJECT', 'REST.HEAD.OBJECT'], cloudTrail: ['GetObject', 'HeadObject'] },
+  put: { accessLog: ['REST.PUT.OBJECT'], cloudTrail: ['PutObject'] },
+  post: { accessLog: ['REST.POST.OBJECT'], cloudTrail: ['PostObject', 'PutObject'] },
+};
 
 /** When the fetch ended, in epoch ms (NaN when the start time is unreadable). */
 export function fetchEndMs(obs: Observation): number {

@@ -109,6 +109,11 @@ export interface AlertSink {
 /** A presigned-URL minting service (the AWS SDK in functions/; never in shared/). */
 export interface Presigner {
   presignGet(req: PresignRequest): Promise<string>;
+  /**
+   * A presigned upload of exactly `size` bytes whose SHA-256 is `sha256Base64`: a PutObject URL
+   * (`put`) or a POST form (`post`) for the request's bucket, key and endpoint style.
+   */
+  presignUpload(req: PresignUploadRequest): Promise<PresignedUpload>;
   presignPut(req: {
     bucket: string;
     key: string;
@@ -128,6 +133,20 @@ export interface PresignRequest {
   /** Interface endpoint DNS name for the `interface-endpoint` style. */
   interfaceEndpointDns?: string;
 }
+
+/** What {@link Presigner.presignUpload} presigns: the object's key, style, size and checksum. */
+export interface PresignUploadRequest extends PresignRequest {
+  method: 'put' | 'post';
+  /** The exact size of the upload, in bytes (signed: S3 refuses any other length). */
+  size: number;
+  /** Base64 SHA-256 of the bytes to upload (`x-amz-checksum-sha256`). */
+  sha256Base64: string;
+}
+
+/** A minted upload: a presigned PutObject URL, or a presigned POST form. Both are credentials. */
+export type PresignedUpload =
+  | { method: 'put'; url: string }
+  | { method: 'post'; form: import('../endpoints/post-form.js').PresignedPostForm };
 
 /** Clock port, so verdict deadlines are testable. */
 export type Clock = () => Date;

@@ -1,11 +1,49 @@
 import { z } from 'zod';
 import type { PathGuardConfig } from '../config/index.js';
 import { parseS3Hostname, readBucketAndKey } from '../endpoints/hostname.js';
+import { postFormField, readPostForm } from '../endpoints/post-form.js';
 import { redactText, redactUrl } from '../endpoints/redact.js';
 import { PathGuardError } from '../errors.js';
 import { fail, ok, type Result } from '../result.js';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** Largest upload an order may carry, in bytes: a probe object is 64 (shared/probes/plan.ts). */
+export const MAX_ORDER_UPLOAD_BYTES = 1024;
+
+/** One probe of an order: a presigned GET URL, a presigned PUT URL and its bytes, or a POST form and its bytes. */
+const orderProbeSchema = z
+  .strictObject({
+    probeId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/),
+    /** What the runner does; absent in orders written before uploads: `get`. */
+    method: z.enum(['get', 'put', 'post']).optional(),
+    /** `get` and `put`: the presigned URL. */
+    url: z.string().max(8192).optional(),
+    /** `post`: the presigned POST form (`{ url, fields }`). */
+    form: z.strictObject({ url: z.string().max(8192), fields: z.record(z.string(), z.string()) }).optional(),
+    /** `put` and `post`: the probe object's bytes, base64 (random bytes, not a secret). */
+    body: z
+      .string()
+      .max(Math.ceil(MAX_ORDER_UPLOAD_BYTES / 3) * 4)
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64')
+      .optional(),
+    /** Hex SHA-256 of the object: of the body downloaded (`get`), of `body` (uploads). */
+    expectedSha256: hex64,
+    /** Presigned PUT for the observation report. */
+    reportUrl: z.string().max(8192),
+  })
+  .superRefine((p, ctx) => {
+    const method = p.method ?? 'get';
+    const need = (key: 'url' | 'form' | 'body', present: boolean) => {
+      if (present && p[key] === undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: `required for method ${method}` });
+      if (!present && p[key] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: `not allowed for method ${method}` });
+    };
+    need('url', method !== 'post');
+    need('form', method === 'post');
+    need('body', method !== 'get');
+  });
 
 /** What an on-prem runner is told to fetch. Holds presigned URLs: never logged or stored unredacted elsewhere. */
 export const orderSchema = z.strictObject({
@@ -14,20 +52,11 @@ export const orderSchema = z.strictObject({
   runId: z.string().min(1).max(80),
   issuedAt: z.iso.datetime(),
   notAfter: z.iso.datetime(),
-  probes: z
-    .array(
-      z.strictObject({
-        probeId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/),
-        url: z.string().max(8192),
-        expectedSha256: hex64,
-        /** Presigned PUT for the observation report. */
-        reportUrl: z.string().max(8192),
-      }),
-    )
-    .max(200),
+  probes: z.array(orderProbeSchema).max(200),
 });
 
 export type Order = z.infer<typeof orderSchema>;
+export type OrderProbe = Order['probes'][number];
 
 /** Presigned URLs live at most 7 days (SigV4), so no order can be valid for longer. */
 const MAX_ORDER_LIFETIME_MS = 7 * 24 * 3600 * 1000;
@@ -213,8 +242,17 @@ export function validateOrder(doc: unknown, check: OrderCheck): Result<Order, Pa
     return fail(new PathGuardError('ORDER_STALE', `order ${o.runId} expired at ${o.notAfter}`));
   }
   for (const p of o.probes) {
+    const formWhy = p.form ? checkOrderForm(p.form, check) : null;
+    if (formWhy) {
+      return fail(
+        new PathGuardError(
+          'ORDER_HOST_NOT_ALLOWED',
+          `order ${o.runId} probe ${p.probeId} form ${redactUrl(p.form?.url ?? '')}: ${formWhy}`,
+        ),
+      );
+    }
     for (const [what, url, target] of [
-      ['url', p.url, { buckets: check.scope.probeBuckets }],
+      ['url', p.url ?? p.form?.url ?? '', { buckets: check.scope.probeBuckets }],
       [
         'reportUrl',
         p.reportUrl,
@@ -233,6 +271,24 @@ export function validateOrder(doc: unknown, check: OrderCheck): Result<Order, Pa
     }
   }
   return ok(o);
+}
+
+/**
+ * The guard of a POST form beyond its `url` (checked like a GET URL): a well-formed form whose
+ * `bucket` field, when present, is a probe bucket and whose `key` field names one object. The
+ * form's url alone does not say where S3 stores the upload: a path-style url plus a `bucket`
+ * field, or a `key` of `${filename}` (replaced by the uploaded file's name), could write elsewhere.
+ */
+function checkOrderForm(form: unknown, check: Pick<OrderCheck, 'scope'>): string | null {
+  const read = readPostForm(form);
+  if (!read.ok) return read.error;
+  const bucket = postFormField(read.value.fields, 'bucket');
+  if (bucket !== undefined && !check.scope.probeBuckets.includes(bucket))
+    return `bucket field ${redactText(bucket).slice(0, 70)} is not one of ${check.scope.probeBuckets.join(', ')}`;
+  const key = postFormField(read.value.fields, 'key');
+  if (key === undefined || key === '') return 'the form has no key field';
+  if (key.includes('${filename}')) return 'the key field takes the file name (${filename}): not one object';
+  return null;
 }
 
 /** DNS suffix of the Region's partition: China Regions use `amazonaws.com.cn`. */

@@ -1,5 +1,5 @@
 import type { PathGuardConfig } from '../config/index.js';
-import type { EndpointStyle, Probe, Vantage } from './types.js';
+import type { EndpointStyle, Probe, ProbeMethod, Vantage } from './types.js';
 
 /** What the planner needs from the outside world (randomness and hashing stay out of shared/). */
 export interface PlanDeps {
@@ -19,6 +19,8 @@ export interface PlannedProbe {
   bucket: string;
   region: string;
   style: EndpointStyle;
+  /** `get`: the probe function creates the object and the runner downloads it; `put`/`post`: the runner uploads it. */
+  method: ProbeMethod;
   key: string;
   sha256: string;
   size: number;
@@ -89,7 +91,7 @@ export function runIdFor(time: Date, intervalMinutes: number): string {
 }
 
 /**
- * Plans one run: a probe per (target, style, vantage), optionally limited to some vantages (a probe
+ * Plans one run: a probe per (target, style, method, vantage), optionally limited to some vantages (a probe
  * function plans only its own vantage plus the on-prem orders).
  */
 export function planRun(
@@ -104,26 +106,29 @@ export function planRun(
     if (onlyVantages && !onlyVantages.includes(vantage.id)) continue;
     for (const target of cfg.targets) {
       for (const style of target.styles) {
-        const probeId = newProbeId(deps.now, deps.random);
-        const body = deps.random(PROBE_SIZE);
-        out.push({
-          probeId,
-          runId,
-          createdAt,
-          vantage:
-            vantage.kind === 'vpc'
-              ? { id: vantage.id, kind: 'vpc', subnetId: vantage.subnetId }
-              : { id: vantage.id, kind: 'onprem' },
-          bucket: target.bucket,
-          region: target.region,
-          style,
-          key: probeKey(cfg.probePrefix, deps.now, probeId),
-          sha256: deps.sha256(body),
-          size: body.length,
-          body,
-          ...(target.accessPointArn ? { accessPointArn: target.accessPointArn } : {}),
-          ...(target.interfaceEndpointDns ? { interfaceEndpointDns: target.interfaceEndpointDns } : {}),
-        });
+        for (const method of target.methods) {
+          const probeId = newProbeId(deps.now, deps.random);
+          const body = deps.random(PROBE_SIZE);
+          out.push({
+            probeId,
+            runId,
+            createdAt,
+            vantage:
+              vantage.kind === 'vpc'
+                ? { id: vantage.id, kind: 'vpc', subnetId: vantage.subnetId }
+                : { id: vantage.id, kind: 'onprem' },
+            bucket: target.bucket,
+            region: target.region,
+            style,
+            method,
+            key: probeKey(cfg.probePrefix, deps.now, probeId),
+            sha256: deps.sha256(body),
+            size: body.length,
+            body,
+            ...(target.accessPointArn ? { accessPointArn: target.accessPointArn } : {}),
+            ...(target.interfaceEndpointDns ? { interfaceEndpointDns: target.interfaceEndpointDns } : {}),
+          });
+        }
       }
     }
   }
@@ -150,6 +155,7 @@ export function completeProbe(
     bucket: p.bucket,
     region: p.region,
     style: p.style,
+    method: p.method,
     key: p.key,
     sha256: p.sha256,
     size: p.size,

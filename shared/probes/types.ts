@@ -18,6 +18,37 @@ export type EndpointStyle =
 
 export type VantageKind = 'vpc' | 'onprem';
 
+/**
+ * What a probe does with its object: `get` downloads the object the probe function created, `put`
+ * uploads it through a presigned `PutObject` URL, `post` through a presigned POST form. An upload
+ * takes the same network decisions as a download, but SDKs build its target differently (a POST
+ * form's `url` is the bucket's endpoint), so each method is probed on its own.
+ */
+export type ProbeMethod = 'get' | 'put' | 'post';
+
+/** Every method, in the order matrices and reports list them. */
+export const PROBE_METHODS: readonly ProbeMethod[] = ['get', 'put', 'post'];
+
+/** A stored probe's or observation's method: absent in records written before uploads, which were GETs. */
+export function methodOf(x: { readonly method?: ProbeMethod | undefined }): ProbeMethod {
+  return x.method ?? 'get';
+}
+
+/**
+ * The style a probe is reported under, with its method when it uploads: `regional` (a GET, as
+ * before uploads existed, so stored alert keys still match), `regional put`, `regional post`. One
+ * probe group per label: the verdict matrix's cell, the alert group, the alert subject.
+ *
+ * @example styleAndMethod({ style: 'regional', method: 'post' }) // 'regional post'
+ */
+export function styleAndMethod(x: {
+  readonly style: string;
+  readonly method?: ProbeMethod | undefined;
+}): string {
+  const m = methodOf(x);
+  return m === 'get' ? x.style : `${x.style} ${m}`;
+}
+
 export interface Vantage {
   /** Runner id, e.g. `vpc-app` or `onprem-dc1`. */
   id: string;
@@ -48,12 +79,14 @@ export interface Probe {
   bucket: string;
   region: string;
   style: EndpointStyle;
+  /** What the runner does with the object (see {@link methodOf}: absent means `get`). */
+  method?: ProbeMethod;
   /** `<prefix>/probes/YYYY/MM/DD/<probeId>.bin` */
   key: string;
   /** Hex SHA-256 of the probe object's bytes. */
   sha256: string;
   size: number;
-  /** The presigned URL, redacted. */
+  /** The presigned URL, redacted (for `post`: the form's `url`, which carries no secret). */
   urlRedacted: string;
   urlHost: string;
   expiresAt: string;
@@ -94,6 +127,8 @@ export interface Observation {
   probeId: string;
   runnerId: string;
   vantageKind: VantageKind;
+  /** The request the runner made (absent in reports of runners older than uploads: `get`). */
+  method?: ProbeMethod;
   startedAt: string;
   urlRedacted: string;
   host: string;
@@ -115,10 +150,13 @@ export interface Observation {
    * control refused (aws-facts §10.1). Absent in reports of runners older than this field.
    */
   s3ErrorMessage?: string | null;
+  /** Bytes of the response body (an upload's own bytes are not counted here). */
   bodyBytes: number;
   bodySha256: string | null;
-  /** True when bodySha256 equals the probe's expected SHA-256. */
+  /** True when bodySha256 equals the probe's expected SHA-256 (downloads only; null for uploads). */
   bodyMatches: boolean | null;
+  /** The `ETag` S3 answered (uploads: what the object was stored as), or null. */
+  etag?: string | null;
   timingsMs: {
     dns: number | null;
     connect: number | null;

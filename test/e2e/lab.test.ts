@@ -22,8 +22,26 @@ import { RejectCounter } from '../../shared/text/rejects.js';
 
 const scenario = (name: string) =>
   loadLabScenario(new URL(`../../functions/lab/scenarios/${name}.json`, import.meta.url).pathname);
+/** A verdict's cell: `vantage style`, with the method for uploads (`onprem-dc1 regional put`). */
+const cell = (v: { vantage: string; style: string; method: string }) =>
+  `${v.vantage} ${v.style}${v.method === 'get' ? '' : ` ${v.method}`}`;
 const matrix = (r: Awaited<ReturnType<typeof runLab>>) =>
-  Object.fromEntries(labJson(r).verdicts.map((v) => [`${v.vantage} ${v.style}`, `${v.verdict} ${v.path}`]));
+  Object.fromEntries(labJson(r).verdicts.map((v) => [cell(v), `${v.verdict} ${v.path}`]));
+/**
+ * Adds the lab's upload probes (a presigned PUT and a POST form on the regional style) to an
+ * expected matrix: an upload takes the same path as the download on the same vantage and style.
+ */
+const withUploads = (m: Record<string, string>) => ({
+  ...m,
+  ...Object.fromEntries(
+    Object.entries(m)
+      .filter(([k]) => k.endsWith(' regional'))
+      .flatMap(([k, v]) => [
+        [`${k} put`, v],
+        [`${k} post`, v],
+      ]),
+  ),
+});
 
 const tmp = mkdtempSync(join(tmpdir(), 'pathguard-lab-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -53,6 +71,8 @@ async function command(values: Record<string, string | boolean>): Promise<string
 /** True when a text holds a presigned URL's secret parts (checked as booleans: never print them). */
 const holdsSecret = (text: string) =>
   /X-Amz-Signature=[0-9a-f]{64}/.test(text) ||
+  // A POST form's signature, as a JSON field.
+  /"x-amz-signature"\s*:\s*"[0-9a-f]{64}"/i.test(text) ||
   text.includes(LAB_S3_CREDENTIAL.accessKeyId) ||
   /X-Amz-Security-Token=[^&\s"]{20,}/.test(text);
 
@@ -74,11 +94,20 @@ describe('the lab, end to end', () => {
       'onprem-dc1 global': 'left-path public',
       'onprem-dc1 interface-endpoint': 'private interface-endpoint',
       'onprem-dc1 accelerate': 'left-path public',
+      // Uploads take the path of the download on the same vantage and style.
+      'vpc-app regional put': 'private gateway-endpoint',
+      'vpc-app regional post': 'private gateway-endpoint',
+      'onprem-dc1 regional put': 'left-path public',
+      'onprem-dc1 regional post': 'left-path public',
     });
+    // The uploads' own requests are in the access log, with their operations.
+    const ops = readFileSync(r.files.accessLog, 'utf8');
+    expect([ops.includes(' REST.PUT.OBJECT '), ops.includes(' REST.POST.OBJECT ')]).toEqual([true, true]);
     const global = labJson(r).verdicts.find((v) => v.vantage === 'vpc-app' && v.style === 'global');
     expect(global?.urlFindings).toContain('LEGACY_GLOBAL_ENDPOINT');
     expect(labJson(r).alerts.every((a) => a.severity === 'critical')).toBe(true);
-    expect(labJson(r).alerts).toHaveLength(4);
+    // The four GET left-paths, and the on-prem PUT and POST (their own alert groups).
+    expect(labJson(r).alerts).toHaveLength(6);
     // The logs carry the scenario's addresses, never loopback ones.
     const flows = readFileSync(r.files.flowLog, 'utf8');
     expect(flows.split('\n')[0]).toMatch(/^version account-id interface-id srcaddr/);
@@ -94,7 +123,7 @@ describe('the lab, end to end', () => {
       ...allFiles(r.files.outbox).map((f) => readFileSync(f, 'utf8')),
       ...allFiles(r.files.bundles).map((f) => readFileSync(f, 'utf8')),
     ].join('\n');
-    expect(allFiles(r.files.bundles).length).toBe(8);
+    expect(allFiles(r.files.bundles).length).toBe(12);
     expect(holdsSecret(outputs)).toBe(false);
     // The probes' own requests did carry signatures: the check above looks for something real.
     expect(holdsSecret(readFileSync(r.files.accessLog, 'utf8'))).toBe(true);
@@ -104,12 +133,17 @@ describe('the lab, end to end', () => {
     const text = await command({ out: outDir() });
     expect(text).toMatch(/^vpc-app\s+private \(gateway-endpoint\)/m);
     expect(text).toContain('LEFT-PATH accelerate from vpc-app');
+    expect(text).toMatch(
+      /^vantage +regional +global +interface-endpoint +accelerate +regional put +regional post$/m,
+    );
+    expect(text).toContain('LEFT-PATH regional post from onprem-dc1');
     expect(text).toMatch(/Fix: /);
     expect(holdsSecret(text)).toBe(false);
     const doc = JSON.parse(await command({ json: true, out: outDir() })) as {
       verdicts: {
         vantage: string;
         style: string;
+        method: string;
         bucket: string;
         verdict: string;
         path: string;
@@ -118,32 +152,42 @@ describe('the lab, end to end', () => {
       alerts: { severity: string; subject: string }[];
       outDir: string;
     };
-    expect(doc.verdicts).toHaveLength(8);
+    expect(doc.verdicts).toHaveLength(12);
+    expect(doc.verdicts.map((v) => v.method).sort()).toEqual([
+      ...Array(8).fill('get'),
+      'post',
+      'post',
+      'put',
+      'put',
+    ]);
     expect(doc.verdicts[0]).toEqual({
       vantage: expect.any(String),
       style: expect.any(String),
+      method: 'get',
       bucket: 'example-data-bucket',
       verdict: expect.any(String),
       path: expect.any(String),
       urlFindings: expect.any(Array),
     });
-    expect(doc.alerts).toHaveLength(4);
+    expect(doc.alerts).toHaveLength(6);
     expect(doc.outDir.startsWith(tmp)).toBe(true);
   });
 
   it('turns VPC probes left-path after a more specific NAT route, and on-prem regional private with an inbound resolver', async () => {
     const r = await runLab(await scenario('nat-override'), { outDir: outDir() });
-    expect(matrix(r)).toEqual({
-      'vpc-app regional': 'left-path nat-gateway',
-      // The global name resolves to 52.217.36.12, outside the /16 the NAT route took over.
-      'vpc-app global': 'private gateway-endpoint',
-      'vpc-app interface-endpoint': 'private interface-endpoint',
-      'vpc-app accelerate': 'left-path nat-gateway',
-      'onprem-dc1 regional': 'private interface-endpoint',
-      'onprem-dc1 global': 'left-path public',
-      'onprem-dc1 interface-endpoint': 'private interface-endpoint',
-      'onprem-dc1 accelerate': 'left-path public',
-    });
+    expect(matrix(r)).toEqual(
+      withUploads({
+        'vpc-app regional': 'left-path nat-gateway',
+        // The global name resolves to 52.217.36.12, outside the /16 the NAT route took over.
+        'vpc-app global': 'private gateway-endpoint',
+        'vpc-app interface-endpoint': 'private interface-endpoint',
+        'vpc-app accelerate': 'left-path nat-gateway',
+        'onprem-dc1 regional': 'private interface-endpoint',
+        'onprem-dc1 global': 'left-path public',
+        'onprem-dc1 interface-endpoint': 'private interface-endpoint',
+        'onprem-dc1 accelerate': 'left-path public',
+      }),
+    );
     expect(r.alerts.some((a) => a.subject.includes('MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW'))).toBe(true);
   });
 
@@ -168,7 +212,7 @@ describe('the lab, end to end', () => {
     it(`judges the ${name} scenario from what the packets really did`, async () => {
       const s = await scenario(name);
       const r = await runLab(s, { outDir: outDir() });
-      expect(matrix(r)).toEqual(expected);
+      expect(matrix(r)).toEqual(withUploads(expected));
       for (const x of r.analysis.results) {
         // The ground truth of the same request, from the pure simulator the network runs on.
         const truth = simulateRequest(s, x.probe.vantage.id, x.probe.urlHost).trace;
@@ -210,7 +254,7 @@ describe('the lab, end to end', () => {
     writeFileSync(join(own, 'notes.txt'), 'mine');
     await runLab(await scenario('default'), { outDir: own });
     expect(readFileSync(join(own, 'notes.txt'), 'utf8')).toBe('mine');
-    expect(readdirSync(join(own, 'evidence'))).toHaveLength(8);
+    expect(readdirSync(join(own, 'evidence'))).toHaveLength(12);
   });
 
   it('leaves what pathguard analyze needs, and analyze on the folder reaches the same verdicts', async () => {
@@ -222,15 +266,15 @@ describe('the lab, end to end', () => {
     const { code, stdout } = await run(analyzeCommand, values);
     expect(code).toBe(0);
     const doc = JSON.parse(stdout) as {
-      verdicts: { vantage: string; style: string; verdict: string; path: string }[];
+      verdicts: { vantage: string; style: string; method: string; verdict: string; path: string }[];
     };
-    expect(
-      Object.fromEntries(doc.verdicts.map((v) => [`${v.vantage} ${v.style}`, `${v.verdict} ${v.path}`])),
-    ).toEqual(matrix(r));
+    expect(Object.fromEntries(doc.verdicts.map((v) => [cell(v), `${v.verdict} ${v.path}`]))).toEqual(
+      matrix(r),
+    );
     // The files carry no secret either: the probes and observations hold redacted URLs only.
     for (const f of [r.files.probes, r.files.observations, r.files.config, r.files.env])
       expect(holdsSecret(readFileSync(f, 'utf8'))).toBe(false);
-    expect(readFileSync(r.files.probes, 'utf8').trim().split('\n')).toHaveLength(8);
+    expect(readFileSync(r.files.probes, 'utf8').trim().split('\n')).toHaveLength(12);
   });
 
   it('exits 3 with --fail-on when a verdict reaches it, and refuses an unknown value before running', async () => {

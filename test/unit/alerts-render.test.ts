@@ -367,6 +367,7 @@ describe('channels', () => {
       vantage: 'vpc-app',
       bucket: 'example-data-bucket',
       style: 'regional',
+      method: 'get',
     });
   });
 

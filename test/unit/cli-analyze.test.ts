@@ -150,7 +150,7 @@ describe('pathguard analyze', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^PathGuard analysis at 2026-11-25T10:30:00.000Z: 8 probe\(s\)/);
     expect(r.stdout).toMatch(
-      /01JDQ7ZT0000000000000000P5 +vpc-legacy +regional +example-data-bucket +left-path +nat-gateway +LEFT_PATH/,
+      /01JDQ7ZT0000000000000000P5 +vpc-legacy +regional +get +example-data-bucket +left-path +nat-gateway +LEFT_PATH/,
     );
     expect(r.stdout).toMatch(/Alerts that would be sent: 4\n {2}CRITICAL/);
     expect(r.stdout).toContain('X-Amz-Signature=REDACTED');

@@ -162,6 +162,66 @@ describe('CloudTrail correlation', () => {
   });
 });
 
+describe('upload probes (put, post): correlated by request id, else key and time, by their own operation', () => {
+  const opsOf = (ev: { record: unknown }[]) =>
+    ev.map((e) => (e.record as AccessLogRecord).operation ?? (e.record as CloudTrailRecord).eventName);
+
+  it.each([
+    ['put', 'REST.PUT.OBJECT', 'PutObject'],
+    ['post', 'REST.POST.OBJECT', 'PostObject'],
+  ] as const)(
+    "%s: the runner upload matches by key; a GET or the analyzer's DELETE of the same key does not",
+    (method, op, event) => {
+      const upload = probe({ method });
+      const obs = observation({ requestId: null, method });
+      const access = [
+        accessLine({ requestId: 'UPLOAD0000000001', op, time: '25/Nov/2026:10:01:00 +0000' }),
+        accessLine({ requestId: 'GET0000000000001', op: 'REST.GET.OBJECT' }),
+        accessLine({ requestId: 'DEL0000000000001', op: 'REST.DELETE.OBJECT' }),
+      ];
+      const cloudtrail = [
+        ctRecord({ requestId: 'UPLOAD', eventId: 'u-1', eventName: event }),
+        ctRecord({ requestId: 'GET', eventId: 'g-1', eventName: 'GetObject' }),
+        ctRecord({ requestId: 'DEL', eventId: 'd-1', eventName: 'DeleteObject' }),
+      ];
+      const ev = correlateProbe(upload, obs, { flows: [], access, cloudtrail }, env, classify);
+      expect(opsOf(ev).sort()).toEqual([op, event].sort());
+      expect(ev.every((e) => e.matchedBy === 'key-and-time')).toBe(true);
+    },
+  );
+
+  it('a GET probe still ignores the uploads of its key (the planner creates its object)', () => {
+    const ev = correlateProbe(
+      p,
+      observation({ requestId: null }),
+      {
+        flows: [],
+        access: [accessLine({ requestId: 'POST000000000001', op: 'REST.POST.OBJECT' })],
+        cloudtrail: [ctRecord({ requestId: 'POST', eventId: 'p-1', eventName: 'PostObject' })],
+      },
+      env,
+      classify,
+    );
+    expect(ev).toEqual([]);
+  });
+
+  it('an upload matches by request id whatever the operation says', () => {
+    const upload = probe({ method: 'post' });
+    const ev = correlateProbe(
+      upload,
+      observation({ requestId: 'POSTID0000000001', method: 'post' }),
+      {
+        flows: [],
+        access: [accessLine({ requestId: 'POSTID0000000001', op: 'REST.POST.OBJECT' })],
+        cloudtrail: [],
+      },
+      env,
+      classify,
+    );
+    expect(ev.map((e) => e.matchedBy)).toEqual(['request-id']);
+  });
+});
+
 describe('flow-log correlation', () => {
   it("matches a VPC runner by its subnet's Lambda ENI addresses, not the socket's local address", () => {
     const recs = flows(

@@ -444,7 +444,10 @@ describe('writeOrders', () => {
     const items = await Promise.all(
       planned.map(async (p) => ({
         planned: p,
-        url: await presigner.presignGet({ ...p, expiresInSeconds: cfg.urlExpirySeconds }),
+        request: {
+          method: 'get' as const,
+          url: await presigner.presignGet({ ...p, expiresInSeconds: cfg.urlExpirySeconds }),
+        },
       })),
     );
     const [written] = await writeOrders(store, presigner, cfg, items, 'run-20261125T1000', T0);
@@ -464,6 +467,169 @@ describe('writeOrders', () => {
     expect(report.hostname).toBe(RESULTS);
     expect(report.pathname).toBe(`/observations/run-20261125T1000/${planned[0]?.probeId}.json`);
     const r = validateOrder(latest?.value, {
+      now: T0,
+      runnerId: 'onprem-dc1',
+      allowedHosts: allowedS3Hosts(cfg),
+      scope: orderScope(cfg),
+    });
+    expect(r.ok).toBe(true);
+  });
+});
+
+describe('orders with uploads (put, post): the same guard as a GET URL', () => {
+  const body = Buffer.alloc(64, 9);
+  const sha = createHash('sha256').update(body).digest('hex');
+  const put = (over: Record<string, unknown> = {}) => ({
+    probeId: P1,
+    method: 'put' as const,
+    url: `https://${HOST}/pathguard/probes/2026/11/25/${P1}.bin?${Q}&x-id=PutObject`,
+    body: body.toString('base64'),
+    expectedSha256: sha,
+    reportUrl: `https://${RESULTS}/observations/run-20261125T1000/${P1}.json?${Q}`,
+    ...over,
+  });
+  const form = (fields: Record<string, string> = {}, url = `https://${HOST}/`) => ({
+    url,
+    fields: {
+      bucket: 'example-data-bucket',
+      'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+      'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE/20261125/us-east-1/s3/aws4_request',
+      'X-Amz-Date': '20261125T100000Z',
+      key: `pathguard/probes/2026/11/25/${P2}.bin`,
+      Policy: 'eyJleHBpcmF0aW9uIjoiMjAyNi0xMS0yNVQxMDoxNTowMFoiLCJjb25kaXRpb25zIjpbXX0=',
+      'X-Amz-Signature': SECRET_SIG,
+      ...fields,
+    },
+  });
+  const post = (over: Record<string, unknown> = {}) => ({
+    probeId: P2,
+    method: 'post' as const,
+    form: form(),
+    body: body.toString('base64'),
+    expectedSha256: sha,
+    reportUrl: `https://${RESULTS}/observations/run-20261125T1000/${P2}.json?${Q}`,
+    ...over,
+  });
+  const validate = (probes: unknown[]) => validateOrder({ ...order(), probes }, check);
+
+  it('accepts a PUT URL with its bytes and a POST form with its bytes', () => {
+    expect(validate([put(), post()]).ok).toBe(true);
+    // The path-style form url names the bucket in its path, as a GET URL does.
+    expect(
+      validate([post({ form: form({}, 'https://s3.us-east-1.amazonaws.com/example-data-bucket') })]).ok,
+    ).toBe(false); // s3.us-east-1.amazonaws.com is not in this allow-list
+    expect(
+      validateOrder(
+        {
+          ...order(),
+          probes: [post({ form: form({}, 'https://s3.us-east-1.amazonaws.com/example-data-bucket') })],
+        },
+        { ...check, allowedHosts: [...allowed, 's3.us-east-1.amazonaws.com'] },
+      ).ok,
+    ).toBe(true);
+  });
+
+  it.each([
+    ['a PUT without its bytes', () => put({ body: undefined }), 'ORDER_INVALID'],
+    ['a POST without its form', () => post({ form: undefined }), 'ORDER_INVALID'],
+    [
+      'a POST with a url instead of a form',
+      () => post({ form: undefined, url: `https://${HOST}/` }),
+      'ORDER_INVALID',
+    ],
+    ['a GET with bytes to upload', () => ({ ...put({ method: 'get' }) }), 'ORDER_INVALID'],
+    ['a form posted over http', () => post({ form: form({}, `http://${HOST}/`) }), 'ORDER_HOST_NOT_ALLOWED'],
+    [
+      'a form url on another host',
+      () => post({ form: form({}, 'https://evil.example.com/') }),
+      'ORDER_HOST_NOT_ALLOWED',
+    ],
+    [
+      'a form url of another bucket (path style)',
+      () => post({ form: form({}, 'https://s3.us-east-1.amazonaws.com/someone-elses-bucket') }),
+      'ORDER_HOST_NOT_ALLOWED',
+    ],
+    [
+      'a bucket field naming another bucket',
+      () => post({ form: form({ bucket: 'someone-elses-bucket' }) }),
+      'ORDER_HOST_NOT_ALLOWED',
+    ],
+    ['a form without a key field', () => post({ form: form({ key: '' }) }), 'ORDER_HOST_NOT_ALLOWED'],
+    [
+      'a key that takes the file name',
+      () => post({ form: form({ key: 'uploads/${filename}' }) }),
+      'ORDER_HOST_NOT_ALLOWED',
+    ],
+    [
+      'a form field spanning lines',
+      () => post({ form: form({ acl: 'private\r\nX: y' }) }),
+      'ORDER_HOST_NOT_ALLOWED',
+    ],
+    [
+      'a PUT URL of another bucket',
+      () => put({ url: `https://someone-elses-bucket.s3.us-east-1.amazonaws.com/k?${Q}` }),
+      'ORDER_HOST_NOT_ALLOWED',
+    ],
+  ])('refuses %s', (_what, make, code) => {
+    const r = validate([make()]);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe(code);
+    // Errors are printed: the form's signature never is.
+    expect(JSON.stringify({ message: r.error.message, ctx: r.error.context })).not.toContain(SECRET_SIG);
+  });
+
+  it('writes upload orders a runner accepts: the PUT URL or the POST form, and the bytes whose digest it names', async () => {
+    const cfg = {
+      ...config(),
+      targets: config().targets.map((t) => ({
+        ...t,
+        methods: ['put', 'post'] as ('get' | 'put' | 'post')[],
+      })),
+    };
+    const store = new MemoryStore();
+    const presigner = new SdkPresigner({
+      credentials: {
+        accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      },
+    });
+    const planned = planRun(cfg, 'run-20261125T1000', {
+      now: T0,
+      random: (n) => new Uint8Array(randomBytes(n)),
+      sha256: (b) => createHash('sha256').update(b).digest('hex'),
+    }).filter((p) => p.vantage.kind === 'onprem');
+    const items = await Promise.all(
+      planned.map(async (p) => {
+        const up = await presigner.presignUpload({
+          ...p,
+          method: p.method as 'put' | 'post',
+          expiresInSeconds: cfg.urlExpirySeconds,
+          size: p.body.length,
+          sha256Base64: Buffer.from(p.sha256, 'hex').toString('base64'),
+        });
+        return {
+          planned: p,
+          request:
+            up.method === 'put'
+              ? { ...up, body: p.body }
+              : { method: 'post' as const, form: up.form, body: p.body },
+        };
+      }),
+    );
+    const [written] = await writeOrders(store, presigner, cfg, items, 'run-20261125T1000', T0);
+    expect(written?.probes.map((p) => p.method).sort()).toEqual(planned.map((p) => p.method).sort());
+    for (const p of written?.probes ?? []) {
+      expect(
+        createHash('sha256')
+          .update(Buffer.from(p.body ?? '', 'base64'))
+          .digest('hex'),
+      ).toBe(p.expectedSha256);
+      expect(
+        p.method === 'post' ? [p.form?.url !== undefined, p.url] : [p.form, p.url !== undefined],
+      ).toEqual(p.method === 'post' ? [true, undefined] : [undefined, true]);
+    }
+    const r = validateOrder(written, {
       now: T0,
       runnerId: 'onprem-dc1',
       allowedHosts: allowedS3Hosts(cfg),

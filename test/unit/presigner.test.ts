@@ -102,3 +102,49 @@ describe('SdkPresigner hosts per endpoint style (AWS SDK for JavaScript v3)', ()
     expect(red).not.toContain('AKIAIOSFODNN7EXAMPLE');
   });
 });
+
+describe('SdkPresigner uploads (put: PutObject URL; post: POST form)', () => {
+  const sha256Base64 = 'Vh3o+ZRKqfV8PZDhnkNXuSBYdSmnjNzX6ZKHRhtUW0E=';
+  const upload = { ...base, region: 'us-east-1', size: 64, sha256Base64 };
+
+  it.each([
+    ['regional', 'example-data-bucket.s3.us-east-1.amazonaws.com'],
+    ['global', 'example-data-bucket.s3.amazonaws.com'],
+    ['accelerate', 'example-data-bucket.s3-accelerate.amazonaws.com'],
+  ] as const)(
+    'put, %s: the length and the checksum are signed headers, never hoisted into the query',
+    async (style, host) => {
+      const r = await presigner.presignUpload({ ...upload, style, method: 'put' });
+      expect(r.method).toBe('put');
+      if (r.method !== 'put') return;
+      const url = new URL(r.url);
+      expect(url.hostname).toBe(host);
+      expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;host;x-amz-checksum-sha256');
+      // S3 does not check a checksum in a presigned PUT's query (aws-sdk-js-v3#3906).
+      expect([...url.searchParams.keys()].some((k) => /checksum/i.test(k))).toBe(false);
+      expect(url.searchParams.get('x-id')).toBe('PutObject');
+    },
+  );
+
+  it.each([
+    ['regional', 'https://example-data-bucket.s3.us-east-1.amazonaws.com/'],
+    ['global', 'https://example-data-bucket.s3.amazonaws.com/'],
+    ['path-style', 'https://s3.us-east-1.amazonaws.com/example-data-bucket'],
+  ] as const)(
+    "post, %s: a form for the style's host whose policy allows this key and exactly size bytes",
+    async (style, formUrl) => {
+      const r = await presigner.presignUpload({ ...upload, style, method: 'post' });
+      expect(r.method).toBe('post');
+      if (r.method !== 'post') return;
+      expect(r.form.url).toBe(formUrl);
+      expect(r.form.fields.key).toBe(base.key);
+      const policy = JSON.parse(Buffer.from(r.form.fields.Policy!, 'base64').toString('utf8'));
+      expect(policy.conditions).toContainEqual(['content-length-range', 64, 64]);
+      expect(policy.conditions).toContainEqual({ key: base.key });
+      expect(policy.conditions).toContainEqual({ bucket: 'example-data-bucket' });
+      const ttl = Date.parse(policy.expiration) - Date.now();
+      expect(ttl).toBeGreaterThan(890_000);
+      expect(ttl).toBeLessThanOrEqual(900_000);
+    },
+  );
+});

@@ -662,3 +662,129 @@ describe('the one-file runner', () => {
     expect(both.code).toBe(2);
   });
 });
+
+describe('on-prem runner uploads (put, post) from its order, to the lab S3 endpoint', () => {
+  it('uploads the bytes of the order through the PUT URL and the POST form, reports method and ETag, and refuses bytes that are not the named ones', async () => {
+    const { PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+    const { createPresignedPost } = await import('@aws-sdk/s3-presigned-post');
+    const s3 = await startLabS3({
+      buckets: [
+        {
+          name: 'example-data-bucket',
+          logging: { targetBucket: 'example-pathguard-results', targetPrefix: 'logs/' },
+        },
+        { name: 'example-pathguard-results' },
+      ],
+    });
+    try {
+      const client = new S3Client({
+        region: 'us-east-1',
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        credentials: LAB_S3_CREDENTIAL,
+      });
+      const key = (id: string) => `pathguard/probes/2026/11/25/${id}.bin`;
+      const bytes = (n: number) => Buffer.alloc(64, n);
+      const digest = (b: Buffer) => createHash('sha256').update(b);
+      const report = (id: string) =>
+        getSignedUrl(
+          client,
+          new PutObjectCommand({
+            Bucket: 'example-pathguard-results',
+            Key: `observations/run-20261125T1000/${id}.json`,
+          }),
+          { expiresIn: 300 },
+        );
+      const putUrl = await getSignedUrl(
+        client,
+        new PutObjectCommand({
+          Bucket: 'example-data-bucket',
+          Key: key(ids[0]!),
+          ContentLength: 64,
+          ChecksumSHA256: digest(bytes(1)).digest('base64'),
+        }),
+        { expiresIn: 300, unhoistableHeaders: new Set(['x-amz-checksum-sha256']) },
+      );
+      const form = await createPresignedPost(client, {
+        Bucket: 'example-data-bucket',
+        Key: key(ids[1]!),
+        Conditions: [['content-length-range', 64, 64]],
+        Expires: 300,
+      });
+      const uploadOrder: Order = {
+        ...order,
+        probes: [
+          {
+            probeId: ids[0]!,
+            method: 'put',
+            url: putUrl,
+            body: bytes(1).toString('base64'),
+            expectedSha256: digest(bytes(1)).digest('hex'),
+            reportUrl: await report(ids[0]!),
+          },
+          {
+            probeId: ids[1]!,
+            method: 'post',
+            form: { url: form.url, fields: { ...form.fields } },
+            body: bytes(2).toString('base64'),
+            expectedSha256: digest(bytes(2)).digest('hex'),
+            reportUrl: await report(ids[1]!),
+          },
+          {
+            // A tampered order: bytes that are not the ones its digest names are never sent.
+            probeId: ids[2]!,
+            method: 'put',
+            url: putUrl.replace(ids[0]!, ids[2]!),
+            body: bytes(3).toString('base64'),
+            expectedSha256: digest(bytes(4)).digest('hex'),
+            reportUrl: await report(ids[2]!),
+          },
+        ],
+      };
+      orderBody = JSON.stringify(uploadOrder);
+      const lines: string[] = [];
+      const r = await runOnce(runnerCfg({ allowedHosts: [base, `127.0.0.1:${s3.port}`], concurrency: 1 }), {
+        sleep: noSleep,
+        log: (l) => lines.push(l),
+      });
+      expect(r.ok).toBe(true);
+      expect(r.probes.map((p) => [p.httpStatus, p.error])).toEqual([
+        [200, null],
+        [204, null],
+        [null, 'SHA_MISMATCH'],
+      ]);
+      expect(s3.getObject('example-data-bucket', key(ids[0]!))?.equals(bytes(1))).toBe(true);
+      expect(s3.getObject('example-data-bucket', key(ids[1]!))?.equals(bytes(2))).toBe(true);
+      expect(s3.listKeys('example-data-bucket')).toHaveLength(2);
+      const obs = (id: string) =>
+        JSON.parse(
+          s3.getObject('example-pathguard-results', `observations/run-20261125T1000/${id}.json`)!.toString(),
+        );
+      expect(obs(ids[0]!)).toMatchObject({
+        method: 'put',
+        httpStatus: 200,
+        etag: expect.stringMatching(/^"[0-9a-f]{32}"$/),
+      });
+      expect(obs(ids[1]!)).toMatchObject({
+        method: 'post',
+        httpStatus: 204,
+        etag: expect.stringMatching(/^"[0-9a-f]{32}"$/),
+      });
+      expect(obs(ids[2]!)).toMatchObject({
+        method: 'put',
+        httpStatus: null,
+        remoteAddress: null,
+        error: { code: 'SHA_MISMATCH' },
+      });
+      // Reports and log lines hold no credential of the URL or the form.
+      const out = [...lines, ...ids.map((id) => JSON.stringify(obs(id)))].join('\n');
+      expect(out.includes(form.fields['X-Amz-Signature']!)).toBe(false);
+      expect(out.includes(new URL(putUrl).searchParams.get('X-Amz-Signature')!)).toBe(false);
+      expect(out.includes(LAB_S3_CREDENTIAL.accessKeyId)).toBe(false);
+      client.destroy();
+    } finally {
+      await s3.close();
+    }
+  });
+});

@@ -18,7 +18,14 @@ import type {
   FlowLogSource,
   FlowQuery,
 } from '../../../shared/ports/index.js';
-import type { Observation, Probe } from '../../../shared/probes/types.js';
+import {
+  methodOf,
+  type Observation,
+  PROBE_METHODS,
+  type Probe,
+  type ProbeMethod,
+  styleAndMethod,
+} from '../../../shared/probes/types.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
 import { readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
@@ -192,6 +199,9 @@ function checkProbe(v: unknown, where: string): Probe {
   if (typeof vantage.id !== 'string' || (vantage.kind !== 'vpc' && vantage.kind !== 'onprem')) {
     throw new UserInputError('BAD_INPUT', `${where}: vantage: expected { id, kind: 'vpc' | 'onprem' }`);
   }
+  if (o.method !== undefined && !PROBE_METHODS.includes(o.method as ProbeMethod)) {
+    throw new UserInputError('BAD_INPUT', `${where}: method: expected one of ${PROBE_METHODS.join(', ')}`);
+  }
   return { urlRedacted: '', inspection: null, sha256: '', size: 0, ...o } as unknown as Probe;
 }
 
@@ -351,11 +361,12 @@ function textReport(r: AnalyzerRunResult): string {
   if (r.results.length > 0) {
     out.push(
       ...table([
-        ['PROBE', 'VANTAGE', 'STYLE', 'BUCKET', 'VERDICT', 'PATH', 'RULE'],
+        ['PROBE', 'VANTAGE', 'STYLE', 'METHOD', 'BUCKET', 'VERDICT', 'PATH', 'RULE'],
         ...r.results.map(({ probe: p, verdict: v }) => [
           p.probeId,
           p.vantage.id,
           p.style,
+          methodOf(p),
           p.bucket,
           v.verdict,
           v.path ?? '-',
@@ -369,7 +380,7 @@ function textReport(r: AnalyzerRunResult): string {
     for (const f of v.findings ?? []) out.push(`${f.code}  ${p.probeId}: ${f.message}`);
     if (v.verdict === 'private') continue;
     out.push(
-      `${v.verdict.toUpperCase()}  ${p.bucket} ${p.style} from ${p.vantage.id} (${p.urlHost})`,
+      `${v.verdict.toUpperCase()}  ${p.bucket} ${styleAndMethod(p)} from ${p.vantage.id} (${p.urlHost})`,
       `  ${v.reason}`,
     );
     for (const e of v.evidence.slice(0, 6)) out.push(`  - ${describeEvidence(e)}`);

@@ -1,5 +1,6 @@
 import { redactText } from '../../../shared/endpoints/redact.js';
 import { UserInputError } from '../../../shared/errors.js';
+import { styleAndMethod } from '../../../shared/probes/types.js';
 import { loadLabScenario, parseLabScenario } from '../../lab/network/index.js';
 import { analyzeCommandFor, type LabResult, runLab } from '../../lab/run-lab.js';
 import defaultScenario from '../../lab/scenarios/default.json' with { type: 'json' };
@@ -7,10 +8,22 @@ import { type CommandSpec, writeOut } from '../command.js';
 import { inspectionFindings, verdictRowCore } from '../verdict-row.js';
 
 type LabOutcome = LabResult['analysis']['results'][number];
-function rank(r: LabResult, x: LabOutcome): number {
-  const styles = r.config.targets.flatMap((t) => t.styles);
+
+/** The matrix's columns in config order: each target's styles, each with its methods (`regional put`). */
+function columns(r: LabResult): string[] {
+  return [
+    ...new Set(
+      r.config.targets.flatMap((t) =>
+        t.styles.flatMap((style) => t.methods.map((method) => styleAndMethod({ style, method }))),
+      ),
+    ),
+  ];
+}
+
+function rank(r: LabResult, x: LabOutcome, cols: readonly string[] = columns(r)): number {
   return (
-    r.config.vantages.findIndex((v) => v.id === x.probe.vantage.id) * 100 + styles.indexOf(x.probe.style)
+    r.config.vantages.findIndex((v) => v.id === x.probe.vantage.id) * 1000 +
+    cols.indexOf(styleAndMethod(x.probe))
   );
 }
 
@@ -30,11 +43,11 @@ export function labJson(r: LabResult) {
 
 /** The readable report: verdict matrix, each left-path with evidence and fix, alerts, files. */
 export function labReport(r: LabResult): string {
-  // Config order (targets' styles, vantages), not probe-id order.
-  const styles = [...new Set(r.config.targets.flatMap((t) => t.styles))];
+  // Config order (targets' styles and methods, vantages), not probe-id order.
+  const styles = columns(r);
   const vantages = r.config.vantages.map((v) => v.id);
   const cell = (v: string, s: string) => {
-    const x = r.analysis.results.find((y) => y.probe.vantage.id === v && y.probe.style === s);
+    const x = r.analysis.results.find((y) => y.probe.vantage.id === v && styleAndMethod(y.probe) === s);
     return x ? `${x.verdict.verdict}${x.verdict.path ? ` (${x.verdict.path})` : ''}` : '-';
   };
   const rows = [['vantage', ...styles], ...vantages.map((v) => [v, ...styles.map((s) => cell(v, s))])];
@@ -57,10 +70,13 @@ export function labReport(r: LabResult): string {
     .sort((a, b) => rank(r, a) - rank(r, b));
   for (const x of leftPath) {
     const alert = r.alerts.find(
-      (a) => a.attributes.style === x.probe.style && a.attributes.vantage === x.probe.vantage.id,
+      (a) =>
+        a.attributes.style === x.probe.style &&
+        (a.attributes.method ?? 'get') === (x.probe.method ?? 'get') &&
+        a.attributes.vantage === x.probe.vantage.id,
     );
     out.push(
-      `LEFT-PATH ${x.probe.style} from ${x.probe.vantage.id} (${x.probe.urlHost})`,
+      `LEFT-PATH ${styleAndMethod(x.probe)} from ${x.probe.vantage.id} (${x.probe.urlHost})`,
       `  ${x.verdict.reason}`,
     );
     for (const e of x.verdict.evidence.slice(0, 3))

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { MultipartForm } from './multipart.js';
 import type { AuthOutcome } from './sigv4.js';
 import type { LabBucket } from './store.js';
 import type { LabRequestOrigin } from './types.js';
@@ -22,6 +23,8 @@ export interface S3Request {
   readonly key: string | null;
   /** The body received, with any unsigned `aws-chunked` framing removed. */
   readonly body: Buffer;
+  /** A POST upload's form, read once on receipt (handlers/post-object.ts); absent for other requests. */
+  readonly form?: MultipartForm;
   readonly auth: Extract<AuthOutcome, { kind: 'signed' }>;
   readonly origin: LabRequestOrigin;
   /** The endpoint's clock. */

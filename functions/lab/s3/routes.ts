@@ -8,6 +8,7 @@ import {
 } from './exchange.js';
 import { headBucket, isListObjectsV2, listObjectsV2 } from './handlers/bucket.js';
 import { deleteObject, getObject, putObject } from './handlers/object.js';
+import { isFormPost, postObject } from './handlers/post-object.js';
 
 /** One row of the table: a method on a resource, optionally a sub-resource, and its handler. */
 export interface S3Route {
@@ -35,6 +36,8 @@ export const S3_ROUTES: readonly S3Route[] = [
   { method: 'HEAD', resource: 'OBJECT', handler: getObject },
   { method: 'PUT', resource: 'OBJECT', handler: putObject },
   { method: 'DELETE', resource: 'OBJECT', handler: deleteObject },
+  // A POST form names its key in the form, so the request addresses the bucket.
+  { method: 'POST', resource: 'BUCKET', when: isFormPost, handler: postObject },
 ];
 
 /** Query parameters of the plain resources (ListObjectsV2's and `x-` ones, e.g. presigning's). */

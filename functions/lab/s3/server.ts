@@ -4,7 +4,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { AccessLogRecord } from '../../../shared/access-logs/types.js';
 import { AccessLogDelivery, accessLogKeyField, newHostId, newRequestId } from './access-log.js';
 import { type ErrorDetails, headerOf, notImplemented, type S3Reply, type S3Request } from './exchange.js';
+import { authenticatePostForm, formObjectKey } from './handlers/post-object.js';
 import { type S3Target, s3TargetOf } from './hosts.js';
+import { type MultipartForm, multipartBoundary, parseMultipartForm } from './multipart.js';
 import { dispatch, unsupportedSubresource } from './routes.js';
 import { type AuthOutcome, LAB_S3_CREDENTIAL, parseRawQuery, verifySigV4 } from './sigv4.js';
 import { compareKeys, type LabBucket, storeObject } from './store.js';
@@ -59,6 +61,11 @@ interface Received {
   /** The body, empty when it exceeded the endpoint's limit. */
   readonly body: Buffer;
   readonly tooLarge: boolean;
+  /**
+   * A POST to a bucket with a `multipart/form-data` body is a form upload: its form (null when the
+   * body is not well-formed). Undefined for every other request.
+   */
+  readonly form: MultipartForm | null | undefined;
 }
 
 /** Reads the request line and the body, keeping no more than `maxBody` bytes. */
@@ -76,15 +83,20 @@ async function receive(req: http.IncomingMessage, maxBody: number): Promise<Rece
     if (size > maxBody) tooLarge = true;
     else chunks.push(c as Buffer);
   }
+  const target = s3TargetOf(headerOf(req.headers, 'host') ?? '', rawPath);
+  const body = Buffer.concat(chunks);
+  const boundary = multipartBoundary(headerOf(req.headers, 'content-type'));
+  const isForm = method === 'POST' && target.bucket !== null && target.key === null && boundary !== null;
   return {
     method,
     rawUrl,
     rawPath,
     rawQuery,
     params: parseRawQuery(rawQuery),
-    target: s3TargetOf(headerOf(req.headers, 'host') ?? '', rawPath),
-    body: Buffer.concat(chunks),
+    target,
+    body,
     tooLarge,
+    form: isForm && !tooLarge ? parseMultipartForm(body, boundary) : undefined,
   };
 }
 
@@ -189,7 +201,7 @@ function accessLogRecordOf(r: LoggedRequest, endMs: number): AccessLogRecord {
     requester: signed ? auth.credential.principalArn : null,
     requestId: r.requestId,
     operation: operationOf(received),
-    key: received.target.key === null ? null : accessLogKeyField(received.target.key),
+    key: loggedKeyOf(received),
     requestUri: `${received.method} ${received.rawUrl} HTTP/${r.req.httpVersion}`,
     httpStatus: outcome.status,
     errorCode: outcome.errorCode,
@@ -213,9 +225,22 @@ function accessLogRecordOf(r: LoggedRequest, endMs: number): AccessLogRecord {
   };
 }
 
-/** The access log's Operation, e.g. `REST.GET.OBJECT`. */
+/** The object a request acts on: the path's key, or a POST form's `key` field. */
+function objectKeyOf(received: Received): string | null {
+  if (received.form) return formObjectKey(received.form);
+  return received.target.key;
+}
+
+/** The access log's Key field. */
+function loggedKeyOf(received: Received): string | null {
+  const key = objectKeyOf(received);
+  return key === null ? null : accessLogKeyField(key);
+}
+
+/** The access log's Operation, e.g. `REST.GET.OBJECT`; a POST form upload is `REST.POST.OBJECT`. */
 function operationOf(received: Received): string {
-  return `REST.${received.method}.${received.target.key === null ? 'BUCKET' : 'OBJECT'}`;
+  const object = received.target.key !== null || received.form != null;
+  return `REST.${received.method}.${object ? 'OBJECT' : 'BUCKET'}`;
 }
 
 /** The checks S3 makes before any handler, in its order; each refusal answered on the reply. */
@@ -310,6 +335,7 @@ function admit(a: Admission): S3Request | null {
     bucket,
     key: received.target.key,
     body,
+    ...(received.form ? { form: received.form } : {}),
     auth,
     origin: a.origin,
     now: a.now,
@@ -320,7 +346,7 @@ function policyAllows(policy: Policy | undefined, a: Admission, principalArn: st
   if (!policy) return true;
   return policy({
     bucket: a.bucket!.config.name,
-    key: a.received.target.key,
+    key: objectKeyOf(a.received),
     operation: operationOf(a.received),
     principalArn,
     origin: a.origin,
@@ -382,7 +408,11 @@ export async function startLabS3(opts: LabS3Options = {}): Promise<LabS3> {
     const received = await receive(req, maxBody);
     const bodySha256 = createHash('sha256').update(received.body).digest('hex');
     const { method, rawPath, rawQuery } = received;
-    const auth = verifySigV4({ method, rawPath, rawQuery, headers: req.headers, bodySha256 }, keys, now());
+    // A form upload authenticates by its form (the signed policy), every other request by SigV4.
+    const auth =
+      received.form === undefined
+        ? verifySigV4({ method, rawPath, rawQuery, headers: req.headers, bodySha256 }, keys, now())
+        : authenticatePostForm(received.form, keys);
     const bucket = received.target.bucket === null ? undefined : buckets.get(received.target.bucket);
     const { reply, outcome } = replyTo(res, method, requestId, hostId);
     if (bucket) {

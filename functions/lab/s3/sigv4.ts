@@ -28,7 +28,10 @@ export type AuthErrorCode =
   | 'AuthorizationHeaderMalformed'
   | 'RequestTimeTooSkewed'
   | 'InvalidRequest'
-  | 'XAmzContentSHA256Mismatch';
+  | 'XAmzContentSHA256Mismatch'
+  /** POST uploads (handlers/post-object.ts): a body that is no multipart form, a missing field. */
+  | 'MalformedPOSTRequest'
+  | 'InvalidArgument';
 
 /** The outcome of checking one request's SigV4 authentication. */
 export type AuthOutcome =
@@ -155,7 +158,7 @@ export function sigV4Signature(
   return createHmac('sha256', kSigning).update(stringToSign, 'utf8').digest('hex');
 }
 
-function parseAmzDate(s: string): Date | null {
+export function parseAmzDate(s: string): Date | null {
   const m = AMZ_DATE.exec(s);
   if (!m) return null;
   const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
@@ -185,14 +188,15 @@ const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. Check your key and signing method.';
 const UNKNOWN_KEY = 'The AWS Access Key Id you provided does not exist in our records.';
 
-interface Scope {
+export interface Scope {
   keyId: string;
   date: string;
   region: string;
   service: string;
 }
 
-function parseScope(credential: string): Scope | null {
+/** `<key id>/<yyyymmdd>/<region>/<service>/aws4_request`, read; null when malformed. */
+export function parseScope(credential: string): Scope | null {
   const parts = credential.split('/');
   if (parts.length !== 5 || parts[4] !== 'aws4_request') return null;
   const [keyId, date, region, service] = parts as [string, string, string, string];

@@ -87,13 +87,20 @@ function putPreconditionsHold(req: S3Request, reply: S3Reply, existing: StoredOb
   return true;
 }
 
-/** PutObject: conditional writes, `Content-MD5`, user metadata; MD5 ETags. */
+/** PutObject: conditional writes, `Content-MD5` and `x-amz-checksum-sha256`, user metadata; MD5 ETags. */
 export function putObject(req: S3Request, reply: S3Reply): void {
   const key = keyOf(req);
   if (!putPreconditionsHold(req, reply, req.bucket.objects.get(key))) return;
   const md5 = headerOf(req.headers, 'content-md5');
   if (md5 !== undefined && md5 !== createHash('md5').update(req.body).digest('base64')) {
     reply.fail(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
+    return;
+  }
+  // A presigned upload signs its checksum as a header (functions/aws/presigner.ts): S3 recomputes
+  // it over the bytes received and refuses any difference.
+  const sha256 = headerOf(req.headers, 'x-amz-checksum-sha256');
+  if (sha256 !== undefined && sha256 !== createHash('sha256').update(req.body).digest('base64')) {
+    reply.fail(400, 'BadDigest', 'The SHA256 you specified did not match the calculated checksum.');
     return;
   }
   const metadata = new Map<string, string>();
@@ -104,7 +111,11 @@ export function putObject(req: S3Request, reply: S3Reply): void {
   const contentType = headerOf(req.headers, 'content-type') ?? 'binary/octet-stream';
   const o = storeObject(req.bucket, key, req.body, contentType, metadata, req.now());
   reply.setObjectSize(req.body.length);
-  reply.send(200, { etag: o.etag, 'content-length': 0 });
+  reply.send(200, {
+    etag: o.etag,
+    ...(sha256 !== undefined ? { 'x-amz-checksum-sha256': sha256 } : {}),
+    'content-length': 0,
+  });
 }
 
 /** DeleteObject: 204 whether or not the key existed, as S3 answers on an unversioned bucket. */
