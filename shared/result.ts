@@ -12,6 +12,8 @@ export type RejectCode =
   | 'WRONG_FIELD_COUNT'
   | 'BAD_NUMBER'
   | 'BAD_VALUE'
+  | 'BAD_ADDRESS'
+  | 'OUT_OF_RANGE'
   | 'LINE_TOO_LONG'
   | 'BAD_TIME'
   | 'BAD_JSON'

@@ -1,8 +1,19 @@
 /** How far to look for the first key: an export or log file names it within its first bytes. */
 const PEEK_LIMIT = 64 * 1024;
 
-/** Keys that open a CloudWatch Logs export document or one of its event objects. */
+/**
+ * Keys that open a CloudWatch Logs export document or one of its event objects, or a
+ * subscription payload (`messageType`, `owner`, … as Firehose writes them; aws-facts §10.4) or a
+ * Lambda subscription event (`awslogs`).
+ */
 const CLOUDWATCH_EXPORT_KEYS = new Set([
+  'awslogs',
+  'messageType',
+  'owner',
+  'logGroup',
+  'logStream',
+  'subscriptionFilters',
+  'logEvents',
   'events',
   'searchedLogStreams',
   'nextToken',

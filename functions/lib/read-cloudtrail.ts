@@ -7,12 +7,13 @@ import { MAX_JSON_DEPTH, readCloudWatchEvents } from './cloudwatch-export.js';
 import { openInput } from './input.js';
 import { isCloudWatchExportKey, peekFirstJsonKey } from './json-peek.js';
 
-/** Counts kept alongside the records: how many events were read and how many were skipped. */
+/**
+ * Counts kept alongside the records: how many events were read. Events passed over (Insights
+ * events, events of other kinds) are counted in `rejects.skipped`, by reason.
+ */
 export interface CloudTrailReadStats {
   /** Events seen, whatever became of them. */
   events: number;
-  /** Well-formed events that are neither S3 data events nor network-activity events. */
-  skipped: number;
 }
 
 export interface ReadCloudTrailOptions {
@@ -34,9 +35,11 @@ const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
  * whitespace), one event per line (as CloudWatch Logs holds them), pretty-printed or concatenated
  * events, a JSON array of events, `aws cloudtrail lookup-events` output (`{"Events": [...]}` whose
  * `CloudTrailEvent` holds the event as text), and CloudWatch Logs exports (`aws logs
- * filter-log-events` output, or its event objects one per line) whose messages are events. Events are cut out of the byte stream one at a time,
- * so memory stays bounded by the largest event, not the file. Other events are counted in
- * `opts.stats.skipped`; malformed ones go to `opts.rejects`.
+ * filter-log-events` output, or its event objects one per line) and CloudWatch Logs subscription
+ * payloads (Firehose's concatenated DATA_MESSAGE objects, or a Lambda `awslogs` event) whose
+ * messages are events. Events are cut out of the byte stream one at a time, so memory stays
+ * bounded by the largest event, not the file. Insights events and other events are counted as
+ * skipped (`opts.rejects.skip`); malformed ones go to `opts.rejects`.
  *
  * Throws InputReadError (naming the input) when it cannot be read to its end.
  *
@@ -50,7 +53,7 @@ export async function* readCloudTrailRecords(
 ): AsyncGenerator<CloudTrailRecord[]> {
   const opened = await openInput(input, opts.stdin);
   const name = opened.name;
-  const stats = opts.stats ?? { events: 0, skipped: 0 };
+  const stats = opts.stats ?? { events: 0 };
   const rejects = opts.rejects;
   let batch: CloudTrailRecord[] = [];
   let chunks: AsyncIterable<Buffer> = opened.chunks;
@@ -64,7 +67,7 @@ export async function* readCloudTrailRecords(
         stats.events++;
         const r = parseCloudTrailJson(ev.message);
         if (!r.ok) rejects.add(name, eventNo, r.error);
-        else if (r.value === null) stats.skipped++;
+        else if (r.value === null) rejects.skip(r.skip);
         else batch.push(r.value);
         if (batch.length >= 4096) {
           yield batch;
@@ -80,7 +83,7 @@ export async function* readCloudTrailRecords(
     stats.events++;
     const r = parseCloudTrailEvent(value);
     if (!r.ok) rejects.add(name, line, numbered(r.error, ordinal));
-    else if (r.value === null) stats.skipped++;
+    else if (r.value === null) rejects.skip(r.skip);
     else batch.push(r.value);
   };
   const scanner = new JsonEventScanner(opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, {

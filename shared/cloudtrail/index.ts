@@ -1,5 +1,6 @@
 /** CloudTrail: S3 data events and network-activity events, flattened for path classification. */
 export {
+  type CloudTrailResult,
   isPathEvidenceEvent,
   parseCloudTrailEvent,
   parseCloudTrailJson,

@@ -1,5 +1,15 @@
-import { fail, ok, parseError, type Result } from '../result.js';
+import { fail, ok, type ParseError, parseError } from '../result.js';
+import type { SkipCode } from '../text/rejects.js';
 import type { CloudTrailRecord } from './types.js';
+
+/**
+ * One event's outcome: a record PathGuard reads; a well-formed event passed over, with why
+ * (`INSIGHT_EVENT`, `NOT_PATH_EVENT`: counted as skipped, never as a reject); or a reject.
+ */
+export type CloudTrailResult =
+  | { ok: true; value: CloudTrailRecord }
+  | { ok: true; value: null; skip: Extract<SkipCode, 'INSIGHT_EVENT' | 'NOT_PATH_EVENT'> }
+  | { ok: false; error: ParseError };
 
 /** The `eventSource` of Amazon S3 in CloudTrail. */
 export const S3_EVENT_SOURCE = 's3.amazonaws.com';
@@ -105,24 +115,47 @@ export function isPathEvidenceEvent(event: Json): boolean {
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
+function isIsoTime(v: unknown): boolean {
+  return typeof v === 'string' && ISO_TIME.test(v) && !Number.isNaN(Date.parse(v));
+}
+
+/**
+ * A CloudTrail Insights event: `eventType` `AwsCloudTrailInsight`, `eventCategory` `Insight`
+ * (AWS CloudTrail user guide, "CloudTrail record contents for Insights events for trails"). It
+ * reports an unusual API call or error rate, not a request, and has no top-level `eventSource`
+ * or `eventName` (they are inside `insightDetails`).
+ */
+function isInsightEvent(event: Json): boolean {
+  return event.eventCategory === 'Insight' || event.eventType === 'AwsCloudTrailInsight';
+}
+
 /**
  * Checks and flattens one CloudTrail event. Three outcomes, never a throw:
- * `{ ok: true, value: record }` for an S3 data or network-activity event; `{ ok: true, value: null }`
- * for a well-formed event of another kind (skipped, not an error); `{ ok: false, error }` for
- * something that is not a CloudTrail event (NOT_A_RECORD), a bad `eventTime` (BAD_TIME) or a
- * section of the wrong type (BAD_VALUE).
+ * `{ ok: true, value: record }` for an S3 data or network-activity event; `{ ok: true, value: null,
+ * skip }` for a well-formed event of another kind (an Insights event, `INSIGHT_EVENT`; any other,
+ * `NOT_PATH_EVENT`: skipped, not an error); `{ ok: false, error }` for something that is not a
+ * CloudTrail event (NOT_A_RECORD), a bad `eventTime` (BAD_TIME) or a section of the wrong type
+ * (BAD_VALUE).
  *
  * @example
  * const r = parseCloudTrailEvent(event);
- * if (!r.ok) rejects.add(name, n, r.error); else if (r.value) out.push(r.value); else skipped++;
+ * if (!r.ok) rejects.add(name, n, r.error); else if (r.value) out.push(r.value); else rejects.skip(r.skip);
  */
-export function parseCloudTrailEvent(value: unknown): Result<CloudTrailRecord | null> {
+export function parseCloudTrailEvent(value: unknown): CloudTrailResult {
   if (!isObject(value)) return fail(parseError('NOT_A_RECORD', 'not a JSON object'));
+  if (isInsightEvent(value)) {
+    if (!isIsoTime(value.eventTime))
+      return fail(parseError('BAD_TIME', 'eventTime is not an ISO 8601 time', 'eventTime'));
+    if (!isObject(value.insightDetails))
+      return fail(
+        parseError('BAD_VALUE', 'Insights event without an insightDetails object', 'insightDetails'),
+      );
+    return { ok: true, value: null, skip: 'INSIGHT_EVENT' };
+  }
   if (typeof value.eventSource !== 'string' || typeof value.eventName !== 'string') {
     return fail(parseError('NOT_A_RECORD', 'not a CloudTrail event (no eventSource or eventName)'));
   }
-  const time = value.eventTime;
-  if (typeof time !== 'string' || !ISO_TIME.test(time) || Number.isNaN(Date.parse(time))) {
+  if (!isIsoTime(value.eventTime)) {
     return fail(parseError('BAD_TIME', 'eventTime is not an ISO 8601 time', 'eventTime'));
   }
   for (const name of ['requestParameters', 'additionalEventData', 'tlsDetails'] as const) {
@@ -134,7 +167,7 @@ export function parseCloudTrailEvent(value: unknown): Result<CloudTrailRecord | 
   if (value.resources !== undefined && value.resources !== null && !Array.isArray(value.resources)) {
     return fail(parseError('BAD_VALUE', 'resources is not an array', 'resources'));
   }
-  if (!isPathEvidenceEvent(value)) return ok(null);
+  if (!isPathEvidenceEvent(value)) return { ok: true, value: null, skip: 'NOT_PATH_EVENT' };
   return ok(toCloudTrailRecord(value));
 }
 
@@ -145,7 +178,7 @@ export function parseCloudTrailEvent(value: unknown): Result<CloudTrailRecord | 
  * @example
  * const r = parseCloudTrailJson('{"eventVersion":"1.11","eventSource":"s3.amazonaws.com",...}');
  */
-export function parseCloudTrailJson(text: string): Result<CloudTrailRecord | null> {
+export function parseCloudTrailJson(text: string): CloudTrailResult {
   let value: unknown;
   try {
     value = JSON.parse(text);

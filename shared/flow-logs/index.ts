@@ -15,12 +15,14 @@ export {
   parseFlowFormat,
 } from './format.js';
 export { formatFlowHeader, formatFlowRecord } from './formatter.js';
+export { checkFlowInteger, checkFlowStartEnd, checkFlowValue } from './meaning.js';
 export {
   type CompiledFlowFormat,
   compileFlowFormat,
   DEFAULT_MAX_FLOW_LINE_BYTES,
   FlowLineParser,
   FlowLogStreamParser,
+  type FlowMeaningOption,
   type FlowStreamOptions,
   parseFlowLine,
   parseFlowLogText,

@@ -13,8 +13,23 @@ export interface RejectSample {
 }
 
 /**
+ * Why a well-formed item was passed over: not an error, so never a reject, but counted so that
+ * nothing is dropped silently. One entry each, with the text the count is printed with.
+ */
+export const SKIP_REASONS = {
+  /** CloudWatch Logs subscription health check: no log data (aws-facts §10.4). */
+  CONTROL_MESSAGE: 'CloudWatch Logs subscription CONTROL_MESSAGE payloads, no log data',
+  /** CloudTrail Insights event (`eventCategory: Insight`): an API-rate finding, not a request. */
+  INSIGHT_EVENT: 'CloudTrail Insights events',
+  /** A CloudTrail event that is neither an S3 data event nor a network-activity event. */
+  NOT_PATH_EVENT: 'CloudTrail events other than S3 data and network-activity events',
+} as const;
+
+export type SkipCode = keyof typeof SKIP_REASONS;
+
+/**
  * Counts rejected lines and keeps the first few as samples, so bad input is never fatal and never
- * silent. Counting is O(1) per reject; only `maxSamples` are kept whatever the input size.
+ * silent. Also counts, apart, the well-formed items a reader passes over ({@link SKIP_REASONS}). Counting is O(1) per reject; only `maxSamples` are kept whatever the input size.
  * Samples are stored ready to print: a message may quote the input (a JSON.parse error does),
  * so source and message go through {@link displayText} (secrets redacted, control characters
  * escaped) and the message is cut at 200 characters.
@@ -23,6 +38,9 @@ export class RejectCounter {
   count = 0;
   readonly byCode: Partial<Record<RejectCode, number>> = {};
   readonly samples: RejectSample[] = [];
+  /** Items skipped, not rejected. */
+  skipped = 0;
+  readonly skippedBy: Partial<Record<SkipCode, number>> = {};
 
   constructor(private readonly maxSamples = 5) {}
 
@@ -41,13 +59,28 @@ export class RejectCounter {
     }
   }
 
-  /** One summary line plus one line per sample, e.g. `rejected 2 (BAD_NUMBER 2)`. */
+  /** Counts one item passed over for a reason that is not an error. */
+  skip(code: SkipCode, n = 1): void {
+    this.skipped += n;
+    this.skippedBy[code] = (this.skippedBy[code] ?? 0) + n;
+  }
+
+  /**
+   * One summary line plus one line per sample, e.g. `rejected 2 (BAD_NUMBER 2)`, and a line
+   * `skipped N (…)` naming each reason when anything was skipped.
+   */
   format(): string[] {
     const codes = Object.entries(this.byCode)
       .map(([code, n]) => `${code} ${n}`)
       .join(', ');
     const lines = [`rejected ${this.count}${this.count > 0 ? ` (${codes})` : ''}`];
     for (const s of this.samples) lines.push(`  ${s.source}:${s.line}: ${s.code}: ${s.message}`);
+    if (this.skipped > 0) {
+      const why = Object.entries(this.skippedBy)
+        .map(([code, n]) => `${n} ${SKIP_REASONS[code as SkipCode]}`)
+        .join('; ');
+      lines.push(`skipped ${this.skipped} (${why})`);
+    }
     return lines;
   }
 }

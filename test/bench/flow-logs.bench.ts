@@ -129,6 +129,7 @@ export default async function bench(): Promise<void> {
     const bytes = await writeFlowFile(plain, LINES);
     await writeFlowFile(half, Math.floor(LINES / 2));
     await pipeline(createReadStream(plain), createGzip({ level: 6 }), createWriteStream(gz));
+    const meaningCost: string[] = [];
     const hook = pathToFileURL(join(dir, 'peak-rss.mjs')).href;
     writeFileSync(join(dir, 'peak-rss.mjs'), PEAK_RSS_HOOK);
     const inMemory = readFileSync(plain);
@@ -140,25 +141,39 @@ export default async function bench(): Promise<void> {
     );
     console.log('\n| what | seconds | records/s | MB/s | peak RSS MB |\n|---|---:|---:|---:|---:|');
 
-    // In-process on bytes already in memory, 64 KiB pushes: the parser alone.
+    // In-process on bytes already in memory, 64 KiB pushes: the parser alone, with the meaning
+    // checks (addresses, ranges, action/log-status values, start <= end) and without them, the
+    // two alternating run by run so that load from other work falls on both alike.
+    const parse = (countOnly: boolean, skipMeaningChecks: boolean) =>
+      timed(() => {
+        let n = 0;
+        const p = new FlowLogStreamParser({
+          source: 'bench',
+          rejects: new RejectCounter(),
+          countOnly,
+          skipMeaningChecks,
+          onRecord: (r) => {
+            if ((++n & 0xffff) === 0) sink.push(r);
+          },
+        });
+        for (let o = 0; o < inMemory.length; o += 65536) p.push(inMemory.subarray(o, o + 65536));
+        p.end();
+        if (p.records !== LINES) throw new Error(`parsed ${p.records} of ${LINES} records`);
+        return p.records;
+      });
     for (const countOnly of [false, true]) {
-      const row = await repeat(() =>
-        timed(() => {
-          let n = 0;
-          const p = new FlowLogStreamParser({
-            source: 'bench',
-            rejects: new RejectCounter(),
-            countOnly,
-            onRecord: (r) => {
-              if ((++n & 0xffff) === 0) sink.push(r);
-            },
-          });
-          for (let o = 0; o < inMemory.length; o += 65536) p.push(inMemory.subarray(o, o + 65536));
-          p.end();
-          return p.records;
-        }),
-      );
-      print(`parser in-process, ${countOnly ? 'count only' : 'records built'} (bytes in memory)`, row, bytes);
+      const without: Row[] = [];
+      const checked: Row[] = [];
+      for (let i = 0; i < Math.max(RUNS, 5); i++) {
+        without.push(await parse(countOnly, true));
+        checked.push(await parse(countOnly, false));
+      }
+      const what = countOnly ? 'count only' : 'records built';
+      const before = median(without);
+      const after = median(checked);
+      print(`parser in-process, ${what}, without meaning checks (bytes in memory)`, before, bytes);
+      print(`parser in-process, ${what} (bytes in memory)`, after, bytes);
+      meaningCost.push(`${what} +${((after.seconds / before.seconds - 1) * 100).toFixed(1)}%`);
     }
     const naive = await repeat(() => timed(() => splitPerLine(sample)));
     print(
@@ -223,6 +238,7 @@ export default async function bench(): Promise<void> {
       command([...cli, 'parse', 'flow', half], Math.floor(LINES / 2), hook),
       bytes / 2,
     );
+    console.log(`\nmeaning checks cost (median against median, same run): ${meaningCost.join(', ')}`);
     const ratio = countPlain.seconds / awk.seconds;
     console.log(
       `\n--count takes ${ratio.toFixed(2)}x mawk's time (${ratio <= 1 ? 'target met' : 'target NOT met'}); ` +

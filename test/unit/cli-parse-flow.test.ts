@@ -65,7 +65,10 @@ describe('pathguard parse flow', () => {
   });
 
   it('reports rejects with line numbers and reasons and exits 0', async () => {
-    const r = await run(['parse', 'flow', '--count'], '2 1 eni-1 a b x 2 6 1 1 1 1 ACCEPT OK\n2 1 eni-1\n');
+    const r = await run(
+      ['parse', 'flow', '--count'],
+      '2 1 eni-1 10.0.0.1 10.0.0.2 x 2 6 1 1 1 1 ACCEPT OK\n2 1 eni-1\n',
+    );
     expect(r.code).toBe(0);
     expect(r.out).toBe('records 0 rejected 2\n');
     expect(r.err).toMatch(/rejected 2/);

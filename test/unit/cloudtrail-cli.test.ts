@@ -38,7 +38,7 @@ const ids = (ndjson: string) =>
 
 async function readAll(chunks: Buffer[], maxEventBytes?: number) {
   const rejects = new RejectCounter();
-  const stats: CloudTrailReadStats = { events: 0, skipped: 0 };
+  const stats: CloudTrailReadStats = { events: 0 };
   const records: CloudTrailRecord[] = [];
   const opts = { stdin: Readable.from(chunks), rejects, stats, ...(maxEventBytes ? { maxEventBytes } : {}) };
   for await (const batch of readCloudTrailRecords('-', opts)) records.push(...batch);
@@ -50,7 +50,9 @@ describe('pathguard parse cloudtrail', () => {
     const r = await run(['parse', 'cloudtrail', fixture(GZ)]);
     expect(r.code).toBe(0);
     expect(ids(r.stdout)).toEqual(KEPT);
-    expect(r.stderr).toBe('rejected 0\nskipped 2 (not S3 data or network-activity events)\n');
+    expect(r.stderr).toBe(
+      'rejected 0\nskipped 2 (2 CloudTrail events other than S3 data and network-activity events)\n',
+    );
   });
 
   it('reads the same events one per line, pretty-printed, and from standard input', async () => {
@@ -69,7 +71,9 @@ describe('pathguard parse cloudtrail', () => {
     const r = await run(['parse', 'cloudtrail', fixture('cloudwatch-export.json')]);
     expect(r.code).toBe(0);
     expect(ids(r.stdout)).toEqual(KEPT);
-    expect(r.stderr).toBe('rejected 0\nskipped 2 (not S3 data or network-activity events)\n');
+    expect(r.stderr).toBe(
+      'rejected 0\nskipped 2 (2 CloudTrail events other than S3 data and network-activity events)\n',
+    );
   });
 
   it('exits 1 naming the file on a truncated gzip', async () => {
@@ -126,7 +130,8 @@ describe('readCloudTrailRecords', () => {
       const { records, rejects, stats } = await readAll(chunks);
       expect(records.map((r) => r.requestId)).toEqual(KEPT);
       expect(rejects.count).toBe(0);
-      expect(stats).toEqual({ events: 6, skipped: 2 });
+      expect(stats).toEqual({ events: 6 });
+      expect(rejects.skippedBy).toEqual({ NOT_PATH_EVENT: 2 });
     }
   });
 

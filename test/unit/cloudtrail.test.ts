@@ -77,8 +77,8 @@ describe('parseCloudTrailEvent', () => {
   });
 
   it('skips management events and other services without rejecting them', () => {
-    expect(parseCloudTrailEvent(kmsDecrypt)).toEqual({ ok: true, value: null });
-    expect(parseCloudTrailEvent(listBuckets)).toEqual({ ok: true, value: null });
+    expect(parseCloudTrailEvent(kmsDecrypt)).toEqual({ ok: true, value: null, skip: 'NOT_PATH_EVENT' });
+    expect(parseCloudTrailEvent(listBuckets)).toEqual({ ok: true, value: null, skip: 'NOT_PATH_EVENT' });
     expect(isPathEvidenceEvent({ eventSource: 's3.amazonaws.com', eventCategory: 'Insight' })).toBe(false);
     expect(isPathEvidenceEvent({ eventSource: 's3.amazonaws.com', managementEvent: true })).toBe(false);
     expect(isPathEvidenceEvent({ eventSource: 's3.amazonaws.com', managementEvent: false })).toBe(true);

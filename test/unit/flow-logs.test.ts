@@ -58,7 +58,12 @@ describe('flow-log field names', () => {
       'end',
       'tcp-flags',
       'traffic-path',
+      'packets-lost-no-route',
+      'packets-lost-blackhole',
+      'packets-lost-mtu-exceeded',
+      'packets-lost-ttl-expired',
     ]);
+    expect(byVersion(6)).toHaveLength(18);
     expect(FLOW_FIELDS.get('encryption-status')).toMatchObject({ integer: false, verified: true });
     expect(FLOW_FIELDS.get('resource-id')).toMatchObject({ version: null, verified: false });
     expect(FLOW_FIELDS.get('account-id')).toMatchObject({ integer: false, key: 'accountId' });

@@ -40,7 +40,7 @@ function line(source: EvidenceSource, d: PathDecision, record: object): string {
   return `${JSON.stringify({ source, path: d.path, private: d.private, rule: d.rule, reason: redactText(d.reason), record: redactRecord(record) })}\n`;
 }
 
-function summaryTable(tallies: readonly Tally[], skippedCloudTrail: number): string {
+function summaryTable(tallies: readonly Tally[]): string {
   const rows: string[][] = [['SOURCE', 'PATH', 'PRIVATE', 'RECORDS']];
   for (const t of tallies) {
     if (!t.read) continue;
@@ -48,7 +48,9 @@ function summaryTable(tallies: readonly Tally[], skippedCloudTrail: number): str
       if (t.paths[p] > 0) rows.push([t.source, p, String(isPrivatePath(p)), String(t.paths[p])]);
     }
     if (t.source === 'flow') rows.push([t.source, '(unclassified)', '-', String(t.unclassified)]);
-    if (t.source === 'cloudtrail') rows.push([t.source, '(skipped events)', '-', String(skippedCloudTrail)]);
+    // Passed over, not rejected: CloudTrail events of other kinds, subscription CONTROL_MESSAGEs.
+    if (t.source === 'cloudtrail' || t.rejects.skipped > 0)
+      rows.push([t.source, '(skipped events)', '-', String(t.rejects.skipped)]);
     rows.push([t.source, '(rejected)', '-', String(t.rejects.count)]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -138,10 +140,11 @@ Examples:
     const flow = tally('flow');
     const access = tally('s3-access');
     const trail = tally('cloudtrail');
-    const stats: CloudTrailReadStats = { events: 0, skipped: 0 };
+    const stats: CloudTrailReadStats = { events: 0 };
     const report = () => {
       for (const t of [flow, access, trail]) {
-        if (t.rejects.count > 0) io.stderr.write(`${t.source}: ${t.rejects.format().join('\n')}\n`);
+        if (t.rejects.count > 0 || t.rejects.skipped > 0)
+          io.stderr.write(`${t.source}: ${t.rejects.format().join('\n')}\n`);
       }
     };
 
@@ -202,7 +205,7 @@ Examples:
       report();
       throw e;
     }
-    if (summary) await writeOut(io.stdout, summaryTable([flow, access, trail], stats.skipped));
+    if (summary) await writeOut(io.stdout, summaryTable([flow, access, trail]));
     report();
     return 0;
   },

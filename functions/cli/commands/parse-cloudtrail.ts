@@ -14,8 +14,10 @@ export const parseCloudTrailCommand: CommandSpec = {
   help: `Reads CloudTrail log files ({"Records": [...]}, plain or gzip, detected by content), one
 event per line, CloudWatch Logs exports ('aws logs filter-log-events' output) of a trail's log
 group, or standard input ('-', the default), and prints one JSON object per S3 data event or
-network-activity event. Other events (management events, other
-services) are skipped and counted on stderr; malformed events are rejected and reported.
+network-activity event. Also reads CloudWatch Logs subscription payloads (Firehose's
+concatenated DATA_MESSAGE objects, a Lambda {"awslogs":{"data":...}} event). Other events
+(management events, other services, Insights events) and CONTROL_MESSAGE payloads are skipped and
+counted on stderr, apart from rejects; malformed events are rejected and reported.
 Presigned-URL secrets (signature, security token, access key id) in any field are replaced with
 REDACTED.
 
@@ -38,13 +40,10 @@ Examples:
     const inputs = positionals.length > 0 ? positionals : ['-'];
     const countOnly = values.count === true;
     const rejects = new RejectCounter();
-    const stats: CloudTrailReadStats = { events: 0, skipped: 0 };
+    const stats: CloudTrailReadStats = { events: 0 };
     let records = 0;
-    const report = () => {
-      const lines = rejects.format();
-      if (stats.skipped > 0) lines.push(`skipped ${stats.skipped} (not S3 data or network-activity events)`);
-      io.stderr.write(`${lines.join('\n')}\n`);
-    };
+    // Rejects, then the skipped count by reason when anything was skipped.
+    const report = () => io.stderr.write(`${rejects.format().join('\n')}\n`);
     try {
       for (const input of inputs) {
         for await (const batch of readCloudTrailRecords(input, { stdin: io.stdin, rejects, stats })) {
@@ -62,7 +61,7 @@ Examples:
       throw e;
     }
     if (countOnly) await writeOut(io.stdout, `records ${records} rejected ${rejects.count}\n`);
-    if (!countOnly || rejects.count > 0 || stats.skipped > 0) report();
+    if (!countOnly || rejects.count > 0 || rejects.skipped > 0) report();
     return 0;
   },
 };
