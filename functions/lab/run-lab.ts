@@ -12,11 +12,18 @@ import type { AccessLogSource, AlertSink, FlowLogSource, RenderedAlert } from '.
 import { allowedS3Hosts, orderScope } from '../../shared/probes/orders.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { SdkPresigner } from '../aws/presigner.js';
+import { S3ProbeObjects } from '../aws/probe-objects-s3.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
 import { runAnalysis } from '../lib/analyze-run.js';
 import { runProbes } from '../lib/probe-run.js';
 import { readAccessLogRecords } from '../lib/read-access-logs.js';
 import { readFlowRecords } from '../lib/read-flow.js';
+import {
+  ANALYSIS_FILE,
+  type AnalysisSummary,
+  analysisReportHtml,
+  FolderReader,
+} from '../lib/report-input.js';
 import { runOnce } from '../runner/onprem.js';
 import { writeOrders } from '../runner/orders.js';
 import { writeFlowParquet } from './flow-parquet-writer.js';
@@ -47,6 +54,8 @@ const LAB_ENTRIES = [
   'config.json',
   'probes.ndjson',
   'observations.ndjson',
+  'analysis.json',
+  'report.html',
 ];
 
 export interface LabResult {
@@ -67,6 +76,9 @@ export interface LabResult {
     config: string;
     probes: string;
     observations: string;
+    /** The evidence report (one self-contained HTML file) and the run summary it reads beside the bundles. */
+    report: string;
+    analysis: string;
   };
 }
 
@@ -101,8 +113,13 @@ function ndjsonUnder(s3: LabS3, bucket: string, prefix: string): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
+/** The ARN of the scenario's Multi-Region Access Point, which routes to the probe bucket. */
+export function labMrapArn(s: LabScenario): string {
+  return `arn:aws:s3::${s.accountId}:accesspoint/${s.mrap.alias}`;
+}
+
 /**
- * The lab's monitoring config: the probe bucket in four styles, from every vantage of the
+ * The lab's monitoring config: the probe bucket in five styles, from every vantage of the
  * scenario, plus an upload with a presigned PUT and a presigned POST form on the regional style
  * (their verdicts equal the regional GET's: an upload takes the same path as a download).
  */
@@ -116,9 +133,10 @@ export function labConfig(s: LabScenario): PathGuardConfig {
         bucket: LAB_BUCKET,
         region: s.region,
         styles: endpoint
-          ? ['regional', 'global', 'interface-endpoint', 'accelerate']
-          : ['regional', 'global', 'accelerate'],
+          ? ['regional', 'global', 'interface-endpoint', 'accelerate', 'mrap']
+          : ['regional', 'global', 'accelerate', 'mrap'],
         ...(endpoint ? { interfaceEndpointDns: `bucket.${endpoint.dnsName.replace(/^\*\./, '')}` } : {}),
+        mrapArn: labMrapArn(s),
       },
       { bucket: LAB_BUCKET, region: s.region, styles: ['regional'], methods: ['put', 'post'] },
     ],
@@ -241,6 +259,7 @@ export async function runLab(
       { name: LOG_BUCKET },
     ],
     remoteIpFor: () => scenario.onPrem.publicEgressIp,
+    multiRegionAccessPoints: [{ alias: scenario.mrap.alias, bucket: LAB_BUCKET }],
   });
   let net: LabNetwork | null = null;
   try {
@@ -370,6 +389,8 @@ export async function runLab(
       discover: async () => ({ environment: env }),
       flows,
       access,
+      // The same adapter as the analyze function: DeleteObject to the lab's endpoint.
+      probeObjects: new S3ProbeObjects(client),
       now: analyzedAt,
     });
     for (const key of analysis.bundlesWritten) {
@@ -381,6 +402,18 @@ export async function runLab(
         );
     }
     client.destroy();
+    // The run's drift and real-traffic audit beside the bundles, then the report of the folder.
+    const analysisFile = join(outDir, ANALYSIS_FILE);
+    const summary: AnalysisSummary = {
+      schemaVersion: 1,
+      runId: analysis.runId,
+      now: analysis.now,
+      drift: [...analysis.drift],
+      realTraffic: analysis.realTraffic,
+    };
+    await writeFile(analysisFile, `${redactText(JSON.stringify(summary, null, 2))}\n`);
+    const report = join(outDir, 'report.html');
+    await writeFile(report, await analysisReportHtml(new FolderReader(outDir), { generatedAt: analyzedAt }));
     return {
       scenario: scenario.name,
       config: cfg,
@@ -388,7 +421,7 @@ export async function runLab(
       analysis,
       alerts: sink.alerts,
       analyzedAt: analyzedAt.toISOString(),
-      files: { flowLog, accessLog, outbox, bundles: bundlesDir, ...files },
+      files: { flowLog, accessLog, outbox, bundles: bundlesDir, ...files, report, analysis: analysisFile },
     };
   } finally {
     await net?.close();

@@ -94,6 +94,9 @@ describe('the lab, end to end', () => {
       'onprem-dc1 global': 'left-path public',
       'onprem-dc1 interface-endpoint': 'private interface-endpoint',
       'onprem-dc1 accelerate': 'left-path public',
+      // Global Accelerator addresses: outside the S3 prefix list, so the NAT route and the internet.
+      'vpc-app mrap': 'left-path nat-gateway',
+      'onprem-dc1 mrap': 'left-path public',
       // Uploads take the path of the download on the same vantage and style.
       'vpc-app regional put': 'private gateway-endpoint',
       'vpc-app regional post': 'private gateway-endpoint',
@@ -106,8 +109,8 @@ describe('the lab, end to end', () => {
     const global = labJson(r).verdicts.find((v) => v.vantage === 'vpc-app' && v.style === 'global');
     expect(global?.urlFindings).toContain('LEGACY_GLOBAL_ENDPOINT');
     expect(labJson(r).alerts.every((a) => a.severity === 'critical')).toBe(true);
-    // The four GET left-paths, and the on-prem PUT and POST (their own alert groups).
-    expect(labJson(r).alerts).toHaveLength(6);
+    // The six GET left-paths, and the on-prem PUT and POST (their own alert groups).
+    expect(labJson(r).alerts).toHaveLength(8);
     // The logs carry the scenario's addresses, never loopback ones.
     const flows = readFileSync(r.files.flowLog, 'utf8');
     expect(flows.split('\n')[0]).toMatch(/^version account-id interface-id srcaddr/);
@@ -123,7 +126,7 @@ describe('the lab, end to end', () => {
       ...allFiles(r.files.outbox).map((f) => readFileSync(f, 'utf8')),
       ...allFiles(r.files.bundles).map((f) => readFileSync(f, 'utf8')),
     ].join('\n');
-    expect(allFiles(r.files.bundles).length).toBe(12);
+    expect(allFiles(r.files.bundles).length).toBe(14);
     expect(holdsSecret(outputs)).toBe(false);
     // The probes' own requests did carry signatures: the check above looks for something real.
     expect(holdsSecret(readFileSync(r.files.accessLog, 'utf8'))).toBe(true);
@@ -134,11 +137,20 @@ describe('the lab, end to end', () => {
     expect(text).toMatch(/^vpc-app\s+private \(gateway-endpoint\)/m);
     expect(text).toContain('LEFT-PATH accelerate from vpc-app');
     expect(text).toMatch(
-      /^vantage +regional +global +interface-endpoint +accelerate +regional put +regional post$/m,
+      /^vantage +regional +global +interface-endpoint +accelerate +mrap +regional put +regional post$/m,
     );
     expect(text).toContain('LEFT-PATH regional post from onprem-dc1');
     expect(text).toMatch(/Fix: /);
     expect(holdsSecret(text)).toBe(false);
+    // The evidence report is written into the folder and its path printed.
+    const reportPath = /^Evidence report: (.+)$/m.exec(text)?.[1];
+    expect(reportPath).toMatch(/report\.html$/);
+    const page = readFileSync(reportPath!, 'utf8');
+    // One path diagram per evidence bundle of the run.
+    const bundles = readdirSync(join(reportPath!, '..', 'evidence'));
+    expect(bundles.length).toBeGreaterThanOrEqual(8);
+    expect(page.match(/<figure class="pd"/g)).toHaveLength(bundles.length);
+    expect(holdsSecret(page)).toBe(false);
     const doc = JSON.parse(await command({ json: true, out: outDir() })) as {
       verdicts: {
         vantage: string;
@@ -151,10 +163,11 @@ describe('the lab, end to end', () => {
       }[];
       alerts: { severity: string; subject: string }[];
       outDir: string;
+      report: string;
     };
-    expect(doc.verdicts).toHaveLength(12);
+    expect(doc.verdicts).toHaveLength(14);
     expect(doc.verdicts.map((v) => v.method).sort()).toEqual([
-      ...Array(8).fill('get'),
+      ...Array(10).fill('get'),
       'post',
       'post',
       'put',
@@ -169,8 +182,10 @@ describe('the lab, end to end', () => {
       path: expect.any(String),
       urlFindings: expect.any(Array),
     });
-    expect(doc.alerts).toHaveLength(6);
+    expect(doc.alerts).toHaveLength(8);
     expect(doc.outDir.startsWith(tmp)).toBe(true);
+    expect(doc.report).toBe(join(doc.outDir, 'report.html'));
+    expect(readFileSync(doc.report, 'utf8')).toMatch(/^<!DOCTYPE html>/);
   });
 
   it('turns VPC probes left-path after a more specific NAT route, and on-prem regional private with an inbound resolver', async () => {
@@ -186,9 +201,42 @@ describe('the lab, end to end', () => {
         'onprem-dc1 global': 'left-path public',
         'onprem-dc1 interface-endpoint': 'private interface-endpoint',
         'onprem-dc1 accelerate': 'left-path public',
+        // The inbound resolver answers MRAP names privately only with an s3-global.accesspoint endpoint.
+        'vpc-app mrap': 'left-path nat-gateway',
+        'onprem-dc1 mrap': 'left-path public',
       }),
     );
     expect(r.alerts.some((a) => a.subject.includes('MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW'))).toBe(true);
+  });
+
+  it('keeps MRAP probes private from both vantages with a com.amazonaws.s3-global.accesspoint endpoint, as inspect-url expects', async () => {
+    const s = await scenario('mrap-privatelink');
+    const r = await runLab(s, { outDir: outDir() });
+    const m = matrix(r);
+    expect([m['vpc-app mrap'], m['onprem-dc1 mrap']]).toEqual([
+      'private interface-endpoint',
+      'private interface-endpoint',
+    ]);
+    // Nothing else changed: the same verdicts as the default scenario for the other styles.
+    expect(m['vpc-app accelerate']).toBe('left-path nat-gateway');
+    expect(m['onprem-dc1 regional']).toBe('left-path public');
+    const mrap = r.analysis.results.filter((x) => x.probe.style === 'mrap');
+    expect(mrap).toHaveLength(2);
+    for (const x of mrap) {
+      const truth = simulateRequest(s, x.probe.vantage.id, x.probe.urlHost).trace;
+      expect(truth).toMatchObject({ private: true, endpoint: { vpcEndpointId: 'vpce-0e7e7e7e7e7e7e7e7' } });
+      // What inspect-url expected when the probe was planned is what the lab's logs decided.
+      expect([x.probe.vantage.id, x.probe.expectedPath]).toEqual([x.probe.vantage.id, x.verdict.path]);
+    }
+  });
+
+  it('agrees with inspect-url on the MRAP paths without the endpoint: NAT gateway and public', async () => {
+    const r = await runLab(await scenario('default'), { outDir: outDir() });
+    const mrap = r.analysis.results.filter((x) => x.probe.style === 'mrap');
+    expect(mrap.map((x) => [x.probe.vantage.id, x.probe.expectedPath, x.verdict.path]).sort()).toEqual([
+      ['onprem-dc1', 'public', 'public'],
+      ['vpc-app', 'nat-gateway', 'nat-gateway'],
+    ]);
   });
 
   // Issue 10: GWLB, TGW and customer prefix-list routes run, and no probe whose simulated path
@@ -202,6 +250,8 @@ describe('the lab, end to end', () => {
     'onprem-dc1 global': 'left-path public',
     'onprem-dc1 interface-endpoint': 'private interface-endpoint',
     'onprem-dc1 accelerate': 'left-path public',
+    'vpc-app mrap': 'left-path nat-gateway',
+    'onprem-dc1 mrap': 'left-path public',
   };
   const cases: [string, Record<string, string>][] = [
     ['gwlb-egress', leftViaNat],
@@ -254,7 +304,7 @@ describe('the lab, end to end', () => {
     writeFileSync(join(own, 'notes.txt'), 'mine');
     await runLab(await scenario('default'), { outDir: own });
     expect(readFileSync(join(own, 'notes.txt'), 'utf8')).toBe('mine');
-    expect(readdirSync(join(own, 'evidence'))).toHaveLength(12);
+    expect(readdirSync(join(own, 'evidence'))).toHaveLength(14);
   });
 
   it('leaves what pathguard analyze needs, and analyze on the folder reaches the same verdicts', async () => {
@@ -274,7 +324,7 @@ describe('the lab, end to end', () => {
     // The files carry no secret either: the probes and observations hold redacted URLs only.
     for (const f of [r.files.probes, r.files.observations, r.files.config, r.files.env])
       expect(holdsSecret(readFileSync(f, 'utf8'))).toBe(false);
-    expect(readFileSync(r.files.probes, 'utf8').trim().split('\n')).toHaveLength(12);
+    expect(readFileSync(r.files.probes, 'utf8').trim().split('\n')).toHaveLength(14);
   });
 
   it('exits 3 with --fail-on when a verdict reaches it, and refuses an unknown value before running', async () => {

@@ -38,6 +38,7 @@ export function labJson(r: LabResult) {
       .map((x) => verdictRowCore(x.probe, x.verdict)),
     alerts: r.alerts.map((a) => ({ severity: a.severity, subject: a.subject })),
     outDir: r.outDir,
+    report: r.files.report,
   };
 }
 
@@ -91,6 +92,7 @@ export function labReport(r: LabResult): string {
   for (const a of r.alerts) out.push(`  ${a.severity.padEnd(8)} ${a.subject}`);
   out.push(
     '',
+    `Evidence report: ${r.files.report}`,
     `Evidence bundles: ${r.files.bundles}`,
     `VPC Flow Logs: ${r.files.flowLog}`,
     `S3 server access logs: ${r.files.accessLog}`,
@@ -130,12 +132,13 @@ Options:
                    how the flow log is delivered, as the flow log's S3 FileFormat option: text
                    with a header line, or Parquet as AWS writes it (default: the scenario's
                    flowLogFileFormat, else plain-text)
-  --json           one JSON document: { verdicts, alerts, outDir }
+  --json           one JSON document: { verdicts, alerts, outDir, report }
   --fail-on VERDICT  exit ${EXIT_VERDICT} when a probe's verdict is left-path (left-path), or
                    left-path or no-evidence (no-evidence)
 
-The folder also holds env.json, config.json, probes.ndjson and observations.ndjson: the report's
-last line is the \`pathguard analyze\` command that reruns the analysis offline from them.
+The folder also holds report.html (the evidence report: open it in a browser, print it to PDF),
+analysis.json, env.json, config.json, probes.ndjson and observations.ndjson: the output's last
+line is the \`pathguard analyze\` command that reruns the analysis offline from them.
 
 Exit status: 0 done, ${EXIT_VERDICT} a verdict reached --fail-on, 2 usage, an invalid scenario or
 one the lab cannot simulate, or an --out folder it did not make, 1 an unreadable scenario.`,
