@@ -393,7 +393,7 @@ describe('the lab delivering its flow log as Parquet', () => {
     const fromText = await analyze(r.files.flowLog);
     const fromParquet = await analyze(parquet);
     expect(fromParquet).toEqual(fromText);
-    expect(fromText.verdicts).toHaveLength(8);
+    expect(fromText.verdicts).toHaveLength(14);
   });
 
   it('takes --flow-file-format on the command line and refuses an unknown value before running', async () => {
@@ -401,7 +401,7 @@ describe('the lab delivering its flow log as Parquet', () => {
     const doc = JSON.parse(await command({ json: true, out, 'flow-file-format': 'parquet' })) as {
       verdicts: { vantage: string; style: string; verdict: string }[];
     };
-    expect(doc.verdicts).toHaveLength(8);
+    expect(doc.verdicts).toHaveLength(14);
     expect(readdirSync(out)).toContain('vpc-flow-logs.log.parquet');
     await expect(run(labCommand, { 'flow-file-format': 'csv', out: outDir() })).rejects.toMatchObject({
       code: 'USAGE',
