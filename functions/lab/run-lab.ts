@@ -26,6 +26,7 @@ import {
 } from '../lib/report-input.js';
 import { runOnce } from '../runner/onprem.js';
 import { writeOrders } from '../runner/orders.js';
+import { writeFlowParquet } from './flow-parquet-writer.js';
 import {
   LAB_FLOW_LOG_FORMAT,
   type LabNetwork,
@@ -48,6 +49,7 @@ const LAB_ENTRIES = [
   'evidence',
   'access-logs',
   'vpc-flow-logs.log',
+  'vpc-flow-logs.log.parquet',
   'env.json',
   'config.json',
   'probes.ndjson',
@@ -235,7 +237,10 @@ function controlRequest(s3: LabS3) {
  * through the presigned PUTs; the analyzer reads the flow log and access log the lab wrote, through
  * the real parsers, and decides. Listeners and temporary files are cleaned up whatever happens.
  */
-export async function runLab(scenario: LabScenario, opts: { outDir?: string } = {}): Promise<LabResult> {
+export async function runLab(
+  scenario: LabScenario,
+  opts: { outDir?: string; flowLogFileFormat?: LabScenario['flowLogFileFormat'] } = {},
+): Promise<LabResult> {
   const outDir = opts.outDir ?? join(tmpdir(), 'pathguard-lab', scenario.name);
   await prepareOutDir(outDir);
   const outbox = join(outDir, 'outbox');
@@ -327,11 +332,18 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
 
     // Every path connection has closed and logged before the logs are delivered.
     await Promise.race([network.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
-    // The flow log as delivered to S3: one file, a header line, then the records (aws-facts §1.6).
-    const flowLog = join(outDir, 'vpc-flow-logs.log');
+    // The flow log as delivered to S3 (aws-facts §1.6): one text file, a header line then the
+    // records, or one Parquet file as AWS writes it (the scenario's or the caller's choice).
+    const parquet = (opts.flowLogFileFormat ?? scenario.flowLogFileFormat) === 'parquet';
+    const flowLog = join(outDir, parquet ? 'vpc-flow-logs.log.parquet' : 'vpc-flow-logs.log');
     await writeFile(
       flowLog,
-      `${[formatFlowHeader(LAB_FLOW_LOG_FORMAT), ...network.flowRecords().map((r) => formatFlowRecord(r.record, LAB_FLOW_LOG_FORMAT))].join('\n')}\n`,
+      parquet
+        ? writeFlowParquet(
+            network.flowRecords().map((r) => r.record),
+            LAB_FLOW_LOG_FORMAT,
+          )
+        : `${[formatFlowHeader(LAB_FLOW_LOG_FORMAT), ...network.flowRecords().map((r) => formatFlowRecord(r.record, LAB_FLOW_LOG_FORMAT))].join('\n')}\n`,
     );
     // The probe bucket's server access logs, delivered as one object in the simple-prefix format.
     await mkdir(join(outDir, 'access-logs'), { recursive: true });

@@ -7,9 +7,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CommandSpec } from '../../functions/cli/command.js';
 import { analyzeCommand } from '../../functions/cli/commands/analyze.js';
 import { labCommand, labJson, labReport } from '../../functions/cli/commands/lab.js';
-import { loadLabScenario, parseLabScenario, simulateRequest } from '../../functions/lab/network/index.js';
+import { writeFlowParquet } from '../../functions/lab/flow-parquet-writer.js';
+import {
+  LAB_FLOW_LOG_FORMAT,
+  loadLabScenario,
+  parseLabScenario,
+  simulateRequest,
+} from '../../functions/lab/network/index.js';
 import { analyzeCommandFor, runLab } from '../../functions/lab/run-lab.js';
 import { LAB_S3_CREDENTIAL } from '../../functions/lab/s3/index.js';
+import { readFlowRecords } from '../../functions/lib/read-flow.js';
+import type { FlowRecord } from '../../shared/flow-logs/types.js';
+import { RejectCounter } from '../../shared/text/rejects.js';
 
 const scenario = (name: string) =>
   loadLabScenario(new URL(`../../functions/lab/scenarios/${name}.json`, import.meta.url).pathname);
@@ -335,5 +344,67 @@ describe('the lab, end to end', () => {
       ._getActiveHandles()
       .filter((h) => h instanceof net.Server && h.listening);
     expect(handles).toEqual([]);
+  });
+});
+
+describe('the lab delivering its flow log as Parquet', () => {
+  /** Per probe, the flow evidence's decisions: path and rule, as the analyzer judged them. */
+  const flowDecisions = (r: Awaited<ReturnType<typeof runLab>>) =>
+    Object.fromEntries(
+      r.analysis.results.map((x) => [
+        `${x.probe.vantage.id} ${x.probe.style}`,
+        x.verdict.evidence
+          .filter((e) => e.source === 'flow')
+          .map((e) => `${e.decision.path} ${e.decision.rule}`)
+          .sort(),
+      ]),
+    );
+
+  it('writes one Parquet file as AWS does and reaches the verdicts and flow evidence of the text delivery', async () => {
+    for (const name of ['default', 'nat-override']) {
+      const s = await scenario(name);
+      const text = await runLab(s, { outDir: outDir() });
+      const pq = await runLab({ ...s, flowLogFileFormat: 'parquet' }, { outDir: outDir() });
+      expect(pq.files.flowLog).toMatch(/vpc-flow-logs\.log\.parquet$/);
+      expect(readFileSync(pq.files.flowLog).subarray(0, 4).toString('latin1')).toBe('PAR1');
+      expect(matrix(pq)).toEqual(matrix(text));
+      expect(flowDecisions(pq)).toEqual(flowDecisions(text));
+      expect(Object.values(flowDecisions(pq)).flat().length).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives analyze the same verdicts and evidence from a Parquet copy of the same traffic as from its text', async () => {
+    const r = await runLab(await scenario('default'), { outDir: outDir() });
+    const rejects = new RejectCounter();
+    const records: FlowRecord[] = [];
+    for await (const b of readFlowRecords(r.files.flowLog, { rejects })) records.push(...b);
+    expect(rejects.count).toBe(0);
+    const parquet = join(r.outDir, 'same-traffic.log.parquet');
+    writeFileSync(parquet, writeFlowParquet(records, LAB_FLOW_LOG_FORMAT));
+    const analyze = async (flow: string) => {
+      const args = analyzeCommandFor(r);
+      const values: Record<string, string | boolean> = { json: true };
+      for (let i = 1; i < args.length; i += 2) values[args[i]!.slice(2)] = args[i + 1]!;
+      values.flow = flow;
+      const { code, stdout } = await run(analyzeCommand, values);
+      expect(code).toBe(0);
+      return JSON.parse(stdout) as { verdicts: unknown[] };
+    };
+    const fromText = await analyze(r.files.flowLog);
+    const fromParquet = await analyze(parquet);
+    expect(fromParquet).toEqual(fromText);
+    expect(fromText.verdicts).toHaveLength(14);
+  });
+
+  it('takes --flow-file-format on the command line and refuses an unknown value before running', async () => {
+    const out = outDir();
+    const doc = JSON.parse(await command({ json: true, out, 'flow-file-format': 'parquet' })) as {
+      verdicts: { vantage: string; style: string; verdict: string }[];
+    };
+    expect(doc.verdicts).toHaveLength(14);
+    expect(readdirSync(out)).toContain('vpc-flow-logs.log.parquet');
+    await expect(run(labCommand, { 'flow-file-format': 'csv', out: outDir() })).rejects.toMatchObject({
+      code: 'USAGE',
+    });
   });
 });

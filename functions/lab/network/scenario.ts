@@ -217,6 +217,12 @@ export const labScenarioSchema = z
       vpcId: id('vpc').optional(),
     }),
     vantages: z.array(z.discriminatedUnion('kind', [vpcVantage, onPremVantage])).min(1),
+    /**
+     * How the flow log is delivered to S3, as the flow log's `FileFormat` destination option:
+     * `plain-text` (a header line, then records) or `parquet` (aws-facts §1.6, §10.3).
+     * @default plain-text
+     */
+    flowLogFileFormat: z.enum(['plain-text', 'parquet']).default('plain-text'),
   })
   .superRefine((s, ctx) => {
     const issue = (path: (string | number)[], message: string) =>
