@@ -134,6 +134,9 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
       byCode: rejects.byCode,
       samples: rejects.samples.map((x) => ({ source: x.source, line: x.line, code: x.code })),
     });
+  // Passed over, not rejected (subscription health checks, CloudTrail Insights and other events).
+  if (rejects.skipped > 0)
+    logger.info('log items skipped', { count: rejects.skipped, byReason: rejects.skippedBy });
   metrics.addMetric('RunDurationMs', MetricUnit.Milliseconds, Date.now() - started);
   if (summary.errors.length === 0 && summary.alerts.failed.length === 0)
     metrics.addMetric('RunSucceeded', MetricUnit.Count, 1);
