@@ -90,6 +90,10 @@ export function loadInfraConfig(file: string): InfraConfig {
       resultsBucket: c.resultsBucket,
       scheduleMinutes: c.scheduleMinutes,
       targetBuckets: [...targetBuckets],
+      /** Buckets with upload probes (`put`, `post`): the analyzer deletes those probes' objects. */
+      uploadBuckets: [
+        ...new Set(c.targets.filter((t) => t.methods.some((m) => m !== 'get')).map((t) => t.bucket)),
+      ],
       vpcVantages: c.vantages.flatMap((v) => (v.kind === 'vpc' ? [{ id: v.id, subnetId: v.subnetId }] : [])),
       onPremVantages: c.vantages.flatMap((v) => (v.kind === 'onprem' ? [v.id] : [])),
       retention: c.retention,

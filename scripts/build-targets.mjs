@@ -5,6 +5,21 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { build } from 'esbuild';
 
+/**
+ * The AWS SDK packages a bundle leaves to the Lambda runtime, which ships the SDK's clients. The
+ * JS SigV4a signer is not one of them (no client depends on it: it is an opt-in import), so it is
+ * bundled into the functions that presign Multi-Region Access Point probes, and only those: it is
+ * reached through a dynamic import in the presigner, which the other bundles never contain.
+ */
+const sdkFromRuntime = {
+  name: 'sdk-from-runtime',
+  setup(b) {
+    b.onResolve({ filter: /^@aws-sdk\// }, (args) =>
+      args.path === '@aws-sdk/signature-v4a' ? undefined : { path: args.path, external: true },
+    );
+  },
+};
+
 /** ESM bundles of CommonJS dependencies need require(). */
 const requireShim =
   "import { createRequire as __pgCreateRequire } from 'node:module';const require = __pgCreateRequire(import.meta.url);";
@@ -55,7 +70,7 @@ export async function buildTarget(t, { define, outfile = t.outfile }) {
     // same way (NodejsFunction's default). Bundling the SDK too makes analyze 1.66 MB (EC2's
     // serializers do not tree-shake), over the 1 MB budget. The standalone runner has no
     // externals at all: it must run from a folder with no node_modules.
-    external: t.name === 'runner' ? [] : ['@aws-sdk/*'],
+    plugins: t.name === 'runner' ? [] : [sdkFromRuntime],
     banner: { js: requireShim },
     define,
     legalComments: 'none',

@@ -28,6 +28,7 @@ export class SdkPresigner implements Presigner {
   constructor(private readonly opts: SdkPresignerOptions = {}) {}
 
   async presignGet(req: PresignRequest): Promise<string> {
+    if (req.style === 'mrap') return this.presignMrap(req);
     const { client, bucket } = this.clientFor(req);
     return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: req.key }), {
       expiresIn: req.expiresInSeconds,
@@ -123,11 +124,24 @@ export class SdkPresigner implements Presigner {
         if (!req.accessPointArn) throw styleError(req, 'needs accessPointArn in the target');
         return { client: this.client(`ap:${r}`, { region: r }), bucket: req.accessPointArn };
       case 'mrap':
-        throw styleError(
-          req,
-          'is not supported: presigning for a Multi-Region Access Point needs SigV4a from the AWS CRT signer (@aws-sdk/signature-v4-crt), a native dependency this product does not ship',
-        );
+        throw styleError(req, 'is presigned by presignMrap');
     }
+  }
+
+  /**
+   * SigV4a for a Multi-Region Access Point (see `mrap-presigner.ts`). The JS signer and its
+   * elliptic-curve code load on the first MRAP probe only, so a configuration without one never
+   * pays for them at cold start.
+   */
+  private async presignMrap(req: PresignRequest): Promise<string> {
+    if (!req.mrapArn) throw styleError(req, 'needs mrapArn in the target');
+    const { presignMrapGet } = await import('./mrap-presigner.js');
+    // The Region only seeds the client; the ARN has none and the request is signed for the set `*`.
+    return presignMrapGet(this.client(`mrap:${req.region}`, { region: req.region }), {
+      mrapArn: req.mrapArn,
+      key: req.key,
+      expiresInSeconds: req.expiresInSeconds,
+    });
   }
 
   private client(key: string, cfg: S3ClientConfig): S3Client {

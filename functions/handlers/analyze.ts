@@ -19,10 +19,12 @@ import { S3AccessLogSource } from '../aws/access-logs-s3.js';
 import { S3CloudTrailSource } from '../aws/cloudtrail-s3.js';
 import { discoverEnvironment } from '../aws/discovery.js';
 import { CloudWatchFlowLogSource } from '../aws/flow-logs-cwl.js';
+import { S3ProbeObjects } from '../aws/probe-objects-s3.js';
 import { awsClientConfig } from '../aws/retry.js';
 import { SnsAlertSink } from '../aws/sns-sink.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
 import { findProbe, runAnalysis } from '../lib/analyze-run.js';
+import { dailyReportLocation, dailyReports, resultsBucketReader } from '../lib/daily-report.js';
 import { parseHandlerEvent } from '../lib/events.js';
 import { EVIDENCE_ENV, evidenceLocations } from '../lib/evidence-locations.js';
 import { configLoader } from '../lib/lambda-config.js';
@@ -86,7 +88,9 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
     cfg,
     store,
     sink: new SnsAlertSink(sns, topicArn),
+    probeObjects: new S3ProbeObjects(s3),
     now,
+    report: dailyReportLocation(cfg, now),
     ...(ev.kind === 'analyze' && ev.since ? { since: ev.since } : {}),
     discover: async () => found,
     ...(flows ? { flows } : {}),
@@ -137,6 +141,23 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
   // Passed over, not rejected (subscription health checks, CloudTrail Insights and other events).
   if (rejects.skipped > 0)
     logger.info('log items skipped', { count: rejects.skipped, byReason: rejects.skippedBy });
+  // The evidence report the alerts name, and yesterday's once the day is over. A failure here
+  // is reported, never a reason to lose the run's verdicts and alerts.
+  const reports: { key: string; probes: number }[] = [];
+  try {
+    for (const r of await dailyReports({
+      reader: resultsBucketReader(s3, cfg.resultsBucket, store),
+      store,
+      cfg,
+      environment: found.environment,
+      drift: summary.drift,
+      now,
+      alertsSent: summary.alerts.sent.length,
+    }))
+      reports.push({ key: r.key, probes: r.probes });
+  } catch (e) {
+    summary.errors.push({ source: 'store', message: `writing the evidence report: ${(e as Error).message}` });
+  }
   metrics.addMetric('RunDurationMs', MetricUnit.Milliseconds, Date.now() - started);
   if (summary.errors.length === 0 && summary.alerts.failed.length === 0)
     metrics.addMetric('RunSucceeded', MetricUnit.Count, 1);
@@ -157,6 +178,7 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
     verdicts,
     alertsSent: summary.alerts.sent.length,
     records: summary.records,
+    reports,
     partialFailure: summary.errors.length + summary.alerts.failed.length > 0,
     errors: summary.errors,
     alertFailures: summary.alerts.failed.map((f) => ({ dedupKey: f.alert.dedupKey, error: f.error })),

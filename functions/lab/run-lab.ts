@@ -12,13 +12,21 @@ import type { AccessLogSource, AlertSink, FlowLogSource, RenderedAlert } from '.
 import { allowedS3Hosts, orderScope } from '../../shared/probes/orders.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { SdkPresigner } from '../aws/presigner.js';
+import { S3ProbeObjects } from '../aws/probe-objects-s3.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
 import { runAnalysis } from '../lib/analyze-run.js';
 import { runProbes } from '../lib/probe-run.js';
 import { readAccessLogRecords } from '../lib/read-access-logs.js';
 import { readFlowRecords } from '../lib/read-flow.js';
+import {
+  ANALYSIS_FILE,
+  type AnalysisSummary,
+  analysisReportHtml,
+  FolderReader,
+} from '../lib/report-input.js';
 import { runOnce } from '../runner/onprem.js';
 import { writeOrders } from '../runner/orders.js';
+import { writeFlowParquet } from './flow-parquet-writer.js';
 import {
   LAB_FLOW_LOG_FORMAT,
   type LabNetwork,
@@ -41,10 +49,13 @@ const LAB_ENTRIES = [
   'evidence',
   'access-logs',
   'vpc-flow-logs.log',
+  'vpc-flow-logs.log.parquet',
   'env.json',
   'config.json',
   'probes.ndjson',
   'observations.ndjson',
+  'analysis.json',
+  'report.html',
 ];
 
 export interface LabResult {
@@ -65,6 +76,9 @@ export interface LabResult {
     config: string;
     probes: string;
     observations: string;
+    /** The evidence report (one self-contained HTML file) and the run summary it reads beside the bundles. */
+    report: string;
+    analysis: string;
   };
 }
 
@@ -99,8 +113,13 @@ function ndjsonUnder(s3: LabS3, bucket: string, prefix: string): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
+/** The ARN of the scenario's Multi-Region Access Point, which routes to the probe bucket. */
+export function labMrapArn(s: LabScenario): string {
+  return `arn:aws:s3::${s.accountId}:accesspoint/${s.mrap.alias}`;
+}
+
 /**
- * The lab's monitoring config: the probe bucket in four styles, from every vantage of the
+ * The lab's monitoring config: the probe bucket in five styles, from every vantage of the
  * scenario, plus an upload with a presigned PUT and a presigned POST form on the regional style
  * (their verdicts equal the regional GET's: an upload takes the same path as a download).
  */
@@ -114,9 +133,10 @@ export function labConfig(s: LabScenario): PathGuardConfig {
         bucket: LAB_BUCKET,
         region: s.region,
         styles: endpoint
-          ? ['regional', 'global', 'interface-endpoint', 'accelerate']
-          : ['regional', 'global', 'accelerate'],
+          ? ['regional', 'global', 'interface-endpoint', 'accelerate', 'mrap']
+          : ['regional', 'global', 'accelerate', 'mrap'],
         ...(endpoint ? { interfaceEndpointDns: `bucket.${endpoint.dnsName.replace(/^\*\./, '')}` } : {}),
+        mrapArn: labMrapArn(s),
       },
       { bucket: LAB_BUCKET, region: s.region, styles: ['regional'], methods: ['put', 'post'] },
     ],
@@ -217,7 +237,10 @@ function controlRequest(s3: LabS3) {
  * through the presigned PUTs; the analyzer reads the flow log and access log the lab wrote, through
  * the real parsers, and decides. Listeners and temporary files are cleaned up whatever happens.
  */
-export async function runLab(scenario: LabScenario, opts: { outDir?: string } = {}): Promise<LabResult> {
+export async function runLab(
+  scenario: LabScenario,
+  opts: { outDir?: string; flowLogFileFormat?: LabScenario['flowLogFileFormat'] } = {},
+): Promise<LabResult> {
   const outDir = opts.outDir ?? join(tmpdir(), 'pathguard-lab', scenario.name);
   await prepareOutDir(outDir);
   const outbox = join(outDir, 'outbox');
@@ -236,6 +259,7 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
       { name: LOG_BUCKET },
     ],
     remoteIpFor: () => scenario.onPrem.publicEgressIp,
+    multiRegionAccessPoints: [{ alias: scenario.mrap.alias, bucket: LAB_BUCKET }],
   });
   let net: LabNetwork | null = null;
   try {
@@ -308,11 +332,18 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
 
     // Every path connection has closed and logged before the logs are delivered.
     await Promise.race([network.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
-    // The flow log as delivered to S3: one file, a header line, then the records (aws-facts §1.6).
-    const flowLog = join(outDir, 'vpc-flow-logs.log');
+    // The flow log as delivered to S3 (aws-facts §1.6): one text file, a header line then the
+    // records, or one Parquet file as AWS writes it (the scenario's or the caller's choice).
+    const parquet = (opts.flowLogFileFormat ?? scenario.flowLogFileFormat) === 'parquet';
+    const flowLog = join(outDir, parquet ? 'vpc-flow-logs.log.parquet' : 'vpc-flow-logs.log');
     await writeFile(
       flowLog,
-      `${[formatFlowHeader(LAB_FLOW_LOG_FORMAT), ...network.flowRecords().map((r) => formatFlowRecord(r.record, LAB_FLOW_LOG_FORMAT))].join('\n')}\n`,
+      parquet
+        ? writeFlowParquet(
+            network.flowRecords().map((r) => r.record),
+            LAB_FLOW_LOG_FORMAT,
+          )
+        : `${[formatFlowHeader(LAB_FLOW_LOG_FORMAT), ...network.flowRecords().map((r) => formatFlowRecord(r.record, LAB_FLOW_LOG_FORMAT))].join('\n')}\n`,
     );
     // The probe bucket's server access logs, delivered as one object in the simple-prefix format.
     await mkdir(join(outDir, 'access-logs'), { recursive: true });
@@ -358,6 +389,8 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
       discover: async () => ({ environment: env }),
       flows,
       access,
+      // The same adapter as the analyze function: DeleteObject to the lab's endpoint.
+      probeObjects: new S3ProbeObjects(client),
       now: analyzedAt,
     });
     for (const key of analysis.bundlesWritten) {
@@ -369,6 +402,18 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
         );
     }
     client.destroy();
+    // The run's drift and real-traffic audit beside the bundles, then the report of the folder.
+    const analysisFile = join(outDir, ANALYSIS_FILE);
+    const summary: AnalysisSummary = {
+      schemaVersion: 1,
+      runId: analysis.runId,
+      now: analysis.now,
+      drift: [...analysis.drift],
+      realTraffic: analysis.realTraffic,
+    };
+    await writeFile(analysisFile, `${redactText(JSON.stringify(summary, null, 2))}\n`);
+    const report = join(outDir, 'report.html');
+    await writeFile(report, await analysisReportHtml(new FolderReader(outDir), { generatedAt: analyzedAt }));
     return {
       scenario: scenario.name,
       config: cfg,
@@ -376,7 +421,7 @@ export async function runLab(scenario: LabScenario, opts: { outDir?: string } = 
       analysis,
       alerts: sink.alerts,
       analyzedAt: analyzedAt.toISOString(),
-      files: { flowLog, accessLog, outbox, bundles: bundlesDir, ...files },
+      files: { flowLog, accessLog, outbox, bundles: bundlesDir, ...files, report, analysis: analysisFile },
     };
   } finally {
     await net?.close();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ReportLocation } from '../../shared/alerts/render.js';
 import { bindEnvironment } from '../../shared/analyzer/environment-ports.js';
 import { type AnalyzerRunResult, runAnalyzer } from '../../shared/analyzer/run.js';
 import type { PathGuardConfig } from '../../shared/config/index.js';
@@ -11,6 +12,7 @@ import type {
   CloudTrailSource,
   FlowLogSource,
   ObjectStore,
+  ProbeObjectRemover,
 } from '../../shared/ports/index.js';
 import { observationKey, probeListings, probeRecordKeyOf } from '../../shared/probes/results-keys.js';
 import type { Observation, Probe } from '../../shared/probes/types.js';
@@ -29,9 +31,13 @@ export interface AnalyzeRunDeps {
   access?: AccessLogSource;
   /** CloudTrail data (and network-activity) events, when enabled: read under the same deadline rules. */
   cloudTrail?: CloudTrailSource;
+  /** Deletes upload probes' objects once their verdicts settle (S3 DeleteObject; the lab's endpoint). */
+  probeObjects?: ProbeObjectRemover;
   now: Date;
   /** Probes created after this are examined. @default now minus the longest evidence deadline and two intervals */
   since?: Date;
+  /** The day's evidence report, named in the alerts. */
+  report?: ReportLocation;
 }
 
 /**
@@ -110,7 +116,7 @@ export async function runAnalysis(deps: AnalyzeRunDeps): Promise<AnalyzerRunResu
   const observations = await loadObservations(store, probes);
   const bound = bindEnvironment(env);
   return runAnalyzer(
-    { cfg, env, probes, observations, drift },
+    { cfg, env, probes, observations, drift, ...(deps.report ? { report: deps.report } : {}) },
     {
       store,
       sink: deps.sink,
@@ -121,6 +127,7 @@ export async function runAnalysis(deps: AnalyzeRunDeps): Promise<AnalyzerRunResu
       ...(deps.flows ? { flowSource: deps.flows } : {}),
       ...(deps.access ? { accessLogSource: deps.access } : {}),
       ...(deps.cloudTrail ? { cloudTrailSource: deps.cloudTrail } : {}),
+      ...(deps.probeObjects ? { probeObjects: deps.probeObjects } : {}),
     },
   );
 }

@@ -202,6 +202,7 @@ async function presignProbe(p: PlannedProbe, deps: ProbeRunDeps): Promise<ProbeR
     style: p.style,
     expiresInSeconds: deps.cfg.urlExpirySeconds,
     ...(p.accessPointArn ? { accessPointArn: p.accessPointArn } : {}),
+    ...(p.mrapArn ? { mrapArn: p.mrapArn } : {}),
     ...(p.interfaceEndpointDns ? { interfaceEndpointDns: p.interfaceEndpointDns } : {}),
   };
   if (p.method === 'get') {

@@ -1,10 +1,12 @@
 import type { Readable } from 'node:stream';
 import { UserInputError } from '../../shared/errors.js';
 import { type FlowFormat, FlowLogStreamParser, parseFlowFormat } from '../../shared/flow-logs/index.js';
+import { FlowParquetReader, hasParquetMagic } from '../../shared/flow-logs/parquet.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import type { RejectCounter } from '../../shared/text/rejects.js';
 import { readCloudWatchEvents } from './cloudwatch-export.js';
-import { openInput } from './input.js';
+import { collectParquetBytes, FLOW_PARQUET_CODECS, ParquetTooLargeError } from './flow-parquet.js';
+import { InputReadError, type OpenedInput, openInput } from './input.js';
 
 export interface ReadFlowOptions {
   /** A format (`${a} ${b}` or plain names) that wins over a header line. */
@@ -22,6 +24,8 @@ export interface ReadFlowOptions {
 }
 
 const OPEN_BRACE = 0x7b;
+/** `P`, the first byte of a Parquet file (`PAR1`); no text flow log starts with it. */
+const LETTER_P = 0x50;
 const BATCH_BYTES = 64 * 1024;
 
 /** Resolves a user-given format, throwing a UserInputError (exit 2) when it is malformed. */
@@ -36,16 +40,80 @@ function* drain(batch: FlowRecord[]): Generator<FlowRecord[]> {
   if (batch.length > 0) yield batch.splice(0, batch.length);
 }
 
+/** True when an input is to be read as Parquet: its first byte says so, or its name does. */
+function isParquetInput(opened: OpenedInput): boolean {
+  if (opened.firstByte === LETTER_P) return true;
+  if (/\.parquet$/i.test(opened.name))
+    throw new InputReadError(
+      opened.name,
+      'named .parquet but not a Parquet file (it does not start with PAR1)',
+    );
+  return false;
+}
+
 /**
- * Streams the flow-log records of one input (a file or `-`), plain or gzip, text or a CloudWatch
- * Logs export (`filter-log-events` JSON or NDJSON events, detected by a leading `{`), in batches,
- * with constant memory. Bad lines go to `rejects`; an unreadable or truncated input throws
- * InputReadError naming it.
+ * The records of a Parquet input (detected by its `PAR1` magic): read whole (the footer is at the
+ * end), then decoded row group by row group. The columns name the fields, so a `--format` does not
+ * apply. A damaged file throws InputReadError after the records before the damage, as a truncated
+ * gzip does; bad rows go to `rejects`.
+ */
+async function* readParquetInput(
+  opened: OpenedInput,
+  opts: ReadFlowOptions,
+  countOnly: boolean,
+): AsyncGenerator<FlowRecord[], number> {
+  let bytes: Buffer;
+  try {
+    bytes = await collectParquetBytes(opened.chunks);
+  } catch (e) {
+    if (e instanceof ParquetTooLargeError) throw new InputReadError(opened.name, e.message);
+    throw e;
+  }
+  if (!hasParquetMagic(bytes)) {
+    // A text input that merely starts with `P`: parse it as text (it is already in memory).
+    const batch: FlowRecord[] = [];
+    const parser = new FlowLogStreamParser({
+      source: opened.name,
+      rejects: opts.rejects,
+      countOnly,
+      ...(opts.fields ? { fields: opts.fields } : {}),
+      onRecord: (r) => batch.push(r),
+    });
+    parser.push(bytes);
+    parser.end();
+    yield* drain(batch);
+    return parser.records;
+  }
+  const reader = new FlowParquetReader(bytes, {
+    source: opened.name,
+    rejects: opts.rejects,
+    compressors: FLOW_PARQUET_CODECS,
+    countOnly,
+    ...(opts.fields ? { fields: opts.fields } : {}),
+  });
+  yield* reader.batches();
+  if (reader.failure)
+    throw new InputReadError(
+      opened.name,
+      `${reader.failure.row > 0 ? `row ${reader.failure.row}: ` : ''}${reader.failure.error.message}`,
+    );
+  return reader.records;
+}
+
+/**
+ * Streams the flow-log records of one input (a file or `-`), plain or gzip, text, Parquet (by its
+ * `PAR1` magic) or a CloudWatch Logs export (`filter-log-events` JSON or NDJSON events, detected
+ * by a leading `{`), in batches; text with constant memory. Bad lines go to `rejects`; an
+ * unreadable or truncated input throws InputReadError naming it.
  */
 export async function* readFlowRecords(input: string, opts: ReadFlowOptions): AsyncGenerator<FlowRecord[]> {
   const format = resolveFlowFormat(opts.format);
   // The parser copies what it keeps of a chunk (a line cut by the chunk end), so buffers can be reused.
   const opened = await openInput(input, opts.stdin, { reuseBuffers: true });
+  if (isParquetInput(opened)) {
+    yield* readParquetInput(opened, opts, false);
+    return;
+  }
   const batch: FlowRecord[] = [];
   const parser = new FlowLogStreamParser({
     ...(format ? { format } : {}),
@@ -84,6 +152,13 @@ export async function countFlowRecords(input: string, opts: ReadFlowOptions): Pr
   const format = resolveFlowFormat(opts.format);
   // The parser copies what it keeps of a chunk (a line cut by the chunk end), so buffers can be reused.
   const opened = await openInput(input, opts.stdin, { reuseBuffers: true });
+  if (isParquetInput(opened)) {
+    const it = readParquetInput(opened, opts, true);
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return r.value;
+    }
+  }
   const parser = new FlowLogStreamParser({
     ...(format ? { format } : {}),
     source: opened.name,

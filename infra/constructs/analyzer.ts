@@ -3,6 +3,7 @@ import {
   Duration,
   aws_iam as iam,
   type aws_lambda_nodejs as nodejs,
+  Stack,
   type aws_s3 as s3,
   type aws_sns as sns,
   Validations,
@@ -24,6 +25,12 @@ export interface AnalyzerProps {
   readonly flowLogFormat: string;
   /** Where server access logs are read. @default none: no access logs */
   readonly accessLogs?: { readonly bucket: s3.IBucket; readonly prefix: string };
+  /**
+   * Buckets whose upload probes' objects (`<prefix>probes/…`, written by the runners' presigned PUT
+   * and POST) the analyzer deletes once their verdicts settle: DeleteObject under that prefix only.
+   * @default none: no upload probes, no delete grant (the lifecycle rule expires probe objects)
+   */
+  readonly uploadProbes?: { readonly buckets: readonly s3.IBucket[]; readonly prefix: string };
 }
 
 /**
@@ -53,10 +60,35 @@ export class Analyzer extends StackSection {
       ['s3:GetObject', 's3:PutObject'],
       ['probes/', 'observations/', 'evidence/', 'environment/', 'state/'],
     );
+    // Reports: the real-traffic audit and the daily evidence report are written under reports/;
+    // the report reads back only the real-traffic documents (it reads bundles under evidence/).
+    allowObjects(analyze, props.resultsBucket, ['s3:PutObject'], ['reports/']);
+    allowObjects(analyze, props.resultsBucket, ['s3:GetObject'], ['reports/real-traffic/']);
     if (props.accessLogs) {
       allowObjects(analyze, props.accessLogs.bucket, ['s3:GetObject'], [props.accessLogs.prefix]);
       analyze.addEnvironment(EVIDENCE_ENV.accessLogBucket, props.accessLogs.bucket.bucketName);
       analyze.addEnvironment(EVIDENCE_ENV.accessLogPrefix, props.accessLogs.prefix);
+    }
+    if (props.uploadProbes && props.uploadProbes.buckets.length > 0) {
+      const prefix = props.uploadProbes.prefix;
+      // DeleteObject alone (no ListBucket, no GetObject): the analyzer names each key it deletes.
+      analyze.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'DeleteUploadProbeObjects',
+          actions: ['s3:DeleteObject'],
+          resources: props.uploadProbes.buckets.map((b) => b.arnForObjects(`${prefix}*`)),
+        }),
+      );
+      for (const b of props.uploadProbes.buckets) {
+        const cfn = b.node.defaultChild as s3.CfnBucket | undefined;
+        const ref = cfn
+          ? `<${Stack.of(this).getLogicalId(cfn)}.Arn>`
+          : `arn:<AWS::Partition>:s3:::${b.bucketName}`;
+        Validations.of(analyze.role!).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${ref}/${prefix}*]`,
+          reason: `Upload probe objects under ${prefix} have per-run generated keys; only DeleteObject, only that prefix.`,
+        });
+      }
     }
     allowKey(analyze, props.defaults.dataKey);
     // Publish only; the KMS permissions come from allowKey (no GenerateDataKey* wildcard).

@@ -41,6 +41,10 @@ export function functionDefaults(
     minify: true,
     sourceMap: true,
     mainFields: ['module', 'main'],
+    // The SDK packages the nodejs22.x runtime ships stay out of the bundles (the default would be
+    // every @aws-sdk/* package): the JS SigV4a signer is no client's dependency, so it is bundled
+    // where Multi-Region Access Point probes are presigned (scripts/build-targets.mjs does the same).
+    externalModules: ['@aws-sdk/client-*', '@aws-sdk/s3-request-presigner'],
     // ESM bundles of CommonJS dependencies need require().
     banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
     forceDockerBundling: false,

@@ -37,6 +37,8 @@ export interface StackMonitoringConfig {
   readonly resultsBucket: string;
   readonly scheduleMinutes: number;
   readonly targetBuckets: readonly string[];
+  /** Target buckets with upload probes (`put`, `post`), whose objects the analyzer deletes. @default none */
+  readonly uploadBuckets?: readonly string[];
   readonly vpcVantages: readonly { readonly id: string; readonly subnetId: string }[];
   /** On-prem vantages: their orders are written by the orders function. */
   readonly onPremVantages: readonly string[];
@@ -116,6 +118,13 @@ export class PathGuardStack extends Stack {
       ...(store.accessLogBucket && plan.accessLogs
         ? { accessLogs: { bucket: store.accessLogBucket, prefix: plan.accessLogs.prefix } }
         : {}),
+      uploadProbes: {
+        buckets: (monitoring.uploadBuckets ?? []).flatMap((name) => {
+          const b = store.probeBuckets.get(name);
+          return b ? [b] : [];
+        }),
+        prefix: `${monitoring.probePrefix}/probes/`,
+      },
     });
     this.analyzeFunction = analyzer.function;
 

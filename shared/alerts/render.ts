@@ -30,6 +30,32 @@ export interface RenderOptions {
   now: Date;
   /** Store key of the probe's evidence bundle, named in the alert for auditors. */
   bundleKey?: string;
+  /** The day's evidence report in the results bucket, named by its S3 console page (never a presigned URL). */
+  report?: ReportLocation;
+}
+
+/** Where an evidence report is stored. */
+export interface ReportLocation {
+  bucket: string;
+  key: string;
+  region: string;
+}
+
+/**
+ * The S3 console page of a stored object, in the partition of its Region. A console page needs
+ * the reader's own sign-in: unlike a presigned URL it grants nothing, so it may go in an alert.
+ *
+ * @example
+ * s3ConsoleUrl({ bucket: 'results', key: 'reports/2026/12/03.html', region: 'us-east-1' })
+ * // 'https://console.aws.amazon.com/s3/object/results?region=us-east-1&prefix=reports%2F2026%2F12%2F03.html'
+ */
+export function s3ConsoleUrl(l: ReportLocation): string {
+  const host = {
+    aws: 'console.aws.amazon.com',
+    'aws-cn': 'console.amazonaws.cn',
+    'aws-us-gov': 'console.amazonaws-us-gov.com',
+  }[partition(l.region)];
+  return `https://${host}/s3/object/${encodeURIComponent(l.bucket)}?region=${encodeURIComponent(l.region)}&prefix=${encodeURIComponent(l.key)}`;
 }
 
 /** Likely cause and the steps that fix it. */
@@ -486,6 +512,10 @@ export function renderAlert(intent: AlertIntent, opts: RenderOptions): RenderedA
     );
   }
   if (opts.bundleKey) lines.push(`  Evidence bundle: ${opts.bundleKey}`);
+  if (opts.report)
+    lines.push(
+      `  Evidence report: s3://${opts.report.bucket}/${opts.report.key} (${s3ConsoleUrl(opts.report)})`,
+    );
   lines.push(
     `  Alert: ${intent.dedupKey} (${intent.reason}, ${intent.severity}) at ${opts.now.toISOString()}`,
   );
@@ -525,6 +555,7 @@ export function renderAlert(intent: AlertIntent, opts: RenderOptions): RenderedA
   }
   if (intent.drift) context.resource = intent.drift.resource;
   if (opts.bundleKey) context.evidenceBundle = opts.bundleKey;
+  if (opts.report) context.evidenceReport = s3ConsoleUrl(opts.report);
   const chatbot = redactDeep({
     version: '1.0',
     source: 'custom',

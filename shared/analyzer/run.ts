@@ -10,7 +10,7 @@
  * reported in the result. At-least-once: the access-log checkpoint advances only when every
  * bundle was stored, so records are never lost (a record read twice counts once).
  */
-import { renderAlert } from '../alerts/render.js';
+import { type ReportLocation, renderAlert } from '../alerts/render.js';
 import {
   type AlertIntent,
   type AlertState,
@@ -41,11 +41,12 @@ import type {
   CloudTrailSource,
   FlowLogSource,
   ObjectStore,
+  ProbeObjectRemover,
   RenderedAlert,
 } from '../ports/index.js';
 import { WriteConflictError } from '../ports/index.js';
 import type { EarlyFacts } from '../probes/early-verdict.js';
-import type { Observation, Probe } from '../probes/types.js';
+import { methodOf, type Observation, type Probe } from '../probes/types.js';
 import { RealTrafficAudit, type RealTrafficReport } from '../reports/real-traffic.js';
 import type { VerdictHistoryEntry } from '../verdicts/engine.js';
 import { correlationTargets, evaluateProbes, type ProbeResult } from './analyze.js';
@@ -69,6 +70,11 @@ export interface AnalyzerDeps {
   flowSource?: FlowLogSource | null;
   accessLogSource?: AccessLogSource | null;
   cloudTrailSource?: CloudTrailSource | null;
+  /**
+   * Deletes the objects upload probes (`put`, `post`) created once their verdict is settled; the
+   * probe buckets' lifecycle rule expires whatever is left. Absent: nothing is deleted.
+   */
+  probeObjects?: ProbeObjectRemover | null;
 }
 
 export interface AnalyzerRunInput {
@@ -83,10 +89,21 @@ export interface AnalyzerRunInput {
   runId?: string;
   /** Time to read access logs from when there is no checkpoint yet. @default the earliest probe minus one hour */
   accessSince?: Date;
+  /** The day's evidence report, named in every alert (the analyze function writes it there). */
+  report?: ReportLocation;
 }
 
 export interface SourceError {
-  source: 'flow' | 's3-access' | 'cloudtrail' | 'store' | 'state' | 'checkpoint' | 'environment';
+  source:
+    | 'flow'
+    | 's3-access'
+    | 'cloudtrail'
+    | 'store'
+    | 'state'
+    | 'checkpoint'
+    | 'environment'
+    /** Deleting an upload probe's object. */
+    | 'cleanup';
   message: string;
 }
 
@@ -96,6 +113,8 @@ export interface AnalyzerRunResult {
   results: ProbeResult[];
   /** Bundles written this run (content changed). */
   bundlesWritten: string[];
+  /** `bucket/key` of the upload probes' objects deleted this run (their verdicts settled). */
+  uploadsDeleted: string[];
   alerts: {
     sent: { alert: RenderedAlert; messageId: string }[];
     failed: { alert: RenderedAlert; error: string }[];
@@ -104,6 +123,8 @@ export interface AnalyzerRunResult {
   };
   alertState: AlertState;
   realTraffic: RealTrafficReport;
+  /** The posture drift this run was given (what the evidence report lists). */
+  drift: readonly DriftItem[];
   /** Where the real-traffic report was stored, when there was traffic to report. */
   realTrafficKey: string | null;
   /** Records read per source, and how many matched a probe. */
@@ -269,6 +290,8 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     }
   }
 
+  const uploadsDeleted = await deleteSettledUploads(results, cfg, deps.probeObjects ?? null, errors);
+
   // Alerts: decide from the stored state, publish, record each only once the sink accepted it.
   let stored: { value: unknown; etag: string } | null = null;
   try {
@@ -294,7 +317,11 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     const r = intent.probe ? byProbe.get(intent.probe.probeId) : undefined;
     const alert = renderAlert(
       { ...intent, observation: r?.observation ?? null, facts: r?.facts ?? null },
-      { now, ...(intent.probe ? { bundleKey: bundleKey(intent.probe) } : {}) },
+      {
+        now,
+        ...(intent.probe ? { bundleKey: bundleKey(intent.probe) } : {}),
+        ...(input.report ? { report: input.report } : {}),
+      },
     );
     try {
       const { messageId } = await deps.sink.publish(alert);
@@ -339,9 +366,11 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     now: now.toISOString(),
     results,
     bundlesWritten,
+    uploadsDeleted,
     alerts: { sent, failed, closed },
     alertState: state,
     realTraffic,
+    drift: input.drift ?? [],
     realTrafficKey,
     records,
     accessCheckpoint,
@@ -430,4 +459,37 @@ async function writeState(
     message: `writing ${ALERT_STATE_KEY}: gave up after repeated write conflicts`,
   });
   return next;
+}
+
+/**
+ * Deletes the object of every upload probe whose verdict is settled (nothing can change it any
+ * more; the verdict never depended on the object, which the runner created and nobody reads).
+ * Only keys under the config's probe prefix in a target bucket are touched, whatever a stored
+ * probe record says. A failure is reported and left to the probe buckets' lifecycle rule.
+ */
+async function deleteSettledUploads(
+  results: readonly ProbeResult[],
+  cfg: PathGuardConfig,
+  remover: ProbeObjectRemover | null,
+  errors: SourceError[],
+): Promise<string[]> {
+  if (!remover) return [];
+  const buckets = new Set(cfg.targets.map((t) => t.bucket));
+  // The shape probeKey() gives: `<prefix>/probes/YYYY/MM/DD/<probe id>.bin`, nothing else.
+  const probeKeyShape = new RegExp(
+    `^${cfg.probePrefix.replace(/[.]/g, '\\.')}/probes/\\d{4}/\\d{2}/\\d{2}/[0-9A-HJKMNP-TV-Z]{26}\\.bin$`,
+  );
+  const deleted: string[] = [];
+  for (const r of results) {
+    const p = r.probe;
+    if (!r.settled || methodOf(p) === 'get') continue;
+    if (!buckets.has(p.bucket) || !probeKeyShape.test(p.key)) continue;
+    try {
+      await remover.deleteProbeObject(p.bucket, p.key);
+      deleted.push(`${p.bucket}/${p.key}`);
+    } catch (e) {
+      errors.push({ source: 'cleanup', message: `deleting s3://${p.bucket}/${p.key}: ${message(e)}` });
+    }
+  }
+  return deleted;
 }

@@ -14,6 +14,14 @@ const ENDPOINT_STYLES = [
   'mrap',
 ] as const;
 
+/**
+ * A Multi-Region Access Point ARN as S3 documents it (MultiRegionAccessPointRequests.md:
+ * `arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap`): no Region, the account, and the
+ * alias S3 generated (lower-case letters and digits, then `.mrap`); the name the user chose is not
+ * accepted in its place ("The Multi-Region Access Point alias and ARN cannot be used
+ * interchangeably"). Partitions other than `aws` have no Multi-Region Access Points to probe here.
+ */
+export const MRAP_ARN = /^arn:aws:s3::(\d{12}):accesspoint\/([a-z0-9]{1,63}\.mrap)$/;
 /** Probe methods (shared/probes/types.ts `ProbeMethod`). */
 const PROBE_METHODS = ['get', 'put', 'post'] as const;
 
@@ -49,6 +57,17 @@ const target = z
       .string()
       .regex(/^arn:aws[a-z-]*:s3:[a-z0-9-]+:\d{12}:accesspoint\/[a-z0-9-]+$/, 'expected an access point ARN')
       .optional(),
+    /**
+     * For `mrap`: the Multi-Region Access Point ARN, `arn:aws:s3::<account>:accesspoint/<alias>.mrap`
+     * (no Region: the request is signed with SigV4a for the Region set `*`, aws-facts §10.2).
+     */
+    mrapArn: z
+      .string()
+      .regex(
+        MRAP_ARN,
+        'expected a Multi-Region Access Point ARN, arn:aws:s3::<account>:accesspoint/<alias>.mrap (the alias, not the name)',
+      )
+      .optional(),
     /** For `interface-endpoint`: the endpoint's regional DNS name, `bucket.vpce-….s3.<region>.vpce.amazonaws.com`. */
     interfaceEndpointDns: z
       .string()
@@ -64,6 +83,13 @@ const target = z
         code: 'custom',
         path: ['accessPointArn'],
         message: "required when styles include 'access-point'",
+      });
+    }
+    if (t.styles.includes('mrap') && !t.mrapArn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mrapArn'],
+        message: "required when styles include 'mrap'",
       });
     }
     if (t.styles.includes('interface-endpoint') && !t.interfaceEndpointDns) {

@@ -130,8 +130,18 @@ export interface PresignRequest {
   style: import('../probes/types.js').EndpointStyle;
   expiresInSeconds: number;
   accessPointArn?: string;
+  /** Multi-Region Access Point ARN for the `mrap` style. */
+  mrapArn?: string;
   /** Interface endpoint DNS name for the `interface-endpoint` style. */
   interfaceEndpointDns?: string;
+}
+
+/**
+ * Removes the object an upload probe created (S3 DeleteObject in AWS). Only the analyzer calls it,
+ * and only for keys under the probe prefix of a target bucket.
+ */
+export interface ProbeObjectRemover {
+  deleteProbeObject(bucket: string, key: string): Promise<void>;
 }
 
 /** What {@link Presigner.presignUpload} presigns: the object's key, style, size and checksum. */

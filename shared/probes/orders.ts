@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PathGuardConfig } from '../config/index.js';
+import { MRAP_ARN, type PathGuardConfig } from '../config/index.js';
 import { parseS3Hostname, readBucketAndKey } from '../endpoints/hostname.js';
 import { postFormField, readPostForm } from '../endpoints/post-form.js';
 import { redactText, redactUrl } from '../endpoints/redact.js';
@@ -172,6 +172,11 @@ export function checkOrderUrl(
  */
 function checkUrlTarget(u: URL, target: UrlTarget): string | null {
   const host = parseS3Hostname(u.hostname);
+  // A Multi-Region Access Point, like an access point, names its resource itself.
+  if (host.endpointKind === 'mrap') {
+    if (target.key !== undefined) return 'a Multi-Region Access Point is not the results bucket';
+    return null;
+  }
   if (host.endpointKind !== 'not-s3' && host.service !== 's3')
     return `host ${host.host} is not an S3 object endpoint`;
   const read = readBucketAndKey(host, u.pathname, host.endpointKind === 'not-s3');
@@ -329,6 +334,10 @@ export function allowedS3Hosts(cfg: PathGuardConfig): string[] {
           t.accessPointArn,
         );
         if (m?.[1]) hosts.add(`${m[3]}-${m[2]}.s3-accesspoint.${m[1]}.${dnsSuffix(m[1])}`);
+      } else if (s === 'mrap' && t.mrapArn) {
+        // `<alias>.accesspoint.s3-global.amazonaws.com` (aws-facts §4 H10); no path-style form.
+        const m = MRAP_ARN.exec(t.mrapArn);
+        if (m?.[2]) hosts.add(`${m[2]}.accesspoint.s3-global.amazonaws.com`);
       }
     }
   }

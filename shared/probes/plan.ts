@@ -27,6 +27,7 @@ export interface PlannedProbe {
   /** The probe object's bytes (random; never a secret, never stored outside the bucket). */
   body: Uint8Array;
   accessPointArn?: string;
+  mrapArn?: string;
   interfaceEndpointDns?: string;
 }
 
@@ -126,6 +127,7 @@ export function planRun(
             size: body.length,
             body,
             ...(target.accessPointArn ? { accessPointArn: target.accessPointArn } : {}),
+            ...(target.mrapArn ? { mrapArn: target.mrapArn } : {}),
             ...(target.interfaceEndpointDns ? { interfaceEndpointDns: target.interfaceEndpointDns } : {}),
           });
         }

@@ -63,6 +63,8 @@ export interface Target {
   styles: EndpointStyle[];
   /** For `access-point`: the access point ARN. */
   accessPointArn?: string;
+  /** For `mrap`: the Multi-Region Access Point ARN (`arn:aws:s3::<account>:accesspoint/<alias>.mrap`). */
+  mrapArn?: string;
   /** For `interface-endpoint`: the endpoint DNS name to presign with (`bucket.vpce-….s3.<region>.vpce.amazonaws.com`). */
   interfaceEndpointDns?: string;
 }

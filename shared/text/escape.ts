@@ -45,3 +45,27 @@ export function escapeControlChars(text: string): string {
 export function displayText(text: string): string {
   return escapeControlChars(redactText(text));
 }
+
+const HTML_SPECIAL = /[&<>"']/g;
+const HAS_HTML_SPECIAL = /[&<>"']/;
+const HTML_ENTITY: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/**
+ * The one way text from input reaches an HTML (or inline SVG) document: {@link displayText}
+ * (secrets redacted, control characters escaped), then the five characters HTML gives meaning
+ * to written as entities. The result is safe as element text and inside a quoted attribute
+ * value of either quote (never unquoted, never as a URL: a `javascript:` value stays text).
+ *
+ * @example
+ * htmlText('"><svg onload=alert(1)>') // '&quot;&gt;&lt;svg onload=alert(1)&gt;'
+ */
+export function htmlText(text: string): string {
+  const t = displayText(text);
+  return HAS_HTML_SPECIAL.test(t) ? t.replace(HTML_SPECIAL, (c) => HTML_ENTITY[c]!) : t;
+}

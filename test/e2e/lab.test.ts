@@ -7,9 +7,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CommandSpec } from '../../functions/cli/command.js';
 import { analyzeCommand } from '../../functions/cli/commands/analyze.js';
 import { labCommand, labJson, labReport } from '../../functions/cli/commands/lab.js';
-import { loadLabScenario, parseLabScenario, simulateRequest } from '../../functions/lab/network/index.js';
+import { writeFlowParquet } from '../../functions/lab/flow-parquet-writer.js';
+import {
+  LAB_FLOW_LOG_FORMAT,
+  loadLabScenario,
+  parseLabScenario,
+  simulateRequest,
+} from '../../functions/lab/network/index.js';
 import { analyzeCommandFor, runLab } from '../../functions/lab/run-lab.js';
 import { LAB_S3_CREDENTIAL } from '../../functions/lab/s3/index.js';
+import { readFlowRecords } from '../../functions/lib/read-flow.js';
+import type { FlowRecord } from '../../shared/flow-logs/types.js';
+import { RejectCounter } from '../../shared/text/rejects.js';
 
 const scenario = (name: string) =>
   loadLabScenario(new URL(`../../functions/lab/scenarios/${name}.json`, import.meta.url).pathname);
@@ -85,6 +94,9 @@ describe('the lab, end to end', () => {
       'onprem-dc1 global': 'left-path public',
       'onprem-dc1 interface-endpoint': 'private interface-endpoint',
       'onprem-dc1 accelerate': 'left-path public',
+      // Global Accelerator addresses: outside the S3 prefix list, so the NAT route and the internet.
+      'vpc-app mrap': 'left-path nat-gateway',
+      'onprem-dc1 mrap': 'left-path public',
       // Uploads take the path of the download on the same vantage and style.
       'vpc-app regional put': 'private gateway-endpoint',
       'vpc-app regional post': 'private gateway-endpoint',
@@ -97,8 +109,8 @@ describe('the lab, end to end', () => {
     const global = labJson(r).verdicts.find((v) => v.vantage === 'vpc-app' && v.style === 'global');
     expect(global?.urlFindings).toContain('LEGACY_GLOBAL_ENDPOINT');
     expect(labJson(r).alerts.every((a) => a.severity === 'critical')).toBe(true);
-    // The four GET left-paths, and the on-prem PUT and POST (their own alert groups).
-    expect(labJson(r).alerts).toHaveLength(6);
+    // The six GET left-paths, and the on-prem PUT and POST (their own alert groups).
+    expect(labJson(r).alerts).toHaveLength(8);
     // The logs carry the scenario's addresses, never loopback ones.
     const flows = readFileSync(r.files.flowLog, 'utf8');
     expect(flows.split('\n')[0]).toMatch(/^version account-id interface-id srcaddr/);
@@ -114,7 +126,7 @@ describe('the lab, end to end', () => {
       ...allFiles(r.files.outbox).map((f) => readFileSync(f, 'utf8')),
       ...allFiles(r.files.bundles).map((f) => readFileSync(f, 'utf8')),
     ].join('\n');
-    expect(allFiles(r.files.bundles).length).toBe(12);
+    expect(allFiles(r.files.bundles).length).toBe(14);
     expect(holdsSecret(outputs)).toBe(false);
     // The probes' own requests did carry signatures: the check above looks for something real.
     expect(holdsSecret(readFileSync(r.files.accessLog, 'utf8'))).toBe(true);
@@ -125,11 +137,20 @@ describe('the lab, end to end', () => {
     expect(text).toMatch(/^vpc-app\s+private \(gateway-endpoint\)/m);
     expect(text).toContain('LEFT-PATH accelerate from vpc-app');
     expect(text).toMatch(
-      /^vantage +regional +global +interface-endpoint +accelerate +regional put +regional post$/m,
+      /^vantage +regional +global +interface-endpoint +accelerate +mrap +regional put +regional post$/m,
     );
     expect(text).toContain('LEFT-PATH regional post from onprem-dc1');
     expect(text).toMatch(/Fix: /);
     expect(holdsSecret(text)).toBe(false);
+    // The evidence report is written into the folder and its path printed.
+    const reportPath = /^Evidence report: (.+)$/m.exec(text)?.[1];
+    expect(reportPath).toMatch(/report\.html$/);
+    const page = readFileSync(reportPath!, 'utf8');
+    // One path diagram per evidence bundle of the run.
+    const bundles = readdirSync(join(reportPath!, '..', 'evidence'));
+    expect(bundles.length).toBeGreaterThanOrEqual(8);
+    expect(page.match(/<figure class="pd"/g)).toHaveLength(bundles.length);
+    expect(holdsSecret(page)).toBe(false);
     const doc = JSON.parse(await command({ json: true, out: outDir() })) as {
       verdicts: {
         vantage: string;
@@ -142,10 +163,11 @@ describe('the lab, end to end', () => {
       }[];
       alerts: { severity: string; subject: string }[];
       outDir: string;
+      report: string;
     };
-    expect(doc.verdicts).toHaveLength(12);
+    expect(doc.verdicts).toHaveLength(14);
     expect(doc.verdicts.map((v) => v.method).sort()).toEqual([
-      ...Array(8).fill('get'),
+      ...Array(10).fill('get'),
       'post',
       'post',
       'put',
@@ -160,8 +182,10 @@ describe('the lab, end to end', () => {
       path: expect.any(String),
       urlFindings: expect.any(Array),
     });
-    expect(doc.alerts).toHaveLength(6);
+    expect(doc.alerts).toHaveLength(8);
     expect(doc.outDir.startsWith(tmp)).toBe(true);
+    expect(doc.report).toBe(join(doc.outDir, 'report.html'));
+    expect(readFileSync(doc.report, 'utf8')).toMatch(/^<!DOCTYPE html>/);
   });
 
   it('turns VPC probes left-path after a more specific NAT route, and on-prem regional private with an inbound resolver', async () => {
@@ -177,9 +201,42 @@ describe('the lab, end to end', () => {
         'onprem-dc1 global': 'left-path public',
         'onprem-dc1 interface-endpoint': 'private interface-endpoint',
         'onprem-dc1 accelerate': 'left-path public',
+        // The inbound resolver answers MRAP names privately only with an s3-global.accesspoint endpoint.
+        'vpc-app mrap': 'left-path nat-gateway',
+        'onprem-dc1 mrap': 'left-path public',
       }),
     );
     expect(r.alerts.some((a) => a.subject.includes('MORE_SPECIFIC_ROUTE_TO_NAT_OR_IGW'))).toBe(true);
+  });
+
+  it('keeps MRAP probes private from both vantages with a com.amazonaws.s3-global.accesspoint endpoint, as inspect-url expects', async () => {
+    const s = await scenario('mrap-privatelink');
+    const r = await runLab(s, { outDir: outDir() });
+    const m = matrix(r);
+    expect([m['vpc-app mrap'], m['onprem-dc1 mrap']]).toEqual([
+      'private interface-endpoint',
+      'private interface-endpoint',
+    ]);
+    // Nothing else changed: the same verdicts as the default scenario for the other styles.
+    expect(m['vpc-app accelerate']).toBe('left-path nat-gateway');
+    expect(m['onprem-dc1 regional']).toBe('left-path public');
+    const mrap = r.analysis.results.filter((x) => x.probe.style === 'mrap');
+    expect(mrap).toHaveLength(2);
+    for (const x of mrap) {
+      const truth = simulateRequest(s, x.probe.vantage.id, x.probe.urlHost).trace;
+      expect(truth).toMatchObject({ private: true, endpoint: { vpcEndpointId: 'vpce-0e7e7e7e7e7e7e7e7' } });
+      // What inspect-url expected when the probe was planned is what the lab's logs decided.
+      expect([x.probe.vantage.id, x.probe.expectedPath]).toEqual([x.probe.vantage.id, x.verdict.path]);
+    }
+  });
+
+  it('agrees with inspect-url on the MRAP paths without the endpoint: NAT gateway and public', async () => {
+    const r = await runLab(await scenario('default'), { outDir: outDir() });
+    const mrap = r.analysis.results.filter((x) => x.probe.style === 'mrap');
+    expect(mrap.map((x) => [x.probe.vantage.id, x.probe.expectedPath, x.verdict.path]).sort()).toEqual([
+      ['onprem-dc1', 'public', 'public'],
+      ['vpc-app', 'nat-gateway', 'nat-gateway'],
+    ]);
   });
 
   // Issue 10: GWLB, TGW and customer prefix-list routes run, and no probe whose simulated path
@@ -193,6 +250,8 @@ describe('the lab, end to end', () => {
     'onprem-dc1 global': 'left-path public',
     'onprem-dc1 interface-endpoint': 'private interface-endpoint',
     'onprem-dc1 accelerate': 'left-path public',
+    'vpc-app mrap': 'left-path nat-gateway',
+    'onprem-dc1 mrap': 'left-path public',
   };
   const cases: [string, Record<string, string>][] = [
     ['gwlb-egress', leftViaNat],
@@ -245,7 +304,7 @@ describe('the lab, end to end', () => {
     writeFileSync(join(own, 'notes.txt'), 'mine');
     await runLab(await scenario('default'), { outDir: own });
     expect(readFileSync(join(own, 'notes.txt'), 'utf8')).toBe('mine');
-    expect(readdirSync(join(own, 'evidence'))).toHaveLength(12);
+    expect(readdirSync(join(own, 'evidence'))).toHaveLength(14);
   });
 
   it('leaves what pathguard analyze needs, and analyze on the folder reaches the same verdicts', async () => {
@@ -265,7 +324,7 @@ describe('the lab, end to end', () => {
     // The files carry no secret either: the probes and observations hold redacted URLs only.
     for (const f of [r.files.probes, r.files.observations, r.files.config, r.files.env])
       expect(holdsSecret(readFileSync(f, 'utf8'))).toBe(false);
-    expect(readFileSync(r.files.probes, 'utf8').trim().split('\n')).toHaveLength(12);
+    expect(readFileSync(r.files.probes, 'utf8').trim().split('\n')).toHaveLength(14);
   });
 
   it('exits 3 with --fail-on when a verdict reaches it, and refuses an unknown value before running', async () => {
@@ -285,5 +344,67 @@ describe('the lab, end to end', () => {
       ._getActiveHandles()
       .filter((h) => h instanceof net.Server && h.listening);
     expect(handles).toEqual([]);
+  });
+});
+
+describe('the lab delivering its flow log as Parquet', () => {
+  /** Per probe, the flow evidence's decisions: path and rule, as the analyzer judged them. */
+  const flowDecisions = (r: Awaited<ReturnType<typeof runLab>>) =>
+    Object.fromEntries(
+      r.analysis.results.map((x) => [
+        `${x.probe.vantage.id} ${x.probe.style}`,
+        x.verdict.evidence
+          .filter((e) => e.source === 'flow')
+          .map((e) => `${e.decision.path} ${e.decision.rule}`)
+          .sort(),
+      ]),
+    );
+
+  it('writes one Parquet file as AWS does and reaches the verdicts and flow evidence of the text delivery', async () => {
+    for (const name of ['default', 'nat-override']) {
+      const s = await scenario(name);
+      const text = await runLab(s, { outDir: outDir() });
+      const pq = await runLab({ ...s, flowLogFileFormat: 'parquet' }, { outDir: outDir() });
+      expect(pq.files.flowLog).toMatch(/vpc-flow-logs\.log\.parquet$/);
+      expect(readFileSync(pq.files.flowLog).subarray(0, 4).toString('latin1')).toBe('PAR1');
+      expect(matrix(pq)).toEqual(matrix(text));
+      expect(flowDecisions(pq)).toEqual(flowDecisions(text));
+      expect(Object.values(flowDecisions(pq)).flat().length).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives analyze the same verdicts and evidence from a Parquet copy of the same traffic as from its text', async () => {
+    const r = await runLab(await scenario('default'), { outDir: outDir() });
+    const rejects = new RejectCounter();
+    const records: FlowRecord[] = [];
+    for await (const b of readFlowRecords(r.files.flowLog, { rejects })) records.push(...b);
+    expect(rejects.count).toBe(0);
+    const parquet = join(r.outDir, 'same-traffic.log.parquet');
+    writeFileSync(parquet, writeFlowParquet(records, LAB_FLOW_LOG_FORMAT));
+    const analyze = async (flow: string) => {
+      const args = analyzeCommandFor(r);
+      const values: Record<string, string | boolean> = { json: true };
+      for (let i = 1; i < args.length; i += 2) values[args[i]!.slice(2)] = args[i + 1]!;
+      values.flow = flow;
+      const { code, stdout } = await run(analyzeCommand, values);
+      expect(code).toBe(0);
+      return JSON.parse(stdout) as { verdicts: unknown[] };
+    };
+    const fromText = await analyze(r.files.flowLog);
+    const fromParquet = await analyze(parquet);
+    expect(fromParquet).toEqual(fromText);
+    expect(fromText.verdicts).toHaveLength(14);
+  });
+
+  it('takes --flow-file-format on the command line and refuses an unknown value before running', async () => {
+    const out = outDir();
+    const doc = JSON.parse(await command({ json: true, out, 'flow-file-format': 'parquet' })) as {
+      verdicts: { vantage: string; style: string; verdict: string }[];
+    };
+    expect(doc.verdicts).toHaveLength(14);
+    expect(readdirSync(out)).toContain('vpc-flow-logs.log.parquet');
+    await expect(run(labCommand, { 'flow-file-format': 'csv', out: outDir() })).rejects.toMatchObject({
+      code: 'USAGE',
+    });
   });
 });

@@ -127,6 +127,32 @@ describe('PathGuard stack', () => {
     });
   });
 
+  it('lets only the analyze function write reports/ (SSE-KMS by the bucket default) and read back only the real-traffic documents', () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const reportStatements = policies.flatMap(([id, p]) =>
+      (
+        p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }
+      ).Properties.PolicyDocument.Statement.filter((st) =>
+        JSON.stringify(st.Resource).includes('/reports/'),
+      ).map((st) => ({ id, action: st.Action, resource: JSON.stringify(st.Resource) })),
+    );
+    expect(reportStatements.every((st) => st.id.startsWith('AnalyzeRole'))).toBe(true);
+    expect(
+      reportStatements.map((st) => [st.action, st.resource.match(/\/reports\/[^"]*/)?.[0]]).sort(),
+    ).toEqual([
+      ['s3:GetObject', '/reports/real-traffic/*'],
+      ['s3:PutObject', '/reports/*'],
+    ]);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'example-pathguard-results',
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+        ],
+      },
+    });
+  });
+
   it('creates 1-minute flow logs with the fields the classifier needs', () => {
     template.hasResourceProperties('AWS::EC2::FlowLog', {
       ResourceId: 'subnet-0a1a1a1a1a1a1a1a1',

@@ -10,6 +10,8 @@ import {
   s3FlowLogLocation,
 } from '../../functions/aws/flow-logs-s3.js';
 import { ObjectChangedError } from '../../functions/aws/s3-object-stream.js';
+import { writeFlowParquet } from '../../functions/lab/flow-parquet-writer.js';
+import { FlowLogStreamParser, parseFlowLogText } from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { connReset, s3Body } from './aws-fakes.js';
@@ -32,6 +34,16 @@ function records(n: number, from = 40000): string {
 /** File names as AWS writes them. [VPC User Guide, flow-logs-s3-path: "Flow log files"] */
 const file = (prefix: string, hhmm: string, day = '20261125') =>
   `${prefix}123456789012_vpcflowlogs_us-east-1_fl-0s3000000000000b1_${day}T${hhmm}Z_fe123456.log.gz`;
+
+/** The records of a text body (with HEADER) as AWS would deliver them in Parquet. */
+function parquetOf(lines: string): Uint8Array {
+  const rejects = new RejectCounter();
+  const parser = new FlowLogStreamParser({ source: 't', rejects, onRecord: (r) => recs.push(r) });
+  const recs: FlowRecord[] = [];
+  parser.push(Buffer.from(`${HEADER}\n${lines}\n`));
+  parser.end();
+  return writeFlowParquet(recs, parser.format, { rowGroupSize: 1000 });
+}
 
 async function collect(src: S3FlowLogSource, from: string, to: string): Promise<FlowRecord[]> {
   const out: FlowRecord[] = [];
@@ -165,9 +177,9 @@ describe('S3FlowLogSource', () => {
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(3);
   });
 
-  it('counts Parquet and damaged gzip files, keeps the records before the damage, reads on', async () => {
+  it('counts damaged gzip and Parquet files, keeps the records before the damage, reads on', async () => {
     const day = 'app/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/';
-    const parquet = file(day, '1000').replace('.log.gz', '.parquet');
+    const parquet = file(day, '1000').replace('.log.gz', '.log.parquet');
     const broken = file(day, '1005');
     const good = file(day, '1010');
     s3.on(ListObjectsV2Command).resolves({ Contents: [parquet, broken, good].map((Key) => ({ Key })) });
@@ -180,18 +192,61 @@ describe('S3FlowLogSource', () => {
       ETag: '"g"',
       Body: s3Body([gzipSync(`${HEADER}\n${records(1, 50000)}\n`)]),
     }));
+    // A Parquet file cut short: its footer (at the end) is missing.
+    const pq = parquetOf(records(3, 60000));
+    s3.on(GetObjectCommand, { Key: parquet }).callsFake(async () => ({
+      ETag: '"q"',
+      Body: s3Body([pq.subarray(0, pq.length - 100)]),
+    }));
     const rejects = new RejectCounter();
     const out = await collect(
       new S3FlowLogSource(new S3Client({}), loc, rejects),
       '2026-11-25T10:00:00Z',
       '2026-11-25T10:02:00Z',
     );
-    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual([broken, good]);
-    expect(rejects.byCode).toMatchObject({ BAD_FORMAT: 1, BAD_ENCODING: 1 });
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+      parquet,
+      broken,
+      good,
+    ]);
+    expect(rejects.byCode).toEqual({ BAD_ENCODING: 2 });
+    expect(rejects.samples[0]).toMatchObject({ source: parquet, code: 'BAD_ENCODING' });
+    expect(rejects.samples[0]?.message).toMatch(/unreadable Parquet footer/);
     const ports = out.map((r) => r.srcport);
     expect(ports.at(-1)).toBe(50000);
     expect(ports.length).toBeGreaterThan(1);
     expect(ports.length).toBeLessThan(2001);
+  });
+
+  it('reads Parquet files in the Hive layout, only those of the window, resuming a broken download', async () => {
+    const hive =
+      'app/AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=11/day=25/hour=10/';
+    const early = file(hive, '0925').replace('.log.gz', '.log.parquet');
+    const inWindow = file(hive, '1005').replace('.log.gz', '.log.parquet');
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    s3.on(ListObjectsV2Command, { Prefix: hive }).resolves({ Contents: [{ Key: early }, { Key: inWindow }] });
+    const body = parquetOf(records(3000, 20000));
+    const cut = Math.floor(body.length / 3);
+    s3.on(GetObjectCommand, { Key: inWindow })
+      .callsFakeOnce(async () => ({ ETag: '"v1"', Body: s3Body([body.subarray(0, cut)], connReset()) }))
+      .callsFake(async (input: { Range?: string }) => ({
+        ETag: '"v1"',
+        Body: s3Body([body.subarray(Number(/bytes=(\d+)-/.exec(input.Range ?? '')?.[1] ?? 0))]),
+      }));
+    const rejects = new RejectCounter();
+    const src = new S3FlowLogSource(new S3Client({}), { ...loc, hive: true, hourly: true }, rejects, {
+      sleep: async () => undefined,
+    });
+    const out = await collect(src, '2026-11-25T10:00:00Z', '2026-11-25T10:01:00Z');
+    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toContain(hive);
+    // The 09:25 file ends before the widened window (from 09:50): never fetched.
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual([inWindow, inWindow]);
+    expect(s3.commandCalls(GetObjectCommand)[1]?.args[0].input).toMatchObject({ Range: `bytes=${cut}-` });
+    expect(rejects.count).toBe(0);
+    expect(out).toHaveLength(3000);
+    // The same records the text file of the same traffic gives.
+    const text = parseFlowLogText(`${HEADER}\n${records(3000, 20000)}\n`, { rejects: new RejectCounter() });
+    expect(out).toEqual(text);
   });
 
   it('fails naming the folder when listing keeps being throttled', async () => {

@@ -1,4 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -309,5 +317,47 @@ describe('pathguard analyze', () => {
     expect(
       (await run(['--config', badCfg, '--env', `${F}/env.json`, '--probes', `${F}/probes.ndjson`])).stderr,
     ).toMatch(/region/);
+  });
+});
+
+describe('analyze --out and --report', () => {
+  it('writes the analysis folder report --in reads, and the report, with no secret in either', async () => {
+    const out = join(dir, 'analysis');
+    const report = join(dir, 'analysis.html');
+    const r = await run([...ALL, '--out', out, '--report', report, '--json']);
+    expect(r.code).toBe(0);
+    const verdicts = (JSON.parse(r.stdout) as JsonOut).verdicts;
+    const names = readdirSync(join(out, 'evidence')).sort();
+    expect(names).toEqual(verdicts.map((v) => `${v.probeId}.json`).sort());
+    for (const f of ['config.json', 'env.json', 'analysis.json', '.pathguard-analysis'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    const page = readFileSync(report, 'utf8');
+    expect(page.match(/<figure class="pd"/g)).toHaveLength(verdicts.length);
+    for (const v of verdicts) expect(page).toContain(`id="p-${v.probeId}"`);
+    for (const s of SECRETS) expect(page.includes(s), 'a secret reached the report').toBe(false);
+    // The report of the folder and the one written beside it show the same probes.
+    const again = await main(['report', '--in', out], {
+      stdin: Readable.from([]),
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+    });
+    expect(again).toBe(0);
+    expect(readFileSync(join(out, 'report.html'), 'utf8').match(/<figure class="pd"/g)).toHaveLength(
+      verdicts.length,
+    );
+    // --report alone needs no folder.
+    const alone = join(dir, 'alone.html');
+    expect((await run([...ALL, '--report', alone])).code).toBe(0);
+    expect(readFileSync(alone, 'utf8').match(/<figure class="pd"/g)).toHaveLength(verdicts.length);
+  });
+
+  it('refuses to write into a folder it did not make', async () => {
+    const foreign = join(dir, 'foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    const r = await run([...ALL, '--out', foreign]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not empty and not an analysis folder/);
+    expect(readdirSync(foreign)).toEqual(['notes.txt']);
   });
 });

@@ -170,3 +170,49 @@ describe('pathguard parse flow', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('pathguard parse flow on Parquet', () => {
+  const text = fx('aws-doc-igw-s3-v5.log');
+  const parquet = fx('aws-doc-igw-s3-v5.log.parquet');
+  const spec =
+    'version srcaddr dstaddr srcport dstport protocol start end type packets bytes account-id vpc-id subnet-id instance-id interface-id region az-id sublocation-type sublocation-id action tcp-flags pkt-srcaddr pkt-dstaddr pkt-src-aws-service pkt-dst-aws-service traffic-path flow-direction log-status';
+
+  it('prints the NDJSON the text of the same records gives, from a file or gzip on stdin', async () => {
+    const want = await run(['parse', 'flow', '--format', spec, text]);
+    const got = await run(['parse', 'flow', parquet]);
+    expect(got.code).toBe(0);
+    expect(got.out).toBe(want.out);
+    expect(got.err).toContain('rejected 0');
+    // Detected by its PAR1 magic, not its name, also inside gzip and on standard input.
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d) => {
+      out += d;
+    });
+    const code = await main(['parse', 'flow', '-'], {
+      stdin: Readable.from([gzipSync(readFileSync(parquet))]),
+      stdout,
+      stderr: new PassThrough(),
+    });
+    expect(code).toBe(0);
+    expect(out).toBe(want.out);
+    expect(await run(['parse', 'flow', '--count', parquet])).toMatchObject({
+      code: 0,
+      out: 'records 2 rejected 0\n',
+    });
+  });
+
+  it('exits 1 naming the file for a truncated Parquet file or a .parquet name on text', async () => {
+    const cut = join(dir, 'cut.log.parquet');
+    const bytes = readFileSync(parquet);
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
+    const r = await run(['parse', 'flow', cut]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${cut}: unreadable Parquet footer (truncated or damaged)`);
+    const named = join(dir, 'text.parquet');
+    writeFileSync(named, readFileSync(text));
+    const t = await run(['parse', 'flow', named]);
+    expect(t.code).toBe(1);
+    expect(t.err).toContain('named .parquet but not a Parquet file');
+  });
+});

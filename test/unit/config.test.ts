@@ -62,4 +62,35 @@ describe('validateConfig', () => {
     const r = validateConfig(bad);
     expect(!r.ok && r.error.issues[0]?.path).toBe('vantages[0].subnetId');
   });
+
+  it('takes a Multi-Region Access Point ARN for the mrap style, and refuses names, Regions and a missing ARN', () => {
+    const cfg = (mrapArn?: string) =>
+      validateConfig({
+        region: 'us-east-1',
+        resultsBucket: 'results-bucket',
+        targets: [
+          { bucket: 'data-bucket', region: 'us-east-1', styles: ['mrap'], ...(mrapArn ? { mrapArn } : {}) },
+        ],
+        vantages: [{ id: 'onprem-a', kind: 'onprem' }],
+      });
+    const good = cfg('arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap');
+    expect(good.ok && good.value.targets[0]?.mrapArn).toBe(
+      'arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap',
+    );
+    const missing = cfg();
+    expect(!missing.ok && missing.error.issues).toEqual([
+      { path: 'targets[0].mrapArn', message: "required when styles include 'mrap'" },
+    ]);
+    for (const wrong of [
+      // The MRAP's name, not its alias: S3 does not accept one for the other.
+      'arn:aws:s3::123456789012:accesspoint/my-global-ap',
+      // A Regional access point.
+      'arn:aws:s3:us-east-1:123456789012:accesspoint/mfzwi23gnjvgw.mrap',
+      'arn:aws:s3::12345:accesspoint/mfzwi23gnjvgw.mrap',
+    ]) {
+      const r = cfg(wrong);
+      expect(!r.ok && r.error.issues[0]?.path).toBe('targets[0].mrapArn');
+      expect(!r.ok && r.error.issues[0]?.message).toMatch(/Multi-Region Access Point ARN/);
+    }
+  });
 });

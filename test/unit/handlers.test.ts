@@ -78,6 +78,13 @@ describe('Lambda handlers', () => {
     expect(published).toHaveLength(1);
     expect(published[0]?.Subject).toMatch(/RUNNER_SUBNET_MISSING|drift/i);
     expect(keys).toContain('state/alerts.json');
+    // The run alerted, so the day's evidence report is written where the alert says it is.
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
+    expect(keys).toContain(`reports/${day}.html`);
+    expect(JSON.stringify(published[0]?.Message)).toContain(
+      `s3://example-pathguard-results/reports/${day}.html (https://console.aws.amazon.com/s3/object/example-pathguard-results?region=us-east-1&prefix=reports%2F`,
+    );
+    expect(r.reports).toEqual(expect.arrayContaining([{ key: `reports/${day}.html`, probes: 0 }]));
   });
 
   it('inspect-url answers without any AWS call and redacts the URL', async () => {

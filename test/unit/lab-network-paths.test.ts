@@ -220,6 +220,60 @@ describe('lab DNS and routing', () => {
     ]);
   });
 
+  it('resolves the MRAP name to Global Accelerator addresses, or through an s3-global.accesspoint endpoint to its ENIs', async () => {
+    const base = await loadLabScenario(scenarioFile('default'));
+    const mrapHost = 'mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com';
+    const [app, dc] = [base.vantages[0]!, base.vantages[1]!];
+    expect(resolveLabName(base, app, mrapHost)).toEqual(['75.2.60.5', '99.83.190.51']);
+    // Outside the S3 prefix list: the default route, so the NAT gateway; on-prem the internet.
+    expect(traceLabPath(base, app, '75.2.60.5')).toMatchObject({ path: 'nat-gateway', private: false });
+    expect(traceLabPath(base, dc, '75.2.60.5')).toMatchObject({ path: 'onprem-internet', private: false });
+    // Another alias is no name the lab knows.
+    expect(resolveLabName(base, app, 'aaaaaaaaaaaaa.mrap.accesspoint.s3-global.amazonaws.com')).toEqual([]);
+    // A regional S3 interface endpoint with private DNS does not answer MRAP names.
+    const regionalDns = structuredClone(base);
+    regionalDns.vpcs[0]!.interfaceEndpoints[0]!.privateDns = 'on';
+    expect(resolveLabName(regionalDns, regionalDns.vantages[0]!, mrapHost)).toEqual([
+      '75.2.60.5',
+      '99.83.190.51',
+    ]);
+
+    const pl = await loadLabScenario(scenarioFile('mrap-privatelink'));
+    const [plApp, plDc] = [pl.vantages[0]!, pl.vantages[1]!];
+    expect(resolveLabName(pl, plApp, mrapHost)).toEqual(['10.0.1.210']);
+    expect(resolveLabName(pl, plDc, mrapHost)).toEqual(['10.0.1.210']);
+    expect(traceLabPath(pl, plApp, '10.0.1.210')).toMatchObject({
+      path: 'interface-endpoint',
+      endpoint: { kind: 'interface', vpcEndpointId: 'vpce-0e7e7e7e7e7e7e7e7' },
+    });
+    expect(traceLabPath(pl, plDc, '10.0.1.210')).toMatchObject({ path: 'onprem-private-vif', private: true });
+    // Without the inbound resolver on-prem DNS is public again; with private DNS off, the VPC's too.
+    const publicDns = parseLabScenario({
+      ...structuredClone(pl),
+      onPrem: { ...pl.onPrem, dnsMode: 'public' },
+    });
+    expect(resolveLabName(publicDns, publicDns.vantages[1]!, mrapHost)).toEqual([
+      '75.2.60.5',
+      '99.83.190.51',
+    ]);
+    const off = structuredClone(pl);
+    off.vpcs[0]!.globalAccessPointEndpoint!.privateDns = 'off';
+    expect(resolveLabName(off, off.vantages[0]!, mrapHost)).toEqual(['75.2.60.5', '99.83.190.51']);
+    // The environment lists the endpoint with its service, which the classifier reads.
+    expect(
+      scenarioEnvironment(pl).interfaceEndpoints.map((e) => [e.vpcEndpointId, e.serviceName]),
+    ).toContainEqual(['vpce-0e7e7e7e7e7e7e7e7', 'com.amazonaws.s3-global.accesspoint']);
+  });
+
+  it('refuses MRAP addresses inside the S3 prefix list: MRAP names never resolve there', async () => {
+    const s = await loadLabScenario(scenarioFile('default'));
+    const bad = structuredClone(s) as { mrap: { addresses: string[] } };
+    bad.mrap.addresses = ['52.216.8.200'];
+    expect(() => parseLabScenario(bad, 'bad.json')).toThrow(
+      /bad\.json: mrap\.addresses\[0\]: 52\.216\.8\.200 is in the S3 prefix list/,
+    );
+  });
+
   it('answers no name outside S3 and refuses addresses no route delivers', async () => {
     const s = await loadLabScenario(scenarioFile('default'));
     const network = await startLabNetwork(s, s3);

@@ -58,9 +58,46 @@ describe('SdkPresigner hosts per endpoint style (AWS SDK for JavaScript v3)', ()
     });
   }
 
-  it('refuses MRAP with a clear not-supported error', async () => {
+  it('presigns MRAP with SigV4a for the Region set * on the global access point host', async () => {
+    const url = new URL(
+      await presigner.presignGet({
+        ...base,
+        region: 'us-east-1',
+        style: 'mrap',
+        mrapArn: 'arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap',
+      }),
+    );
+    expect(url.hostname).toBe('mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com');
+    expect(url.pathname).toBe(`/${base.key}`);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      'X-Amz-Algorithm': 'AWS4-ECDSA-P256-SHA256',
+      'X-Amz-Region-Set': '*',
+      'X-Amz-Expires': '900',
+      'X-Amz-SignedHeaders': 'host',
+      'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',
+    });
+    // SigV4a's scope has no Region: <key>/<date>/s3/aws4_request.
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^[A-Z0-9]+\/\d{8}\/s3\/aws4_request$/);
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^30[0-9a-f]{80,}$/);
+  });
+
+  it('refuses an MRAP ARN the endpoint rules do not sign with SigV4a, and an expiry over seven days', async () => {
+    const mrap = { ...base, region: 'us-east-1', style: 'mrap' as const };
+    await expect(
+      presigner.presignGet({ ...mrap, mrapArn: 'arn:aws:s3:us-west-2:123456789012:accesspoint/probes' }),
+    ).rejects.toMatchObject({ code: 'MRAP_PRESIGN_FAILED', message: expect.stringContaining('not sigv4a') });
+    await expect(
+      presigner.presignGet({
+        ...mrap,
+        mrapArn: 'arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap',
+        expiresInSeconds: 604_801,
+      }),
+    ).rejects.toMatchObject({ code: 'MRAP_PRESIGN_FAILED' });
+  });
+
+  it('refuses MRAP without an ARN, naming what is missing', async () => {
     await expect(presigner.presignGet({ ...base, region: 'us-east-1', style: 'mrap' })).rejects.toMatchObject(
-      { code: 'STYLE_NOT_SUPPORTED' },
+      { code: 'STYLE_NOT_SUPPORTED', message: expect.stringContaining('mrapArn') },
     );
   });
 

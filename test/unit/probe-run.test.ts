@@ -4,6 +4,8 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SdkPresigner } from '../../functions/aws/presigner.js';
 import { runProbes } from '../../functions/lib/probe-run.js';
+import { PathGuardError } from '../../shared/errors.js';
+import type { Presigner } from '../../shared/ports/index.js';
 import type { Probe } from '../../shared/probes/types.js';
 import { config } from './loop-fixtures.js';
 import { MemoryStore } from './memory-store.js';
@@ -30,20 +32,36 @@ beforeAll(async () => {
 afterAll(() => new Promise((r) => server.close(r)));
 
 const cfg = config({
-  targets: [{ bucket: 'example-data-bucket', region: 'us-east-1', styles: ['regional', 'global', 'mrap'] }],
+  targets: [
+    {
+      bucket: 'example-data-bucket',
+      region: 'us-east-1',
+      styles: ['regional', 'global', 'mrap'],
+      mrapArn: 'arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap',
+    },
+  ],
 });
-const presigner = new SdkPresigner({
+const sdk = new SdkPresigner({
   credentials: {
     accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
     secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
   },
 });
+/** The SDK presigner, refusing one style as it would a style it cannot mint: a per-probe failure. */
+const refusingGlobal: Presigner = {
+  presignGet: (req) =>
+    req.style === 'global'
+      ? Promise.reject(new PathGuardError('STYLE_NOT_SUPPORTED', "endpoint style 'global' refused"))
+      : sdk.presignGet(req),
+  presignPut: (req) => sdk.presignPut(req),
+  presignUpload: (req) => sdk.presignUpload(req),
+};
 
 function deps(store: MemoryStore, ordersSeen: unknown[]) {
   return {
     cfg,
     store,
-    presigner,
+    presigner: refusingGlobal,
     vantageId: 'vpc-app',
     now: new Date(),
     putObject: async (p: { key: string; body: Uint8Array }) => {
@@ -67,7 +85,7 @@ describe('runProbes', () => {
     const orders: unknown[] = [];
     const r = await runProbes('run-test-1', deps(store, orders) as never);
     expect(r.duplicate).toBe(false);
-    // 2 vantages x 2 working styles; mrap fails per probe without stopping the others.
+    // 2 vantages x 2 working styles (regional, mrap with SigV4a); global fails per probe without stopping the others.
     expect(r.probes).toHaveLength(4);
     expect(r.failures.map((f) => [f.stage, f.code])).toEqual([
       ['mint', 'STYLE_NOT_SUPPORTED'],
@@ -150,6 +168,7 @@ describe('runProbes', () => {
     const deadline = Date.now() + 2_500;
     const r = await runProbes('run-hang', {
       ...deps(store, []),
+      presigner: sdk,
       cfg: manyStyles,
       concurrency: 2,
       deadline,

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { describeEvidence } from '../../../shared/alerts/render.js';
 import { bindEnvironment } from '../../../shared/analyzer/environment-ports.js';
@@ -30,6 +32,7 @@ import { RejectCounter } from '../../../shared/text/rejects.js';
 import { readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
 import { readFlowRecords } from '../../lib/read-flow.js';
+import { ANALYSIS_FILE, analysisReportHtml, FolderReader, MemoryReader } from '../../lib/report-input.js';
 import { type CommandSpec, writeOut } from '../command.js';
 import { failingVerdicts, parseVerdictFailOn } from '../fail-on.js';
 import { flowFormatFlag, readConfigFile, readJsonFile, readNdjson } from '../inputs.js';
@@ -44,13 +47,13 @@ export const analyzeCommand: CommandSpec = {
   path: ['analyze'],
   summary: 'decide probe verdicts from exported logs and print the alerts that would be sent',
   usage:
-    'analyze --config C --env ENV --probes PROBES.ndjson [--observations F] [--flow F...] [--format SPEC] [--access F...] [--cloudtrail F...] [--now ISO] [--json] [--fail-on left-path|no-evidence]',
+    'analyze --config C --env ENV --probes PROBES.ndjson [--observations F] [--flow F...] [--format SPEC] [--access F...] [--cloudtrail F...] [--now ISO] [--json] [--fail-on left-path|no-evidence] [--out DIR] [--report FILE]',
   help: `Runs the analyzer offline, the same code the analyze function runs: matches each probe with
 its runner's observation and the log records (by S3 request id, probe key and time, and for flow
 logs the runner's ENI addresses, the remote address and port and the fetch window), classifies each
 record's path, decides the verdict (private, left-path, blocked, pending, no-evidence) and prints
 the alerts that would be sent, then the audit of real presigned traffic in the monitored buckets.
-Nothing is sent and nothing is written.
+Nothing is sent; nothing is written unless --out or --report asks.
 
 Options:
   --config FILE        PathGuard config (JSON)
@@ -67,6 +70,10 @@ Options:
   --json               one JSON document: verdicts, alerts (every channel), real traffic
   --fail-on VERDICT    exit 3 when any probe's verdict is left-path or no-evidence; repeat or
                        separate with commas for both (--fail-on left-path,no-evidence)
+  --out DIR            write the analysis folder (config.json, env.json, analysis.json and
+                       evidence/ with every bundle) that 'pathguard report --in DIR' reads; DIR
+                       must be new, empty or one analyze wrote
+  --report FILE        write the evidence report (one self-contained HTML file)
 Several files follow one option (--flow a.log b.log, or a shell glob: --access logs/*), or repeat
 the option.
 
@@ -90,6 +97,8 @@ Example:
     now: { type: 'string' },
     json: { type: 'boolean' },
     'fail-on': { type: 'string', multiple: true },
+    out: { type: 'string' },
+    report: { type: 'string' },
   },
   variadic: ['flow', 'access', 'cloudtrail'],
   async run({ values, positionals, io }) {
@@ -121,6 +130,7 @@ Example:
     const rejects = new RejectCounter();
     const flowFormat = flowFormatFlag(values, io.stderr, 'analyze');
     const bound = bindEnvironment(env.value);
+    const store = new MemoryObjectStore();
     const result = await runAnalyzer(
       {
         cfg,
@@ -131,7 +141,7 @@ Example:
         accessSince: new Date(0),
       },
       {
-        store: new MemoryObjectStore(),
+        store,
         sink: new RecordingAlertSink(),
         clock: () => now,
         sha256: (text) => createHash('sha256').update(text).digest('hex'),
@@ -154,9 +164,71 @@ Example:
       await writeOut(io.stdout, redactText(textReport(result)));
     }
     if (rejects.count > 0) io.stderr.write(`${redactText(rejects.format().join('\n'))}\n`);
+    if (typeof values.out === 'string' || typeof values.report === 'string') {
+      const files = await analysisFiles(result, store, cfg, env.value);
+      if (typeof values.out === 'string') await writeAnalysisFolder(values.out, files);
+      if (typeof values.report === 'string') {
+        const reader =
+          typeof values.out === 'string'
+            ? new FolderReader(values.out)
+            : new MemoryReader('pathguard analyze', files);
+        await writeFile(values.report, await analysisReportHtml(reader, { generatedAt: now }));
+      }
+    }
     return failingVerdicts(result.results, failOn, io.stderr, 'analyze');
   },
 };
+
+/** Marks a folder `analyze --out` wrote: only such a folder (or an empty or new one) is written again. */
+const ANALYSIS_MARKER = '.pathguard-analysis';
+
+/**
+ * The analysis folder: config, environment, every evidence bundle, and the run's drift and
+ * real-traffic audit (analysis.json), laid out as \`pathguard report --in\` reads it.
+ */
+async function analysisFiles(
+  r: AnalyzerRunResult,
+  store: MemoryObjectStore,
+  cfg: unknown,
+  env: unknown,
+): Promise<Map<string, string>> {
+  const json = (v: unknown) => `${redactText(JSON.stringify(v, null, 2))}\n`;
+  const files = new Map<string, string>([
+    ['config.json', json(cfg)],
+    ['env.json', json(env)],
+    [
+      ANALYSIS_FILE,
+      json({ schemaVersion: 1, runId: r.runId, now: r.now, drift: r.drift, realTraffic: r.realTraffic }),
+    ],
+  ]);
+  for (const key of r.bundlesWritten) {
+    const b = await store.getJson(key);
+    if (b) files.set(`evidence/${key.split('/').pop()}`, json(b.value));
+  }
+  return files;
+}
+
+async function writeAnalysisFolder(dir: string, files: ReadonlyMap<string, string>): Promise<void> {
+  let entries: string[] = [];
+  try {
+    entries = await readdir(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR')
+      throw new UserInputError('OUT_NOT_A_DIRECTORY', `${dir}: exists and is not a folder`);
+    if (code !== 'ENOENT') throw e;
+  }
+  if (entries.length > 0 && !entries.includes(ANALYSIS_MARKER))
+    throw new UserInputError(
+      'OUT_NOT_EMPTY',
+      `${dir}: not empty and not an analysis folder (no ${ANALYSIS_MARKER}); choose an empty or new folder`,
+    );
+  // Only what an earlier run wrote is replaced; a bundle of a probe no longer analysed goes with it.
+  await rm(join(dir, 'evidence'), { recursive: true, force: true });
+  await mkdir(join(dir, 'evidence'), { recursive: true });
+  await writeFile(join(dir, ANALYSIS_MARKER), 'A folder written by `pathguard analyze --out`.\n');
+  for (const [name, text] of files) await writeFile(join(dir, name), text);
+}
 
 function list(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [];

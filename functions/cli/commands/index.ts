@@ -7,6 +7,7 @@ import { labCommand } from './lab.js';
 import { parseCloudTrailCommand } from './parse-cloudtrail.js';
 import { parseFlowCommand } from './parse-flow.js';
 import { parseS3AccessCommand } from './parse-s3-access.js';
+import { reportCommand } from './report.js';
 import { runnerCommand } from './runner.js';
 
 /**
@@ -22,5 +23,6 @@ export const commands: readonly CommandSpec[] = [
   inspectUrlCommand,
   classifyCommand,
   analyzeCommand,
+  reportCommand,
   runnerCommand,
 ];

@@ -38,6 +38,7 @@ export function labJson(r: LabResult) {
       .map((x) => verdictRowCore(x.probe, x.verdict)),
     alerts: r.alerts.map((a) => ({ severity: a.severity, subject: a.subject })),
     outDir: r.outDir,
+    report: r.files.report,
   };
 }
 
@@ -91,6 +92,7 @@ export function labReport(r: LabResult): string {
   for (const a of r.alerts) out.push(`  ${a.severity.padEnd(8)} ${a.subject}`);
   out.push(
     '',
+    `Evidence report: ${r.files.report}`,
     `Evidence bundles: ${r.files.bundles}`,
     `VPC Flow Logs: ${r.files.flowLog}`,
     `S3 server access logs: ${r.files.accessLog}`,
@@ -112,7 +114,8 @@ const FAIL_ON_VERDICTS: Readonly<Record<'left-path' | 'no-evidence', readonly st
 export const labCommand: CommandSpec = {
   path: ['lab'],
   summary: 'run a whole monitoring cycle on the embedded local lab (no AWS account needed)',
-  usage: 'lab [--scenario FILE] [--out DIR] [--json] [--fail-on left-path|no-evidence]',
+  usage:
+    'lab [--scenario FILE] [--out DIR] [--flow-file-format plain-text|parquet] [--json] [--fail-on left-path|no-evidence]',
   help: `Starts an S3-compatible endpoint that verifies SigV4 presigned URLs and writes S3 server access
 logs, and a lab network whose paths (gateway endpoint, interface endpoint, NAT gateway, on-prem over
 a private VIF or over the internet, GWLB endpoints, transit gateways) are real TCP forwarders on
@@ -125,12 +128,17 @@ Options:
                    nat-override, gwlb-egress, tgw-central-egress, customer-prefix-list)
   --out DIR        where logs, bundles and the alert outbox go: empty, new or made by the lab
                    (default: a folder under the system temporary folder)
-  --json           one JSON document: { verdicts, alerts, outDir }
+  --flow-file-format plain-text|parquet
+                   how the flow log is delivered, as the flow log's S3 FileFormat option: text
+                   with a header line, or Parquet as AWS writes it (default: the scenario's
+                   flowLogFileFormat, else plain-text)
+  --json           one JSON document: { verdicts, alerts, outDir, report }
   --fail-on VERDICT  exit ${EXIT_VERDICT} when a probe's verdict is left-path (left-path), or
                    left-path or no-evidence (no-evidence)
 
-The folder also holds env.json, config.json, probes.ndjson and observations.ndjson: the report's
-last line is the \`pathguard analyze\` command that reruns the analysis offline from them.
+The folder also holds report.html (the evidence report: open it in a browser, print it to PDF),
+analysis.json, env.json, config.json, probes.ndjson and observations.ndjson: the output's last
+line is the \`pathguard analyze\` command that reruns the analysis offline from them.
 
 Exit status: 0 done, ${EXIT_VERDICT} a verdict reached --fail-on, 2 usage, an invalid scenario or
 one the lab cannot simulate, or an --out folder it did not make, 1 an unreadable scenario.`,
@@ -139,15 +147,20 @@ one the lab cannot simulate, or an --out folder it did not make, 1 an unreadable
     out: { type: 'string' },
     json: { type: 'boolean' },
     'fail-on': { type: 'string' },
+    'flow-file-format': { type: 'string' },
   },
   async run({ values, io }) {
     const failOn = parseFailOn(values['fail-on']);
+    const fileFormat = parseFlowFileFormat(values['flow-file-format']);
     // The default scenario travels inside the bundle: `npm start` works from any directory.
     const scenario =
       typeof values.scenario === 'string'
         ? await loadLabScenario(values.scenario)
         : parseLabScenario(defaultScenario, 'default scenario');
-    const r = await runLab(scenario, typeof values.out === 'string' ? { outDir: values.out } : {});
+    const r = await runLab(scenario, {
+      ...(typeof values.out === 'string' ? { outDir: values.out } : {}),
+      ...(fileFormat ? { flowLogFileFormat: fileFormat } : {}),
+    });
     await writeOut(
       io.stdout,
       values.json ? `${redactText(JSON.stringify(labJson(r), null, 2))}\n` : labReport(r),
@@ -156,6 +169,12 @@ one the lab cannot simulate, or an --out folder it did not make, 1 an unreadable
     return r.analysis.results.some((x) => failing.includes(x.verdict.verdict)) ? EXIT_VERDICT : 0;
   },
 };
+
+function parseFlowFileFormat(v: unknown): 'plain-text' | 'parquet' | null {
+  if (v === undefined) return null;
+  if (v === 'plain-text' || v === 'parquet') return v;
+  throw new UserInputError('USAGE', '--flow-file-format must be one of plain-text, parquet');
+}
 
 function parseFailOn(v: unknown): keyof typeof FAIL_ON_VERDICTS | null {
   if (v === undefined) return null;

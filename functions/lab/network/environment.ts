@@ -1,6 +1,9 @@
 import type { Environment } from '../../../shared/env/types.js';
 import type { LabScenario } from './scenario.js';
 
+/** The service of the interface endpoint that carries Multi-Region Access Point requests (aws-facts §5.3). */
+export const GLOBAL_ACCESS_POINT_SERVICE = 'com.amazonaws.s3-global.accesspoint';
+
 /**
  * The environment document EC2 discovery would produce for the scenario's account and Region: the
  * facts the analyzer classifies the lab's logs with, and the routes the lab itself follows (one
@@ -55,8 +58,8 @@ export function scenarioEnvironment(s: LabScenario): Environment {
           ]
         : [],
     ),
-    interfaceEndpoints: s.vpcs.flatMap((v) =>
-      v.interfaceEndpoints.map((ie) => ({
+    interfaceEndpoints: s.vpcs.flatMap((v) => [
+      ...v.interfaceEndpoints.map((ie) => ({
         vpcEndpointId: ie.vpcEndpointId,
         vpcId: v.vpcId,
         serviceName: service,
@@ -64,7 +67,20 @@ export function scenarioEnvironment(s: LabScenario): Environment {
         dnsNames: [ie.dnsName],
         privateDns: ie.privateDns,
       })),
-    ),
+      ...(v.globalAccessPointEndpoint
+        ? [
+            {
+              vpcEndpointId: v.globalAccessPointEndpoint.vpcEndpointId,
+              vpcId: v.vpcId,
+              serviceName: GLOBAL_ACCESS_POINT_SERVICE,
+              ips: v.globalAccessPointEndpoint.networkInterfaces.map((n) => n.ip),
+              // The lab models no endpoint-specific names for it: probes use the MRAP name.
+              dnsNames: [],
+              privateDns: v.globalAccessPointEndpoint.privateDns,
+            },
+          ]
+        : []),
+    ]),
     natGateways: s.vpcs.flatMap((v) =>
       v.natGateways.map((n) => ({
         natGatewayId: n.natGatewayId,
@@ -84,6 +100,11 @@ export function scenarioEnvironment(s: LabScenario): Environment {
         ...v.interfaceEndpoints.flatMap((ie) =>
           ie.networkInterfaces.map((n) => ({ eniId: n.eniId, subnetId: n.subnetId, privateIps: [n.ip] })),
         ),
+        ...(v.globalAccessPointEndpoint?.networkInterfaces ?? []).map((n) => ({
+          eniId: n.eniId,
+          subnetId: n.subnetId,
+          privateIps: [n.ip],
+        })),
         ...v.natGateways.map((n) => ({ eniId: n.eniId, subnetId: n.subnetId, privateIps: [n.privateIp] })),
         ...v.gwlbEndpoints.map((g) => ({ eniId: g.eniId, subnetId: g.subnetId, privateIps: [g.ip] })),
         ...v.transitGatewayAttachments.map((a) => ({

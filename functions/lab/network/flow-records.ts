@@ -111,13 +111,15 @@ type RecordFields = Partial<FlowRecord> & {
  *
  * A dropped connection leaves only the SYN's egress/ingress records on the ENIs it reached, with
  * no reply. `pkt-src-aws-service`/`pkt-dst-aws-service` name S3 for prefix-list addresses and the
- * edge's service for edge addresses (public addresses only, §7 item 3).
+ * edge's and the Multi-Region Access Point's services for their addresses (public addresses
+ * only, §7 item 3).
  */
 export function flowRecordsFor(s: LabScenario, c: ForwardedConnection): LabFlowRecord[] {
   const t = c.trace;
   const services = CidrSet.build<string>([
     ...s.s3.cidrs.map((b) => [b, 'S3'] as const),
     ...s.edge.addresses.map((a) => [`${a}/32`, s.edge.awsService] as const),
+    ...s.mrap.addresses.map((a) => [`${a}/32`, s.mrap.awsService] as const),
   ]).set;
   const service = (a: string) => services.get(a) ?? null;
   const azOf = (subnetId: string) =>

@@ -281,9 +281,11 @@ export async function startLabNetwork(
         ...scenario.s3.regionalAddresses,
         ...scenario.s3.globalAddresses,
         ...scenario.edge.addresses,
-        ...scenario.vpcs.flatMap((v) =>
-          v.interfaceEndpoints.flatMap((e) => e.networkInterfaces.map((n) => n.ip)),
-        ),
+        ...scenario.mrap.addresses,
+        ...scenario.vpcs.flatMap((v) => [
+          ...v.interfaceEndpoints.flatMap((e) => e.networkInterfaces.map((n) => n.ip)),
+          ...(v.globalAccessPointEndpoint?.networkInterfaces ?? []).map((n) => n.ip),
+        ]),
       ]);
       for (const dstaddr of addresses) {
         // Throws SCENARIO_UNSUPPORTED (naming the route) before anything is carried.

@@ -155,7 +155,9 @@ export function onPremVpc(s: LabScenario): LabScenarioVpc {
  * interface endpoint only through its private DNS (in the endpoint's own VPC when it is `on`;
  * on-prem only through an inbound resolver in the endpoint's VPC and private DNS `on` or
  * `inbound-only`), else to public S3 addresses; legacy global names to public S3 addresses
- * (PrivateLink does not serve them). Anything else has no answer (`[]`).
+ * (PrivateLink does not serve them); the Multi-Region Access Point's name to the ENIs of a
+ * `com.amazonaws.s3-global.accesspoint` endpoint with private DNS (same VPC rules), else to its
+ * Global Accelerator addresses. Anything else has no answer (`[]`).
  *
  * @example
  * resolveLabName(scenario, vpcApp, 'example-data-bucket.s3.us-east-1.amazonaws.com'); // ['52.216.8.100']
@@ -169,6 +171,19 @@ export function resolveLabName(s: LabScenario, vantage: LabScenarioVantage, name
     }
   }
   if (/(^|\.)s3-accelerate(\.dualstack)?\.amazonaws\.com$/.test(h)) return [...s.edge.addresses];
+  if (h === `${s.mrap.alias}.accesspoint.s3-global.amazonaws.com`) {
+    // Only a com.amazonaws.s3-global.accesspoint endpoint's private DNS answers MRAP names with
+    // private addresses: in its own VPC, and on-prem through an inbound resolver in that VPC
+    // (aws-facts §4 H10, §5.3). Otherwise public DNS: the Global Accelerator addresses.
+    const dnsVpc =
+      vantage.kind === 'vpc'
+        ? vpcOfSubnet(s, vantage.subnetId)
+        : s.onPrem.dnsMode === 'inbound-resolver'
+          ? onPremVpc(s)
+          : undefined;
+    const g = dnsVpc?.globalAccessPointEndpoint;
+    return g?.privateDns === 'on' ? g.networkInterfaces.map((n) => n.ip) : [...s.mrap.addresses];
+  }
   const region = s.region.replace(/-/g, '\\-');
   // Private DNS covers the plain regional names only (not dual-stack or FIPS ones).
   if (new RegExp(`(^|\\.)(s3|s3-accesspoint|s3-control)\\.${region}\\.amazonaws\\.com$`).test(h)) {
@@ -237,7 +252,14 @@ function dropped(w: Walk, why: string): LabTrace {
 }
 
 function interfaceEndpointAt(vpc: LabScenarioVpc, address: string) {
-  for (const ie of vpc.interfaceEndpoints) {
+  const all: {
+    vpcEndpointId: string;
+    networkInterfaces: { eniId: string; subnetId: string; ip: string }[];
+  }[] = [
+    ...vpc.interfaceEndpoints,
+    ...(vpc.globalAccessPointEndpoint ? [vpc.globalAccessPointEndpoint] : []),
+  ];
+  for (const ie of all) {
     const n = ie.networkInterfaces.find((x) => x.ip === address);
     if (n) return { ie, eni: { eniId: n.eniId, subnetId: n.subnetId, vpcId: vpc.vpcId, ip: n.ip } };
   }

@@ -73,6 +73,20 @@ const interfaceEndpoint = z.strictObject({
     .min(1),
 });
 
+/**
+ * An interface endpoint for `com.amazonaws.s3-global.accesspoint`, the one kind of VPC endpoint
+ * that carries Multi-Region Access Point requests (aws-facts §4 H10, §5.3; S3 user guide
+ * MultiRegionAccessPointsPrivateLink.md: "Other endpoint types cannot access Multi-Region Access
+ * Points"). With private DNS (on by default) the VPC resolves every MRAP name to its ENIs.
+ */
+const globalAccessPointEndpoint = z.strictObject({
+  vpcEndpointId: id('vpce'),
+  privateDns: z.enum(['off', 'on']).default('on'),
+  networkInterfaces: z
+    .array(z.strictObject({ eniId: id('eni'), subnetId: id('subnet'), ip: recordAddress }))
+    .min(1),
+});
+
 const natGateway = z.strictObject({
   natGatewayId: id('nat'),
   subnetId: id('subnet'),
@@ -113,6 +127,8 @@ const vpc = z.strictObject({
     .optional(),
   /** S3 interface endpoints (PrivateLink). */
   interfaceEndpoints: z.array(interfaceEndpoint).default([]),
+  /** The Multi-Region Access Point interface endpoint, when the VPC has one. */
+  globalAccessPointEndpoint: globalAccessPointEndpoint.optional(),
   natGateways: z.array(natGateway).default([]),
   gwlbEndpoints: z.array(gwlbEndpoint).default([]),
   transitGatewayAttachments: z.array(tgwAttachment).default([]),
@@ -146,6 +162,26 @@ export const labScenarioSchema = z
       /** The ip-ranges.json service flow logs name for these addresses. */
       awsService: z.string().min(1),
     }),
+    /**
+     * The Multi-Region Access Point the lab serves (`<alias>.accesspoint.s3-global.amazonaws.com`,
+     * routed to the probe bucket) and the addresses its name has in public DNS: Global Accelerator
+     * anycast addresses (S3 user guide MultiRegionAccessPoints.md: requests "use AWS Global
+     * Accelerator"), outside every Regional S3 prefix list, so no gateway endpoint route ever
+     * matches them (aws-facts §4 H10, §7 item 18).
+     */
+    mrap: z
+      .strictObject({
+        alias: z.string().regex(/^[a-z0-9]+\.mrap$/, 'expected an MRAP alias such as mfzwi23gnjvgw.mrap'),
+        addresses: z.array(recordAddress).min(1),
+        /** The ip-ranges.json service flow logs name for these addresses. */
+        awsService: z.string().min(1),
+      })
+      .default({
+        // The alias of the S3 user guide's examples (MultiRegionAccessPointRequests.md).
+        alias: 'mfzwi23gnjvgw.mrap',
+        addresses: ['75.2.60.5', '99.83.190.51'],
+        awsService: 'GLOBALACCELERATOR',
+      }),
     /** Customer-managed prefix lists (and other services' lists) that routes may name. */
     prefixLists: z
       .array(z.strictObject({ prefixListId: id('pl'), name: z.string().min(1), cidrs: z.array(cidr) }))
@@ -181,11 +217,21 @@ export const labScenarioSchema = z
       vpcId: id('vpc').optional(),
     }),
     vantages: z.array(z.discriminatedUnion('kind', [vpcVantage, onPremVantage])).min(1),
+    /**
+     * How the flow log is delivered to S3, as the flow log's `FileFormat` destination option:
+     * `plain-text` (a header line, then records) or `parquet` (aws-facts §1.6, §10.3).
+     * @default plain-text
+     */
+    flowLogFileFormat: z.enum(['plain-text', 'parquet']).default('plain-text'),
   })
   .superRefine((s, ctx) => {
     const issue = (path: (string | number)[], message: string) =>
       ctx.addIssue({ code: 'custom', path, message });
     const inBlock = (ip: string, block: string) => CidrSet.build([[block, true]]).set.get(ip) === true;
+    s.mrap.addresses.forEach((a, i) => {
+      if (s.s3.cidrs.some((b) => inBlock(a, b)))
+        issue(['mrap', 'addresses', i], `${a} is in the S3 prefix list: MRAP names resolve outside it`);
+    });
     const unique = new Set<string>();
     const once = (value: string, path: (string | number)[]) => {
       if (unique.has(value)) issue(path, `duplicate id ${value}`);
@@ -253,6 +299,13 @@ export const labScenarioSchema = z
           inSubnet(n.ip, n.subnetId, at('interfaceEndpoints', ei, 'networkInterfaces', i));
         });
       });
+      const g = v.globalAccessPointEndpoint;
+      if (g) {
+        once(g.vpcEndpointId, at('globalAccessPointEndpoint', 'vpcEndpointId'));
+        g.networkInterfaces.forEach((n, i) => {
+          inSubnet(n.ip, n.subnetId, at('globalAccessPointEndpoint', 'networkInterfaces', i));
+        });
+      }
       v.natGateways.forEach((n, i) => {
         inSubnet(n.privateIp, n.subnetId, at('natGateways', i));
       });

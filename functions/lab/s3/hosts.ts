@@ -21,6 +21,17 @@ const SERVICE_HOST = new RegExp(
   `^(?:(?:s3|s3-fips|s3-external-1|s3-accelerate|s3-${REGION})(?:\\.dualstack)?(?:\\.${REGION})?|(?:bucket|accesspoint|control)\\.vpce-[a-z0-9]+(?:-[a-z0-9]+)*\\.s3\\.${REGION}\\.vpce)\\.amazonaws\\.com(?:\\.cn)?$`,
 );
 
+/**
+ * A Multi-Region Access Point name, `<alias>.accesspoint.s3-global.amazonaws.com` with the alias
+ * S3 generated (`mfzwi23gnjvgw.mrap`, aws-facts §4 H10). MRAPs exist in the `aws` partition only.
+ */
+const MRAP_HOST = /^([a-z0-9]+\.mrap)\.accesspoint\.s3-global\.amazonaws\.com$/;
+
+/** The alias of a Multi-Region Access Point host name (`mfzwi23gnjvgw.mrap`), or null. */
+export function mrapAliasOf(host: string): string | null {
+  return MRAP_HOST.exec(hostWithoutPort(host))?.[1] ?? null;
+}
+
 function decodePathPart(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -43,15 +54,32 @@ export function hostWithoutPort(hostHeader: string): string {
 /**
  * Finds the bucket and key a request names, as S3 does: a known S3 endpoint name with labels in
  * front of it is virtual-hosted (`my.bucket.s3.us-east-1.amazonaws.com`, the bucket may contain
- * dots); anything else (an endpoint name alone, an IP address, `localhost`) is path-style, the
+ * dots); a Multi-Region Access Point name is its bucket's (`mraps`: alias → bucket); anything else (an endpoint name alone, an IP address, `localhost`) is path-style, the
  * bucket being the first path segment. The key is percent-decoded.
  *
  * @example
  * s3TargetOf('photos.s3.us-east-1.amazonaws.com', '/2019/puppy.jpg');
  * // { bucket: 'photos', key: '2019/puppy.jpg', style: 'virtual-hosted', host: 'photos.s3.us-east-1.amazonaws.com' }
  */
-export function s3TargetOf(hostHeader: string, rawPath: string): S3Target {
+export function s3TargetOf(
+  hostHeader: string,
+  rawPath: string,
+  mraps: ReadonlyMap<string, string> = new Map(),
+): S3Target {
   const host = hostWithoutPort(hostHeader);
+  const alias = mrapAliasOf(host);
+  if (alias !== null) {
+    // The MRAP names its bucket itself (the lab routes each alias to one bucket; S3 picks the
+    // closest of several): the whole path is the key. An alias the endpoint does not know is
+    // answered as a bucket that does not exist.
+    const rest = rawPath.startsWith('/') ? rawPath.slice(1) : rawPath;
+    return {
+      bucket: mraps.get(alias) ?? alias,
+      key: rest === '' ? null : decodePathPart(rest),
+      style: 'virtual-hosted',
+      host,
+    };
+  }
   // Leftmost match = longest service suffix, so `bucket.vpce-…` alone is the endpoint, not a bucket.
   let at = -1;
   while (at < host.length) {

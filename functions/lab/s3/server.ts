@@ -8,7 +8,13 @@ import { authenticatePostForm, formObjectKey } from './handlers/post-object.js';
 import { type S3Target, s3TargetOf } from './hosts.js';
 import { type MultipartForm, multipartBoundary, parseMultipartForm } from './multipart.js';
 import { dispatch, unsupportedSubresource } from './routes.js';
-import { type AuthOutcome, LAB_S3_CREDENTIAL, parseRawQuery, verifySigV4 } from './sigv4.js';
+import {
+  type AuthOutcome,
+  authCoversRegion,
+  LAB_S3_CREDENTIAL,
+  parseRawQuery,
+  verifySigV4,
+} from './sigv4.js';
 import { compareKeys, type LabBucket, storeObject } from './store.js';
 import type {
   LabBucketConfig,
@@ -69,7 +75,11 @@ interface Received {
 }
 
 /** Reads the request line and the body, keeping no more than `maxBody` bytes. */
-async function receive(req: http.IncomingMessage, maxBody: number): Promise<Received> {
+async function receive(
+  req: http.IncomingMessage,
+  maxBody: number,
+  mraps: ReadonlyMap<string, string>,
+): Promise<Received> {
   const method = (req.method ?? 'GET').toUpperCase();
   const rawUrl = req.url ?? '/';
   const q = rawUrl.indexOf('?');
@@ -83,7 +93,7 @@ async function receive(req: http.IncomingMessage, maxBody: number): Promise<Rece
     if (size > maxBody) tooLarge = true;
     else chunks.push(c as Buffer);
   }
-  const target = s3TargetOf(headerOf(req.headers, 'host') ?? '', rawPath);
+  const target = s3TargetOf(headerOf(req.headers, 'host') ?? '', rawPath, mraps);
   const body = Buffer.concat(chunks);
   const boundary = multipartBoundary(headerOf(req.headers, 'content-type'));
   const isForm = method === 'POST' && target.bucket !== null && target.key === null && boundary !== null;
@@ -313,7 +323,7 @@ function admit(a: Admission): S3Request | null {
     reply.fail(403, 'AccessDenied', 'Access Denied');
     return null;
   }
-  if (auth.region !== bucket.region) {
+  if (!authCoversRegion(auth, bucket.region)) {
     wrongRegion(reply, auth.authType, auth.region, bucket.region);
     return null;
   }
@@ -378,6 +388,7 @@ export async function startLabS3(opts: LabS3Options = {}): Promise<LabS3> {
   const now = opts.now ?? (() => new Date());
   const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
   const buckets = new Map<string, LabBucket>();
+  const mraps = new Map((opts.multiRegionAccessPoints ?? []).map((m) => [m.alias, m.bucket]));
   const logs = new AccessLogDelivery();
   let resolveOrigin: ((socket: Socket) => LabRequestOrigin | null) | null = null;
   const sockets = new Set<Socket>();
@@ -405,7 +416,7 @@ export async function startLabS3(opts: LabS3Options = {}): Promise<LabS3> {
     res.setHeader('x-amz-id-2', hostId);
     res.setHeader('server', 'AmazonS3');
 
-    const received = await receive(req, maxBody);
+    const received = await receive(req, maxBody, mraps);
     const bodySha256 = createHash('sha256').update(received.body).digest('hex');
     const { method, rawPath, rawQuery } = received;
     // A form upload authenticates by its form (the signed policy), every other request by SigV4.

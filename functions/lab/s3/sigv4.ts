@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { regionSetCovers, SIGV4A_ALGORITHM, sigV4aStringToSign, verifySigV4aSignature } from './sigv4a.js';
 
 /** One access key the lab's S3 endpoint knows, and the principal S3 would log as Requester. */
 export interface LabCredential {
@@ -40,8 +41,13 @@ export type AuthOutcome =
       readonly kind: 'signed';
       readonly authType: AuthType;
       readonly credential: LabCredential;
-      /** The Region of the credential scope (S3 checks it against the bucket's Region). */
+      /**
+       * The Region of the credential scope (S3 checks it against the bucket's Region); for SigV4a
+       * the `X-Amz-Region-Set` (see {@link authCoversRegion}).
+       */
       readonly region: string;
+      /** Which signature: SigV4's HMAC (absent: SigV4) or SigV4a's ECDSA (Multi-Region Access Points). */
+      readonly algorithm?: 'sigv4' | 'sigv4a';
     }
   | {
       readonly kind: 'error';
@@ -195,6 +201,15 @@ export interface Scope {
   service: string;
 }
 
+/** `<key>/<date>/<service>/aws4_request`: SigV4a's credential, whose Regions come from the Region set. */
+function parseSigV4aScope(credential: string, regionSet: string): Scope | null {
+  const parts = credential.split('/');
+  if (parts.length !== 4 || parts[3] !== 'aws4_request') return null;
+  const [keyId, date, service] = parts as [string, string, string];
+  if (!/^\d{8}$/.test(date) || service === '') return null;
+  return { keyId, date, region: regionSet, service };
+}
+
 /** `<key id>/<yyyymmdd>/<region>/<service>/aws4_request`, read; null when malformed. */
 export function parseScope(credential: string): Scope | null {
   const parts = credential.split('/');
@@ -258,21 +273,30 @@ function verifyPresigned(
       'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
     );
   }
-  if (algorithm !== ALGORITHM) {
+  const v4a = algorithm === SIGV4A_ALGORITHM;
+  if (algorithm !== ALGORITHM && !v4a) {
     return fail(
       'QueryString',
       400,
       'AuthorizationQueryParametersError',
-      'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"',
+      'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256" and "AWS4-ECDSA-P256-SHA256"',
     );
   }
-  const scope = parseScope(credential);
+  // SigV4a: the scope has no Region; the Regions are the signed X-Amz-Region-Set (aws-facts §10.2).
+  const regionSet = v4a ? get('X-Amz-Region-Set') : undefined;
+  const scope = v4a
+    ? regionSet === undefined || regionSet === ''
+      ? null
+      : parseSigV4aScope(credential, regionSet)
+    : parseScope(credential);
   if (!scope) {
     return fail(
       'QueryString',
       400,
       'AuthorizationQueryParametersError',
-      'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+      v4a
+        ? 'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request" with an X-Amz-Region-Set.'
+        : 'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
     );
   }
   const key = keys.get(scope.keyId);
@@ -327,7 +351,9 @@ function verifyPresigned(
     headers === null
       ? null
       : `${req.method}\n${req.rawPath}\n${canonicalQuery(params, true)}\n${headers}\n${signedList}\n${payloadHash}`;
-  return checkSignature('QueryString', key, scope, amzDate, canonicalRequest, signature);
+  return v4a
+    ? checkSigV4aSignature('QueryString', key, scope, amzDate, canonicalRequest, signature)
+    : checkSignature('QueryString', key, scope, amzDate, canonicalRequest, signature);
 }
 
 function verifyHeader(
@@ -463,5 +489,41 @@ function checkSignature(
       ...(canonicalRequest === null ? [] : ([['CanonicalRequest', canonicalRequest]] as const)),
     ]);
   }
-  return { kind: 'signed', authType, credential: key, region: scope.region };
+  return { kind: 'signed', authType, credential: key, region: scope.region, algorithm: 'sigv4' };
+}
+
+/** {@link checkSignature} for SigV4a: an ECDSA P-256 signature under the key derived from the secret. */
+function checkSigV4aSignature(
+  authType: AuthType,
+  key: LabCredential,
+  scope: Scope,
+  amzDate: string,
+  canonicalRequest: string | null,
+  signature: string,
+): AuthOutcome {
+  const stringToSign =
+    canonicalRequest === null
+      ? null
+      : sigV4aStringToSign(amzDate, `${scope.date}/${scope.service}/aws4_request`, canonicalRequest);
+  if (
+    stringToSign === null ||
+    scope.service !== 's3' ||
+    !verifySigV4aSignature(key.accessKeyId, key.secretAccessKey, stringToSign, signature)
+  ) {
+    return fail(authType, 403, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH, [
+      ['AWSAccessKeyId', key.accessKeyId],
+      ...(stringToSign === null ? [] : ([['StringToSign', stringToSign]] as const)),
+      ...(canonicalRequest === null ? [] : ([['CanonicalRequest', canonicalRequest]] as const)),
+    ]);
+  }
+  return { kind: 'signed', authType, credential: key, region: scope.region, algorithm: 'sigv4a' };
+}
+
+/**
+ * Whether a signed request may act on a bucket of `region`: SigV4's scope names exactly one
+ * Region; SigV4a's Region set may name several or `*` (what the SDK signs Multi-Region Access
+ * Point requests for, aws-facts §10.2).
+ */
+export function authCoversRegion(auth: Extract<AuthOutcome, { kind: 'signed' }>, region: string): boolean {
+  return auth.algorithm === 'sigv4a' ? regionSetCovers(auth.region, region) : auth.region === region;
 }

@@ -52,6 +52,11 @@ export interface LabS3Options {
   readonly ownerId?: string;
   /** Largest request body accepted. @default 64 MiB */
   readonly maxBodyBytes?: number;
+  /**
+   * Multi-Region Access Points the endpoint answers (`<alias>.accesspoint.s3-global.amazonaws.com`),
+   * each routed to one of its buckets. @default none
+   */
+  readonly multiRegionAccessPoints?: readonly { readonly alias: string; readonly bucket: string }[];
 }
 
 /** A running lab S3 endpoint. */

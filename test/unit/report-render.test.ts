@@ -1,0 +1,344 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildEvidenceReport, type EvidenceReportInput } from '../../shared/reports/evidence-report.js';
+import { anchorId, html, raw } from '../../shared/reports/html.js';
+import { probePath } from '../../shared/reports/path-diagram.js';
+import { evidenceReportHtml } from '../../shared/reports/render-report.js';
+import { htmlText } from '../../shared/text/escape.js';
+import { makeBundle, reportBundle } from './report-fixtures.js';
+
+const sha256Base64 = (t: string) => createHash('sha256').update(t, 'utf8').digest('base64');
+
+function input(over: Partial<EvidenceReportInput> = {}): EvidenceReportInput {
+  return {
+    generatedAt: '2026-12-03T13:00:00.000Z',
+    since: null,
+    until: null,
+    source: '/tmp/lab',
+    bundles: [reportBundle()],
+    environment: null,
+    environmentDigest: null,
+    drift: [],
+    realTraffic: [],
+    notes: [],
+    ...over,
+  };
+}
+
+const render = (i: EvidenceReportInput) => evidenceReportHtml(i, { sha256Base64 });
+
+/** Tags the renderer writes; anything else in a report came from input and escaped badly. */
+const OUR_TAGS = new Set(
+  'html head meta title style body header h1 h2 h3 p nav a main section dl dt dd ul li b br code div table tr th td svg rect text g small span figure figcaption use path defs marker pattern line label select option script'.split(
+    ' ',
+  ),
+);
+
+/** Every tag of a document (text holds no `<` after escaping, so tags are found by their `<`). */
+function tags(doc: string): { name: string; attrs: string }[] {
+  const body = doc
+    .replace(/<style>[\s\S]*?<\/style>/, '<style></style>')
+    .replace(/<script>[\s\S]*?<\/script>/, '<script></script>');
+  return [...body.matchAll(/<\/?([A-Za-z!][A-Za-z0-9-]*)([^>]*)>/g)].map((m) => ({
+    name: m[1]!,
+    attrs: m[2]!,
+  }));
+}
+
+/** Attribute names and values of a tag (escaped values hold no `"`, so a quoted value ends at the next one). */
+function attributes(attrs: string): [string, string][] {
+  return [...attrs.matchAll(/\s([^\s="/>]+)(?:="([^"]*)")?/g)].map((m) => [m[1]!.toLowerCase(), m[2] ?? '']);
+}
+
+function assertInert(doc: string): void {
+  expect(doc.match(/<script\b/gi)?.length).toBe(1);
+  for (const t of tags(doc)) {
+    if (t.name === '!DOCTYPE') continue;
+    expect(OUR_TAGS.has(t.name.toLowerCase()), `tag <${t.name}>`).toBe(true);
+    for (const [name, value] of attributes(t.attrs)) {
+      expect(name.startsWith('on'), `event handler in <${t.name}${t.attrs}>`).toBe(false);
+      expect(
+        ['src', 'srcset', 'action', 'formaction', 'style', 'xlink:href'],
+        `<${t.name}${t.attrs}>`,
+      ).not.toContain(name);
+      if (name === 'href') expect(value.startsWith('#'), `href="${value}"`).toBe(true);
+    }
+  }
+}
+
+const decodeEntities = (s: string) =>
+  s
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+
+describe('htmlText and the html template', () => {
+  it('escapes the five HTML characters after redacting, and nothing is markup unless made by html``', () => {
+    expect(htmlText(`"><svg onload=alert(1)>&'`)).toBe('&quot;&gt;&lt;svg onload=alert(1)&gt;&amp;&#39;');
+    expect(htmlText('https://b.s3.amazonaws.com/k?X-Amz-Signature=abcdef0123456789')).toContain(
+      'X-Amz-Signature=REDACTED',
+    );
+    expect(html`<td title="${'a"b'}">${'<i>'}${raw('<b>x</b>')}${[1, '<', null, false]}</td>`.value).toBe(
+      '<td title="a&quot;b">&lt;i&gt;<b>x</b>1&lt;</td>',
+    );
+    expect(anchorId('p', 'javascript:alert(1)//"')).toBe('p-javascript_alert_1____');
+  });
+});
+
+describe('evidence report HTML', () => {
+  it('declares a CSP that forbids every fetch and allows only its own style and script, by hash', () => {
+    const doc = render(input());
+    const csp = decodeEntities(
+      /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(doc)?.[1] ?? '',
+    );
+    const style = /<style>([\s\S]*?)<\/style>/.exec(doc)![1]!;
+    const script = /<script>([\s\S]*?)<\/script>/.exec(doc)![1]!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain(`style-src 'sha256-${sha256Base64(style)}'`);
+    expect(csp).toContain(`script-src 'sha256-${sha256Base64(script)}'`);
+    expect(csp).toContain('img-src data:');
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
+    assertInert(doc);
+  });
+
+  it('keeps planted <script>, "><svg onload=…> and javascript: in keys, user agents, hosts and vantages as text', () => {
+    const planted = [
+      '<script>window.__pwned=1</script>',
+      '"><svg onload=window.__pwned=1>',
+      'javascript:window.__pwned=1',
+    ];
+    const bundles = planted.map((p, i) =>
+      reportBundle({
+        probeId: `01M8XXX0RF7BXNYERTEKQDE5${i}R`,
+        key: `pathguard/probes/${p}.bin`,
+        userAgent: p,
+        hostHeader: `${p}.example`,
+        vantage: `v${p}`,
+        style: 'global',
+      }),
+    );
+    const doc = render(
+      input({
+        bundles,
+        realTraffic: [
+          {
+            presignedRequests: 3,
+            byPath: { public: 3 },
+            nonPrivateRequests: 3,
+            nonPrivate: planted.map((p) => ({
+              remoteIp: '203.0.113.10',
+              hostHeader: p,
+              userAgent: p,
+              path: 'public',
+              reason: p,
+              count: 1,
+              firstSeen: null,
+              lastSeen: null,
+              buckets: ['b'],
+              sampleKeys: [p],
+            })),
+            droppedGroupRequests: 0,
+            window: { from: null, to: null },
+          },
+        ],
+        drift: [
+          { code: 'X', severity: 'warning', message: planted[1]!, resource: planted[2]!, fix: planted[0]! },
+        ],
+        notes: [planted[0]!],
+      }),
+    );
+    assertInert(doc);
+    for (const p of planted) expect(doc).toContain(htmlText(p));
+    expect(doc).not.toContain('<svg onload');
+  });
+
+  it('redacts a presigned secret planted in a user agent and a key', () => {
+    const secret = 'X-Amz-Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+    const doc = render(
+      input({ bundles: [reportBundle({ userAgent: `curl ${secret}`, key: `k?${secret}` })] }),
+    );
+    expect(doc).not.toContain('0123456789abcdef0123456789abcdef');
+  });
+
+  it('is inert for any string placed in the fields logs control (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.constantFrom(
+          '<',
+          '>',
+          '"',
+          "'",
+          '&',
+          '<script>',
+          'javascript:',
+          ' onload=',
+          '</svg>',
+          '<!--',
+          ']]>',
+        ),
+        (s, t) => {
+          const v = `${s}${t}${s}`;
+          const doc = render(
+            input({
+              bundles: [
+                reportBundle({ key: v, userAgent: v, hostHeader: v, vantage: v, bucket: v, style: v }),
+              ],
+            }),
+          );
+          assertInert(doc);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it('draws one matrix cell per vantage and target, from the latest probe, and takes a per-probe method as its own column', () => {
+    const bundles = [
+      reportBundle({
+        probeId: 'A1',
+        createdAt: '2026-12-03T10:00:00.000Z',
+        verdict: 'private',
+        style: 'regional',
+      }),
+      reportBundle({
+        probeId: 'A2',
+        createdAt: '2026-12-03T11:00:00.000Z',
+        verdict: 'left-path',
+        style: 'regional',
+      }),
+      reportBundle({
+        probeId: 'B1',
+        createdAt: '2026-12-03T11:00:00.000Z',
+        verdict: 'private',
+        style: 'regional',
+        method: 'PUT',
+      }),
+      reportBundle({
+        probeId: 'C1',
+        kind: 'onprem',
+        createdAt: '2026-12-03T11:00:00.000Z',
+        verdict: 'no-evidence',
+        style: 'regional',
+      }),
+    ];
+    const m = buildEvidenceReport(input({ bundles }));
+    expect(m.columns.map((c) => `${c.style}/${c.method ?? ''}`)).toEqual(['regional/', 'regional/PUT']);
+    expect(m.matrix.size).toBe(3);
+    const doc = render(input({ bundles }));
+    const cells = [
+      ...doc.matchAll(
+        /<td class="cell v-([a-z-]+)" data-vantage="([^"]+)" data-bucket="[^"]+" data-style="([^"]+)" data-method="([^"]*)"/g,
+      ),
+    ].map((x) => `${x[2]} ${x[3]} ${x[4]} ${x[1]}`);
+    expect(cells.sort()).toEqual([
+      'onprem-dc1 regional  no-evidence',
+      'vpc-app regional  left-path',
+      'vpc-app regional PUT private',
+    ]);
+    expect(m.counts).toEqual({ 'left-path': 1, 'no-evidence': 1, pending: 0, blocked: 0, private: 2 });
+    // Without a config, vantages in name order.
+    expect(m.privateShare).toEqual([
+      { vantage: 'onprem-dc1', private: 0, total: 1 },
+      { vantage: 'vpc-app', private: 2, total: 3 },
+    ]);
+    expect(m.blindSpots.silentSources).toEqual([{ source: 's3-access', probes: 1 }]);
+    // One path diagram per probe, each drawing (through its shared shape) the hop its verdict names.
+    const hops = new Map(
+      [...doc.matchAll(/<g id="(s\d+)"><g class="n vantage">[\s\S]*?data-hop="([^"]+)"/g)].map((x) => [
+        x[1],
+        x[2],
+      ]),
+    );
+    const figures = [
+      ...doc.matchAll(
+        /<figure class="pd" id="p-([^"]+)" data-verdict="([^"]+)"[^>]*>[\s\S]*?<use href="#(s\d+)"/g,
+      ),
+    ].map((f) => [f[1], f[2], hops.get(f[3]!)]);
+    expect(figures.map((f) => f.join(' ')).sort()).toEqual([
+      'A1 private gateway-endpoint',
+      'A2 left-path nat-gateway',
+      'B1 private gateway-endpoint',
+      'C1 no-evidence unknown',
+    ]);
+  });
+
+  it('keeps only probes created in --since/--until and bins the timeline by the worst verdict', () => {
+    const bundles = [
+      reportBundle({ probeId: 'A1', createdAt: '2026-12-03T10:00:00.000Z', verdict: 'private' }),
+      reportBundle({ probeId: 'A2', createdAt: '2026-12-03T10:00:30.000Z', verdict: 'left-path' }),
+      reportBundle({ probeId: 'A3', createdAt: '2026-12-03T12:00:00.000Z', verdict: 'private' }),
+      reportBundle({ probeId: 'A4', createdAt: '2026-12-04T12:00:00.000Z', verdict: 'left-path' }),
+    ];
+    const m = buildEvidenceReport(
+      input({ bundles, since: '2026-12-03T00:00:00.000Z', until: '2026-12-03T23:59:59.999Z' }),
+    );
+    expect(m.bundles.map((b) => b.bundle.probe.probeId)).toEqual(['A1', 'A2', 'A3']);
+    const bins = m.timeline.rows[0]!.bins;
+    expect(bins.length).toBeLessThanOrEqual(48);
+    const cell = Math.floor((Date.parse('2026-12-03T10:00:00Z') - m.timeline.from) / m.timeline.binMs);
+    expect(bins[cell]).toEqual({ private: 1, 'left-path': 1 });
+    expect(bins.reduce((n, b) => n + Object.values(b).reduce((a, x) => a + (x ?? 0), 0), 0)).toBe(3);
+  });
+
+  it('shows blind spots beside violations, with the same weight', () => {
+    const doc = render(
+      input({
+        bundles: [reportBundle({ verdict: 'no-evidence', probeId: 'N1' }), reportBundle({ probeId: 'L1' })],
+      }),
+    );
+    expect(doc).toMatch(/<div class="alarm" id="violations"><h3>Violations: 1 left-path/);
+    expect(doc).toMatch(/<div class="alarm" id="blind-spots"><h3>Blind spots: 1 no-evidence/);
+    expect(doc).toContain('Silent sources: s3-access (1 probe(s))');
+  });
+
+  it('lists every bundle with its digest in the appendix', () => {
+    const doc = render(
+      input({ bundles: [reportBundle({ probeId: 'P1' }), reportBundle({ probeId: 'P2' })] }),
+    );
+    const appendix = doc.slice(doc.indexOf('<section id="appendix">'));
+    expect(appendix).toContain('<tr><th colspan="2">evidence/</th></tr>');
+    expect(appendix.match(/<tr><td>P[12]\.json<td>a{64}/g)).toHaveLength(2);
+  });
+});
+
+describe('probe path', () => {
+  it('draws a NAT gateway hop with its Elastic IP, the route from the facts, the records where they were written, and the fix', () => {
+    const p = probePath(makeBundle(), null);
+    expect(p.hop).toBe('nat-gateway');
+    expect(p.left).toBe(true);
+    expect(p.nodes[3]).toEqual({
+      role: 'hop',
+      title: 'NAT gateway',
+      lines: ['nat-0f6f6f6f6f6f6f6f6', 'EIP 198.51.100.7'],
+    });
+    expect(p.nodes[2].lines).toEqual(['rtb-0c3c3c3c3c3c3c3c3', '0.0.0.0/0 → nat-0f6f6f6f6f6f6f6f6']);
+    expect(p.rule).toBe('ACCESS_NAT_GATEWAY_IP');
+    expect(p.s3Notes.map((n) => [n.label, n.deciding, n.id])).toEqual([
+      ['access-log line', true, 'request 812638D4847CB643'],
+    ]);
+    expect(p.routeNotes.map((n) => n.id)).toEqual(['eni-0a7a7a7a7a7a7a7a7 10.0.1.77:40166→13.224.10.20:443']);
+    expect(p.fix[0]).toMatch(/Transfer Acceleration/);
+  });
+
+  it('draws an on-prem probe through the interface endpoint over DX / VPN, and a blind spot without a hop', () => {
+    const p = probePath(
+      makeBundle({ kind: 'onprem', verdict: 'private', path: 'interface-endpoint', remoteIp: '10.0.1.200' }),
+      null,
+    );
+    expect(p.nodes[3]).toEqual({
+      role: 'hop',
+      title: 'DX / VPN → interface endpoint',
+      lines: ['10.0.1.200', 'vpce-0a1b2c3d4e5f67890'],
+    });
+    expect(p.left).toBe(false);
+    expect(p.fix).toEqual([]);
+    const blind = probePath(makeBundle({ verdict: 'no-evidence' }), null);
+    expect(blind.hop).toBe('unknown');
+    expect(blind.nodes[3].title).toBe('hop not proven');
+    expect(blind.fix.join(' ')).toMatch(/server access logs/);
+  });
+});
