@@ -3,10 +3,13 @@ import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { AccessLogLineParser } from '../../shared/access-logs/parser.js';
 import type { AccessLogRecord } from '../../shared/access-logs/types.js';
 import type { AccessLogBatch, AccessLogSource } from '../../shared/ports/index.js';
+import { parseError } from '../../shared/result.js';
 import { LineSplitter } from '../../shared/text/line-splitter.js';
-import type { RejectCounter } from '../../shared/text/rejects.js';
+import { RejectCounter } from '../../shared/text/rejects.js';
+import { sniffFirstByte } from '../lib/input.js';
+import { readAccessLogChunks } from '../lib/read-access-logs.js';
 import { AwsCallError } from './retry.js';
-import { type ObjectStreamOptions, s3ObjectBytes } from './s3-object-stream.js';
+import { gunzipIfGzip, type ObjectStreamOptions, s3ObjectBytes } from './s3-object-stream.js';
 
 /** The partitioned-prefix layout: `<prefix><account>/<region>/<source bucket>/YYYY/MM/DD/…`. */
 export interface PartitionedPrefix {
@@ -214,26 +217,57 @@ export class S3AccessLogSource implements AccessLogSource {
     }
   }
 
+  /**
+   * One log object's records, repeats within the run dropped by Request ID. Text as S3 writes it,
+   * or, when it starts with `{`, CloudWatch Logs JSON: records S3 delivers to CloudWatch Logs, or
+   * subscription payloads a Firehose stream wrote (gzip or not). A damaged gzip object keeps the
+   * records before the damage and is counted (`BAD_ENCODING`).
+   */
   private async readObject(key: string, seen: Set<string>): Promise<AccessLogRecord[]> {
     const records: AccessLogRecord[] = [];
-    const parser = new AccessLogLineParser();
-    const splitter = new LineSplitter((buf, a, b, n) => {
-      if (a === b) return;
-      const r = parser.parse(buf, a, b);
-      if (!r.ok) {
-        this.opts.rejects?.add(key, n, r.error);
-        return;
-      }
-      const id = r.value.requestId;
+    const rejects = this.opts.rejects ?? new RejectCounter();
+    const keep = (r: AccessLogRecord): void => {
+      const id = r.requestId;
       if (id) {
         if (seen.has(id)) return;
         seen.add(id);
       }
-      records.push(r.value);
-    });
-    for await (const chunk of s3ObjectBytes(this.s3, this.bucket, key, this.opts.stream))
-      splitter.push(chunk);
-    splitter.end();
+      records.push(r);
+    };
+    try {
+      const bytes = await sniffFirstByte(
+        gunzipIfGzip(s3ObjectBytes(this.s3, this.bucket, key, this.opts.stream)),
+      );
+      if (bytes.firstByte === 0x7b) {
+        for await (const batch of readAccessLogChunks({ name: key, ...bytes }, { rejects }))
+          for (const r of batch) keep(r);
+        return records;
+      }
+      const parser = new AccessLogLineParser();
+      const splitter = new LineSplitter((buf, a, b, n) => {
+        if (a === b) return;
+        const r = parser.parse(buf, a, b);
+        if (!r.ok) {
+          rejects.add(key, n, r.error);
+          return;
+        }
+        keep(r.value);
+      });
+      for await (const chunk of bytes.chunks) splitter.push(chunk);
+      splitter.end();
+    } catch (e) {
+      if (!isZlibError(e)) throw e;
+      rejects.add(
+        key,
+        0,
+        parseError('BAD_ENCODING', `unreadable gzip: ${(e as Error).message.slice(0, 120)}`),
+      );
+    }
     return records;
   }
+}
+
+function isZlibError(e: unknown): boolean {
+  const code = (e as { code?: string } | null)?.code ?? '';
+  return code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED';
 }

@@ -1,9 +1,9 @@
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { parseCloudTrailEvent } from '../../shared/cloudtrail/parser.js';
 import type { CloudTrailRecord } from '../../shared/cloudtrail/types.js';
 import type { CloudTrailQuery, CloudTrailSource } from '../../shared/ports/index.js';
 import { parseError } from '../../shared/result.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { readCloudTrailChunks } from '../lib/read-cloudtrail.js';
 import { AwsCallError } from './retry.js';
 import { gunzipIfGzip, type ObjectStreamOptions, s3ObjectBytes } from './s3-object-stream.js';
 
@@ -35,8 +35,10 @@ export function cloudTrailFileTime(key: string): number | null {
  * lists only the day folders from the window's start to its end plus the delivery tail, skips
  * files delivered before the window began (a file holds events written before its delivery
  * time), and keeps the S3 data events on the queried bucket and keys within the window. Files are
- * streamed (a broken download resumes) and parsed whole; a file that is not JSON is counted in
- * `rejects` and skipped. Optional: data events are opt-in and paid.
+ * streamed (a broken download resumes) and read one event at a time by the same reader as `parse
+ * cloudtrail` (a log file, or CloudWatch Logs subscription payloads a Firehose stream wrote);
+ * Insights and other events are counted as skipped, bad events and a file that is not JSON in
+ * `rejects`. Optional: data events are opt-in and paid.
  */
 export class S3CloudTrailSource implements CloudTrailSource {
   readonly name: string;
@@ -88,49 +90,28 @@ export class S3CloudTrailSource implements CloudTrailSource {
         throw new AwsCallError(`S3 ListObjectsV2 s3://${this.loc.bucket}/${prefix}`, e);
       }
       for (const key of files) {
-        const doc = await this.readFile(key);
-        if (!doc) continue;
         const batch: CloudTrailRecord[] = [];
-        (Array.isArray(doc.Records) ? doc.Records : []).forEach((ev, i) => {
-          const r = parseCloudTrailEvent(ev);
-          if (!r.ok) {
-            this.rejects.add(key, i + 1, r.error);
-            return;
+        try {
+          const bytes = gunzipIfGzip(s3ObjectBytes(this.s3, this.loc.bucket, key, this.stream));
+          for await (const records of readCloudTrailChunks(key, bytes, { rejects: this.rejects })) {
+            for (const rec of records) {
+              const t = rec.eventTime ? Date.parse(rec.eventTime) : Number.NaN;
+              if (!(t >= from && t <= to)) continue;
+              if (query.bucket && rec.bucketName !== query.bucket) continue;
+              if (keys && (!rec.key || !keys.has(rec.key))) continue;
+              batch.push(rec);
+            }
           }
-          const rec = r.value;
-          if (!rec) return;
-          const t = rec.eventTime ? Date.parse(rec.eventTime) : Number.NaN;
-          if (!(t >= from && t <= to)) return;
-          if (query.bucket && rec.bucketName !== query.bucket) return;
-          if (keys && (!rec.key || !keys.has(rec.key))) return;
-          batch.push(rec);
-        });
+        } catch (e) {
+          if (e instanceof AwsCallError) throw e;
+          this.rejects.add(
+            key,
+            0,
+            parseError('BAD_ENCODING', `unreadable gzip: ${(e as Error).message.slice(0, 120)}`),
+          );
+        }
         if (batch.length > 0) yield batch;
       }
     }
-  }
-
-  private async readFile(key: string): Promise<{ Records?: unknown } | null> {
-    const parts: Buffer[] = [];
-    try {
-      for await (const c of gunzipIfGzip(s3ObjectBytes(this.s3, this.loc.bucket, key, this.stream)))
-        parts.push(c);
-    } catch (e) {
-      if (e instanceof AwsCallError) throw e;
-      this.rejects.add(
-        key,
-        0,
-        parseError('BAD_ENCODING', `unreadable gzip: ${(e as Error).message.slice(0, 120)}`),
-      );
-      return null;
-    }
-    try {
-      const doc = JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown;
-      if (doc && typeof doc === 'object' && !Array.isArray(doc)) return doc as { Records?: unknown };
-      this.rejects.add(key, 0, parseError('BAD_JSON', 'not a CloudTrail log file (no Records object)'));
-    } catch (e) {
-      this.rejects.add(key, 0, parseError('BAD_JSON', (e as Error).message.slice(0, 120)));
-    }
-    return null;
   }
 }

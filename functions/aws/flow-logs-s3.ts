@@ -6,7 +6,9 @@ import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import type { FlowLogSource, FlowQuery } from '../../shared/ports/index.js';
 import { parseError } from '../../shared/result.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { readCloudWatchEvents } from '../lib/cloudwatch-export.js';
 import { collectParquetBytes, FLOW_PARQUET_CODECS, ParquetTooLargeError } from '../lib/flow-parquet.js';
+import { sniffFirstByte } from '../lib/input.js';
 import type { FlowLogConfig } from './discovery.js';
 import { AwsCallError } from './retry.js';
 import { gunzipIfGzip, type ObjectStreamOptions, s3ObjectBytes } from './s3-object-stream.js';
@@ -190,11 +192,22 @@ export class S3FlowLogSource implements FlowLogSource {
       onRecord: (r) => batch.push(r),
     });
     try {
-      for await (const chunk of gunzipIfGzip(s3ObjectBytes(this.s3, this.loc.bucket, key, this.stream))) {
-        parser.push(chunk);
-        if (batch.length >= BATCH) yield batch.splice(0, batch.length);
+      const bytes = await sniffFirstByte(
+        gunzipIfGzip(s3ObjectBytes(this.s3, this.loc.bucket, key, this.stream)),
+      );
+      if (bytes.firstByte === 0x7b) {
+        // CloudWatch Logs subscription payloads a Firehose stream wrote: each message a record.
+        for await (const ev of readCloudWatchEvents(bytes.chunks, { source: key, rejects: this.rejects })) {
+          parser.pushLine(ev.message);
+          if (batch.length >= BATCH) yield batch.splice(0, batch.length);
+        }
+      } else {
+        for await (const chunk of bytes.chunks) {
+          parser.push(chunk);
+          if (batch.length >= BATCH) yield batch.splice(0, batch.length);
+        }
+        parser.end();
       }
-      parser.end();
     } catch (e) {
       if (e instanceof AwsCallError || !isZlibError(e)) throw e;
       // Damaged gzip: keep what was read before the damage, count the file, read the next one.

@@ -137,6 +137,9 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
       byCode: rejects.byCode,
       samples: rejects.samples.map((x) => ({ source: x.source, line: x.line, code: x.code })),
     });
+  // Passed over, not rejected (subscription health checks, CloudTrail Insights and other events).
+  if (rejects.skipped > 0)
+    logger.info('log items skipped', { count: rejects.skipped, byReason: rejects.skippedBy });
   // The evidence report the alerts name, and yesterday's once the day is over. A failure here
   // is reported, never a reason to lose the run's verdicts and alerts.
   const reports: { key: string; probes: number }[] = [];

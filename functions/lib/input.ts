@@ -95,8 +95,19 @@ export async function openInput(
   const isGzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   const rawChunks = prepend(head, iterator);
   const decoded = isGzip ? gunzip(name, rawChunks) : guard(name, rawChunks);
-  // Peek the first decompressed bytes to find the first non-whitespace byte.
-  const it = decoded[Symbol.asyncIterator]();
+  const sniffed = await sniffFirstByte(decoded);
+  return { name, encoding: isGzip ? 'gzip' : 'plain', ...sniffed };
+}
+
+/**
+ * The first non-whitespace byte of a byte stream (for `{`/`[` JSON sniffing), or -1 when the first
+ * {@link SNIFF_LIMIT_BYTES} hold none, and a stream that replays what was read to find it. For
+ * inputs that are not files: objects read from S3, decompressed.
+ */
+export async function sniffFirstByte(
+  source: AsyncIterable<Buffer>,
+): Promise<{ firstByte: number; chunks: AsyncIterable<Buffer> }> {
+  const it = source[Symbol.asyncIterator]();
   const buffered: Buffer[] = [];
   let firstByte = -1;
   let held = 0;
@@ -108,12 +119,7 @@ export async function openInput(
     firstByte = firstNonSpace(r.value);
     if (firstByte !== -1) break;
   }
-  return {
-    name,
-    encoding: isGzip ? 'gzip' : 'plain',
-    firstByte,
-    chunks: replay(buffered, it),
-  };
+  return { firstByte, chunks: replay(buffered, it) };
 }
 
 /**

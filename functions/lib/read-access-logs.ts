@@ -32,8 +32,9 @@ const OPEN_BRACE = 0x7b;
  * When the first non-space byte is `{`, the input is CloudWatch Logs JSON: either the records S3
  * delivers to CloudWatch Logs, one JSON object per line (a line that does not start with `{` is
  * read as a text-format line), or a CloudWatch Logs export (`aws logs filter-log-events` output, or
- * its event objects one per line) whose messages are such JSON records or text-format lines; in an
- * export, reject line numbers count events.
+ * its event objects one per line) or subscription payloads (Firehose's concatenated DATA_MESSAGE
+ * objects, a Lambda `awslogs` event) whose messages are such JSON records or text-format lines; in
+ * an export, reject line numbers count events.
  *
  * Throws InputReadError (naming the input) when it cannot be read to its end, for example a
  * missing file or truncated gzip.
@@ -51,9 +52,20 @@ export async function* readAccessLogRecords(
   yield* readOpened(await openInput(input, opts.stdin), opts);
 }
 
+/**
+ * {@link readAccessLogRecords} over bytes already opened and decompressed (an S3 object), given
+ * its name for reject samples and its first non-space byte (`sniffFirstByte`).
+ */
+export async function* readAccessLogChunks(
+  opened: Pick<OpenedInput, 'name' | 'firstByte' | 'chunks'>,
+  opts: Omit<ReadAccessLogOptions, 'stdin'>,
+): AsyncGenerator<AccessLogRecord[]> {
+  yield* readOpened(opened, opts);
+}
+
 async function* readOpened(
-  opened: OpenedInput,
-  opts: ReadAccessLogOptions,
+  opened: Pick<OpenedInput, 'name' | 'firstByte' | 'chunks'>,
+  opts: Omit<ReadAccessLogOptions, 'stdin'>,
 ): AsyncGenerator<AccessLogRecord[]> {
   const name = opened.name;
   const rejects = opts.rejects;

@@ -52,13 +52,25 @@ export async function* readCloudTrailRecords(
   opts: ReadCloudTrailOptions,
 ): AsyncGenerator<CloudTrailRecord[]> {
   const opened = await openInput(input, opts.stdin);
-  const name = opened.name;
+  yield* readCloudTrailChunks(opened.name, opened.chunks, { ...opts, firstByte: opened.firstByte });
+}
+
+/**
+ * {@link readCloudTrailRecords} over bytes already opened and decompressed (an S3 object), named
+ * `name` in reject samples. `firstByte`, the first non-space byte when known, saves a look at the
+ * first key of input that is not JSON.
+ */
+export async function* readCloudTrailChunks(
+  name: string,
+  source: AsyncIterable<Buffer>,
+  opts: Omit<ReadCloudTrailOptions, 'stdin'> & { readonly firstByte?: number },
+): AsyncGenerator<CloudTrailRecord[]> {
   const stats = opts.stats ?? { events: 0 };
   const rejects = opts.rejects;
   let batch: CloudTrailRecord[] = [];
-  let chunks: AsyncIterable<Buffer> = opened.chunks;
-  if (opened.firstByte === 0x7b || opened.firstByte === 0x5b) {
-    const peeked = await peekFirstJsonKey(opened.chunks);
+  let chunks: AsyncIterable<Buffer> = source;
+  if (opts.firstByte === undefined || opts.firstByte === 0x7b || opts.firstByte === 0x5b) {
+    const peeked = await peekFirstJsonKey(source);
     chunks = peeked.chunks;
     if (isCloudWatchExportKey(peeked.key)) {
       let eventNo = 0;
