@@ -2,8 +2,10 @@
 // nesting, a huge line and whitespace bombs, ends with a clear error or counted rejects, exits
 // 0, 1 or 2, and peaks under 300 MB RSS. Each run is a real process (the installed bin) so a V8
 // fatal error or a memory blow-up shows as what it is; bombs are generated as gzip streams on the
-// fly and piped in, never stored. Sizes grow with HOSTILE_SCALE (default 1: the whole file runs in
-// well under a minute on a 2-core machine; 10 reproduces the 10^8 brackets).
+// fly and piped in, never stored. The commands are the issue's: parse flow, s3-access and
+// cloudtrail, classify and analyze (each given the input as its flow-log, access-log and
+// CloudTrail source) and inspect-url. Sizes grow with HOSTILE_SCALE (default 1: 60 runs, about
+// 100 CPU seconds on a 2-core machine; 10 reproduces the 10^8 brackets).
 import { execFileSync, spawn } from 'node:child_process';
 import { createGzip } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
