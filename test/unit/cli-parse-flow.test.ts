@@ -64,6 +64,32 @@ describe('pathguard parse flow', () => {
     expect(r.out).toBe('records 5 rejected 0\n');
   });
 
+  it('redacts a presigned URL in a string field, marked records and all (issue 12 §1 regression)', async () => {
+    // An unknown field is kept as a string, and a pkt-dst-aws-service value is free text: either
+    // may carry a URL. Clean records around it are marked free of secrets and printed as they are.
+    const sig = 'b4c2f0e9a1d3c5b7e9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3f5';
+    const format = '${version} ${srcaddr} ${dstaddr} ${pkt-dst-aws-service} ${note}';
+    const lines = [
+      '5 10.0.1.5 52.216.1.2 S3 clean',
+      `5 10.0.1.5 52.216.1.2 S3 https://b.s3.amazonaws.com/k?X-Amz-SigNature=${sig}`,
+      `5 10.0.1.5 52.216.1.2 x-amz-security-token=IQoJ${sig} clean`,
+      '5 10.0.1.5 52.216.1.2 S3 %2Fdata%2F',
+    ];
+    const r = await run(['parse', 'flow', '--format', format, '-'], `${lines.join('\n')}\n`);
+    expect(r.code).toBe(0);
+    expect(r.out + r.err).not.toContain(sig.slice(8));
+    const rows = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((x) => [x.pktDstAwsService, x.note])).toEqual([
+      ['S3', 'clean'],
+      ['S3', 'https://b.s3.amazonaws.com/k?X-Amz-SigNature=REDACTED'],
+      ['x-amz-security-token=REDACTED', 'clean'],
+      ['S3', '%2Fdata%2F'],
+    ]);
+  });
+
   it('reports rejects with line numbers and reasons and exits 0', async () => {
     const r = await run(
       ['parse', 'flow', '--count'],
