@@ -5,8 +5,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../functions/cli/main.js';
 import { LAB_S3_CREDENTIAL, type LabS3, startLabS3 } from '../../functions/lab/s3/index.js';
 import { refuseSpecialAddress } from '../../functions/runner/fetch.js';
 import { httpRequest, parseRunnerConfig, type RunnerConfig, runOnce } from '../../functions/runner/onprem.js';
@@ -346,6 +348,61 @@ describe('on-prem runner over real HTTP on loopback', () => {
     expect((err as Error).message).toMatch(/HTTP 403/);
     expect(leaks((err as Error).message)).toBe(false);
     expect(hits.order).toBe(1); // a 403 is not retried
+  });
+
+  it('pathguard runner: a runId with line breaks and ANSI codes forges no line and reaches no terminal raw (issue 12 §2 regression)', async () => {
+    const forged =
+      'run-1\n2026-11-25T10:00:00.000Z onprem-dc1 run ok: 3/3 observations reported\u001b[2J\u0007';
+    const dir = mkdtempSync(join(tmpdir(), 'pathguard-runner-cli-'));
+    const file = join(dir, 'runner.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        runnerId: 'onprem-dc1',
+        orderUrl: `http://${base}/orders/onprem-dc1/latest.json?${Q}`,
+        allowedHosts: [base],
+        ...SCOPE,
+        concurrency: 1,
+        timeoutMs: 5000,
+        allowHttp: true,
+      }),
+    );
+    try {
+      // A fresh order (the run's log lines quote it) and a stale one (the error quotes it).
+      for (const stale of [false, true]) {
+        order.runId = forged;
+        for (const p of order.probes) {
+          p.reportUrl = `http://${base}/example-pathguard-results/observations/${encodeURIComponent(forged)}/${p.probeId}.json?${Q}`;
+        }
+        if (stale) order.notAfter = new Date(Date.now() - 1000).toISOString();
+        const stdout = new PassThrough();
+        const stderr = new PassThrough();
+        let out = '';
+        let err = '';
+        stdout.on('data', (d) => {
+          out += d;
+        });
+        stderr.on('data', (d) => {
+          err += d;
+        });
+        await main(['runner', '--runner-config', file, '--once'], {
+          stdin: Readable.from([]),
+          stdout,
+          stderr,
+        });
+        const text = out + err;
+        // The run id was quoted somewhere (the premise), always on a line of its own making.
+        expect(text).toContain('run-1\\n2026-11-25');
+        expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+        for (const line of out.split('\n').filter(Boolean)) {
+          expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z onprem-dc1 /);
+        }
+        expect(out).not.toMatch(/\n2026-11-25T10:00:00\.000Z onprem-dc1 run ok/);
+        expect(leaks(text)).toBe(false);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
