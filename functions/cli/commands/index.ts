@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../command.js';
 import { analyzeCommand } from './analyze.js';
+import { athenaDdlCommand } from './athena.js';
 import { classifyCommand } from './classify.js';
 import { discoverCommand } from './discover.js';
 import { inspectUrlCommand } from './inspect-url.js';
@@ -25,4 +26,5 @@ export const commands: readonly CommandSpec[] = [
   analyzeCommand,
   reportCommand,
   runnerCommand,
+  athenaDdlCommand,
 ];
