@@ -4,8 +4,9 @@ import type { PathGuardConfig } from '../../../shared/config/index.js';
 import { buildEnvironmentIndex } from '../../../shared/env/environment-index.js';
 import { validateEnvironment } from '../../../shared/env/schema.js';
 import { UserInputError } from '../../../shared/errors.js';
+import { createAwsClient } from '../../aws/clients.js';
 import { type DiscoveryResult, discoverEnvironment } from '../../aws/discovery.js';
-import { AwsCallError, awsClientConfig } from '../../aws/retry.js';
+import { AwsCallError } from '../../aws/retry.js';
 import { type CommandSpec, writeOut } from '../command.js';
 import { readConfigFile } from '../inputs.js';
 
@@ -72,9 +73,8 @@ Examples:
       throw new UserInputError('USAGE', 'give --vpc ID, --subnet ID or a --config with VPC vantages');
     }
     const explicitRegion = typeof values.region === 'string' ? values.region : cfg?.region;
-    const ec2 = new EC2Client({
-      ...(explicitRegion ? { region: explicitRegion } : {}),
-      ...awsClientConfig({ maxAttempts: 8 }),
+    const ec2 = createAwsClient(EC2Client, explicitRegion ? { region: explicitRegion } : {}, {
+      maxAttempts: 8,
     });
     try {
       const region = await resolveRegion(ec2);
