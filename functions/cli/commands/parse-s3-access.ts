@@ -1,4 +1,3 @@
-import { redactAccessLogRecord } from '../../../shared/access-logs/redact.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
 import { countAccessLogRecords, readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { type CommandSpec, writeOut } from '../command.js';
@@ -21,10 +20,12 @@ export const parseS3AccessCommand: CommandSpec = {
           records += await countAccessLogRecords(input, { stdin: io.stdin, rejects });
           continue;
         }
-        for await (const batch of readAccessLogRecords(input, { stdin: io.stdin, rejects })) {
+        // Records come out with every field redacted (`redact`): one check per line, and the
+        // field-by-field pass only for a line that may hold a secret.
+        for await (const batch of readAccessLogRecords(input, { stdin: io.stdin, rejects, redact: true })) {
           records += batch.length;
           let out = '';
-          for (const r of batch) out += `${JSON.stringify(redactAccessLogRecord(r))}\n`;
+          for (const r of batch) out += `${JSON.stringify(r)}\n`;
           await writeOut(io.stdout, out);
         }
       }
