@@ -421,7 +421,7 @@ function driftSection(model: EvidenceReportModel): SafeHtml {
                   .map(([k, n]) => `${k} ${n}`),
                 ', ',
               )
-        }        }.${rt.droppedGroupRequests > 0 ? ` ${rt.droppedGroupRequests} request(s) beyond the group limit are counted but not listed.` : ''}</p>${
+        }.${rt.droppedGroupRequests > 0 ? ` ${rt.droppedGroupRequests} request(s) beyond the group limit are counted but not listed.` : ''}</p>${
           groups.length === 0
             ? ''
             : html`<table><tr><th>requests</th><th>remote IP</th><th>Host header</th><th>path</th><th>first / last seen</th><th>user agent</th><th>sample keys</th><th>rule</th></tr>${groups.map((g) => html`<tr><td>${g.count}</td><td><code>${g.remoteIp ?? '-'}</code></td><td><code>${g.hostHeader ?? '-'}</code></td><td>${g.path}</td><td>${g.firstSeen ?? '-'}<br>${g.lastSeen ?? '-'}</td><td><code>${g.userAgent ?? '-'}</code></td><td><code>${join(g.sampleKeys, ' ')}</code></td><td class="mono">${cut(g.reason, 200)}</td></tr>`)}</table>`

@@ -173,6 +173,7 @@ describe('evidence report HTML', () => {
       }),
     );
     assertInert(doc);
+    expect(doc).toContain('<b>3 not through a VPC endpoint</b>. By path: public 3.</p>');
     for (const p of planted) expect(doc).toContain(htmlText(p));
     expect(doc).not.toContain('<svg onload');
   });
