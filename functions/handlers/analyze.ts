@@ -15,10 +15,10 @@ import { bundleKey } from '../../shared/evidence/bundle.js';
 import { parseFlowFormat } from '../../shared/flow-logs/index.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { S3AccessLogSource } from '../aws/access-logs-s3.js';
+import { createAwsClient } from '../aws/clients.js';
 import { S3CloudTrailSource } from '../aws/cloudtrail-s3.js';
 import { discoverEnvironment } from '../aws/discovery.js';
 import { S3ProbeObjects } from '../aws/probe-objects-s3.js';
-import { awsClientConfig } from '../aws/retry.js';
 import { SnsAlertSink } from '../aws/sns-sink.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
 import { findProbe, runAnalysis } from '../lib/analyze-run.js';
@@ -30,10 +30,10 @@ import { configLoader } from '../lib/lambda-config.js';
 import { logger, metrics } from '../lib/powertools.js';
 
 // The SDK's own adaptive retry and timeouts, configured once for every client.
-const s3 = new S3Client(awsClientConfig());
-const ec2 = new EC2Client(awsClientConfig({ maxAttempts: 8 }));
-const cwl = new CloudWatchLogsClient(awsClientConfig({ maxAttempts: 8 }));
-const sns = new SNSClient(awsClientConfig());
+const s3 = createAwsClient(S3Client);
+const ec2 = createAwsClient(EC2Client, {}, { maxAttempts: 8 });
+const cwl = createAwsClient(CloudWatchLogsClient, {}, { maxAttempts: 8 });
+const sns = createAwsClient(SNSClient);
 // Read and validated once, at cold start; a bad config is the handler's coded error.
 const config = configLoader(process.env.PATHGUARD_CONFIG, () => s3);
 
