@@ -149,7 +149,7 @@ describe('the lab, end to end', () => {
     // One path diagram per evidence bundle of the run.
     const bundles = readdirSync(join(reportPath!, '..', 'evidence'));
     expect(bundles.length).toBeGreaterThanOrEqual(8);
-    expect(page.match(/<figure class="pd"/g)).toHaveLength(bundles.length);
+    expect(page.match(/<figure id="p-/g)).toHaveLength(bundles.length);
     expect(holdsSecret(page)).toBe(false);
     const doc = JSON.parse(await command({ json: true, out: outDir() })) as {
       verdicts: {
