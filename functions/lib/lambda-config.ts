@@ -48,6 +48,8 @@ export const lambdaEnvSchema = z.object({
   // An empty prefix is a prefix (the bucket's root), not an unset one.
   [EVIDENCE_ENV.accessLogPrefix]: z.string().optional(),
   [EVIDENCE_ENV.flowLogGroup]: given(z.string().regex(/^[\w#/.-]{1,512}$/, 'expected a log group name')),
+  [EVIDENCE_ENV.flowLogBucket]: given(bucketName),
+  [EVIDENCE_ENV.flowLogPrefix]: z.string().optional(),
   [EVIDENCE_ENV.cloudTrailBucket]: given(bucketName),
   [EVIDENCE_ENV.cloudTrailPrefix]: z.string().optional(),
   [EVIDENCE_ENV.accountId]: given(z.string().regex(/^\d{12}$/, 'expected a 12-digit account id')),

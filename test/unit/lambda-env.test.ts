@@ -3,7 +3,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../functions/aws/retry.js';
-import { parseLambdaEnv, settingsLoader } from '../../functions/lib/lambda-config.js';
+import { EVIDENCE_ENV } from '../../functions/lib/evidence-locations.js';
+import { lambdaEnvSchema, parseLambdaEnv, settingsLoader } from '../../functions/lib/lambda-config.js';
 import { invocationErrorFields, logInvocationErrors } from '../../functions/lib/log-errors.js';
 import { UserInputError, ValidationError } from '../../shared/errors.js';
 import { PATHGUARD_FLOW_FORMAT } from '../../shared/flow-logs/pathguard-format.js';
@@ -37,6 +38,10 @@ describe('parseLambdaEnv', () => {
     });
     expect(r.value.flowFormat?.spec).toBe(PATHGUARD_FLOW_FORMAT.spec);
     expect(r.value.flowFormat?.fields).toHaveLength(PATHGUARD_FLOW_FORMAT.fields.length);
+  });
+
+  it('validates every evidence location the stack can pass', () => {
+    expect(Object.values(EVIDENCE_ENV).filter((name) => !(name in lambdaEnvSchema.shape))).toEqual([]);
   });
 
   it('treats an empty variable as unset, except a prefix', () => {
