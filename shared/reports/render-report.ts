@@ -139,9 +139,20 @@ interface Shape {
   markup: SafeHtml;
 }
 
-/** The notes in drawing order: flow records (at the route), then S3's access-log lines and CloudTrail events. */
+/**
+ * The notes drawn, in drawing order: flow records (at the route), then S3's access-log lines and
+ * CloudTrail events. Past {@link MAX_NOTES}, the deciding record and the first record of each
+ * source come first, so every hop keeps the evidence that proves it; the rest are counted.
+ */
 function drawnNotes(p: ProbePath): PathNote[] {
-  return [...p.routeNotes, ...p.s3Notes].slice(0, MAX_NOTES);
+  const all = [...p.routeNotes, ...p.s3Notes];
+  if (all.length <= MAX_NOTES) return all;
+  const keep = new Set<PathNote>(all.filter((n) => n.deciding).slice(0, 1));
+  for (const source of new Set(all.map((n) => n.source))) {
+    if (keep.size < MAX_NOTES) keep.add(all.find((n) => n.source === source)!);
+  }
+  for (const n of all) if (keep.size < MAX_NOTES) keep.add(n);
+  return all.filter((n) => keep.has(n));
 }
 
 function badge(notes: readonly PathNote[]): string {

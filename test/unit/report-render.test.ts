@@ -295,6 +295,28 @@ describe('evidence report HTML', () => {
     expect(drawings(doc)).toHaveLength(hops.size);
   });
 
+  it('draws the deciding access-log line and a record of each source when a probe has more records than it draws', () => {
+    const rb = reportBundle({ probeId: 'M1', verdict: 'left-path', requestId: 'DECIDING0REQUEST' });
+    const flow = rb.bundle.evidence.find((e) => e.source === 'flow')!;
+    // Eight flow records ahead of the access-log line that decided the verdict.
+    rb.bundle.evidence = [
+      ...Array.from({ length: 8 }, (_, i) => ({
+        ...flow,
+        dedupKey: `flow:${i + 2}`,
+        record: { ...(flow.record as object), srcport: 50_000 + i } as never,
+      })),
+      ...rb.bundle.evidence,
+    ];
+    const doc = render(input({ bundles: [rb] }));
+    const [drawing] = drawings(doc);
+    expect(drawing).toContain('★ access-log line at S3: ACCESS_NAT_GATEWAY_IP → nat-gateway');
+    expect(drawing!.match(/flow record at route/g)).toHaveLength(5);
+    expect(drawing).toContain('+4 more record(s) in the bundle');
+    const figure = /<figure id="p-M1"[\s\S]*?<\/figure>/.exec(doc)![0];
+    expect(figure).toContain('>DECIDING0REQUEST</text>');
+    expect(figure.match(/<text /g)).toHaveLength(6);
+  });
+
   it('keeps only probes created in --since/--until and bins the timeline by the worst verdict', () => {
     const bundles = [
       reportBundle({ probeId: 'A1', createdAt: '2026-12-03T10:00:00.000Z', verdict: 'private' }),
