@@ -24,6 +24,8 @@ export interface InfraConfig {
 /** The organisation as the stacks build it: its settings and each member x Region's vantages. */
 export interface OrganizationPlan {
   readonly settings: OrganizationSettings;
+  /** Whether flow logs are read (evidence.flowLogs.enabled): member stacks deliver them. */
+  readonly flowLogs: boolean;
   readonly members: readonly (MemberPlacement & {
     readonly vpcVantages: readonly { readonly id: string; readonly subnetId: string }[];
   })[];
@@ -226,6 +228,7 @@ function planOrganization(
   }
   return {
     settings: org,
+    flowLogs: c.evidence.flowLogs.enabled,
     members: placements.map((p, i) => ({ ...p, vpcVantages: vantagesOf[i]! })),
   };
 }
