@@ -9,6 +9,7 @@ import type {
   PresignRequest,
   PresignUploadRequest,
 } from '../../shared/ports/index.js';
+import { createAwsClient } from './clients.js';
 
 export interface SdkPresignerOptions {
   /** Static credentials (the lab); by default the SDK's provider chain (the Lambda role). */
@@ -147,7 +148,11 @@ export class SdkPresigner implements Presigner {
   private client(key: string, cfg: S3ClientConfig): S3Client {
     let c = this.clients.get(key);
     if (!c) {
-      c = new S3Client({ ...cfg, ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}) });
+      // Presigning sends nothing; the shared configuration keeps one way to build a client.
+      c = createAwsClient(S3Client, {
+        ...cfg,
+        ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+      });
       this.clients.set(key, c);
     }
     return c;

@@ -15,6 +15,8 @@
  * the HTTP status, the request id and the attempts made.
  */
 
+import { ServiceCallError } from '../../shared/errors.js';
+
 /** Error names AWS services use for throttling (the SDK's own list, plus older spellings). */
 const THROTTLING = new Set([
   'BandwidthLimitExceeded',
@@ -122,9 +124,11 @@ export function awsClientConfig(opts: AwsClientOptions = {}): AwsClientConfig {
   };
 }
 
-/** An AWS call that failed for good: what, why, and where to look it up. */
-export class AwsCallError extends Error {
-  readonly code = 'AWS_CALL_FAILED';
+/**
+ * An AWS call that failed for good: what, why, and where to look it up. The SDK's error is the
+ * `cause`; its kind is `aws-fault` (see `ErrorKind` in shared/errors.ts).
+ */
+export class AwsCallError extends ServiceCallError {
   /** The AWS error code (`ThrottlingException`, `AccessDenied`, ...) or the network error name. */
   readonly awsCode: string;
   readonly httpStatus: number | undefined;
@@ -153,10 +157,11 @@ export class AwsCallError extends Error {
       requestId ? `request id ${requestId}` : null,
     ].filter(Boolean);
     super(
+      'AWS_CALL_FAILED',
       `${operation} failed: ${awsCode}: ${err.message ?? String(cause)}${detail.length ? ` (${detail.join(', ')})` : ''}`,
+      { operation, awsCode, httpStatus: status, requestId, attempts },
       { cause },
     );
-    this.name = 'AwsCallError';
     this.awsCode = awsCode;
     this.httpStatus = status;
     this.requestId = requestId;

@@ -18,13 +18,14 @@ export interface CommandContext {
 }
 
 /**
- * One CLI command. `path` is the words that select it (`['parse', 'flow']`). `run` returns the exit
- * code; user mistakes are thrown as UserInputError and printed as one line by the dispatcher.
+ * What the dispatcher knows of a command without loading its code: the words that select it
+ * (`['parse', 'flow']`), its options and its help. Each lives in `commands/<name>.info.ts`, which
+ * imports nothing heavy, so `--help` and `--version` start as fast as node itself.
  */
-export interface CommandSpec {
+export interface CommandInfo {
   readonly path: readonly string[];
   readonly summary: string;
-  /** Usage line(s) after `pathguard `, e.g. `parse flow [--format F] [--count] [FILE...|-]`. */
+  /** Usage line(s) after `pathguard `, e.g. `parse flow [--format SPEC] [--count] [FILE...|-]`. */
   readonly usage: string;
   /** Longer help: options and examples. */
   readonly help: string;
@@ -34,7 +35,25 @@ export interface CommandSpec {
    * `--flow a.log b.log` (what a shell glob `--flow logs/*.gz` expands to) is `--flow a.log --flow b.log`.
    */
   readonly variadic?: readonly string[];
+}
+
+/**
+ * One CLI command. `run` returns the exit code; user mistakes are thrown as UserInputError and
+ * printed as one line by the dispatcher.
+ */
+export interface CommandSpec extends CommandInfo {
   readonly run: (ctx: CommandContext) => Promise<number>;
+}
+
+/**
+ * A row of the command table: the command's info and how to load its code. Only the command that
+ * runs is loaded, so `parse flow` never loads the AWS SDK that `discover` needs.
+ *
+ * @example
+ * const entry: CommandEntry = { ...parseFlowInfo, load: async () => (await import('./parse-flow.js')).parseFlowCommand };
+ */
+export interface CommandEntry extends CommandInfo {
+  readonly load: () => Promise<CommandSpec>;
 }
 
 /** Writes to a stream and waits when it is full (so huge outputs stream with constant memory). */

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { redactText } from '../../shared/endpoints/redact.js';
 import { PathGuardError, UserInputError } from '../../shared/errors.js';
 import { displayText } from '../../shared/text/escape.js';
-import type { CliIo, CommandSpec } from './command.js';
+import type { CliIo, CommandEntry, CommandInfo } from './command.js';
 import { commands } from './commands/index.js';
 import { VERSION } from './version.js';
 
@@ -28,15 +28,15 @@ function topHelp(): string {
   ].join('\n');
 }
 
-function commandHelp(c: CommandSpec): string {
+function commandHelp(c: CommandInfo): string {
   return `Usage: pathguard ${c.usage}\n\n${c.summary}\n\n${c.help.trimEnd()}\n`;
 }
 
 function findCommand(
   argv: readonly string[],
-): { spec: CommandSpec; rest: string[] } | { group: string[] } | null {
+): { spec: CommandEntry; rest: string[] } | { group: string[] } | null {
   // Longest command path that prefixes argv wins (`parse flow` before `parse`).
-  let best: CommandSpec | undefined;
+  let best: CommandEntry | undefined;
   for (const c of commands) {
     if (c.path.every((w, i) => argv[i] === w) && (!best || c.path.length > best.path.length)) best = c;
   }
@@ -98,7 +98,8 @@ export async function main(
     return 0;
   }
   try {
-    return await spec.run({
+    const command = await spec.load();
+    return await command.run({
       values: parsed.values as Record<string, string | boolean | (string | boolean)[] | undefined>,
       positionals: parsed.positionals,
       io,

@@ -10,8 +10,8 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Environment } from '../../shared/env/types.js';
 import { UserInputError } from '../../shared/errors.js';
+import { createAwsClient } from '../aws/clients.js';
 import { SdkPresigner } from '../aws/presigner.js';
-import { awsClientConfig } from '../aws/retry.js';
 import { putProbeObject, S3ObjectStore } from '../aws/store-s3.js';
 import { inspectionOf, parseHandlerEvent } from '../lib/events.js';
 import { configLoader } from '../lib/lambda-config.js';
@@ -20,7 +20,7 @@ import { runProbes } from '../lib/probe-run.js';
 import { probeRunId, reportProbeRun } from '../lib/probe-run-report.js';
 import { writeOrders } from '../runner/orders.js';
 
-const s3 = new S3Client(awsClientConfig());
+const s3 = createAwsClient(S3Client);
 const config = configLoader(process.env.PATHGUARD_CONFIG, () => s3);
 
 async function ordersHandler(event: unknown, _context: Context): Promise<Record<string, unknown>> {

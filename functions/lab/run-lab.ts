@@ -11,6 +11,7 @@ import { formatFlowHeader, formatFlowRecord } from '../../shared/flow-logs/index
 import type { AccessLogSource, AlertSink, FlowLogSource, RenderedAlert } from '../../shared/ports/index.js';
 import { allowedS3Hosts, orderScope } from '../../shared/probes/orders.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { createAwsClient } from '../aws/clients.js';
 import { SdkPresigner } from '../aws/presigner.js';
 import { S3ProbeObjects } from '../aws/probe-objects-s3.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
@@ -266,7 +267,7 @@ export async function runLab(
     net = await startLabNetwork(scenario, s3);
     const network = net;
     // The results bucket is the lab's S3 endpoint, reached through the same S3 adapter the Lambdas use.
-    const client = new S3Client({
+    const client = createAwsClient(S3Client, {
       region: cfg.region,
       endpoint: s3.endpoint,
       forcePathStyle: true,

@@ -5,7 +5,8 @@ import type { PathGuardConfig } from '../../shared/config/index.js';
 import type { Environment } from '../../shared/env/types.js';
 import type { ObjectStore } from '../../shared/ports/index.js';
 import { evidenceReportHtml } from '../../shared/reports/render-report.js';
-import { type AnalysisReader, BucketReader, loadReportInput, sha256Base64 } from './report-input.js';
+import { BucketReader } from '../aws/bucket-reader.js';
+import { type AnalysisReader, loadReportInput, sha256Base64 } from './report-input.js';
 
 /** Store key of a day's evidence report: `reports/YYYY/MM/DD.html` (UTC day). */
 export function dailyReportKey(day: Date): string {

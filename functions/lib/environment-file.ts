@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { validateEnvironment } from '../../shared/env/schema.js';
 import type { Environment } from '../../shared/env/types.js';
 import { UserInputError } from '../../shared/errors.js';
 
@@ -23,6 +22,9 @@ export async function loadEnvironmentFile(path: string): Promise<Environment> {
   } catch (e) {
     throw new UserInputError('ENV_INVALID', `${path}: not JSON (${(e as Error).message})`);
   }
+  // zod (the schema's validator) loads with the first environment read, not with every command
+  // that may take one: `inspect-url` without --env never needs it.
+  const { validateEnvironment } = await import('../../shared/env/schema.js');
   const r = validateEnvironment(doc);
   if (!r.ok)
     throw new UserInputError('ENV_INVALID', `${path}: ${r.error.message}`, { issues: r.error.issues });

@@ -1,5 +1,6 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { Compressors } from 'hyparquet';
+import { PathGuardError } from '../../shared/errors.js';
 
 /**
  * Page codecs for Parquet flow logs. AWS compresses Parquet flow logs with Gzip ("Data in Parquet
@@ -22,11 +23,13 @@ export const FLOW_PARQUET_CODECS: Compressors = {
 export const MAX_FLOW_PARQUET_FILE_BYTES = 256 * 1024 * 1024;
 
 /** A Parquet input larger than {@link MAX_FLOW_PARQUET_FILE_BYTES}. */
-export class ParquetTooLargeError extends Error {
-  readonly code = 'PARQUET_TOO_LARGE';
+export class ParquetTooLargeError extends PathGuardError {
   constructor(readonly bytes: number) {
-    super(`a Parquet file over ${MAX_FLOW_PARQUET_FILE_BYTES} bytes (AWS writes at most 75 MB per file)`);
-    this.name = 'ParquetTooLargeError';
+    super(
+      'PARQUET_TOO_LARGE',
+      `a Parquet file over ${MAX_FLOW_PARQUET_FILE_BYTES} bytes (AWS writes at most 75 MB per file)`,
+      { bytes },
+    );
   }
 }
 

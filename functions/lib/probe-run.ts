@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { PathGuardConfig } from '../../shared/config/index.js';
 import { inspectUrl, redactText, redactUrl } from '../../shared/endpoints/index.js';
 import type { Environment } from '../../shared/env/types.js';
+import { PathGuardError } from '../../shared/errors.js';
 import { environmentDigest } from '../../shared/evidence/bundle.js';
 import { type ObjectStore, type Presigner, WriteConflictError } from '../../shared/ports/index.js';
 import { completeProbe, type PlannedProbe, planRun } from '../../shared/probes/plan.js';
@@ -220,15 +221,15 @@ async function presignProbe(p: PlannedProbe, deps: ProbeRunDeps): Promise<ProbeR
     : { method: 'post', form: upload.form, body: p.body };
 }
 
-class RunDeadlineError extends Error {
-  readonly code = 'RUN_DEADLINE';
+class RunDeadlineError extends PathGuardError {
   constructor(started: boolean) {
     super(
+      'RUN_DEADLINE',
       started
         ? 'fetch still running at the run deadline (function timeout less a margin); abandoned'
         : 'fetch not started: the run deadline (function timeout less a margin) had passed',
+      { started },
     );
-    this.name = 'RunDeadlineError';
   }
 }
 

@@ -5,8 +5,9 @@ import {
   DEFAULT_MAX_ACCESS_LOG_LINE_BYTES,
   parseAccessLogString,
 } from '../../shared/access-logs/parser.js';
+import { redactAccessLogRecord } from '../../shared/access-logs/redact.js';
 import type { AccessLogRecord } from '../../shared/access-logs/types.js';
-import { type ParseError, parseError, type Result } from '../../shared/result.js';
+import { ok, type ParseError, parseError, type Result } from '../../shared/result.js';
 import { LineSplitter } from '../../shared/text/line-splitter.js';
 import type { RejectCounter } from '../../shared/text/rejects.js';
 import { readCloudWatchEvents } from './cloudwatch-export.js';
@@ -20,6 +21,11 @@ export interface ReadAccessLogOptions {
   readonly rejects: RejectCounter;
   /** Longest line accepted, in bytes. @default 65536 */
   readonly maxLineBytes?: number;
+  /**
+   * Records for output: presigned-URL secrets removed from every string field as lines are
+   * read, one check per line for a line with nothing to remove. @default false
+   */
+  readonly redact?: boolean;
 }
 
 const OPEN_BRACE = 0x7b;
@@ -71,6 +77,7 @@ async function* readOpened(
   const rejects = opts.rejects;
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_ACCESS_LOG_LINE_BYTES;
   const parser = new AccessLogLineParser({ maxLineBytes });
+  const redact = opts.redact === true;
   let json = false;
   let chunks: AsyncIterable<Buffer> = opened.chunks;
   if (opened.firstByte === OPEN_BRACE) {
@@ -78,7 +85,7 @@ async function* readOpened(
     const peeked = await peekFirstJsonKey(opened.chunks);
     chunks = peeked.chunks;
     if (isCloudWatchExportKey(peeked.key)) {
-      yield* readExport(name, chunks, rejects, maxLineBytes);
+      yield* readExport(name, chunks, rejects, maxLineBytes, redact);
       return;
     }
   }
@@ -91,8 +98,9 @@ async function* readOpened(
       r = parseCloudWatchAccessLogJson(
         Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8', start, end),
       );
+      if (redact && r.ok) r = ok(redactAccessLogRecord(r.value));
     } else {
-      r = parser.parse(buf, start, end);
+      r = redact ? parser.parseRedacted(buf, start, end) : parser.parse(buf, start, end);
     }
     if (r.ok) batch.push(r.value);
     else rejects.add(name, lineNo, r.error);
@@ -118,6 +126,7 @@ async function* readExport(
   chunks: AsyncIterable<Buffer>,
   rejects: RejectCounter,
   maxLineBytes: number,
+  redact: boolean,
 ): AsyncGenerator<AccessLogRecord[]> {
   let batch: AccessLogRecord[] = [];
   let eventNo = 0;
@@ -129,7 +138,7 @@ async function* readExport(
       message.charCodeAt(0) === OPEN_BRACE
         ? parseCloudWatchAccessLogJson(message)
         : parseAccessLogString(message, { maxLineBytes });
-    if (r.ok) batch.push(r.value);
+    if (r.ok) batch.push(redact ? redactAccessLogRecord(r.value) : r.value);
     else rejects.add(name, eventNo, r.error);
     if (batch.length >= 4096) {
       yield batch;

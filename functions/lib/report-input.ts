@@ -1,17 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import type { DriftItem } from '../../shared/alerts/state.js';
 import { validateEnvironment } from '../../shared/env/schema.js';
 import type { Environment } from '../../shared/env/types.js';
 import { environmentDigest, readBundle } from '../../shared/evidence/bundle.js';
-import type { ObjectStore } from '../../shared/ports/index.js';
 import type { EvidenceReportInput, ReportBundle } from '../../shared/reports/evidence-report.js';
 import type { RealTrafficReport } from '../../shared/reports/real-traffic.js';
 import { evidenceReportHtml } from '../../shared/reports/render-report.js';
 import { displayText } from '../../shared/text/escape.js';
-import { AwsCallError } from '../aws/retry.js';
 
 /**
  * Where an analysis is read from: a folder (what `pathguard lab --out` and `analyze --out` write,
@@ -53,35 +50,6 @@ export class FolderReader implements AnalysisReader {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return null;
       throw e;
-    }
-  }
-}
-
-/** Reads the results bucket: listings through the store, bytes through GetObject (digests need the bytes as stored). */
-export class BucketReader implements AnalysisReader {
-  readonly name: string;
-  /** `readable`: the key prefixes (or keys) read; others are absent (a role may read nothing else). */
-  constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
-    private readonly store: ObjectStore,
-    private readonly readable: readonly string[] | null = null,
-  ) {
-    this.name = `s3://${bucket}`;
-  }
-
-  list(prefix: string): AsyncIterable<string> {
-    return this.store.list(prefix);
-  }
-
-  async read(key: string): Promise<Buffer | null> {
-    if (this.readable && !this.readable.some((p) => key.startsWith(p))) return null;
-    try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
-    } catch (e) {
-      if (e instanceof NoSuchKey || (e as { name?: string }).name === 'NoSuchKey') return null;
-      throw new AwsCallError(`S3 GetObject s3://${this.bucket}/${key}`, e);
     }
   }
 }

@@ -5,6 +5,7 @@ import http from 'node:http';
 import net, { isIP, type LookupFunction as NetLookupFunction, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { redactText, redactUrl } from '../../shared/endpoints/index.js';
+import { PathGuardError } from '../../shared/errors.js';
 import { addressScope, IpAddress } from '../../shared/net/ip.js';
 import type { DnsAnswer, FetchErrorCode, Observation, VantageKind } from '../../shared/probes/types.js';
 import { VERSION } from '../cli/version.js';
@@ -56,12 +57,11 @@ export interface FetchOptions {
 }
 
 /** A failure with the code the observation records; what phases throw and the deadline aborts with. */
-class FetchFailure extends Error {
-  constructor(
-    readonly code: FetchErrorCode,
-    message: string,
-  ) {
-    super(message);
+class FetchFailure extends PathGuardError {
+  declare readonly code: FetchErrorCode;
+
+  constructor(code: FetchErrorCode, message: string) {
+    super(code, message);
   }
 }
 

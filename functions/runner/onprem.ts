@@ -203,9 +203,9 @@ async function withBackoff<T>(
   }
 }
 
-class HttpStatusError extends Error {
+class HttpStatusError extends PathGuardError {
   constructor(readonly status: number) {
-    super(`HTTP ${status}`);
+    super('HTTP_STATUS', `HTTP ${status}`, { status });
   }
 }
 const retryable = (e: unknown) => !(e instanceof HttpStatusError) || e.status >= 500 || e.status === 429;

@@ -38,6 +38,90 @@ const runnerId = z
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a runner id (lower-case letters, digits, hyphens)');
 const minutes = (def: number) => z.number().positive().default(def);
 
+/**
+ * A Glue/Athena name PathGuard puts in SQL unquoted-safe: lower-case letters, digits, `_`, starting
+ * with a letter (Athena lower-cases names; Glue allows at most 255 characters). Checked here so
+ * no configured value can change the meaning of a generated statement.
+ */
+const glueName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,127}$/, 'expected a lower-case name (letters, digits, _; starts with a letter)');
+
+/**
+ * Push-down to Athena (issue 15 §2): the queries run in `workgroup` (its settings encrypt the
+ * results and may enforce its own output location); `maxBytesScanned` is PathGuard's own cutoff:
+ * a query that has scanned more is stopped and the source reports the overrun.
+ */
+const athena = z.strictObject({
+  workgroup: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,128}$/, 'expected an Athena workgroup name (letters, digits, . _ -)'),
+  database: glueName,
+  /** @default `pathguard_flow_logs` / `pathguard_access_logs` */
+  table: glueName.optional(),
+  /** `s3://bucket/prefix/` for results when the workgroup does not enforce its own. */
+  outputLocation: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'expected an s3://bucket/prefix/ URI')
+    .optional(),
+  /** Bytes one query may scan before PathGuard cancels it (at least 10 MB, Athena's minimum bill). */
+  maxBytesScanned: z.number().int().min(10_000_000),
+});
+export type AthenaEngineConfig = z.infer<typeof athena>;
+
+const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit account id');
+
+/**
+ * Flow logs queried through Athena. `location` says where and how they are delivered (the
+ * `pathguard athena ddl` command needs it; the analyze function otherwise takes it from the flow
+ * log discovery finds for the runners).
+ */
+const flowAthena = athena.extend({
+  location: z
+    .strictObject({
+      bucket: bucketName,
+      /** The flow log's own prefix, before `AWSLogs/`. @default '' */
+      prefix: z
+        .string()
+        .regex(/^([A-Za-z0-9!_.()-]+\/)*$/, "expected a key prefix ending in '/' (or empty)")
+        .default(''),
+      /** `hive`: Hive-compatible S3 prefixes (`aws-account-id=…/…/year=…`). @default 'plain' */
+      layout: z.enum(['plain', 'hive']).default('plain'),
+      /** Per-hour partitions. @default false */
+      hourly: z.boolean().default(false),
+      /** @default 'text' */
+      fileFormat: z.enum(['text', 'parquet']).default('text'),
+      /** Logs centralised by an organization: `AWSLogs/<org-id>/<account>/…`. */
+      orgId: z
+        .string()
+        .regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…)')
+        .optional(),
+      /** The flow log's format (`${version} ${srcaddr} …`). @default the default v2 format */
+      logFormat: z.string().optional(),
+      /** Accounts whose logs the table reads. @default the deployment's account */
+      accounts: z.array(accountId).min(1).optional(),
+    })
+    .optional(),
+});
+
+/**
+ * Access logs queried through Athena: the date-based partitioning S3 writes with a
+ * `PartitionedPrefix` (`[prefix][SourceAccountId]/[SourceRegion]/[SourceBucket]/[YYYY]/[MM]/[DD]/…`);
+ * `simple` (the unpartitioned key format) makes every query scan the whole prefix.
+ */
+const accessAthena = athena.extend({
+  /** @default 'partitioned' */
+  layout: z.enum(['partitioned', 'simple']).default('partitioned'),
+  /** `EventTime` (S3's default) or `DeliveryTime`. @default 'EventTime' */
+  dateSource: z.enum(['EventTime', 'DeliveryTime']).default('EventTime'),
+  /** The account that owns the logged buckets. @default the deployment's account */
+  sourceAccountId: accountId.optional(),
+});
+
+/** How a source is read: `direct` streams the log objects (the default; the lab uses it). */
+const engineOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values).default(values[0] as T[0]);
+
 const target = z
   .strictObject({
     bucket: bucketName,
@@ -110,6 +194,14 @@ const vantage = z.discriminatedUnion('kind', [
   z.strictObject({ id: runnerId, kind: z.literal('onprem') }),
 ]);
 
+/** `engine: 'athena'` needs its `athena` block; any other engine must not carry one. */
+function requireAthena(s: { engine: string; athena?: unknown }, ctx: z.RefinementCtx): void {
+  if (s.engine === 'athena' && s.athena === undefined)
+    ctx.addIssue({ code: 'custom', path: ['athena'], message: "required when engine is 'athena'" });
+  if (s.engine !== 'athena' && s.athena !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['athena'], message: "only read when engine is 'athena'" });
+}
+
 /** The monitoring configuration shared by the Lambdas, the CLI and the lab. */
 export const configSchema = z
   .strictObject({
@@ -138,16 +230,28 @@ export const configSchema = z
             enabled: z.boolean().default(true),
             deadlineMinutes: minutes(20),
             logGroupName: z.string().optional(),
+            /**
+             * `direct` (FilterLogEvents, or the S3 objects), `athena` (flow logs in S3, queried
+             * through {@link athena}) or `insights` (CloudWatch Logs Insights queries over the log
+             * group). @default 'direct'
+             */
+            engine: engineOf(['direct', 'athena', 'insights'] as const),
+            athena: flowAthena.optional(),
           })
-          .default({ enabled: true, deadlineMinutes: 20 }),
+          .superRefine(requireAthena)
+          .default({ enabled: true, deadlineMinutes: 20, engine: 'direct' }),
         accessLogs: z
           .strictObject({
             enabled: z.boolean().default(true),
             deadlineMinutes: minutes(360),
             bucket: bucketName.optional(),
             prefix: z.string().default(''),
+            /** `direct` (the log objects) or `athena` (queried through {@link athena}). @default 'direct' */
+            engine: engineOf(['direct', 'athena'] as const),
+            athena: accessAthena.optional(),
           })
-          .default({ enabled: true, deadlineMinutes: 360, prefix: '' }),
+          .superRefine(requireAthena)
+          .default({ enabled: true, deadlineMinutes: 360, prefix: '', engine: 'direct' }),
         cloudTrail: z
           .strictObject({
             enabled: z.boolean().default(false),
@@ -158,8 +262,8 @@ export const configSchema = z
           .default({ enabled: false, deadlineMinutes: 30, prefix: '' }),
       })
       .default({
-        flowLogs: { enabled: true, deadlineMinutes: 20 },
-        accessLogs: { enabled: true, deadlineMinutes: 360, prefix: '' },
+        flowLogs: { enabled: true, deadlineMinutes: 20, engine: 'direct' },
+        accessLogs: { enabled: true, deadlineMinutes: 360, prefix: '', engine: 'direct' },
         cloudTrail: { enabled: false, deadlineMinutes: 30, prefix: '' },
       }),
     alerts: z

@@ -31,56 +31,13 @@
  * before matching names and values.
  */
 
+import { mayHoldSecret, NAMES_A, NAMES_C, NAMES_P, NAMES_S, namesStartingWith } from './secret-gate.js';
+
 /** What replaces a removed secret. Letters only, so it reads the same at any encoding level. */
 export const REDACTED = 'REDACTED';
 
-/**
- * Secret-carrying names, lower case, as they read once percent-decoded. A name is matched anywhere
- * (not only at a parameter start) because the character before it may be an escape such as
- * `\u0026` in JSON; matching inside a longer name only ever removes more.
- * Longer names sharing a start come first (`signatureprovided` before `signature`).
- */
-const NAMES_S = [
-  'signatureprovided',
-  'signature',
-  'security-token',
-  'securitytoken',
-  'session-token',
-  'sessiontoken',
-  'session_token',
-  'secretaccesskey',
-  'secret_access_key',
-] as const;
-const NAMES_C = ['credential'] as const;
-const NAMES_A = ['accesskeyid', 'access_key_id'] as const;
-const NAMES_P = ['policy'] as const;
 /** Shortest `policy` value removed: a POST policy is over 40 characters, `policy: deny` is not. */
 const MIN_POLICY_VALUE = 20;
-
-function namesStartingWith(c: number): readonly string[] | undefined {
-  switch (c | 0x20) {
-    case 0x73 /* s */:
-      return NAMES_S;
-    case 0x63 /* c */:
-      return NAMES_C;
-    case 0x61 /* a */:
-      return NAMES_A;
-    case 0x70 /* p */:
-      return NAMES_P;
-    default:
-      return undefined;
-  }
-}
-
-/**
- * What {@link mayHoldSecret} looks for: any name written plainly, a character that can split one
- * for a URL parser (TAB, LF, CR, or the backslash of a JSON escape), a `://` (user info), or a
- * percent escape that could hide a name character (a letter, `-`, `_`, `%`) or split one. One
- * regular expression: a test per field of every printed record costs about as much as the
- * names-only expression it replaced (measured on access-log records, Node 20).
- */
-const MAY_HOLD_SECRET =
-  /signature|credential|security-?token|session[-_]?token|access_?key_?id|secret_?access_?key|policy|[\t\n\r\\]|(?::|%3a)(?:\/|%2f)(?:\/|%2f)|%(?:[4-7][0-9a-f]|2[5d]|0[9ad])/i;
 
 /**
  * Percent-decoding levels undone before matching. A URL nested in a query is encoded once more
@@ -149,6 +106,18 @@ export function redactText(text: string): string {
 }
 
 /**
+ * {@link redactText} without the {@link mayHoldSecret} gate: every text through the scanner. The
+ * reference the gate is tested against (a gate that said "clean" where this removes something
+ * would let a secret through); slower, not for output paths.
+ *
+ * @example
+ * redactTextUngated('x?Signature=abc'); // 'x?Signature=REDACTED'
+ */
+export function redactTextUngated(text: string): string {
+  return redact(text, false, false);
+}
+
+/**
  * The value of one presigned POST form field (or of a policy condition on that field), redacted
  * by its name with the names {@link redactText} uses: the whole value of a signature, token or
  * access key field (`x-amz-signature`, `x-amz-security-token`, SigV2 `signature` and
@@ -201,9 +170,10 @@ function secretNameIn(lowerName: string): 'credential' | 'secret' | null {
  * authority's end whatever it holds, as a URL parser reads it; in free text a space or a quote
  * also ends it, so prose around a URL is kept.
  */
-function redact(text: string, asUrl: boolean): string {
+function redact(text: string, asUrl: boolean, gated = true): string {
   if (typeof text !== 'string') return '';
-  if (!mayHoldSecret(text)) return text;
+  // Most text has nothing to remove; the gate keeps it off the decoding path (secret-gate.ts).
+  if (gated && !mayHoldSecret(text)) return text;
   const view = decodeView(text);
   const spans = findSecretSpans(view);
   findUserInfoSpans(view, spans, asUrl);
@@ -242,17 +212,6 @@ function sortSpans(spans: number[]): void {
   pairs.sort((x, y) => x[0] - y[0]);
   spans.length = 0;
   for (const [a, b] of pairs) pushSpan(spans, a, b);
-}
-
-/**
- * Conservative pre-check that keeps ordinary text off the decoding path: a name can only be
- * hidden by escapes that decode to a letter, `-`, `_` or another `%` (or `:`/`/` of user info).
- * Text with neither a literal name (whitespace allowed inside), a `://` nor such an escape has
- * nothing to redact. (Most log lines carry escapes such as `%2F` or `%20`; this check is what
- * keeps them at a single scan.)
- */
-function mayHoldSecret(text: string): boolean {
-  return MAY_HOLD_SECRET.test(text);
 }
 
 /**

@@ -8,7 +8,8 @@ import { FLOW_RULE_MAX, FLOW_RULE_VALUES, type FlowValueRule } from './fields.js
  * compiled fast path (./parser.ts generates the dotted-quad and enumerated-value checks inline and
  * calls {@link isIpBytes} for the rest), which only says yes or no: a no sends the line to the
  * general path for its reason. Both accept exactly the same values, and a property test holds the
- * two paths equal.
+ * two paths equal. Rows read from Parquet (./parquet-values.ts) go through the string form, so a
+ * row and the text line that carries it are rejected with the same code and message.
  */
 
 const DASH = 0x2d;

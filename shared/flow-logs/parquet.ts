@@ -1,21 +1,27 @@
 import {
   type AsyncBuffer,
   type Compressors,
-  type DecodedArray,
   type FileMetaData,
   parquetMetadata,
   parquetScan,
-  type RowGroup,
   type SchemaElement,
-  snappyUncompress,
 } from 'hyparquet';
-import { parquetHeader } from 'hyparquet/src/column.js';
 import { fail, ok, type ParseError, parseError, type Result } from '../result.js';
 import type { RejectCounter } from '../text/rejects.js';
 import { type FlowFieldSpec, fieldSpec } from './fields.js';
 import { type FlowFormat, flowFormatOf } from './format.js';
-import { DEFAULT_MAX_FLOW_LINE_BYTES } from './parser.js';
+import { checkPages, describe, guarded, isCount } from './parquet-pages.js';
+import {
+  checkStartEndColumns,
+  type FlowCell,
+  type FlowRowBuilder,
+  flowRowBuilder,
+  normalizeColumn,
+} from './parquet-values.js';
+import type { FlowMeaningOption } from './parser.js';
 import type { FlowRecord } from './types.js';
+
+export { MAX_PARQUET_PAGE_BYTES } from './parquet-pages.js';
 
 /**
  * VPC Flow Logs delivered to S3 as Apache Parquet (aws-facts §1.6, §10.3), decoded into the same
@@ -57,13 +63,6 @@ export function flowColumnOf(field: string): string {
   return field.replaceAll('-', '_');
 }
 
-/**
- * Largest page a codec may claim to inflate to. AWS writes pages of about 1 MB and files of at
- * most 75 MB (flow-logs-s3-path); a header claiming more is damage, refused before any allocation
- * (a claimed 2 GiB page would otherwise be allocated before the codec finds the lie).
- */
-export const MAX_PARQUET_PAGE_BYTES = 128 * 1024 * 1024;
-
 const COLUMN_NAME = /^[a-z][a-z0-9_-]*$/;
 
 /** One column the reader decodes: where it comes from and how its values are checked. */
@@ -82,14 +81,14 @@ export interface FlowParquetLayout {
   readonly codecs: readonly string[];
 }
 
-export interface FlowParquetOptions {
+export interface FlowParquetOptions extends FlowMeaningOption {
   /** Input name for reject samples. */
   readonly source: string;
   readonly rejects: RejectCounter;
   /**
-   * Read only the columns of these record keys (`srcaddr`, `trafficPath`, …): column projection.
-   * Unlike text, where every field is scanned anyway, columns not read are neither decoded nor
-   * checked. Default: every column.
+   * Records carry only these keys (`srcaddr`, `trafficPath`, …): column projection. Columns that
+   * are neither wanted nor covered by a meaning rule are not decoded (unlike text, where every
+   * field is scanned anyway), so their shape goes unchecked. Default: every column.
    */
   readonly fields?: readonly string[];
   /** Page decompressors by codec (SNAPPY is built in); each is guarded by {@link MAX_PARQUET_PAGE_BYTES}. */
@@ -115,32 +114,6 @@ function bufferOf(bytes: Uint8Array): AsyncBuffer {
         bytes.byteOffset + Math.max(0, Math.min(end ?? n, n)),
       ) as ArrayBuffer,
   };
-}
-
-/** Every decompressor refuses a page that claims more than the cap, before allocating it. */
-function guarded(compressors: Compressors | undefined): Compressors {
-  const out: Compressors = {
-    SNAPPY: (input, length) => {
-      const page = new Uint8Array(length);
-      snappyUncompress(input, page);
-      return page;
-    },
-    ...compressors,
-  };
-  for (const [codec, f] of Object.entries(out)) {
-    if (!f) continue;
-    out[codec as keyof Compressors] = (input: Uint8Array, length: number) => {
-      if (!(length >= 0 && length <= MAX_PARQUET_PAGE_BYTES))
-        throw new Error(`a ${codec} page claims ${length} bytes, more than ${MAX_PARQUET_PAGE_BYTES}`);
-      return f(input, length);
-    };
-  }
-  return out;
-}
-
-function describe(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return m.length > 160 ? `${m.slice(0, 159)}…` : m;
 }
 
 const INTEGER_TYPES = new Set(['INT32', 'INT64']);
@@ -218,207 +191,6 @@ function readHead(bytes: Uint8Array): Result<ParquetHead> {
   });
 }
 
-/** A page's bytes as hyparquet will see them, or why they cannot be had. */
-function inflate(body: Uint8Array, size: number, codec: string, codecs: Compressors): Uint8Array | string {
-  if (codec === 'UNCOMPRESSED') return body;
-  const f = codecs[codec as keyof Compressors];
-  if (!f) return `codec ${codec} is not supported (AWS writes GZIP)`;
-  try {
-    const page = f(body, size);
-    return page.length === size ? page : `page inflates to ${page.length} bytes, its header says ${size}`;
-  } catch (e) {
-    return `damaged ${codec} page: ${describe(e)}`;
-  }
-}
-
-/**
- * Checks the run-length/bit-packed hybrid streams of one decompressed page (definition levels of
- * a data page v1, dictionary indices) before hyparquet expands them: its run expansion writes as
- * many values as a run claims, and one corrupt run length of 2^30 grows an array until V8 aborts
- * the whole process ("invalid size error"), which no try/catch can stop. Found by mutation fuzzing.
- * Every stream is bounded by the page's value count.
- */
-function checkRuns(
-  page: Uint8Array,
-  n: number,
-  optional: boolean,
-  encoding: string | undefined,
-  v1: boolean,
-): string | null {
-  let off = 0;
-  let present = n;
-  if (v1 && optional) {
-    if (page.length < 4) return 'definition levels cut short';
-    const len = new DataView(page.buffer, page.byteOffset, page.byteLength).getUint32(0, true);
-    if (4 + len > page.length) return 'definition levels overrun the page';
-    const defs = checkHybrid(page, 4, 4 + len, 1, n);
-    if (typeof defs === 'string') return `definition levels: ${defs}`;
-    present = defs;
-    off = 4 + len;
-  }
-  if (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') {
-    if (off >= page.length) return present === 0 ? null : 'dictionary indices missing';
-    const width = page[off]!;
-    if (width > 32) return `dictionary index width ${width}`;
-    if (width === 0 && v1) return null;
-    const bad = checkHybrid(page, off + 1, page.length, width, present);
-    if (typeof bad === 'string') return `dictionary indices: ${bad}`;
-  }
-  return null;
-}
-
-/**
- * Walks one hybrid stream: no run may expand past `n` values (bit-packed groups pad to 8).
- * Returns why not, or the number of values equal to 1 (for 1-bit definition levels: the values
- * present, so the page's non-null count).
- */
-function checkHybrid(b: Uint8Array, off: number, end: number, width: number, n: number): string | number {
-  let seen = 0;
-  let ones = 0;
-  const bytesPerRle = (width + 7) >> 3;
-  while (seen < n) {
-    let header = 0;
-    let shift = 0;
-    for (;;) {
-      if (off >= end) return 'runs end before the values do';
-      const c = b[off++]!;
-      header += (c & 0x7f) * 2 ** shift;
-      if ((c & 0x80) === 0) break;
-      shift += 7;
-      if (shift > 35) return 'run header too long';
-    }
-    const count = Math.floor(header / 2);
-    if (header % 2 === 1) {
-      // Bit-packed: groups of 8 values, `width` bytes per group.
-      const values = count * 8;
-      if (seen + values > n + 7) return `a bit-packed run of ${values} values past ${n}`;
-      if (width === 1) {
-        const take = Math.min(values, n - seen);
-        for (let i = 0; i < take; i++) ones += ((b[off + (i >> 3)] ?? 0) >> (i & 7)) & 1;
-      }
-      off += count * width;
-      seen += values;
-    } else {
-      if (seen + count > n) return `a run of ${count} values past ${n}`;
-      if (width === 1 && b[off] === 1) ones += count;
-      off += bytesPerRle;
-      seen += count;
-    }
-  }
-  return ones;
-}
-
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const PAGE_TYPES = new Set(['DATA_PAGE', 'DATA_PAGE_V2', 'DICTIONARY_PAGE']);
-
-/**
- * Walks every page header of every column chunk before hyparquet decodes anything, and refuses a
- * file whose headers lie: a chunk outside the file, a page that overruns its chunk, a count that
- * is missing or negative, data pages whose values do not add up to the row group's rows. Found by
- * mutation fuzzing: one flipped byte in a DATA_PAGE_V2 header dropped its `num_values`, and
- * hyparquet then decoded run lengths from garbage without end. Headers only: about one per MB.
- */
-function checkPages(
-  bytes: Uint8Array,
-  group: RowGroup,
-  g: number,
-  columns: ReadonlyMap<string, boolean>,
-  codecs: Compressors,
-): string | null {
-  const groupRows = Number(group.num_rows);
-  for (const chunk of group.columns) {
-    const m = chunk.meta_data;
-    if (!m) return `row group ${g} has a column chunk without metadata`;
-    const isOptional = columns.get(m.path_in_schema[0] ?? '');
-    if (isOptional === undefined) continue;
-    const column = m.path_in_schema.join('.').slice(0, 60);
-    const start = Number(m.dictionary_page_offset ?? m.data_page_offset);
-    const end = start + Number(m.total_compressed_size);
-    if (!isCount(start) || !isCount(end) || end <= start || end > bytes.length)
-      return `column ${column} of row group ${g} lies outside the file (bytes ${start}-${end} of ${bytes.length})`;
-    let off = start;
-    let values = 0;
-    while (off < end) {
-      const at = `column ${column}, row group ${g}, page at byte ${off}`;
-      const problem = checkPage(bytes, off, end, m.codec, isOptional, codecs);
-      if (typeof problem === 'string') return `${at}: ${problem}`;
-      values += problem.values;
-      off = problem.next;
-    }
-    // A flat column holds one value (or null) per row.
-    if (values !== groupRows)
-      return `column ${column} of row group ${g} holds ${values} values for ${groupRows} rows`;
-  }
-  return null;
-}
-
-/** Checks one page (see {@link checkPages}); returns its value count and where the next page starts. */
-function checkPage(
-  bytes: Uint8Array,
-  off: number,
-  end: number,
-  codec: string,
-  isOptional: boolean,
-  codecs: Compressors,
-): string | { values: number; next: number } {
-  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset + off, end - off), offset: 0 };
-  let h: ReturnType<typeof parquetHeader>;
-  try {
-    h = parquetHeader(reader);
-  } catch (e) {
-    return `unreadable page header: ${describe(e)}`;
-  }
-  if (h.type === undefined || !PAGE_TYPES.has(h.type)) return `page type ${String(h.type)}`;
-  if (!isCount(h.compressed_page_size) || !isCount(h.uncompressed_page_size))
-    return 'page sizes missing or negative';
-  if (h.uncompressed_page_size > MAX_PARQUET_PAGE_BYTES)
-    return `page claims ${h.uncompressed_page_size} bytes, more than ${MAX_PARQUET_PAGE_BYTES}`;
-  const next = off + reader.offset + h.compressed_page_size;
-  if (next > end) return 'page overruns its column chunk';
-  const body = bytes.subarray(off + reader.offset, next);
-  if (h.type === 'DATA_PAGE') {
-    const v1 = h.data_page_header;
-    if (!v1 || !isCount(v1.num_values)) return 'data page without a value count';
-    const page = inflate(body, h.uncompressed_page_size, codec, codecs);
-    if (typeof page === 'string') return page;
-    const runs = checkRuns(page, v1.num_values, isOptional, v1.encoding, true);
-    return runs ?? { values: v1.num_values, next };
-  }
-  if (h.type === 'DATA_PAGE_V2') {
-    const v2 = h.data_page_header_v2;
-    if (
-      !v2 ||
-      !isCount(v2.num_values) ||
-      !isCount(v2.num_rows) ||
-      !isCount(v2.num_nulls) ||
-      v2.num_nulls > v2.num_values ||
-      v2.num_rows !== v2.num_values ||
-      !isCount(v2.definition_levels_byte_length) ||
-      !isCount(v2.repetition_levels_byte_length) ||
-      v2.definition_levels_byte_length + v2.repetition_levels_byte_length > h.compressed_page_size
-    )
-      return 'data page v2 header with missing or inconsistent counts';
-    // Levels are stored uncompressed before the values (and outside any codec's checksum).
-    const levels = v2.repetition_levels_byte_length;
-    const defs = body.subarray(levels, levels + v2.definition_levels_byte_length);
-    if (isOptional) {
-      const bad = checkHybrid(defs, 0, defs.length, 1, v2.num_values);
-      if (typeof bad === 'string') return `definition levels: ${bad}`;
-    }
-    if (v2.encoding === 'RLE_DICTIONARY' || v2.encoding === 'PLAIN_DICTIONARY') {
-      const rest = body.subarray(levels + v2.definition_levels_byte_length);
-      const size = h.uncompressed_page_size - levels - v2.definition_levels_byte_length;
-      const page = v2.is_compressed !== false && size > 0 ? inflate(rest, size, codec, codecs) : rest;
-      if (typeof page === 'string') return page;
-      const runs = checkRuns(page, v2.num_values - v2.num_nulls, false, v2.encoding, false);
-      if (runs) return runs;
-    }
-    return { values: v2.num_values, next };
-  }
-  if (!isCount(h.dictionary_page_header?.num_values)) return 'dictionary page without a value count';
-  return { values: 0, next };
-}
-
 function columnProblem(el: SchemaElement, seen: ReadonlySet<string>): string | null {
   if (typeof el.name !== 'string') return 'a Parquet column without a name';
   const name = el.name.slice(0, 60);
@@ -431,86 +203,6 @@ function columnProblem(el: SchemaElement, seen: ReadonlySet<string>): string | n
   if (!types.has(el.type))
     return `Parquet column '${name}' is ${el.type}; the field is ${spec.integer ? 'an integer' : 'a string'}`;
   return null;
-}
-
-/**
- * Checks one column's values and turns them into record values in place: integers as numbers
- * (non-negative and safe, as the text parser accepts), strings as strings (`-` is null as in
- * text; empty strings and blanks or control characters, which a text record cannot carry, are
- * refused). `bad[i]` receives the first problem of row `i`.
- */
-function normalize(
-  values: DecodedArray,
-  spec: FlowFieldSpec,
-  bad: (ParseError | undefined)[],
-): (string | number | null)[] {
-  const n = values.length;
-  const out: (string | number | null)[] = new Array(n);
-  const key = spec.key;
-  if (spec.integer) {
-    for (let i = 0; i < n; i++) {
-      const v = values[i] as unknown;
-      if (v === null || v === undefined) out[i] = null;
-      else if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) out[i] = v;
-      else if (typeof v === 'bigint' && v >= 0n && v <= 9007199254740991n) out[i] = Number(v);
-      else {
-        out[i] = null;
-        bad[i] ??= parseError(
-          'BAD_NUMBER',
-          `${key}: ${typeof v === 'bigint' || typeof v === 'number' ? `${String(v).slice(0, 24)} is not a non-negative safe integer` : 'not an integer'}`,
-          key,
-        );
-      }
-    }
-    return out;
-  }
-  for (let i = 0; i < n; i++) {
-    const v = values[i] as unknown;
-    if (v === null || v === undefined) {
-      out[i] = null;
-      continue;
-    }
-    const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : null;
-    if (s === null) {
-      out[i] = null;
-      bad[i] ??= parseError('BAD_VALUE', `${key}: not text`, key);
-    } else if (s === '-') out[i] = null;
-    else if (s.length === 0 || s.length > DEFAULT_MAX_FLOW_LINE_BYTES || BLANK_OR_CONTROL.test(s)) {
-      out[i] = null;
-      bad[i] ??= parseError(
-        'BAD_VALUE',
-        `${key}: ${s.length === 0 ? 'empty' : s.length > DEFAULT_MAX_FLOW_LINE_BYTES ? `${s.length} characters, longer than a record` : 'holds blanks or control characters'}`,
-        key,
-      );
-    } else out[i] = s;
-  }
-  return out;
-}
-
-// A text record separates fields by spaces and ends at a line break: no value holds either.
-const BLANK_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
-
-const SAFE_KEY = /^[a-z][a-zA-Z0-9]*$/;
-
-/**
- * A record builder for one set of keys: an object literal compiled once, so every record has one
- * hidden class (as the text parser's builder; keyed stores measured 3.9x slower there). Keys reach
- * the code only after matching /^[a-z][a-zA-Z0-9]*$/ and through JSON.stringify.
- */
-function builderFor(keys: readonly string[]): (cols: (string | number | null)[][], i: number) => FlowRecord {
-  if (keys.every((k) => SAFE_KEY.test(k)))
-    return new Function(
-      'c',
-      'i',
-      `return {${keys.map((k, j) => `${JSON.stringify(k)}: c[${j}][i]`).join(', ')}};`,
-    ) as (cols: (string | number | null)[][], i: number) => FlowRecord;
-  return (cols, i) => {
-    const rec: FlowRecord = {};
-    keys.forEach((k, j) => {
-      rec[k] = cols[j]![i];
-    });
-    return rec;
-  };
 }
 
 /**
@@ -547,17 +239,13 @@ export class FlowParquetReader {
     }
     const { metadata, plans } = head.value;
     this.layout = head.value.layout;
-    const wanted = this.opts.fields === undefined ? null : new Set(this.opts.fields);
-    const read = wanted === null ? plans : plans.filter((p) => wanted.has(p.spec.key));
-    const build = builderFor(read.map((p) => p.spec.key));
-    // With no wanted column in the file, one column is still decoded: it gives the rows.
-    const decode = read.length > 0 ? read : plans.slice(0, 1);
+    const plan = planColumns(plans, this.opts);
     let scan: Awaited<ReturnType<typeof parquetScan>>;
     try {
       scan = await parquetScan({
         file: bufferOf(this.bytes),
         metadata,
-        columns: decode.map((p) => p.column),
+        columns: plan.decode.map((p) => p.column),
         compressors: codecs,
         geoparquet: false,
         useOffsetIndex: false,
@@ -566,7 +254,7 @@ export class FlowParquetReader {
       this.failure = { row: 0, error: parseError('BAD_ENCODING', `unreadable Parquet file: ${describe(e)}`) };
       return;
     }
-    const checked = new Map(decode.map((p) => [p.column, p.optional]));
+    const checked = new Map(plan.decode.map((p) => [p.column, p.optional]));
     const groupAt = new Map<number, number>();
     let first = 0;
     metadata.row_groups.forEach((group, g) => {
@@ -576,8 +264,6 @@ export class FlowParquetReader {
     let covered = 0;
     for (const { rowStart, rowEnd } of scan.ranges) {
       const n = rowEnd - rowStart;
-      let cols: (string | number | null)[][];
-      const bad: (ParseError | undefined)[] = new Array(n);
       const g = groupAt.get(rowStart);
       const group = g === undefined ? undefined : metadata.row_groups[g];
       const pages =
@@ -588,20 +274,10 @@ export class FlowParquetReader {
         this.failure = { row: rowStart + 1, error: parseError('BAD_ENCODING', pages) };
         return;
       }
-      try {
-        const raw = await Promise.all(
-          decode.map((p) => scan.readColumn({ column: p.column, rowStart, rowEnd })),
-        );
-        cols = raw.map((values, j) => {
-          if (values.length !== n)
-            throw new Error(`column ${decode[j]!.column} has ${values.length} of ${n} rows`);
-          return normalize(values, decode[j]!.spec, bad);
-        });
-      } catch (e) {
-        this.failure = {
-          row: rowStart + 1,
-          error: parseError('BAD_ENCODING', `damaged Parquet data from row ${rowStart + 1}: ${describe(e)}`),
-        };
+      const bad: (ParseError | undefined)[] = new Array(n);
+      const cols = await decodeRows(scan, plan, rowStart, rowEnd, bad);
+      if (!Array.isArray(cols)) {
+        this.failure = { row: rowStart + 1, error: cols };
         return;
       }
       const batch: FlowRecord[] = [];
@@ -612,7 +288,7 @@ export class FlowParquetReader {
           continue;
         }
         this.records++;
-        if (!this.opts.countOnly) batch.push(build(cols, i));
+        if (!this.opts.countOnly) batch.push(plan.build(cols, i));
       }
       covered += n;
       if (batch.length > 0) yield batch;
@@ -625,6 +301,73 @@ export class FlowParquetReader {
           `Parquet row groups hold ${covered} rows, the footer claims ${this.layout.rows}`,
         ),
       };
+  }
+}
+
+/** Which columns a read decodes, which it checks for meaning, and how a row becomes a record. */
+interface ReadPlan {
+  /** In the file's column order, so a row's first problem is the one a text line would give. */
+  readonly decode: readonly ColumnPlan[];
+  readonly meaning: boolean;
+  /** Indices into `decode` of `start` and `end` (-1: absent, or meaning checks off). */
+  readonly startAt: number;
+  readonly endAt: number;
+  readonly build: FlowRowBuilder;
+}
+
+/**
+ * The columns to decode: the wanted ones, and, unless meaning checks are off, every column a
+ * meaning rule covers (addresses, ports, protocol, `action`, `log-status`, `start` and `end`)
+ * even when not wanted: a projection must not let through a row the text parser, which checks
+ * every field whatever it keeps, would reject. Other unwanted columns are neither decoded nor
+ * checked. With nothing to decode, the first column is decoded anyway: it gives the rows.
+ */
+function planColumns(plans: readonly ColumnPlan[], opts: FlowParquetOptions): ReadPlan {
+  const meaning = opts.skipMeaningChecks !== true;
+  const wanted = opts.fields === undefined ? null : new Set(opts.fields);
+  const isWanted = (p: ColumnPlan) => wanted === null || wanted.has(p.spec.key);
+  const isRuled = (p: ColumnPlan) =>
+    meaning && (p.spec.rule !== null || p.spec.name === 'start' || p.spec.name === 'end');
+  let decode = plans.filter((p) => isWanted(p) || isRuled(p));
+  if (decode.length === 0) decode = plans.slice(0, 1);
+  const kept = decode.flatMap((p, j) => (isWanted(p) ? [j] : []));
+  const startAt = meaning ? decode.findIndex((p) => p.spec.name === 'start') : -1;
+  const endAt = meaning ? decode.findIndex((p) => p.spec.name === 'end') : -1;
+  return {
+    decode,
+    meaning,
+    startAt,
+    endAt,
+    build: flowRowBuilder(
+      kept.map((j) => decode[j]!.spec.key),
+      kept,
+    ),
+  };
+}
+
+/** Decodes and checks rows `[rowStart, rowEnd)` of the planned columns, or says why it cannot. */
+async function decodeRows(
+  scan: Awaited<ReturnType<typeof parquetScan>>,
+  plan: ReadPlan,
+  rowStart: number,
+  rowEnd: number,
+  bad: (ParseError | undefined)[],
+): Promise<FlowCell[][] | ParseError> {
+  const n = rowEnd - rowStart;
+  try {
+    const raw = await Promise.all(
+      plan.decode.map((p) => scan.readColumn({ column: p.column, rowStart, rowEnd })),
+    );
+    const cols = raw.map((values, j) => {
+      if (values.length !== n)
+        throw new Error(`column ${plan.decode[j]!.column} has ${values.length} of ${n} rows`);
+      return normalizeColumn(values, plan.decode[j]!.spec, bad, plan.meaning);
+    });
+    if (plan.startAt >= 0 && plan.endAt >= 0)
+      checkStartEndColumns(cols[plan.startAt]!, cols[plan.endAt]!, bad);
+    return cols;
+  } catch (e) {
+    return parseError('BAD_ENCODING', `damaged Parquet data from row ${rowStart + 1}: ${describe(e)}`);
   }
 }
 

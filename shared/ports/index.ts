@@ -4,6 +4,7 @@
  */
 import type { AccessLogRecord } from '../access-logs/types.js';
 import type { CloudTrailRecord } from '../cloudtrail/types.js';
+import { PathGuardError } from '../errors.js';
 import type { FlowRecord } from '../flow-logs/types.js';
 
 export interface TimeWindow {
@@ -66,11 +67,12 @@ export interface PutCondition {
 }
 
 /** Raised by a store when a conditional write lost a race (S3 412 PreconditionFailed / 409). */
-export class WriteConflictError extends Error {
-  readonly code = 'WRITE_CONFLICT';
-  constructor(readonly key: string) {
-    super(`conditional write lost a race for ${key}`);
-    this.name = 'WriteConflictError';
+export class WriteConflictError extends PathGuardError {
+  constructor(
+    readonly key: string,
+    options?: ErrorOptions,
+  ) {
+    super('WRITE_CONFLICT', `conditional write lost a race for ${key}`, { key }, options);
   }
 }
 

@@ -12,41 +12,14 @@ import {
 } from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { flowToken, meaningfulFlowValue, orderedStartEnd } from './flow-arbitraries.js';
 
 const names = [...FLOW_FIELDS.keys()];
-const token = fc.stringMatching(/^[A-Za-z0-9:._/-]{1,24}$/).filter((s) => s !== '-');
+const token = flowToken;
 const ipv4 = fc.ipV4();
 const ipv6 = fc.ipV6().filter((s) => !s.includes('%'));
-
-/** A value that keeps its field's meaning rule (an address, a port in range, an AWS action…). */
-function meaningful(name: string): fc.Arbitrary<string | number> {
-  const f = FLOW_FIELDS.get(name)!;
-  switch (f.rule) {
-    case 'FLOW_ADDRESS':
-      return fc.oneof(ipv4, ipv6);
-    case 'FLOW_PORT':
-      return fc.nat({ max: 65535 });
-    case 'FLOW_PROTOCOL':
-      return fc.nat({ max: 255 });
-    case 'FLOW_ACTION':
-      return fc.constantFrom('ACCEPT', 'REJECT');
-    case 'FLOW_LOG_STATUS':
-      return fc.constantFrom('OK', 'NODATA', 'SKIPDATA');
-    default:
-      return f.integer ? fc.nat({ max: 999_999_999_999_999 }) : token;
-  }
-}
-
-/** `start` not after `end` (FLOW_START_END), by swapping them when both are there. */
-function ordered<T extends string | number | null>(fields: readonly string[], values: T[]): T[] {
-  const s = fields.indexOf('start');
-  const e = fields.indexOf('end');
-  const out = [...values];
-  if (s >= 0 && e >= 0 && out[s] !== null && out[e] !== null && (out[s] as number) > (out[e] as number)) {
-    [out[s], out[e]] = [out[e]!, out[s]!];
-  }
-  return out;
-}
+const meaningful = meaningfulFlowValue;
+const ordered = orderedStartEnd;
 
 describe('flow-log parser properties', () => {
   it('never throws on arbitrary bytes, in any chunking, and accounts for every line', () => {

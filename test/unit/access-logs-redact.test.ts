@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readAccessLogRecords } from '../../functions/lib/read-access-logs.js';
 import { parseAccessLogString, redactAccessLogRecord } from '../../shared/access-logs/index.js';
 import type { AccessLogRecord } from '../../shared/access-logs/types.js';
+import { RejectCounter } from '../../shared/text/rejects.js';
 
 // Composed line: a SigV2 presigned GET whose Referer is itself a presigned SigV4 URL.
 const line =
@@ -56,5 +61,47 @@ describe('redactAccessLogRecord', () => {
     expect(JSON.stringify(out)).not.toMatch(/0123456789abcdef|AKIAIOSFODNN7EXAMPLE/);
     expect(out.key).toBe('k.bin?X-Amz-Signature=REDACTED');
     expect(out.extra.at(-1)).toBe('AWSAccessKeyId=REDACTED');
+  });
+});
+
+describe('readAccessLogRecords with redact', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pathguard-sal-redact-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const clean = line
+    .replace(/"GET [^"]+"/, '"GET /probe-bucket/k.bin HTTP/1.1"')
+    .replace(/"https:[^"]+"/, '"-"');
+
+  async function read(name: string, text: string, redact: boolean): Promise<AccessLogRecord[]> {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const rejects = new RejectCounter();
+    const out: AccessLogRecord[] = [];
+    for await (const batch of readAccessLogRecords(file, { rejects, redact })) out.push(...batch);
+    expect(rejects.count).toBe(0);
+    return out;
+  }
+
+  it('gives every record of text, CloudWatch JSON and export input as redactAccessLogRecord does', async () => {
+    const text = `${line}\n${clean}\n`;
+    // S3's CloudWatch Logs record, its user agent carrying the Request-URI's secrets.
+    const [getRecord] = readFileSync('test/fixtures/access-logs/cloudwatch-records.ndjson', 'utf8').split(
+      '\n',
+    );
+    const cloudWatch = `${getRecord}\n${JSON.stringify({ ...JSON.parse(getRecord!), user_agent: parsed().requestUri })}\n`;
+    const exported = JSON.stringify({ events: [{ message: line }, { message: clean }] });
+    for (const [name, input] of [
+      ['text.log', text],
+      ['records.ndjson', cloudWatch],
+      ['export.json', exported],
+    ] as const) {
+      const plain = await read(name, input, false);
+      const redacted = await read(name, input, true);
+      expect(plain.length, name).toBeGreaterThan(0);
+      expect(redacted, name).toEqual(plain.map(redactAccessLogRecord));
+      expect(JSON.stringify(redacted), name).not.toMatch(
+        /AKIAIOSFODNN7EXAMPLE|vjbyPxyb|EXAMPLETOKEN|aaaabbbb/,
+      );
+      expect(JSON.stringify(plain), name).toMatch(/AKIAIOSFODNN7EXAMPLE/);
+    }
   });
 });

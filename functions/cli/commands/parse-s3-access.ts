@@ -1,40 +1,14 @@
-import { redactAccessLogRecord } from '../../../shared/access-logs/redact.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
 import { countAccessLogRecords, readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { type CommandSpec, writeOut } from '../command.js';
+import { parseS3AccessInfo } from './parse-s3-access.info.js';
 
 /**
  * `pathguard parse s3-access [--count] [FILE...|-]`: S3 server access logs (text or CloudWatch Logs
  * JSON, plain or gzip) to NDJSON, one record per line.
  */
 export const parseS3AccessCommand: CommandSpec = {
-  path: ['parse', 's3-access'],
-  summary: 'parse S3 server access logs to NDJSON',
-  usage: 'parse s3-access [--count] [FILE...|-]',
-  help: `Reads S3 server access log files (plain or gzip, detected by content) or standard input
-('-', the default) and prints one JSON object per record. Also reads the JSON records S3 delivers
-to CloudWatch Logs (one per line), and CloudWatch Logs exports ('aws logs filter-log-events'
-output) whose messages are such records or text lines. Bad lines are counted and reported on
-stderr; reading goes on.
-
-Options:
-  --count   print only 'records N rejected M' (every line is checked as for the full output,
-            but no record is built)
-
-Fields: bucketOwner bucket time remoteIp requester requestId operation key requestUri httpStatus
-errorCode bytesSent objectSize totalTime turnAroundTime referer userAgent versionId hostId
-signatureVersion cipherSuite authenticationType hostHeader tlsVersion accessPointArn aclRequired
-extra. time is ISO 8601 UTC; - is null; fields AWS appends after aclRequired are kept in extra.
-Presigned-URL secrets (signature, security token, access key id) in any field (requestUri and
-referer most often) are replaced with REDACTED.
-
-Exit status: 0 when every input was read to its end (even with rejected lines), 1 when an input
-could not be read (missing, unreadable, truncated gzip), 2 on a usage error.
-
-Examples:
-  pathguard parse s3-access logs/2026-01-15-10-15-02-0123456789ABCDEF
-  pathguard parse s3-access --count access.log.gz`,
-  options: { count: { type: 'boolean' } },
+  ...parseS3AccessInfo,
   async run({ values, positionals, io }) {
     const inputs = positionals.length > 0 ? positionals : ['-'];
     const countOnly = values.count === true;
@@ -46,10 +20,12 @@ Examples:
           records += await countAccessLogRecords(input, { stdin: io.stdin, rejects });
           continue;
         }
-        for await (const batch of readAccessLogRecords(input, { stdin: io.stdin, rejects })) {
+        // Records come out with every field redacted (`redact`): one check per line, and the
+        // field-by-field pass only for a line that may hold a secret.
+        for await (const batch of readAccessLogRecords(input, { stdin: io.stdin, rejects, redact: true })) {
           records += batch.length;
           let out = '';
-          for (const r of batch) out += `${JSON.stringify(redactAccessLogRecord(r))}\n`;
+          for (const r of batch) out += `${JSON.stringify(r)}\n`;
           await writeOut(io.stdout, out);
         }
       }

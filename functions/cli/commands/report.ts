@@ -4,6 +4,7 @@ import { redactText } from '../../../shared/endpoints/redact.js';
 import { UserInputError } from '../../../shared/errors.js';
 import { analysisReportHtml, FolderReader } from '../../lib/report-input.js';
 import type { CommandSpec } from '../command.js';
+import { reportInfo } from './report.info.js';
 
 function isoOption(v: unknown, name: string): string | null {
   if (v === undefined) return null;
@@ -15,29 +16,7 @@ function isoOption(v: unknown, name: string): string | null {
 
 /** `pathguard report`: the evidence report of an analysis folder, as one self-contained HTML file. */
 export const reportCommand: CommandSpec = {
-  path: ['report'],
-  summary: 'write the evidence report (one self-contained HTML file) of an analysis folder',
-  usage: 'report --in DIR [--out report.html] [--since ISO] [--until ISO]',
-  help: `Reads an analysis folder (what \`pathguard lab --out DIR\` or \`pathguard analyze --out DIR\` writes, or an
-export of the results bucket with the same layout: evidence/**.json, env.json or environment/latest.json,
-config.json, analysis.json, reports/real-traffic/, state/alerts.json) and writes one HTML file: summary,
-verdict matrix and timeline, the path of each probe with the records that prove each hop, posture drift
-and the real-traffic audit, and the SHA-256 of every evidence bundle. Inline CSS and SVG, no external
-request (a Content-Security-Policy forbids any), readable without JavaScript, printable on A4 and Letter.
-
-Options:
-  --in DIR       the analysis folder
-  --out FILE     where to write the report (default: DIR/report.html)
-  --since ISO    only probes created at or after this time
-  --until ISO    only probes created at or before this time
-
-Exit status: 0 written, 1 the folder or the output cannot be read or written, 2 usage.`,
-  options: {
-    in: { type: 'string' },
-    out: { type: 'string' },
-    since: { type: 'string' },
-    until: { type: 'string' },
-  },
+  ...reportInfo,
   async run({ values, positionals, io }) {
     if (positionals.length > 0)
       throw new UserInputError('USAGE', `unexpected argument '${redactText(positionals[0]!)}'; use --in DIR`);

@@ -1,0 +1,245 @@
+import type { Compressors, RowGroup } from 'hyparquet';
+import { snappyUncompress } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
+
+/**
+ * Integrity checks of a Parquet file's pages, run before hyparquet decodes them: hyparquet trusts
+ * page headers and run lengths, and a lying one can make it allocate without bound (see
+ * {@link checkRuns}). Everything here returns why a page is damaged as a string, or null; the
+ * reader (./parquet.ts) turns that into a BAD_ENCODING failure. Never throws.
+ */
+
+/**
+ * Largest page a codec may claim to inflate to. AWS writes pages of about 1 MB and files of at
+ * most 75 MB (flow-logs-s3-path); a header claiming more is damage, refused before any allocation
+ * (a claimed 2 GiB page would otherwise be allocated before the codec finds the lie).
+ */
+export const MAX_PARQUET_PAGE_BYTES = 128 * 1024 * 1024;
+
+/** Every decompressor refuses a page that claims more than the cap, before allocating it. */
+export function guarded(compressors: Compressors | undefined): Compressors {
+  const out: Compressors = {
+    SNAPPY: (input, length) => {
+      const page = new Uint8Array(length);
+      snappyUncompress(input, page);
+      return page;
+    },
+    ...compressors,
+  };
+  for (const [codec, f] of Object.entries(out)) {
+    if (!f) continue;
+    out[codec as keyof Compressors] = (input: Uint8Array, length: number) => {
+      if (!(length >= 0 && length <= MAX_PARQUET_PAGE_BYTES))
+        throw new Error(`a ${codec} page claims ${length} bytes, more than ${MAX_PARQUET_PAGE_BYTES}`);
+      return f(input, length);
+    };
+  }
+  return out;
+}
+
+export function describe(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.length > 160 ? `${m.slice(0, 159)}…` : m;
+}
+
+/** A page's bytes as hyparquet will see them, or why they cannot be had. */
+function inflate(body: Uint8Array, size: number, codec: string, codecs: Compressors): Uint8Array | string {
+  if (codec === 'UNCOMPRESSED') return body;
+  const f = codecs[codec as keyof Compressors];
+  if (!f) return `codec ${codec} is not supported (AWS writes GZIP)`;
+  try {
+    const page = f(body, size);
+    return page.length === size ? page : `page inflates to ${page.length} bytes, its header says ${size}`;
+  } catch (e) {
+    return `damaged ${codec} page: ${describe(e)}`;
+  }
+}
+
+/**
+ * Checks the run-length/bit-packed hybrid streams of one decompressed page (definition levels of
+ * a data page v1, dictionary indices) before hyparquet expands them: its run expansion writes as
+ * many values as a run claims, and one corrupt run length of 2^30 grows an array until V8 aborts
+ * the whole process ("invalid size error"), which no try/catch can stop. Found by mutation fuzzing.
+ * Every stream is bounded by the page's value count.
+ */
+function checkRuns(
+  page: Uint8Array,
+  n: number,
+  optional: boolean,
+  encoding: string | undefined,
+  v1: boolean,
+): string | null {
+  let off = 0;
+  let present = n;
+  if (v1 && optional) {
+    if (page.length < 4) return 'definition levels cut short';
+    const len = new DataView(page.buffer, page.byteOffset, page.byteLength).getUint32(0, true);
+    if (4 + len > page.length) return 'definition levels overrun the page';
+    const defs = checkHybrid(page, 4, 4 + len, 1, n);
+    if (typeof defs === 'string') return `definition levels: ${defs}`;
+    present = defs;
+    off = 4 + len;
+  }
+  if (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') {
+    if (off >= page.length) return present === 0 ? null : 'dictionary indices missing';
+    const width = page[off]!;
+    if (width > 32) return `dictionary index width ${width}`;
+    if (width === 0 && v1) return null;
+    const bad = checkHybrid(page, off + 1, page.length, width, present);
+    if (typeof bad === 'string') return `dictionary indices: ${bad}`;
+  }
+  return null;
+}
+
+/**
+ * Walks one hybrid stream: no run may expand past `n` values (bit-packed groups pad to 8).
+ * Returns why not, or the number of values equal to 1 (for 1-bit definition levels: the values
+ * present, so the page's non-null count).
+ */
+function checkHybrid(b: Uint8Array, off: number, end: number, width: number, n: number): string | number {
+  let seen = 0;
+  let ones = 0;
+  const bytesPerRle = (width + 7) >> 3;
+  while (seen < n) {
+    let header = 0;
+    let shift = 0;
+    for (;;) {
+      if (off >= end) return 'runs end before the values do';
+      const c = b[off++]!;
+      header += (c & 0x7f) * 2 ** shift;
+      if ((c & 0x80) === 0) break;
+      shift += 7;
+      if (shift > 35) return 'run header too long';
+    }
+    const count = Math.floor(header / 2);
+    if (header % 2 === 1) {
+      // Bit-packed: groups of 8 values, `width` bytes per group.
+      const values = count * 8;
+      if (seen + values > n + 7) return `a bit-packed run of ${values} values past ${n}`;
+      if (width === 1) {
+        const take = Math.min(values, n - seen);
+        for (let i = 0; i < take; i++) ones += ((b[off + (i >> 3)] ?? 0) >> (i & 7)) & 1;
+      }
+      off += count * width;
+      seen += values;
+    } else {
+      if (seen + count > n) return `a run of ${count} values past ${n}`;
+      if (width === 1 && b[off] === 1) ones += count;
+      off += bytesPerRle;
+      seen += count;
+    }
+  }
+  return ones;
+}
+
+export const isCount = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const PAGE_TYPES = new Set(['DATA_PAGE', 'DATA_PAGE_V2', 'DICTIONARY_PAGE']);
+
+/**
+ * Walks every page header of every column chunk before hyparquet decodes anything, and refuses a
+ * file whose headers lie: a chunk outside the file, a page that overruns its chunk, a count that
+ * is missing or negative, data pages whose values do not add up to the row group's rows. Found by
+ * mutation fuzzing: one flipped byte in a DATA_PAGE_V2 header dropped its `num_values`, and
+ * hyparquet then decoded run lengths from garbage without end. Headers only: about one per MB.
+ */
+export function checkPages(
+  bytes: Uint8Array,
+  group: RowGroup,
+  g: number,
+  columns: ReadonlyMap<string, boolean>,
+  codecs: Compressors,
+): string | null {
+  const groupRows = Number(group.num_rows);
+  for (const chunk of group.columns) {
+    const m = chunk.meta_data;
+    if (!m) return `row group ${g} has a column chunk without metadata`;
+    const isOptional = columns.get(m.path_in_schema[0] ?? '');
+    if (isOptional === undefined) continue;
+    const column = m.path_in_schema.join('.').slice(0, 60);
+    const start = Number(m.dictionary_page_offset ?? m.data_page_offset);
+    const end = start + Number(m.total_compressed_size);
+    if (!isCount(start) || !isCount(end) || end <= start || end > bytes.length)
+      return `column ${column} of row group ${g} lies outside the file (bytes ${start}-${end} of ${bytes.length})`;
+    let off = start;
+    let values = 0;
+    while (off < end) {
+      const at = `column ${column}, row group ${g}, page at byte ${off}`;
+      const problem = checkPage(bytes, off, end, m.codec, isOptional, codecs);
+      if (typeof problem === 'string') return `${at}: ${problem}`;
+      values += problem.values;
+      off = problem.next;
+    }
+    // A flat column holds one value (or null) per row.
+    if (values !== groupRows)
+      return `column ${column} of row group ${g} holds ${values} values for ${groupRows} rows`;
+  }
+  return null;
+}
+
+/** Checks one page (see {@link checkPages}); returns its value count and where the next page starts. */
+function checkPage(
+  bytes: Uint8Array,
+  off: number,
+  end: number,
+  codec: string,
+  isOptional: boolean,
+  codecs: Compressors,
+): string | { values: number; next: number } {
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset + off, end - off), offset: 0 };
+  let h: ReturnType<typeof parquetHeader>;
+  try {
+    h = parquetHeader(reader);
+  } catch (e) {
+    return `unreadable page header: ${describe(e)}`;
+  }
+  if (h.type === undefined || !PAGE_TYPES.has(h.type)) return `page type ${String(h.type)}`;
+  if (!isCount(h.compressed_page_size) || !isCount(h.uncompressed_page_size))
+    return 'page sizes missing or negative';
+  if (h.uncompressed_page_size > MAX_PARQUET_PAGE_BYTES)
+    return `page claims ${h.uncompressed_page_size} bytes, more than ${MAX_PARQUET_PAGE_BYTES}`;
+  const next = off + reader.offset + h.compressed_page_size;
+  if (next > end) return 'page overruns its column chunk';
+  const body = bytes.subarray(off + reader.offset, next);
+  if (h.type === 'DATA_PAGE') {
+    const v1 = h.data_page_header;
+    if (!v1 || !isCount(v1.num_values)) return 'data page without a value count';
+    const page = inflate(body, h.uncompressed_page_size, codec, codecs);
+    if (typeof page === 'string') return page;
+    const runs = checkRuns(page, v1.num_values, isOptional, v1.encoding, true);
+    return runs ?? { values: v1.num_values, next };
+  }
+  if (h.type === 'DATA_PAGE_V2') {
+    const v2 = h.data_page_header_v2;
+    if (
+      !v2 ||
+      !isCount(v2.num_values) ||
+      !isCount(v2.num_rows) ||
+      !isCount(v2.num_nulls) ||
+      v2.num_nulls > v2.num_values ||
+      v2.num_rows !== v2.num_values ||
+      !isCount(v2.definition_levels_byte_length) ||
+      !isCount(v2.repetition_levels_byte_length) ||
+      v2.definition_levels_byte_length + v2.repetition_levels_byte_length > h.compressed_page_size
+    )
+      return 'data page v2 header with missing or inconsistent counts';
+    // Levels are stored uncompressed before the values (and outside any codec's checksum).
+    const levels = v2.repetition_levels_byte_length;
+    const defs = body.subarray(levels, levels + v2.definition_levels_byte_length);
+    if (isOptional) {
+      const bad = checkHybrid(defs, 0, defs.length, 1, v2.num_values);
+      if (typeof bad === 'string') return `definition levels: ${bad}`;
+    }
+    if (v2.encoding === 'RLE_DICTIONARY' || v2.encoding === 'PLAIN_DICTIONARY') {
+      const rest = body.subarray(levels + v2.definition_levels_byte_length);
+      const size = h.uncompressed_page_size - levels - v2.definition_levels_byte_length;
+      const page = v2.is_compressed !== false && size > 0 ? inflate(rest, size, codec, codecs) : rest;
+      if (typeof page === 'string') return page;
+      const runs = checkRuns(page, v2.num_values - v2.num_nulls, false, v2.encoding, false);
+      if (runs) return runs;
+    }
+    return { values: v2.num_values, next };
+  }
+  if (!isCount(h.dictionary_page_header?.num_values)) return 'dictionary page without a value count';
+  return { values: 0, next };
+}
