@@ -58,6 +58,25 @@ export const deploymentSchema = z.strictObject({
       /** Existing flow-log group to read when not creating flow logs. */
       flowLogGroupName: z.string().optional(),
       /**
+       * Existing bucket the runner subnets' flow logs are delivered to (text or Parquet), read
+       * instead of a log group when not creating flow logs. The layout (Hive-compatible prefixes,
+       * hourly partitions) is the flow log's own, which the analyzer reads from DescribeFlowLogs.
+       */
+      flowLogBucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected a bucket name')
+        .optional(),
+      /** The flow log's own key prefix in that bucket, before `AWSLogs/` (empty or ending in `/`). */
+      flowLogPrefix: z
+        .string()
+        .regex(/^([A-Za-z0-9!_.()-]+\/)*$/, "expected a key prefix ending in '/' (or empty)")
+        .default(''),
+      /** The KMS key the flow-log bucket encrypts with (SSE-KMS): the analyzer may decrypt through S3. */
+      flowLogKmsKeyArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'expected a KMS key ARN')
+        .optional(),
+      /**
        * Existing access-log bucket when the probe buckets already log; the prefix every probe
        * bucket logs under (one prefix: the analyzer lists it once from the window's start by the
        * time in the log objects' names).
@@ -73,6 +92,7 @@ export const deploymentSchema = z.strictObject({
       createAccessLogging: true,
       createCloudTrail: false,
       cloudTrailNetworkActivity: false,
+      flowLogPrefix: '',
       accessLogPrefix: 'access-logs/',
       cloudTrailPrefix: '',
     }),

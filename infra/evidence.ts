@@ -9,9 +9,18 @@ export type Located<T> = ({ source: 'stack' } | ({ source: 'existing' } & T)) & 
  * the analyze function read access to exactly these, and passes them to it (EVIDENCE_ENV), so
  * what the code reads and what IAM allows cannot drift apart. null: the source is disabled.
  */
+/** Flow logs an existing flow log delivers to S3: the bucket, its prefix, and its SSE-KMS key. */
+export interface S3FlowLogs {
+  source: 's3';
+  bucket: string;
+  /** Before `AWSLogs/`: empty or ending in `/`. */
+  prefix: string;
+  kmsKeyArn?: string;
+}
+
 export interface EvidencePlan {
   accessLogs: Located<{ bucket: string }> | null;
-  flowLogs: Located<{ logGroupName: string }> | null;
+  flowLogs: Located<{ logGroupName: string }> | S3FlowLogs | null;
   cloudTrail: (Located<{ bucket: string }> & { networkActivity: boolean }) | null;
 }
 
@@ -65,29 +74,7 @@ export function planEvidence(
       : { source: 'stack', prefix: de.accessLogPrefix };
   }
 
-  let flowLogs: EvidencePlan['flowLogs'] = null;
-  if (ev.flowLogs.enabled) {
-    const named = ev.flowLogs.logGroupName;
-    if (de.createFlowLogs) {
-      if (named)
-        disagree('evidence.flowLogs.logGroupName', named, 'deployment.evidence.flowLogGroupName', undefined);
-      flowLogs = { source: 'stack', prefix: '' };
-    } else if (de.flowLogGroupName) {
-      if (named && named !== de.flowLogGroupName)
-        disagree(
-          'evidence.flowLogs.logGroupName',
-          named,
-          'deployment.evidence.flowLogGroupName',
-          de.flowLogGroupName,
-        );
-      flowLogs = { source: 'existing', logGroupName: de.flowLogGroupName, prefix: '' };
-    } else {
-      issues.push({
-        path: 'deployment.evidence.flowLogGroupName',
-        message: 'required when evidence.flowLogs is enabled and deployment.evidence.createFlowLogs is false',
-      });
-    }
-  }
+  const flowLogs = planFlowLogs(cfg, d, issues, disagree);
 
   let cloudTrail: EvidencePlan['cloudTrail'] = null;
   if (!ev.cloudTrail.enabled) {
@@ -140,4 +127,69 @@ export function planEvidence(
         'needs deployment.evidence.createCloudTrail (the selector is added to the trail this stack creates)',
     });
   return { plan: { accessLogs, flowLogs, cloudTrail }, issues };
+}
+
+/** Where flow logs are read: a group the stack creates, an existing group, or an existing S3 delivery. */
+function planFlowLogs(
+  cfg: PathGuardConfig,
+  d: DeploymentSettings,
+  issues: PlanIssue[],
+  disagree: (path: string, value: string, owner: string, ownerValue: string | undefined) => void,
+): EvidencePlan['flowLogs'] {
+  const ev = cfg.evidence;
+  const de = d.evidence;
+  if (!ev.flowLogs.enabled) return null;
+  const named = ev.flowLogs.logGroupName;
+  if (de.flowLogBucket) {
+    // One flow-log source: the stack grants and names exactly one.
+    if (de.createFlowLogs)
+      issues.push({
+        path: 'deployment.evidence.createFlowLogs',
+        message:
+          'creates CloudWatch Logs flow logs while deployment.evidence.flowLogBucket names an S3 delivery: set it to false to read the bucket',
+      });
+    if (de.flowLogGroupName)
+      issues.push({
+        path: 'deployment.evidence.flowLogGroupName',
+        message: 'names a log group while deployment.evidence.flowLogBucket names an S3 delivery: keep one',
+      });
+    if (named)
+      issues.push({
+        path: 'evidence.flowLogs.logGroupName',
+        message:
+          'names a log group while deployment.evidence.flowLogBucket names an S3 delivery: remove this key',
+      });
+    return {
+      source: 's3',
+      bucket: de.flowLogBucket,
+      prefix: de.flowLogPrefix,
+      ...(de.flowLogKmsKeyArn ? { kmsKeyArn: de.flowLogKmsKeyArn } : {}),
+    };
+  }
+  if (de.flowLogKmsKeyArn)
+    issues.push({
+      path: 'deployment.evidence.flowLogKmsKeyArn',
+      message: 'needs deployment.evidence.flowLogBucket (the key decrypts the flow-log objects there)',
+    });
+  if (de.createFlowLogs) {
+    if (named)
+      disagree('evidence.flowLogs.logGroupName', named, 'deployment.evidence.flowLogGroupName', undefined);
+    return { source: 'stack', prefix: '' };
+  }
+  if (de.flowLogGroupName) {
+    if (named && named !== de.flowLogGroupName)
+      disagree(
+        'evidence.flowLogs.logGroupName',
+        named,
+        'deployment.evidence.flowLogGroupName',
+        de.flowLogGroupName,
+      );
+    return { source: 'existing', logGroupName: de.flowLogGroupName, prefix: '' };
+  }
+  issues.push({
+    path: 'deployment.evidence.flowLogGroupName',
+    message:
+      'required (or deployment.evidence.flowLogBucket) when evidence.flowLogs is enabled and deployment.evidence.createFlowLogs is false',
+  });
+  return null;
 }

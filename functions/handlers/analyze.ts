@@ -18,7 +18,6 @@ import { S3AccessLogSource } from '../aws/access-logs-s3.js';
 import { createAwsClient } from '../aws/clients.js';
 import { S3CloudTrailSource } from '../aws/cloudtrail-s3.js';
 import { discoverEnvironment } from '../aws/discovery.js';
-import { CloudWatchFlowLogSource } from '../aws/flow-logs-cwl.js';
 import { S3ProbeObjects } from '../aws/probe-objects-s3.js';
 import { SnsAlertSink } from '../aws/sns-sink.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
@@ -26,6 +25,7 @@ import { findProbe, runAnalysis } from '../lib/analyze-run.js';
 import { dailyReportLocation, dailyReports, resultsBucketReader } from '../lib/daily-report.js';
 import { inspectionOf, parseHandlerEvent } from '../lib/events.js';
 import { EVIDENCE_ENV, evidenceLocations } from '../lib/evidence-locations.js';
+import { flowLogSourceFor } from '../lib/flow-log-source.js';
 import { configLoader } from '../lib/lambda-config.js';
 import { logger, metrics } from '../lib/powertools.js';
 
@@ -59,30 +59,27 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
   const where = evidenceLocations(cfg, process.env);
   const started = Date.now();
   const rejects = new RejectCounter();
-  // Discovery first: the flow logs are read with their own format, from the log group
-  // DescribeFlowLogs names for the runner subnets (or their VPC).
+  // Discovery first: the flow logs are read with their own format, from where DescribeFlowLogs
+  // says the runner subnets' (or their VPC's) flow log delivers, or the stack's location.
   const found = await discoverEnvironment(ec2, {
     region: cfg.region,
     vpcIds,
     runnerSubnetIds,
     onPrem: cfg.onPrem,
   });
-  const flowLog =
-    found.flowLogs.find(
-      (f) => f.destinationType === 'cloud-watch-logs' && runnerSubnetIds.includes(f.resourceId),
-    ) ??
-    found.flowLogs.find(
-      (f) => f.destinationType === 'cloud-watch-logs' && found.vpcIds.includes(f.resourceId),
-    );
-  const flowGroup = where.flowLogGroup;
   const flowFormat = parseFlowFormat(process.env.PATHGUARD_FLOW_LOG_FORMAT ?? '');
-  const flows = !cfg.evidence.flowLogs.enabled
-    ? undefined
-    : flowLog
-      ? CloudWatchFlowLogSource.fromFlowLog(cwl, flowLog, rejects)
-      : flowGroup
-        ? new CloudWatchFlowLogSource(cwl, flowGroup, flowFormat.ok ? flowFormat.value : undefined, rejects)
-        : undefined;
+  const accountId = process.env[EVIDENCE_ENV.accountId] || accountOf(context);
+  const flows = flowLogSourceFor({
+    enabled: cfg.evidence.flowLogs.enabled,
+    where,
+    flowLogs: found.flowLogs,
+    runnerSubnetIds,
+    vpcIds: found.vpcIds,
+    ...(flowFormat.ok ? { groupFormat: flowFormat.value } : {}),
+    account: { accountId, region: cfg.region },
+    clients: { s3, cwl },
+    rejects,
+  });
   const summary = await runAnalysis({
     cfg,
     store,
@@ -102,7 +99,7 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
             s3,
             {
               ...where.cloudTrail,
-              accountId: process.env[EVIDENCE_ENV.accountId] || accountOf(context),
+              accountId,
               region: cfg.region,
             },
             rejects,

@@ -10,6 +10,8 @@ export const EVIDENCE_ENV = {
   accessLogBucket: 'PATHGUARD_ACCESS_LOG_BUCKET',
   accessLogPrefix: 'PATHGUARD_ACCESS_LOG_PREFIX',
   flowLogGroup: 'PATHGUARD_FLOW_LOG_GROUP',
+  flowLogBucket: 'PATHGUARD_FLOW_LOG_BUCKET',
+  flowLogPrefix: 'PATHGUARD_FLOW_LOG_PREFIX',
   cloudTrailBucket: 'PATHGUARD_CLOUDTRAIL_BUCKET',
   cloudTrailPrefix: 'PATHGUARD_CLOUDTRAIL_PREFIX',
   accountId: 'PATHGUARD_ACCOUNT_ID',
@@ -19,6 +21,11 @@ export interface EvidenceLocations {
   accessLogs?: { bucket: string; prefix: string };
   /** The configured flow-log group, read when discovery finds no CloudWatch flow log for the runners. */
   flowLogGroup?: string;
+  /**
+   * Flow logs delivered to S3 (text or Parquet) that the stack granted: read instead of any log
+   * group. Only the stack names it (deployment.evidence.flowLogBucket).
+   */
+  flowLogS3?: { bucket: string; prefix: string };
   cloudTrail?: { bucket: string; prefix: string };
 }
 
@@ -42,7 +49,10 @@ export function evidenceLocations(
     };
   }
   const group = env[EVIDENCE_ENV.flowLogGroup] || ev.flowLogs.logGroupName;
-  if (ev.flowLogs.enabled && group) out.flowLogGroup = group;
+  const flowBucket = env[EVIDENCE_ENV.flowLogBucket];
+  if (ev.flowLogs.enabled && flowBucket)
+    out.flowLogS3 = { bucket: flowBucket, prefix: env[EVIDENCE_ENV.flowLogPrefix] ?? '' };
+  else if (ev.flowLogs.enabled && group) out.flowLogGroup = group;
   const trailBucket = env[EVIDENCE_ENV.cloudTrailBucket] || ev.cloudTrail.bucket;
   if (ev.cloudTrail.enabled && trailBucket) {
     out.cloudTrail = {

@@ -14,7 +14,7 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EVIDENCE_ENV } from '../../functions/lib/evidence-locations.js';
-import type { EvidencePlan } from '../evidence.js';
+import type { EvidencePlan, S3FlowLogs } from '../evidence.js';
 import { allowObjects } from './pathguard-function.js';
 import { StackSection } from './stack-section.js';
 
@@ -57,6 +57,10 @@ export class EvidencePlumbing extends StackSection {
 
   private flowLogs(props: EvidencePlumbingProps): logs.ILogGroup | undefined {
     const { plan, analyze } = props;
+    if (plan.flowLogs?.source === 's3') {
+      this.s3FlowLogs(analyze, plan.flowLogs);
+      return undefined;
+    }
     let flowLogGroup: logs.ILogGroup | undefined;
     if (plan.flowLogs?.source === 'stack') {
       flowLogGroup = this.createdFlowLogs(props);
@@ -81,6 +85,29 @@ export class EvidencePlumbing extends StackSection {
       });
     }
     return flowLogGroup;
+  }
+
+  /**
+   * Flow logs an existing flow log delivers to S3, text or Parquet: GetObject and ListBucket under
+   * `<prefix>AWSLogs/` only (where AWS writes them, aws-facts §1.6), and, for an SSE-KMS bucket,
+   * kms:Decrypt on that one key only through S3 (kms:ViaService), nothing else.
+   */
+  private s3FlowLogs(analyze: nodejs.NodejsFunction, flowLogs: S3FlowLogs): void {
+    const bucket = s3.Bucket.fromBucketName(this, 'ExistingFlowLogBucket', flowLogs.bucket);
+    allowObjects(analyze, bucket, ['s3:GetObject'], [`${flowLogs.prefix}AWSLogs/`]);
+    analyze.addEnvironment(EVIDENCE_ENV.flowLogBucket, flowLogs.bucket);
+    analyze.addEnvironment(EVIDENCE_ENV.flowLogPrefix, flowLogs.prefix);
+    if (!flowLogs.kmsKeyArn) return;
+    // SSE-KMS needs the key in the bucket's Region, so the key's Region is the one S3 calls from.
+    const keyRegion = flowLogs.kmsKeyArn.split(':')[3];
+    analyze.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DecryptFlowLogObjects',
+        actions: ['kms:Decrypt'],
+        resources: [flowLogs.kmsKeyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${keyRegion}.amazonaws.com` } },
+      }),
+    );
   }
 
   /** A retained group, a delivery role for the flow-logs service, one 1-minute flow log per subnet. */

@@ -35,7 +35,7 @@ export interface PathNote {
   rule: string;
   path: string;
   deciding: boolean;
-  /** The record's identity (redacted by the renderer): request id, event id, ENI and 5-tuple. */
+  /** The record's identity (redacted by the renderer): request id, event id, or ENI and 5-tuple. */
   id: string;
 }
 
@@ -64,8 +64,9 @@ function recordId(e: EvidenceItem): string {
     const r = e.record as FlowRecord;
     return `${r.interfaceId ?? '-'} ${r.srcaddr ?? '-'}:${r.srcport ?? '-'}→${r.dstaddr ?? '-'}:${r.dstport ?? '-'}`;
   }
-  if (e.source === 'cloudtrail') return `event ${(e.record as CloudTrailRecord).eventId ?? '-'}`;
-  return `request ${(e.record as AccessLogRecord).requestId ?? '-'}`;
+  // No `event`/`request` prefix: the drawing writes each id on the row that names its record.
+  if (e.source === 'cloudtrail') return (e.record as CloudTrailRecord).eventId ?? '-';
+  return (e.record as AccessLogRecord).requestId ?? '-';
 }
 
 function notesOf(b: EvidenceBundle): PathNote[] {

@@ -8,9 +8,12 @@
  * share per vantage, violations and blind spots side by side), verdict matrix and timeline, a
  * path diagram per probe, posture drift and the real-traffic audit, the evidence appendix.
  *
- * Size: a path diagram's drawing (nodes, rules, fix) is the same for every probe that took the
- * same path, so it is defined once (`<g id="s…">`) and each probe's diagram `<use>`s it and adds
- * only its own record ids: a 10,000-probe report stays a few MB (docs/benchmarks.md).
+ * Size and speed: a path diagram's drawing (nodes, rules, fix) is the same for every probe that
+ * took the same path, so it is defined once (`<g id="s…">`) and each probe's diagram `<use>`s it
+ * and adds only its own record ids. The drawing is one SVG image (a `data:` URL, allowed by the
+ * CSP's `img-src data:`) rather than SVG elements: Chromium clones a `<use>`d group's elements
+ * into every `<use>`, visible or not, and 10,000 clones of 45 elements took longer to build than
+ * the rest of the page (docs/benchmarks.md). The group's `<title>` carries the drawing's text.
  */
 import { environmentIndexOf } from '../env/environment-index.js';
 import type { PathVerdict } from '../probes/types.js';
@@ -24,13 +27,23 @@ import {
   VERDICT_ORDER,
   worstVerdict,
 } from './evidence-report.js';
-import { anchorId, type HtmlValue, html, join, raw, type SafeHtml } from './html.js';
+import { anchorId, type HtmlValue, html, join, raw, type SafeHtml, svgDataUrl } from './html.js';
 import { type PathNote, type ProbePath, probePath } from './path-diagram.js';
 
 export interface RenderReportDeps {
   /** Base64 SHA-256 of a text, for the CSP hashes of the inline style and script (node:crypto in functions/). */
   sha256Base64: (text: string) => string;
 }
+
+const NODE_W = 180;
+const NODE_H = 80;
+const GAP = 25;
+const NOTE_H = 14;
+/** Records drawn per probe; the rest are counted (the bundle has them all). */
+const MAX_NOTES = 6;
+const DIAGRAM_W = 5 * NODE_W + 4 * GAP;
+/** Where a note's record id starts (the rule and path before it are shared by the probes of a shape). */
+const ID_X = 470;
 
 /**
  * Okabe–Ito colours (distinguishable with the common colour-vision deficiencies); every use also
@@ -51,25 +64,27 @@ ul.counts{list-style:none;padding:0;display:flex;gap:8px;flex-wrap:wrap}ul.count
 .alarms{display:grid;grid-template-columns:1fr 1fr;gap:12px}.alarm{border:3px solid var(--ink);padding:8px 12px}.alarm h3{margin-top:0}.alarm.ok{border-style:dashed;border-color:var(--line)}
 .alarm ul{padding-left:18px;margin:4px 0}
 td.cell{border-left:8px solid var(--line)}td.cell a{color:inherit;text-decoration:none;font-weight:600}td.cell small{display:block;color:var(--mute)}
-svg{display:block;width:100%;height:auto}text{font:11px system-ui,sans-serif;fill:var(--ink)}text.t{font-weight:700}text.m,.ids text{font:10px ui-monospace,Menlo,Consolas,monospace}
+svg{display:block;width:100%;height:auto}text{font:11px system-ui,sans-serif;fill:var(--ink)}
 .tl-cell{stroke:#fff}.tl-private{fill:var(--private)}.tl-left-path{fill:var(--left-path)}.tl-no-evidence{fill:var(--no-evidence)}.tl-pending{fill:var(--pending)}.tl-blocked{fill:var(--blocked)}.tl-none{fill:#eee}
 .tl-l{font:bold 10px system-ui,sans-serif;text-anchor:middle}.tl-blocked+.tl-l,.tl-left-path+.tl-l{fill:#fff}
-.n rect{fill:#fafafa;stroke:#777;stroke-width:1.2}.n.hop rect{stroke:var(--ink);stroke-width:2}.n.hop.left rect{stroke:var(--left-path);stroke-width:4;fill:url(#hatch)}.n.hop.blind rect{stroke-dasharray:5 3}
-/* No descendant selectors for the drawings: a <use> clone has no svg ancestor in its shadow tree. */
-.ar{stroke:#555;stroke-width:1.5;fill:none;marker-end:url(#ah)}text.warn{fill:var(--left-path);font-weight:700}text.fix{font-weight:600}
-figure.pd{margin:10px 0 14px;border-top:1px solid var(--line);padding-top:6px}
-.big figure.pd{content-visibility:auto;contain-intrinsic-size:auto 200px}
-figure.pd figcaption{font-size:13px}figure.pd figcaption b{padding:0 4px;border-left:6px solid var(--line)}figure.pd[data-verdict=private] figcaption b{border-left-color:var(--private)}figure.pd[data-verdict=left-path] figcaption b{border-left-color:var(--left-path)}figure.pd[data-verdict=no-evidence] figcaption b{border-left-color:var(--no-evidence)}figure.pd[data-verdict=pending] figcaption b{border-left-color:var(--pending)}figure.pd[data-verdict=blocked] figcaption b{border-left-color:var(--blocked)}
+/* A diagram's own record ids, drawn at the same offset over its shared drawing. */
+#paths text{font:10px ui-monospace,Menlo,Consolas,monospace;transform:translate(${ID_X}px)}
+#paths figure{margin:10px 0 14px;border-top:1px solid var(--line);padding-top:6px}
+.big #paths figure{content-visibility:auto;contain-intrinsic-size:auto 200px}
+#paths figure figcaption{font-size:13px;overflow-wrap:anywhere}#paths figure figcaption b{padding:0 4px;border-left:6px solid var(--line)}#paths figure[data-verdict=private] figcaption b{border-left-color:var(--private)}#paths figure[data-verdict=left-path] figcaption b{border-left-color:var(--left-path)}#paths figure[data-verdict=no-evidence] figcaption b{border-left-color:var(--no-evidence)}#paths figure[data-verdict=pending] figcaption b{border-left-color:var(--pending)}#paths figure[data-verdict=blocked] figcaption b{border-left-color:var(--blocked)}
 svg.bar{height:12px;width:100%}
-#filters{margin:8px 0}#filters label{margin-right:12px}
+pre.sums{font-size:11px;white-space:pre-wrap;overflow-wrap:anywhere;margin:2px 0 10px}#filters{margin:8px 0}#filters label{margin-right:12px}
 .defs{position:absolute;width:0;height:0;overflow:hidden}
 .legend{display:flex;gap:14px;flex-wrap:wrap;font-size:13px;margin:6px 0}.legend span{border-left:10px solid var(--line);padding-left:4px}
 @page{margin:12mm}
-@media print{body{max-width:none;padding:0;font-size:11px}nav,#filters{display:none}figure.pd,table tr,.alarm{break-inside:avoid}h2{break-after:avoid}a{color:inherit;text-decoration:none}.alarms{grid-template-columns:1fr 1fr}}
+@media print{body{max-width:none;padding:0;font-size:11px}nav,#filters{display:none}#paths figure,table tr,.alarm{break-inside:avoid}h2{break-after:avoid}a{color:inherit;text-decoration:none}.alarms{grid-template-columns:1fr 1fr}}
 `;
 
-/** Filtering path diagrams by verdict and vantage. Without JavaScript the controls stay hidden and every diagram shows. */
-const SCRIPT = `(()=>{const f=document.getElementById('filters');if(!f)return;f.hidden=false;const v=f.querySelector('[name=verdict]'),a=f.querySelector('[name=vantage]');const go=()=>{for(const e of document.querySelectorAll('figure.pd'))e.hidden=!!(v.value&&e.dataset.verdict!==v.value)||!!(a.value&&e.dataset.vantage!==a.value);};v.addEventListener('change',go);a.addEventListener('change',go);})();`;
+/**
+ * Filtering path diagrams by verdict and vantage (a diagram's vantage is its drawing's: every
+ * drawing is of one vantage). Without JavaScript the controls stay hidden and every diagram shows.
+ */
+const SCRIPT = `(()=>{const f=document.getElementById('filters');if(!f)return;f.hidden=false;const v=f.querySelector('[name=verdict]'),a=f.querySelector('[name=vantage]');const go=()=>{for(const e of document.querySelectorAll('#paths figure')){const s=document.querySelector(e.querySelector('use').getAttribute('href'));e.hidden=!!(v.value&&e.dataset.verdict!==v.value)||!!(a.value&&s.dataset.vantage!==a.value);}};v.addEventListener('change',go);a.addEventListener('change',go);})();`;
 
 /** The Content-Security-Policy of a report: nothing may be fetched; only this style and script run. */
 export function reportCsp(deps: RenderReportDeps): string {
@@ -82,16 +97,6 @@ export function reportCsp(deps: RenderReportDeps): string {
     "form-action 'none'",
   ].join('; ');
 }
-
-const NODE_W = 180;
-const NODE_H = 80;
-const GAP = 25;
-const NOTE_H = 14;
-/** Records drawn per probe; the rest are counted (the bundle has them all). */
-const MAX_NOTES = 6;
-const DIAGRAM_W = 5 * NODE_W + 4 * GAP;
-/** Where a note's record id starts (the rule and path before it are shared by the probes of a shape). */
-const ID_X = 470;
 
 /** Cut to `n` characters with an ellipsis: SVG text does not wrap. The full text is in the bundle. */
 function cut(s: string, n: number): string {
@@ -134,9 +139,20 @@ interface Shape {
   markup: SafeHtml;
 }
 
-/** The notes in drawing order: flow records (at the route), then S3's access-log lines and CloudTrail events. */
+/**
+ * The notes drawn, in drawing order: flow records (at the route), then S3's access-log lines and
+ * CloudTrail events. Past {@link MAX_NOTES}, the deciding record and the first record of each
+ * source come first, so every hop keeps the evidence that proves it; the rest are counted.
+ */
 function drawnNotes(p: ProbePath): PathNote[] {
-  return [...p.routeNotes, ...p.s3Notes].slice(0, MAX_NOTES);
+  const all = [...p.routeNotes, ...p.s3Notes];
+  if (all.length <= MAX_NOTES) return all;
+  const keep = new Set<PathNote>(all.filter((n) => n.deciding).slice(0, 1));
+  for (const source of new Set(all.map((n) => n.source))) {
+    if (keep.size < MAX_NOTES) keep.add(all.find((n) => n.source === source)!);
+  }
+  for (const n of all) if (keep.size < MAX_NOTES) keep.add(n);
+  return all.filter((n) => keep.has(n));
 }
 
 function badge(notes: readonly PathNote[]): string {
@@ -145,8 +161,26 @@ function badge(notes: readonly PathNote[]): string {
   return [...by.entries()].map(([l, k]) => `▼ ${k} ${l}${k > 1 ? 's' : ''}`).join(', ');
 }
 
+/**
+ * The drawing's own stylesheet and markers: an SVG image sees nothing of the page (Okabe–Ito
+ * colours as in {@link STYLE}).
+ */
+const DRAWING_HEAD = `<style>text{font:11px system-ui,sans-serif;fill:#1a1a1a}.t{font-weight:700}.m{font:10px ui-monospace,Menlo,Consolas,monospace}.n rect{fill:#fafafa;stroke:#777;stroke-width:1.2}.n.hop rect{stroke:#1a1a1a;stroke-width:2}.n.hop.left rect{stroke:#D55E00;stroke-width:4;fill:url(#hatch)}.n.hop.blind rect{stroke-dasharray:5 3}.ar{stroke:#555;stroke-width:1.5;fill:none;marker-end:url(#ah)}.warn{fill:#D55E00;font-weight:700}.fix{font-weight:600}</style><defs><marker id="ah" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0 0L8 4L0 8z" fill="#555"/></marker><pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="#fff3ec"/><line x1="0" y1="0" x2="0" y2="8" stroke="#D55E00" stroke-width="2" stroke-opacity=".35"/></pattern></defs>`;
+
+/** The drawing's text as one line: the `<title>` of the shape (tooltip, screen readers, search). */
+function shapeText(p: ProbePath, hopLabel: string): string {
+  const nodes = p.nodes.map((n) => [n.title, ...n.lines].join(' ')).join(' → ');
+  const notes = drawnNotes(p).map(
+    (n) =>
+      `${n.deciding ? '★ ' : ''}${n.label} at ${n.source === 'flow' ? 'route' : 'S3'}: ${n.rule} → ${n.path}`,
+  );
+  return [nodes, `${hopLabel} · ${p.rule}`, ...notes, ...p.fix.slice(0, 1).map((f) => `Fix: ${f}`)].join(
+    '. ',
+  );
+}
+
 /** The drawing every probe on this path shares: nodes, arrows, the notes' rules, the fix. */
-function shapeMarkup(id: string, p: ProbePath, verdict: PathVerdict): Shape {
+function shapeMarkup(id: string, p: ProbePath, verdict: PathVerdict, vantage: string): Shape {
   const nodes = p.nodes.map((n, i) => {
     const x = i * (NODE_W + GAP);
     const isHop = n.role === 'hop';
@@ -187,7 +221,10 @@ function shapeMarkup(id: string, p: ProbePath, verdict: PathVerdict): Shape {
     y += NOTE_H;
     under.push(html`<text class="fix${p.left ? ' warn' : ''}" x="0" y="${y}">${l}</text>`);
   }
-  return { id, height: y + 6, noteYs, markup: html`<g id="${id}">${nodes}${under}</g>` };
+  const height = y + 6;
+  const drawing = html`<svg xmlns="http://www.w3.org/2000/svg" width="${DIAGRAM_W}" height="${height}">${raw(DRAWING_HEAD)}${nodes}${under}</svg>`;
+  const markup = html`<g id="${id}" data-hop="${p.hop}" data-vantage="${vantage}"><title>${shapeText(p, hopLabel)}</title><image width="${DIAGRAM_W}" height="${height}" href="${svgDataUrl(drawing)}"/></g>`;
+  return { id, height, noteYs, markup };
 }
 
 interface Diagram {
@@ -205,6 +242,7 @@ function diagrams(model: EvidenceReportModel): { shapes: Shape[]; items: Diagram
     const p = probePath(rb.bundle, idx);
     const notes = drawnNotes(p).map((n) => [n.label, n.rule, n.path, n.deciding]);
     const key = JSON.stringify([
+      rb.bundle.probe.vantage.id,
       p.nodes,
       p.hop,
       p.left,
@@ -216,7 +254,7 @@ function diagrams(model: EvidenceReportModel): { shapes: Shape[]; items: Diagram
     ]);
     let s = shapes.get(key);
     if (!s) {
-      s = shapeMarkup(`s${shapes.size + 1}`, p, rb.bundle.verdict.verdict);
+      s = shapeMarkup(`s${shapes.size + 1}`, p, rb.bundle.verdict.verdict, rb.bundle.probe.vantage.id);
       shapes.set(key, s);
     }
     items.push({ shape: s, bundle: rb, path: p });
@@ -226,7 +264,7 @@ function diagrams(model: EvidenceReportModel): { shapes: Shape[]; items: Diagram
 
 /**
  * One probe's diagram: the shared drawing plus this probe's record ids. Kept small on purpose
- * (about 0.4 KB): a 10,000-probe report must stay under 5 MB. The caption labels the figure.
+ * (about 0.35 KB): a 10,000-probe report must stay under 5 MB. The caption labels the figure.
  */
 function diagramFigure(d: Diagram): SafeHtml {
   const b = d.bundle.bundle;
@@ -234,7 +272,7 @@ function diagramFigure(d: Diagram): SafeHtml {
   const v = b.verdict.verdict;
   const ids = drawnNotes(d.path).map((n, i) => html`<text y="${d.shape.noteYs[i]!}">${cut(n.id, 85)}</text>`);
   // Vantage, target and style are drawn in the shared nodes; the caption names what is this probe's own.
-  return html`<figure class="pd" id="${anchorId('p', p.probeId)}" data-verdict="${v}" data-vantage="${p.vantage.id}"><figcaption><b>${verdictLabel(v)}</b> <code>${p.probeId}</code> ${p.createdAt}${methodOf(d.bundle)}</figcaption><svg viewBox="0 0 ${DIAGRAM_W} ${d.shape.height}"><use href="#${d.shape.id}"/><g class="ids" transform="translate(${ID_X})">${ids}</g></svg></figure>`;
+  return html`<figure id="${anchorId('p', p.probeId)}" data-verdict="${v}"><figcaption><b>${verdictLabel(v)}</b> ${p.probeId} ${p.createdAt}${methodOf(d.bundle)}</figcaption><svg viewBox="0 0 ${DIAGRAM_W} ${d.shape.height}"><use href="#${d.shape.id}"/>${ids}</svg></figure>`;
 }
 
 function methodOf(rb: ReportBundle): string {
@@ -248,7 +286,7 @@ function pathsSection(model: EvidenceReportModel): SafeHtml {
   return html`<section id="paths"><h2>3. Path of each probe</h2>
 <p>Each probe's request: vantage → DNS answer → the route that matched → the hop → S3. Flow records are drawn under the route, access-log lines and CloudTrail events under S3; ★ marks the record that decided the verdict and the hop shows its rule. A left-path hop is drawn hatched with a thick border and the fix. Record ids are redacted where they could hold a secret.</p>
 <div id="filters" hidden><label>Verdict <select name="verdict"><option value="">all</option>${options(VERDICT_ORDER)}</select></label><label>Vantage <select name="vantage"><option value="">all</option>${options(model.vantages)}</select></label></div>
-<svg class="defs" aria-hidden="true" focusable="false"><defs><marker id="ah" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0 0L8 4L0 8z" fill="#555"/></marker><pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="#fff3ec"/><line x1="0" y1="0" x2="0" y2="8" stroke="#D55E00" stroke-width="2" stroke-opacity=".35"/></pattern>${shapes.map((s) => s.markup)}</defs></svg>
+<svg class="defs" aria-hidden="true" focusable="false"><defs>${shapes.map((s) => s.markup)}</defs></svg>
 ${items.length === 0 ? html`<p>No probe in this period.</p>` : items.map(diagramFigure)}
 </section>`;
 }
@@ -394,7 +432,7 @@ function driftSection(model: EvidenceReportModel): SafeHtml {
                   .map(([k, n]) => `${k} ${n}`),
                 ', ',
               )
-        }        }.${rt.droppedGroupRequests > 0 ? ` ${rt.droppedGroupRequests} request(s) beyond the group limit are counted but not listed.` : ''}</p>${
+        }.${rt.droppedGroupRequests > 0 ? ` ${rt.droppedGroupRequests} request(s) beyond the group limit are counted but not listed.` : ''}</p>${
           groups.length === 0
             ? ''
             : html`<table><tr><th>requests</th><th>remote IP</th><th>Host header</th><th>path</th><th>first / last seen</th><th>user agent</th><th>sample keys</th><th>rule</th></tr>${groups.map((g) => html`<tr><td>${g.count}</td><td><code>${g.remoteIp ?? '-'}</code></td><td><code>${g.hostHeader ?? '-'}</code></td><td>${g.path}</td><td>${g.firstSeen ?? '-'}<br>${g.lastSeen ?? '-'}</td><td><code>${g.userAgent ?? '-'}</code></td><td><code>${join(g.sampleKeys, ' ')}</code></td><td class="mono">${cut(g.reason, 200)}</td></tr>`)}</table>`
@@ -403,8 +441,21 @@ function driftSection(model: EvidenceReportModel): SafeHtml {
 </section>`;
 }
 
+/**
+ * A line of `sha256sum -c` input: digest, two spaces, name. A name holding a backslash or a line
+ * break is written as GNU coreutils writes it: the line starts with `\\`, the name escaped.
+ */
+function checksumLine(sha256: string, name: string): string {
+  if (!/[\\\n\r]/.test(name)) return `${sha256}  ${name}`;
+  const escaped = name.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  return `\\${sha256}  ${escaped}`;
+}
+
+const NEWLINE = raw('\n');
+
 function appendixSection(model: EvidenceReportModel): SafeHtml {
-  // Grouped by folder: the file names stay exact while each row carries only its own name.
+  // Grouped by folder, each as `sha256sum -c` input for that folder: one text block per folder
+  // instead of a table row per bundle (about 10 bytes and five DOM nodes less per bundle).
   const byFolder = new Map<string, ReportBundle[]>();
   for (const rb of [...model.bundles].sort((a, b) => a.key.localeCompare(b.key))) {
     const cutAt = rb.key.lastIndexOf('/') + 1;
@@ -413,13 +464,13 @@ function appendixSection(model: EvidenceReportModel): SafeHtml {
     list.push(rb);
     byFolder.set(folder, list);
   }
-  const rows = [...byFolder.entries()].map(
+  const blocks = [...byFolder.entries()].map(
     ([folder, list]) =>
-      html`<tr><th colspan="2">${folder || './'}</th></tr>${list.map((rb) => html`<tr><td>${rb.key.slice(folder.length)}<td>${rb.sha256}`)}`,
+      html`<h3 class="mono">${folder || './'}</h3><pre class="sums">${list.map((rb) => html`${checksumLine(rb.sha256, rb.key.slice(folder.length))}${NEWLINE}`)}</pre>`,
   );
   return html`<section id="appendix"><h2>5. Evidence appendix</h2>
-<p>SHA-256 of each evidence bundle as stored: <code>sha256sum</code> of the file (or of the object downloaded from the results bucket) must print the same digest.</p>
-<table class="mono"><tr><th>bundle</th><th>SHA-256</th></tr>${rows}</table>
+<p>SHA-256 of each evidence bundle as stored, per folder, as <code>sha256sum</code> prints it: save a folder's lines to a file and run <code>sha256sum -c FILE</code> in that folder (or in a copy of the results bucket's prefix) to check every bundle.</p>
+${model.bundles.length === 0 ? html`<p>No bundle in this period.</p>` : blocks}
 </section>`;
 }
 

@@ -71,6 +71,45 @@ describe.skipIf(!available && !IN_CI)('the evidence report in headless Chromium'
     return { page, consoleErrors, requests };
   }
 
+  /** Whether each path drawing of the page decodes and paints something (drawn onto a canvas). */
+  async function inkedDrawings(page: Page): Promise<boolean[]> {
+    return page.$$eval('#paths defs image', async (images) => {
+      const g = globalThis as unknown as {
+        Image: new () => { src: string; width: number; height: number; decode(): Promise<void> };
+        document: {
+          createElement(t: 'canvas'): {
+            width: number;
+            height: number;
+            getContext(c: '2d'): {
+              drawImage(i: unknown, x: number, y: number): void;
+              getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+            };
+          };
+        };
+      };
+      return Promise.all(
+        images.map(async (el) => {
+          const img = new g.Image();
+          img.src = el.getAttribute('href') ?? '';
+          try {
+            await img.decode();
+          } catch {
+            return false;
+          }
+          const c = g.document.createElement('canvas');
+          c.width = img.width;
+          c.height = img.height;
+          const ctx = c.getContext('2d');
+          ctx.drawImage(img, 0, 0);
+          const px = ctx.getImageData(0, 0, c.width, c.height).data;
+          let ink = 0;
+          for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) ink++;
+          return c.width > 0 && ink > (c.width * c.height) / 50;
+        }),
+      );
+    });
+  }
+
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'pathguard-browser-'));
     lab = await runLab(parseLabScenario(defaultScenario, 'default scenario'), { outDir: join(tmp, 'lab') });
@@ -88,7 +127,7 @@ describe.skipIf(!available && !IN_CI)('the evidence report in headless Chromium'
     // The script ran (it shows the filter controls) and filters path diagrams by verdict.
     await expect(page.locator('#filters').isVisible()).resolves.toBe(true);
     await page.selectOption('#filters [name=verdict]', 'left-path');
-    const visible = await page.$$eval('figure.pd', (fs) =>
+    const visible = await page.$$eval('#paths figure', (fs) =>
       fs.filter((f) => !(f as unknown as El).hidden).map((f) => f.getAttribute('data-verdict')),
     );
     const leftPath = lab.analysis.results.filter((r) => r.verdict.verdict === 'left-path').length;
@@ -121,16 +160,19 @@ describe.skipIf(!available && !IN_CI)('the evidence report in headless Chromium'
   });
 
   it('draws one path diagram per probe, showing the hop its verdict names', async () => {
-    const figures = await loaded.page.$$eval('figure.pd', (fs) =>
+    const figures = await loaded.page.$$eval('#paths figure', (fs) =>
       fs.map((f) => {
         const ref = f.querySelector('use')?.getAttribute('href') ?? '';
-        const hop = (globalThis as unknown as { document: Doc }).document.querySelector(`${ref} [data-hop]`);
+        const shape = (globalThis as unknown as { document: Doc }).document.querySelector(`${ref}[data-hop]`);
         const box = f.querySelector('svg')?.getBoundingClientRect();
         return {
           id: f.id,
           verdict: f.getAttribute('data-verdict'),
-          hop: hop?.getAttribute('data-hop') ?? null,
-          hopText: hop?.textContent ?? '',
+          hop: shape?.getAttribute('data-hop') ?? null,
+          hopText: shape?.querySelector('title')?.textContent ?? '',
+          drawing: decodeURIComponent(
+            (shape?.querySelector('image')?.getAttribute('href') ?? '').replace(/^data:image\/svg\+xml,/, ''),
+          ),
           drawn: !!box && box.width > 300 && box.height > 60,
         };
       }),
@@ -144,10 +186,16 @@ describe.skipIf(!available && !IN_CI)('the evidence report in headless Chromium'
       expect(f!.hop).toBe(r.verdict.path ?? 'unknown');
       expect(f!.drawn).toBe(true);
     }
-    // A left-path hop names its gateway: the NAT gateway and its Elastic IP for the VPC accelerate probe.
+    // A left-path hop names its gateway, in the drawing and in its text: the NAT gateway and its
+    // Elastic IP for the VPC accelerate probe.
     const nat = figures.find((f) => f.hop === 'nat-gateway');
     expect(nat?.hopText).toContain('NAT gateway');
     expect(nat?.hopText).toContain('198.51.100.7');
+    expect(nat?.drawing).toMatch(/data-hop="nat-gateway">.*NAT gateway.*EIP 198\.51\.100\.7/);
+    // Every drawing is an image Chromium decodes and paints: ink on at least 2% of its pixels.
+    expect(await inkedDrawings(loaded.page)).toEqual(
+      Array.from({ length: new Set(figures.map((f) => f.drawing)).size }, () => true),
+    );
     mkdirSync(ARTIFACTS, { recursive: true });
     await loaded.page.screenshot({ path: join(ARTIFACTS, 'lab-report.png'), fullPage: true });
   });
@@ -225,6 +273,10 @@ describe.skipIf(!available && !IN_CI)('the evidence report in headless Chromium'
     const links = await page.page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href')!));
     expect(links.every((h) => h.startsWith('#'))).toBe(true);
     expect(await page.page.$$eval('script', (s) => s.length)).toBe(1);
+    // The drawings holding the planted strings are well-formed images that paint.
+    const inked = await inkedDrawings(page.page);
+    expect(inked.length).toBeGreaterThan(0);
+    expect(inked.every(Boolean)).toBe(true);
     expect(page.consoleErrors).toEqual([]);
     expect(page.requests).toEqual([]);
   });

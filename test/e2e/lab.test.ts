@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,7 +158,7 @@ describe('the lab, end to end', () => {
     // One path diagram per evidence bundle of the run.
     const bundles = readdirSync(join(reportPath!, '..', 'evidence'));
     expect(bundles.length).toBeGreaterThanOrEqual(8);
-    expect(page.match(/<figure class="pd"/g)).toHaveLength(bundles.length);
+    expect(page.match(/<figure id="p-/g)).toHaveLength(bundles.length);
     expect(holdsSecret(page)).toBe(false);
     const doc = JSON.parse(await command({ json: true, out: outDir() })) as {
       verdicts: {
@@ -187,6 +196,19 @@ describe('the lab, end to end', () => {
     expect(doc.report).toBe(join(doc.outDir, 'report.html'));
     expect(readFileSync(doc.report, 'utf8')).toMatch(/^<!DOCTYPE html>/);
   });
+
+  it('npm start (its package.json command, as installed) prints the evidence report path, and the report is there', () => {
+    const root = new URL('../../', import.meta.url).pathname;
+    const start = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+    ).scripts.start.split(' ');
+    expect(start.slice(0, 2)).toEqual(['node', 'bin/pathguard.mjs']);
+    const out = outDir();
+    const r = spawnSync(process.execPath, [...start.slice(1), '--out', out], { cwd: root, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Evidence report: ${join(out, 'report.html')}\n`);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+  }, 120_000);
 
   it('turns VPC probes left-path after a more specific NAT route, and on-prem regional private with an inbound resolver', async () => {
     const r = await runLab(await scenario('nat-override'), { outDir: outDir() });

@@ -332,7 +332,7 @@ describe('analyze --out and --report', () => {
     for (const f of ['config.json', 'env.json', 'analysis.json', '.pathguard-analysis'])
       expect(existsSync(join(out, f)), f).toBe(true);
     const page = readFileSync(report, 'utf8');
-    expect(page.match(/<figure class="pd"/g)).toHaveLength(verdicts.length);
+    expect(page.match(/<figure id="p-/g)).toHaveLength(verdicts.length);
     for (const v of verdicts) expect(page).toContain(`id="p-${v.probeId}"`);
     for (const s of SECRETS) expect(page.includes(s), 'a secret reached the report').toBe(false);
     // The report of the folder and the one written beside it show the same probes.
@@ -342,13 +342,13 @@ describe('analyze --out and --report', () => {
       stderr: new PassThrough(),
     });
     expect(again).toBe(0);
-    expect(readFileSync(join(out, 'report.html'), 'utf8').match(/<figure class="pd"/g)).toHaveLength(
+    expect(readFileSync(join(out, 'report.html'), 'utf8').match(/<figure id="p-/g)).toHaveLength(
       verdicts.length,
     );
     // --report alone needs no folder.
     const alone = join(dir, 'alone.html');
     expect((await run([...ALL, '--report', alone])).code).toBe(0);
-    expect(readFileSync(alone, 'utf8').match(/<figure class="pd"/g)).toHaveLength(verdicts.length);
+    expect(readFileSync(alone, 'utf8').match(/<figure id="p-/g)).toHaveLength(verdicts.length);
   });
 
   it('refuses to write into a folder it did not make', async () => {

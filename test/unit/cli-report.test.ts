@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -114,7 +115,7 @@ describe('pathguard report', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${join(dir, 'report.html')}\n`);
     const page = readFileSync(join(dir, 'report.html'), 'utf8');
-    expect(page.match(/<figure class="pd"/g)).toHaveLength(1);
+    expect(page.match(/<figure id="p-/g)).toHaveLength(1);
     expect(page).toContain('id="p-B1"');
     expect(page).toContain('ENDPOINT_ROUTE_REMOVED');
     expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -122,6 +123,27 @@ describe('pathguard report', () => {
     const out = join(tmp, 'elsewhere.html');
     expect((await run({ in: dir, out, until: '2026-12-03T23:59:59Z' })).code).toBe(0);
     expect(readFileSync(out, 'utf8')).toContain('id="p-A1"');
+  });
+
+  it('writes its evidence appendix as sha256sum -c input per folder: GNU sha256sum checks the stored bundles, and fails on a changed one', async () => {
+    const dir = exportFolder();
+    expect((await run({ in: dir })).code).toBe(0);
+    const page = readFileSync(join(dir, 'report.html'), 'utf8');
+    const blocks = [...page.matchAll(/<h3 class="mono">([^<]+)<\/h3><pre class="sums">([^<]*)<\/pre>/g)].map(
+      (m) => ({ folder: m[1]!, lines: m[2]! }),
+    );
+    expect(blocks.map((b) => b.folder)).toEqual(['evidence/2026/12/03/', 'evidence/2026/12/04/']);
+    const check = (folder: string, lines: string) => {
+      const sums = join(tmp, `sums-${++n}`);
+      writeFileSync(sums, lines);
+      return execFileSync('sha256sum', ['--check', '--strict', sums], {
+        cwd: join(dir, folder),
+        encoding: 'utf8',
+      });
+    };
+    for (const b of blocks) expect(check(b.folder, b.lines)).toMatch(/^[AB]1\.json: OK\n$/);
+    appendFileSync(join(dir, 'evidence/2026/12/03/A1.json'), ' ');
+    expect(() => check(blocks[0]!.folder, blocks[0]!.lines)).toThrow(/checksum did NOT match/);
   });
 
   it('refuses a missing folder (exit 1), bad times and a reversed period (exit 2)', async () => {

@@ -30,10 +30,12 @@ const render = (i: EvidenceReportInput) => evidenceReportHtml(i, { sha256Base64 
 
 /** Tags the renderer writes; anything else in a report came from input and escaped badly. */
 const OUR_TAGS = new Set(
-  'html head meta title style body header h1 h2 h3 p nav a main section dl dt dd ul li b br code div table tr th td svg rect text g small span figure figcaption use path defs marker pattern line label select option script'.split(
+  'html head meta title style body header h1 h2 h3 p nav a main section dl dt dd ul li b br code div table tr th td svg rect text g small span figure figcaption use defs image pre label select option script'.split(
     ' ',
   ),
 );
+/** Tags of a path drawing (an SVG image in a `data:` URL). */
+const DRAWING_TAGS = new Set('svg style defs marker path pattern rect line g text'.split(' '));
 
 /** Every tag of a document (text holds no `<` after escaping, so tags are found by their `<`). */
 function tags(doc: string): { name: string; attrs: string }[] {
@@ -51,20 +53,40 @@ function attributes(attrs: string): [string, string][] {
   return [...attrs.matchAll(/\s([^\s="/>]+)(?:="([^"]*)")?/g)].map((m) => [m[1]!.toLowerCase(), m[2] ?? '']);
 }
 
-function assertInert(doc: string): void {
-  expect(doc.match(/<script\b/gi)?.length).toBe(1);
+const DRAWING_URL = 'data:image/svg+xml,';
+
+/**
+ * Every tag is ours, no attribute runs or fetches anything, every link stays in the page; the one
+ * other URL is a path drawing's `data:` SVG image, itself checked the same way (and it holds no
+ * link at all).
+ */
+function assertInert(doc: string, allowed = OUR_TAGS, drawing = false): void {
+  expect(doc.match(/<script\b/gi)?.length ?? 0).toBe(drawing ? 0 : 1);
   for (const t of tags(doc)) {
     if (t.name === '!DOCTYPE') continue;
-    expect(OUR_TAGS.has(t.name.toLowerCase()), `tag <${t.name}>`).toBe(true);
+    expect(allowed.has(t.name.toLowerCase()), `tag <${t.name}>`).toBe(true);
     for (const [name, value] of attributes(t.attrs)) {
       expect(name.startsWith('on'), `event handler in <${t.name}${t.attrs}>`).toBe(false);
       expect(
         ['src', 'srcset', 'action', 'formaction', 'style', 'xlink:href'],
         `<${t.name}${t.attrs}>`,
       ).not.toContain(name);
-      if (name === 'href') expect(value.startsWith('#'), `href="${value}"`).toBe(true);
+      if (name !== 'href') continue;
+      if (!drawing && t.name === 'image' && value.startsWith(DRAWING_URL)) {
+        expect(value, 'a drawing URL is percent-encoded').toMatch(
+          /^data:image\/svg\+xml,[A-Za-z0-9\-_.!~*()%,/:;= ]*$/,
+        );
+        assertInert(decodeURIComponent(value.slice(DRAWING_URL.length)), DRAWING_TAGS, true);
+      } else expect(!drawing && value.startsWith('#'), `href="${value}"`).toBe(true);
     }
   }
+}
+
+/** The drawings of a report, decoded from their `data:` URLs. */
+function drawings(doc: string): string[] {
+  return [...doc.matchAll(/<image [^>]*href="data:image\/svg\+xml,([^"]*)"/g)].map((m) =>
+    decodeURIComponent(m[1]!),
+  );
 }
 
 const decodeEntities = (s: string) =>
@@ -151,6 +173,7 @@ describe('evidence report HTML', () => {
       }),
     );
     assertInert(doc);
+    expect(doc).toContain('<b>3 not through a VPC endpoint</b>. By path: public 3.</p>');
     for (const p of planted) expect(doc).toContain(htmlText(p));
     expect(doc).not.toContain('<svg onload');
   });
@@ -247,16 +270,9 @@ describe('evidence report HTML', () => {
     ]);
     expect(m.blindSpots.silentSources).toEqual([{ source: 's3-access', probes: 1 }]);
     // One path diagram per probe, each drawing (through its shared shape) the hop its verdict names.
-    const hops = new Map(
-      [...doc.matchAll(/<g id="(s\d+)"><g class="n vantage">[\s\S]*?data-hop="([^"]+)"/g)].map((x) => [
-        x[1],
-        x[2],
-      ]),
-    );
+    const hops = new Map([...doc.matchAll(/<g id="(s\d+)" data-hop="([^"]+)"/g)].map((x) => [x[1], x[2]]));
     const figures = [
-      ...doc.matchAll(
-        /<figure class="pd" id="p-([^"]+)" data-verdict="([^"]+)"[^>]*>[\s\S]*?<use href="#(s\d+)"/g,
-      ),
+      ...doc.matchAll(/<figure id="p-([^"]+)" data-verdict="([^"]+)"[^>]*>[\s\S]*?<use href="#(s\d+)"/g),
     ].map((f) => [f[1], f[2], hops.get(f[3]!)]);
     expect(figures.map((f) => f.join(' ')).sort()).toEqual([
       'A1 private gateway-endpoint',
@@ -264,6 +280,41 @@ describe('evidence report HTML', () => {
       'B1 private gateway-endpoint',
       'C1 no-evidence unknown',
     ]);
+    // The left-path drawing names its NAT gateway and Elastic IP, hatched, with the fix; the
+    // shape's title says the same in words.
+    const nat = [...hops.entries()].find(([, h]) => h === 'nat-gateway')![0]!;
+    const shape = new RegExp(
+      `<g id="${nat}"[^>]*><title>([^<]*)</title><image [^>]*href="data:image/svg\\+xml,([^"]*)"`,
+    ).exec(doc)!;
+    const drawing = decodeURIComponent(shape[2]!);
+    expect(drawing).toMatch(
+      /<g class="n hop left" data-hop="nat-gateway">.*NAT gateway.*EIP 198\.51\.100\.7/,
+    );
+    expect(drawing).toContain('Fix: ');
+    expect(shape[1]).toContain('NAT gateway nat-0f6f6f6f6f6f6f6f6 EIP 198.51.100.7');
+    expect(drawings(doc)).toHaveLength(hops.size);
+  });
+
+  it('draws the deciding access-log line and a record of each source when a probe has more records than it draws', () => {
+    const rb = reportBundle({ probeId: 'M1', verdict: 'left-path', requestId: 'DECIDING0REQUEST' });
+    const flow = rb.bundle.evidence.find((e) => e.source === 'flow')!;
+    // Eight flow records ahead of the access-log line that decided the verdict.
+    rb.bundle.evidence = [
+      ...Array.from({ length: 8 }, (_, i) => ({
+        ...flow,
+        dedupKey: `flow:${i + 2}`,
+        record: { ...(flow.record as object), srcport: 50_000 + i } as never,
+      })),
+      ...rb.bundle.evidence,
+    ];
+    const doc = render(input({ bundles: [rb] }));
+    const [drawing] = drawings(doc);
+    expect(drawing).toContain('★ access-log line at S3: ACCESS_NAT_GATEWAY_IP → nat-gateway');
+    expect(drawing!.match(/flow record at route/g)).toHaveLength(5);
+    expect(drawing).toContain('+4 more record(s) in the bundle');
+    const figure = /<figure id="p-M1"[\s\S]*?<\/figure>/.exec(doc)![0];
+    expect(figure).toContain('>DECIDING0REQUEST</text>');
+    expect(figure.match(/<text /g)).toHaveLength(6);
   });
 
   it('keeps only probes created in --since/--until and bins the timeline by the worst verdict', () => {
@@ -300,8 +351,14 @@ describe('evidence report HTML', () => {
       input({ bundles: [reportBundle({ probeId: 'P1' }), reportBundle({ probeId: 'P2' })] }),
     );
     const appendix = doc.slice(doc.indexOf('<section id="appendix">'));
-    expect(appendix).toContain('<tr><th colspan="2">evidence/</th></tr>');
-    expect(appendix.match(/<tr><td>P[12]\.json<td>a{64}/g)).toHaveLength(2);
+    expect(appendix).toContain(
+      `<h3 class="mono">evidence/</h3><pre class="sums">${'a'.repeat(64)}  P1.json\n${'a'.repeat(64)}  P2.json\n</pre>`,
+    );
+    // A name with a backslash or a line break is written as GNU sha256sum writes it.
+    const odd = render(
+      input({ bundles: [{ ...reportBundle({ probeId: 'P3' }), key: 'evidence/a\\b\nc.json' }] }),
+    );
+    expect(odd).toContain(`<pre class="sums">\\${'a'.repeat(64)}  a\\\\b\\nc.json\n</pre>`);
   });
 });
 
@@ -318,7 +375,7 @@ describe('probe path', () => {
     expect(p.nodes[2].lines).toEqual(['rtb-0c3c3c3c3c3c3c3c3', '0.0.0.0/0 → nat-0f6f6f6f6f6f6f6f6']);
     expect(p.rule).toBe('ACCESS_NAT_GATEWAY_IP');
     expect(p.s3Notes.map((n) => [n.label, n.deciding, n.id])).toEqual([
-      ['access-log line', true, 'request 812638D4847CB643'],
+      ['access-log line', true, '812638D4847CB643'],
     ]);
     expect(p.routeNotes.map((n) => n.id)).toEqual(['eni-0a7a7a7a7a7a7a7a7 10.0.1.77:40166→13.224.10.20:443']);
     expect(p.fix[0]).toMatch(/Transfer Acceleration/);

@@ -1,5 +1,6 @@
 import type { CommandEntry } from '../command.js';
 import { analyzeInfo } from './analyze.info.js';
+import { athenaDdlInfo } from './athena.info.js';
 import { classifyInfo } from './classify.info.js';
 import { discoverInfo } from './discover.info.js';
 import { inspectUrlInfo } from './inspect-url.info.js';
@@ -30,4 +31,5 @@ export const commands: readonly CommandEntry[] = [
   { ...analyzeInfo, load: async () => (await import('./analyze.js')).analyzeCommand },
   { ...reportInfo, load: async () => (await import('./report.js')).reportCommand },
   { ...runnerInfo, load: async () => (await import('./runner.js')).runnerCommand },
+  { ...athenaDdlInfo, load: async () => (await import('./athena.js')).athenaDdlCommand },
 ];
