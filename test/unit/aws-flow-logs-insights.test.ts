@@ -94,11 +94,9 @@ describe('CloudWatch Logs Insights flow-log engine', () => {
 
   it('splits a full answer (the row limit) into two half windows, reading each event once', async () => {
     let n = 0;
-    logs
-      .on(StartQueryCommand)
-      .callsFake((input: StartQueryCommandInput) => ({
-        queryId: `iq-${++n}-${input.startTime}-${input.endTime}`,
-      }));
+    logs.on(StartQueryCommand).callsFake((input: StartQueryCommandInput) => ({
+      queryId: `iq-${++n}-${input.startTime}-${input.endTime}`,
+    }));
     logs.on(GetQueryResultsCommand).callsFake(({ queryId }: { queryId: string }) => {
       // The whole window is full (3 rows at limit 3); each half is not, and they share event p2.
       if (queryId.startsWith('iq-1-'))
