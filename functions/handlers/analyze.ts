@@ -12,7 +12,6 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { UserInputError } from '../../shared/errors.js';
 import { bundleKey } from '../../shared/evidence/bundle.js';
-import { parseFlowFormat } from '../../shared/flow-logs/index.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { S3AccessLogSource } from '../aws/access-logs-s3.js';
 import { createAwsClient } from '../aws/clients.js';
@@ -24,9 +23,10 @@ import { S3ObjectStore } from '../aws/store-s3.js';
 import { findProbe, runAnalysis } from '../lib/analyze-run.js';
 import { dailyReportLocation, dailyReports, resultsBucketReader } from '../lib/daily-report.js';
 import { inspectionOf, parseHandlerEvent } from '../lib/events.js';
-import { EVIDENCE_ENV, evidenceLocations } from '../lib/evidence-locations.js';
+import { evidenceLocations } from '../lib/evidence-locations.js';
 import { flowLogSourceFor } from '../lib/flow-log-source.js';
-import { configLoader } from '../lib/lambda-config.js';
+import { settingsLoader } from '../lib/lambda-config.js';
+import { logInvocationErrors } from '../lib/log-errors.js';
 import { logger, metrics } from '../lib/powertools.js';
 
 // The SDK's own adaptive retry and timeouts, configured once for every client.
@@ -34,11 +34,11 @@ const s3 = createAwsClient(S3Client);
 const ec2 = createAwsClient(EC2Client, {}, { maxAttempts: 8 });
 const cwl = createAwsClient(CloudWatchLogsClient, {}, { maxAttempts: 8 });
 const sns = createAwsClient(SNSClient);
-// Read and validated once, at cold start; a bad config is the handler's coded error.
-const config = configLoader(process.env.PATHGUARD_CONFIG, () => s3);
+// The environment and the config, validated once, at cold start; a bad one is the handler's coded error.
+const settings = settingsLoader(process.env, () => s3);
 
 async function analyzeHandler(event: unknown, context: Context): Promise<Record<string, unknown>> {
-  const cfg = await config();
+  const { cfg, env } = await settings();
   const ev = parseHandlerEvent(event);
   const now = new Date();
   const store = new S3ObjectStore(s3, cfg.resultsBucket);
@@ -51,12 +51,11 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
     return { probeId: ev.probeId, bundle: bundle?.value ?? null };
   }
   if (ev.kind === 'probe-now') throw new UserInputError('BAD_EVENT', "send 'probe-now' to a probe function");
-  if (!cfg.alerts.topicArn && !process.env.PATHGUARD_TOPIC_ARN)
-    throw new UserInputError('CONFIG_MISSING', 'no alert topic configured');
-  const topicArn = process.env.PATHGUARD_TOPIC_ARN ?? cfg.alerts.topicArn!;
-  const vpcIds = (process.env.PATHGUARD_VPC_IDS ?? '').split(',').filter(Boolean);
+  const topicArn = env.topicArn ?? cfg.alerts.topicArn;
+  if (!topicArn) throw new UserInputError('CONFIG_MISSING', 'no alert topic configured');
+  const vpcIds = [...env.vpcIds];
   const runnerSubnetIds = cfg.vantages.flatMap((v) => (v.kind === 'vpc' ? [v.subnetId] : []));
-  const where = evidenceLocations(cfg, process.env);
+  const where = evidenceLocations(cfg, env.evidence);
   const started = Date.now();
   const rejects = new RejectCounter();
   // Discovery first: the flow logs are read with their own format, from where DescribeFlowLogs
@@ -67,15 +66,14 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
     runnerSubnetIds,
     onPrem: cfg.onPrem,
   });
-  const flowFormat = parseFlowFormat(process.env.PATHGUARD_FLOW_LOG_FORMAT ?? '');
-  const accountId = process.env[EVIDENCE_ENV.accountId] || accountOf(context);
+  const accountId = env.accountId ?? accountOf(context);
   const flows = flowLogSourceFor({
     enabled: cfg.evidence.flowLogs.enabled,
     where,
     flowLogs: found.flowLogs,
     runnerSubnetIds,
     vpcIds: found.vpcIds,
-    ...(flowFormat.ok ? { groupFormat: flowFormat.value } : {}),
+    ...(env.flowFormat ? { groupFormat: env.flowFormat } : {}),
     account: { accountId, region: cfg.region },
     clients: { s3, cwl },
     rejects,
@@ -201,4 +199,5 @@ function unlocated(
 
 export const handler = middy(analyzeHandler)
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .use(logInvocationErrors(logger));

@@ -14,17 +14,19 @@ import { createAwsClient } from '../aws/clients.js';
 import { SdkPresigner } from '../aws/presigner.js';
 import { putProbeObject, S3ObjectStore } from '../aws/store-s3.js';
 import { inspectionOf, parseHandlerEvent } from '../lib/events.js';
-import { configLoader } from '../lib/lambda-config.js';
+import { settingsLoader } from '../lib/lambda-config.js';
+import { logInvocationErrors } from '../lib/log-errors.js';
 import { logger, metrics } from '../lib/powertools.js';
 import { runProbes } from '../lib/probe-run.js';
 import { probeRunId, reportProbeRun } from '../lib/probe-run-report.js';
 import { writeOrders } from '../runner/orders.js';
 
 const s3 = createAwsClient(S3Client);
-const config = configLoader(process.env.PATHGUARD_CONFIG, () => s3);
+// The environment and the config, validated once, at cold start; a bad one is the handler's coded error.
+const settings = settingsLoader(process.env, () => s3);
 
 async function ordersHandler(event: unknown, _context: Context): Promise<Record<string, unknown>> {
-  const cfg = await config();
+  const { cfg } = await settings();
   const ev = parseHandlerEvent(event);
   const now = new Date();
   if (ev.kind === 'inspect-url' || ev.kind === 'inspect-post') return { inspection: inspectionOf(ev, now) };
@@ -67,4 +69,5 @@ async function ordersHandler(event: unknown, _context: Context): Promise<Record<
 
 export const handler = middy(ordersHandler)
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .use(logInvocationErrors(logger));

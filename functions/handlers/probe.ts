@@ -13,17 +13,18 @@ import { createAwsClient } from '../aws/clients.js';
 import { SdkPresigner } from '../aws/presigner.js';
 import { putProbeObject, S3ObjectStore } from '../aws/store-s3.js';
 import { inspectionOf, parseHandlerEvent } from '../lib/events.js';
-import { configLoader } from '../lib/lambda-config.js';
+import { settingsLoader } from '../lib/lambda-config.js';
+import { logInvocationErrors } from '../lib/log-errors.js';
 import { logger, metrics } from '../lib/powertools.js';
 import { runDeadline, runProbes } from '../lib/probe-run.js';
 import { probeRunId, reportProbeRun } from '../lib/probe-run-report.js';
 
 const s3 = createAwsClient(S3Client);
-// Read and validated once, at cold start; a bad config is the handler's coded error.
-const config = configLoader(process.env.PATHGUARD_CONFIG, () => s3);
+// The environment and the config, validated once, at cold start; a bad one is the handler's coded error.
+const settings = settingsLoader(process.env, () => s3);
 
 async function probeHandler(event: unknown, context: Context): Promise<Record<string, unknown>> {
-  const cfg = await config();
+  const { cfg, env: lambdaEnv } = await settings();
   const ev = parseHandlerEvent(event);
   const now = new Date();
   if (ev.kind === 'inspect-url' || ev.kind === 'inspect-post') {
@@ -36,7 +37,7 @@ async function probeHandler(event: unknown, context: Context): Promise<Record<st
       `the probe function does not handle '${ev.kind}'; send it to the analyze function`,
     );
   }
-  const vantageId = process.env.PATHGUARD_VANTAGE;
+  const vantageId = lambdaEnv.vantage;
   if (!vantageId || !cfg.vantages.some((v) => v.id === vantageId && v.kind === 'vpc')) {
     throw new UserInputError('CONFIG_MISSING', 'PATHGUARD_VANTAGE must name a vpc vantage of the config');
   }
@@ -78,4 +79,5 @@ async function probeHandler(event: unknown, context: Context): Promise<Record<st
 
 export const handler = middy(probeHandler)
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .use(logInvocationErrors(logger));

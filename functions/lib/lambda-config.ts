@@ -1,6 +1,110 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
 import { type PathGuardConfig, validateConfig } from '../../shared/config/index.js';
-import { UserInputError } from '../../shared/errors.js';
+import { bucketName, formatIssuePath, runnerId } from '../../shared/config/schema.js';
+import { UserInputError, ValidationError } from '../../shared/errors.js';
+import { type FlowFormat, parseFlowFormat } from '../../shared/flow-logs/index.js';
+import { fail, ok, type Result } from '../../shared/result.js';
+import { EVIDENCE_ENV } from './evidence-locations.js';
+
+/** An unset variable and an empty one mean the same: not given. */
+const given = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const vpcIds = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'expected VPC ids such as vpc-0a1b2c3d4e5f6a7b8')));
+
+const flowFormat = z.string().transform((spec, ctx): FlowFormat => {
+  const r = parseFlowFormat(spec);
+  if (r.ok) return r.value;
+  // A format the analyzer cannot read would silently turn every flow record into a reject.
+  ctx.addIssue({ code: 'custom', message: r.error.message });
+  return z.NEVER;
+});
+
+/**
+ * Every `PATHGUARD_*` variable the stack sets on a function (infra/constructs/*), validated once
+ * at cold start. `PATHGUARD_CONFIG` is the config itself or an s3:// reference to it.
+ */
+export const lambdaEnvSchema = z.object({
+  PATHGUARD_CONFIG: z
+    .string({ error: 'is not set (the JSON config or an s3://bucket/key reference)' })
+    .trim()
+    .min(1, 'is empty (the JSON config or an s3://bucket/key reference)'),
+  PATHGUARD_VANTAGE: given(runnerId),
+  PATHGUARD_TOPIC_ARN: given(
+    z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN'),
+  ),
+  PATHGUARD_VPC_IDS: given(vpcIds),
+  PATHGUARD_FLOW_LOG_FORMAT: given(flowFormat),
+  [EVIDENCE_ENV.accessLogBucket]: given(bucketName),
+  // An empty prefix is a prefix (the bucket's root), not an unset one.
+  [EVIDENCE_ENV.accessLogPrefix]: z.string().optional(),
+  [EVIDENCE_ENV.flowLogGroup]: given(z.string().regex(/^[\w#/.-]{1,512}$/, 'expected a log group name')),
+  [EVIDENCE_ENV.flowLogBucket]: given(bucketName),
+  [EVIDENCE_ENV.flowLogPrefix]: z.string().optional(),
+  [EVIDENCE_ENV.cloudTrailBucket]: given(bucketName),
+  [EVIDENCE_ENV.cloudTrailPrefix]: z.string().optional(),
+  [EVIDENCE_ENV.accountId]: given(z.string().regex(/^\d{12}$/, 'expected a 12-digit account id')),
+});
+
+/** The handlers' environment, validated. */
+export interface LambdaEnv {
+  /** PATHGUARD_CONFIG, trimmed. */
+  readonly config: string;
+  /** The VPC vantage a probe function runs for (PATHGUARD_VANTAGE). */
+  readonly vantage?: string;
+  /** Where alerts go when the config names no topic (PATHGUARD_TOPIC_ARN). */
+  readonly topicArn?: string;
+  /** The VPCs discovery reads (PATHGUARD_VPC_IDS); empty when unset. */
+  readonly vpcIds: readonly string[];
+  /** The flow-log format of the configured log group (PATHGUARD_FLOW_LOG_FORMAT). */
+  readonly flowFormat?: FlowFormat;
+  /** The evidence locations the stack passed, by variable name (see `evidenceLocations`). */
+  readonly evidence: Readonly<Record<string, string | undefined>>;
+  /** The account whose CloudTrail logs are read (PATHGUARD_ACCOUNT_ID). */
+  readonly accountId?: string;
+}
+
+/**
+ * Validates the `PATHGUARD_*` variables; every bad one is named in the ValidationError's issues.
+ *
+ * @example
+ * const r = parseLambdaEnv(process.env);
+ * if (!r.ok) throw r.error; // "environment: PATHGUARD_FLOW_LOG_FORMAT: field 'x' appears twice"
+ */
+export function parseLambdaEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): Result<LambdaEnv, ValidationError> {
+  const r = lambdaEnvSchema.safeParse(env);
+  if (!r.success) {
+    return fail(
+      new ValidationError(
+        'environment',
+        r.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
+      ),
+    );
+  }
+  const v = r.data;
+  const evidence: Record<string, string | undefined> = {};
+  for (const name of Object.values(EVIDENCE_ENV)) evidence[name] = v[name];
+  return ok({
+    config: v.PATHGUARD_CONFIG,
+    ...(v.PATHGUARD_VANTAGE ? { vantage: v.PATHGUARD_VANTAGE } : {}),
+    ...(v.PATHGUARD_TOPIC_ARN ? { topicArn: v.PATHGUARD_TOPIC_ARN } : {}),
+    vpcIds: v.PATHGUARD_VPC_IDS ?? [],
+    ...(v.PATHGUARD_FLOW_LOG_FORMAT ? { flowFormat: v.PATHGUARD_FLOW_LOG_FORMAT } : {}),
+    evidence,
+    ...(v[EVIDENCE_ENV.accountId] ? { accountId: v[EVIDENCE_ENV.accountId] } : {}),
+  });
+}
 
 /**
  * Reads the raw configuration document a Lambda function runs with: `PATHGUARD_CONFIG` holds the
@@ -74,4 +178,36 @@ export function configLoader(value: string | undefined, s3: () => S3Client): () 
       throw e;
     }
   };
+}
+
+/** What a handler runs with: the validated config and the validated environment. */
+export interface LambdaSettings {
+  readonly cfg: PathGuardConfig;
+  readonly env: LambdaEnv;
+}
+
+/**
+ * The one loader the handlers share: the `PATHGUARD_*` variables are validated at cold start,
+ * then the config is read and validated ({@link configLoader}). A bad variable is a
+ * ValidationError every call rejects with (a deployment fault no retry fixes), never a value
+ * dropped in silence.
+ *
+ * @example
+ * const settings = settingsLoader(process.env, () => s3);
+ * async function handler() { const { cfg, env } = await settings(); … }
+ */
+export function settingsLoader(
+  processEnv: Readonly<Record<string, string | undefined>>,
+  s3: () => S3Client,
+): () => Promise<LambdaSettings> {
+  const parsed = parseLambdaEnv(processEnv);
+  if (!parsed.ok) {
+    const error = parsed.error;
+    return async () => {
+      throw error;
+    };
+  }
+  const env = parsed.value;
+  const config = configLoader(env.config, s3);
+  return async () => ({ cfg: await config(), env });
 }

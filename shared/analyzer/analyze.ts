@@ -4,6 +4,7 @@
  * run (shared/analyzer/run.ts) streams its sources into the same {@link evaluateProbes}.
  */
 import { type AlertIntent, type AlertState, type DriftItem, planAlerts } from '../alerts/state.js';
+import { hostScopeOf } from '../classify/host-scope.js';
 import type { PathGuardConfig } from '../config/index.js';
 import type { Environment } from '../env/types.js';
 import {
@@ -149,7 +150,7 @@ export function evaluateProbes(input: EvaluateInput): ProbeResult[] {
     const judge = bind(atRequest.environment);
     const evidence = [
       ...(input.previousEvidence?.get(probe.probeId) ?? []),
-      ...classifyMatches(matched, judge.classify),
+      ...classifyMatches(matched, judge.classify, hostScopeOf(probe.style)),
     ];
     const change = atRequest.window.change;
     const early = obs ? earlyVerdict(probe, obs, judge.facts, { routeChange: change }) : null;

@@ -1,3 +1,4 @@
+import { servesHosts } from '../classify/host-scope.js';
 import { classifyAccessLogRecord, classifyCloudTrailRecord, classifyFlowRecord } from '../classify/index.js';
 import type { PathKind } from '../classify/types.js';
 import {
@@ -53,15 +54,21 @@ export function bindEnvironment(env: Environment): BoundEnvironment {
   return {
     index,
     classify: {
-      flow: (r) => classifyFlowRecord(r, index),
+      flow: (r, scope) => classifyFlowRecord(r, index, scope),
       access: (r) => classifyAccessLogRecord(r, index),
       cloudtrail: (r) => classifyCloudTrailRecord(r, index),
     },
     facts: {
-      isInterfaceEndpointIp: (ip, subnetId) => {
+      isInterfaceEndpointIp: (ip, subnetId, scope) => {
         const vpcId = subnetId ? index.subnets.get(subnetId)?.vpcId : undefined;
         if (subnetId && vpcId === undefined) return false;
-        return index.s3InterfaceEndpointsAt(ip).some((e) => vpcId === undefined || e.vpcId === vpcId);
+        return index
+          .s3InterfaceEndpointsAt(ip)
+          .some(
+            (e) =>
+              (vpcId === undefined || e.vpcId === vpcId) &&
+              (scope === undefined || servesHosts(e.serviceName, scope)),
+          );
       },
       isS3Address: (ip) => index.s3PrefixListCidrs.has(ip),
       routePath: (subnetId, ip) => routePathOf(index, subnetId, ip),

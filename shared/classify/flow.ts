@@ -25,7 +25,9 @@
  *      endpoint's private address, and S3 traffic beyond the endpoint ENI is not in the
  *      customer's flow logs (aws-facts §1.8);
  *    - `traffic-path` is 2, 7 or 8: packets to a private address of the VPC never go through an
- *      internet gateway or a gateway endpoint (aws-facts §1.4).
+ *      internet gateway or a gateway endpoint (aws-facts §1.4);
+ *    - (FLOW_INTERFACE_ENDPOINT_OTHER_HOSTS) with a host scope (the probe's host kind), E does not
+ *      serve that kind: MRAP names only through `s3-global.accesspoint`, no others there (./host-scope.ts).
  * 3. FLOW_NOT_S3: R = D if D is in an S3 prefix list, else S if S is; neither → `not-s3`. Only
  *    `s3PrefixLists` make an address S3: customer and other services' lists (`prefixLists`) only
  *    resolve routes (aws-facts §5.6).
@@ -70,6 +72,7 @@ import type { InterfaceEndpoint, Subnet } from '../env/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
 import { IpAddress } from '../net/ip.js';
 import { decision, quote } from './decision.js';
+import { type HostScope, scopeText, servesHosts } from './host-scope.js';
 import type { PathDecision } from './types.js';
 
 /** Stable ids of the flow-log rules, as they appear in `PathDecision.rule`. */
@@ -81,6 +84,8 @@ export const FLOW_RULES = {
   INTERFACE_ENDPOINT_IP: 'FLOW_INTERFACE_ENDPOINT_IP',
   /** Rule 2 held but traffic-path 2, 7 or 8 says the packets went through a gateway. */
   INTERFACE_ENDPOINT_CONTRADICTED: 'FLOW_INTERFACE_ENDPOINT_CONTRADICTED',
+  /** Rule 2, scoped: the endpoint does not serve the probe's kind of host name → `unknown`. */
+  INTERFACE_ENDPOINT_OTHER_HOSTS: 'FLOW_INTERFACE_ENDPOINT_OTHER_HOSTS',
   NOT_S3: 'FLOW_NOT_S3',
   /** Rule 4: the record's own interface would have a public S3 address. */
   S3_LOCAL_ADDRESS: 'FLOW_S3_LOCAL_ADDRESS',
@@ -158,7 +163,11 @@ interface Named {
  * const d = classifyFlowRecord(record, buildEnvironmentIndex(env));
  * if (d?.private === false) alert(d.reason);
  */
-export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDecision | null {
+export function classifyFlowRecord(
+  r: FlowRecord,
+  idx: EnvironmentIndex,
+  scope?: HostScope,
+): PathDecision | null {
   const s = r.pktSrcaddr ?? r.srcaddr;
   const d = r.pktDstaddr ?? r.dstaddr;
   if (s == null || d == null) return null;
@@ -192,6 +201,10 @@ export function classifyFlowRecord(r: FlowRecord, idx: EnvironmentIndex): PathDe
         rule,
         `${rule}: ${what}, but ${s3Side} in the record is a public S3 address: interface-endpoint traffic goes to the endpoint's private address, and the endpoint's own traffic to S3 is not in flow logs`,
       );
+    }
+    if (scope !== undefined && !servesHosts(found.endpoint.serviceName, scope)) {
+      const other = FLOW_RULES.INTERFACE_ENDPOINT_OTHER_HOSTS;
+      return decision('unknown', other, `${other}: ${what}, which ${scopeText(scope)}`);
     }
     if (tp === 2 || tp === 7 || tp === 8) {
       return decision(

@@ -33,7 +33,7 @@ export const bucketName = z
     'expected an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
   );
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a Region code such as us-east-1');
-const runnerId = z
+export const runnerId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a runner id (lower-case letters, digits, hyphens)');
 const minutes = (def: number) => z.number().positive().default(def);

@@ -14,6 +14,7 @@
  * route decides exactly as flow rule 6 does for a record without `traffic-path`
  * ({@link pathOfRoute}); a property test holds the two equal.
  */
+import { MRAP_ENDPOINT_SERVICE } from '../classify/host-scope.js';
 import { isPrivatePath, type PathKind } from '../classify/types.js';
 import type { EnvironmentIndex, ResolvedRoute } from '../env/environment-index.js';
 import {
@@ -192,7 +193,7 @@ function judgeVpcUnit(idx: EnvironmentIndex, t: PathTarget, u: Unit): PathJudgem
     case 'website':
       return egress(idx, u, 'website endpoints are not served through VPC endpoints', null);
     case 'mrap': {
-      const ep = interfaceEndpointsOf(idx, 'com.amazonaws.s3-global.accesspoint').find(
+      const ep = interfaceEndpointsOf(idx, MRAP_ENDPOINT_SERVICE).find(
         (e) => e.vpcId === u.vpcId && e.privateDns === 'on',
       );
       return ep
@@ -398,9 +399,7 @@ export function judgeOnPremPath(idx: EnvironmentIndex, t: PathTarget): PathJudge
       const change =
         'create an interface endpoint for com.amazonaws.s3-global.accesspoint with private DNS, resolved on premises through a Route 53 Resolver inbound endpoint';
       if (dnsMode !== 'inbound-resolver') return judged('public', 'on-prem DNS is public', change);
-      const ep = interfaceEndpointsOf(idx, 'com.amazonaws.s3-global.accesspoint').find(
-        (e) => e.privateDns !== 'off',
-      );
+      const ep = interfaceEndpointsOf(idx, MRAP_ENDPOINT_SERVICE).find((e) => e.privateDns !== 'off');
       return ep
         ? judged(
             'interface-endpoint',

@@ -16,6 +16,7 @@
  * so every match carries a dedupe key per source and counts once.
  */
 import type { AccessLogRecord } from '../access-logs/types.js';
+import { type HostScope, hostScopeOf } from '../classify/host-scope.js';
 import type { EvidenceSource } from '../classify/types.js';
 import type { CloudTrailRecord } from '../cloudtrail/types.js';
 import { type StyleCheck, urlStyleChecks } from '../endpoints/expected-path.js';
@@ -493,12 +494,16 @@ export function correlate(
  * @example
  * const items = classifyMatches(correlator.matches(id), classifiers);
  */
-export function classifyMatches(matches: readonly MatchedRecord[], classify: Classifiers): EvidenceItem[] {
+export function classifyMatches(
+  matches: readonly MatchedRecord[],
+  classify: Classifiers,
+  scope?: HostScope,
+): EvidenceItem[] {
   const out: EvidenceItem[] = [];
   for (const m of matches) {
     const decision =
       m.source === 'flow'
-        ? classify.flow(m.record)
+        ? classify.flow(m.record, scope)
         : m.source === 's3-access'
           ? classify.access(m.record)
           : classify.cloudtrail(m.record);
@@ -536,7 +541,7 @@ export function correlateProbe(
     { flows: logs.flows, accessLogs: logs.access, cloudTrail: logs.cloudtrail },
     opts,
   );
-  return classifyMatches(byProbe.get(probe.probeId) ?? [], classify);
+  return classifyMatches(byProbe.get(probe.probeId) ?? [], classify, hostScopeOf(probe.style));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { AccessLogRecord } from '../access-logs/types.js';
+import type { HostScope } from '../classify/host-scope.js';
 import type { EvidenceSource, PathDecision } from '../classify/types.js';
 import type { CloudTrailRecord } from '../cloudtrail/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
@@ -37,7 +38,8 @@ export interface EvidenceItem extends MatchedBase {
 
 /** Classifiers bound to one environment (see shared/classify). `flow` is null for records without addresses. */
 export interface Classifiers {
-  flow(r: FlowRecord): PathDecision | null;
+  /** With a host scope, a record to an interface endpoint that cannot serve that host is not private. */
+  flow(r: FlowRecord, scope?: HostScope): PathDecision | null;
   access(r: AccessLogRecord): PathDecision;
   cloudtrail(r: CloudTrailRecord): PathDecision;
 }

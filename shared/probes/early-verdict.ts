@@ -1,3 +1,4 @@
+import { type HostScope, hostScopeOf, scopeText } from '../classify/host-scope.js';
 import type { PathKind } from '../classify/types.js';
 import type { EarlyVerdict } from '../verdicts/engine.js';
 import { refusalOf } from '../verdicts/refusal.js';
@@ -8,9 +9,10 @@ export interface EarlyFacts {
   /**
    * Whether `ip` is an address of an S3 interface endpoint, in the VPC of `subnetId` when one is
    * given (overlapping VPCs reuse addresses; another service's endpoint is no S3 path: aws-facts
-   * §5.1). Without a subnet (an on-prem runner) any S3 interface endpoint counts.
+   * §5.1). Without a subnet (an on-prem runner) any S3 interface endpoint counts. With a host
+   * scope, only endpoints that serve that kind of host name (./../classify/host-scope.ts).
    */
-  isInterfaceEndpointIp(ip: string, subnetId?: string | null): boolean;
+  isInterfaceEndpointIp(ip: string, subnetId?: string | null, scope?: HostScope): boolean;
   isS3Address(ip: string): boolean;
   /**
    * The path the subnet's most specific route for `ip` takes, and the route for messages: a
@@ -26,12 +28,20 @@ function pathOf(
   ip: string,
   facts: EarlyFacts,
 ): { path: PathKind; why: string; routeDerived: boolean } {
-  if (
-    facts.isInterfaceEndpointIp(ip, probe.vantage.kind === 'vpc' ? (probe.vantage.subnetId ?? null) : null)
-  ) {
+  const subnetId = probe.vantage.kind === 'vpc' ? (probe.vantage.subnetId ?? null) : null;
+  const scope = hostScopeOf(probe.style);
+  if (facts.isInterfaceEndpointIp(ip, subnetId, scope)) {
     return {
       path: 'interface-endpoint',
       why: `connected to interface-endpoint address ${ip}`,
+      routeDerived: false,
+    };
+  }
+  if (facts.isInterfaceEndpointIp(ip, subnetId)) {
+    // The request reached an endpoint that cannot serve its host: no private path, and no left path either.
+    return {
+      path: 'unknown',
+      why: `connected to ${ip}, an address of an S3 interface endpoint that ${scopeText(scope)}`,
       routeDerived: false,
     };
   }
