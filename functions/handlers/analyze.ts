@@ -4,10 +4,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { UserInputError } from '../../shared/errors.js';
@@ -22,9 +23,9 @@ import { SnsAlertSink } from '../aws/sns-sink.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
 import { findProbe, runAnalysis } from '../lib/analyze-run.js';
 import { dailyReportLocation, dailyReports, resultsBucketReader } from '../lib/daily-report.js';
+import { accessSourceByEngine, flowSourceByEngine } from '../lib/engine-sources.js';
 import { inspectionOf, parseHandlerEvent } from '../lib/events.js';
 import { evidenceLocations } from '../lib/evidence-locations.js';
-import { flowLogSourceFor } from '../lib/flow-log-source.js';
 import { settingsLoader } from '../lib/lambda-config.js';
 import { logInvocationErrors } from '../lib/log-errors.js';
 import { logger, metrics } from '../lib/powertools.js';
@@ -32,12 +33,22 @@ import { logger, metrics } from '../lib/powertools.js';
 // The SDK's own adaptive retry and timeouts, configured once for every client.
 const s3 = createAwsClient(S3Client);
 const cwl = createAwsClient(CloudWatchLogsClient, {}, { maxAttempts: 8 });
-const sns = createAwsClient(SNSClient);
-// The EC2 client loads when discovery first runs, not at cold start: its module is most of the
-// SDK this function loads (about 0.5 s of CPU), and explain or inspect-url events never need it.
+// The EC2 and SNS clients load on first use, not at cold start: EC2's module is most of the SDK
+// this function loads (about 0.5 s of CPU), and explain or inspect-url events need neither.
 let ec2: Promise<EC2Client> | undefined;
+let sns: Promise<SNSClient> | undefined;
 const ec2Client = () =>
   (ec2 ??= import('@aws-sdk/client-ec2').then((m) => createAwsClient(m.EC2Client, {}, { maxAttempts: 8 })));
+const snsClient = () => (sns ??= import('@aws-sdk/client-sns').then((m) => createAwsClient(m.SNSClient)));
+// The Athena client likewise, only for a source on the athena engine.
+let athena: Promise<AthenaClient> | undefined;
+const athenaClient = () =>
+  (athena ??= import('@aws-sdk/client-athena').then((m) =>
+    createAwsClient(m.AthenaClient, {}, { maxAttempts: 8 }),
+  ));
+/** Bytes Athena scanned for evidence, one metric per query (what the engine costs). */
+const countScanned = (s: { bytesScanned: number }) =>
+  metrics.addMetric('AthenaBytesScanned', MetricUnit.Bytes, s.bytesScanned);
 // The environment and the config, validated once, at cold start; a bad one is the handler's coded error.
 const settings = settingsLoader(process.env, () => s3);
 
@@ -71,30 +82,38 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
     onPrem: cfg.onPrem,
   });
   const accountId = env.accountId ?? accountOf(context);
-  const flows = flowLogSourceFor({
-    enabled: cfg.evidence.flowLogs.enabled,
-    where,
-    flowLogs: found.flowLogs,
-    runnerSubnetIds,
-    vpcIds: found.vpcIds,
-    ...(env.flowFormat ? { groupFormat: env.flowFormat } : {}),
-    account: { accountId, region: cfg.region },
-    clients: { s3, cwl },
-    rejects,
-  });
+  const engines = { cfg, athena: athenaClient, onQuery: countScanned };
+  const flows = await flowSourceByEngine(
+    {
+      enabled: cfg.evidence.flowLogs.enabled,
+      where,
+      flowLogs: found.flowLogs,
+      runnerSubnetIds,
+      vpcIds: found.vpcIds,
+      ...(env.flowFormat ? { groupFormat: env.flowFormat } : {}),
+      account: { accountId, region: cfg.region },
+      clients: { s3, cwl },
+      rejects,
+    },
+    engines,
+  );
+  const access = await accessSourceByEngine(
+    where.accessLogs,
+    accountId,
+    engines,
+    (loc) => new S3AccessLogSource(s3, loc.bucket, loc.prefix, rejects),
+  );
   const summary = await runAnalysis({
     cfg,
     store,
-    sink: new SnsAlertSink(sns, topicArn),
+    sink: new SnsAlertSink(await snsClient(), topicArn),
     probeObjects: new S3ProbeObjects(s3),
     now,
     report: dailyReportLocation(cfg, now),
     ...(ev.kind === 'analyze' && ev.since ? { since: ev.since } : {}),
     discover: async () => found,
     ...(flows ? { flows } : {}),
-    ...(where.accessLogs
-      ? { access: new S3AccessLogSource(s3, where.accessLogs.bucket, where.accessLogs.prefix, rejects) }
-      : {}),
+    ...(access ? { access } : {}),
     ...(where.cloudTrail
       ? {
           cloudTrail: new S3CloudTrailSource(
