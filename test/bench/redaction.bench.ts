@@ -32,7 +32,10 @@ function twoFields(r: AccessLogRecord): AccessLogRecord {
 const STRATEGIES: [name: string, run: Strategy][] = [
   ['no redaction (the floor)', (p, b, s, e) => value(p.parse(b, s, e))],
   ['Request-URI and Referer only (baseline)', (p, b, s, e) => map(p.parse(b, s, e), twoFields)],
-  ['every field, the check on each field (`redactRecord`)', (p, b, s, e) => map(p.parse(b, s, e), redactRecord)],
+  [
+    'every field, the check on each field (`redactRecord`)',
+    (p, b, s, e) => map(p.parse(b, s, e), redactRecord),
+  ],
   ['every field, one check per line (`parseRedacted`)', (p, b, s, e) => value(p.parseRedacted(b, s, e))],
 ];
 
