@@ -1,5 +1,5 @@
 import type { PathGuardConfig } from '../config/index.js';
-import type { EndpointStyle, Probe, ProbeMethod, Vantage } from './types.js';
+import type { Probe, ProbeMethod } from './types.js';
 
 /** What the planner needs from the outside world (randomness and hashing stay out of shared/). */
 export interface PlanDeps {
@@ -11,19 +11,13 @@ export interface PlanDeps {
 }
 
 /** A probe before its URL is minted: the object to create and where. */
-export interface PlannedProbe {
-  probeId: string;
-  runId: string;
-  createdAt: string;
-  vantage: Vantage;
-  bucket: string;
-  region: string;
-  style: EndpointStyle;
+export interface PlannedProbe
+  extends Pick<
+    Probe,
+    'probeId' | 'runId' | 'createdAt' | 'vantage' | 'bucket' | 'region' | 'style' | 'key' | 'sha256' | 'size'
+  > {
   /** `get`: the probe function creates the object and the runner downloads it; `put`/`post`: the runner uploads it. */
   method: ProbeMethod;
-  key: string;
-  sha256: string;
-  size: number;
   /** The probe object's bytes (random; never a secret, never stored outside the bucket). */
   body: Uint8Array;
   accessPointArn?: string;
@@ -140,14 +134,10 @@ export function planRun(
 /** Completes a planned probe with its minted URL's reading. The URL itself is kept only redacted. */
 export function completeProbe(
   p: PlannedProbe,
-  minted: {
-    urlRedacted: string;
-    urlHost: string;
-    expiresAt: string;
-    inspection: unknown;
-    expectedPath: string;
-    environmentDigest?: string;
-  },
+  minted: Pick<
+    Probe,
+    'urlRedacted' | 'urlHost' | 'expiresAt' | 'inspection' | 'expectedPath' | 'environmentDigest'
+  >,
 ): Probe {
   return {
     probeId: p.probeId,
