@@ -1,6 +1,7 @@
-// The CLI bundle: dist/cli.mjs (what bin/pathguard.mjs loads) and one chunk per command under
-// dist/cli-chunks/. Code splitting keeps start-up to the dispatcher and the command table: a
-// command's modules (and the AWS SDK, for the commands that call AWS) load when it runs.
+// The CLI bundle: dist/cli.mjs (what bin/pathguard.mjs loads), dist/file-worker.mjs (the worker
+// thread that counts several files at once) and one chunk per command under dist/cli-chunks/.
+// Code splitting keeps start-up to the dispatcher and the command table: a command's modules (and
+// the AWS SDK, for the commands that call AWS) load when it runs.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -13,7 +14,7 @@ export const CHUNK_DIR = 'cli-chunks';
  */
 export async function buildCli({ define, outdir = 'dist' }) {
   const result = await build({
-    entryPoints: { cli: 'functions/cli/entry.ts' },
+    entryPoints: { cli: 'functions/cli/entry.ts', 'file-worker': 'functions/cli/file-worker.ts' },
     outdir,
     bundle: true,
     splitting: true,

@@ -19,142 +19,20 @@ import type { AccessLogRecord } from '../access-logs/types.js';
 import { type HostScope, hostScopeOf } from '../classify/host-scope.js';
 import type { EvidenceSource } from '../classify/types.js';
 import type { CloudTrailRecord } from '../cloudtrail/types.js';
-import { type StyleCheck, urlStyleChecks } from '../endpoints/expected-path.js';
 import { redactText } from '../endpoints/redact.js';
-import { environmentIndexOf } from '../env/environment-index.js';
-import { vpcRouteFacts } from '../env/s3-routes.js';
-import type { Environment, PrivateDnsMode, Route } from '../env/types.js';
+import type { Environment } from '../env/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
-import { canonicalIpText } from '../net/ip.js';
 import type { CloudTrailQuery, FlowQuery } from '../ports/index.js';
-import { methodOf, type Observation, type Probe, type ProbeMethod, type Vantage } from '../probes/types.js';
+import { methodOf, type Observation, type Probe, type ProbeMethod } from '../probes/types.js';
 import { fetchClock } from '../verdicts/clock.js';
 import { canonicalJson } from './canonical.js';
 import type { Classifiers, EvidenceItem, MatchedRecord } from './types.js';
+import { normalizeIp, type VantageFacts, vantageFacts } from './vantage-facts.js';
+
+export { normalizeIp, type VantageFacts, vantageFacts } from './vantage-facts.js';
 
 /** Order sources are listed in everywhere (evidence lists, reasons, bundles). */
 export const SOURCE_ORDER: readonly EvidenceSource[] = ['s3-access', 'cloudtrail', 'flow'];
-
-/**
- * What the environment says about one vantage: the facts correlation and verdicts use, kept in the
- * evidence bundle so an auditor sees what the probe was judged against.
- */
-export interface VantageFacts {
-  vantageId: string;
-  kind: Vantage['kind'];
-  /** Region of the environment (a gateway endpoint only serves its own Region). */
-  environmentRegion: string;
-  subnetId: string | null;
-  vpcId: string | null;
-  routeTableId: string | null;
-  /** The S3 gateway endpoint whose prefix-list route is in the runner subnet's route table. */
-  s3GatewayEndpointId: string | null;
-  /** A CIDR route to something other than the endpoint that takes S3 addresses away from it. */
-  moreSpecificRoute: Route | null;
-  /** The runner subnet's default route (`0.0.0.0/0` or `::/0`), where S3 traffic goes without an endpoint route. */
-  defaultRoute: Route | null;
-  /**
-   * Every subnet of the runner's VPC. A flow record that names a subnet outside it (or another
-   * `vpc-id`) is not the runner's, whatever its addresses: VPCs may overlap (aws-facts §1.3).
-   */
-  vpcSubnetIds?: string[];
-  /** The runner subnet's ENIs that can carry the runner's traffic (NAT and endpoint ENIs excluded). */
-  runnerEniIds: string[];
-  /** Their private IPs: the addresses the VPC sees for a VPC runner. */
-  runnerIps: string[];
-  /** S3 interface endpoints (regional, Multi-Region Access Points, directory buckets). */
-  interfaceEndpoints: { vpcEndpointId: string; ips: string[]; privateDns: PrivateDnsMode }[];
-  natGateways: { natGatewayId: string; subnetId: string; publicIps: string[] }[];
-  onPrem: { cidrs: string[]; publicEgressIps: string[]; dnsMode: string } | null;
-  /**
-   * The URL styles a fix may suggest (regional name, interface-endpoint name), each with the path
-   * it is expected to take from this vantage for a bucket in the environment's Region: a fix names
-   * a style only when that path is private, else what must change in the network.
-   */
-  urlStyles: StyleCheck[];
-}
-
-const S3_INTERFACE_SERVICE = /(^|\.)s3(express)?$|s3-global\.accesspoint$/;
-
-/**
- * The facts of `vantage` in `env`. Missing pieces are null or empty, never guessed.
- *
- * @example
- * const facts = vantageFacts(env, { id: 'vpc-app', kind: 'vpc', subnetId: 'subnet-0a1b2c3d' });
- * facts.runnerIps; // ['10.0.1.25', '10.0.1.77']
- */
-export function vantageFacts(env: Environment, vantage: Vantage): VantageFacts {
-  const idx = environmentIndexOf(env);
-  const interfaceEndpoints = [...idx.interfaceEndpoints.values()]
-    .filter((e) => S3_INTERFACE_SERVICE.test(e.serviceName ?? ''))
-    .map((e) => ({
-      vpcEndpointId: e.vpcEndpointId,
-      ips: (e.ips ?? []).map(normalizeIp),
-      privateDns: e.privateDns,
-    }));
-  const natGateways = (env.natGateways ?? []).map((n) => ({
-    natGatewayId: n.natGatewayId,
-    subnetId: n.subnetId,
-    publicIps: (n.publicIps ?? []).map(normalizeIp),
-  }));
-  const base: VantageFacts = {
-    vantageId: vantage.id,
-    kind: vantage.kind,
-    environmentRegion: env.region,
-    subnetId: null,
-    vpcId: null,
-    routeTableId: null,
-    s3GatewayEndpointId: null,
-    moreSpecificRoute: null,
-    defaultRoute: null,
-    runnerEniIds: [],
-    runnerIps: [],
-    interfaceEndpoints,
-    natGateways,
-    onPrem: null,
-    urlStyles: urlStyleChecks(idx, vantage),
-  };
-  if (vantage.kind === 'onprem') {
-    const o = env.onPrem;
-    return {
-      ...base,
-      onPrem: o
-        ? {
-            cidrs: [...(o.cidrs ?? [])],
-            publicEgressIps: (o.publicEgressIps ?? []).map(normalizeIp),
-            dnsMode: o.dnsMode,
-          }
-        : null,
-    };
-  }
-  const subnetId = vantage.subnetId ?? null;
-  const subnet = subnetId === null ? undefined : idx.subnets.get(subnetId);
-  const routes = subnetId === null ? null : vpcRouteFacts(idx, subnetId);
-  const runners = subnetId === null ? [] : idx.clientInterfacesOf(subnetId);
-  return {
-    ...base,
-    subnetId,
-    vpcId: subnet?.vpcId ?? null,
-    routeTableId: subnet?.routeTableId ?? null,
-    vpcSubnetIds: subnet
-      ? [...idx.subnets.values()]
-          .filter((s) => s.vpcId === subnet.vpcId)
-          .map((s) => s.subnetId)
-          .sort()
-      : [],
-    s3GatewayEndpointId: routes?.s3GatewayEndpointId ?? null,
-    moreSpecificRoute: routes?.moreSpecificRoute ?? null,
-    defaultRoute: routes?.defaultRoute ?? null,
-    runnerEniIds: runners.map((n) => n.eniId).sort(),
-    runnerIps: [...new Set(runners.flatMap((n) => n.privateIps.map(normalizeIp)))].sort(),
-  };
-}
-
-/** One address in one spelling: IPv4-mapped IPv6 (`::ffff:10.0.0.1`, as Node reports sockets) as IPv4, IPv6 compressed. */
-export function normalizeIp(ip: string): string {
-  const s = String(ip).trim();
-  return canonicalIpText(s) ?? s;
-}
 
 // --- Dedupe keys ------------------------------------------------------------------------------
 
@@ -175,6 +53,29 @@ export function cloudTrailDedupKey(r: CloudTrailRecord): string {
 /** Flow identity: the whole record (the same flow read from CloudWatch and from S3 is one flow). */
 export function flowDedupKey(r: FlowRecord): string {
   return `flow:${canonicalJson(r)}`;
+}
+
+/** What the key matcher reads of an access-log or CloudTrail record: the same facts, named apart. */
+interface KeyedRecord {
+  readonly requestId: string | null;
+  readonly operation: string | null;
+  readonly bucket: string | null;
+  readonly key: string | null;
+  readonly time: string | null;
+}
+
+function accessLogKeys(r: AccessLogRecord): KeyedRecord {
+  return { requestId: r.requestId, operation: r.operation, bucket: r.bucket, key: r.key, time: r.time };
+}
+
+function cloudTrailKeys(r: CloudTrailRecord): KeyedRecord {
+  return {
+    requestId: r.requestId,
+    operation: r.eventName,
+    bucket: r.bucketName,
+    key: r.key,
+    time: r.eventTime,
+  };
 }
 
 // --- Correlation ------------------------------------------------------------------------------
@@ -301,57 +202,52 @@ export class EvidenceCorrelator {
 
   /** Matches one access-log record; returns the ids of the probes it matched. */
   addAccessLog(r: AccessLogRecord, origin: string | null = null): string[] {
-    const hits: string[] = [];
     const dedupKey = accessLogDedupKey(r);
-    const byId = r.requestId ? this.byRequestId.get(r.requestId) : undefined;
-    if (byId) {
-      for (const probeId of byId) {
-        this.keep(probeId, { source: 's3-access', dedupKey, matchedBy: 'request-id', origin, record: r });
-        hits.push(probeId);
-      }
-      return hits;
-    }
-    if (r.operation === null || r.bucket === null || r.key === null) return hits;
-    const t = r.time ? Date.parse(r.time) : Number.NaN;
-    for (const side of this.keySides(r.bucket, r.key)) {
-      if (!PROBE_REQUESTS[side.method].accessLog.includes(r.operation)) continue;
-      if (Number.isNaN(t) || t < side.fromMs || t > side.toMs) continue;
-      this.keep(side.probeId, {
-        source: 's3-access',
-        dedupKey,
-        matchedBy: 'key-and-time',
-        origin,
-        record: r,
-      });
-      hits.push(side.probeId);
-    }
-    return hits;
+    return this.matchKeyed(accessLogKeys(r), 'accessLog', (matchedBy) => ({
+      source: 's3-access',
+      dedupKey,
+      matchedBy,
+      origin,
+      record: r,
+    }));
   }
 
   /** Matches one CloudTrail record; returns the ids of the probes it matched. */
   addCloudTrail(r: CloudTrailRecord, origin: string | null = null): string[] {
-    const hits: string[] = [];
     const dedupKey = cloudTrailDedupKey(r);
-    const byId = r.requestId ? this.byRequestId.get(r.requestId) : undefined;
+    return this.matchKeyed(cloudTrailKeys(r), 'cloudTrail', (matchedBy) => ({
+      source: 'cloudtrail',
+      dedupKey,
+      matchedBy,
+      origin,
+      record: r,
+    }));
+  }
+
+  /**
+   * The one matcher of the request-logging sources: by request id when S3 returned one to the
+   * runner, else by the probe's object key, operation and time window.
+   */
+  private matchKeyed(
+    k: KeyedRecord,
+    operations: 'accessLog' | 'cloudTrail',
+    matched: (by: 'request-id' | 'key-and-time') => MatchedRecord,
+  ): string[] {
+    const hits: string[] = [];
+    const byId = k.requestId ? this.byRequestId.get(k.requestId) : undefined;
     if (byId) {
       for (const probeId of byId) {
-        this.keep(probeId, { source: 'cloudtrail', dedupKey, matchedBy: 'request-id', origin, record: r });
+        this.keep(probeId, matched('request-id'));
         hits.push(probeId);
       }
       return hits;
     }
-    if (r.eventName === null || r.bucketName === null || r.key === null) return hits;
-    const t = r.eventTime ? Date.parse(r.eventTime) : Number.NaN;
-    for (const side of this.keySides(r.bucketName, r.key)) {
-      if (!PROBE_REQUESTS[side.method].cloudTrail.includes(r.eventName)) continue;
+    if (k.operation === null || k.bucket === null || k.key === null) return hits;
+    const t = k.time ? Date.parse(k.time) : Number.NaN;
+    for (const side of this.keySides(k.bucket, k.key)) {
+      if (!PROBE_REQUESTS[side.method][operations].includes(k.operation)) continue;
       if (Number.isNaN(t) || t < side.fromMs || t > side.toMs) continue;
-      this.keep(side.probeId, {
-        source: 'cloudtrail',
-        dedupKey,
-        matchedBy: 'key-and-time',
-        origin,
-        record: r,
-      });
+      this.keep(side.probeId, matched('key-and-time'));
       hits.push(side.probeId);
     }
     return hits;

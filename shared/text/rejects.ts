@@ -27,6 +27,15 @@ export const SKIP_REASONS = {
 
 export type SkipCode = keyof typeof SKIP_REASONS;
 
+/** What a {@link RejectCounter} counted, as plain data (what crosses a worker-thread boundary). */
+export interface RejectTally {
+  readonly count: number;
+  readonly byCode: Partial<Record<RejectCode, number>>;
+  readonly samples: readonly RejectSample[];
+  readonly skipped: number;
+  readonly skippedBy: Partial<Record<SkipCode, number>>;
+}
+
 /**
  * Counts rejected lines and keeps the first few as samples, so bad input is never fatal and never
  * silent. Also counts, apart, the well-formed items a reader passes over ({@link SKIP_REASONS}). Counting is O(1) per reject; only `maxSamples` are kept whatever the input size.
@@ -34,7 +43,7 @@ export type SkipCode = keyof typeof SKIP_REASONS;
  * so source and message go through {@link displayText} (secrets redacted, control characters
  * escaped) and the message is cut at 200 characters.
  */
-export class RejectCounter {
+export class RejectCounter implements RejectTally {
   count = 0;
   readonly byCode: Partial<Record<RejectCode, number>> = {};
   readonly samples: RejectSample[] = [];
@@ -57,6 +66,21 @@ export class RejectCounter {
           message.length > MAX_SAMPLE_MESSAGE ? `${message.slice(0, MAX_SAMPLE_MESSAGE - 1)}…` : message,
       });
     }
+  }
+
+  /**
+   * Adds what another counter counted (a worker thread's, as plain data after structured clone),
+   * as if its items had come after this counter's: merging per-file counters in file order gives
+   * the counts, code order and samples one counter would have given reading the files in turn.
+   */
+  merge(other: RejectTally): void {
+    this.count += other.count;
+    for (const [code, n] of Object.entries(other.byCode) as [RejectCode, number][])
+      this.byCode[code] = (this.byCode[code] ?? 0) + n;
+    for (const s of other.samples) if (this.samples.length < this.maxSamples) this.samples.push(s);
+    this.skipped += other.skipped;
+    for (const [code, n] of Object.entries(other.skippedBy) as [SkipCode, number][])
+      this.skippedBy[code] = (this.skippedBy[code] ?? 0) + n;
   }
 
   /** Counts one item passed over for a reason that is not an error. */

@@ -5,7 +5,7 @@ export const classifyInfo: CommandInfo = {
   path: ['classify'],
   summary: 'classify the network path of flow-log, access-log and CloudTrail records',
   usage:
-    'classify --env ENV.json [--flow FILE...] [--access FILE...] [--cloudtrail FILE...] [--format SPEC] [--summary]',
+    'classify --env ENV.json [--flow FILE...] [--access FILE...] [--cloudtrail FILE...] [--format SPEC] [--summary] [--jobs N]',
   help: `Decides, for every record of the given evidence files, which path it shows: gateway-endpoint,
 interface-endpoint, vpc-endpoint (an endpoint of unknown kind), nat-gateway, internet-gateway,
 public, unknown or not-s3, judged against the environment document (VPCs, subnets, route tables,
@@ -29,6 +29,8 @@ Options:
   --format SPEC         the flow logs' format when the files have no header line (as in
                         'parse flow'; --flow-format, its old name, still works with a warning)
   --summary           print record counts per source and path instead of records
+  --jobs N            worker threads for the --flow files with --summary (default: one per
+                      core; 1: none)
 
 Exit status: 0 done (even with rejected lines, reported on stderr), 1 an input could not be read,
 2 usage error or invalid environment (the message names the first bad field).
@@ -44,6 +46,7 @@ Examples:
     format: { type: 'string' },
     'flow-format': { type: 'string' },
     summary: { type: 'boolean' },
+    jobs: { type: 'string' },
   },
   variadic: ['flow', 'access', 'cloudtrail'],
 };

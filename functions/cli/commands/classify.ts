@@ -11,6 +11,7 @@ import {
 } from '../../../shared/classify/index.js';
 import { redactText } from '../../../shared/endpoints/redact.js';
 import { buildEnvironmentIndex, type EnvironmentIndex } from '../../../shared/env/environment-index.js';
+import type { Environment } from '../../../shared/env/types.js';
 import { UserInputError } from '../../../shared/errors.js';
 import { redactRecord } from '../../../shared/evidence/redact-deep.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
@@ -19,6 +20,7 @@ import { readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { type CloudTrailReadStats, readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
 import { readFlowRecords, resolveFlowFormat } from '../../lib/read-flow.js';
 import { type CommandSpec, writeOut } from '../command.js';
+import { runFileJobs, threadsFor } from '../file-jobs.js';
 import { flowFormatFlag } from '../inputs.js';
 import { classifyInfo } from './classify.info.js';
 
@@ -63,6 +65,32 @@ function summaryTable(tallies: readonly Tally[]): string {
     .concat('\n');
 }
 
+/**
+ * `--summary` over several flow-log files: each file classified on a worker thread, the counts
+ * added in file order. Returns how many files were done; from the first a worker could not read
+ * on, the caller reads in turn, so a failure reads as it would without workers.
+ */
+async function classifyInWorkers(
+  files: readonly string[],
+  o: { env: Environment; envKey: string; spec: string | undefined; threads: number },
+  flow: Tally,
+): Promise<number> {
+  const jobs = files.map((file) => ({
+    kind: 'flow-classify' as const,
+    file,
+    env: o.env,
+    envKey: o.envKey,
+    ...(o.spec ? { format: o.spec } : {}),
+  }));
+  const { results } = await runFileJobs(jobs, o.threads);
+  for (const r of results) {
+    for (const [path, n] of Object.entries(r.paths)) flow.paths[path as PathKind] += n;
+    flow.unclassified += r.unclassified;
+    flow.rejects.merge(r.rejects);
+  }
+  return results.length;
+}
+
 const list = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
 
@@ -89,7 +117,9 @@ export const classifyCommand: CommandSpec = {
     if ([...flows, ...accesses, ...trails].filter((f) => f === '-').length > 1) {
       throw new UserInputError('USAGE', "standard input ('-') can be read only once");
     }
-    const format = resolveFlowFormat(flowFormatFlag(values, io.stderr, 'classify'));
+    const spec = flowFormatFlag(values, io.stderr, 'classify');
+    const format = resolveFlowFormat(spec);
+    const threads = threadsFor(values.jobs, flows);
     const env = await loadEnvironmentFile(values.env);
     const idx: EnvironmentIndex = buildEnvironmentIndex(env);
     for (const w of idx.warnings) io.stderr.write(`pathguard classify: warning: ${w.path}: ${w.message}\n`);
@@ -107,7 +137,12 @@ export const classifyCommand: CommandSpec = {
     };
 
     try {
-      for (const input of flows) {
+      let done = 0;
+      if (summary && threads > 1) {
+        flow.read = true;
+        done = await classifyInWorkers(flows, { env, envKey: values.env, spec, threads }, flow);
+      }
+      for (const input of flows.slice(done)) {
         flow.read = true;
         const opts = {
           stdin: io.stdin,

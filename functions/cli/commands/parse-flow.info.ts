@@ -4,7 +4,7 @@ import type { CommandInfo } from '../command.js';
 export const parseFlowInfo: CommandInfo = {
   path: ['parse', 'flow'],
   summary: 'parse VPC Flow Logs to NDJSON',
-  usage: 'parse flow [--format SPEC] [--count] [FILE...|-]',
+  usage: 'parse flow [--format SPEC] [--count] [--jobs N] [FILE...|-]',
   help: `Reads VPC and transit gateway Flow Log files (plain or gzip, detected by content, not by
 name), CloudWatch Logs exports ('aws logs filter-log-events' JSON or NDJSON events, whose messages
 are records), CloudWatch Logs subscription payloads (Firehose's concatenated DATA_MESSAGE objects,
@@ -18,6 +18,7 @@ names are kept as strings.
 Options:
   --format SPEC   the flow log's format: '\${version} \${srcaddr} ...' or 'version srcaddr ...'
   --count         print only 'records N rejected M'
+  --jobs N        worker threads for --count over several files (default: one per core; 1: none)
 
 Output keys are the AWS field names in camelCase (pkt-srcaddr -> pktSrcaddr); integer fields
 (version, srcport, dstport, protocol, packets, bytes, start, end, tcp-flags, traffic-path) are
@@ -35,5 +36,5 @@ Examples:
   aws logs filter-log-events --log-group-name vpc-flow > export.json && pathguard parse flow \\
     --format '\${version} \${account-id} ... \${traffic-path}' export.json
   pathguard parse flow --count flows.log`,
-  options: { format: { type: 'string' }, count: { type: 'boolean' } },
+  options: { format: { type: 'string' }, count: { type: 'boolean' }, jobs: { type: 'string' } },
 };

@@ -1,0 +1,85 @@
+// Several files on worker threads (issue 16): `parse flow --count` and `classify --summary` print
+// exactly what reading the files in turn prints (counts, reject samples and their order, the
+// failure on an unreadable file), asserted on the built CLI, where the worker script exists.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RejectCounter } from '../../shared/text/rejects.js';
+
+const fx = (p: string) => join('test/fixtures/flow-logs', p);
+// Rejects in three files (more than the five samples kept), gzip and plain, v2 and v5 formats.
+const FILES = [
+  fx('bad-lines.log'),
+  fx('aws-doc-default.log'),
+  fx('s3-delivered-v5.log.gz'),
+  fx('bad-lines.log'),
+  fx('aws-doc-igw-s3-v5.log'),
+  fx('bad-lines.log'),
+];
+const ENV = 'test/fixtures/env/example-env.json';
+
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/pathguard.mjs', ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  execFileSync(process.execPath, ['scripts/build.mjs', '--cli']);
+}, 60_000);
+
+describe('commands given several files', () => {
+  it.each([
+    ['parse flow --count', ['parse', 'flow', '--count', ...FILES]],
+    ['classify --summary', ['classify', '--summary', '--env', ENV, '--flow', ...FILES]],
+  ])('%s prints the same on worker threads as in one thread', (_, args) => {
+    const one = cli([...args, '--jobs', '1']);
+    const many = cli([...args, '--jobs', '3']);
+    expect(one.status).toBe(0);
+    expect(one.stdout).not.toBe('');
+    // The samples are the first five rejects of the first file, then the next file's.
+    expect(one.stderr).toMatch(/rejected [1-9]/);
+    expect(many).toEqual(one);
+  });
+
+  it('fails on an unreadable file as reading in turn does, after counting the files before it', () => {
+    const args = ['parse', 'flow', '--count', FILES[0]!, fx('missing.log'), FILES[1]!, FILES[2]!];
+    const one = cli([...args, '--jobs', '1']);
+    const many = cli([...args, '--jobs', '4']);
+    expect(one.status).toBe(1);
+    expect(one.stderr).toContain('missing.log');
+    expect(many).toEqual(one);
+  });
+
+  it('refuses a --jobs that is not a whole number from 1', () => {
+    for (const jobs of ['0', '-1', 'two', '1.5']) {
+      const r = cli(['parse', 'flow', '--count', '--jobs', jobs, ...FILES]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('--jobs');
+    }
+  });
+});
+
+describe('RejectCounter.merge', () => {
+  it('gives what one counter reading the files in turn gives', () => {
+    const whole = new RejectCounter();
+    const parts = [new RejectCounter(), new RejectCounter(), new RejectCounter()];
+    const errors = [
+      { code: 'BAD_NUMBER', message: 'srcport' },
+      { code: 'BAD_ADDRESS', message: 'srcaddr' },
+      { code: 'BAD_VALUE', message: 'action' },
+    ] as const;
+    for (let f = 0; f < parts.length; f++) {
+      for (let i = 0; i < 3 + f; i++) {
+        const e = errors[(f + i) % errors.length]!;
+        whole.add(`file-${f}`, i + 1, e);
+        parts[f]!.add(`file-${f}`, i + 1, e);
+      }
+      whole.skip('CONTROL_MESSAGE', f);
+      parts[f]!.skip('CONTROL_MESSAGE', f);
+    }
+    const merged = new RejectCounter();
+    for (const p of parts) merged.merge(structuredClone({ ...p }));
+    expect(merged.format()).toEqual(whole.format());
+    expect(merged.samples).toHaveLength(5);
+  });
+});
