@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadInfraConfig } from './config.js';
-import { PathGuardStack } from './stacks/pathguard-stack.js';
+import { addPathGuardStacks } from './stacks/index.js';
 
 const app = new App();
 const explicit =
@@ -17,13 +17,5 @@ if (!explicit && file.endsWith('example.json')) {
   process.stderr.write('pathguard: no pathguard.config.json; synthesizing the example configuration\n');
 }
 const cfg = loadInfraConfig(file);
-new PathGuardStack(app, cfg.deployment.stackName, {
-  monitoring: cfg.monitoring,
-  configJson: cfg.configJson,
-  deployment: cfg.deployment,
-  env: cfg.deployment.account
-    ? { account: cfg.deployment.account, region: cfg.monitoring.region }
-    : { region: cfg.monitoring.region },
-  description: 'PathGuard: continuous proof that S3 traffic stays on the VPC-endpoint path',
-});
+addPathGuardStacks(app, cfg);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { aws_logs as logs } from 'aws-cdk-lib';
-import { formatIssuePath, validateConfig } from '../shared/config/index.js';
+import { formatIssuePath, type PathGuardConfig, validateConfig } from '../shared/config/index.js';
 import { ValidationError } from '../shared/errors.js';
 import { type DeploymentSettings, deploymentSchema } from './deployment-config.js';
-import { planEvidence } from './evidence.js';
+import { type EvidencePlan, planEvidence } from './evidence.js';
+import {
+  type MemberPlacement,
+  memberPlacements,
+  type OrganizationSettings,
+  organizationSchema,
+} from './organization-config.js';
 import type { StackMonitoringConfig } from './stacks/pathguard-stack.js';
 
 export interface InfraConfig {
@@ -11,6 +17,40 @@ export interface InfraConfig {
   /** The monitoring config (without `deployment`) as the functions read it from PATHGUARD_CONFIG. */
   configJson: string;
   deployment: DeploymentSettings;
+  /** Present when the config has an `organization` section: the central and member stacks. */
+  organization?: OrganizationPlan;
+}
+
+/** The organisation as the stacks build it: its settings and each member x Region's vantages. */
+export interface OrganizationPlan {
+  readonly settings: OrganizationSettings;
+  /** Whether flow logs are read (evidence.flowLogs.enabled): member stacks deliver them. */
+  readonly flowLogs: boolean;
+  readonly members: readonly (MemberPlacement & {
+    readonly vpcVantages: readonly { readonly id: string; readonly subnetId: string }[];
+  })[];
+}
+
+type Issue = { path: string; message: string };
+type Parsed<T> =
+  | { success: true; data: T }
+  | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+
+function parseSection<T>(
+  schema: { safeParse(x: unknown): Parsed<T> },
+  doc: unknown,
+  key: string,
+  issues: Issue[],
+) {
+  const r = schema.safeParse(doc);
+  if (!r.success)
+    issues.push(
+      ...r.error.issues.map((i) => ({
+        path: `${key}.${formatIssuePath(i.path)}`.replace(/\.$/, ''),
+        message: i.message,
+      })),
+    );
+  return r;
 }
 
 /** Lambda environment variables total at most 4 KB; leave room for the others. */
@@ -27,19 +67,17 @@ export function loadInfraConfig(file: string): InfraConfig {
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);
   }
-  const issues: { path: string; message: string }[] = [];
+  const issues: Issue[] = [];
   const cfg = validateConfig(doc);
   if (!cfg.ok) issues.push(...cfg.error.issues);
-  const dep = deploymentSchema.safeParse((doc as { deployment?: unknown }).deployment ?? {});
-  if (!dep.success) {
-    issues.push(
-      ...dep.error.issues.map((i) => ({
-        path: `deployment.${formatIssuePath(i.path)}`.replace(/\.$/, ''),
-        message: i.message,
-      })),
-    );
-  }
-  if (issues.length > 0 || !cfg.ok || !dep.success) throw new ValidationError(file, issues);
+  const raw = doc as { deployment?: unknown; organization?: unknown };
+  const dep = parseSection(deploymentSchema, raw.deployment ?? {}, 'deployment', issues);
+  const org =
+    raw.organization === undefined
+      ? undefined
+      : parseSection(organizationSchema, raw.organization, 'organization', issues);
+  if (issues.length > 0 || !cfg.ok || !dep.success || (org && !org.success))
+    throw new ValidationError(file, issues);
   const c = cfg.value;
   const d = dep.data;
   if (!Object.values(logs.RetentionDays).includes(d.logRetentionDays)) {
@@ -48,15 +86,8 @@ export function loadInfraConfig(file: string): InfraConfig {
       message: 'not a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)',
     });
   }
-  const subnets = new Set(d.network.subnets.map((s) => s.subnetId));
-  c.vantages.forEach((v, i) => {
-    if (v.kind === 'vpc' && !subnets.has(v.subnetId)) {
-      issues.push({
-        path: `vantages[${i}].subnetId`,
-        message: `${v.subnetId} is not listed in deployment.network.subnets`,
-      });
-    }
-  });
+  const organization = org?.success ? planOrganization(c, d, org.data, issues) : undefined;
+  if (!organization) checkSingleAccountNetwork(c, d, issues);
   const targetBuckets = new Set(c.targets.map((t) => t.bucket));
   d.createProbeBuckets.forEach((b, i) => {
     if (!targetBuckets.has(b))
@@ -70,9 +101,11 @@ export function loadInfraConfig(file: string): InfraConfig {
         message: `${r.runnerId} is not an on-prem vantage`,
       });
   });
-  const evidence = planEvidence(c, d);
+  // An organisation reads its evidence from the log archive (organization.logArchive), not from
+  // locations one stack creates.
+  const evidence = organization ? { plan: NO_STACK_EVIDENCE, issues: [] } : planEvidence(c, d);
   issues.push(...evidence.issues);
-  const { deployment: _d, ...monitoringDoc } = doc as Record<string, unknown>;
+  const { deployment: _d, organization: _o, ...monitoringDoc } = doc as Record<string, unknown>;
   const configJson = JSON.stringify(monitoringDoc);
   if (configJson.length > MAX_INLINE_CONFIG) {
     issues.push({
@@ -83,6 +116,7 @@ export function loadInfraConfig(file: string): InfraConfig {
   if (issues.length > 0) throw new ValidationError(file, issues);
   return {
     deployment: d,
+    ...(organization ? { organization } : {}),
     configJson,
     monitoring: {
       region: c.region,
@@ -99,5 +133,102 @@ export function loadInfraConfig(file: string): InfraConfig {
       retention: c.retention,
       evidence: evidence.plan,
     },
+  };
+}
+
+const NO_STACK_EVIDENCE: EvidencePlan = { accessLogs: null, flowLogs: null, cloudTrail: null };
+
+/** Without an organisation, every VPC vantage runs in a subnet of `deployment.network`. */
+function checkSingleAccountNetwork(c: PathGuardConfig, d: DeploymentSettings, issues: Issue[]): void {
+  if (!d.network) {
+    issues.push({
+      path: 'deployment.network',
+      message:
+        'required (the VPC and subnets of the vantages) unless an organization section lists them per member',
+    });
+    return;
+  }
+  const subnets = new Set(d.network.subnets.map((s) => s.subnetId));
+  c.vantages.forEach((v, i) => {
+    if (v.kind === 'vpc' && !subnets.has(v.subnetId)) {
+      issues.push({
+        path: `vantages[${i}].subnetId`,
+        message: `${v.subnetId} is not listed in deployment.network.subnets`,
+      });
+    }
+  });
+}
+
+/**
+ * Places each VPC vantage in the one member account x Region whose subnets list its subnet, and
+ * checks that the log archive has a location for every evidence source the config enables.
+ */
+function planOrganization(
+  c: PathGuardConfig,
+  d: DeploymentSettings,
+  org: OrganizationSettings,
+  issues: Issue[],
+): OrganizationPlan {
+  if (d.network)
+    issues.push({
+      path: 'deployment.network',
+      message:
+        'not used with an organization section: list each network under organization.members[].regions[].network',
+    });
+  if (d.createProbeBuckets.length > 0)
+    issues.push({
+      path: 'deployment.createProbeBuckets',
+      message:
+        'not supported with an organization section: probe buckets must already exist and allow the member probe roles',
+    });
+  if (d.onPremRunners.length > 0)
+    issues.push({
+      path: 'deployment.onPremRunners',
+      message:
+        'not supported with an organization section yet: on-prem runners report to a single-account stack',
+    });
+  const placements = memberPlacements(org);
+  const where = new Map<string, number>();
+  placements.forEach((p, i) => {
+    for (const s of p.network.subnets) where.set(s.subnetId, i);
+  });
+  const vantagesOf = placements.map(() => [] as { id: string; subnetId: string }[]);
+  c.vantages.forEach((v, i) => {
+    if (v.kind !== 'vpc') {
+      issues.push({ path: `vantages[${i}].kind`, message: 'only vpc vantages run in member accounts' });
+      return;
+    }
+    const at = where.get(v.subnetId);
+    if (at === undefined)
+      issues.push({
+        path: `vantages[${i}].subnetId`,
+        message: `${v.subnetId} is not listed in any organization.members[].regions[].network.subnets`,
+      });
+    else vantagesOf[at]!.push({ id: v.id, subnetId: v.subnetId });
+  });
+  const archive = org.logArchive;
+  const sources = [
+    ['flowLogs', c.evidence.flowLogs.enabled],
+    ['accessLogs', c.evidence.accessLogs.enabled],
+    ['cloudTrail', c.evidence.cloudTrail.enabled],
+  ] as const;
+  for (const [source, enabled] of sources) {
+    if (enabled && !archive?.[source])
+      issues.push({
+        path: `organization.logArchive.${source}`,
+        message: `required: evidence.${source} is enabled and an organisation reads it from the log archive`,
+      });
+  }
+  if (org.stackSet?.regions) {
+    const memberRegions = new Set(placements.map((p) => p.region));
+    org.stackSet.regions.forEach((r, i) => {
+      if (!memberRegions.has(r))
+        issues.push({ path: `organization.stackSet.regions[${i}]`, message: `${r} is no member's Region` });
+    });
+  }
+  return {
+    settings: org,
+    flowLogs: c.evidence.flowLogs.enabled,
+    members: placements.map((p, i) => ({ ...p, vpcVantages: vantagesOf[i]! })),
   };
 }

@@ -5,6 +5,23 @@ const vpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id (vpc-â
 const routeTableId = z.string().regex(/^rtb-[0-9a-f]{8,17}$/, 'expected a route table id (rtb-â€¦)');
 const arn = z.string().regex(/^arn:aws[a-z-]*:/, 'expected an ARN');
 
+/** A VPC and every subnet a VPC vantage (probe function) runs in, given so synth needs no lookup. */
+export const networkSchema = z.strictObject({
+  vpcId,
+  /** Every subnet a VPC vantage (probe function) runs in. */
+  subnets: z
+    .array(
+      z.strictObject({
+        subnetId,
+        availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected an AZ name'),
+        routeTableId,
+      }),
+    )
+    .min(1),
+});
+
+export type NetworkSettings = z.infer<typeof networkSchema>;
+
 /**
  * Deployment settings: what the CDK app needs beyond the monitoring config. Everything the stack
  * would otherwise look up (VPC, subnets, route tables, AZs) is given here, so `cdk synth` works
@@ -21,19 +38,8 @@ export const deploymentSchema = z.strictObject({
     .string()
     .regex(/^\d{12}$/)
     .optional(),
-  network: z.strictObject({
-    vpcId,
-    /** Every subnet a VPC vantage (probe function) runs in. */
-    subnets: z
-      .array(
-        z.strictObject({
-          subnetId,
-          availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected an AZ name'),
-          routeTableId,
-        }),
-      )
-      .min(1),
-  }),
+  /** The VPC and subnets of the vantages; required unless an `organization` section lists them per member. */
+  network: networkSchema.optional(),
   /** Probe buckets this stack creates (names from `targets[].bucket`); others must already exist. */
   createProbeBuckets: z.array(z.string()).default([]),
   alerts: z

@@ -1,20 +1,11 @@
-import {
-  type EC2Client,
-  type NetworkInterface as Ec2NetworkInterface,
-  type Route as Ec2Route,
-  type RouteTable as Ec2RouteTable,
-  type FlowLog,
-  type ManagedPrefixList,
-  paginateDescribeFlowLogs,
-  paginateDescribeManagedPrefixLists,
-  paginateDescribeNatGateways,
-  paginateDescribeNetworkInterfaces,
-  paginateDescribeRouteTables,
-  paginateDescribeSubnets,
-  paginateDescribeVpcEndpoints,
-  paginateDescribeVpcs,
-  paginateGetManagedPrefixListEntries,
-  type VpcEndpoint,
+import type {
+  EC2Client,
+  NetworkInterface as Ec2NetworkInterface,
+  Route as Ec2Route,
+  RouteTable as Ec2RouteTable,
+  FlowLog,
+  ManagedPrefixList,
+  VpcEndpoint,
 } from '@aws-sdk/client-ec2';
 import type { FlowLogFacts } from '../../shared/env/drift.js';
 import type {
@@ -167,7 +158,12 @@ function toFlowLogConfig(f: FlowLog): FlowLogConfig {
   };
 }
 
-type Ec2Pages = Parameters<typeof paginateDescribeManagedPrefixLists>[0];
+/**
+ * The EC2 client's module. Loaded by {@link discoverEnvironment}, not with this file: it is most
+ * of the AWS SDK the analyze function loads (about 0.5 s of CPU), and only discovery needs it.
+ */
+type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
+type Ec2Pages = Parameters<Ec2Sdk['paginateDescribeManagedPrefixLists']>[0];
 
 /** Whether AWS owns the list (`OwnerId` `AWS`), as opposed to a customer (aws-facts §5.6). */
 const isAwsManaged = (pl: ManagedPrefixList) => pl.OwnerId === 'AWS';
@@ -190,6 +186,7 @@ const isAwsManaged = (pl: ManagedPrefixList) => pl.OwnerId === 'AWS';
  * - Entries are read with every page (`GetManagedPrefixListEntries`); a failure names the list.
  */
 async function resolvePrefixLists(
+  sdk: Ec2Sdk,
   client: Ec2Pages,
   region: string,
   tables: readonly Ec2RouteTable[],
@@ -213,7 +210,7 @@ async function resolvePrefixLists(
   for (const ids of chunks(missing, FILTER_VALUES_MAX)) {
     const found = await all(
       'DescribeManagedPrefixLists',
-      paginateDescribeManagedPrefixLists(client, { Filters: [{ Name: 'prefix-list-id', Values: ids }] }),
+      sdk.paginateDescribeManagedPrefixLists(client, { Filters: [{ Name: 'prefix-list-id', Values: ids }] }),
       (p) => p.PrefixLists,
     );
     for (const pl of found) if (pl.PrefixListId) lists.set(pl.PrefixListId, pl);
@@ -223,7 +220,7 @@ async function resolvePrefixLists(
       const id = pl.PrefixListId as string;
       const entries = await all(
         `GetManagedPrefixListEntries (${id})`,
-        paginateGetManagedPrefixListEntries(client, { PrefixListId: id }),
+        sdk.paginateGetManagedPrefixListEntries(client, { PrefixListId: id }),
         (p) => p.Entries,
       );
       return { pl, id, cidrs: entries.map((e) => e.Cidr).filter(defined) };
@@ -263,6 +260,7 @@ async function resolvePrefixLists(
  * with an AwsCallError naming the call: a partial environment is never returned.
  */
 export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions): Promise<DiscoveryResult> {
+  const sdk = await import('@aws-sdk/client-ec2');
   const client = { client: ec2 };
   const runnerSubnetIds = [...new Set(opts.runnerSubnetIds ?? [])];
   let vpcIds = [...new Set(opts.vpcIds ?? [])];
@@ -272,33 +270,33 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
     }
     const runnerSubnets = await all(
       'DescribeSubnets',
-      paginateDescribeSubnets(client, { SubnetIds: runnerSubnetIds }),
+      sdk.paginateDescribeSubnets(client, { SubnetIds: runnerSubnetIds }),
       (p) => p.Subnets,
     );
     vpcIds = [...new Set(runnerSubnets.map((s) => s.VpcId).filter(defined))];
   }
   const vpcFilter = [{ Name: 'vpc-id', Values: vpcIds }];
   const [vpcs, subnets, tables, endpoints, nats, s3Named] = await Promise.all([
-    all('DescribeVpcs', paginateDescribeVpcs(client, { VpcIds: vpcIds }), (p) => p.Vpcs),
-    all('DescribeSubnets', paginateDescribeSubnets(client, { Filters: vpcFilter }), (p) => p.Subnets),
+    all('DescribeVpcs', sdk.paginateDescribeVpcs(client, { VpcIds: vpcIds }), (p) => p.Vpcs),
+    all('DescribeSubnets', sdk.paginateDescribeSubnets(client, { Filters: vpcFilter }), (p) => p.Subnets),
     all(
       'DescribeRouteTables',
-      paginateDescribeRouteTables(client, { Filters: vpcFilter }),
+      sdk.paginateDescribeRouteTables(client, { Filters: vpcFilter }),
       (p) => p.RouteTables,
     ),
     all(
       'DescribeVpcEndpoints',
-      paginateDescribeVpcEndpoints(client, { Filters: vpcFilter }),
+      sdk.paginateDescribeVpcEndpoints(client, { Filters: vpcFilter }),
       (p) => p.VpcEndpoints,
     ),
     all(
       'DescribeNatGateways',
-      paginateDescribeNatGateways(client, { Filter: vpcFilter }),
+      sdk.paginateDescribeNatGateways(client, { Filter: vpcFilter }),
       (p) => p.NatGateways,
     ),
     all(
       'DescribeManagedPrefixLists',
-      paginateDescribeManagedPrefixLists(client, {
+      sdk.paginateDescribeManagedPrefixLists(client, {
         // AWS's own list only: a customer may name a list the same (aws-facts §5.6).
         Filters: [
           { Name: 'prefix-list-name', Values: [`com.amazonaws.${opts.region}.s3`] },
@@ -329,7 +327,9 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
   const eniQueries = chunks([...new Set(byIdEnis)], FILTER_VALUES_MAX).map((ids) =>
     all(
       'DescribeNetworkInterfaces',
-      paginateDescribeNetworkInterfaces(client, { Filters: [{ Name: 'network-interface-id', Values: ids }] }),
+      sdk.paginateDescribeNetworkInterfaces(client, {
+        Filters: [{ Name: 'network-interface-id', Values: ids }],
+      }),
       (p) => p.NetworkInterfaces,
     ),
   );
@@ -340,7 +340,7 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
   eniQueries.push(
     all(
       'DescribeNetworkInterfaces',
-      paginateDescribeNetworkInterfaces(client, { Filters: lambdaFilter }),
+      sdk.paginateDescribeNetworkInterfaces(client, { Filters: lambdaFilter }),
       (p) => p.NetworkInterfaces,
     ),
   );
@@ -354,6 +354,7 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
   );
 
   const { s3PrefixLists, prefixLists } = await resolvePrefixLists(
+    sdk,
     client,
     opts.region,
     tables,
@@ -421,7 +422,7 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
     flowLogs.push(
       ...(await all(
         'DescribeFlowLogs',
-        paginateDescribeFlowLogs(client, { Filter: [{ Name: 'resource-id', Values: ids }] }),
+        sdk.paginateDescribeFlowLogs(client, { Filter: [{ Name: 'resource-id', Values: ids }] }),
         (p) => p.FlowLogs,
       )),
     );

@@ -42,7 +42,9 @@ async function probeHandler(event: unknown, context: Context): Promise<Record<st
     throw new UserInputError('CONFIG_MISSING', 'PATHGUARD_VANTAGE must name a vpc vantage of the config');
   }
   const runId = probeRunId(ev, now, cfg.scheduleMinutes);
-  const store = new S3ObjectStore(s3, cfg.resultsBucket);
+  // A member account of an organisation keeps everything under its own prefix of the central
+  // bucket (the bucket policy allows that account no other key).
+  const store = new S3ObjectStore(s3, cfg.resultsBucket, process.env.PATHGUARD_RESULTS_PREFIX ?? '');
   const env = (await store.getJson<Environment>('environment/latest.json'))?.value;
   const started = Date.now();
   const result = await runProbes(runId, {

@@ -31,7 +31,36 @@ export interface AnalyzerProps {
    * @default none: no upload probes, no delete grant (the lifecycle rule expires probe objects)
    */
   readonly uploadProbes?: { readonly buckets: readonly s3.IBucket[]; readonly prefix: string };
+  /** The function role's fixed name, for trust policies in other accounts. @default generated */
+  readonly roleName?: string;
+  /**
+   * Discover the network through these member roles (sts:AssumeRole) instead of this account's
+   * EC2 API. @default this account's network
+   */
+  readonly memberDiscovery?: {
+    /** Each member account x Region's discovery role, as `account:region=roleArn`. */
+    readonly roles: readonly {
+      readonly account: string;
+      readonly region: string;
+      readonly roleArn: string;
+    }[];
+    /** The external id every AssumeRole presents. @default none */
+    readonly externalId?: string;
+  };
 }
+
+/** The read-only EC2 actions network discovery calls (none supports resource-level permissions). */
+export const DISCOVERY_ACTIONS = [
+  'ec2:DescribeVpcs',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeRouteTables',
+  'ec2:DescribeVpcEndpoints',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeManagedPrefixLists',
+  'ec2:GetManagedPrefixListEntries',
+  'ec2:DescribeNatGateways',
+  'ec2:DescribeFlowLogs',
+];
 
 /**
  * The analyze function: reads probes, observations and evidence, discovers the network (EC2
@@ -43,16 +72,23 @@ export class Analyzer extends StackSection {
 
   constructor(scope: Construct, id: string, props: AnalyzerProps) {
     super(scope, id);
-    const analyze = pathGuardFunction(this, 'Analyze', 'analyze', props.defaults, {
-      timeout: Duration.minutes(10),
-      memorySize: 1024,
-      environment: {
-        PATHGUARD_VPC_IDS: props.vpcId,
-        PATHGUARD_TOPIC_ARN: props.topic.topicArn,
-        PATHGUARD_FLOW_LOG_FORMAT: props.flowLogFormat,
-        [EVIDENCE_ENV.accountId]: Aws.ACCOUNT_ID,
+    const analyze = pathGuardFunction(
+      this,
+      'Analyze',
+      'analyze',
+      props.defaults,
+      {
+        timeout: Duration.minutes(10),
+        memorySize: 1024,
+        environment: {
+          PATHGUARD_VPC_IDS: props.vpcId,
+          PATHGUARD_TOPIC_ARN: props.topic.topicArn,
+          PATHGUARD_FLOW_LOG_FORMAT: props.flowLogFormat,
+          [EVIDENCE_ENV.accountId]: Aws.ACCOUNT_ID,
+        },
       },
-    });
+      props.roleName,
+    );
     this.function = analyze;
     allowObjects(
       analyze,
@@ -95,28 +131,39 @@ export class Analyzer extends StackSection {
     analyze.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
     );
-    analyze.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'DiscoverNetwork',
-        actions: [
-          'ec2:DescribeVpcs',
-          'ec2:DescribeSubnets',
-          'ec2:DescribeRouteTables',
-          'ec2:DescribeVpcEndpoints',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeManagedPrefixLists',
-          'ec2:GetManagedPrefixListEntries',
-          'ec2:DescribeNatGateways',
-          'ec2:DescribeFlowLogs',
-        ],
-        // EC2 Describe* and GetManagedPrefixListEntries do not support resource-level permissions.
-        resources: ['*'],
-      }),
+    if (props.memberDiscovery) this.assumeMemberRoles(props.memberDiscovery);
+    else this.discoverLocally();
+  }
+
+  /** This account's network, read through its own EC2 API. */
+  private discoverLocally(): void {
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'DiscoverNetwork', actions: DISCOVERY_ACTIONS, resources: ['*'] }),
     );
-    Validations.of(analyze.role!).acknowledge({
+    Validations.of(this.function.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'EC2 Describe* actions support no resource-level permissions; only read-only discovery actions are listed.',
+    });
+  }
+
+  /** Each member's network, through its discovery role: AssumeRole on exactly those roles. */
+  private assumeMemberRoles(members: NonNullable<AnalyzerProps['memberDiscovery']>): void {
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumeMemberDiscoveryRoles',
+        actions: ['sts:AssumeRole'],
+        resources: [...new Set(members.roles.map((r) => r.roleArn))],
+      }),
+    );
+    this.function.addEnvironment(
+      'PATHGUARD_MEMBER_ROLES',
+      members.roles.map((r) => `${r.account}:${r.region}=${r.roleArn}`).join(','),
+    );
+    if (members.externalId) this.function.addEnvironment('PATHGUARD_MEMBER_EXTERNAL_ID', members.externalId);
+    Validations.of(this.function.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing (PutTraceSegments, PutTelemetryRecords) supports no resource-level permissions.',
     });
   }
 }

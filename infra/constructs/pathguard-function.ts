@@ -72,7 +72,8 @@ const RUNTIME_PINNED =
 /**
  * One PathGuard handler (`functions/handlers/<handler>.ts`) with its own retained log group, a
  * role scoped to that group (no managed basic-execution policy), a dead-letter queue and no
- * retries; VPC-attached functions also get the ENI actions.
+ * retries; VPC-attached functions also get the ENI actions. A fixed `roleName` lets roles in other
+ * accounts name this one in their trust policies.
  */
 export function pathGuardFunction(
   scope: Construct,
@@ -80,6 +81,7 @@ export function pathGuardFunction(
   handler: 'probe' | 'orders' | 'analyze',
   defaults: FunctionDefaults,
   extra: Partial<nodejs.NodejsFunctionProps>,
+  roleName?: string,
 ): nodejs.NodejsFunction {
   const { common, logRetention, dataKey } = defaults;
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
@@ -90,6 +92,7 @@ export function pathGuardFunction(
   const role = new iam.Role(scope, `${id}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: `PathGuard ${id}`,
+    ...(roleName ? { roleName } : {}),
   });
   // Written by hand instead of the AWS managed basic-execution policy: scoped to this log group.
   logGroup.grantWrite(role);

@@ -28,6 +28,11 @@ export interface ProbeFunctionsProps {
   /** Whether on-prem runners need orders (the orders function). @default false */
   readonly hasOnPremVantages?: boolean;
   readonly resultsBucket: s3.IBucket;
+  /**
+   * The prefix every key this section writes to or reads from the results bucket starts with
+   * (PATHGUARD_RESULTS_PREFIX): a member account's own prefix of the central bucket. @default ''
+   */
+  readonly resultsPrefix?: string;
   /** The probe buckets both functions write probe objects to and presign. */
   readonly probeBuckets: readonly s3.IBucket[];
   /** Probe objects live under `<probePrefix>/probes/`. */
@@ -81,17 +86,21 @@ export class ProbeFunctions extends StackSection {
       vpcSubnets: { subnets: [subnet] },
       securityGroups: [sg],
       timeout: Duration.minutes(2),
-      environment: { PATHGUARD_VANTAGE: vantageId },
+      environment: {
+        PATHGUARD_VANTAGE: vantageId,
+        ...(props.resultsPrefix ? { PATHGUARD_RESULTS_PREFIX: props.resultsPrefix } : {}),
+      },
     });
+    const own = props.resultsPrefix ?? '';
     // No `orders/`: only the orders function writes a runner's order (a probe role that could
     // would redirect every runner).
     allowObjects(
       fn,
       props.resultsBucket,
       ['s3:GetObject', 's3:PutObject'],
-      ['probes/', 'observations/', 'runs/'],
+      ['probes/', 'observations/', 'runs/'].map((p) => own + p),
     );
-    allowObjects(fn, props.resultsBucket, ['s3:GetObject'], ['environment/']);
+    allowObjects(fn, props.resultsBucket, ['s3:GetObject'], [`${own}environment/`]);
     for (const b of props.probeBuckets) {
       // GetObject too: the presigned URLs this role signs are only as good as its own permission.
       allowObjects(fn, b, ['s3:GetObject', 's3:PutObject'], [`${props.probePrefix}/probes/`]);

@@ -1,17 +1,14 @@
 import {
   type CfnElement,
   CfnOutput,
-  Duration,
-  aws_events as events,
   type aws_kms as kms,
-  aws_lambda as lambda,
+  type aws_lambda as lambda,
   type aws_logs as logs,
   type aws_lambda_nodejs as nodejs,
   Stack,
   type StackProps,
   type aws_s3 as s3,
   type aws_sns as sns,
-  aws_events_targets as targets,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { PATHGUARD_FLOW_FORMAT } from '../../shared/flow-logs/pathguard-format.js';
@@ -19,10 +16,11 @@ import { Alarms } from '../constructs/alarms.js';
 import { Alerts } from '../constructs/alerts.js';
 import { Analyzer } from '../constructs/analyzer.js';
 import { EvidencePlumbing } from '../constructs/evidence-plumbing.js';
-import { deadLetterQueue, functionDefaults } from '../constructs/pathguard-function.js';
+import { functionDefaults } from '../constructs/pathguard-function.js';
 import { ProbeFunctions } from '../constructs/probe-functions.js';
 import { ResultsStore } from '../constructs/results-store.js';
 import { RunnerIdentities } from '../constructs/runner-identities.js';
+import { scheduleFunction } from '../constructs/schedule.js';
 import { logicalIdOutsideSections } from '../constructs/stack-section.js';
 import type { DeploymentSettings } from '../deployment-config.js';
 import type { EvidencePlan } from '../evidence.js';
@@ -73,6 +71,8 @@ export class PathGuardStack extends Stack {
     const { monitoring, deployment } = props;
     const retention = deployment.logRetentionDays as logs.RetentionDays;
     const plan = monitoring.evidence;
+    const network = deployment.network;
+    if (!network) throw new Error('deployment.network: required for a single-account stack');
     if (monitoring.vpcVantages.length + monitoring.onPremVantages.length === 0)
       throw new Error('vantages: the config has no vantage, so nothing would be monitored');
 
@@ -99,8 +99,8 @@ export class PathGuardStack extends Stack {
 
     const probes = new ProbeFunctions(this, 'ProbeFunctions', {
       defaults,
-      vpcId: deployment.network.vpcId,
-      subnets: deployment.network.subnets,
+      vpcId: network.vpcId,
+      subnets: network.subnets,
       vpcVantages: monitoring.vpcVantages,
       hasOnPremVantages: monitoring.onPremVantages.length > 0,
       resultsBucket: store.bucket,
@@ -111,7 +111,7 @@ export class PathGuardStack extends Stack {
     this.ordersFunction = probes.ordersFunction;
     const analyzer = new Analyzer(this, 'Analyzer', {
       defaults,
-      vpcId: deployment.network.vpcId,
+      vpcId: network.vpcId,
       topic: this.topic,
       resultsBucket: store.bucket,
       flowLogFormat: FLOW_LOG_FORMAT,
@@ -139,7 +139,7 @@ export class PathGuardStack extends Stack {
     new EvidencePlumbing(this, 'EvidencePlumbing', {
       plan,
       analyze: this.analyzeFunction,
-      subnetIds: deployment.network.subnets.map((s) => s.subnetId),
+      subnetIds: network.subnets.map((s) => s.subnetId),
       flowLogFormat: FLOW_LOG_FORMAT,
       logRetention: retention,
       serverAccessLogs: store.serverAccessLogs,
@@ -177,28 +177,7 @@ export class PathGuardStack extends Stack {
     return logicalIdOutsideSections(element) ?? super.allocateLogicalId(element);
   }
 
-  /**
-   * Runs a function every interval, failed deliveries to a dead-letter queue. The rule and the
-   * function reference it targets live in the stack itself: the rule's Lambda permission is named
-   * after the target's construct path (Names.nodeUniqueId), so a target inside a section would
-   * rename, and replace, that permission. The reference has the function's id at the stack level,
-   * where the function stood before the stack had sections.
-   */
   private schedule(id: string, fn: lambda.IFunction, minutes: number, key: kms.IKey): void {
-    const dlq = deadLetterQueue(this, `${id}Dlq`, key);
-    const target = lambda.Function.fromFunctionAttributes(this, fn.node.id, {
-      functionArn: fn.functionArn,
-      sameEnvironment: true,
-    });
-    new events.Rule(this, id, {
-      schedule: events.Schedule.rate(Duration.minutes(minutes)),
-      targets: [
-        new targets.LambdaFunction(target, {
-          deadLetterQueue: dlq,
-          retryAttempts: 2,
-          maxEventAge: Duration.minutes(minutes),
-        }),
-      ],
-    });
+    scheduleFunction(this, id, fn, minutes, key);
   }
 }

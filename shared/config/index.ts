@@ -3,4 +3,11 @@
  * in shared/evidence/bundle.ts: SHA-256 of the canonical JSON, with the hash function passed in by
  * functions/ (node:crypto), so this pure module needs no hashing code of its own.
  */
-export { configSchema, formatIssuePath, MRAP_ARN, type PathGuardConfig, validateConfig } from './schema.js';
+export {
+  bucketName,
+  configSchema,
+  formatIssuePath,
+  MRAP_ARN,
+  type PathGuardConfig,
+  validateConfig,
+} from './schema.js';

@@ -343,8 +343,8 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
 }
 
 /**
- * Validates a config document. A top-level `deployment` key (CDK settings, validated by infra/)
- * is ignored here so the same file serves the stack and the functions.
+ * Validates a config document. The top-level `deployment` and `organization` keys (CDK settings,
+ * validated by infra/) are ignored here so the same file serves the stacks and the functions.
  *
  * @example
  * const r = validateConfig(JSON.parse(text));
@@ -352,8 +352,8 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
  */
 export function validateConfig(doc: unknown): Result<PathGuardConfig, ValidationError> {
   let input = doc;
-  if (doc !== null && typeof doc === 'object' && !Array.isArray(doc) && 'deployment' in doc) {
-    const { deployment: _ignored, ...rest } = doc as Record<string, unknown>;
+  if (doc !== null && typeof doc === 'object' && !Array.isArray(doc)) {
+    const { deployment: _d, organization: _o, ...rest } = doc as Record<string, unknown>;
     input = rest;
   }
   const r = configSchema.safeParse(input);
