@@ -214,6 +214,7 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
           if (correlator.addAccessLog(r, batch.origin).length > 0) records.matched++;
           audit.add(r);
         }
+        for (const g of batch.aggregates ?? []) audit.addGroup(g);
         accessCheckpoint = batch.checkpoint;
         accessAdvanced = true;
       }

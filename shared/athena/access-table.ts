@@ -62,7 +62,7 @@ export const ACCESS_COLUMNS = [
  * whole token of the line, quotes and all, except the time without its brackets: joining the
  * columns with spaces (and the time in brackets) gives back the line's first 26 fields.
  */
-const INPUT_REGEX =
+export const ACCESS_INPUT_REGEX =
   '([^ ]*) ([^ ]*) \\\\[(.*?)\\\\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) (\\"[^\\"]*\\"|-) (-|[0-9]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) (\\"[^\\"]*\\"|-) ([^ ]*)(?: ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*))?.*$';
 
 export const ACCESS_ACCOUNT_COLUMN = 'source_account';
@@ -94,7 +94,7 @@ ${columns}
 )
 ${partitions}ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.RegexSerDe'
 WITH SERDEPROPERTIES (
-  'input.regex' = '${INPUT_REGEX}'
+  'input.regex' = '${ACCESS_INPUT_REGEX}'
 )
 STORED AS INPUTFORMAT 'org.apache.hadoop.mapred.TextInputFormat'
 OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
@@ -151,7 +151,7 @@ export const AUDIT_COLUMNS = [
  * request time is in `[requestsFrom, requestsTo)`, outside `excludeKeyPrefix`, one row per Remote
  * IP, Host header, User-Agent and bucket, with the distinct requests (a record S3 delivered twice
  * counts once, as in the direct audit), the first and last times as logged and the first three
- * keys in key order.
+ * keys in key order (a JSON array: a key may hold any character).
  */
 export function accessAuditSql(
   spec: AccessTableSpec,
@@ -173,7 +173,7 @@ SELECT "remoteip", "endpoint", "useragent", "bucket_name",
   count(DISTINCT "requestid") + count_if("requestid" IS NULL) AS "requests",
   min_by("requestdatetime", t) AS "first_seen",
   max_by("requestdatetime", t) AS "last_seen",
-  slice(array_sort(array_distinct(filter(array_agg("key"), k -> k IS NOT NULL AND k <> '-'))), 1, 3) AS "sample_keys"
+  json_format(CAST(slice(array_sort(array_distinct(filter(array_agg("key"), k -> k IS NOT NULL AND k <> '-'))), 1, 3) AS JSON)) AS "sample_keys"
 FROM r
 WHERE t >= from_iso8601_timestamp(${queryString(sel.requestsFrom.toISOString())})
   AND t < from_iso8601_timestamp(${queryString(sel.requestsTo.toISOString())})

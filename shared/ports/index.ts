@@ -6,6 +6,7 @@ import type { AccessLogRecord } from '../access-logs/types.js';
 import type { CloudTrailRecord } from '../cloudtrail/types.js';
 import { PathGuardError } from '../errors.js';
 import type { FlowRecord } from '../flow-logs/types.js';
+import type { RealTrafficAggregate } from '../reports/real-traffic.js';
 
 export interface TimeWindow {
   from: Date;
@@ -34,6 +35,12 @@ export interface AccessLogBatch {
   checkpoint: string;
   /** Where the records came from (object key or file), for evidence. */
   origin: string;
+  /**
+   * Presigned requests a query engine already grouped for the real-traffic audit (the Athena
+   * engine aggregates them instead of returning each request); absent for the direct readers,
+   * whose records the audit counts one by one.
+   */
+  aggregates?: RealTrafficAggregate[];
 }
 
 export interface AccessLogSource {

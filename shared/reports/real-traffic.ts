@@ -53,6 +53,51 @@ export interface RealTrafficOptions {
 
 const SAMPLE_KEYS = 3;
 
+/** Presigned requests a query engine counted as one group (see {@link RealTrafficAudit.addGroup}). */
+export interface RealTrafficAggregate {
+  remoteIp: string | null;
+  hostHeader: string | null;
+  userAgent: string | null;
+  bucket: string;
+  /** Distinct requests in the group. */
+  requests: number;
+  /** ISO 8601 times of the first and last request. */
+  firstSeen: string | null;
+  lastSeen: string | null;
+  /** The first keys of the group in key order (at most three are kept). */
+  sampleKeys: string[];
+}
+
+const EMPTY_RECORD: AccessLogRecord = {
+  bucketOwner: null,
+  bucket: null,
+  time: null,
+  remoteIp: null,
+  requester: null,
+  requestId: null,
+  operation: null,
+  key: null,
+  requestUri: null,
+  httpStatus: null,
+  errorCode: null,
+  bytesSent: null,
+  objectSize: null,
+  totalTime: null,
+  turnAroundTime: null,
+  referer: null,
+  userAgent: null,
+  versionId: null,
+  hostId: null,
+  signatureVersion: null,
+  cipherSuite: null,
+  authenticationType: null,
+  hostHeader: null,
+  tlsVersion: null,
+  accessPointArn: null,
+  aclRequired: null,
+  extra: [],
+};
+
 /**
  * Streaming audit: `add` each access-log record, then `report()`. Memory is bounded by the
  * number of groups (and the request ids used to drop duplicate deliveries).
@@ -87,22 +132,66 @@ export class RealTrafficAudit {
       if (this.seen.has(r.requestId)) return false;
       this.seen.add(r.requestId);
     }
-    this.presigned++;
-    if (r.time) {
-      if (this.from === null || r.time < this.from) this.from = r.time;
-      if (this.to === null || r.time > this.to) this.to = r.time;
-    }
+    this.count(r, {
+      requests: 1,
+      bucket: r.bucket,
+      firstSeen: r.time,
+      lastSeen: r.time,
+      keys: r.key === null ? [] : [r.key],
+    });
+    return true;
+  }
+
+  /**
+   * Counts a group of requests a query engine aggregated (the Athena audit: one row per Remote
+   * IP, Host header, User-Agent and bucket, requests already distinct). The classifier reads only
+   * the Remote IP and the Host header (shared/classify/access-log.ts), which every request of the
+   * group shares, so the group is classified once, as each of its requests would be.
+   */
+  addGroup(a: RealTrafficAggregate): void {
+    if (a.requests <= 0 || !this.buckets.has(a.bucket)) return;
+    const sample: AccessLogRecord = {
+      ...EMPTY_RECORD,
+      bucket: a.bucket,
+      remoteIp: a.remoteIp,
+      hostHeader: a.hostHeader,
+      userAgent: a.userAgent,
+      authenticationType: 'QueryString',
+      time: a.firstSeen,
+    };
+    this.count(sample, {
+      requests: a.requests,
+      bucket: a.bucket,
+      firstSeen: a.firstSeen,
+      lastSeen: a.lastSeen,
+      keys: a.sampleKeys,
+    });
+  }
+
+  private count(
+    r: AccessLogRecord,
+    n: {
+      requests: number;
+      bucket: string;
+      firstSeen: string | null;
+      lastSeen: string | null;
+      keys: readonly string[];
+    },
+  ): void {
+    this.presigned += n.requests;
+    if (n.firstSeen && (this.from === null || n.firstSeen < this.from)) this.from = n.firstSeen;
+    if (n.lastSeen && (this.to === null || n.lastSeen > this.to)) this.to = n.lastSeen;
     const d = this.opts.classify(r);
     const path = d?.path ?? 'unknown';
-    this.byPath[path] = (this.byPath[path] ?? 0) + 1;
-    if (d?.private !== false) return true;
-    this.nonPrivateCount++;
+    this.byPath[path] = (this.byPath[path] ?? 0) + n.requests;
+    if (d?.private !== false) return;
+    this.nonPrivateCount += n.requests;
     const key = `${r.remoteIp}\u0000${r.hostHeader}\u0000${r.userAgent}`;
     let g = this.groups.get(key);
     if (!g) {
       if (this.groups.size >= (this.opts.maxGroups ?? 1000)) {
-        this.dropped++;
-        return true;
+        this.dropped += n.requests;
+        return;
       }
       g = {
         remoteIp: r.remoteIp,
@@ -111,24 +200,24 @@ export class RealTrafficAudit {
         path,
         reason: d.reason,
         count: 0,
-        firstSeen: r.time,
-        lastSeen: r.time,
+        firstSeen: n.firstSeen,
+        lastSeen: n.lastSeen,
         buckets: [],
         sampleKeys: [],
       };
       this.groups.set(key, g);
     }
-    g.count++;
-    if (r.time && (!g.firstSeen || r.time < g.firstSeen)) g.firstSeen = r.time;
-    if (r.time && (!g.lastSeen || r.time > g.lastSeen)) g.lastSeen = r.time;
-    if (!g.buckets.includes(r.bucket)) g.buckets.push(r.bucket);
-    if (r.key !== null && !g.sampleKeys.includes(r.key)) {
+    g.count += n.requests;
+    if (n.firstSeen && (!g.firstSeen || n.firstSeen < g.firstSeen)) g.firstSeen = n.firstSeen;
+    if (n.lastSeen && (!g.lastSeen || n.lastSeen > g.lastSeen)) g.lastSeen = n.lastSeen;
+    if (!g.buckets.includes(n.bucket)) g.buckets.push(n.bucket);
+    for (const k of n.keys) {
+      if (g.sampleKeys.includes(k)) continue;
       // The first keys in key order, so the report does not depend on the order logs arrive in.
-      g.sampleKeys.push(r.key);
+      g.sampleKeys.push(k);
       g.sampleKeys.sort();
       if (g.sampleKeys.length > SAMPLE_KEYS) g.sampleKeys.pop();
     }
-    return true;
   }
 
   /** The report so far, groups most requests first (ties by remote IP, host, user agent). Redacted. */
