@@ -1,0 +1,169 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { UserInputError } from '../../shared/errors.js';
+import { fail, ok, type Result } from '../../shared/result.js';
+import { createAwsClient } from './clients.js';
+import { AwsCallError } from './retry.js';
+
+/** One member account x Region and the discovery role the central analyzer assumes there. */
+export interface MemberRole {
+  readonly account: string;
+  readonly region: string;
+  readonly roleArn: string;
+}
+
+const MEMBER_ROLE =
+  /^(\d{12}):([a-z]{2}(?:-[a-z]+)+-\d)=(arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@-]{1,64})$/;
+
+/**
+ * Reads PATHGUARD_MEMBER_ROLES as the central stack writes it:
+ * `account:region=roleArn,…`. A malformed entry or a role in another account than its entry's is
+ * refused by position, never passed to STS.
+ *
+ * @example parseMemberRoles('111122223333:eu-west-1=arn:aws:iam::111122223333:role/PathGuardDiscovery-eu-west-1')
+ */
+export function parseMemberRoles(text: string | undefined): Result<MemberRole[], UserInputError> {
+  const out: MemberRole[] = [];
+  const entries = (text ?? '').split(',').filter((e) => e.trim() !== '');
+  for (const [i, entry] of entries.entries()) {
+    const m = MEMBER_ROLE.exec(entry.trim());
+    if (!m || m[1] !== m[4])
+      return fail(
+        new UserInputError(
+          'CONFIG_INVALID',
+          `PATHGUARD_MEMBER_ROLES entry ${i + 1} is not account:region=arn:aws:iam::<same account>:role/<name>`,
+        ),
+      );
+    out.push({ account: m[1]!, region: m[2]!, roleArn: m[3]! });
+  }
+  return ok(out);
+}
+
+/** Options of {@link assumedRoleCredentials}. */
+export interface AssumeOptions {
+  /** Presented in every AssumeRole when the member's trust requires it. @default none */
+  readonly externalId?: string;
+  /** Names the session in the member's CloudTrail. @default 'pathguard-analyze' */
+  readonly sessionName?: string;
+  /**
+   * Session length: a Lambda role assuming another is role chaining, which STS caps at one hour.
+   * @default 3600
+   */
+  readonly durationSeconds?: number;
+  /** Refresh this long before expiry, so no call starts with credentials about to lapse. @default 300 000 ms */
+  readonly refreshMarginMs?: number;
+  /** The clock (tests). @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * A credential provider for one role through STS AssumeRole, cached until `refreshMarginMs`
+ * before the session expires; concurrent callers share one AssumeRole. A failed AssumeRole
+ * rejects with an AwsCallError naming the role and is not cached (the next call tries again).
+ */
+export function assumedRoleCredentials(
+  sts: STSClient,
+  roleArn: string,
+  opts: AssumeOptions = {},
+): AwsCredentialIdentityProvider {
+  const now = opts.now ?? Date.now;
+  const margin = opts.refreshMarginMs ?? 300_000;
+  let cached: AwsCredentialIdentity | undefined;
+  let pending: Promise<AwsCredentialIdentity> | undefined;
+  const assume = async (): Promise<AwsCredentialIdentity> => {
+    let out: AssumeRoleCommandOutput;
+    try {
+      out = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: opts.sessionName ?? 'pathguard-analyze',
+          DurationSeconds: opts.durationSeconds ?? 3600,
+          ...(opts.externalId ? { ExternalId: opts.externalId } : {}),
+        }),
+      );
+    } catch (e) {
+      throw new AwsCallError(`STS AssumeRole ${roleArn}`, e);
+    }
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration)
+      throw new AwsCallError(
+        `STS AssumeRole ${roleArn}`,
+        new Error('the response holds no complete credentials'),
+      );
+    return {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: c.Expiration,
+    };
+  };
+  return async () => {
+    if (cached?.expiration && cached.expiration.getTime() - margin > now()) return cached;
+    pending ??= assume().finally(() => {
+      pending = undefined;
+    });
+    cached = await pending;
+    return cached;
+  };
+}
+
+/**
+ * SDK clients in each member account x Region, on that member's discovery role: one cached
+ * credential provider per role and one client per member, built with PathGuard's retry policy.
+ *
+ * @example
+ * const members = new MemberClients(new STSClient({}), roles, { externalId });
+ * await discoverEnvironment(members.ec2('111122223333', 'eu-west-1'), opts);
+ */
+export class MemberClients {
+  private readonly providers = new Map<string, AwsCredentialIdentityProvider>();
+  private readonly ec2Clients = new Map<string, EC2Client>();
+  private readonly byMember: Map<string, MemberRole>;
+
+  constructor(
+    private readonly sts: STSClient,
+    readonly roles: readonly MemberRole[],
+    private readonly opts: AssumeOptions = {},
+  ) {
+    this.byMember = new Map(roles.map((r) => [`${r.account}:${r.region}`, r]));
+  }
+
+  /** The credentials of the member's discovery role (cached until shortly before expiry). */
+  credentials(account: string, region: string): AwsCredentialIdentityProvider {
+    const role = this.role(account, region);
+    let p = this.providers.get(role.roleArn);
+    if (!p) {
+      p = assumedRoleCredentials(this.sts, role.roleArn, this.opts);
+      this.providers.set(role.roleArn, p);
+    }
+    return p;
+  }
+
+  /** An EC2 client in the member's Region on its discovery role. */
+  ec2(account: string, region: string): EC2Client {
+    const key = `${account}:${region}`;
+    let c = this.ec2Clients.get(key);
+    if (!c) {
+      c = createAwsClient(
+        EC2Client,
+        { region, credentials: this.credentials(account, region) },
+        { maxAttempts: 8 },
+      );
+      this.ec2Clients.set(key, c);
+    }
+    return c;
+  }
+
+  private role(account: string, region: string): MemberRole {
+    const role = this.byMember.get(`${account}:${region}`);
+    if (!role)
+      throw new UserInputError('CONFIG_MISSING', `no discovery role for member ${account} in ${region}`);
+    return role;
+  }
+}
+
+/** An STS client for the central function (its own Region's endpoint). */
+export function centralStsClient(): STSClient {
+  return createAwsClient(STSClient);
+}
