@@ -25,6 +25,12 @@ export interface PathNode {
   role: NodeRole;
   title: string;
   lines: string[];
+  /**
+   * Lines that are this probe's alone, drawn after `lines`: the addresses DNS answered and the
+   * runner connected to. S3 answers from a rotating pool of addresses, so these differ from probe
+   * to probe while the rest of the path stays the same.
+   */
+  own?: string[];
 }
 
 /** One matched record as drawn: what it is, the rule that read it, the path it shows. */
@@ -110,8 +116,8 @@ function dnsNode(b: EvidenceBundle): PathNode {
   return {
     role: 'dns',
     title: 'DNS answer',
-    lines: [
-      c.host,
+    lines: [c.host],
+    own: [
       c.answers.length > 0
         ? `→ ${c.answers.join(', ')}`
         : dnsError
@@ -132,7 +138,8 @@ function routeNode(b: EvidenceBundle, idx: EnvironmentIndex | null): PathNode {
       title: 'on-prem route',
       lines: [
         `DNS mode ${f?.onPrem?.dnsMode ?? 'unknown'}`,
-        ie ? `to ${remote} over DX / VPN` : remote ? `to ${remote} (public)` : 'no connection recorded',
+        // The public address itself is the probe's own, in its DNS answer.
+        ie ? `to ${remote} over DX / VPN` : remote ? 'to a public address' : 'no connection recorded',
       ],
     };
   }

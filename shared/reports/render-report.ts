@@ -243,7 +243,7 @@ function diagrams(model: EvidenceReportModel): { shapes: Shape[]; items: Diagram
     const notes = drawnNotes(p).map((n) => [n.label, n.rule, n.path, n.deciding]);
     const key = JSON.stringify([
       rb.bundle.probe.vantage.id,
-      p.nodes,
+      p.nodes.map((n) => [n.role, n.title, n.lines]),
       p.hop,
       p.left,
       p.rule,
@@ -271,8 +271,17 @@ function diagramFigure(d: Diagram): SafeHtml {
   const p = b.probe;
   const v = b.verdict.verdict;
   const ids = drawnNotes(d.path).map((n, i) => html`<text y="${d.shape.noteYs[i]!}">${cut(n.id, 85)}</text>`);
+  // The probe's own node lines (its DNS answer), under the shared ones; x counts from the ids' offset.
+  const own = d.path.nodes.flatMap((n, i) =>
+    (n.own ?? [])
+      .slice(0, Math.max(0, 3 - n.lines.length))
+      .map(
+        (l, j) =>
+          html`<text x="${i * (NODE_W + GAP) + 8 - ID_X}" y="${31 + (n.lines.length + j) * 13}">${cut(l, 28)}</text>`,
+      ),
+  );
   // Vantage, target and style are drawn in the shared nodes; the caption names what is this probe's own.
-  return html`<figure id="${anchorId('p', p.probeId)}" data-verdict="${v}"><figcaption><b>${verdictLabel(v)}</b> ${p.probeId} ${p.createdAt}${methodOf(d.bundle)}</figcaption><svg viewBox="0 0 ${DIAGRAM_W} ${d.shape.height}"><use href="#${d.shape.id}"/>${ids}</svg></figure>`;
+  return html`<figure id="${anchorId('p', p.probeId)}" data-verdict="${v}"><figcaption><b>${verdictLabel(v)}</b> ${p.probeId} ${p.createdAt}${methodOf(d.bundle)}</figcaption><svg viewBox="0 0 ${DIAGRAM_W} ${d.shape.height}"><use href="#${d.shape.id}"/>${own}${ids}</svg></figure>`;
 }
 
 function methodOf(rb: ReportBundle): string {

@@ -314,7 +314,16 @@ describe('evidence report HTML', () => {
     expect(drawing).toContain('+4 more record(s) in the bundle');
     const figure = /<figure id="p-M1"[\s\S]*?<\/figure>/.exec(doc)![0];
     expect(figure).toContain('>DECIDING0REQUEST</text>');
-    expect(figure.match(/<text /g)).toHaveLength(6);
+    expect(figure.match(/<text y=/g)).toHaveLength(6);
+    // The DNS answer is the probe's own (S3 answers from a rotating pool): in the figure, not in
+    // the drawing its path shares with other probes.
+    expect(figure).toMatch(/<text x="-\d+" y="44">→ 13\.224\.10\.20<\/text>/);
+    expect(drawing).not.toContain('13.224.10.20');
+    const other = reportBundle({ probeId: 'M2', verdict: 'left-path' });
+    other.bundle.observations[0]!.dns = { answers: [{ address: '52.216.9.9', family: 4 }] } as never;
+    const two = render(input({ bundles: [reportBundle({ probeId: 'M3', verdict: 'left-path' }), other] }));
+    expect(drawings(two)).toHaveLength(1);
+    expect(two).toContain('>→ 52.216.9.9</text>');
   });
 
   it('keeps only probes created in --since/--until and bins the timeline by the worst verdict', () => {
