@@ -45,24 +45,17 @@ export function namesStartingWith(c: number): readonly string[] | undefined {
 }
 
 /**
- * The check for text that may hide a name: any name written plainly, a character that can split
- * one for a URL parser (TAB, LF, CR, or the backslash of a JSON escape), a `://` (user info), or a
- * percent escape that could hide a name character (a letter, `-`, `_`, `%`) or split one.
- */
-const MAY_HOLD_SECRET =
-  /signature|credential|security-?token|session[-_]?token|access_?key_?id|secret_?access_?key|policy|[\t\n\r\\]|(?::|%3a)(?:\/|%2f)(?:\/|%2f)|%(?:[4-7][0-9a-f]|2[5d]|0[9ad])/i;
-
-/**
  * True unless `text` certainly holds nothing {@link redactText} would remove; conservative (a
  * true is only a "look closer"). Total: any string, never throws.
  *
  * Redaction removes a value only after a name and a separator (`name=`, `name:`, `"name": `,
- * `<Name>`), or the user info between `://` and `@`. Text with no `%`, backslash, TAB, LF or CR
- * reads the same once decoded, so those must be there as they are: one `indexOf` per separator,
- * `@` and `://`, and a look back from each separator for the end of a name. Text with one of those
- * five characters (a presigned URL always has `%`) gets the regular-expression check instead.
- * Measured on realistic access-log lines (Node 20): the regular expression over a whole line cost
- * about as much as building its JSON; these scans cost a fraction of it (docs/benchmarks.md).
+ * `<Name>`), or the user info between `://` and `@`. Without a backslash, TAB, LF or CR, and
+ * without a percent escape that decodes to a name character (a letter, `-`, `_`) or to `%`, every
+ * name reads in the text as it is, so a look back from each separator (written plainly or as one
+ * escape, `%3D`) for the end of a name decides; `@` is the other thing to look for. Other text
+ * is a "maybe". No regular expression: the one this replaced (names, whitespace, escapes, in any
+ * case) cost about as much per access-log line as building its JSON; `indexOf` runs at memory
+ * speed (docs/benchmarks.md).
  *
  * @example
  * mayHoldSecret('GET /data/part-1.parquet HTTP/1.1'); // false
@@ -70,17 +63,46 @@ const MAY_HOLD_SECRET =
  */
 export function mayHoldSecret(text: string): boolean {
   if (typeof text !== 'string') return false;
+  // A URL parser drops TAB, LF and CR (and JSON writes them as `\n`…), so they can split a name.
   if (
-    text.indexOf('%') !== -1 ||
     text.indexOf('\\') !== -1 ||
     text.indexOf('\n') !== -1 ||
     text.indexOf('\t') !== -1 ||
     text.indexOf('\r') !== -1
   ) {
-    return MAY_HOLD_SECRET.test(text);
+    return true;
   }
-  if (text.indexOf('@') !== -1 && text.indexOf('://') !== -1) return true;
-  return nameBefore(text, '=') || nameBefore(text, ':') || nameBefore(text, '>');
+  const percent = text.indexOf('%');
+  if (percent !== -1 && hidesNameChar(text, percent)) return true;
+  const at = text.indexOf('@');
+  // Escaped, `://` has many spellings (`:%2F%2F`); with an escape anywhere, `@` alone decides.
+  if (at !== -1 && (percent !== -1 || text.indexOf('://') !== -1)) return true;
+  if (nameBefore(text, '=') || nameBefore(text, ':') || nameBefore(text, '>')) return true;
+  return percent !== -1 && nameBeforeEscapedSeparator(text, percent);
+}
+
+/** Whether an escape from `from` on decodes to a letter, `-`, `_`, `%`, TAB, LF or CR. */
+function hidesNameChar(text: string, from: number): boolean {
+  for (let p = from; p !== -1; p = text.indexOf('%', p + 1)) {
+    const c = escapedChar(text, p);
+    if ((c >= 0x40 && c <= 0x7f) || c === 0x25 || c === 0x2d || c === 0x09 || c === 0x0a || c === 0x0d)
+      return true;
+  }
+  return false;
+}
+
+/** The character `%XY` at `p` stands for, or -1. */
+function escapedChar(text: string, p: number): number {
+  if (p < 0 || p + 2 >= text.length || text.charCodeAt(p) !== 0x25) return -1;
+  const hi = hexDigit(text.charCodeAt(p + 1));
+  const lo = hexDigit(text.charCodeAt(p + 2));
+  return hi < 0 || lo < 0 ? -1 : (hi << 4) | lo;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
 }
 
 /**
@@ -89,19 +111,51 @@ export function mayHoldSecret(text: string): boolean {
  */
 function nameBefore(text: string, sep: string): boolean {
   for (let p = text.indexOf(sep); p !== -1; p = text.indexOf(sep, p + 1)) {
-    let j = p - 1;
-    while (j >= 0 && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09)) j--;
-    if (j >= 0 && (text.charCodeAt(j) === 0x22 || text.charCodeAt(j) === 0x27)) j--;
-    if (j >= 0 && nameEndsAt(text, j)) return true;
+    if (nameEndsBefore(text, p - 1)) return true;
   }
   return false;
 }
 
+/** {@link nameBefore} for `%3D`, `%3A` and `%3E` (escaped `=`, `:`, `>`). */
+function nameBeforeEscapedSeparator(text: string, from: number): boolean {
+  for (let p = from; p !== -1; p = text.indexOf('%', p + 1)) {
+    const c = escapedChar(text, p);
+    if ((c === 0x3d || c === 0x3a || c === 0x3e) && nameEndsBefore(text, p - 1)) return true;
+  }
+  return false;
+}
+
+/** Whether a name ends at `j` once spaces and a quote (plain or escaped) before a separator are skipped. */
+function nameEndsBefore(text: string, j: number): boolean {
+  for (;;) {
+    const c = text.charCodeAt(j);
+    if (c === 0x20 || c === 0x09) j--;
+    else if (c === 0x30 && escapedChar(text, j - 2) === 0x20) j -= 3;
+    else break;
+  }
+  const q = text.charCodeAt(j);
+  if (q === 0x22 || q === 0x27) j--;
+  else if (
+    (q === 0x32 || q === 0x37) &&
+    (escapedChar(text, j - 2) === 0x22 || escapedChar(text, j - 2) === 0x27)
+  )
+    j -= 3;
+  return j >= 0 && nameEndsAt(text, j);
+}
+
+/** Names by their last character: a look back compares only those that can end there. */
+const NAMES_BY_LAST = new Map<number, string[]>();
+for (const name of ALL_NAMES) {
+  const last = name.charCodeAt(name.length - 1);
+  NAMES_BY_LAST.set(last, [...(NAMES_BY_LAST.get(last) ?? []), name]);
+}
+
 function nameEndsAt(text: string, j: number): boolean {
-  const last = lowerAscii(text.charCodeAt(j));
-  for (const name of ALL_NAMES) {
+  const names = NAMES_BY_LAST.get(lowerAscii(text.charCodeAt(j)));
+  if (names === undefined) return false;
+  for (const name of names) {
     const n = name.length;
-    if (name.charCodeAt(n - 1) !== last || j + 1 < n) continue;
+    if (j + 1 < n) continue;
     let k = 1;
     while (k < n && lowerAscii(text.charCodeAt(j - k)) === name.charCodeAt(n - 1 - k)) k++;
     if (k === n) return true;

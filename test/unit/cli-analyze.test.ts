@@ -116,6 +116,7 @@ describe('pathguard analyze', () => {
     expect(p1.evidence.map((e) => e.source).sort()).toEqual(['cloudtrail', 'flow', 'flow', 's3-access']);
     expect(doc.verdicts.find((v) => v.probeId.endsWith('P3'))!.silentSources).toEqual(['flow']);
     expect(doc.records).toEqual(expect.objectContaining({ access: 12, cloudtrail: 2 }));
+    expect((doc as JsonOut & { unusedInputs: unknown[] }).unusedInputs).toEqual([]);
   });
 
   it('prints the alerts that would be sent, for every channel', async () => {
@@ -204,6 +205,42 @@ describe('pathguard analyze', () => {
     const r = await run([...ALL.map((a) => (a === `${F}/access.log` ? bad : a)), '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^rejected 1 \(WRONG_FIELD_COUNT 1\)/);
+  });
+
+  it('reads every named input: without observations the flow files are still read, bad lines counted, and the reason printed', async () => {
+    const flow = join(dir, 'flow-bad.log');
+    writeFileSync(flow, `${readFileSync(`${F}/flow.log`, 'utf8')}not a flow record\n`);
+    const records = readFileSync(`${F}/flow.log`, 'utf8').trimEnd().split('\n').length - 1;
+    const r = await run([...BASE, '--flow', flow, '--now', '2026-11-25T10:30:00Z', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `analyze: --flow ${flow}: ${records} record(s) read but not used: flow records are matched by the runner's addresses, and no runner observation was given (--observations)`,
+    );
+    expect(r.stderr).toMatch(/^rejected 1 \(/m);
+    const doc = JSON.parse(r.stdout) as JsonOut & { unusedInputs: unknown[] };
+    expect(doc.unusedInputs).toEqual([
+      { option: '--flow', files: [flow], records, reason: expect.stringContaining('--observations') },
+    ]);
+    expect(doc.records.flow).toBe(0);
+    // An unreadable file is an input error, as when a query reads it.
+    const missing = await run([...BASE, '--flow', join(dir, 'no-such-flow.log')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no-such-flow\.log/);
+  });
+
+  it('says which evidence the config turns off, and still reads its files', async () => {
+    const cfg = join(dir, 'config-no-trail.json');
+    const doc = JSON.parse(readFileSync(`${F}/config.json`, 'utf8')) as {
+      evidence: { cloudTrail: Record<string, unknown> };
+    };
+    doc.evidence.cloudTrail.enabled = false;
+    writeFileSync(cfg, JSON.stringify(doc));
+    const r = await run([...ALL.map((a) => (a === `${F}/config.json` ? cfg : a)), '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /analyze: --cloudtrail \S+cloudtrail\.json: \d+ record\(s\) read but not used: the config turns this evidence off \(evidence\.cloudTrail\.enabled is false\)/,
+    );
+    expect(r.stderr).not.toMatch(/--flow|--access/);
   });
 
   it('--fail-on left-path|no-evidence: exit 3 after the full report when such a verdict is decided', async () => {

@@ -34,6 +34,10 @@ Options:
   --report FILE        write the evidence report (one self-contained HTML file)
 Several files follow one option (--flow a.log b.log, or a shell glob: --access logs/*), or repeat
 the option.
+Every named file is read. Flow records are looked up by the runner's addresses, so without
+--observations (or with that evidence turned off in the config) the run asks for none: such files
+are still read to the end, bad lines counted, and stderr says why their records were not used
+(unusedInputs in --json).
 
 Exit status: 0 the analysis ran (whatever the verdicts), 3 a verdict named by --fail-on was
 decided (the report is printed first), 1 an input could not be read, 2 usage error or invalid

@@ -1,25 +1,15 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { describeEvidence } from '../../../shared/alerts/render.js';
 import { bindEnvironment } from '../../../shared/analyzer/environment-ports.js';
 import { MemoryObjectStore, RecordingAlertSink } from '../../../shared/analyzer/memory.js';
 import { type AnalyzerRunResult, runAnalyzer } from '../../../shared/analyzer/run.js';
-import type { CloudTrailRecord } from '../../../shared/cloudtrail/types.js';
+import type { PathGuardConfig } from '../../../shared/config/schema.js';
 import { redactText } from '../../../shared/endpoints/redact.js';
 import { validateEnvironment } from '../../../shared/env/schema.js';
 import { UserInputError } from '../../../shared/errors.js';
 import { redactDeep } from '../../../shared/evidence/redact-deep.js';
-import type { FlowRecord } from '../../../shared/flow-logs/types.js';
-import type {
-  AccessLogBatch,
-  AccessLogSource,
-  CloudTrailQuery,
-  CloudTrailSource,
-  FlowLogSource,
-  FlowQuery,
-} from '../../../shared/ports/index.js';
 import {
   methodOf,
   type Observation,
@@ -28,11 +18,10 @@ import {
   type ProbeMethod,
   styleAndMethod,
 } from '../../../shared/probes/types.js';
+import { displayText } from '../../../shared/text/escape.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
-import { readAccessLogRecords } from '../../lib/read-access-logs.js';
-import { readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
-import { readFlowRecords } from '../../lib/read-flow.js';
 import { ANALYSIS_FILE, analysisReportHtml, FolderReader, MemoryReader } from '../../lib/report-input.js';
+import { fileSources, type InputOption } from '../analyze-sources.js';
 import { type CommandSpec, writeOut } from '../command.js';
 import { failingVerdicts, parseVerdictFailOn } from '../fail-on.js';
 import { flowFormatFlag, readConfigFile, readJsonFile, readNdjson } from '../inputs.js';
@@ -73,7 +62,14 @@ export const analyzeCommand: CommandSpec = {
         : [];
 
     const rejects = new RejectCounter();
-    const flowFormat = flowFormatFlag(values, io.stderr, 'analyze');
+    const sources = fileSources({
+      flow: list(values.flow),
+      access: list(values.access),
+      cloudtrail: list(values.cloudtrail),
+      format: flowFormatFlag(values, io.stderr, 'analyze'),
+      rejects,
+      stdin: io.stdin,
+    });
     const bound = bindEnvironment(env.value);
     const store = new MemoryObjectStore();
     const result = await runAnalyzer(
@@ -92,9 +88,9 @@ export const analyzeCommand: CommandSpec = {
         sha256: (text) => createHash('sha256').update(text).digest('hex'),
         classify: bound.classify,
         earlyFacts: bound.facts,
-        flowSource: fileFlowSource(list(values.flow), flowFormat, rejects, io.stdin),
-        accessLogSource: fileAccessSource(list(values.access), rejects, io.stdin),
-        cloudTrailSource: fileCloudTrailSource(list(values.cloudtrail), rejects, io.stdin),
+        flowSource: sources.flowSource,
+        accessLogSource: sources.accessLogSource,
+        cloudTrailSource: sources.cloudTrailSource,
       },
     );
     // A source that failed (unreadable file) is an input error here, not a partial result.
@@ -102,11 +98,23 @@ export const analyzeCommand: CommandSpec = {
       (e) => e.source === 'flow' || e.source === 's3-access' || e.source === 'cloudtrail',
     );
     if (failed) throw new UserInputError('INPUT_UNREADABLE', `${failed.source}: ${failed.message}`, {}, 1);
+    // Every named file is read: one the run did not ask for still has its bad lines counted (and
+    // an unreadable one is an InputReadError, exit 1).
+    const unused = (await sources.readUnused()).map((u) => ({
+      ...u,
+      reason: unusedReason(u.option, cfg, probes.length, observations.length),
+    }));
 
     if (values.json === true) {
-      await writeOut(io.stdout, `${redactText(JSON.stringify(jsonReport(result, rejects), null, 2))}\n`);
+      const doc = { ...jsonReport(result, rejects), unusedInputs: unused };
+      await writeOut(io.stdout, `${redactText(JSON.stringify(doc, null, 2))}\n`);
     } else {
       await writeOut(io.stdout, redactText(textReport(result)));
+    }
+    for (const u of unused) {
+      io.stderr.write(
+        `${displayText(`analyze: ${u.option} ${u.files.join(' ')}: ${u.records} record(s) read but not used: ${u.reason}`)}\n`,
+      );
     }
     if (rejects.count > 0) io.stderr.write(`${redactText(rejects.format().join('\n'))}\n`);
     if (typeof values.out === 'string' || typeof values.report === 'string') {
@@ -243,79 +251,25 @@ function checkObservation(v: unknown, where: string): Observation {
   } as Observation;
 }
 
-// --- File-backed sources ----------------------------------------------------------------------
-
-/** Rejected lines are counted on the first read of each file only (queries may read files again). */
-function countOnce(rejects: RejectCounter): () => RejectCounter {
-  let first = true;
-  return () => {
-    if (!first) return new RejectCounter(0);
-    first = false;
-    return rejects;
-  };
-}
-
-function touches(r: FlowRecord, addresses: ReadonlySet<string>): boolean {
-  return [r.srcaddr, r.dstaddr, r.pktSrcaddr, r.pktDstaddr].some(
-    (a) => typeof a === 'string' && addresses.has(a),
-  );
-}
-
-function fileFlowSource(
-  files: string[],
-  format: string | undefined,
-  rejects: RejectCounter,
-  stdin: Readable,
-): FlowLogSource | null {
-  if (files.length === 0) return null;
-  const counters = files.map(() => countOnce(rejects));
-  return {
-    name: 'flow-files',
-    async *findFlows(q: FlowQuery) {
-      const wanted = new Set(q.addresses);
-      for (let i = 0; i < files.length; i++) {
-        const opts = { rejects: counters[i]!(), stdin, ...(format ? { format } : {}) };
-        for await (const batch of readFlowRecords(files[i]!, opts)) {
-          const kept = batch.filter((r) => touches(r, wanted));
-          if (kept.length > 0) yield kept;
-        }
-      }
-    },
-  };
-}
-
-function fileAccessSource(files: string[], rejects: RejectCounter, stdin: Readable): AccessLogSource | null {
-  if (files.length === 0) return null;
-  return {
-    name: 'access-log-files',
-    async *readSince(): AsyncIterable<AccessLogBatch> {
-      for (const f of files) {
-        for await (const records of readAccessLogRecords(f, { rejects, stdin })) {
-          yield { records, checkpoint: f, origin: f };
-        }
-      }
-    },
-  };
-}
-
-function fileCloudTrailSource(
-  files: string[],
-  rejects: RejectCounter,
-  stdin: Readable,
-): CloudTrailSource | null {
-  if (files.length === 0) return null;
-  const counters = files.map(() => countOnce(rejects));
-  return {
-    name: 'cloudtrail-files',
-    async *findEvents(q: CloudTrailQuery) {
-      for (let i = 0; i < files.length; i++) {
-        for await (const batch of readCloudTrailRecords(files[i]!, { rejects: counters[i]!(), stdin })) {
-          const kept = batch.filter((r: CloudTrailRecord) => !q.bucket || r.bucketName === q.bucket);
-          if (kept.length > 0) yield kept;
-        }
-      }
-    },
-  };
+/** Why the analyzer asked nothing of an option's files. */
+function unusedReason(
+  option: InputOption,
+  cfg: PathGuardConfig,
+  probes: number,
+  observations: number,
+): string {
+  const off = {
+    '--flow': ['flowLogs', cfg.evidence.flowLogs.enabled],
+    '--access': ['accessLogs', cfg.evidence.accessLogs.enabled],
+    '--cloudtrail': ['cloudTrail', cfg.evidence.cloudTrail.enabled],
+  } as const;
+  const [key, enabled] = off[option];
+  if (!enabled) return `the config turns this evidence off (evidence.${key}.enabled is false)`;
+  if (probes === 0) return 'there is no probe to match records to';
+  if (option === '--flow' && observations === 0) {
+    return "flow records are matched by the runner's addresses, and no runner observation was given (--observations)";
+  }
+  return "no probe's observation gives an address or key to look for";
 }
 
 // --- Output ----------------------------------------------------------------------------------
