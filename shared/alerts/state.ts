@@ -285,58 +285,67 @@ export function planAlerts(
     }
   }
 
-  if (drift) {
-    const present = new Set<string>();
-    for (const d of [...drift].sort((a, b) => (driftKey(a) < driftKey(b) ? -1 : 1))) {
-      const key = driftKey(d);
-      if (present.has(key)) continue;
-      present.add(key);
-      const open = state.open[key];
-      const context = { probe: null, verdict: null, drift: d, closes: [] };
-      if (!open) {
-        add({
-          dedupKey: key,
-          kind: 'posture-drift',
-          severity: d.severity === 'critical' ? 'critical' : 'warning',
-          reason: 'new',
-          openedAt: null,
-          sentCount: 0,
-          ...context,
-        });
-      } else if (due(open)) {
-        add({
-          dedupKey: key,
-          kind: 'posture-drift',
-          severity: open.severity,
-          reason: 'reminder',
-          openedAt: open.openedAt,
-          sentCount: open.sentCount,
-          ...context,
-        });
-      }
-    }
-    for (const key of Object.keys(state.open).sort()) {
-      const open = state.open[key]!;
-      if (open.kind !== 'posture-drift' || present.has(key)) continue;
-      const [, code = '', ...resource] = key.split('|');
-      add({
+  if (drift) for (const i of driftIntents(state, drift, due)) add(i);
+  return out;
+}
+
+/** Drift alerts: new and due items of `drift`, and recoveries of the open ones it no longer has. */
+function driftIntents(
+  state: AlertState,
+  drift: readonly DriftItem[],
+  due: (o: OpenAlert) => boolean,
+): AlertIntent[] {
+  const out: AlertIntent[] = [];
+  const present = new Set<string>();
+  for (const d of [...drift].sort((a, b) => (driftKey(a) < driftKey(b) ? -1 : 1))) {
+    const key = driftKey(d);
+    if (present.has(key)) continue;
+    present.add(key);
+    const open = state.open[key];
+    const context = { probe: null, verdict: null, drift: d, closes: [] };
+    if (!open) {
+      out.push({
         dedupKey: key,
         kind: 'posture-drift',
-        severity: 'info',
-        reason: 'recovery',
-        probe: null,
-        verdict: null,
-        drift: {
-          code,
-          severity: 'info',
-          message: `no longer found: ${open.detail ?? code}`,
-          resource: resource.join('|'),
-        },
-        closes: [key],
+        severity: d.severity === 'critical' ? 'critical' : 'warning',
+        reason: 'new',
+        openedAt: null,
+        sentCount: 0,
+        ...context,
+      });
+    } else if (due(open)) {
+      out.push({
+        dedupKey: key,
+        kind: 'posture-drift',
+        severity: open.severity,
+        reason: 'reminder',
         openedAt: open.openedAt,
         sentCount: open.sentCount,
+        ...context,
       });
     }
+  }
+  for (const key of Object.keys(state.open).sort()) {
+    const open = state.open[key]!;
+    if (open.kind !== 'posture-drift' || present.has(key)) continue;
+    const [, code = '', ...resource] = key.split('|');
+    out.push({
+      dedupKey: key,
+      kind: 'posture-drift',
+      severity: 'info',
+      reason: 'recovery',
+      probe: null,
+      verdict: null,
+      drift: {
+        code,
+        severity: 'info',
+        message: `no longer found: ${open.detail ?? code}`,
+        resource: resource.join('|'),
+      },
+      closes: [key],
+      openedAt: open.openedAt,
+      sentCount: open.sentCount,
+    });
   }
   return out;
 }
