@@ -4,6 +4,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -22,9 +23,9 @@ import { SnsAlertSink } from '../aws/sns-sink.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
 import { findProbe, runAnalysis } from '../lib/analyze-run.js';
 import { dailyReportLocation, dailyReports, resultsBucketReader } from '../lib/daily-report.js';
+import { accessSourceByEngine, flowSourceByEngine } from '../lib/engine-sources.js';
 import { inspectionOf, parseHandlerEvent } from '../lib/events.js';
 import { evidenceLocations } from '../lib/evidence-locations.js';
-import { flowLogSourceFor } from '../lib/flow-log-source.js';
 import { settingsLoader } from '../lib/lambda-config.js';
 import { logInvocationErrors } from '../lib/log-errors.js';
 import { logger, metrics } from '../lib/powertools.js';
@@ -38,6 +39,15 @@ const sns = createAwsClient(SNSClient);
 let ec2: Promise<EC2Client> | undefined;
 const ec2Client = () =>
   (ec2 ??= import('@aws-sdk/client-ec2').then((m) => createAwsClient(m.EC2Client, {}, { maxAttempts: 8 })));
+// The Athena client likewise, only for a source on the athena engine.
+let athena: Promise<AthenaClient> | undefined;
+const athenaClient = () =>
+  (athena ??= import('@aws-sdk/client-athena').then((m) =>
+    createAwsClient(m.AthenaClient, {}, { maxAttempts: 8 }),
+  ));
+/** Bytes Athena scanned for evidence, one metric per query (what the engine costs). */
+const countScanned = (s: { bytesScanned: number }) =>
+  metrics.addMetric('AthenaBytesScanned', MetricUnit.Bytes, s.bytesScanned);
 // The environment and the config, validated once, at cold start; a bad one is the handler's coded error.
 const settings = settingsLoader(process.env, () => s3);
 
@@ -71,17 +81,27 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
     onPrem: cfg.onPrem,
   });
   const accountId = env.accountId ?? accountOf(context);
-  const flows = flowLogSourceFor({
-    enabled: cfg.evidence.flowLogs.enabled,
-    where,
-    flowLogs: found.flowLogs,
-    runnerSubnetIds,
-    vpcIds: found.vpcIds,
-    ...(env.flowFormat ? { groupFormat: env.flowFormat } : {}),
-    account: { accountId, region: cfg.region },
-    clients: { s3, cwl },
-    rejects,
-  });
+  const engines = { cfg, athena: athenaClient, onQuery: countScanned };
+  const flows = await flowSourceByEngine(
+    {
+      enabled: cfg.evidence.flowLogs.enabled,
+      where,
+      flowLogs: found.flowLogs,
+      runnerSubnetIds,
+      vpcIds: found.vpcIds,
+      ...(env.flowFormat ? { groupFormat: env.flowFormat } : {}),
+      account: { accountId, region: cfg.region },
+      clients: { s3, cwl },
+      rejects,
+    },
+    engines,
+  );
+  const access = await accessSourceByEngine(
+    where.accessLogs,
+    accountId,
+    engines,
+    (loc) => new S3AccessLogSource(s3, loc.bucket, loc.prefix, rejects),
+  );
   const summary = await runAnalysis({
     cfg,
     store,
@@ -92,9 +112,7 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
     ...(ev.kind === 'analyze' && ev.since ? { since: ev.since } : {}),
     discover: async () => found,
     ...(flows ? { flows } : {}),
-    ...(where.accessLogs
-      ? { access: new S3AccessLogSource(s3, where.accessLogs.bucket, where.accessLogs.prefix, rejects) }
-      : {}),
+    ...(access ? { access } : {}),
     ...(where.cloudTrail
       ? {
           cloudTrail: new S3CloudTrailSource(

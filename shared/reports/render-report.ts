@@ -40,10 +40,24 @@ const NODE_H = 80;
 const GAP = 25;
 const NOTE_H = 14;
 /** Records drawn per probe; the rest are counted (the bundle has them all). */
-const MAX_NOTES = 6;
+const MAX_NOTES = 3;
 const DIAGRAM_W = 5 * NODE_W + 4 * GAP;
 /** Where a note's record id starts (the rule and path before it are shared by the probes of a shape). */
 const ID_X = 470;
+
+/** The y of the drawing's first record row: under the nodes and the hop's rule line. */
+const FIRST_NOTE_Y = NODE_H + 15 + NOTE_H;
+
+/**
+ * Where a probe's record ids go: the k-th `<text>` of a diagram on the k-th record row, at the ids'
+ * column. In CSS rather than `x`/`y` on each of 10,000 diagrams' ids (about 8 bytes a record);
+ * the probe's own node lines, which carry `x` and `y`, keep theirs.
+ */
+const NOTE_POSITIONS = Array.from(
+  { length: MAX_NOTES },
+  (_, k) =>
+    `#paths text:nth-of-type(${k + 1}){transform:translate(${ID_X}px,${FIRST_NOTE_Y + k * NOTE_H}px)}`,
+).join('');
 
 /**
  * Okabe–Ito colours (distinguishable with the common colour-vision deficiencies); every use also
@@ -68,7 +82,7 @@ svg{display:block;width:100%;height:auto}text{font:11px system-ui,sans-serif;fil
 .tl-cell{stroke:#fff}.tl-private{fill:var(--private)}.tl-left-path{fill:var(--left-path)}.tl-no-evidence{fill:var(--no-evidence)}.tl-pending{fill:var(--pending)}.tl-blocked{fill:var(--blocked)}.tl-none{fill:#eee}
 .tl-l{font:bold 10px system-ui,sans-serif;text-anchor:middle}.tl-blocked+.tl-l,.tl-left-path+.tl-l{fill:#fff}
 /* A diagram's own record ids, drawn at the same offset over its shared drawing. */
-#paths text{font:10px ui-monospace,Menlo,Consolas,monospace;transform:translate(${ID_X}px)}
+#paths text{font:10px ui-monospace,Menlo,Consolas,monospace}${NOTE_POSITIONS}#paths text[x]{transform:none}
 #paths figure{margin:10px 0 14px;border-top:1px solid var(--line);padding-top:6px}
 .big #paths figure{content-visibility:auto;contain-intrinsic-size:auto 200px}
 #paths figure figcaption{font-size:13px;overflow-wrap:anywhere}#paths figure figcaption b{padding:0 4px;border-left:6px solid var(--line)}#paths figure[data-verdict=private] figcaption b{border-left-color:var(--private)}#paths figure[data-verdict=left-path] figcaption b{border-left-color:var(--left-path)}#paths figure[data-verdict=no-evidence] figcaption b{border-left-color:var(--no-evidence)}#paths figure[data-verdict=pending] figcaption b{border-left-color:var(--pending)}#paths figure[data-verdict=blocked] figcaption b{border-left-color:var(--blocked)}
@@ -134,8 +148,6 @@ const verdictLabel = (v: PathVerdict) => `${VERDICT_MARK[v]?.mark ?? ''} ${v}`;
 interface Shape {
   id: string;
   height: number;
-  /** The y of each drawn note, where each probe writes that record's id. */
-  noteYs: number[];
   markup: SafeHtml;
 }
 
@@ -199,11 +211,9 @@ function shapeMarkup(id: string, p: ProbePath, verdict: PathVerdict, vantage: st
     html`<text class="${p.left ? 'warn' : 't'}" x="${hopX}" y="${NODE_H + 15}">${cut(`${hopLabel} · ${p.rule}`, 38)}</text>`,
   );
   const notes = drawnNotes(p);
-  const noteYs: number[] = [];
   let y = NODE_H + 15;
   notes.forEach((n) => {
     y += NOTE_H;
-    noteYs.push(y);
     const where = n.source === 'flow' ? 'route' : 'S3';
     under.push(
       html`<text class="m" x="0" y="${y}">${cut(`${n.deciding ? '★ ' : '  '}${n.label} at ${where}: ${n.rule} → ${n.path}`, 76)}</text>`,
@@ -224,7 +234,7 @@ function shapeMarkup(id: string, p: ProbePath, verdict: PathVerdict, vantage: st
   const height = y + 6;
   const drawing = html`<svg xmlns="http://www.w3.org/2000/svg" width="${DIAGRAM_W}" height="${height}">${raw(DRAWING_HEAD)}${nodes}${under}</svg>`;
   const markup = html`<g id="${id}" data-hop="${p.hop}" data-vantage="${vantage}"><title>${shapeText(p, hopLabel)}</title><image width="${DIAGRAM_W}" height="${height}" href="${svgDataUrl(drawing)}"/></g>`;
-  return { id, height, noteYs, markup };
+  return { id, height, markup };
 }
 
 interface Diagram {
@@ -270,18 +280,19 @@ function diagramFigure(d: Diagram): SafeHtml {
   const b = d.bundle.bundle;
   const p = b.probe;
   const v = b.verdict.verdict;
-  const ids = drawnNotes(d.path).map((n, i) => html`<text y="${d.shape.noteYs[i]!}">${cut(n.id, 85)}</text>`);
-  // The probe's own node lines (its DNS answer), under the shared ones; x counts from the ids' offset.
+  // Placed by NOTE_POSITIONS: the ids come first among the diagram's <text>s.
+  const ids = drawnNotes(d.path).map((n) => html`<text>${cut(n.id, 85)}</text>`);
+  // The probe's own node lines (its DNS answer), under the shared ones.
   const own = d.path.nodes.flatMap((n, i) =>
     (n.own ?? [])
       .slice(0, Math.max(0, 3 - n.lines.length))
       .map(
         (l, j) =>
-          html`<text x="${i * (NODE_W + GAP) + 8 - ID_X}" y="${31 + (n.lines.length + j) * 13}">${cut(l, 28)}</text>`,
+          html`<text x="${i * (NODE_W + GAP) + 8}" y="${31 + (n.lines.length + j) * 13}">${cut(l, 28)}</text>`,
       ),
   );
   // Vantage, target and style are drawn in the shared nodes; the caption names what is this probe's own.
-  return html`<figure id="${anchorId('p', p.probeId)}" data-verdict="${v}"><figcaption><b>${verdictLabel(v)}</b> ${p.probeId} ${p.createdAt}${methodOf(d.bundle)}</figcaption><svg viewBox="0 0 ${DIAGRAM_W} ${d.shape.height}"><use href="#${d.shape.id}"/>${own}${ids}</svg></figure>`;
+  return html`<figure id="${anchorId('p', p.probeId)}" data-verdict="${v}"><figcaption><b>${verdictLabel(v)}</b> ${p.probeId} ${p.createdAt}${methodOf(d.bundle)}</figcaption><svg viewBox="0 0 ${DIAGRAM_W} ${d.shape.height}"><use href="#${d.shape.id}"/>${ids}${own}</svg></figure>`;
 }
 
 function methodOf(rb: ReportBundle): string {

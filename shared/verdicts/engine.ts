@@ -232,31 +232,9 @@ export function decideVerdict(input: {
   const { probe, observation: obs, now } = input;
   const early = input.early ?? null;
   const evidence = normalizeEvidence(input.evidence);
-  const change = input.routeWindow?.change ?? null;
-  const stable = input.routeWindow?.stable;
-  // A route-derived record decides only while the tables of the request are known (see above).
-  const counts = (e: EvidenceItem) =>
-    change === null ||
-    !isRouteDerived(e) ||
-    (e.decision.private === false && stable !== undefined && stable.has(e.dedupKey));
-  const setAside = evidence.filter(
-    (e) => !counts(e) && e.decision.private !== null && e.decision.private !== undefined,
-  );
-  const decisive = evidence.filter(counts);
-  const contrary = decisive.find((e) => e.decision.private === false);
-  // The most specific private record decides (an endpoint named beats "some endpoint").
-  const priv =
-    decisive.find((e) => e.decision.private === true && e.decision.path !== 'vpc-endpoint') ??
-    decisive.find((e) => e.decision.private === true);
+  const { change, setAside, contrary, priv, asideText } = weighEvidence(evidence, input.routeWindow);
   const refusal = refusalOf(obs, evidence);
-  // A blocked request is the control working, not a failed probe.
-  const failure: ProbeFailure | null = refusal
-    ? refusal.blocks
-      ? null
-      : { code: refusal.code, cause: refusal.cause }
-    : obs?.error
-      ? { code: obs.error.code, cause: `${obs.error.code}: ${obs.error.message}` }
-      : null;
+  const failure = failureOf(refusal, obs);
   const base = {
     probeId: probe.probeId,
     evidence,
@@ -268,12 +246,6 @@ export function decideVerdict(input: {
     findings: [...(input.findings ?? [])],
   };
   const failed = failure ? `; the probe failed: ${failure.cause}` : '';
-  const asideText =
-    setAside.length > 0
-      ? `; ${setAside.length} route-derived record(s) set aside (${setAside
-          .map((e) => `${e.source} showed ${e.decision.path}`)
-          .join(', ')}): ${change}`
-      : '';
   const verdict = (
     v: PathVerdict,
     code: VerdictCode,
@@ -391,6 +363,41 @@ export function decideVerdict(input: {
     ),
     undecidedSources: undecided,
   };
+}
+
+/**
+ * The records that decide and those set aside: a route-derived record decides only while the
+ * tables of the request are known (see above). The most specific private record decides (an
+ * endpoint named beats "some endpoint").
+ */
+function weighEvidence(evidence: readonly EvidenceItem[], window: RouteWindow | null | undefined) {
+  const change = window?.change ?? null;
+  const stable = window?.stable;
+  const counts = (e: EvidenceItem) =>
+    change === null ||
+    !isRouteDerived(e) ||
+    (e.decision.private === false && stable !== undefined && stable.has(e.dedupKey));
+  const setAside = evidence.filter(
+    (e) => !counts(e) && e.decision.private !== null && e.decision.private !== undefined,
+  );
+  const decisive = evidence.filter(counts);
+  const contrary = decisive.find((e) => e.decision.private === false);
+  const priv =
+    decisive.find((e) => e.decision.private === true && e.decision.path !== 'vpc-endpoint') ??
+    decisive.find((e) => e.decision.private === true);
+  const asideText =
+    setAside.length > 0
+      ? `; ${setAside.length} route-derived record(s) set aside (${setAside
+          .map((e) => `${e.source} showed ${e.decision.path}`)
+          .join(', ')}): ${change}`
+      : '';
+  return { change, setAside, contrary, priv, asideText };
+}
+
+/** How the probe failed, if it did. A blocked request is the control working, not a failed probe. */
+function failureOf(refusal: ReturnType<typeof refusalOf>, obs: Observation | null): ProbeFailure | null {
+  if (refusal) return refusal.blocks ? null : { code: refusal.code, cause: refusal.cause };
+  return obs?.error ? { code: obs.error.code, cause: `${obs.error.code}: ${obs.error.message}` } : null;
 }
 
 /** One entry of a probe's verdict history. */

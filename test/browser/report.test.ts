@@ -174,6 +174,20 @@ describe.skipIf(!available && !IN_CI)('the evidence report in headless Chromium'
             (shape?.querySelector('image')?.getAttribute('href') ?? '').replace(/^data:image\/svg\+xml,/, ''),
           ),
           drawn: !!box && box.width > 300 && box.height > 60,
+          // Where the probe's own text landed, as fractions of the diagram: the record ids in
+          // their column under the nodes, the DNS answer inside the DNS node (the second of five).
+          placed: [
+            ...(f as unknown as { querySelectorAll(s: string): El[] }).querySelectorAll('svg > text'),
+          ].map((t) => {
+            const r = (
+              t as unknown as { getBoundingClientRect(): { x: number; y: number } }
+            ).getBoundingClientRect();
+            const b = f.querySelector('svg') as unknown as {
+              getBoundingClientRect(): { x: number; y: number; width: number };
+            };
+            const o = b.getBoundingClientRect();
+            return { id: !t.getAttribute('x'), x: (r.x - o.x) / o.width, y: (r.y - o.y) / o.width };
+          }),
         };
       }),
     );
@@ -185,6 +199,14 @@ describe.skipIf(!available && !IN_CI)('the evidence report in headless Chromium'
       expect(f!.verdict).toBe(r.verdict.verdict);
       expect(f!.hop).toBe(r.verdict.path ?? 'unknown');
       expect(f!.drawn).toBe(true);
+      const ids = f!.placed.filter((p) => p.id);
+      expect(ids.length).toBeGreaterThan(0);
+      // 1000 units wide: ids from x 470, rows from y 109 (baseline) under nodes 80 high.
+      for (const p of ids) expect(p.x).toBeGreaterThan(0.46);
+      for (const p of ids) expect(p.y).toBeGreaterThan(0.085);
+      expect(ids.map((p) => p.y)).toEqual([...ids.map((p) => p.y)].sort((a, b) => a - b));
+      const dns = f!.placed.filter((p) => !p.id);
+      for (const p of dns) expect([p.x > 0.2 && p.x < 0.4, p.y > 0.02 && p.y < 0.08]).toEqual([true, true]);
     }
     // A left-path hop names its gateway, in the drawing and in its text: the NAT gateway and its
     // Elastic IP for the VPC accelerate probe.
