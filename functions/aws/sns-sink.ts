@@ -1,4 +1,4 @@
-import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { MessageAttributeValue, SNSClient } from '@aws-sdk/client-sns';
 import type { AlertSink, RenderedAlert } from '../../shared/ports/index.js';
 import { AwsCallError } from './retry.js';
 
@@ -80,6 +80,9 @@ export class SnsAlertSink implements AlertSink {
 
   async publish(alert: RenderedAlert): Promise<{ messageId: string }> {
     let out: { MessageId?: string | undefined };
+    // The SNS module loads with the first alert (the caller's client aside): most analyze runs
+    // send none, and the function's cold start skips it.
+    const { PublishCommand } = await import('@aws-sdk/client-sns');
     try {
       out = await this.sns.send(
         new PublishCommand({

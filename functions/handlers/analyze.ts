@@ -8,7 +8,7 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { UserInputError } from '../../shared/errors.js';
@@ -33,12 +33,13 @@ import { logger, metrics } from '../lib/powertools.js';
 // The SDK's own adaptive retry and timeouts, configured once for every client.
 const s3 = createAwsClient(S3Client);
 const cwl = createAwsClient(CloudWatchLogsClient, {}, { maxAttempts: 8 });
-const sns = createAwsClient(SNSClient);
-// The EC2 client loads when discovery first runs, not at cold start: its module is most of the
-// SDK this function loads (about 0.5 s of CPU), and explain or inspect-url events never need it.
+// The EC2 and SNS clients load on first use, not at cold start: EC2's module is most of the SDK
+// this function loads (about 0.5 s of CPU), and explain or inspect-url events need neither.
 let ec2: Promise<EC2Client> | undefined;
+let sns: Promise<SNSClient> | undefined;
 const ec2Client = () =>
   (ec2 ??= import('@aws-sdk/client-ec2').then((m) => createAwsClient(m.EC2Client, {}, { maxAttempts: 8 })));
+const snsClient = () => (sns ??= import('@aws-sdk/client-sns').then((m) => createAwsClient(m.SNSClient)));
 // The Athena client likewise, only for a source on the athena engine.
 let athena: Promise<AthenaClient> | undefined;
 const athenaClient = () =>
@@ -105,7 +106,7 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
   const summary = await runAnalysis({
     cfg,
     store,
-    sink: new SnsAlertSink(sns, topicArn),
+    sink: new SnsAlertSink(await snsClient(), topicArn),
     probeObjects: new S3ProbeObjects(s3),
     now,
     report: dailyReportLocation(cfg, now),
