@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { AnalyzerRunResult } from '../../shared/analyzer/run.js';
 import { type PathGuardConfig, validateConfig } from '../../shared/config/index.js';
 import { redactText } from '../../shared/endpoints/redact.js';
+import type { Environment } from '../../shared/env/types.js';
 import { UserInputError } from '../../shared/errors.js';
 import { formatFlowHeader, formatFlowRecord } from '../../shared/flow-logs/index.js';
 import type { AccessLogSource, AlertSink, FlowLogSource, RenderedAlert } from '../../shared/ports/index.js';
@@ -304,54 +305,16 @@ export async function runLab(
         );
     }
 
-    // Each on-prem runner reads its order and reports through presigned URLs, over HTTP to the lab
-    // S3 endpoint (its control traffic is not a probe path, so it goes there directly).
-    for (const v of cfg.vantages.filter((x) => x.kind === 'onprem')) {
-      const orderUrl = await presigner.presignGet({
-        bucket: cfg.resultsBucket,
-        key: `orders/${v.id}/latest.json`,
-        region: cfg.region,
-        style: 'regional',
-        expiresInSeconds: 300,
-      });
-      const vantage = network.vantage(v.id);
-      const runner = await runOnce(
-        {
-          runnerId: v.id,
-          orderUrl,
-          allowedHosts: allowedS3Hosts(cfg),
-          probeBuckets: [...orderScope(cfg).probeBuckets],
-          resultsBucket: cfg.resultsBucket,
-          concurrency: 2,
-          timeoutMs: 5000,
-          allowHttp: false,
-        },
-        { fetchOptions: { lookup: vantage.lookup, dial: vantage.dial }, request: controlRequest(s3) },
-      );
-      if (!runner.ok) throw new Error(`the on-prem runner ${v.id} could not report every observation`);
-    }
+    await runOnPremRunners(cfg, presigner, network, s3);
 
     // Every path connection has closed and logged before the logs are delivered.
     await Promise.race([network.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
-    // The flow log as delivered to S3 (aws-facts §1.6): one text file, a header line then the
-    // records, or one Parquet file as AWS writes it (the scenario's or the caller's choice).
-    const parquet = (opts.flowLogFileFormat ?? scenario.flowLogFileFormat) === 'parquet';
-    const flowLog = join(outDir, parquet ? 'vpc-flow-logs.log.parquet' : 'vpc-flow-logs.log');
-    await writeFile(
-      flowLog,
-      parquet
-        ? writeFlowParquet(
-            network.flowRecords().map((r) => r.record),
-            LAB_FLOW_LOG_FORMAT,
-          )
-        : `${[formatFlowHeader(LAB_FLOW_LOG_FORMAT), ...network.flowRecords().map((r) => formatFlowRecord(r.record, LAB_FLOW_LOG_FORMAT))].join('\n')}\n`,
+    const { flowLog, accessLog } = await deliverLogs(
+      outDir,
+      network,
+      s3,
+      (opts.flowLogFileFormat ?? scenario.flowLogFileFormat) === 'parquet',
     );
-    // The probe bucket's server access logs, delivered as one object in the simple-prefix format.
-    await mkdir(join(outDir, 'access-logs'), { recursive: true });
-    const delivered = s3.flushAccessLogs();
-    const logKey = delivered[0]?.slice(LOG_BUCKET.length + 1) ?? `${LAB_BUCKET}/none`;
-    const accessLog = join(outDir, 'access-logs', logKey.split('/').pop()!);
-    await writeFile(accessLog, s3.getObject(LOG_BUCKET, logKey) ?? '');
 
     const rejects = new RejectCounter();
     const flows: FlowLogSource = {
@@ -369,17 +332,7 @@ export async function runLab(
         yield { records, checkpoint: accessLog, origin: accessLog };
       },
     };
-    // What `pathguard analyze` needs to rerun this cycle offline from the folder.
-    const files = {
-      env: join(outDir, 'env.json'),
-      config: join(outDir, 'config.json'),
-      probes: join(outDir, 'probes.ndjson'),
-      observations: join(outDir, 'observations.ndjson'),
-    };
-    await writeFile(files.env, `${JSON.stringify(env, null, 2)}\n`);
-    await writeFile(files.config, `${JSON.stringify(cfg, null, 2)}\n`);
-    await writeFile(files.probes, ndjsonUnder(s3, RESULTS_BUCKET, 'probes/'));
-    await writeFile(files.observations, ndjsonUnder(s3, RESULTS_BUCKET, 'observations/'));
+    const files = await writeRerunFiles(outDir, env, cfg, s3);
     // Past every (short) lab deadline, so each verdict is final.
     const analyzedAt = new Date(now.getTime() + 3 * 60_000);
     const sink = new OutboxSink(outbox);
@@ -428,4 +381,84 @@ export async function runLab(
     await net?.close();
     await s3.close();
   }
+}
+
+/** What `pathguard analyze` needs to rerun this cycle offline from the folder. */
+async function writeRerunFiles(outDir: string, env: Environment, cfg: PathGuardConfig, s3: LabS3) {
+  const files = {
+    env: join(outDir, 'env.json'),
+    config: join(outDir, 'config.json'),
+    probes: join(outDir, 'probes.ndjson'),
+    observations: join(outDir, 'observations.ndjson'),
+  };
+  await writeFile(files.env, `${JSON.stringify(env, null, 2)}\n`);
+  await writeFile(files.config, `${JSON.stringify(cfg, null, 2)}\n`);
+  await writeFile(files.probes, ndjsonUnder(s3, RESULTS_BUCKET, 'probes/'));
+  await writeFile(files.observations, ndjsonUnder(s3, RESULTS_BUCKET, 'observations/'));
+  return files;
+}
+
+/**
+ * Each on-prem runner reads its order and reports through presigned URLs, over HTTP to the lab S3
+ * endpoint (its control traffic is not a probe path, so it goes there directly).
+ */
+async function runOnPremRunners(
+  cfg: PathGuardConfig,
+  presigner: SdkPresigner,
+  network: LabNetwork,
+  s3: LabS3,
+): Promise<void> {
+  for (const v of cfg.vantages.filter((x) => x.kind === 'onprem')) {
+    const orderUrl = await presigner.presignGet({
+      bucket: cfg.resultsBucket,
+      key: `orders/${v.id}/latest.json`,
+      region: cfg.region,
+      style: 'regional',
+      expiresInSeconds: 300,
+    });
+    const vantage = network.vantage(v.id);
+    const runner = await runOnce(
+      {
+        runnerId: v.id,
+        orderUrl,
+        allowedHosts: allowedS3Hosts(cfg),
+        probeBuckets: [...orderScope(cfg).probeBuckets],
+        resultsBucket: cfg.resultsBucket,
+        concurrency: 2,
+        timeoutMs: 5000,
+        allowHttp: false,
+      },
+      { fetchOptions: { lookup: vantage.lookup, dial: vantage.dial }, request: controlRequest(s3) },
+    );
+    if (!runner.ok) throw new Error(`the on-prem runner ${v.id} could not report every observation`);
+  }
+}
+
+/**
+ * The logs as AWS delivers them: the flow log to S3 (aws-facts §1.6) as one text file, a header
+ * line then the records, or one Parquet file; the probe bucket's server access logs as one object
+ * in the simple-prefix format.
+ */
+async function deliverLogs(
+  outDir: string,
+  network: LabNetwork,
+  s3: LabS3,
+  parquet: boolean,
+): Promise<{ flowLog: string; accessLog: string }> {
+  const flowLog = join(outDir, parquet ? 'vpc-flow-logs.log.parquet' : 'vpc-flow-logs.log');
+  await writeFile(
+    flowLog,
+    parquet
+      ? writeFlowParquet(
+          network.flowRecords().map((r) => r.record),
+          LAB_FLOW_LOG_FORMAT,
+        )
+      : `${[formatFlowHeader(LAB_FLOW_LOG_FORMAT), ...network.flowRecords().map((r) => formatFlowRecord(r.record, LAB_FLOW_LOG_FORMAT))].join('\n')}\n`,
+  );
+  await mkdir(join(outDir, 'access-logs'), { recursive: true });
+  const delivered = s3.flushAccessLogs();
+  const logKey = delivered[0]?.slice(LOG_BUCKET.length + 1) ?? `${LAB_BUCKET}/none`;
+  const accessLog = join(outDir, 'access-logs', logKey.split('/').pop()!);
+  await writeFile(accessLog, s3.getObject(LOG_BUCKET, logKey) ?? '');
+  return { flowLog, accessLog };
 }
