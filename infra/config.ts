@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { aws_logs as logs } from 'aws-cdk-lib';
 import { formatIssuePath, type PathGuardConfig, validateConfig } from '../shared/config/index.js';
 import { ValidationError } from '../shared/errors.js';
+import { athenaEngineGrants } from './constructs/athena-grants.js';
 import { type DeploymentSettings, deploymentSchema } from './deployment-config.js';
 import { type EvidencePlan, planEvidence } from './evidence.js';
 import {
@@ -114,6 +115,7 @@ export function loadInfraConfig(file: string): InfraConfig {
     });
   }
   if (issues.length > 0) throw new ValidationError(file, issues);
+  const athena = athenaEngineGrants(c);
   return {
     deployment: d,
     ...(organization ? { organization } : {}),
@@ -132,6 +134,7 @@ export function loadInfraConfig(file: string): InfraConfig {
       onPremVantages: c.vantages.flatMap((v) => (v.kind === 'onprem' ? [v.id] : [])),
       retention: c.retention,
       evidence: evidence.plan,
+      ...(athena ? { athena } : {}),
     },
   };
 }

@@ -10,6 +10,7 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EVIDENCE_ENV } from '../../functions/lib/evidence-locations.js';
+import { type AthenaEngineGrants, grantAthenaEngines } from './athena-grants.js';
 import { allowKey, allowObjects, type FunctionDefaults, pathGuardFunction } from './pathguard-function.js';
 import { StackSection } from './stack-section.js';
 
@@ -31,6 +32,8 @@ export interface AnalyzerProps {
    * @default none: no upload probes, no delete grant (the lifecycle rule expires probe objects)
    */
   readonly uploadProbes?: { readonly buckets: readonly s3.IBucket[]; readonly prefix: string };
+  /** Evidence queried through Athena (issue 15 §2). @default none: no Athena or Glue grant */
+  readonly athena?: AthenaEngineGrants;
   /** The function role's fixed name, for trust policies in other accounts. @default generated */
   readonly roleName?: string;
   /**
@@ -126,6 +129,7 @@ export class Analyzer extends StackSection {
         });
       }
     }
+    if (props.athena) grantAthenaEngines(analyze, props.athena);
     allowKey(analyze, props.defaults.dataKey);
     // Publish only; the KMS permissions come from allowKey (no GenerateDataKey* wildcard).
     analyze.addToRolePolicy(

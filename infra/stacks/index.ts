@@ -14,7 +14,7 @@ export function addPathGuardStacks(app: App, cfg: InfraConfig): void {
     // One organisation, one PathGuard: a central stack and a member stack per account x Region.
     const name = cfg.deployment.stackName;
     const central = org.settings.central;
-    new CentralStack(app, `${name}-Central`, {
+    const centralStack = new CentralStack(app, `${name}-Central`, {
       organization: org,
       monitoring: cfg.monitoring,
       configJson: cfg.configJson,
@@ -23,7 +23,7 @@ export function addPathGuardStacks(app: App, cfg: InfraConfig): void {
       description: 'PathGuard central: results, analyzer, alerts and reports for the organisation',
     });
     for (const member of org.members) {
-      new MemberStack(app, `${name}-Member-${member.account}-${member.region}`, {
+      const memberStack = new MemberStack(app, `${name}-Member-${member.account}-${member.region}`, {
         organization: org.settings,
         member,
         monitoring: cfg.monitoring,
@@ -34,6 +34,8 @@ export function addPathGuardStacks(app: App, cfg: InfraConfig): void {
         description:
           'PathGuard member: probe functions, flow logs and the discovery role of one account and Region',
       });
+      // Deployed after the central stack: its bucket, key and analyze role are what members name.
+      memberStack.addDependency(centralStack);
     }
   } else {
     new PathGuardStack(app, cfg.deployment.stackName, {

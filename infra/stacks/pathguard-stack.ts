@@ -15,6 +15,7 @@ import { PATHGUARD_FLOW_FORMAT } from '../../shared/flow-logs/pathguard-format.j
 import { Alarms } from '../constructs/alarms.js';
 import { Alerts } from '../constructs/alerts.js';
 import { Analyzer } from '../constructs/analyzer.js';
+import type { AthenaEngineGrants } from '../constructs/athena-grants.js';
 import { EvidencePlumbing } from '../constructs/evidence-plumbing.js';
 import { functionDefaults } from '../constructs/pathguard-function.js';
 import { ProbeFunctions } from '../constructs/probe-functions.js';
@@ -43,6 +44,8 @@ export interface StackMonitoringConfig {
   readonly retention: { readonly probesDays: number; readonly evidenceDays: number };
   /** Every evidence location, resolved and checked against the config (infra/evidence.ts). */
   readonly evidence: EvidencePlan;
+  /** Sources queried through Athena: the analyzer's extra grants. @default none */
+  readonly athena?: AthenaEngineGrants;
 }
 
 export interface PathGuardStackProps extends StackProps {
@@ -115,6 +118,7 @@ export class PathGuardStack extends Stack {
       topic: this.topic,
       resultsBucket: store.bucket,
       flowLogFormat: FLOW_LOG_FORMAT,
+      ...(monitoring.athena ? { athena: monitoring.athena } : {}),
       ...(store.accessLogBucket && plan.accessLogs
         ? { accessLogs: { bucket: store.accessLogBucket, prefix: plan.accessLogs.prefix } }
         : {}),

@@ -72,6 +72,7 @@ describe('organisation deployment of examples/organization.config.json', () => {
   it('synthesizes one central stack and a member stack per account x Region, each in its environment', () => {
     expect(central.account).toBe('210987654321');
     expect(central.region).toBe('eu-west-1');
+    for (const m of members) expect(m.dependencies).toContain(central);
     expect(members.map((m) => `${m.account}/${m.region}`).sort()).toEqual(
       MEMBERS.flatMap((a) => [`${a}/eu-central-1`, `${a}/eu-west-1`]).sort(),
     );
