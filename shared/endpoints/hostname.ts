@@ -87,7 +87,8 @@ const ZONAL_VPCE_LABEL = /^vpce-([0-9a-f]+)-([0-9a-z]+)(?:-([a-z]{2,4}(?:-[a-z]+
 const ZONE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*-az\d+$|^[a-z0-9]+(?:-[a-z0-9]+)+$/;
 const ACCESS_POINT_LABEL = /^(.+)-(\d{12})$/;
 
-const BLANK: Omit<S3Hostname, 'host'> = {
+/** The reading of a host that is not an S3 name. */
+export const BLANK_HOSTNAME: Omit<S3Hostname, 'host'> = {
   endpointKind: 'not-s3',
   service: null,
   region: null,
@@ -127,7 +128,7 @@ export function isRegionCode(s: string): boolean {
  */
 export function parseS3Hostname(rawHost: string): S3Hostname {
   const host = normalizeHost(rawHost);
-  const notS3: S3Hostname = { ...BLANK, host };
+  const notS3: S3Hostname = { ...BLANK_HOSTNAME, host };
   let rest: string;
   let cn = false;
   if (host.endsWith('.amazonaws.com.cn')) {
@@ -142,7 +143,7 @@ export function parseS3Hostname(rawHost: string): S3Hostname {
   if (labels.some((l) => l.length === 0)) return notS3;
   const read = labels[labels.length - 1] === 'vpce' ? readInterfaceEndpoint(labels) : readPublic(labels);
   if (read === null) return notS3;
-  return { ...BLANK, host, ...read, partition: partitionOf(cn, read.region ?? null) };
+  return { ...BLANK_HOSTNAME, host, ...read, partition: partitionOf(cn, read.region ?? null) };
 }
 
 type Reading = Partial<Omit<S3Hostname, 'host' | 'partition'>> & { endpointKind: EndpointKind };

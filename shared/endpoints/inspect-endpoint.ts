@@ -5,39 +5,33 @@
  * and text are the catalogue's (findings.ts).
  */
 import type { Findings } from './findings.js';
-import type { AddressingStyle, EndpointKind, S3Hostname } from './hostname.js';
+import { type AddressingStyle, BLANK_HOSTNAME, type EndpointKind, type S3Hostname } from './hostname.js';
 import type { EndpointDetails, SignatureReading } from './inspect.js';
 
-export const NO_ENDPOINT: EndpointDetails = {
-  service: null,
-  dualstack: false,
-  fips: false,
-  legacyGlobal: false,
-  legacyDashRegion: false,
-  s3External1: false,
-  vpceId: null,
-  accessPoint: null,
-  accessPointAlias: false,
-  mrapAlias: null,
-  availabilityZoneId: null,
-};
+/** The fields of an {@link S3Hostname} that {@link EndpointDetails} carries. */
+export const ENDPOINT_DETAIL_KEYS = [
+  'service',
+  'dualstack',
+  'fips',
+  'legacyGlobal',
+  'legacyDashRegion',
+  's3External1',
+  'vpceId',
+  'accessPoint',
+  'accessPointAlias',
+  'mrapAlias',
+  'availabilityZoneId',
+] as const satisfies readonly (keyof S3Hostname)[];
+
+function detailsOf(h: Omit<S3Hostname, 'host'>): EndpointDetails {
+  return Object.fromEntries(ENDPOINT_DETAIL_KEYS.map((k) => [k, h[k]])) as unknown as EndpointDetails;
+}
+
+export const NO_ENDPOINT: EndpointDetails = detailsOf(BLANK_HOSTNAME);
 
 /** The endpoint details of a reading; none for a host that is not an S3 name. */
 export function endpointDetails(h: S3Hostname, kind: EndpointKind): EndpointDetails {
-  if (kind === 'not-s3' || kind === 'custom') return NO_ENDPOINT;
-  return {
-    service: h.service,
-    dualstack: h.dualstack,
-    fips: h.fips,
-    legacyGlobal: h.legacyGlobal,
-    legacyDashRegion: h.legacyDashRegion,
-    s3External1: h.s3External1,
-    vpceId: h.vpceId,
-    accessPoint: h.accessPoint,
-    accessPointAlias: h.accessPointAlias,
-    mrapAlias: h.mrapAlias,
-    availabilityZoneId: h.availabilityZoneId,
-  };
+  return kind === 'not-s3' || kind === 'custom' ? NO_ENDPOINT : detailsOf(h);
 }
 
 /** Region of the bucket as the URL states it: the host's; for names without one, the signing scope's. */

@@ -26,10 +26,10 @@ import {
   parseS3Hostname,
   readBucketAndKey,
   type S3Hostname,
-  type S3Service,
 } from './hostname.js';
 import {
   bucketRegion,
+  type ENDPOINT_DETAIL_KEYS,
   endpointDetails,
   ipLiteral,
   judgeEndpoint,
@@ -85,20 +85,8 @@ export interface ExpectedPath {
   readonly vpcRoutes?: readonly RouteShare[];
 }
 
-/** Endpoint details beyond `endpointKind` (see {@link S3Hostname}). */
-export interface EndpointDetails {
-  readonly service: S3Service | null;
-  readonly dualstack: boolean;
-  readonly fips: boolean;
-  readonly legacyGlobal: boolean;
-  readonly legacyDashRegion: boolean;
-  readonly s3External1: boolean;
-  readonly vpceId: string | null;
-  readonly accessPoint: { readonly name: string; readonly accountId: string } | null;
-  readonly accessPointAlias: boolean;
-  readonly mrapAlias: string | null;
-  readonly availabilityZoneId: string | null;
-}
+/** Endpoint details beyond `endpointKind`: these fields of {@link S3Hostname}, documented there. */
+export type EndpointDetails = Pick<S3Hostname, (typeof ENDPOINT_DETAIL_KEYS)[number]>;
 
 export interface UrlInspection {
   /** The URL with every secret redacted. */

@@ -58,7 +58,7 @@ const statements = () =>
 describe('analyzer grants for the athena engine', () => {
   it('query actions on the configured workgroup only', () => {
     const s = statements().find((x) => x.Sid === 'AthenaEvidenceQueries');
-    expect([...(s?.Action as string[])].sort()).toEqual([
+    expect([...((s?.Action ?? []) as string[])].sort()).toEqual([
       'athena:GetQueryExecution',
       'athena:GetQueryResults',
       'athena:StartQueryExecution',
@@ -70,7 +70,7 @@ describe('analyzer grants for the athena engine', () => {
 
   it('Glue reads on the catalog, the database and the two tables, nothing else', () => {
     const s = statements().find((x) => x.Sid === 'AthenaEvidenceTables');
-    expect([...(s?.Action as string[])].sort()).toEqual([
+    expect([...((s?.Action ?? []) as string[])].sort()).toEqual([
       'glue:GetDatabase',
       'glue:GetPartitions',
       'glue:GetTable',
