@@ -4,6 +4,7 @@ import { countFlowRecords, readFlowRecords, resolveFlowFormat } from '../../lib/
 import { type CommandSpec, writeOut } from '../command.js';
 import { runFileJobs, threadsFor } from '../file-jobs.js';
 import { parseFlowInfo } from './parse-flow.info.js';
+import { reportParse } from './parse-report.js';
 
 /** `pathguard parse flow [--format SPEC] [--count] [FILE...|-]`: VPC Flow Logs to NDJSON. */
 export const parseFlowCommand: CommandSpec = {
@@ -15,8 +16,8 @@ export const parseFlowCommand: CommandSpec = {
     const countOnly = values.count === true;
     const threads = threadsFor(values.jobs, inputs);
     const rejects = new RejectCounter();
-    let records = 0;
-    try {
+    return reportParse(io, rejects, countOnly, async () => {
+      let records = 0;
       let done = 0;
       if (countOnly && threads > 1) {
         // Several files: counted on worker threads, merged in file order. From the first file a
@@ -47,12 +48,7 @@ export const parseFlowCommand: CommandSpec = {
           await writeOut(io.stdout, out);
         }
       }
-    } catch (e) {
-      io.stderr.write(`${rejects.format().join('\n')}\n`);
-      throw e;
-    }
-    if (countOnly) await writeOut(io.stdout, `records ${records} rejected ${rejects.count}\n`);
-    if (!countOnly || rejects.count > 0) io.stderr.write(`${rejects.format().join('\n')}\n`);
-    return 0;
+      return records;
+    });
   },
 };

@@ -1,6 +1,7 @@
 import { RejectCounter } from '../../../shared/text/rejects.js';
 import { countAccessLogRecords, readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { type CommandSpec, writeOut } from '../command.js';
+import { reportParse } from './parse-report.js';
 import { parseS3AccessInfo } from './parse-s3-access.info.js';
 
 /**
@@ -13,8 +14,8 @@ export const parseS3AccessCommand: CommandSpec = {
     const inputs = positionals.length > 0 ? positionals : ['-'];
     const countOnly = values.count === true;
     const rejects = new RejectCounter();
-    let records = 0;
-    try {
+    return reportParse(io, rejects, countOnly, async () => {
+      let records = 0;
       for (const input of inputs) {
         if (countOnly) {
           records += await countAccessLogRecords(input, { stdin: io.stdin, rejects });
@@ -29,13 +30,7 @@ export const parseS3AccessCommand: CommandSpec = {
           await writeOut(io.stdout, out);
         }
       }
-    } catch (e) {
-      // What was read before the failure is still reported; the dispatcher prints the error.
-      io.stderr.write(`${rejects.format().join('\n')}\n`);
-      throw e;
-    }
-    if (countOnly) await writeOut(io.stdout, `records ${records} rejected ${rejects.count}\n`);
-    if (!countOnly || rejects.count > 0) io.stderr.write(`${rejects.format().join('\n')}\n`);
-    return 0;
+      return records;
+    });
   },
 };
