@@ -15,13 +15,16 @@ const SOURCE_DIRS = ['functions', 'shared', 'infra', 'scripts', 'bin'];
  * every entry; remove an entry as soon as its file is back under the limits.
  */
 const ALLOWED_OVER: ReadonlyMap<string, string> = new Map([
-  ['functions/aws/discovery.ts', 'issue 18: discoverEnvironment not yet split into phases'],
-  ['functions/lab/network/flow-records.ts', 'issue 18: flowRecordsFor not yet split'],
-  ['functions/lab/network/network.ts', 'issue 18: startLabNetwork not yet split'],
-  ['functions/lab/network/paths.ts', 'issue 18: traceVpc not yet split'],
-  ['functions/lib/cloudwatch-export.ts', 'issue 18: readEvents not yet split'],
-  ['shared/analyzer/run.ts', 'issue 18: runAnalyzer not yet split'],
-  ['shared/flow-logs/parser.ts', 'issue 18: being tuned for speed (issue 16); split after that lands'],
+  // Issue 18 leftovers: one function each over 150 lines, to split into named phases.
+  ['functions/aws/discovery.ts', 'issue 18: discoverEnvironment (219 lines) not yet split into phases'],
+  ['functions/lab/network/flow-records.ts', 'issue 18: flowRecordsFor (302 lines) not yet split'],
+  ['functions/lab/network/network.ts', 'issue 18: startLabNetwork (261 lines) not yet split'],
+  ['functions/lab/network/paths.ts', 'issue 18: traceVpc (199 lines) not yet split'],
+  ['functions/lib/cloudwatch-export.ts', 'issue 18: readEvents (252 lines) not yet split'],
+  ['shared/analyzer/run.ts', 'issue 18: runAnalyzer (233 lines) not yet split'],
+  // Owned by the engineer tuning the flow parser (issue 16): split after that work lands, moving
+  // whole functions only, so the measured hot loop is not disturbed mid-tuning.
+  ['shared/flow-logs/parser.ts', 'issue 18: over 600 lines; being tuned for speed (issue 16)'],
 ]);
 
 function sourceFiles(dir: string): string[] {
