@@ -1,8 +1,11 @@
 import type {
   EC2Client,
+  NatGateway as Ec2NatGateway,
   NetworkInterface as Ec2NetworkInterface,
   Route as Ec2Route,
   RouteTable as Ec2RouteTable,
+  Subnet as Ec2Subnet,
+  Vpc as Ec2Vpc,
   FlowLog,
   ManagedPrefixList,
   VpcEndpoint,
@@ -239,42 +242,25 @@ async function resolvePrefixLists(
   return out;
 }
 
-/**
- * Builds the environment document of the VPCs from EC2, following every page:
- *
- * - VPCs and subnets with their associated IPv4 and IPv6 blocks;
- * - route tables; a subnet without an explicit association uses its VPC's main table;
- * - S3 gateway and interface endpoints: routes, endpoint-specific DNS names, private-DNS mode
- *   (`off`, `on`, or `inbound-only` with `PrivateDnsOnlyForInboundResolverEndpoint`), the private
- *   addresses of their ENIs; the state of every endpoint (deleted ones are left out of the model);
- * - the S3 managed prefix list `com.amazonaws.<region>.s3` and every other prefix list a route names
- *   (other services' and customer-managed lists), with their CIDRs (they change: read each run);
- * - NAT gateways with their private and public addresses and ENIs;
- * - the Lambda (Hyperplane) ENIs of the runner subnets;
- * - the flow logs on the VPCs, the runner subnets and their Lambda ENIs (destination, format,
- *   aggregation interval, traffic type, delivery status).
- *
- * Only the ENIs that matter are described (endpoint, NAT and Lambda ENIs), never every ENI of a
- * large VPC. Read-only: the role needs the EC2 `Describe*` actions and
- * `ec2:GetManagedPrefixListEntries`. An EC2 failure (after the client's own retries) rejects
- * with an AwsCallError naming the call: a partial environment is never returned.
- */
-export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions): Promise<DiscoveryResult> {
-  const sdk = await import('@aws-sdk/client-ec2');
-  const client = { client: ec2 };
-  const runnerSubnetIds = [...new Set(opts.runnerSubnetIds ?? [])];
-  let vpcIds = [...new Set(opts.vpcIds ?? [])];
-  if (vpcIds.length === 0) {
-    if (runnerSubnetIds.length === 0) {
-      throw new UserInputError('CONFIG_MISSING', 'discovery needs VPC ids or runner subnet ids');
-    }
-    const runnerSubnets = await all(
-      'DescribeSubnets',
-      sdk.paginateDescribeSubnets(client, { SubnetIds: runnerSubnetIds }),
-      (p) => p.Subnets,
-    );
-    vpcIds = [...new Set(runnerSubnets.map((s) => s.VpcId).filter(defined))];
+type Ec2Call = { sdk: Ec2Sdk; client: Ec2Pages };
+
+/** The configured VPCs, else those of the runner subnets. */
+async function resolveVpcIds({ sdk, client }: Ec2Call, opts: DiscoveryOptions, runnerSubnetIds: string[]) {
+  const vpcIds = [...new Set(opts.vpcIds ?? [])];
+  if (vpcIds.length > 0) return vpcIds;
+  if (runnerSubnetIds.length === 0) {
+    throw new UserInputError('CONFIG_MISSING', 'discovery needs VPC ids or runner subnet ids');
   }
+  const runnerSubnets = await all(
+    'DescribeSubnets',
+    sdk.paginateDescribeSubnets(client, { SubnetIds: runnerSubnetIds }),
+    (p) => p.Subnets,
+  );
+  return [...new Set(runnerSubnets.map((s) => s.VpcId).filter(defined))];
+}
+
+/** The VPCs, their subnets, route tables, endpoints and NAT gateways, and the Region's S3 list by name. */
+async function describeVpcParts({ sdk, client }: Ec2Call, vpcIds: string[], region: string) {
   const vpcFilter = [{ Name: 'vpc-id', Values: vpcIds }];
   const [vpcs, subnets, tables, endpoints, nats, s3Named] = await Promise.all([
     all('DescribeVpcs', sdk.paginateDescribeVpcs(client, { VpcIds: vpcIds }), (p) => p.Vpcs),
@@ -299,15 +285,18 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
       sdk.paginateDescribeManagedPrefixLists(client, {
         // AWS's own list only: a customer may name a list the same (aws-facts §5.6).
         Filters: [
-          { Name: 'prefix-list-name', Values: [`com.amazonaws.${opts.region}.s3`] },
+          { Name: 'prefix-list-name', Values: [`com.amazonaws.${region}.s3`] },
           { Name: 'owner-id', Values: ['AWS'] },
         ],
       }),
       (p) => p.PrefixLists,
     ),
   ]);
+  return { vpcs, subnets, tables, endpoints, nats, s3Named };
+}
 
-  const liveNats = nats.filter((n) => n.State === 'available' || n.State === 'pending');
+/** The state of every endpoint, and the S3 endpoints still part of the network. */
+function sortEndpoints(endpoints: readonly VpcEndpoint[]) {
   const endpointStates: Record<string, string> = {};
   const liveEndpoints: VpcEndpoint[] = [];
   for (const ep of endpoints) {
@@ -317,9 +306,20 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
     if (!GONE_STATES.has(state)) liveEndpoints.push(ep);
   }
   const s3Endpoints = liveEndpoints.filter((ep) => ep.ServiceName && S3_SERVICE.test(ep.ServiceName));
+  return { endpointStates, s3Endpoints };
+}
 
-  // ENIs: those of the S3 interface endpoints and NAT gateways by id, and the Lambda ENIs of the
-  // runner subnets (of the VPCs when no runner subnet is known).
+/**
+ * ENIs: those of the S3 interface endpoints and NAT gateways by id, and the Lambda ENIs of the
+ * runner subnets (of the VPCs when no runner subnet is known).
+ */
+async function describeEnis(
+  { sdk, client }: Ec2Call,
+  s3Endpoints: readonly VpcEndpoint[],
+  liveNats: readonly Ec2NatGateway[],
+  vpcIds: string[],
+  runnerSubnetIds: string[],
+) {
   const byIdEnis = [
     ...s3Endpoints.flatMap((ep) => ep.NetworkInterfaceIds ?? []),
     ...liveNats.flatMap((n) => (n.NatGatewayAddresses ?? []).map((a) => a.NetworkInterfaceId)),
@@ -336,7 +336,10 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
   const lambdaFilter =
     runnerSubnetIds.length > 0
       ? [{ Name: 'subnet-id', Values: runnerSubnetIds }]
-      : [...vpcFilter, { Name: 'interface-type', Values: ['lambda'] }];
+      : [
+          { Name: 'vpc-id', Values: vpcIds },
+          { Name: 'interface-type', Values: ['lambda'] },
+        ];
   eniQueries.push(
     all(
       'DescribeNetworkInterfaces',
@@ -352,21 +355,11 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
       e.InterfaceType === 'lambda' &&
       (runnerSubnetIds.length === 0 || runnerSubnetIds.includes(e.SubnetId ?? '')),
   );
+  return { enis, runnerEnis };
+}
 
-  const { s3PrefixLists, prefixLists } = await resolvePrefixLists(
-    sdk,
-    client,
-    opts.region,
-    tables,
-    s3Named,
-    new Set(s3Endpoints.filter((ep) => ep.VpcEndpointType === 'Gateway').map((ep) => ep.VpcEndpointId)),
-  );
-
-  const routeTables: RouteTable[] = tables.map((t) => ({
-    routeTableId: t.RouteTableId ?? '',
-    vpcId: t.VpcId ?? '',
-    routes: (t.Routes ?? []).map(toRoute).filter((r): r is Route => r !== null),
-  }));
+/** Each subnet's explicitly associated table and each VPC's main table. */
+function tableAssociations(tables: readonly Ec2RouteTable[]) {
   const explicit = new Map<string, string>();
   const mainByVpc = new Map<string, string>();
   for (const t of tables) {
@@ -378,7 +371,16 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
       else if (a.SubnetId && t.RouteTableId) explicit.set(a.SubnetId, t.RouteTableId);
     }
   }
+  return { explicit, mainByVpc };
+}
 
+/** The S3 gateway and interface endpoints as the environment document models them. */
+function toS3Endpoints(
+  s3Endpoints: readonly VpcEndpoint[],
+  tables: readonly Ec2RouteTable[],
+  s3PrefixLists: Environment['s3PrefixLists'],
+  enis: ReadonlyMap<string, Ec2NetworkInterface>,
+): Pick<Environment, 'gatewayEndpoints' | 'interfaceEndpoints'> {
   const gatewayEndpoints: Environment['gatewayEndpoints'] = [];
   const interfaceEndpoints: Environment['interfaceEndpoints'] = [];
   for (const ep of s3Endpoints) {
@@ -411,14 +413,16 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
       });
     }
   }
+  return { gatewayEndpoints, interfaceEndpoints };
+}
 
-  const flowLogResources = [
-    ...vpcIds,
-    ...subnets.map((s) => s.SubnetId).filter(defined),
-    ...runnerEnis.map((e) => e.NetworkInterfaceId).filter(defined),
-  ];
+/** The flow logs attached to any of `resourceIds`, in chunks EC2 filters accept. */
+async function describeFlowLogs(
+  { sdk, client }: Ec2Call,
+  resourceIds: readonly string[],
+): Promise<FlowLog[]> {
   const flowLogs: FlowLog[] = [];
-  for (const ids of chunks(flowLogResources, FILTER_VALUES_MAX)) {
+  for (const ids of chunks(resourceIds, FILTER_VALUES_MAX)) {
     flowLogs.push(
       ...(await all(
         'DescribeFlowLogs',
@@ -427,6 +431,109 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
       )),
     );
   }
+  return flowLogs;
+}
+
+/** A VPC with its associated IPv4 and IPv6 blocks. */
+function toVpc(v: Ec2Vpc): Environment['vpcs'][number] {
+  return {
+    vpcId: v.VpcId ?? '',
+    cidrs: [
+      ...(v.CidrBlockAssociationSet ?? [])
+        .filter((c) => c.CidrBlockState?.State === 'associated')
+        .map((c) => c.CidrBlock),
+      ...(v.Ipv6CidrBlockAssociationSet ?? [])
+        .filter((c) => c.Ipv6CidrBlockState?.State === 'associated')
+        .map((c) => c.Ipv6CidrBlock),
+    ].filter(defined),
+  };
+}
+
+/** A subnet with its blocks and its route table (explicit association, else its VPC's main table). */
+function toSubnet(
+  s: Ec2Subnet,
+  { explicit, mainByVpc }: ReturnType<typeof tableAssociations>,
+): Environment['subnets'][number] {
+  return {
+    subnetId: s.SubnetId ?? '',
+    vpcId: s.VpcId ?? '',
+    cidrs: [
+      s.CidrBlock,
+      ...(s.Ipv6CidrBlockAssociationSet ?? [])
+        .filter((c) => !c.Ipv6CidrBlockState?.State || c.Ipv6CidrBlockState.State === 'associated')
+        .map((c) => c.Ipv6CidrBlock),
+    ].filter(defined),
+    routeTableId: explicit.get(s.SubnetId ?? '') ?? mainByVpc.get(s.VpcId ?? '') ?? '',
+  };
+}
+
+function toNatGateway(n: Ec2NatGateway): Environment['natGateways'][number] {
+  const addrs = n.NatGatewayAddresses ?? [];
+  return {
+    natGatewayId: n.NatGatewayId ?? '',
+    subnetId: n.SubnetId ?? '',
+    eniIds: [...new Set(addrs.map((a) => a.NetworkInterfaceId).filter(defined))],
+    privateIps: addrs.map((a) => a.PrivateIp).filter(defined),
+    publicIps: addrs.map((a) => a.PublicIp).filter(defined),
+  };
+}
+
+/**
+ * Builds the environment document of the VPCs from EC2, following every page:
+ *
+ * - VPCs and subnets with their associated IPv4 and IPv6 blocks;
+ * - route tables; a subnet without an explicit association uses its VPC's main table;
+ * - S3 gateway and interface endpoints: routes, endpoint-specific DNS names, private-DNS mode
+ *   (`off`, `on`, or `inbound-only` with `PrivateDnsOnlyForInboundResolverEndpoint`), the private
+ *   addresses of their ENIs; the state of every endpoint (deleted ones are left out of the model);
+ * - the S3 managed prefix list `com.amazonaws.<region>.s3` and every other prefix list a route names
+ *   (other services' and customer-managed lists), with their CIDRs (they change: read each run);
+ * - NAT gateways with their private and public addresses and ENIs;
+ * - the Lambda (Hyperplane) ENIs of the runner subnets;
+ * - the flow logs on the VPCs, the runner subnets and their Lambda ENIs (destination, format,
+ *   aggregation interval, traffic type, delivery status).
+ *
+ * Only the ENIs that matter are described (endpoint, NAT and Lambda ENIs), never every ENI of a
+ * large VPC. Read-only: the role needs the EC2 `Describe*` actions and
+ * `ec2:GetManagedPrefixListEntries`. An EC2 failure (after the client's own retries) rejects
+ * with an AwsCallError naming the call: a partial environment is never returned.
+ */
+export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions): Promise<DiscoveryResult> {
+  const ec2Call: Ec2Call = { sdk: await import('@aws-sdk/client-ec2'), client: { client: ec2 } };
+  const runnerSubnetIds = [...new Set(opts.runnerSubnetIds ?? [])];
+  const vpcIds = await resolveVpcIds(ec2Call, opts, runnerSubnetIds);
+  const { vpcs, subnets, tables, endpoints, nats, s3Named } = await describeVpcParts(
+    ec2Call,
+    vpcIds,
+    opts.region,
+  );
+
+  const liveNats = nats.filter((n) => n.State === 'available' || n.State === 'pending');
+  const { endpointStates, s3Endpoints } = sortEndpoints(endpoints);
+  const { enis, runnerEnis } = await describeEnis(ec2Call, s3Endpoints, liveNats, vpcIds, runnerSubnetIds);
+
+  const { s3PrefixLists, prefixLists } = await resolvePrefixLists(
+    ec2Call.sdk,
+    ec2Call.client,
+    opts.region,
+    tables,
+    s3Named,
+    new Set(s3Endpoints.filter((ep) => ep.VpcEndpointType === 'Gateway').map((ep) => ep.VpcEndpointId)),
+  );
+
+  const routeTables: RouteTable[] = tables.map((t) => ({
+    routeTableId: t.RouteTableId ?? '',
+    vpcId: t.VpcId ?? '',
+    routes: (t.Routes ?? []).map(toRoute).filter((r): r is Route => r !== null),
+  }));
+  const associations = tableAssociations(tables);
+  const { gatewayEndpoints, interfaceEndpoints } = toS3Endpoints(s3Endpoints, tables, s3PrefixLists, enis);
+
+  const flowLogs = await describeFlowLogs(ec2Call, [
+    ...vpcIds,
+    ...subnets.map((s) => s.SubnetId).filter(defined),
+    ...runnerEnis.map((e) => e.NetworkInterfaceId).filter(defined),
+  ]);
 
   const networkInterfaces: NetworkInterface[] = [...enis.values()].map((e) => ({
     eniId: e.NetworkInterfaceId ?? '',
@@ -439,41 +546,12 @@ export async function discoverEnvironment(ec2: EC2Client, opts: DiscoveryOptions
       region: opts.region,
       s3PrefixLists,
       prefixLists,
-      vpcs: vpcs.map((v) => ({
-        vpcId: v.VpcId ?? '',
-        cidrs: [
-          ...(v.CidrBlockAssociationSet ?? [])
-            .filter((c) => c.CidrBlockState?.State === 'associated')
-            .map((c) => c.CidrBlock),
-          ...(v.Ipv6CidrBlockAssociationSet ?? [])
-            .filter((c) => c.Ipv6CidrBlockState?.State === 'associated')
-            .map((c) => c.Ipv6CidrBlock),
-        ].filter(defined),
-      })),
-      subnets: subnets.map((s) => ({
-        subnetId: s.SubnetId ?? '',
-        vpcId: s.VpcId ?? '',
-        cidrs: [
-          s.CidrBlock,
-          ...(s.Ipv6CidrBlockAssociationSet ?? [])
-            .filter((c) => !c.Ipv6CidrBlockState?.State || c.Ipv6CidrBlockState.State === 'associated')
-            .map((c) => c.Ipv6CidrBlock),
-        ].filter(defined),
-        routeTableId: explicit.get(s.SubnetId ?? '') ?? mainByVpc.get(s.VpcId ?? '') ?? '',
-      })),
+      vpcs: vpcs.map(toVpc),
+      subnets: subnets.map((s) => toSubnet(s, associations)),
       routeTables,
       gatewayEndpoints,
       interfaceEndpoints,
-      natGateways: liveNats.map((n) => {
-        const addrs = n.NatGatewayAddresses ?? [];
-        return {
-          natGatewayId: n.NatGatewayId ?? '',
-          subnetId: n.SubnetId ?? '',
-          eniIds: [...new Set(addrs.map((a) => a.NetworkInterfaceId).filter(defined))],
-          privateIps: addrs.map((a) => a.PrivateIp).filter(defined),
-          publicIps: addrs.map((a) => a.PublicIp).filter(defined),
-        };
-      }),
+      natGateways: liveNats.map(toNatGateway),
       networkInterfaces,
       onPrem: opts.onPrem ?? NO_ON_PREM,
     },
