@@ -92,6 +92,314 @@ type RecordFields = Partial<FlowRecord> & {
   flowDirection: 'ingress' | 'egress';
 };
 
+/** What every record of one connection shares, and the list the records go to. */
+interface ConnectionLog {
+  readonly scenario: LabScenario;
+  readonly connection: ForwardedConnection;
+  readonly delivered: boolean;
+  /** The address connected to, and the AWS service that owns it (null when none does). */
+  readonly dst: string;
+  readonly dstService: string | null;
+  readonly out: LabFlowRecord[];
+}
+
+/** A packet source as it travels: a NAT gateway changes both. */
+interface PacketSource {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** The request's and the reply's records on one side of a forwarding ENI. */
+interface Leg {
+  readonly request: RecordFields;
+  readonly reply: RecordFields;
+}
+
+/** The `pkt-*-aws-service` of an address: S3 for its prefix list, the edge's and MRAP's services. */
+function awsServiceOf(s: LabScenario, address: string): string | null {
+  const services = CidrSet.build<string>([
+    ...s.s3.cidrs.map((b) => [b, 'S3'] as const),
+    ...s.edge.addresses.map((a) => [`${a}/32`, s.edge.awsService] as const),
+    ...s.mrap.addresses.map((a) => [`${a}/32`, s.mrap.awsService] as const),
+  ]).set;
+  return services.get(address) ?? null;
+}
+
+function azOf(s: LabScenario, subnetId: string): string | null {
+  return s.vpcs.flatMap((v) => v.subnets).find((x) => x.subnetId === subnetId)?.azId ?? null;
+}
+
+/** Appends one record on `eni`'s log stream; `r` overrides the connection's defaults. */
+function emit(log: ConnectionLog, eni: LabEni, instanceId: string | null, r: RecordFields): void {
+  const { scenario: s, connection: c } = log;
+  log.out.push({
+    eniId: eni.eniId,
+    record: {
+      version: 5,
+      accountId: s.accountId,
+      interfaceId: eni.eniId,
+      srcport: null,
+      dstport: null,
+      protocol: 6,
+      packets: null,
+      bytes: null,
+      start: c.start,
+      end: Math.max(c.start, c.end),
+      action: 'ACCEPT',
+      logStatus: 'OK',
+      vpcId: eni.vpcId,
+      subnetId: eni.subnetId,
+      instanceId,
+      tcpFlags: null,
+      type: 'IPv4',
+      pktSrcaddr: r.srcaddr,
+      pktDstaddr: r.dstaddr,
+      region: s.region,
+      azId: azOf(s, eni.subnetId),
+      sublocationType: null,
+      sublocationId: null,
+      pktSrcAwsService: null,
+      pktDstAwsService: null,
+      trafficPath: null,
+      ...r,
+    },
+  });
+}
+
+/** Client → server counters: the whole request when delivered, else one unanswered SYN. */
+function request(log: ConnectionLog, r: RecordFields): RecordFields {
+  const bytes = log.delivered ? log.connection.bytesUp : SYN_BYTES;
+  return {
+    ...r,
+    packets: log.delivered ? packets(bytes) : 1,
+    bytes,
+    tcpFlags: log.delivered ? OPENER_FLAGS : SYN_ONLY,
+  };
+}
+
+/** Server → client counters. */
+function reply(log: ConnectionLog, r: RecordFields): RecordFields {
+  const bytes = log.connection.bytesDown;
+  return { ...r, packets: packets(bytes), bytes, tcpFlags: ANSWER_FLAGS };
+}
+
+/** The vantage's own ENI (a VPC vantage only): its egress and the reply's ingress. */
+function vantageRecords(log: ConnectionLog): void {
+  const { scenario: s, connection: c, dst } = log;
+  const v = c.trace.vantage;
+  if (v.kind !== 'vpc') return;
+  const self: LabEni = {
+    eniId: v.eniId,
+    subnetId: v.subnetId,
+    vpcId: s.vpcs.find((x) => x.subnets.some((y) => y.subnetId === v.subnetId))?.vpcId ?? '',
+    ip: v.ip,
+  };
+  const instanceId = v.instanceId ?? null;
+  emit(
+    log,
+    self,
+    instanceId,
+    request(log, {
+      srcaddr: v.ip,
+      dstaddr: dst,
+      srcport: c.srcport,
+      dstport: c.dstport,
+      pktDstAwsService: log.dstService,
+      flowDirection: 'egress',
+      trafficPath: trafficPathTo(c.trace.hops[0]?.device, v.nitro),
+    }),
+  );
+  if (!log.delivered) return;
+  emit(
+    log,
+    self,
+    instanceId,
+    reply(log, {
+      srcaddr: dst,
+      dstaddr: v.ip,
+      srcport: c.dstport,
+      dstport: c.srcport,
+      pktSrcAwsService: log.dstService,
+      flowDirection: 'ingress',
+    }),
+  );
+}
+
+/** Packets from `from` entering a forwarding ENI, and the replies it sends back to them. */
+function receivingLeg(log: ConnectionLog, eni: LabEni, from: PacketSource): Leg {
+  const { connection: c, dst } = log;
+  return {
+    request: request(log, {
+      srcaddr: from.address,
+      dstaddr: eni.ip,
+      srcport: from.port,
+      dstport: c.dstport,
+      pktSrcaddr: from.address,
+      pktDstaddr: dst,
+      pktDstAwsService: log.dstService,
+      flowDirection: 'ingress',
+    }),
+    reply: reply(log, {
+      srcaddr: eni.ip,
+      dstaddr: from.address,
+      srcport: c.dstport,
+      dstport: from.port,
+      pktSrcaddr: dst,
+      pktDstaddr: from.address,
+      pktSrcAwsService: log.dstService,
+      flowDirection: 'egress',
+      trafficPath: 1,
+    }),
+  };
+}
+
+/** Packets a forwarding ENI sends on from `onward` (its own address in `srcaddr`), and the replies. */
+function sendingLeg(log: ConnectionLog, eni: LabEni, onward: PacketSource, trafficPath: number | null): Leg {
+  const { connection: c, dst } = log;
+  return {
+    request: request(log, {
+      srcaddr: eni.ip,
+      dstaddr: dst,
+      srcport: onward.port,
+      dstport: c.dstport,
+      pktSrcaddr: onward.address,
+      pktDstaddr: dst,
+      pktDstAwsService: log.dstService,
+      flowDirection: 'egress',
+      trafficPath,
+    }),
+    reply: reply(log, {
+      srcaddr: dst,
+      dstaddr: eni.ip,
+      srcport: c.dstport,
+      dstport: onward.port,
+      pktSrcaddr: dst,
+      pktDstaddr: onward.address,
+      pktSrcAwsService: log.dstService,
+      flowDirection: 'ingress',
+    }),
+  };
+}
+
+/** A forwarding ENI (NAT gateway, GWLB endpoint): packets in, packets out; requester-managed, so no instance id. */
+function forwardingRecords(
+  log: ConnectionLog,
+  eni: LabEni,
+  next: LabDevice | undefined,
+  from: PacketSource,
+  onward: PacketSource,
+): void {
+  const inward = receivingLeg(log, eni, from);
+  const outward = sendingLeg(log, eni, onward, trafficPathTo(next, false));
+  emit(log, eni, null, inward.request);
+  emit(log, eni, null, outward.request);
+  if (!log.delivered) return;
+  emit(log, eni, null, outward.reply);
+  emit(log, eni, null, inward.reply);
+}
+
+/**
+ * A transit gateway: the attachment ENI in the source VPC takes the packets in; the one in the next
+ * VPC sends them on (AWS's TGW example: `srcaddr` the ENI, `pkt-srcaddr` the original).
+ */
+function transitRecords(
+  log: ConnectionLog,
+  tgw: Extract<LabDevice, { kind: 'transit-gateway' }>,
+  from: PacketSource,
+  trafficPath: number | null,
+): void {
+  const inward = receivingLeg(log, tgw.from, from);
+  emit(log, tgw.from, null, inward.request);
+  if (log.delivered) emit(log, tgw.from, null, inward.reply);
+  const outward = sendingLeg(log, tgw.to, from, trafficPath);
+  emit(log, tgw.to, null, outward.request);
+  if (log.delivered) emit(log, tgw.to, null, outward.reply);
+}
+
+/**
+ * An interface endpoint ENI: the request's ingress as it arrives, and the reply's egress back by
+ * the way it came (3 to the virtual private gateway, 4/5 over peering, else 1).
+ */
+function interfaceEndpointRecords(
+  log: ConnectionLog,
+  eni: LabEni,
+  previous: LabDevice | undefined,
+  from: PacketSource,
+): void {
+  const { connection: c, dst } = log;
+  const back =
+    previous?.kind === 'private-vif' || previous?.kind === 'peering-connection'
+      ? trafficPathTo(previous, false)
+      : 1;
+  emit(
+    log,
+    eni,
+    null,
+    request(log, {
+      srcaddr: from.address,
+      dstaddr: dst,
+      srcport: from.port,
+      dstport: c.dstport,
+      flowDirection: 'ingress',
+    }),
+  );
+  if (!log.delivered) return;
+  emit(
+    log,
+    eni,
+    null,
+    reply(log, {
+      srcaddr: dst,
+      dstaddr: from.address,
+      srcport: c.dstport,
+      dstport: from.port,
+      flowDirection: 'egress',
+      trafficPath: back,
+    }),
+  );
+}
+
+/** The records of every device along the path, hop by hop. */
+function hopRecords(log: ConnectionLog): void {
+  const t = log.connection.trace;
+  const hops = t.hops;
+  // The device that refused the packets when a drop happened at a device (a gateway endpoint
+  // reached from a transit gateway): the egress towards it has no traffic-path that applies, `-`.
+  const refusing = !log.delivered && t.path === 'dropped' ? hops.at(-1)?.device : undefined;
+  const towards = (next: LabDevice | undefined) =>
+    next !== undefined && next === refusing && next.kind === 'gateway-endpoint'
+      ? null
+      : trafficPathTo(next, false);
+  let from: PacketSource = { address: t.vantage.ip, port: log.connection.srcport };
+  let previous: LabDevice | undefined;
+  for (const [i, hop] of hops.entries()) {
+    const d = hop.device;
+    const next = hops[i + 1]?.device;
+    switch (d.kind) {
+      case 'gwlb-endpoint':
+        // The appliance keeps the packet's addresses (a bump in the wire).
+        forwardingRecords(log, d.eni, next, from, from);
+        break;
+      case 'transit-gateway':
+        transitRecords(log, d, from, towards(next));
+        break;
+      case 'nat-gateway': {
+        // The NAT's translated source port: any ephemeral port, derived so records stay reproducible.
+        const translated = { address: d.eni.ip, port: 1024 + ((from.port * 7919) % 64512) };
+        forwardingRecords(log, d.eni, next, from, translated);
+        from = translated;
+        break;
+      }
+      case 'interface-endpoint':
+        interfaceEndpointRecords(log, d.eni, previous, from);
+        break;
+      default:
+        break;
+    }
+    previous = d;
+  }
+}
+
 /**
  * The VPC Flow Log records AWS would write for one connection along a traced path, on every ENI
  * it crossed, with the scenario's addresses (aws-facts §1.7, §1.8). Per ENI:
@@ -115,304 +423,16 @@ type RecordFields = Partial<FlowRecord> & {
  * only, §7 item 3).
  */
 export function flowRecordsFor(s: LabScenario, c: ForwardedConnection): LabFlowRecord[] {
-  const t = c.trace;
-  const services = CidrSet.build<string>([
-    ...s.s3.cidrs.map((b) => [b, 'S3'] as const),
-    ...s.edge.addresses.map((a) => [`${a}/32`, s.edge.awsService] as const),
-    ...s.mrap.addresses.map((a) => [`${a}/32`, s.mrap.awsService] as const),
-  ]).set;
-  const service = (a: string) => services.get(a) ?? null;
-  const azOf = (subnetId: string) =>
-    s.vpcs.flatMap((v) => v.subnets).find((x) => x.subnetId === subnetId)?.azId ?? null;
-  const delivered = t.delivered;
-  const up = delivered ? c.bytesUp : SYN_BYTES;
-  const down = c.bytesDown;
-  const upPackets = delivered ? packets(up) : 1;
-  const upFlags = delivered ? OPENER_FLAGS : SYN_ONLY;
-  const dst = t.address;
-  const out: LabFlowRecord[] = [];
-  const on = (eni: LabEni, instanceId: string | null, r: RecordFields) =>
-    out.push({
-      eniId: eni.eniId,
-      record: {
-        version: 5,
-        accountId: s.accountId,
-        interfaceId: eni.eniId,
-        srcport: null,
-        dstport: null,
-        protocol: 6,
-        packets: null,
-        bytes: null,
-        start: c.start,
-        end: Math.max(c.start, c.end),
-        action: 'ACCEPT',
-        logStatus: 'OK',
-        vpcId: eni.vpcId,
-        subnetId: eni.subnetId,
-        instanceId,
-        tcpFlags: null,
-        type: 'IPv4',
-        pktSrcaddr: r.srcaddr,
-        pktDstaddr: r.dstaddr,
-        region: s.region,
-        azId: azOf(eni.subnetId),
-        sublocationType: null,
-        sublocationId: null,
-        pktSrcAwsService: null,
-        pktDstAwsService: null,
-        trafficPath: null,
-        ...r,
-      },
-    });
-
-  const v = t.vantage;
-  // The packets' source as it travels (a NAT gateway changes it) and the port they leave from.
-  const client = v.ip;
-  const hops = t.hops;
-  const request = (r: RecordFields): RecordFields => ({
-    ...r,
-    packets: upPackets,
-    bytes: up,
-    tcpFlags: upFlags,
-  });
-  const reply = (r: RecordFields): RecordFields => ({
-    ...r,
-    packets: packets(down),
-    bytes: down,
-    tcpFlags: ANSWER_FLAGS,
-  });
-
-  if (v.kind === 'vpc') {
-    const self: LabEni = {
-      eniId: v.eniId,
-      subnetId: v.subnetId,
-      vpcId: s.vpcs.find((x) => x.subnets.some((y) => y.subnetId === v.subnetId))?.vpcId ?? '',
-      ip: v.ip,
-    };
-    on(
-      self,
-      v.instanceId ?? null,
-      request({
-        srcaddr: client,
-        dstaddr: dst,
-        srcport: c.srcport,
-        dstport: c.dstport,
-        pktDstAwsService: service(dst),
-        flowDirection: 'egress',
-        trafficPath: trafficPathTo(hops[0]?.device, v.nitro),
-      }),
-    );
-    if (delivered)
-      on(
-        self,
-        v.instanceId ?? null,
-        reply({
-          srcaddr: dst,
-          dstaddr: client,
-          srcport: c.dstport,
-          dstport: c.srcport,
-          pktSrcAwsService: service(dst),
-          flowDirection: 'ingress',
-        }),
-      );
-  }
-
-  // A forwarding ENI: packets in, packets out; requester-managed, so no instance id.
-  const forwarding = (
-    eni: LabEni,
-    next: LabDevice | undefined,
-    src: string,
-    srcport: number,
-    outSrc: string,
-    outPort: number,
-  ) => {
-    on(
-      eni,
-      null,
-      request({
-        srcaddr: src,
-        dstaddr: eni.ip,
-        srcport,
-        dstport: c.dstport,
-        pktSrcaddr: src,
-        pktDstaddr: dst,
-        pktDstAwsService: service(dst),
-        flowDirection: 'ingress',
-      }),
-    );
-    on(
-      eni,
-      null,
-      request({
-        srcaddr: eni.ip,
-        dstaddr: dst,
-        srcport: outPort,
-        dstport: c.dstport,
-        pktSrcaddr: outSrc,
-        pktDstaddr: dst,
-        pktDstAwsService: service(dst),
-        flowDirection: 'egress',
-        trafficPath: trafficPathTo(next, false),
-      }),
-    );
-    if (!delivered) return;
-    on(
-      eni,
-      null,
-      reply({
-        srcaddr: dst,
-        dstaddr: eni.ip,
-        srcport: c.dstport,
-        dstport: outPort,
-        pktSrcaddr: dst,
-        pktDstaddr: outSrc,
-        pktSrcAwsService: service(dst),
-        flowDirection: 'ingress',
-      }),
-    );
-    on(
-      eni,
-      null,
-      reply({
-        srcaddr: eni.ip,
-        dstaddr: src,
-        srcport: c.dstport,
-        dstport: srcport,
-        pktSrcaddr: dst,
-        pktDstaddr: src,
-        pktSrcAwsService: service(dst),
-        flowDirection: 'egress',
-        trafficPath: 1,
-      }),
-    );
+  const dst = c.trace.address;
+  const log: ConnectionLog = {
+    scenario: s,
+    connection: c,
+    delivered: c.trace.delivered,
+    dst,
+    dstService: awsServiceOf(s, dst),
+    out: [],
   };
-
-  // The device that refused the packets when a drop happened at a device (a gateway endpoint
-  // reached from a transit gateway): the egress towards it has no traffic-path that applies, `-`.
-  const refusing = !delivered && t.path === 'dropped' ? hops.at(-1)?.device : undefined;
-  const towards = (next: LabDevice | undefined) =>
-    next !== undefined && next === refusing && next.kind === 'gateway-endpoint'
-      ? null
-      : trafficPathTo(next, false);
-  let src = client;
-  let srcport = c.srcport;
-  let previous: LabDevice | undefined;
-  for (const [i, hop] of hops.entries()) {
-    const d = hop.device;
-    const next = hops[i + 1]?.device;
-    switch (d.kind) {
-      case 'gwlb-endpoint':
-        // The appliance keeps the packet's addresses (a bump in the wire).
-        forwarding(d.eni, next, src, srcport, src, srcport);
-        break;
-      case 'transit-gateway': {
-        // The attachment ENI in the source VPC takes the packets in; the one in the next VPC
-        // sends them on (AWS's TGW example: `srcaddr` the ENI, `pkt-srcaddr` the original).
-        on(
-          d.from,
-          null,
-          request({
-            srcaddr: src,
-            dstaddr: d.from.ip,
-            srcport,
-            dstport: c.dstport,
-            pktSrcaddr: src,
-            pktDstaddr: dst,
-            pktDstAwsService: service(dst),
-            flowDirection: 'ingress',
-          }),
-        );
-        if (delivered)
-          on(
-            d.from,
-            null,
-            reply({
-              srcaddr: d.from.ip,
-              dstaddr: src,
-              srcport: c.dstport,
-              dstport: srcport,
-              pktSrcaddr: dst,
-              pktDstaddr: src,
-              pktSrcAwsService: service(dst),
-              flowDirection: 'egress',
-              trafficPath: 1,
-            }),
-          );
-        on(
-          d.to,
-          null,
-          request({
-            srcaddr: d.to.ip,
-            dstaddr: dst,
-            srcport,
-            dstport: c.dstport,
-            pktSrcaddr: src,
-            pktDstaddr: dst,
-            pktDstAwsService: service(dst),
-            flowDirection: 'egress',
-            trafficPath: towards(next),
-          }),
-        );
-        if (delivered)
-          on(
-            d.to,
-            null,
-            reply({
-              srcaddr: dst,
-              dstaddr: d.to.ip,
-              srcport: c.dstport,
-              dstport: srcport,
-              pktSrcaddr: dst,
-              pktDstaddr: src,
-              pktSrcAwsService: service(dst),
-              flowDirection: 'ingress',
-            }),
-          );
-        break;
-      }
-      case 'nat-gateway': {
-        // The NAT's translated source port: any ephemeral port, derived so records stay reproducible.
-        const natPort = 1024 + ((srcport * 7919) % 64512);
-        forwarding(d.eni, next, src, srcport, d.eni.ip, natPort);
-        src = d.eni.ip;
-        srcport = natPort;
-        break;
-      }
-      case 'interface-endpoint': {
-        const back =
-          previous?.kind === 'private-vif' || previous?.kind === 'peering-connection'
-            ? trafficPathTo(previous, false)
-            : 1;
-        on(
-          d.eni,
-          null,
-          request({
-            srcaddr: src,
-            dstaddr: dst,
-            srcport,
-            dstport: c.dstport,
-            flowDirection: 'ingress',
-          }),
-        );
-        if (delivered)
-          on(
-            d.eni,
-            null,
-            reply({
-              srcaddr: dst,
-              dstaddr: src,
-              srcport: c.dstport,
-              dstport: srcport,
-              flowDirection: 'egress',
-              trafficPath: back,
-            }),
-          );
-        break;
-      }
-      default:
-        break;
-    }
-    previous = d;
-  }
-  return out;
+  vantageRecords(log);
+  hopRecords(log);
+  return log.out;
 }
