@@ -155,19 +155,7 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
       ? (input.observations as ReadonlyMap<string, Observation>)
       : new Map((input.observations as readonly Observation[]).map((o) => [o.probeId, o]));
 
-  // Earlier runs: histories and the evidence they matched (the access logs they read are behind
-  // the checkpoint now, so their matches live only in the bundles).
-  const previous = new Map<string, EvidenceBundle>();
-  for (const p of input.probes) {
-    try {
-      const got = await store.getJson<unknown>(bundleKey(p));
-      const b = got ? readBundle(got.value) : null;
-      if (b) previous.set(p.probeId, b);
-    } catch (e) {
-      errors.push({ source: 'store', message: `reading ${bundleKey(p)}: ${message(e)}` });
-    }
-  }
-
+  const previous = await readPreviousBundles(store, input.probes, errors);
   const snapshots = await loadSnapshots(store, input.probes, errors);
   const targets = correlationTargets(env, input.probes, observations);
   const correlator = new EvidenceCorrelator(targets);
@@ -177,67 +165,11 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     classify: (r) => deps.classify.access(r),
     excludeKeyPrefixes: [`${cfg.probePrefix}/probes/`],
   });
+  const reading: EvidenceReading = { correlator, records, errors };
 
-  if (deps.flowSource && cfg.evidence.flowLogs.enabled) {
-    const src = deps.flowSource;
-    for (const q of correlator.flowQueries()) {
-      try {
-        for await (const batch of src.findFlows(q)) {
-          for (const r of batch) {
-            records.flow++;
-            if (correlator.addFlow(r, src.name).length > 0) records.matched++;
-          }
-        }
-      } catch (e) {
-        errors.push({ source: 'flow', message: message(e) });
-      }
-    }
-  }
-
-  let checkpointDoc: { value: { checkpoint: string | null }; etag: string } | null = null;
-  let accessCheckpoint: string | null = null;
-  let accessAdvanced = false;
-  if (deps.accessLogSource && cfg.evidence.accessLogs.enabled) {
-    const src = deps.accessLogSource;
-    try {
-      checkpointDoc = await store.getJson<{ checkpoint: string | null }>(ACCESS_CHECKPOINT_KEY);
-      accessCheckpoint = checkpointDoc?.value?.checkpoint ?? null;
-      const earliest = Math.min(
-        ...input.probes.map((p) => Date.parse(p.createdAt)).filter((t) => !Number.isNaN(t)),
-      );
-      const since =
-        input.accessSince ??
-        new Date(Number.isFinite(earliest) ? earliest - 3_600_000 : now.getTime() - 86_400_000);
-      for await (const batch of src.readSince(accessCheckpoint, since)) {
-        for (const r of batch.records) {
-          records.access++;
-          if (correlator.addAccessLog(r, batch.origin).length > 0) records.matched++;
-          audit.add(r);
-        }
-        for (const g of batch.aggregates ?? []) audit.addGroup(g);
-        accessCheckpoint = batch.checkpoint;
-        accessAdvanced = true;
-      }
-    } catch (e) {
-      errors.push({ source: 's3-access', message: message(e) });
-    }
-  }
-
-  if (deps.cloudTrailSource && cfg.evidence.cloudTrail.enabled) {
-    const src = deps.cloudTrailSource;
-    for (const q of correlator.cloudTrailQueries()) {
-      try {
-        for await (const batch of src.findEvents(q)) {
-          for (const r of batch) {
-            records.cloudtrail++;
-            if (correlator.addCloudTrail(r, src.name).length > 0) records.matched++;
-          }
-        }
-      } catch (e) {
-        errors.push({ source: 'cloudtrail', message: message(e) });
-      }
-    }
-  }
+  await readFlowLogs(deps, cfg, reading);
+  const access = await readAccessLogs(deps, input, now, audit, reading);
+  await readCloudTrail(deps, cfg, reading);
 
   const histories = new Map<string, readonly VerdictHistoryEntry[]>();
   const previousEvidence = new Map<string, readonly EvidenceItem[]>();
@@ -260,21 +192,173 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     timeline: { snapshots, current: env, currentDigest: envDigest },
   });
 
-  const cfgDigest = configDigest(cfg, deps.sha256);
-  const bundlesWritten: string[] = [];
-  let bundlesOk = true;
+  const digests = { configDigest: configDigest(cfg, deps.sha256), environmentDigest: envDigest };
+  const bundles = await writeBundles(store, results, previous, digests, now, errors);
+  const uploadsDeleted = await deleteSettledUploads(results, cfg, deps.probeObjects ?? null, errors);
+  const alerts = await publishAlerts(input, deps, results, now, runId, errors);
+  if (access.advanced && bundles.allStored && access.checkpoint !== null) {
+    await storeCheckpoint(store, access.checkpoint, access.doc, now, errors);
+  }
+  const realTraffic = audit.report();
+  const realTrafficKey = await storeRealTraffic(store, realTraffic, now, runId, errors);
+
+  return {
+    runId,
+    now: now.toISOString(),
+    results,
+    bundlesWritten: bundles.written,
+    uploadsDeleted,
+    alerts: { sent: alerts.sent, failed: alerts.failed, closed: alerts.closed },
+    alertState: alerts.state,
+    realTraffic,
+    drift: input.drift ?? [],
+    realTrafficKey,
+    records,
+    accessCheckpoint: access.checkpoint,
+    errors,
+  };
+}
+
+/** What reading an evidence source feeds: the correlator, the record counts, the errors. */
+interface EvidenceReading {
+  readonly correlator: EvidenceCorrelator;
+  readonly records: AnalyzerRunResult['records'];
+  readonly errors: SourceError[];
+}
+
+/**
+ * Earlier runs' bundles: histories and the evidence they matched (the access logs they read are
+ * behind the checkpoint now, so their matches live only in the bundles).
+ */
+async function readPreviousBundles(
+  store: ObjectStore,
+  probes: readonly Probe[],
+  errors: SourceError[],
+): Promise<Map<string, EvidenceBundle>> {
+  const previous = new Map<string, EvidenceBundle>();
+  for (const p of probes) {
+    try {
+      const got = await store.getJson<unknown>(bundleKey(p));
+      const b = got ? readBundle(got.value) : null;
+      if (b) previous.set(p.probeId, b);
+    } catch (e) {
+      errors.push({ source: 'store', message: `reading ${bundleKey(p)}: ${message(e)}` });
+    }
+  }
+  return previous;
+}
+
+/** Flow records by the correlator's queries (runner addresses and fetch windows); each query fails alone. */
+async function readFlowLogs(
+  deps: AnalyzerDeps,
+  cfg: PathGuardConfig,
+  reading: EvidenceReading,
+): Promise<void> {
+  const src = deps.flowSource;
+  if (!src || !cfg.evidence.flowLogs.enabled) return;
+  const { correlator, records, errors } = reading;
+  for (const q of correlator.flowQueries()) {
+    try {
+      for await (const batch of src.findFlows(q)) {
+        for (const r of batch) {
+          records.flow++;
+          if (correlator.addFlow(r, src.name).length > 0) records.matched++;
+        }
+      }
+    } catch (e) {
+      errors.push({ source: 'flow', message: message(e) });
+    }
+  }
+}
+
+/** Where the access-log read stopped, and the checkpoint document it started from. */
+interface AccessLogProgress {
+  doc: { value: { checkpoint: string | null }; etag: string } | null;
+  checkpoint: string | null;
+  /** Whether any batch moved the checkpoint. */
+  advanced: boolean;
+}
+
+/** Access logs from the stored checkpoint (else from before the earliest probe), into the correlator and the audit. */
+async function readAccessLogs(
+  deps: AnalyzerDeps,
+  input: AnalyzerRunInput,
+  now: Date,
+  audit: RealTrafficAudit,
+  { correlator, records, errors }: EvidenceReading,
+): Promise<AccessLogProgress> {
+  const progress: AccessLogProgress = { doc: null, checkpoint: null, advanced: false };
+  const src = deps.accessLogSource;
+  if (!src || !input.cfg.evidence.accessLogs.enabled) return progress;
+  try {
+    progress.doc = await deps.store.getJson<{ checkpoint: string | null }>(ACCESS_CHECKPOINT_KEY);
+    progress.checkpoint = progress.doc?.value?.checkpoint ?? null;
+    const earliest = Math.min(
+      ...input.probes.map((p) => Date.parse(p.createdAt)).filter((t) => !Number.isNaN(t)),
+    );
+    const since =
+      input.accessSince ??
+      new Date(Number.isFinite(earliest) ? earliest - 3_600_000 : now.getTime() - 86_400_000);
+    for await (const batch of src.readSince(progress.checkpoint, since)) {
+      for (const r of batch.records) {
+        records.access++;
+        if (correlator.addAccessLog(r, batch.origin).length > 0) records.matched++;
+        audit.add(r);
+      }
+      for (const g of batch.aggregates ?? []) audit.addGroup(g);
+      progress.checkpoint = batch.checkpoint;
+      progress.advanced = true;
+    }
+  } catch (e) {
+    errors.push({ source: 's3-access', message: message(e) });
+  }
+  return progress;
+}
+
+/** CloudTrail events by the correlator's queries (probe keys); each query fails alone. */
+async function readCloudTrail(
+  deps: AnalyzerDeps,
+  cfg: PathGuardConfig,
+  reading: EvidenceReading,
+): Promise<void> {
+  const src = deps.cloudTrailSource;
+  if (!src || !cfg.evidence.cloudTrail.enabled) return;
+  const { correlator, records, errors } = reading;
+  for (const q of correlator.cloudTrailQueries()) {
+    try {
+      for await (const batch of src.findEvents(q)) {
+        for (const r of batch) {
+          records.cloudtrail++;
+          if (correlator.addCloudTrail(r, src.name).length > 0) records.matched++;
+        }
+      }
+    } catch (e) {
+      errors.push({ source: 'cloudtrail', message: message(e) });
+    }
+  }
+}
+
+/** Writes the bundles whose content changed; `allStored` is false when any write failed. */
+async function writeBundles(
+  store: ObjectStore,
+  results: readonly ProbeResult[],
+  previous: ReadonlyMap<string, EvidenceBundle>,
+  digests: { configDigest: string; environmentDigest: string },
+  now: Date,
+  errors: SourceError[],
+): Promise<{ written: string[]; allStored: boolean }> {
+  const written: string[] = [];
+  let allStored = true;
   for (const r of results) {
     const key = bundleKey(r.probe);
     const prev = previous.get(r.probe.probeId) ?? null;
-    const observationsOf = r.observation ? [r.observation] : [];
     const bundle = buildBundle(
       {
         probe: r.probe,
-        observations: observationsOf,
+        observations: r.observation ? [r.observation] : [],
         verdict: r.verdict,
         history: r.history,
-        configDigest: cfgDigest,
-        environmentDigest: envDigest,
+        ...digests,
         facts: r.facts,
         settled: r.settled,
         routes: r.routes,
@@ -284,16 +368,25 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
     if (sameBundleContent(prev, bundle)) continue;
     try {
       await store.putJson(key, bundle);
-      bundlesWritten.push(key);
+      written.push(key);
     } catch (e) {
-      bundlesOk = false;
+      allStored = false;
       errors.push({ source: 'store', message: `writing ${key}: ${message(e)}` });
     }
   }
+  return { written, allStored };
+}
 
-  const uploadsDeleted = await deleteSettledUploads(results, cfg, deps.probeObjects ?? null, errors);
-
-  // Alerts: decide from the stored state, publish, record each only once the sink accepted it.
+/** Alerts: decided from the stored state, published, each recorded only once the sink accepted it. */
+async function publishAlerts(
+  input: AnalyzerRunInput,
+  deps: AnalyzerDeps,
+  results: readonly ProbeResult[],
+  now: Date,
+  runId: string,
+  errors: SourceError[],
+): Promise<AnalyzerRunResult['alerts'] & { state: AlertState }> {
+  const { store } = deps;
   let stored: { value: unknown; etag: string } | null = null;
   try {
     stored = await store.getJson<unknown>(ALERT_STATE_KEY);
@@ -306,7 +399,8 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
   const sent: AnalyzerRunResult['alerts']['sent'] = [];
   const failed: AnalyzerRunResult['alerts']['failed'] = [];
   const closed: string[] = [];
-  const intents = planAlerts(state, results, input.drift ?? null, now, cfg.alerts.reminderMinutes, { runId });
+  const reminder = input.cfg.alerts.reminderMinutes;
+  const intents = planAlerts(state, results, input.drift ?? null, now, reminder, { runId });
   const byProbe = new Map(results.map((r) => [r.probe.probeId, r]));
   for (const intent of intents) {
     if (intent.reason === 'close') {
@@ -336,47 +430,46 @@ export async function runAnalyzer(input: AnalyzerRunInput, deps: AnalyzerDeps): 
   if (applied.length > 0) {
     state = await writeState(store, stored, initial, state, applied, now, runId, errors);
   }
+  return { sent, failed, closed, state };
+}
 
-  if (accessAdvanced && bundlesOk && accessCheckpoint !== null) {
-    try {
-      await store.putJson(
-        ACCESS_CHECKPOINT_KEY,
-        { checkpoint: accessCheckpoint, updatedAt: now.toISOString() },
-        checkpointDoc ? { ifMatch: checkpointDoc.etag } : { ifNoneMatch: '*' },
-      );
-    } catch (e) {
-      errors.push({ source: 'checkpoint', message: message(e) });
-    }
+/** Advances the access-log checkpoint with a conditional write on the document it was read from. */
+async function storeCheckpoint(
+  store: ObjectStore,
+  checkpoint: string,
+  doc: AccessLogProgress['doc'],
+  now: Date,
+  errors: SourceError[],
+): Promise<void> {
+  try {
+    await store.putJson(
+      ACCESS_CHECKPOINT_KEY,
+      { checkpoint, updatedAt: now.toISOString() },
+      doc ? { ifMatch: doc.etag } : { ifNoneMatch: '*' },
+    );
+  } catch (e) {
+    errors.push({ source: 'checkpoint', message: message(e) });
   }
+}
 
-  const realTraffic = audit.report();
-  let realTrafficKey: string | null = null;
-  if (realTraffic.presignedRequests > 0) {
-    const d = now.toISOString();
-    realTrafficKey = `reports/real-traffic/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${runId}.json`;
-    try {
-      await store.putJson(realTrafficKey, { schemaVersion: 1, runId, generatedAt: d, ...realTraffic });
-    } catch (e) {
-      realTrafficKey = null;
-      errors.push({ source: 'store', message: `writing the real-traffic report: ${message(e)}` });
-    }
+/** Stores the real-traffic report when presigned requests were seen; its key, or null. */
+async function storeRealTraffic(
+  store: ObjectStore,
+  realTraffic: RealTrafficReport,
+  now: Date,
+  runId: string,
+  errors: SourceError[],
+): Promise<string | null> {
+  if (realTraffic.presignedRequests <= 0) return null;
+  const d = now.toISOString();
+  const key = `reports/real-traffic/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${runId}.json`;
+  try {
+    await store.putJson(key, { schemaVersion: 1, runId, generatedAt: d, ...realTraffic });
+    return key;
+  } catch (e) {
+    errors.push({ source: 'store', message: `writing the real-traffic report: ${message(e)}` });
+    return null;
   }
-
-  return {
-    runId,
-    now: now.toISOString(),
-    results,
-    bundlesWritten,
-    uploadsDeleted,
-    alerts: { sent, failed, closed },
-    alertState: state,
-    realTraffic,
-    drift: input.drift ?? [],
-    realTrafficKey,
-    records,
-    accessCheckpoint,
-    errors,
-  };
 }
 
 /**
