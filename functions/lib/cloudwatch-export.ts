@@ -90,42 +90,287 @@ async function* readEvents(
   opts: CloudWatchReadOptions,
   nested: boolean,
 ): AsyncGenerator<CloudWatchEvent> {
-  const max = opts.maxEventBytes ?? 1024 * 1024;
+  const scanner = new EventScanner(opts, nested);
+  for await (const chunk of chunks) {
+    scanner.feed(chunk);
+    for (const item of scanner.take()) {
+      if ('payload' in item) {
+        yield* readEvents(
+          [item.payload],
+          { ...opts, source: `${opts.source} awslogs of event ${item.eventNo}` },
+          true,
+        );
+      } else yield item;
+    }
+  }
+  scanner.end();
+}
+
+/**
+ * The byte state machine of {@link readCloudWatchEvents}: fed chunk by chunk, it captures each
+ * candidate event object, turns it into an {@link Item} or a reject, and tracks just enough JSON
+ * structure (container kinds, the top-level key, `messageType`) to know which objects are events.
+ */
+class EventScanner {
+  private readonly max: number;
   // Container stack: true for object, false for array; never deeper than MAX_JSON_DEPTH.
-  const stack: boolean[] = [];
+  private readonly stack: boolean[] = [];
   // Levels opened beyond the cap (only counted: their kind no longer matters).
-  let overflow = 0;
-  let capTooDeep = false;
-  let inString = false;
-  let escaped = false;
-  let expectKey = false;
-  let keyBytes: number[] | null = null;
-  let depth1Key = '';
+  private overflow = 0;
+  private capTooDeep = false;
+  private inString = false;
+  private escaped = false;
+  private expectKey = false;
+  private keyBytes: number[] | null = null;
+  private depth1Key = '';
   // The string value of a top-level object's `messageType` (a subscription payload), as read.
-  let valueBytes: number[] | null = null;
-  let messageType = '';
+  private valueBytes: number[] | null = null;
+  private messageType = '';
   // Set while the `logEvents` of a payload that is not a DATA_MESSAGE go by unread.
-  let skipEvents = false;
+  private skipEvents = false;
   // Capture of the current candidate event object.
-  let capDepth = -1;
-  let capParts: Uint8Array[] = [];
-  let capStart = 0;
-  let capBytes = 0;
-  let capTooBig = false;
-  let eventNo = 0;
+  private capDepth = -1;
+  private capParts: Uint8Array[] = [];
+  private capStart = 0;
+  private capBytes = 0;
+  private capTooBig = false;
+  private eventNo = 0;
   // Set while skipping text outside any JSON value, up to the end of its line.
-  let junk = false;
-  const out: Item[] = [];
+  private junk = false;
+  private out: Item[] = [];
 
-  const reject = (code: 'BAD_JSON' | 'NOT_A_RECORD', message: string): void => {
-    eventNo++;
-    opts.rejects.add(opts.source, eventNo, parseError(code, message));
-  };
+  constructor(
+    private readonly opts: CloudWatchReadOptions,
+    private readonly nested: boolean,
+  ) {
+    this.max = opts.maxEventBytes ?? 1024 * 1024;
+  }
 
-  const finish = (raw: string | null): void => {
-    eventNo++;
-    if (capTooDeep) {
-      capTooDeep = false;
+  /** The events and payloads finished so far, handed over once. */
+  take(): Item[] {
+    const items = this.out;
+    this.out = [];
+    return items;
+  }
+
+  feed(chunk: Uint8Array): void {
+    const n = chunk.length;
+    this.capStart = 0;
+    for (let i = 0; i < n; i++) {
+      const c = chunk[i]!;
+      if (this.junk) this.junkByte(c);
+      else if (this.inString) this.stringByte(c);
+      else if (this.overflow > 0) this.overflowByte(c);
+      else this.valueByte(chunk, i, c);
+    }
+    if (this.capDepth !== -1 && !this.capTooBig) {
+      const part = chunk.subarray(this.capStart, n);
+      this.capBytes += part.length;
+      // A Lambda subscription event is one object holding a whole batch: it gets Lambda's limit.
+      const limit =
+        this.capDepth === 0 && this.depth1Key === 'awslogs' && !this.nested
+          ? MAX_AWSLOGS_EVENT_BYTES
+          : this.max;
+      if (this.capBytes > limit) {
+        this.capTooBig = true;
+        this.capParts = [];
+      } else this.capParts.push(Buffer.from(part));
+    }
+  }
+
+  /** Rejects what the input left open. */
+  end(): void {
+    if (this.junk) this.reject('BAD_JSON', 'text outside any JSON object');
+    if (this.capTooDeep) {
+      // The deep event never closed: one reject, for its depth.
+      this.opts.rejects.add(this.opts.source, this.eventNo + 1, tooDeep());
+    } else if (this.capDepth !== -1 || this.stack.length > 0 || this.inString || this.overflow > 0) {
+      this.opts.rejects.add(
+        this.opts.source,
+        this.eventNo + 1,
+        parseError('BAD_JSON', 'input ends inside a JSON value'),
+      );
+    }
+  }
+
+  private reject(code: 'BAD_JSON' | 'NOT_A_RECORD', message: string): void {
+    this.eventNo++;
+    this.opts.rejects.add(this.opts.source, this.eventNo, parseError(code, message));
+  }
+
+  /** Text outside any JSON value: skipped up to the end of its line, then rejected once. */
+  private junkByte(c: number): void {
+    if (c === LF) {
+      this.junk = false;
+      this.reject('BAD_JSON', 'text outside any JSON object');
+    }
+  }
+
+  private stringByte(c: number): void {
+    if (c === LF) {
+      this.unclosedString();
+      return;
+    }
+    if (this.escaped) this.escaped = false;
+    else if (c === BACKSLASH) this.escaped = true;
+    else if (c === QUOTE) {
+      this.inString = false;
+      if (this.keyBytes !== null) {
+        this.depth1Key = Buffer.from(this.keyBytes).toString('utf8');
+        this.keyBytes = null;
+      }
+      if (this.valueBytes !== null) {
+        this.messageType = Buffer.from(this.valueBytes).toString('utf8');
+        this.valueBytes = null;
+      }
+    } else if (this.keyBytes !== null && this.keyBytes.length < 64) this.keyBytes.push(c);
+    else if (this.valueBytes !== null && this.valueBytes.length < 64) this.valueBytes.push(c);
+  }
+
+  /** A raw newline cannot be inside a JSON string: the string was never closed. */
+  private unclosedString(): void {
+    this.inString = false;
+    this.escaped = false;
+    this.keyBytes = null;
+    if (this.capDepth === 0) {
+      // One broken NDJSON event: drop it and start afresh on the next line.
+      this.stack.length = 0;
+      this.overflow = 0;
+      this.capTooDeep = false;
+      this.capDepth = -1;
+      this.capParts = [];
+      this.depth1Key = '';
+      this.reject('BAD_JSON', 'string not closed at the end of its line');
+    }
+    // Inside a document the captured event now holds a raw newline and fails JSON.parse.
+  }
+
+  /** Beyond the cap: follow strings and brackets only, to find where the deep value ends. */
+  private overflowByte(c: number): void {
+    if (c === QUOTE) {
+      this.inString = true;
+      this.keyBytes = null;
+    } else if (c === LBRACE || c === LBRACKET) this.overflow++;
+    else if (c === RBRACE || c === RBRACKET) this.overflow--;
+  }
+
+  private valueByte(chunk: Uint8Array, i: number, c: number): void {
+    const stack = this.stack;
+    if (stack.length === 0 && c !== LBRACE && c !== LBRACKET) {
+      if (c !== SP && c !== TAB && c !== LF && c !== CR) this.junk = true;
+      return;
+    }
+    if ((c === LBRACE || c === LBRACKET) && stack.length >= MAX_JSON_DEPTH) {
+      this.tooDeepOpened();
+      return;
+    }
+    switch (c) {
+      case QUOTE: {
+        this.inString = true;
+        const topObject = stack.length === 1 && stack[0] === true;
+        this.keyBytes = topObject && this.expectKey ? [] : null;
+        this.valueBytes = topObject && !this.expectKey && this.depth1Key === 'messageType' ? [] : null;
+        break;
+      }
+      case LBRACE:
+        this.openObject(i);
+        break;
+      case LBRACKET:
+        this.openArray();
+        break;
+      case RBRACE:
+      case RBRACKET:
+        this.close(chunk, i, c);
+        break;
+      case COLON:
+        this.expectKey = false;
+        break;
+      case COMMA:
+        this.expectKey = stack[stack.length - 1] === true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** A container opened at the depth cap: its bytes are followed, not kept. */
+  private tooDeepOpened(): void {
+    this.overflow = 1;
+    if (this.capDepth !== -1) {
+      // The event being captured is the deep value: drop its bytes now, reject it at its end.
+      this.capTooDeep = true;
+      this.capTooBig = true;
+      this.capParts = [];
+    } else {
+      this.eventNo++;
+      this.opts.rejects.add(this.opts.source, this.eventNo, tooDeep());
+    }
+  }
+
+  private openObject(i: number): void {
+    const stack = this.stack;
+    const depth = stack.length;
+    // A top-level object (NDJSON event, or a document), an object in a top-level array, or
+    // an object inside a top-level "events" array is a candidate event.
+    const candidate =
+      depth === 0 ||
+      (depth === 1 && stack[0] === false) ||
+      (depth === 2 && stack[1] === false && isEventsKey(this.depth1Key) && !this.skipEvents);
+    if (candidate && this.capDepth === -1) {
+      this.capDepth = depth;
+      this.capParts = [];
+      this.capStart = i;
+      this.capBytes = 0;
+      this.capTooBig = false;
+    }
+    stack.push(true);
+    this.expectKey = true;
+  }
+
+  private openArray(): void {
+    // The top-level object turned out to be a filter-log-events document or a subscription
+    // payload: stop capturing it and capture its events instead.
+    if (this.stack.length === 1 && this.capDepth === 0 && isEventsKey(this.depth1Key)) {
+      this.capDepth = -1;
+      const type = this.messageType;
+      if (this.depth1Key === 'logEvents' && type !== '' && type !== DATA_MESSAGE) {
+        // Health checks carry no log data; any other type is not one AWS sends.
+        this.skipEvents = true;
+        if (type === CONTROL_MESSAGE) this.opts.rejects.skip('CONTROL_MESSAGE');
+        else this.reject('NOT_A_RECORD', 'subscription payload whose messageType is not DATA_MESSAGE');
+      }
+    }
+    this.stack.push(false);
+    this.expectKey = false;
+  }
+
+  private close(chunk: Uint8Array, i: number, c: number): void {
+    this.stack.pop();
+    const depth = this.stack.length;
+    if (c === RBRACE && depth === this.capDepth) {
+      let raw: string | null = null;
+      if (!this.capTooBig) {
+        this.capParts.push(chunk.subarray(this.capStart, i + 1));
+        raw = Buffer.concat(this.capParts).toString('utf8');
+      }
+      this.capDepth = -1;
+      this.capParts = [];
+      this.finish(raw);
+    }
+    this.expectKey = false;
+    if (depth === 0) {
+      this.depth1Key = '';
+      this.messageType = '';
+      this.skipEvents = false;
+    } else if (depth === 1 && c === RBRACKET) this.skipEvents = false;
+  }
+
+  /** A captured event object (null: too big to keep) becomes an event, a payload or a reject. */
+  private finish(raw: string | null): void {
+    const { opts } = this;
+    const eventNo = ++this.eventNo;
+    if (this.capTooDeep) {
+      this.capTooDeep = false;
       opts.rejects.add(opts.source, eventNo, tooDeep());
       return;
     }
@@ -133,7 +378,7 @@ async function* readEvents(
       opts.rejects.add(
         opts.source,
         eventNo,
-        parseError('LINE_TOO_LONG', `event object larger than ${max} bytes`),
+        parseError('LINE_TOO_LONG', `event object larger than ${this.max} bytes`),
       );
       return;
     }
@@ -146,8 +391,8 @@ async function* readEvents(
     }
     const ev = v as { message?: unknown; timestamp?: unknown; logStreamName?: unknown; awslogs?: unknown };
     if (ev.message === undefined && typeof ev.awslogs === 'object' && ev.awslogs !== null) {
-      const payload = awslogsData(ev.awslogs as { data?: unknown }, nested);
-      if (Buffer.isBuffer(payload)) out.push({ payload, eventNo });
+      const payload = awslogsData(ev.awslogs as { data?: unknown }, this.nested);
+      if (Buffer.isBuffer(payload)) this.out.push({ payload, eventNo });
       else opts.rejects.add(opts.source, eventNo, payload);
       return;
     }
@@ -155,186 +400,11 @@ async function* readEvents(
       opts.rejects.add(opts.source, eventNo, parseError('NOT_A_RECORD', 'event has no string "message"'));
       return;
     }
-    out.push({
+    this.out.push({
       message: ev.message,
       timestamp: typeof ev.timestamp === 'number' ? ev.timestamp : null,
       logStreamName: typeof ev.logStreamName === 'string' ? ev.logStreamName : null,
     });
-  };
-
-  for await (const chunk of chunks) {
-    const n = chunk.length;
-    capStart = 0;
-    for (let i = 0; i < n; i++) {
-      const c = chunk[i]!;
-      if (junk) {
-        if (c === LF) {
-          junk = false;
-          reject('BAD_JSON', 'text outside any JSON object');
-        }
-        continue;
-      }
-      if (inString) {
-        if (c === LF) {
-          // A raw newline cannot be inside a JSON string: the string was never closed.
-          inString = false;
-          escaped = false;
-          keyBytes = null;
-          if (capDepth === 0) {
-            // One broken NDJSON event: drop it and start afresh on the next line.
-            stack.length = 0;
-            overflow = 0;
-            capTooDeep = false;
-            capDepth = -1;
-            capParts = [];
-            depth1Key = '';
-            reject('BAD_JSON', 'string not closed at the end of its line');
-          }
-          // Inside a document the captured event now holds a raw newline and fails JSON.parse.
-          continue;
-        }
-        if (escaped) escaped = false;
-        else if (c === BACKSLASH) escaped = true;
-        else if (c === QUOTE) {
-          inString = false;
-          if (keyBytes !== null) {
-            depth1Key = Buffer.from(keyBytes).toString('utf8');
-            keyBytes = null;
-          }
-          if (valueBytes !== null) {
-            messageType = Buffer.from(valueBytes).toString('utf8');
-            valueBytes = null;
-          }
-        } else if (keyBytes !== null && keyBytes.length < 64) keyBytes.push(c);
-        else if (valueBytes !== null && valueBytes.length < 64) valueBytes.push(c);
-        continue;
-      }
-      if (overflow > 0) {
-        // Beyond the cap: follow strings and brackets only, to find where the deep value ends.
-        if (c === QUOTE) {
-          inString = true;
-          keyBytes = null;
-        } else if (c === LBRACE || c === LBRACKET) overflow++;
-        else if (c === RBRACE || c === RBRACKET) overflow--;
-        continue;
-      }
-      if (stack.length === 0 && c !== LBRACE && c !== LBRACKET) {
-        if (c !== SP && c !== TAB && c !== LF && c !== CR) junk = true;
-        continue;
-      }
-      if ((c === LBRACE || c === LBRACKET) && stack.length >= MAX_JSON_DEPTH) {
-        overflow = 1;
-        if (capDepth !== -1) {
-          // The event being captured is the deep value: drop its bytes now, reject it at its end.
-          capTooDeep = true;
-          capTooBig = true;
-          capParts = [];
-        } else {
-          eventNo++;
-          opts.rejects.add(opts.source, eventNo, tooDeep());
-        }
-        continue;
-      }
-      switch (c) {
-        case QUOTE:
-          inString = true;
-          keyBytes = stack.length === 1 && stack[0] === true && expectKey ? [] : null;
-          valueBytes =
-            stack.length === 1 && stack[0] === true && !expectKey && depth1Key === 'messageType' ? [] : null;
-          break;
-        case LBRACE: {
-          const depth = stack.length;
-          // A top-level object (NDJSON event, or a document), an object in a top-level array, or
-          // an object inside a top-level "events" array is a candidate event.
-          const candidate =
-            depth === 0 ||
-            (depth === 1 && stack[0] === false) ||
-            (depth === 2 && stack[1] === false && isEventsKey(depth1Key) && !skipEvents);
-          if (candidate && capDepth === -1) {
-            capDepth = depth;
-            capParts = [];
-            capStart = i;
-            capBytes = 0;
-            capTooBig = false;
-          }
-          stack.push(true);
-          expectKey = true;
-          break;
-        }
-        case LBRACKET:
-          // The top-level object turned out to be a filter-log-events document or a subscription
-          // payload: stop capturing it and capture its events instead.
-          if (stack.length === 1 && capDepth === 0 && isEventsKey(depth1Key)) {
-            capDepth = -1;
-            if (depth1Key === 'logEvents' && messageType !== '' && messageType !== DATA_MESSAGE) {
-              // Health checks carry no log data; any other type is not one AWS sends.
-              skipEvents = true;
-              if (messageType === CONTROL_MESSAGE) opts.rejects.skip('CONTROL_MESSAGE');
-              else reject('NOT_A_RECORD', 'subscription payload whose messageType is not DATA_MESSAGE');
-            }
-          }
-          stack.push(false);
-          expectKey = false;
-          break;
-        case RBRACE:
-        case RBRACKET: {
-          stack.pop();
-          const depth = stack.length;
-          if (c === RBRACE && depth === capDepth) {
-            let raw: string | null = null;
-            if (!capTooBig) {
-              capParts.push(chunk.subarray(capStart, i + 1));
-              raw = Buffer.concat(capParts).toString('utf8');
-            }
-            capDepth = -1;
-            capParts = [];
-            finish(raw);
-          }
-          expectKey = false;
-          if (depth === 0) {
-            depth1Key = '';
-            messageType = '';
-            skipEvents = false;
-          } else if (depth === 1 && c === RBRACKET) skipEvents = false;
-          break;
-        }
-        case COLON:
-          expectKey = false;
-          break;
-        case COMMA:
-          expectKey = stack[stack.length - 1] === true;
-          break;
-        default:
-          break;
-      }
-    }
-    if (capDepth !== -1 && !capTooBig) {
-      const part = chunk.subarray(capStart, n);
-      capBytes += part.length;
-      // A Lambda subscription event is one object holding a whole batch: it gets Lambda's limit.
-      const limit = capDepth === 0 && depth1Key === 'awslogs' && !nested ? MAX_AWSLOGS_EVENT_BYTES : max;
-      if (capBytes > limit) {
-        capTooBig = true;
-        capParts = [];
-      } else capParts.push(Buffer.from(part));
-    }
-    const items = out.splice(0, out.length);
-    for (const item of items) {
-      if ('payload' in item) {
-        yield* readEvents(
-          [item.payload],
-          { ...opts, source: `${opts.source} awslogs of event ${item.eventNo}` },
-          true,
-        );
-      } else yield item;
-    }
-  }
-  if (junk) reject('BAD_JSON', 'text outside any JSON object');
-  if (capTooDeep) {
-    // The deep event never closed: one reject, for its depth.
-    opts.rejects.add(opts.source, eventNo + 1, tooDeep());
-  } else if (capDepth !== -1 || stack.length > 0 || inString || overflow > 0) {
-    opts.rejects.add(opts.source, eventNo + 1, parseError('BAD_JSON', 'input ends inside a JSON value'));
   }
 }
 
