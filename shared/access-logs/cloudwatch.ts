@@ -1,5 +1,5 @@
 import { fail, ok, type ParseError, parseError, type Result } from '../result.js';
-import type { AccessLogRecord } from './types.js';
+import { type AccessLogRecord, emptyAccessLogRecord } from './types.js';
 
 /**
  * S3 server access logs delivered to CloudWatch Logs are JSON objects with snake_case keys
@@ -77,35 +77,7 @@ export function fromCloudWatchAccessLogRecord(value: unknown): Result<AccessLogR
   const time = isoTime(o.request_time);
   if (typeof time === 'object' && time !== null) return fail(time);
 
-  const record: AccessLogRecord = {
-    bucketOwner: null,
-    bucket: null,
-    time,
-    remoteIp: null,
-    requester: null,
-    requestId: null,
-    operation: null,
-    key: null,
-    requestUri: null,
-    httpStatus: null,
-    errorCode: null,
-    bytesSent: null,
-    objectSize: null,
-    totalTime: null,
-    turnAroundTime: null,
-    referer: null,
-    userAgent: null,
-    versionId: null,
-    hostId: null,
-    signatureVersion: null,
-    cipherSuite: null,
-    authenticationType: null,
-    hostHeader: null,
-    tlsVersion: null,
-    accessPointArn: null,
-    aclRequired: null,
-    extra: [],
-  };
+  const record: AccessLogRecord = { ...emptyAccessLogRecord(), time };
   const fields = record as unknown as Record<string, string | number | null>;
   for (const [field, keys] of STRING_KEYS) fields[field] = str(pick(o, keys));
   for (const [field, keys] of NUMBER_KEYS) {

@@ -30,4 +30,4 @@ export {
   type TokenizeStatus,
   tokenizeAccessLogLine,
 } from './tokenizer.js';
-export type { AccessLogRecord } from './types.js';
+export { type AccessLogRecord, emptyAccessLogRecord } from './types.js';

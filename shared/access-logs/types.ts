@@ -32,3 +32,43 @@ export interface AccessLogRecord {
   aclRequired: string | null;
   extra: string[];
 }
+
+/**
+ * A record with every field `null` and no `extra`: the start for records built field by field
+ * (the CloudWatch Logs JSON form, a group a query engine counted). A new object each call, so a
+ * caller may fill it in and push to `extra`.
+ *
+ * @example
+ * const r: AccessLogRecord = { ...emptyAccessLogRecord(), bucket: 'data', remoteIp: '10.0.1.5' };
+ */
+export function emptyAccessLogRecord(): AccessLogRecord {
+  return {
+    bucketOwner: null,
+    bucket: null,
+    time: null,
+    remoteIp: null,
+    requester: null,
+    requestId: null,
+    operation: null,
+    key: null,
+    requestUri: null,
+    httpStatus: null,
+    errorCode: null,
+    bytesSent: null,
+    objectSize: null,
+    totalTime: null,
+    turnAroundTime: null,
+    referer: null,
+    userAgent: null,
+    versionId: null,
+    hostId: null,
+    signatureVersion: null,
+    cipherSuite: null,
+    authenticationType: null,
+    hostHeader: null,
+    tlsVersion: null,
+    accessPointArn: null,
+    aclRequired: null,
+    extra: [],
+  };
+}

@@ -5,7 +5,7 @@
  * header and user agent, with counts and first/last seen. This finds the app that presigns with
  * the legacy global endpoint or Transfer Acceleration, whoever it is.
  */
-import type { AccessLogRecord } from '../access-logs/types.js';
+import { type AccessLogRecord, emptyAccessLogRecord } from '../access-logs/types.js';
 import type { PathDecision } from '../classify/types.js';
 import { redactText } from '../endpoints/redact.js';
 
@@ -68,36 +68,6 @@ export interface RealTrafficAggregate {
   sampleKeys: string[];
 }
 
-const EMPTY_RECORD: AccessLogRecord = {
-  bucketOwner: null,
-  bucket: null,
-  time: null,
-  remoteIp: null,
-  requester: null,
-  requestId: null,
-  operation: null,
-  key: null,
-  requestUri: null,
-  httpStatus: null,
-  errorCode: null,
-  bytesSent: null,
-  objectSize: null,
-  totalTime: null,
-  turnAroundTime: null,
-  referer: null,
-  userAgent: null,
-  versionId: null,
-  hostId: null,
-  signatureVersion: null,
-  cipherSuite: null,
-  authenticationType: null,
-  hostHeader: null,
-  tlsVersion: null,
-  accessPointArn: null,
-  aclRequired: null,
-  extra: [],
-};
-
 /**
  * Streaming audit: `add` each access-log record, then `report()`. Memory is bounded by the
  * number of groups (and the request ids used to drop duplicate deliveries).
@@ -151,7 +121,7 @@ export class RealTrafficAudit {
   addGroup(a: RealTrafficAggregate): void {
     if (a.requests <= 0 || !this.buckets.has(a.bucket)) return;
     const sample: AccessLogRecord = {
-      ...EMPTY_RECORD,
+      ...emptyAccessLogRecord(),
       bucket: a.bucket,
       remoteIp: a.remoteIp,
       hostHeader: a.hostHeader,
