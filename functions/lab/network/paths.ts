@@ -1,4 +1,8 @@
-import { buildEnvironmentIndex, type EnvironmentIndex } from '../../../shared/env/environment-index.js';
+import {
+  buildEnvironmentIndex,
+  type EnvironmentIndex,
+  type ResolvedRoute,
+} from '../../../shared/env/environment-index.js';
 import { UserInputError } from '../../../shared/errors.js';
 import { CidrSet } from '../../../shared/net/cidr-set.js';
 import { addressScope, IpAddress } from '../../../shared/net/ip.js';
@@ -149,6 +153,15 @@ export function onPremVpc(s: LabScenario): LabScenarioVpc {
 }
 
 /**
+ * The VPC whose private DNS answers the vantage: its own VPC, or on-prem the VPC of an inbound
+ * resolver; none for on-prem without one.
+ */
+function dnsVpcOf(s: LabScenario, vantage: LabScenarioVantage): LabScenarioVpc | undefined {
+  if (vantage.kind === 'vpc') return vpcOfSubnet(s, vantage.subnetId);
+  return s.onPrem.dnsMode === 'inbound-resolver' ? onPremVpc(s) : undefined;
+}
+
+/**
  * Resolves a host name as the vantage's DNS would (aws-facts §4, §5.3): endpoint-specific
  * interface-endpoint names to that endpoint's ENI addresses (they resolve from public DNS
  * everywhere); Transfer Acceleration names to the edge; the Region's regional names to an
@@ -175,24 +188,14 @@ export function resolveLabName(s: LabScenario, vantage: LabScenarioVantage, name
     // Only a com.amazonaws.s3-global.accesspoint endpoint's private DNS answers MRAP names with
     // private addresses: in its own VPC, and on-prem through an inbound resolver in that VPC
     // (aws-facts §4 H10, §5.3). Otherwise public DNS: the Global Accelerator addresses.
-    const dnsVpc =
-      vantage.kind === 'vpc'
-        ? vpcOfSubnet(s, vantage.subnetId)
-        : s.onPrem.dnsMode === 'inbound-resolver'
-          ? onPremVpc(s)
-          : undefined;
+    const dnsVpc = dnsVpcOf(s, vantage);
     const g = dnsVpc?.globalAccessPointEndpoint;
     return g?.privateDns === 'on' ? g.networkInterfaces.map((n) => n.ip) : [...s.mrap.addresses];
   }
   const region = s.region.replace(/-/g, '\\-');
   // Private DNS covers the plain regional names only (not dual-stack or FIPS ones).
   if (new RegExp(`(^|\\.)(s3|s3-accesspoint|s3-control)\\.${region}\\.amazonaws\\.com$`).test(h)) {
-    const dnsVpc =
-      vantage.kind === 'vpc'
-        ? vpcOfSubnet(s, vantage.subnetId)
-        : s.onPrem.dnsMode === 'inbound-resolver'
-          ? onPremVpc(s)
-          : undefined;
+    const dnsVpc = dnsVpcOf(s, vantage);
     const privateEndpoint = dnsVpc?.interfaceEndpoints.find((ie) =>
       vantage.kind === 'vpc' ? ie.privateDns === 'on' : ie.privateDns !== 'off',
     );
@@ -266,6 +269,25 @@ function interfaceEndpointAt(vpc: LabScenarioVpc, address: string) {
   return null;
 }
 
+type EndpointHit = NonNullable<ReturnType<typeof interfaceEndpointAt>>;
+
+/** The last hop to an S3 interface endpoint ENI of `vpc`: private, S3 sees the client's address. */
+function reachInterfaceEndpoint(
+  w: Walk,
+  route: string,
+  vpc: LabScenarioVpc,
+  hit: EndpointHit,
+  path: 'interface-endpoint' | 'onprem-private-vif',
+  remoteIp: string,
+): LabTrace {
+  const { vpcEndpointId } = hit.ie;
+  w.hops.push({
+    route,
+    device: { kind: 'interface-endpoint', vpcEndpointId, vpcId: vpc.vpcId, eni: hit.eni },
+  });
+  return done(w, path, remoteIp, { kind: 'interface', vpcEndpointId, vpcId: vpc.vpcId });
+}
+
 function traceOnPrem(w: Walk, vantage: Extract<LabScenarioVantage, { kind: 'onprem' }>): LabTrace {
   const { s, address } = w;
   const vpc = onPremVpc(s);
@@ -277,20 +299,14 @@ function traceOnPrem(w: Walk, vantage: Extract<LabScenarioVantage, { kind: 'onpr
       route: `on-prem ${s.onPrem.cidr} -> ${vpc.cidr} over the private VIF`,
       device: { kind: 'private-vif', vpcId: vpc.vpcId },
     });
-    w.hops.push({
-      route: `${vpc.vpcId} local ${address}`,
-      device: {
-        kind: 'interface-endpoint',
-        vpcEndpointId: hit.ie.vpcEndpointId,
-        vpcId: vpc.vpcId,
-        eni: hit.eni,
-      },
-    });
-    return done(w, 'onprem-private-vif', vantage.ip, {
-      kind: 'interface',
-      vpcEndpointId: hit.ie.vpcEndpointId,
-      vpcId: vpc.vpcId,
-    });
+    return reachInterfaceEndpoint(
+      w,
+      `${vpc.vpcId} local ${address}`,
+      vpc,
+      hit,
+      'onprem-private-vif',
+      vantage.ip,
+    );
   }
   // Public S3 addresses never use the private VIF (aws-facts §5.4): the internet or a public VIF.
   if (!scratch.parse(address) || addressScope(scratch) !== 'public')
@@ -305,202 +321,221 @@ function traceOnPrem(w: Walk, vantage: Extract<LabScenarioVantage, { kind: 'onpr
 /** How the packets entered the VPC whose route table is being read. */
 type Entry = 'origin' | 'gwlb' | 'tgw';
 
-function traceVpc(w: Walk, vantage: Extract<LabScenarioVantage, { kind: 'vpc' }>): LabTrace {
+type VpcVantage = Extract<LabScenarioVantage, { kind: 'vpc' }>;
+
+/** Where a VPC walk stands: the VPC, the route table read next, and how the packets got there. */
+interface Position {
+  readonly vpc: LabScenarioVpc;
+  readonly table: string;
+  readonly entry: Entry;
+}
+
+/** One route followed: the trace when the path ends there, else where it goes on. */
+type Step = LabTrace | Position;
+
+function isTrace(step: Step): step is LabTrace {
+  return 'path' in step;
+}
+
+/** `local`: an S3 interface endpoint ENI of this VPC, else dropped. */
+function toLocal(w: Walk, vantage: VpcVantage, at: Position, r: ResolvedRoute): LabTrace {
+  const hit = interfaceEndpointAt(at.vpc, w.address);
+  if (!hit) return dropped(w, `${r.text}: ${w.address} is no S3 interface endpoint ENI of ${at.vpc.vpcId}`);
+  return reachInterfaceEndpoint(w, r.text, at.vpc, hit, 'interface-endpoint', vantage.ip);
+}
+
+function toGatewayEndpoint(w: Walk, vantage: VpcVantage, at: Position, r: ResolvedRoute): LabTrace {
+  const { vpc, entry } = at;
+  const text = r.text;
+  if (vpc.gatewayEndpoint?.vpcEndpointId !== r.target)
+    throw unsupported(text, `${r.target}: not the gateway endpoint of ${vpc.vpcId}`);
+  if (entry === 'gwlb')
+    throw unsupported(text, 'traffic returning from a Gateway Load Balancer endpoint to a gateway endpoint');
+  w.hops.push({
+    route: text,
+    device: { kind: 'gateway-endpoint', vpcEndpointId: r.target, vpcId: vpc.vpcId },
+  });
+  if (entry === 'tgw') {
+    // "Resources on the other side of a … transit gateway … cannot use a gateway endpoint" (§5.1).
+    return dropped(w, `${r.target} does not serve traffic from a transit gateway`);
+  }
+  // S3 sees the client's private address through a gateway endpoint (aws-facts §2.5).
+  return done(w, 'gateway-endpoint', vantage.ip, {
+    kind: 'gateway',
+    vpcEndpointId: r.target,
+    vpcId: vpc.vpcId,
+  });
+}
+
+function toGwlbEndpoint(w: Walk, at: Position, r: ResolvedRoute): Position {
+  const { vpc } = at;
+  const text = r.text;
+  const g = vpc.gwlbEndpoints.find((x) => x.vpcEndpointId === r.target);
+  if (!g)
+    throw unsupported(
+      text,
+      `${r.target}: neither a gateway nor a Gateway Load Balancer endpoint of ${vpc.vpcId}`,
+    );
+  if (at.entry !== 'origin') throw unsupported(text, 'a second appliance hop');
+  w.hops.push({
+    route: text,
+    device: {
+      kind: 'gwlb-endpoint',
+      vpcEndpointId: g.vpcEndpointId,
+      eni: { eniId: g.eniId, subnetId: g.subnetId, vpcId: vpc.vpcId, ip: g.ip },
+    },
+  });
+  // The appliance hands the packets back to the endpoint, which forwards them by its own
+  // subnet's route table (the source address is preserved).
+  return { vpc, table: tableOf(vpc, g.subnetId), entry: 'gwlb' };
+}
+
+function toNatGateway(w: Walk, at: Position, r: ResolvedRoute): LabTrace {
+  const { vpc } = at;
+  const { address } = w;
+  const n = vpc.natGateways.find((x) => x.natGatewayId === r.target);
+  if (!n) throw unsupported(r.text, `${r.target}: not a NAT gateway of ${vpc.vpcId}`);
+  w.hops.push({
+    route: r.text,
+    device: {
+      kind: 'nat-gateway',
+      natGatewayId: n.natGatewayId,
+      eni: { eniId: n.eniId, subnetId: n.subnetId, vpcId: vpc.vpcId, ip: n.privateIp },
+      publicIp: n.publicIp,
+    },
+  });
+  const natTable = tableOf(vpc, n.subnetId);
+  const onward = labIndex(w.s).resolveRouteInTable(natTable, address);
+  if (!onward) return dropped(w, `${natTable} (the NAT gateway's subnet) has no route to ${address}`);
+  if (onward.targetKind !== 'internet-gateway' || onward.target !== vpc.internetGatewayId)
+    throw unsupported(onward.text, "NAT gateway traffic leaving by anything but its VPC's internet gateway");
+  w.hops.push({
+    route: onward.text,
+    device: { kind: 'internet-gateway', internetGatewayId: onward.target, vpcId: vpc.vpcId },
+  });
+  return done(w, 'nat-gateway', n.publicIp, null);
+}
+
+function toInternetGateway(w: Walk, vantage: VpcVantage, at: Position, r: ResolvedRoute): LabTrace {
+  const { vpc } = at;
+  if (r.target !== vpc.internetGatewayId)
+    throw unsupported(r.text, `${r.target}: not the internet gateway of ${vpc.vpcId}`);
+  // An internet gateway translates only the addresses of its own VPC's ENIs that have a
+  // public address; the packets of another VPC (through a TGW) or of an ENI without one die.
+  w.hops.push({
+    route: r.text,
+    device: { kind: 'internet-gateway', internetGatewayId: r.target, vpcId: vpc.vpcId },
+  });
+  if (at.entry === 'tgw') return dropped(w, `${r.target} does not translate another VPC's address`);
+  if (!vantage.publicIp) return dropped(w, `${vantage.eniId} has no public IPv4 address for ${r.target}`);
+  return done(w, 'internet-gateway', vantage.publicIp, null);
+}
+
+/** A transit gateway: its route table picks a VPC, whose attachment subnet's table goes on. */
+function toTransitGateway(w: Walk, at: Position, r: ResolvedRoute): Step {
   const { s, address } = w;
-  const idx = labIndex(s);
-  let vpc = vpcOfSubnet(s, vantage.subnetId);
+  const { vpc } = at;
+  const text = r.text;
+  if (at.entry !== 'origin') throw unsupported(text, 'a second transit gateway or appliance hop');
+  const from = vpc.transitGatewayAttachments.find((a) => a.transitGatewayId === r.target);
+  const tgw = s.transitGateways.find((t) => t.transitGatewayId === r.target);
+  if (!from || !tgw) throw unsupported(text, `${r.target}: no attachment in ${vpc.vpcId}`);
+  const tgwRoutes = CidrSet.build(
+    tgw.routes.map((x) => [x.destination, x] as const),
+    {
+      onDuplicate: (kept) => kept,
+    },
+  ).set;
+  const tr = tgwRoutes.get(address);
+  if (!tr) return dropped(w, `${text}; ${tgw.transitGatewayId} has no route to ${address}`);
+  const next = s.vpcs.find((v) => v.vpcId === tr.vpcId);
+  const to = next?.transitGatewayAttachments.find((a) => a.transitGatewayId === r.target);
+  const tgwRoute = `${tgw.transitGatewayId} ${tr.destination} -> ${tr.vpcId}`;
+  if (!next || !to) throw unsupported(tgwRoute, 'a TGW route to a VPC without an attachment');
+  if (next.vpcId === vpc.vpcId) throw unsupported(tgwRoute, 'a TGW route back to the VPC it came from');
+  w.hops.push({
+    route: `${text}; ${tgw.transitGatewayId} routes ${tr.destination} to ${tr.vpcId}`,
+    device: {
+      kind: 'transit-gateway',
+      transitGatewayId: tgw.transitGatewayId,
+      from: { eniId: from.eniId, subnetId: from.subnetId, vpcId: vpc.vpcId, ip: from.ip },
+      to: { eniId: to.eniId, subnetId: to.subnetId, vpcId: next.vpcId, ip: to.ip },
+    },
+  });
+  return { vpc: next, table: tableOf(next, to.subnetId), entry: 'tgw' };
+}
+
+/**
+ * A peering connection: only to an interface endpoint ENI inside the peer VPC. Peering is not
+ * transitive and has no edge-to-edge routing: it delivers only to the peer's own addresses, never
+ * to its gateways or endpoints' public paths.
+ */
+function toPeering(w: Walk, vantage: VpcVantage, at: Position, r: ResolvedRoute): LabTrace {
+  const { s, address } = w;
+  const { vpc } = at;
+  const p = s.peeringConnections.find((x) => x.peeringConnectionId === r.target);
+  if (!p) throw unsupported(r.text, `${r.target}: no such peering connection`);
+  const peerId = p.vpcIds[0] === vpc.vpcId ? p.vpcIds[1] : p.vpcIds[0];
+  const peer = s.vpcs.find((v) => v.vpcId === peerId);
+  if (!peer) throw unsupported(r.text, `${r.target}: no VPC ${peerId}`);
+  w.hops.push({
+    route: r.text,
+    device: {
+      kind: 'peering-connection',
+      peeringConnectionId: p.peeringConnectionId,
+      interRegion: p.interRegion,
+    },
+  });
+  if (at.entry !== 'origin') return dropped(w, `${r.target} does not carry transit traffic`);
+  if (!inBlock(address, peer.cidr))
+    return dropped(w, `${address} is outside ${peer.vpcId}: peering has no edge-to-edge routing`);
+  const hit = interfaceEndpointAt(peer, address);
+  if (!hit) return dropped(w, `${address} is no S3 interface endpoint ENI of ${peer.vpcId}`);
+  return reachInterfaceEndpoint(
+    w,
+    `${peer.vpcId} local ${address}`,
+    peer,
+    hit,
+    'interface-endpoint',
+    vantage.ip,
+  );
+}
+
+/** Follows the route `r` from where the walk stands, by the kind of its target. */
+function followRoute(w: Walk, vantage: VpcVantage, at: Position, r: ResolvedRoute): Step {
+  switch (r.targetKind) {
+    case 'local':
+      return toLocal(w, vantage, at, r);
+    case 'gateway-endpoint':
+      return toGatewayEndpoint(w, vantage, at, r);
+    case 'vpc-endpoint':
+      return toGwlbEndpoint(w, at, r);
+    case 'nat-gateway':
+      return toNatGateway(w, at, r);
+    case 'internet-gateway':
+      return toInternetGateway(w, vantage, at, r);
+    case 'transit-gateway':
+      return toTransitGateway(w, at, r);
+    case 'peering-connection':
+      return toPeering(w, vantage, at, r);
+    case 'virtual-private-gateway':
+      throw unsupported(r.text, 'S3 traffic sent on-prem through the virtual private gateway');
+    default:
+      throw unsupported(r.text, `a route to ${r.target}`);
+  }
+}
+
+function traceVpc(w: Walk, vantage: VpcVantage): LabTrace {
+  const vpc = vpcOfSubnet(w.s, vantage.subnetId);
   if (!vpc) return dropped(w, `no subnet ${vantage.subnetId}`);
-  let table = tableOf(vpc, vantage.subnetId);
-  let entry: Entry = 'origin';
+  let at: Position = { vpc, table: tableOf(vpc, vantage.subnetId), entry: 'origin' };
   // Each step moves to another device; a well-formed path has at most four (GWLB or TGW, NAT, IGW).
   for (let step = 0; step < 6; step++) {
-    const r = idx.resolveRouteInTable(table, address);
-    if (!r) return dropped(w, `${table} has no route to ${address}`);
-    const text = r.text;
-    switch (r.targetKind) {
-      case 'local': {
-        const hit = interfaceEndpointAt(vpc, address);
-        if (!hit) return dropped(w, `${text}: ${address} is no S3 interface endpoint ENI of ${vpc.vpcId}`);
-        w.hops.push({
-          route: text,
-          device: {
-            kind: 'interface-endpoint',
-            vpcEndpointId: hit.ie.vpcEndpointId,
-            vpcId: vpc.vpcId,
-            eni: hit.eni,
-          },
-        });
-        return done(w, 'interface-endpoint', vantage.ip, {
-          kind: 'interface',
-          vpcEndpointId: hit.ie.vpcEndpointId,
-          vpcId: vpc.vpcId,
-        });
-      }
-      case 'gateway-endpoint': {
-        if (vpc.gatewayEndpoint?.vpcEndpointId !== r.target)
-          throw unsupported(text, `${r.target}: not the gateway endpoint of ${vpc.vpcId}`);
-        if (entry === 'gwlb')
-          throw unsupported(
-            text,
-            'traffic returning from a Gateway Load Balancer endpoint to a gateway endpoint',
-          );
-        w.hops.push({
-          route: text,
-          device: { kind: 'gateway-endpoint', vpcEndpointId: r.target, vpcId: vpc.vpcId },
-        });
-        if (entry === 'tgw') {
-          // "Resources on the other side of a … transit gateway … cannot use a gateway endpoint" (§5.1).
-          return dropped(w, `${r.target} does not serve traffic from a transit gateway`);
-        }
-        // S3 sees the client's private address through a gateway endpoint (aws-facts §2.5).
-        return done(w, 'gateway-endpoint', vantage.ip, {
-          kind: 'gateway',
-          vpcEndpointId: r.target,
-          vpcId: vpc.vpcId,
-        });
-      }
-      case 'vpc-endpoint': {
-        const g = vpc.gwlbEndpoints.find((x) => x.vpcEndpointId === r.target);
-        if (!g)
-          throw unsupported(
-            text,
-            `${r.target}: neither a gateway nor a Gateway Load Balancer endpoint of ${vpc.vpcId}`,
-          );
-        if (entry !== 'origin') throw unsupported(text, 'a second appliance hop');
-        w.hops.push({
-          route: text,
-          device: {
-            kind: 'gwlb-endpoint',
-            vpcEndpointId: g.vpcEndpointId,
-            eni: { eniId: g.eniId, subnetId: g.subnetId, vpcId: vpc.vpcId, ip: g.ip },
-          },
-        });
-        // The appliance hands the packets back to the endpoint, which forwards them by its own
-        // subnet's route table (the source address is preserved).
-        entry = 'gwlb';
-        table = tableOf(vpc, g.subnetId);
-        continue;
-      }
-      case 'nat-gateway': {
-        const n = vpc.natGateways.find((x) => x.natGatewayId === r.target);
-        if (!n) throw unsupported(text, `${r.target}: not a NAT gateway of ${vpc.vpcId}`);
-        w.hops.push({
-          route: text,
-          device: {
-            kind: 'nat-gateway',
-            natGatewayId: n.natGatewayId,
-            eni: { eniId: n.eniId, subnetId: n.subnetId, vpcId: vpc.vpcId, ip: n.privateIp },
-            publicIp: n.publicIp,
-          },
-        });
-        const natTable = tableOf(vpc, n.subnetId);
-        const onward = idx.resolveRouteInTable(natTable, address);
-        if (!onward) return dropped(w, `${natTable} (the NAT gateway's subnet) has no route to ${address}`);
-        if (onward.targetKind !== 'internet-gateway' || onward.target !== vpc.internetGatewayId)
-          throw unsupported(
-            onward.text,
-            "NAT gateway traffic leaving by anything but its VPC's internet gateway",
-          );
-        w.hops.push({
-          route: onward.text,
-          device: { kind: 'internet-gateway', internetGatewayId: onward.target, vpcId: vpc.vpcId },
-        });
-        return done(w, 'nat-gateway', n.publicIp, null);
-      }
-      case 'internet-gateway': {
-        if (r.target !== vpc.internetGatewayId)
-          throw unsupported(text, `${r.target}: not the internet gateway of ${vpc.vpcId}`);
-        // An internet gateway translates only the addresses of its own VPC's ENIs that have a
-        // public address; the packets of another VPC (through a TGW) or of an ENI without one die.
-        w.hops.push({
-          route: text,
-          device: { kind: 'internet-gateway', internetGatewayId: r.target, vpcId: vpc.vpcId },
-        });
-        if (entry === 'tgw') return dropped(w, `${r.target} does not translate another VPC's address`);
-        if (!vantage.publicIp)
-          return dropped(w, `${vantage.eniId} has no public IPv4 address for ${r.target}`);
-        return done(w, 'internet-gateway', vantage.publicIp, null);
-      }
-      case 'transit-gateway': {
-        if (entry !== 'origin') throw unsupported(text, 'a second transit gateway or appliance hop');
-        const from = vpc.transitGatewayAttachments.find((a) => a.transitGatewayId === r.target);
-        const tgw = s.transitGateways.find((t) => t.transitGatewayId === r.target);
-        if (!from || !tgw) throw unsupported(text, `${r.target}: no attachment in ${vpc.vpcId}`);
-        const tgwRoutes = CidrSet.build(
-          tgw.routes.map((x) => [x.destination, x] as const),
-          {
-            onDuplicate: (kept) => kept,
-          },
-        ).set;
-        const tr = tgwRoutes.get(address);
-        if (!tr) return dropped(w, `${text}; ${tgw.transitGatewayId} has no route to ${address}`);
-        const next = s.vpcs.find((v) => v.vpcId === tr.vpcId);
-        const to = next?.transitGatewayAttachments.find((a) => a.transitGatewayId === r.target);
-        if (!next || !to)
-          throw unsupported(
-            `${tgw.transitGatewayId} ${tr.destination} -> ${tr.vpcId}`,
-            'a TGW route to a VPC without an attachment',
-          );
-        if (next.vpcId === vpc.vpcId)
-          throw unsupported(
-            `${tgw.transitGatewayId} ${tr.destination} -> ${tr.vpcId}`,
-            'a TGW route back to the VPC it came from',
-          );
-        w.hops.push({
-          route: `${text}; ${tgw.transitGatewayId} routes ${tr.destination} to ${tr.vpcId}`,
-          device: {
-            kind: 'transit-gateway',
-            transitGatewayId: tgw.transitGatewayId,
-            from: { eniId: from.eniId, subnetId: from.subnetId, vpcId: vpc.vpcId, ip: from.ip },
-            to: { eniId: to.eniId, subnetId: to.subnetId, vpcId: next.vpcId, ip: to.ip },
-          },
-        });
-        vpc = next;
-        table = tableOf(next, to.subnetId);
-        entry = 'tgw';
-        continue;
-      }
-      case 'peering-connection': {
-        const p = s.peeringConnections.find((x) => x.peeringConnectionId === r.target);
-        if (!p) throw unsupported(text, `${r.target}: no such peering connection`);
-        // Peering is not transitive and has no edge-to-edge routing: it delivers only to the peer's
-        // own addresses, never to its gateways or endpoints' public paths.
-        const peerId = p.vpcIds[0] === vpc.vpcId ? p.vpcIds[1] : p.vpcIds[0];
-        const peer = s.vpcs.find((v) => v.vpcId === peerId);
-        if (!peer) throw unsupported(text, `${r.target}: no VPC ${peerId}`);
-        w.hops.push({
-          route: text,
-          device: {
-            kind: 'peering-connection',
-            peeringConnectionId: p.peeringConnectionId,
-            interRegion: p.interRegion,
-          },
-        });
-        if (entry !== 'origin') return dropped(w, `${r.target} does not carry transit traffic`);
-        if (!inBlock(address, peer.cidr))
-          return dropped(w, `${address} is outside ${peer.vpcId}: peering has no edge-to-edge routing`);
-        const hit = interfaceEndpointAt(peer, address);
-        if (!hit) return dropped(w, `${address} is no S3 interface endpoint ENI of ${peer.vpcId}`);
-        w.hops.push({
-          route: `${peer.vpcId} local ${address}`,
-          device: {
-            kind: 'interface-endpoint',
-            vpcEndpointId: hit.ie.vpcEndpointId,
-            vpcId: peer.vpcId,
-            eni: hit.eni,
-          },
-        });
-        return done(w, 'interface-endpoint', vantage.ip, {
-          kind: 'interface',
-          vpcEndpointId: hit.ie.vpcEndpointId,
-          vpcId: peer.vpcId,
-        });
-      }
-      case 'virtual-private-gateway':
-        throw unsupported(text, 'S3 traffic sent on-prem through the virtual private gateway');
-      default:
-        throw unsupported(text, `a route to ${r.target}`);
-    }
+    const r = labIndex(w.s).resolveRouteInTable(at.table, w.address);
+    if (!r) return dropped(w, `${at.table} has no route to ${w.address}`);
+    const next = followRoute(w, vantage, at, r);
+    if (isTrace(next)) return next;
+    at = next;
   }
   throw unsupported(w.hops.map((h) => h.route).join('; '), 'a path this long');
 }
