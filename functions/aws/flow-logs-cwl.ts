@@ -1,15 +1,11 @@
 import { type CloudWatchLogsClient, paginateFilterLogEvents } from '@aws-sdk/client-cloudwatch-logs';
 import { UserInputError } from '../../shared/errors.js';
-import {
-  DEFAULT_FLOW_FORMAT,
-  type FlowFormat,
-  FlowLogStreamParser,
-  parseFlowFormat,
-} from '../../shared/flow-logs/index.js';
+import { DEFAULT_FLOW_FORMAT, type FlowFormat, parseFlowFormat } from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import type { FlowLogSource, FlowQuery } from '../../shared/ports/index.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import type { FlowLogConfig } from './discovery.js';
+import { flowEventBatch } from './flow-log-events.js';
 import { AwsCallError } from './retry.js';
 
 /** FilterLogEvents takes a filter pattern of at most 1024 characters. */
@@ -120,13 +116,7 @@ export class CloudWatchFlowLogSource implements FlowLogSource {
     const seen = new Set<string>();
     for (const prefix of prefixes) {
       for (const pattern of flowFilterPatterns(query.addresses)) {
-        const batch: FlowRecord[] = [];
-        const parser = new FlowLogStreamParser({
-          format: this.format,
-          source: this.name,
-          rejects: this.rejects,
-          onRecord: (r) => batch.push(r),
-        });
+        const batch = flowEventBatch(this.format, this.name, this.rejects, seen);
         const pages = paginateFilterLogEvents(
           { client: this.logs },
           {
@@ -139,15 +129,8 @@ export class CloudWatchFlowLogSource implements FlowLogSource {
         );
         try {
           for await (const page of pages) {
-            for (const ev of page.events ?? []) {
-              if (!ev.message) continue;
-              if (ev.eventId) {
-                if (seen.has(ev.eventId)) continue;
-                seen.add(ev.eventId);
-              }
-              parser.pushLine(ev.message);
-            }
-            if (batch.length > 0) yield batch.splice(0, batch.length);
+            for (const ev of page.events ?? []) batch.push(ev.eventId, ev.message);
+            if (batch.records.length > 0) yield batch.records.splice(0, batch.records.length);
           }
         } catch (e) {
           throw new AwsCallError(`CloudWatch Logs FilterLogEvents ${this.logGroupName}`, e);

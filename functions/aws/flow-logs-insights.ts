@@ -5,10 +5,11 @@ import {
   StopQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { PathGuardError } from '../../shared/errors.js';
-import { DEFAULT_FLOW_FORMAT, type FlowFormat, FlowLogStreamParser } from '../../shared/flow-logs/index.js';
+import { DEFAULT_FLOW_FORMAT, type FlowFormat } from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import type { FlowLogSource, FlowQuery } from '../../shared/ports/index.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { flowEventBatch } from './flow-log-events.js';
 import { sendNamed } from './retry.js';
 
 /** Insights returns at most this many rows per query unless asked for fewer (StartQuery `limit`). */
@@ -111,24 +112,9 @@ export class InsightsFlowLogSource implements FlowLogSource {
         windows.unshift([a, m], [m + 1, b]);
         continue;
       }
-      const batch: FlowRecord[] = [];
-      const parser = new FlowLogStreamParser({
-        format: this.format,
-        source: this.name,
-        rejects: this.rejects,
-        onRecord: (r) => batch.push(r),
-      });
-      for (const row of rows) {
-        const msg = row.get('@message');
-        if (!msg) continue;
-        const ptr = row.get('@ptr');
-        if (ptr) {
-          if (seen.has(ptr)) continue;
-          seen.add(ptr);
-        }
-        parser.pushLine(msg);
-      }
-      if (batch.length > 0) yield batch;
+      const batch = flowEventBatch(this.format, this.name, this.rejects, seen);
+      for (const row of rows) batch.push(row.get('@ptr'), row.get('@message'));
+      if (batch.records.length > 0) yield batch.records;
     }
   }
 
