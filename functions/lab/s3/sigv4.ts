@@ -351,9 +351,15 @@ function verifyPresigned(
     headers === null
       ? null
       : `${req.method}\n${req.rawPath}\n${canonicalQuery(params, true)}\n${headers}\n${signedList}\n${payloadHash}`;
-  return v4a
-    ? checkSigV4aSignature('QueryString', key, scope, amzDate, canonicalRequest, signature)
-    : checkSignature('QueryString', key, scope, amzDate, canonicalRequest, signature);
+  return checkSignature(
+    v4a ? 'sigv4a' : 'sigv4',
+    'QueryString',
+    key,
+    scope,
+    amzDate,
+    canonicalRequest,
+    signature,
+  );
 }
 
 function verifyHeader(
@@ -447,7 +453,7 @@ function verifyHeader(
     headers === null
       ? null
       : `${req.method}\n${req.rawPath}\n${canonicalQuery(params, false)}\n${headers}\n${signedList}\n${payloadHash}`;
-  const outcome = checkSignature('AuthHeader', key, scope, amzDate, canonicalRequest, signature);
+  const outcome = checkSignature('sigv4', 'AuthHeader', key, scope, amzDate, canonicalRequest, signature);
   if (outcome.kind !== 'signed') return outcome;
   // The signature covers the declared hash; S3 then checks the body against it.
   if (/^[0-9a-f]{64}$/.test(payloadHash) && payloadHash !== req.bodySha256) {
@@ -465,7 +471,43 @@ function verifyHeader(
   return outcome;
 }
 
+type SignatureAlgorithm = 'sigv4' | 'sigv4a';
+
+/** How each algorithm builds its string to sign and verifies a signature over it. */
+const SIGNERS: Readonly<
+  Record<
+    SignatureAlgorithm,
+    {
+      stringToSign(amzDate: string, scope: Scope, canonicalRequest: string): string;
+      verify(key: LabCredential, scope: Scope, stringToSign: string, signature: string): boolean;
+    }
+  >
+> = {
+  // SigV4: an HMAC-SHA256 chain keyed by the secret, scoped to one Region.
+  sigv4: {
+    stringToSign: (amzDate, scope, canonicalRequest) =>
+      `${ALGORITHM}\n${amzDate}\n${scope.date}/${scope.region}/${scope.service}/aws4_request\n${sha256Hex(canonicalRequest)}`,
+    verify: (key, scope, stringToSign, signature) =>
+      equalHex(
+        sigV4Signature(key.secretAccessKey, scope.date, scope.region, scope.service, stringToSign),
+        signature,
+      ),
+  },
+  // SigV4a: an ECDSA P-256 signature under the key derived from the secret; no Region in the scope.
+  sigv4a: {
+    stringToSign: (amzDate, scope, canonicalRequest) =>
+      sigV4aStringToSign(amzDate, `${scope.date}/${scope.service}/aws4_request`, canonicalRequest),
+    verify: (key, _scope, stringToSign, signature) =>
+      verifySigV4aSignature(key.accessKeyId, key.secretAccessKey, stringToSign, signature),
+  },
+};
+
+/**
+ * Checks `signature` over `canonicalRequest` (null: a signed header the request does not carry,
+ * which can never match) with `algorithm`.
+ */
 function checkSignature(
+  algorithm: SignatureAlgorithm,
   authType: AuthType,
   key: LabCredential,
   scope: Scope,
@@ -473,15 +515,14 @@ function checkSignature(
   canonicalRequest: string | null,
   signature: string,
 ): AuthOutcome {
+  const signer = SIGNERS[algorithm];
   const stringToSign =
-    canonicalRequest === null
-      ? null
-      : `${ALGORITHM}\n${amzDate}\n${scope.date}/${scope.region}/${scope.service}/aws4_request\n${sha256Hex(canonicalRequest)}`;
-  const expected =
-    stringToSign === null
-      ? null
-      : sigV4Signature(key.secretAccessKey, scope.date, scope.region, scope.service, stringToSign);
-  if (expected === null || scope.service !== 's3' || !equalHex(expected, signature)) {
+    canonicalRequest === null ? null : signer.stringToSign(amzDate, scope, canonicalRequest);
+  if (
+    stringToSign === null ||
+    scope.service !== 's3' ||
+    !signer.verify(key, scope, stringToSign, signature)
+  ) {
     // S3 returns the string to sign and the canonical request (no secret in either) to help debug.
     return fail(authType, 403, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH, [
       ['AWSAccessKeyId', key.accessKeyId],
@@ -489,34 +530,7 @@ function checkSignature(
       ...(canonicalRequest === null ? [] : ([['CanonicalRequest', canonicalRequest]] as const)),
     ]);
   }
-  return { kind: 'signed', authType, credential: key, region: scope.region, algorithm: 'sigv4' };
-}
-
-/** {@link checkSignature} for SigV4a: an ECDSA P-256 signature under the key derived from the secret. */
-function checkSigV4aSignature(
-  authType: AuthType,
-  key: LabCredential,
-  scope: Scope,
-  amzDate: string,
-  canonicalRequest: string | null,
-  signature: string,
-): AuthOutcome {
-  const stringToSign =
-    canonicalRequest === null
-      ? null
-      : sigV4aStringToSign(amzDate, `${scope.date}/${scope.service}/aws4_request`, canonicalRequest);
-  if (
-    stringToSign === null ||
-    scope.service !== 's3' ||
-    !verifySigV4aSignature(key.accessKeyId, key.secretAccessKey, stringToSign, signature)
-  ) {
-    return fail(authType, 403, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH, [
-      ['AWSAccessKeyId', key.accessKeyId],
-      ...(stringToSign === null ? [] : ([['StringToSign', stringToSign]] as const)),
-      ...(canonicalRequest === null ? [] : ([['CanonicalRequest', canonicalRequest]] as const)),
-    ]);
-  }
-  return { kind: 'signed', authType, credential: key, region: scope.region, algorithm: 'sigv4a' };
+  return { kind: 'signed', authType, credential: key, region: scope.region, algorithm };
 }
 
 /**
