@@ -7,19 +7,13 @@ import type { PathGuardConfig } from '../config/index.js';
 import { UserInputError } from '../errors.js';
 import { DEFAULT_FLOW_FORMAT, type FlowFormat, parseFlowFormat } from '../flow-logs/format.js';
 import type { AccessTableSpec } from './access-table.js';
-import type { FlowTableSpec } from './flow-table.js';
+import type { FlowLocation, FlowTableSpec } from './flow-table.js';
 
 export const DEFAULT_FLOW_TABLE = 'pathguard_flow_logs';
 export const DEFAULT_ACCESS_TABLE = 'pathguard_access_logs';
 
 /** Where and how a flow log delivers to S3 (config `location`, or a flow log discovery found). */
-export interface FlowDelivery {
-  bucket: string;
-  prefix: string;
-  layout: 'plain' | 'hive';
-  hourly: boolean;
-  fileFormat: 'text' | 'parquet';
-  orgId?: string;
+export interface FlowDelivery extends FlowLocation {
   /** The `${field} …` format; empty or absent for the default format. */
   logFormat?: string;
 }

@@ -29,9 +29,8 @@ import {
   SqlValueError,
 } from './sql.js';
 
-export interface FlowTableSpec {
-  database: string;
-  table: string;
+/** Where and how a flow log delivers to S3: the folders a table reads and how they are laid out. */
+export interface FlowLocation {
   bucket: string;
   /** The flow log's own prefix, before `AWSLogs/` (empty, or ending in `/`). */
   prefix: string;
@@ -40,6 +39,11 @@ export interface FlowTableSpec {
   fileFormat: 'text' | 'parquet';
   /** Organisation layout: `AWSLogs/<org-id>/<account>/…`. */
   orgId?: string;
+}
+
+export interface FlowTableSpec extends FlowLocation {
+  database: string;
+  table: string;
   format: FlowFormat;
 }
 
