@@ -86,16 +86,7 @@ export interface RunnerDeps {
   /** Backoff sleep (tests pass a no-op). */
   sleep?: (ms: number) => Promise<void>;
   /** HTTP for the order and the reports (the lab injects its dialer). @default node http(s) */
-  request?: (
-    url: string,
-    init: {
-      method: 'GET' | 'PUT';
-      body?: string;
-      timeoutMs: number;
-      headers?: Record<string, string>;
-      checkAddress?: (address: string) => string | null;
-    },
-  ) => Promise<{ status: number; body: string }>;
+  request?: typeof httpRequest;
   /** Environment for SigV4 credentials. @default process.env */
   env?: Record<string, string | undefined>;
 }

@@ -223,13 +223,9 @@ function stableKeys(
   return out;
 }
 
-export interface AnalysisInput {
-  cfg: PathGuardConfig;
-  env: Environment;
-  classify: Classifiers;
-  facts: EarlyFacts;
-  probes: readonly Probe[];
-  observations: ReadonlyMap<string, Observation>;
+/** What an analysis shares with an evaluation: the config, the environment and its readers, the probes. */
+export interface AnalysisInput
+  extends Pick<EvaluateInput, 'cfg' | 'env' | 'classify' | 'facts' | 'probes' | 'observations'> {
   logs: LogRecords;
   now: Date;
   alertState: AlertState;

@@ -26,22 +26,19 @@ export interface FlowFieldSpec {
   readonly verified: boolean;
 }
 
-const INTEGER = new Set([
-  'version',
-  'srcport',
-  'dstport',
-  'protocol',
-  'packets',
-  'bytes',
-  'start',
-  'end',
-  'tcp-flags',
-  'traffic-path',
-  'packets-lost-no-route',
-  'packets-lost-blackhole',
-  'packets-lost-mtu-exceeded',
-  'packets-lost-ttl-expired',
-]);
+/** The fields AWS types as integers (Parquet INT_32/INT_64), by the version that introduced them. */
+const INTEGER_BY_VERSION: Readonly<Record<number, readonly string[]>> = {
+  2: ['version', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end'],
+  3: ['tcp-flags'],
+  5: ['traffic-path'],
+  6: [
+    'packets-lost-no-route',
+    'packets-lost-blackhole',
+    'packets-lost-mtu-exceeded',
+    'packets-lost-ttl-expired',
+  ],
+};
+const INTEGER: ReadonlySet<string> = new Set(Object.values(INTEGER_BY_VERSION).flat());
 
 /**
  * What a value must mean, beyond being a string or an integer: a wrong `--format` with the right
