@@ -13,6 +13,7 @@
  * where no text scanner sees them.
  */
 import { fail, ok, type Result } from '../result.js';
+import { type PolicyCondition, readPolicyCondition } from './post-policy.js';
 import { redactFormFields, redactText, redactUrl } from './redact.js';
 
 /** A presigned POST form as the SDKs return it. */
@@ -124,14 +125,8 @@ function decodePolicyText(base64: string): string | null {
   return text.includes('\uFFFD') ? null : text;
 }
 
-/** One condition of a POST policy, normalised from its object or array form. */
-export type PostPolicyCondition =
-  /** `{"field": "value"}` or `["eq", "$field", "value"]`: the field must equal the value. */
-  | { readonly kind: 'eq'; readonly field: string; readonly value: string }
-  /** `["starts-with", "$field", "prefix"]`: the field must start with the prefix (`""`: any value). */
-  | { readonly kind: 'starts-with'; readonly field: string; readonly value: string }
-  /** `["content-length-range", min, max]`: the file's size in bytes. */
-  | { readonly kind: 'content-length-range'; readonly min: number; readonly max: number };
+/** One condition of a POST policy (read by `readPolicyCondition`, the one condition reader). */
+export type PostPolicyCondition = PolicyCondition;
 
 /** A POST policy document, read. */
 export interface PostPolicy {
@@ -177,41 +172,10 @@ export function readPostPolicy(base64: string): Result<PostPolicy, PostPolicyErr
   if (!Array.isArray(conditions)) return invalid('the policy has no conditions list');
   const out: PostPolicyCondition[] = [];
   for (const [i, c] of conditions.entries()) {
-    const read = readCondition(c);
+    const read = readPolicyCondition(c);
     if (read === null)
       return invalid(`condition ${i} is not an exact match, eq, starts-with or content-length-range`);
     out.push(read);
   }
   return ok({ expiration, expiresAtMs, conditions: out });
-}
-
-function readCondition(c: unknown): PostPolicyCondition | null {
-  if (Array.isArray(c)) {
-    const [op, a, b] = c as unknown[];
-    if (c.length !== 3 || typeof op !== 'string') return null;
-    const name = op.toLowerCase();
-    if (name === 'content-length-range') {
-      if (!isSize(a) || !isSize(b) || a > b) return null;
-      return { kind: 'content-length-range', min: a, max: b };
-    }
-    if (
-      (name === 'eq' || name === 'starts-with') &&
-      typeof a === 'string' &&
-      a.startsWith('$') &&
-      typeof b === 'string'
-    )
-      return { kind: name, field: a.slice(1).toLowerCase(), value: b };
-    return null;
-  }
-  if (c !== null && typeof c === 'object') {
-    const entries = Object.entries(c as Record<string, unknown>);
-    const [first] = entries;
-    if (entries.length !== 1 || !first || typeof first[1] !== 'string') return null;
-    return { kind: 'eq', field: first[0].toLowerCase(), value: first[1] };
-  }
-  return null;
-}
-
-function isSize(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }

@@ -118,7 +118,7 @@ function readDocument(doc: Record<string, unknown>, f: Findings): DecodedPolicy 
   const conditions: PolicyCondition[] = [];
   const texts: string[] = [];
   (Array.isArray(raw) ? raw : []).forEach((c, i) => {
-    const read = readCondition(c);
+    const read = readPolicyCondition(c);
     texts.push(conditionText(c));
     if (read === null) problems.push(`condition ${i + 1} is not a field match or a content-length-range`);
     else conditions.push(read);
@@ -143,8 +143,13 @@ const isExact =
   (c: PolicyCondition): c is FieldCondition =>
     c.kind === 'eq' && c.field === field;
 
-/** `{"field": value}`, `["eq"|"starts-with", "$field", value]` or `["content-length-range", min, max]`. */
-function readCondition(c: unknown): PolicyCondition | null {
+/**
+ * One condition of a POST policy, normalised from its object or array form: `{"field": value}`,
+ * `["eq"|"starts-with", "$field", value]` or `["content-length-range", min, max]`; null when it is
+ * none of them. The one reader of conditions: URL inspection and the lab's S3 both use it, so they
+ * accept the same policies.
+ */
+export function readPolicyCondition(c: unknown): PolicyCondition | null {
   if (Array.isArray(c)) {
     const op = typeof c[0] === 'string' ? c[0].toLowerCase() : null;
     if (op === 'content-length-range' && c.length === 3) {

@@ -2,12 +2,14 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Findings } from '../../shared/endpoints/findings.js';
 import {
   postFormField,
   readPostForm,
   readPostPolicy,
   redactPostForm,
 } from '../../shared/endpoints/post-form.js';
+import { decodePolicy } from '../../shared/endpoints/post-policy.js';
 
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -226,6 +228,43 @@ describe('redactPostForm', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('one reading of POST policy conditions', () => {
+  // The lab's S3 (readPostPolicy) and URL inspection (decodePolicy) must accept the same policies
+  // and read the same conditions, or the lab would refuse forms the inspector calls sound.
+  const scalar = fc.oneof(fc.string({ maxLength: 8 }), fc.integer({ min: -5, max: 100 }), fc.constant(null));
+  const condition = fc.oneof(
+    fc.dictionary(fc.constantFrom('key', 'bucket', 'acl', 'X-Amz-Meta-A'), scalar, {
+      minKeys: 0,
+      maxKeys: 2,
+    }),
+    fc.tuple(
+      fc.constantFrom('eq', 'starts-with', 'EQ', 'ends-with'),
+      fc.constantFrom('$key', 'key', '$Acl'),
+      scalar,
+    ),
+    fc.tuple(
+      fc.constant('content-length-range'),
+      fc.oneof(fc.integer({ min: -2, max: 50 }), fc.constantFrom('7', '64', 'x')),
+      fc.oneof(fc.integer({ min: -2, max: 50 }), fc.constantFrom('7', '64', 'x')),
+    ),
+    scalar,
+  );
+  it('accepts exactly the policies the inspector reads, with the same conditions', () => {
+    fc.assert(
+      fc.property(fc.array(condition, { maxLength: 4 }), (conditions) => {
+        const policy = b64(JSON.stringify({ expiration: '2026-12-03T12:00:00.000Z', conditions }));
+        const lab = readPostPolicy(policy);
+        const findings = new Findings();
+        const inspected = decodePolicy(policy, findings);
+        const inspectorValid = !findings.list.some((f) => f.code === 'POST_POLICY_INVALID');
+        expect(lab.ok).toBe(inspectorValid);
+        if (lab.ok) expect(lab.value.conditions).toEqual(inspected?.conditions);
+      }),
+      { numRuns: 500 },
     );
   });
 });
