@@ -22,6 +22,7 @@ import {
   cellKey,
   type EvidenceReportInput,
   type EvidenceReportModel,
+  probeMethod,
   type ReportBundle,
   VERDICT_MARK,
   VERDICT_ORDER,
@@ -319,7 +320,10 @@ function list(values: readonly string[], empty = 'none seen'): HtmlValue {
 
 function probeLink(rb: ReportBundle, text?: HtmlValue): SafeHtml {
   const p = rb.bundle.probe;
-  return html`<a href="#${anchorId('p', p.probeId)}">${text ?? `${p.vantage.id} → ${p.bucket} ${p.style}`}</a>`;
+  // The method too (upload probes): a regional GET, PUT and POST are three targets, as in the matrix.
+  const method = probeMethod(rb.bundle);
+  const target = `${p.vantage.id} → ${p.bucket} ${p.style}${method === null ? '' : ` ${method}`}`;
+  return html`<a href="#${anchorId('p', p.probeId)}">${text ?? target}</a>`;
 }
 
 function summarySection(model: EvidenceReportModel): SafeHtml {

@@ -295,6 +295,33 @@ describe('evidence report HTML', () => {
     expect(drawings(doc)).toHaveLength(hops.size);
   });
 
+  it('names the method of upload probes in the violation list, as the matrix does', () => {
+    const bundles = [
+      reportBundle({
+        probeId: 'G1',
+        createdAt: '2026-12-03T11:00:00.000Z',
+        verdict: 'left-path',
+        style: 'regional',
+      }),
+      reportBundle({
+        probeId: 'P1',
+        createdAt: '2026-12-03T11:00:00.000Z',
+        verdict: 'left-path',
+        style: 'regional',
+        method: 'PUT',
+      }),
+    ];
+    const doc = render(input({ bundles }));
+    const violations = /<div class="alarm[^"]*" id="violations">([\s\S]*?)<\/div>/.exec(doc)![1]!;
+    const links = [...violations.matchAll(/<a href="#p-([^"]+)">([^<]*)<\/a>/g)].map(
+      (x) => `${x[1]}: ${x[2]}`,
+    );
+    expect(links.sort()).toEqual([
+      expect.stringMatching(/^G1: vpc-app → \S+ regional$/),
+      expect.stringMatching(/^P1: vpc-app → \S+ regional PUT$/),
+    ]);
+  });
+
   it('past three records, draws the deciding access-log line and a record of each source, and counts the rest', () => {
     const rb = reportBundle({ probeId: 'M1', verdict: 'left-path', requestId: 'DECIDING0REQUEST' });
     const flow = rb.bundle.evidence.find((e) => e.source === 'flow')!;
