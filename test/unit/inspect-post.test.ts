@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { UrlFindingCode } from '../../shared/endpoints/findings.js';
 import { inspectPost, type PostInspection } from '../../shared/endpoints/inspect-post.js';
 import { readPostForm } from '../../shared/endpoints/post-form.js';
-import type { Environment } from '../../shared/env/types.js';
+import { NAT_ONLY_ENV } from './nat-only-env.js';
 import { boto3PresignedPost, type PostForm, policyOf, presignPost } from './presigned-posts.js';
 import { LONG_TERM, SIGNED_AT, TEMPORARY } from './presigned-urls.js';
 
@@ -336,38 +336,4 @@ describe('inspectPost: bad forms give coded findings, never a crash', () => {
   });
 });
 
-/** One us-east-1 VPC whose route to S3 is the NAT gateway's default route; on-prem DNS public. */
-const ENV: Environment = {
-  region: 'us-east-1',
-  prefixLists: [],
-  s3PrefixLists: [
-    { prefixListId: 'pl-63a5400a', name: 'com.amazonaws.us-east-1.s3', cidrs: ['52.216.0.0/15'] },
-  ],
-  vpcs: [{ vpcId: 'vpc-0a1b2c3d', cidrs: ['10.0.0.0/16'] }],
-  subnets: [
-    { subnetId: 'subnet-0aaa', vpcId: 'vpc-0a1b2c3d', cidrs: ['10.0.1.0/24'], routeTableId: 'rtb-0aaa' },
-  ],
-  routeTables: [
-    {
-      routeTableId: 'rtb-0aaa',
-      vpcId: 'vpc-0a1b2c3d',
-      routes: [
-        { destination: '10.0.0.0/16', target: 'local' },
-        { destination: '0.0.0.0/0', target: 'nat-0f1e2d3c' },
-      ],
-    },
-  ],
-  gatewayEndpoints: [],
-  interfaceEndpoints: [],
-  natGateways: [
-    {
-      natGatewayId: 'nat-0f1e2d3c',
-      subnetId: 'subnet-0pub',
-      eniIds: ['eni-0nat'],
-      privateIps: ['10.0.0.10'],
-      publicIps: ['198.51.100.7'],
-    },
-  ],
-  networkInterfaces: [],
-  onPrem: { cidrs: ['192.168.0.0/16'], publicEgressIps: ['203.0.113.10'], dnsMode: 'public' },
-};
+const ENV = NAT_ONLY_ENV;
