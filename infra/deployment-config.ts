@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'expected a subnet id (subnet-…)');
 const vpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id (vpc-…)');
