@@ -2,43 +2,12 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { UserInputError } from '../../shared/errors.js';
-import { fail, ok, type Result } from '../../shared/result.js';
+import type { MemberRole } from '../lib/organization-env.js';
 import { createAwsClient } from './clients.js';
 import { AwsCallError } from './retry.js';
 
-/** One member account x Region and the discovery role the central analyzer assumes there. */
-export interface MemberRole {
-  readonly account: string;
-  readonly region: string;
-  readonly roleArn: string;
-}
-
-const MEMBER_ROLE =
-  /^(\d{12}):([a-z]{2}(?:-[a-z]+)+-\d)=(arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@-]{1,64})$/;
-
-/**
- * Reads PATHGUARD_MEMBER_ROLES as the central stack writes it:
- * `account:region=roleArn,…`. A malformed entry or a role in another account than its entry's is
- * refused by position, never passed to STS.
- *
- * @example parseMemberRoles('111122223333:eu-west-1=arn:aws:iam::111122223333:role/PathGuardDiscovery-eu-west-1')
- */
-export function parseMemberRoles(text: string | undefined): Result<MemberRole[], UserInputError> {
-  const out: MemberRole[] = [];
-  const entries = (text ?? '').split(',').filter((e) => e.trim() !== '');
-  for (const [i, entry] of entries.entries()) {
-    const m = MEMBER_ROLE.exec(entry.trim());
-    if (!m || m[1] !== m[4])
-      return fail(
-        new UserInputError(
-          'CONFIG_INVALID',
-          `PATHGUARD_MEMBER_ROLES entry ${i + 1} is not account:region=arn:aws:iam::<same account>:role/<name>`,
-        ),
-      );
-    out.push({ account: m[1]!, region: m[2]!, roleArn: m[3]! });
-  }
-  return ok(out);
-}
+// The role list is read with the rest of the environment at cold start (organization-env.ts).
+export { type MemberRole, parseMemberRoles } from '../lib/organization-env.js';
 
 /** Options of {@link assumedRoleCredentials}. */
 export interface AssumeOptions {
