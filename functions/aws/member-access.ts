@@ -1,5 +1,8 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
+// Types only at the top: the analyze bundle keeps the SDK external, and esbuild hoists an external
+// value import to the bundle's top even from a lazily loaded module, so EC2's module (about 0.5 s
+// of CPU) and STS's would load at every cold start. The clients are imported when first used.
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { UserInputError } from '../../shared/errors.js';
 import type { MemberRole } from '../lib/organization-env.js';
@@ -42,6 +45,7 @@ export function assumedRoleCredentials(
   let pending: Promise<AwsCredentialIdentity> | undefined;
   const assume = async (): Promise<AwsCredentialIdentity> => {
     let out: AssumeRoleCommandOutput;
+    const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
     try {
       out = await sts.send(
         new AssumeRoleCommand({
@@ -82,12 +86,12 @@ export function assumedRoleCredentials(
  * credential provider per role and one client per member, built with PathGuard's retry policy.
  *
  * @example
- * const members = new MemberClients(new STSClient({}), roles, { externalId });
- * await discoverEnvironment(members.ec2('111122223333', 'eu-west-1'), opts);
+ * const members = new MemberClients(await centralStsClient(), roles, { externalId });
+ * await discoverEnvironment(await members.ec2('111122223333', 'eu-west-1'), opts);
  */
 export class MemberClients {
   private readonly providers = new Map<string, AwsCredentialIdentityProvider>();
-  private readonly ec2Clients = new Map<string, EC2Client>();
+  private readonly ec2Clients = new Map<string, Promise<EC2Client>>();
   private readonly byMember: Map<string, MemberRole>;
 
   constructor(
@@ -109,15 +113,14 @@ export class MemberClients {
     return p;
   }
 
-  /** An EC2 client in the member's Region on its discovery role. */
-  ec2(account: string, region: string): EC2Client {
+  /** An EC2 client in the member's Region on its discovery role (rejects for an unknown member). */
+  async ec2(account: string, region: string): Promise<EC2Client> {
     const key = `${account}:${region}`;
     let c = this.ec2Clients.get(key);
     if (!c) {
-      c = createAwsClient(
-        EC2Client,
-        { region, credentials: this.credentials(account, region) },
-        { maxAttempts: 8 },
+      const credentials = this.credentials(account, region);
+      c = import('@aws-sdk/client-ec2').then((m) =>
+        createAwsClient(m.EC2Client, { region, credentials }, { maxAttempts: 8 }),
       );
       this.ec2Clients.set(key, c);
     }
@@ -132,7 +135,8 @@ export class MemberClients {
   }
 }
 
-/** An STS client for the central function (its own Region's endpoint). */
-export function centralStsClient(): STSClient {
+/** An STS client for the central function (its own Region's endpoint), its module loaded on first use. */
+export async function centralStsClient(): Promise<STSClient> {
+  const { STSClient } = await import('@aws-sdk/client-sts');
   return createAwsClient(STSClient);
 }

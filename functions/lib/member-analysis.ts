@@ -1,11 +1,10 @@
 // The central analyze function's scheduled run for an organisation: the member runs
 // (member-runs.ts) on STS role chaining (member-access.ts), then the metrics, logs and the
 // response the operator reads. Loaded by the handler only when the stack names members, so a
-// single-account function never loads STS.
+// single-account function never loads STS (every SDK import on this path is a type or dynamic).
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { STSClient } from '@aws-sdk/client-sts';
-import { createAwsClient } from '../aws/clients.js';
-import { MemberClients } from '../aws/member-access.js';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { centralStsClient, MemberClients } from '../aws/member-access.js';
 import { type MemberOutcome, type MemberRunDeps, runMembers } from './member-runs.js';
 import type { OrganizationEnv } from './organization-env.js';
 import { logger, metrics } from './powertools.js';
@@ -31,7 +30,7 @@ export type OrganizationRunDeps = Omit<MemberRunDeps, 'clients' | 'organization'
 export async function analyzeOrganization(deps: OrganizationRunDeps): Promise<Record<string, unknown>> {
   const started = Date.now();
   const org = deps.organization;
-  const members = new MemberClients(deps.clients.sts ?? createAwsClient(STSClient), org.members, {
+  const members = new MemberClients(deps.clients.sts ?? (await centralStsClient()), org.members, {
     ...(org.externalId ? { externalId: org.externalId } : {}),
   });
   const outcomes = await runMembers({
