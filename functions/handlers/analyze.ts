@@ -29,6 +29,7 @@ import { inspectionOf, parseHandlerEvent } from '../lib/events.js';
 import { evidenceLocations } from '../lib/evidence-locations.js';
 import { settingsLoader } from '../lib/lambda-config.js';
 import { logInvocationErrors } from '../lib/log-errors.js';
+import { analyzeOrganization } from '../lib/member-analysis.js';
 import { logger, metrics } from '../lib/powertools.js';
 
 // The SDK's own adaptive retry and timeouts, configured once for every client.
@@ -72,7 +73,6 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
   const since = ev.kind === 'analyze' && ev.since ? { since: ev.since } : {};
   if (env.organization) {
     // An organisation's central function: every member account x Region, none of its own.
-    const { analyzeOrganization } = await import('../lib/member-analysis.js');
     return analyzeOrganization({
       cfg,
       organization: env.organization,

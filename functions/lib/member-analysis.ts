@@ -1,7 +1,7 @@
 // The central analyze function's scheduled run for an organisation: the member runs
 // (member-runs.ts) on STS role chaining (member-access.ts), then the metrics, logs and the
-// response the operator reads. Loaded by the handler only when the stack names members, so a
-// single-account function never loads STS (every SDK import on this path is a type or dynamic).
+// response the operator reads. Every SDK import on this path is a type or dynamic: a
+// single-account function never loads STS or EC2 for it.
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { centralStsClient, MemberClients } from '../aws/member-access.js';

@@ -2,7 +2,7 @@
 // it analyses (account x Region, discovery role, VPC and vantages) and the log archive. Light on
 // purpose: every handler validates its environment at cold start, and the STS and EC2 clients
 // load only when a run reaches the members (functions/aws/member-access.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { bucketName, formatIssuePath, runnerId } from '../../shared/config/schema.js';
 import { UserInputError, ValidationError } from '../../shared/errors.js';
 import { fail, ok, type Result } from '../../shared/result.js';
