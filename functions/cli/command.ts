@@ -57,7 +57,7 @@ export interface CommandEntry extends CommandInfo {
 }
 
 /** Writes to a stream and waits when it is full (so huge outputs stream with constant memory). */
-export function writeOut(stream: Writable, text: string): Promise<void> | undefined {
+export function writeOut(stream: Writable, text: string | Uint8Array): Promise<void> | undefined {
   if (stream.write(text)) return undefined;
   return new Promise((resolve, reject) => {
     const onDrain = () => {
@@ -71,4 +71,13 @@ export function writeOut(stream: Writable, text: string): Promise<void> | undefi
     stream.once('drain', onDrain);
     stream.once('error', onError);
   });
+}
+
+/** Writes chunks in order with {@link writeOut}'s backpressure; undefined when none had to wait. */
+export function writeChunks(stream: Writable, chunks: readonly Uint8Array[]): Promise<void> | undefined {
+  for (let i = 0; i < chunks.length; i++) {
+    const wait = writeOut(stream, chunks[i]!);
+    if (wait !== undefined) return wait.then(() => writeChunks(stream, chunks.slice(i + 1)));
+  }
+  return undefined;
 }

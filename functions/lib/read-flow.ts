@@ -149,6 +149,67 @@ export async function* readFlowRecords(input: string, opts: ReadFlowOptions): As
   yield* drain(batch);
 }
 
+/**
+ * Where {@link pipeFlowRecords} delivers an input's records, in input order: lines the compiled
+ * fast path accepted are offered to `line` first, in place, and reach `record` only when it
+ * declines (see FlowStreamOptions.onLine); every other record goes to `record`.
+ */
+export interface FlowRecordSink {
+  readonly line: (b: Buffer, start: number, end: number, format: FlowFormat) => boolean;
+  readonly record: (r: FlowRecord) => void;
+  /** Called after each piece of input; a promise returned is awaited (output backpressure). */
+  readonly flush: () => Promise<void> | undefined;
+}
+
+/**
+ * Streams the records of one input into `sink` (inputs as {@link readFlowRecords} reads them)
+ * and returns how many there were. For output that needs no record object: `parse flow` writes
+ * NDJSON straight from the line bytes.
+ */
+export async function pipeFlowRecords(
+  input: string,
+  opts: ReadFlowOptions,
+  sink: FlowRecordSink,
+): Promise<number> {
+  const format = resolveFlowFormat(opts.format);
+  // The parser copies what it keeps of a chunk (a line cut by the chunk end), so buffers can be reused.
+  const opened = await openInput(input, opts.stdin, { reuseBuffers: true });
+  if (isParquetInput(opened)) {
+    const it = readParquetInput(opened, opts, false);
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return r.value;
+      for (const rec of r.value) sink.record(rec);
+      await sink.flush();
+    }
+  }
+  const parser = new FlowLogStreamParser({
+    ...(format ? { format } : {}),
+    source: opened.name,
+    rejects: opts.rejects,
+    ...(opts.maxLineBytes ? { maxLineBytes: opts.maxLineBytes } : {}),
+    onRecord: sink.record,
+    onLine: sink.line,
+  });
+  if (opened.firstByte === OPEN_BRACE) {
+    for await (const ev of readCloudWatchEvents(opened.chunks, {
+      source: opened.name,
+      rejects: opts.rejects,
+    })) {
+      parser.pushLine(ev.message);
+      await sink.flush();
+    }
+  } else {
+    for await (const chunk of opened.chunks) {
+      parser.push(chunk);
+      await sink.flush();
+    }
+    parser.end();
+  }
+  await sink.flush();
+  return parser.records;
+}
+
 /** Counts valid records without building them (the `--count` path). */
 export async function countFlowRecords(input: string, opts: ReadFlowOptions): Promise<number> {
   const format = resolveFlowFormat(opts.format);

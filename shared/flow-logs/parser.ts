@@ -75,10 +75,22 @@ export interface FlowStreamOptions extends FlowMeaningOption {
   /** Receives each record (not called in countOnly mode). */
   readonly onRecord?: (r: FlowRecord) => void;
   /**
+   * Offered each line the compiled fast path accepts, in place (`b[start, end)`, no terminator),
+   * before any record is built; returning false has the record built and given to `onRecord`.
+   * Lines the fast path declines always reach `onRecord`. Records arrive in input order either way.
+   * Not with `fields` (a line is the whole record).
+   */
+  readonly onLine?: (b: Buffer, start: number, end: number, format: FlowFormat) => boolean;
+  /**
    * Build records with only these keys (e.g. `['srcaddr', 'dstaddr', 'trafficPath']`); every
    * field is still checked. Default: all fields of the format.
    */
   readonly fields?: readonly string[];
+  /**
+   * The format in force where this input starts when it is a piece of a longer one (a byte range
+   * of a file whose header line came before it). Unlike `format`, a header line still switches it.
+   */
+  readonly startFormat?: FlowFormat;
 }
 
 /** 1 for the bytes a header line is made of (`[a-z0-9-]` and space), 0 otherwise. */
@@ -103,6 +115,7 @@ export class FlowLogStreamParser {
   private readonly maxLine: number;
   private readonly countOnly: boolean;
   private readonly onRecord: ((r: FlowRecord) => void) | undefined;
+  private readonly onLine: FlowStreamOptions['onLine'];
   private readonly st: ScanEnd = { end: 0 };
   private lineNo = 0;
   private carry: Buffer[] = [];
@@ -111,17 +124,23 @@ export class FlowLogStreamParser {
 
   constructor(private readonly opts: FlowStreamOptions) {
     this.explicit = opts.format !== undefined;
-    this.parser = generalParser(opts.format ?? DEFAULT_FLOW_FORMAT, opts);
+    this.parser = generalParser(opts.format ?? opts.startFormat ?? DEFAULT_FLOW_FORMAT, opts);
     this.keys = opts.fields;
     this.fast = compileFlowFormat(this.parser.format, this.keys, opts);
     this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_FLOW_LINE_BYTES;
     this.countOnly = opts.countOnly ?? false;
     this.onRecord = opts.onRecord;
+    this.onLine = opts.fields === undefined ? opts.onLine : undefined;
   }
 
   /** The format in force now. */
   get format(): FlowFormat {
     return this.parser.format;
+  }
+
+  /** Lines read so far, blank and header lines included: the number of the last one. */
+  get lineCount(): number {
+    return this.lineNo;
   }
 
   /**
@@ -172,6 +191,7 @@ export class FlowLogStreamParser {
     const max = this.maxLine;
     const onRecord = this.onRecord;
     const countOnly = this.countOnly;
+    const onLine = this.onLine;
     let fast = this.fast;
     let p = from;
     while (p < to) {
@@ -180,7 +200,7 @@ export class FlowLogStreamParser {
       let rec: FlowRecord | null = null;
       // Blank lines and lines with leading blanks go straight to the general path.
       if (c0 > SPACE) {
-        if (countOnly) {
+        if (countOnly || onLine !== undefined) {
           if (fast.check !== null) end = fast.check(buf, p, -1);
         } else if (fast.build !== null) {
           rec = fast.build(buf, p, -1, enc, st);
@@ -189,10 +209,12 @@ export class FlowLogStreamParser {
       }
       this.lineNo++;
       if (end >= 0 && end - p <= max && !(c0 >= 0x61 && c0 <= 0x7a && this.headerAt(buf, p, end, enc))) {
-        this.records++;
-        if (rec !== null && onRecord !== undefined) onRecord(rec);
-        p = buf[end] === CR ? end + 2 : end + 1;
-        continue;
+        if (onLine === undefined || onLine(buf, p, end, fast.format) || this.buildAt(buf, p, end, enc)) {
+          this.records++;
+          if (rec !== null && onRecord !== undefined) onRecord(rec);
+          p = buf[end] === CR ? end + 2 : end + 1;
+          continue;
+        }
       }
       let nl = buf.indexOf(LF, p);
       if (nl === -1 || nl >= to) nl = to - 1;
@@ -207,6 +229,17 @@ export class FlowLogStreamParser {
       }
       p = nl + 1;
     }
+  }
+
+  /**
+   * The record of a line `onLine` declined, built by the fast path and given to `onRecord`; false
+   * when the fast path cannot build it (a non-ASCII line), which then takes the general path.
+   */
+  private buildAt(buf: Buffer, p: number, end: number, enc: 'latin1' | 'utf8'): boolean {
+    const rec = this.fast.build === null ? null : this.fast.build(buf, p, end, enc, this.st);
+    if (rec === null) return false;
+    this.onRecord?.(rec);
+    return true;
   }
 
   /**

@@ -1,7 +1,7 @@
-import { redactRecord } from '../../../shared/evidence/redact-deep.js';
+import { FlowNdjsonWriter } from '../../../shared/flow-logs/ndjson.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
-import { countFlowRecords, readFlowRecords, resolveFlowFormat } from '../../lib/read-flow.js';
-import { type CommandSpec, writeOut } from '../command.js';
+import { countFlowRecords, pipeFlowRecords, resolveFlowFormat } from '../../lib/read-flow.js';
+import { type CommandSpec, writeChunks } from '../command.js';
 import { runFileJobs, threadsFor } from '../file-jobs.js';
 import { parseFlowInfo } from './parse-flow.info.js';
 import { reportParse } from './parse-report.js';
@@ -19,6 +19,7 @@ export const parseFlowCommand: CommandSpec = {
     return reportParse(io, rejects, countOnly, async () => {
       let records = 0;
       let done = 0;
+      const ndjson = new FlowNdjsonWriter();
       if (countOnly && threads > 1) {
         // Several files: counted on worker threads, merged in file order. From the first file a
         // worker could not read on, files are read in turn below, so failures read as before.
@@ -40,14 +41,15 @@ export const parseFlowCommand: CommandSpec = {
           records += await countFlowRecords(input, opts);
           continue;
         }
-        for await (const batch of readFlowRecords(input, opts)) {
-          records += batch.length;
-          let out = '';
-          // Fields are checked, but unknown ones are free text: redact like every output.
-          for (const r of batch) out += `${JSON.stringify(redactRecord(r))}\n`;
-          await writeOut(io.stdout, out);
-        }
+        // Redacted like every output (unknown fields are free text): the writer copies only
+        // fields that cannot hold a secret and sends the rest through redaction.
+        records += await pipeFlowRecords(input, opts, {
+          line: (b, start, end, f) => ndjson.line(b, start, end, f),
+          record: (r) => ndjson.record(r),
+          flush: () => writeChunks(io.stdout, ndjson.take()),
+        });
       }
+      await writeChunks(io.stdout, ndjson.finish());
       return records;
     });
   },

@@ -1,0 +1,211 @@
+import { redactRecord } from '../evidence/redact-deep.js';
+import type { FlowFormat } from './format.js';
+import type { FlowRecord } from './types.js';
+
+/**
+ * NDJSON of flow-log records, written as bytes into large output chunks. Each line is exactly
+ * `JSON.stringify(redactRecord(record))` followed by LF (a property test holds the two equal),
+ * produced one of two ways:
+ *
+ * - {@link FlowNdjsonWriter.line}: straight from the bytes of a line the compiled fast path has
+ *   accepted, with no record, string or JSON built. Keys are rendered once per format; an integer
+ *   is copied digit by digit (leading zeros dropped, as a number prints); a string is copied
+ *   between quotes when every byte of it is one that needs no JSON escape and cannot start a
+ *   secret (below); `-` becomes `null`. Anything else declines, and the caller hands over the
+ *   record instead.
+ * - {@link FlowNdjsonWriter.record}: the record path, for every line the first one declines.
+ *
+ * Redaction is kept, not skipped: a string field is copied only if it holds none of `"` `%` `:`
+ * `=` `>` `@` `\`, no byte under 0x21 and no byte over 0x7e. Without those, `mayHoldSecret` is
+ * false for it (no separator a name could precede, no escape, no user info), so `redactText`
+ * returns it unchanged: the copy is what redaction would print. An address field (FLOW_ADDRESS)
+ * may also hold `:` (IPv6) when it is made only of hex digits, `.` and `:`: no secret-carrying
+ * name can be spelt from hex digits alone. Both claims are property tests against the ungated
+ * scanner (test/property/flow-ndjson.property.test.ts).
+ *
+ * Measured on 2M generated 29-field v5 records (CPU seconds of the whole `parse flow` to
+ * /dev/null): see docs/benchmarks.md, issue 16.
+ *
+ * @example
+ * const w = new FlowNdjsonWriter();
+ * if (!w.line(buf, start, end, format)) w.record(record);
+ * for (const chunk of w.take()) stdout.write(chunk);
+ */
+export class FlowNdjsonWriter {
+  private out: Buffer;
+  private o = 0;
+  private full: Buffer[] = [];
+
+  /** @param chunkBytes size of the output chunks handed out by {@link take} @default 1 MiB */
+  constructor(private readonly chunkBytes = 1 << 20) {
+    this.out = Buffer.allocUnsafe(chunkBytes);
+  }
+
+  /**
+   * Writes the record of the line `b[start, end)` (no line terminator) of `format` from its bytes.
+   * Meant for lines the compiled fast path accepted; on any other it declines rather than guess.
+   * Returns false, having written nothing, when it cannot be sure of the output: the line then
+   * goes through {@link record}.
+   */
+  line(b: Uint8Array, start: number, end: number, format: FlowFormat): boolean {
+    const layout = layoutOf(format);
+    if (layout === null) return false;
+    // Worst case: every 2 input bytes (`- `) become 4 (`null`), plus 2 quotes per field.
+    const room = layout.keyBytes + 2 * (end - start) + 2 * layout.n + 8;
+    if (this.out.length - this.o < room) this.rotate(room);
+    const o = renderLine(layout, b, start, end, this.out, this.o);
+    if (o < 0) return false;
+    this.o = o;
+    return true;
+  }
+
+  /** Writes one record through redaction and `JSON.stringify` (the general path). */
+  record(r: FlowRecord): void {
+    const s = `${JSON.stringify(redactRecord(r))}\n`;
+    // UTF-16 code unit → at most 3 UTF-8 bytes.
+    const room = 3 * s.length;
+    if (this.out.length - this.o < room) this.rotate(room);
+    this.o += this.out.write(s, this.o, 'utf8');
+  }
+
+  /** The output chunks filled so far, in order; each is handed out once. */
+  take(): Buffer[] {
+    const full = this.full;
+    this.full = [];
+    return full;
+  }
+
+  /** Every byte not yet handed out: the filled chunks and the partial one. */
+  finish(): Buffer[] {
+    this.rotate(0);
+    return this.take();
+  }
+
+  private rotate(room: number): void {
+    if (this.o > 0) this.full.push(this.out.subarray(0, this.o));
+    // A fresh chunk each time: a chunk handed out may still sit in a stream's queue.
+    this.out = Buffer.allocUnsafe(Math.max(this.chunkBytes, room));
+    this.o = 0;
+  }
+}
+
+/** What renders one format's lines: the pre-rendered key prefixes and each field's kind. */
+interface Layout {
+  readonly n: number;
+  /** `{"version":`, `,"accountId":`, … concatenated; field i's prefix is keys[keyAt[i], keyAt[i + 1]). */
+  readonly keys: Uint8Array;
+  readonly keyAt: Int32Array;
+  readonly keyBytes: number;
+  readonly kind: Uint8Array;
+}
+
+const INTEGER = 0;
+const TEXT = 1;
+const ADDRESS = 2;
+
+/**
+ * Byte classes of string fields: 0 copied as is, 1 ends the field (a separator or line end), 2
+ * declines the line. TEXT copies `!`–`~` except `"` `%` `:` `=` `>` `@` `\`; ADDRESS only hex
+ * digits, `.` and `:`.
+ */
+const TEXT_CLASS = new Uint8Array(256).fill(2);
+const ADDRESS_CLASS = new Uint8Array(256).fill(2);
+for (let c = 0; c <= 0x20; c++) {
+  TEXT_CLASS[c] = 1;
+  ADDRESS_CLASS[c] = 1;
+}
+for (let c = 0x21; c <= 0x7e; c++) if (!'"%:=>@\\'.includes(String.fromCharCode(c))) TEXT_CLASS[c] = 0;
+for (const ch of '0123456789abcdefABCDEF.:') ADDRESS_CLASS[ch.charCodeAt(0)] = 0;
+
+const KEY = /^[A-Za-z][A-Za-z0-9]*$/;
+const layouts = new WeakMap<FlowFormat, Layout | null>();
+
+/**
+ * The layout of a format, or null when its records cannot be rendered from bytes: a key that is
+ * not a plain identifier (JSON.stringify would order or escape it differently) or a key twice.
+ */
+function layoutOf(format: FlowFormat): Layout | null {
+  let layout = layouts.get(format);
+  if (layout !== undefined) return layout;
+  const keys = format.fields.map((f) => f.key);
+  const ok = keys.length > 0 && keys.every((k) => KEY.test(k)) && new Set(keys).size === keys.length;
+  layout = null;
+  if (ok) {
+    const prefixes = keys.map((k, i) => Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`, 'latin1'));
+    const keyAt = new Int32Array(keys.length + 1);
+    prefixes.forEach((b, i) => {
+      keyAt[i + 1] = keyAt[i]! + b.length;
+    });
+    layout = {
+      n: keys.length,
+      keys: Buffer.concat(prefixes),
+      keyAt,
+      keyBytes: keyAt[keys.length]!,
+      kind: Uint8Array.from(format.fields, (f) =>
+        f.integer ? INTEGER : f.rule === 'FLOW_ADDRESS' ? ADDRESS : TEXT,
+      ),
+    };
+  }
+  layouts.set(format, layout);
+  return layout;
+}
+
+/**
+ * Renders `b[start, end)` into `out` from `o` (room checked by the caller); returns the new
+ * offset, or -1 to decline. Checks the layout itself (one space between fields, the field count,
+ * digits of at most 15), so a line it was not meant for is declined, never mis-rendered.
+ */
+function renderLine(
+  L: Layout,
+  b: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  o: number,
+): number {
+  const { n, keys, keyAt, kind } = L;
+  let p = start;
+  for (let i = 0; i < n; i++) {
+    for (let k = keyAt[i]!, e = keyAt[i + 1]!; k < e; k++) out[o++] = keys[k]!;
+    let c = b[p]!;
+    if (c === 0x2d && !(b[p + 1]! > 0x20)) {
+      // `-`: AWS's "no value", null in the record.
+      out[o] = 0x6e;
+      out[o + 1] = 0x75;
+      out[o + 2] = 0x6c;
+      out[o + 3] = 0x6c;
+      o += 4;
+      p++;
+    } else if (kind[i] === INTEGER) {
+      const a = p;
+      // Leading zeros are not part of the number the record holds.
+      while (c === 0x30 && b[p + 1]! >= 0x30 && b[p + 1]! <= 0x39) c = b[++p]!;
+      while (c >= 0x30 && c <= 0x39) {
+        out[o++] = c;
+        c = b[++p]!;
+      }
+      // More than 15 digits may not be exact as a number: the record path decides.
+      if (p === a || p - a > 15) return -1;
+    } else {
+      const cls = kind[i] === ADDRESS ? ADDRESS_CLASS : TEXT_CLASS;
+      const a = p;
+      out[o++] = 0x22;
+      let k = cls[c]!;
+      while (k === 0) {
+        out[o++] = c;
+        c = b[++p]!;
+        k = cls[c]!;
+      }
+      // A field ends at a separator, or at `end` (where the buffer may end too: `k` undefined).
+      if (p === a || (k !== 1 && p !== end)) return -1;
+      out[o++] = 0x22;
+    }
+    if (i < n - 1) {
+      if (b[p] !== 0x20) return -1;
+      p++;
+    } else if (p !== end) return -1;
+  }
+  out[o++] = 0x7d;
+  out[o++] = 0x0a;
+  return o;
+}

@@ -1,0 +1,185 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { redactTextUngated } from '../../shared/endpoints/redact.js';
+import { redactRecord } from '../../shared/evidence/redact-deep.js';
+import { FLOW_FIELDS, FlowLogStreamParser, flowFormatOf } from '../../shared/flow-logs/index.js';
+import { FlowNdjsonWriter } from '../../shared/flow-logs/ndjson.js';
+import type { FlowRecord } from '../../shared/flow-logs/types.js';
+import { RejectCounter } from '../../shared/text/rejects.js';
+import { meaningfulFlowValue, orderedStartEnd } from './flow-arbitraries.js';
+
+// The NDJSON writer prints lines from their bytes, skipping both JSON.stringify and redaction for
+// the fields it copies. It must print exactly what the record path prints, and copy only what the
+// redaction scanner (run on every text, no gate) would leave as it is.
+
+const names = [...FLOW_FIELDS.keys()];
+const V5 = names.slice(0, 29);
+
+/** Pieces of hostile text: secret names and separators, escapes, quotes, non-ASCII, controls. */
+const hostile = fc.constantFrom(
+  'X-Amz-Signature',
+  'SessionToken',
+  'AWSAccessKeyId',
+  'policy',
+  'X-Amz-Signature=',
+  'X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260115',
+  'https://AKID:SECRET@host/',
+  'https://b.s3.amazonaws.com/k?X-Amz-Signature=b4c2f0e9a1d3c5b7',
+  'x-amz-security-token=IQoJb3JpZ2lu',
+  'SessionToken:abc',
+  '<SignatureProvided>abc',
+  'signature%3Dabc',
+  'Policy="eyJleHBpcmF0aW9uIjoiMjAyNi0wMS0xNVQxMjowMDowMFoi"',
+  '"',
+  '\\',
+  '\\u0026',
+  '%',
+  '%2F',
+  ':',
+  '::1',
+  '=',
+  '>',
+  '@',
+  '-',
+  '0',
+  'é',
+  '\u2028',
+  '\ud800',
+  '\u{1F600}',
+  '\x7f',
+  '\x01',
+  '\t',
+);
+const piece = fc.oneof(
+  { weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z0-9._/-]{1,12}$/) },
+  { weight: 2, arbitrary: hostile },
+);
+/** A value with no space or line break: what a field of a line can hold, hostile or not. */
+const wildValue = fc
+  .array(piece, { minLength: 1, maxLength: 4 })
+  .map((ps) => ps.join('').replace(/[ \n\r]/g, '_'));
+/** Mostly secret names without a separator (harmless, so copied), now and then a hostile piece. */
+const namedValue = fc
+  .array(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom('X-Amz-Signature', 'SessionToken', 'AWSAccessKeyId', 'policy') },
+      { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9._/-]{1,8}$/) },
+      { weight: 1, arbitrary: hostile },
+    ),
+    { minLength: 1, maxLength: 3 },
+  )
+  .map((ps) => ps.join('').replace(/[ \n\r]/g, '_'));
+/** Integers as AWS writes them, and as they should not be written (leading zeros, 16 digits). */
+const wildInteger = fc.oneof(
+  fc.nat({ max: 65535 }).map(String),
+  fc.constantFrom('007', '00', '0', '-', '1234567890123456', '999999999999999'),
+);
+
+/** A line of `fields`; `wild` weighs how often a value is hostile rather than what AWS writes. */
+function lineFor(fields: readonly string[], wild: number, text = wildValue): fc.Arbitrary<string> {
+  const values = fields.map((name) =>
+    fc.oneof(
+      { weight: 6, arbitrary: FLOW_FIELDS.has(name) ? meaningfulFlowValue(name).map(String) : wildValue },
+      { weight: 1, arbitrary: fc.constant('-') },
+      { weight: wild, arbitrary: FLOW_FIELDS.get(name)?.integer ? wildInteger : text },
+    ),
+  );
+  return fc.tuple(...values).map((vs) => orderedStartEnd(fields, vs).join(' '));
+}
+
+const inputOf = (wild: number, text = wildValue) =>
+  fc
+    .oneof(
+      fc.constant(V5),
+      fc.shuffledSubarray(names, { minLength: 1, maxLength: 12 }),
+      fc.shuffledSubarray(names, { minLength: 1, maxLength: 6 }).map((f) => [...f, 'note']),
+    )
+    .chain((fields) =>
+      fc.record({
+        fields: fc.constant(fields),
+        lines: fc.array(lineFor(fields, wild, text), { minLength: 1, maxLength: 8 }),
+        crlf: fc.boolean(),
+        step: fc.integer({ min: 1, max: 4096 }),
+      }),
+    );
+const RUNS = process.env.PATHGUARD_DEEP ? 10000 : 400;
+
+interface Parsed {
+  readonly text: string;
+  readonly records: number;
+  readonly rejects: number;
+}
+
+/** Parses `bytes` in chunks of `step`, printing NDJSON the record way or the writer's way. */
+function parse(bytes: Buffer, step: number, viaWriter: boolean): Parsed {
+  const rejects = new RejectCounter();
+  const writer = new FlowNdjsonWriter(256);
+  let text = '';
+  const p = new FlowLogStreamParser({
+    source: 't',
+    rejects,
+    onRecord: viaWriter
+      ? (r) => writer.record(r)
+      : (r: FlowRecord) => {
+          text += `${JSON.stringify(redactRecord(r))}\n`;
+        },
+    ...(viaWriter ? { onLine: (b, s, e, f) => writer.line(b, s, e, f) } : {}),
+  });
+  for (let i = 0; i < bytes.length; i += step) p.push(bytes.subarray(i, i + step));
+  p.end();
+  if (viaWriter) text = Buffer.concat(writer.finish()).toString('utf8');
+  return { text, records: p.records, rejects: rejects.count };
+}
+
+describe('flow-log NDJSON writer properties', () => {
+  it('prints exactly JSON.stringify(redactRecord(record)) per record, for any line and chunking', () => {
+    fc.assert(
+      fc.property(inputOf(2), ({ fields, lines, crlf, step }) => {
+        const text = `${fields.join(' ')}\n${lines.join(crlf ? '\r\n' : '\n')}\n`;
+        const bytes = Buffer.from(text, 'utf8');
+        const expected = parse(bytes, step, false);
+        const actual = parse(bytes, step, true);
+        expect(actual).toEqual(expected);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('copies from the bytes only records whose every string the ungated scanner leaves unchanged', () => {
+    const checked = { copied: 0, named: 0 };
+    fc.assert(
+      fc.property(inputOf(6, namedValue), ({ fields, lines }) => {
+        const format = flowFormatOf(fields);
+        const writer = new FlowNdjsonWriter();
+        for (const line of lines) {
+          const b = Buffer.from(line, 'utf8');
+          if (!writer.line(b, 0, b.length, format)) continue;
+          checked.copied++;
+          // What was copied, read back: every string field as the output carries it.
+          const out = Buffer.concat(writer.finish()).toString('utf8');
+          const row = JSON.parse(out) as Record<string, unknown>;
+          for (const v of Object.values(row)) {
+            if (typeof v !== 'string') continue;
+            if (/signature|token|accesskey|policy/i.test(v)) checked.named++;
+            expect(redactTextUngated(v)).toBe(v);
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    // The property is about copied lines, secret names in them: make sure there were plenty.
+    expect(checked.copied).toBeGreaterThan(RUNS / 4);
+    expect(checked.named).toBeGreaterThan(RUNS / 4);
+  });
+
+  it('copies text that holds secret names but no separator, and hex-only addresses with colons', () => {
+    // Names alone are harmless (nothing after a separator to remove): the copy is exact.
+    const format = flowFormatOf(['version', 'srcaddr', 'note']);
+    const w = new FlowNdjsonWriter();
+    const line = Buffer.from('5 2001:db8::a:ed X-Amz-Signature.SessionToken/policy');
+    expect(w.line(line, 0, line.length, format)).toBe(true);
+    expect(Buffer.concat(w.finish()).toString()).toBe(
+      '{"version":5,"srcaddr":"2001:db8::a:ed","note":"X-Amz-Signature.SessionToken/policy"}\n',
+    );
+  });
+});
