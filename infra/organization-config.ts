@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { bucketName } from '../shared/config/index.js';
 import { networkSchema } from './deployment-config.js';
 

@@ -82,7 +82,7 @@ export class SnsAlertSink implements AlertSink {
     let out: { MessageId?: string | undefined };
     // The SNS module loads with the first alert (the caller's client aside): most analyze runs
     // send none, and the function's cold start skips it.
-    const { PublishCommand } = await import('@aws-sdk/client-sns');
+    const { PublishCommand } = await import('./sdk-sns.js');
     try {
       out = await this.sns.send(
         new PublishCommand({

@@ -39,11 +39,11 @@ let ec2: Promise<EC2Client> | undefined;
 let sns: Promise<SNSClient> | undefined;
 const ec2Client = () =>
   (ec2 ??= import('@aws-sdk/client-ec2').then((m) => createAwsClient(m.EC2Client, {}, { maxAttempts: 8 })));
-const snsClient = () => (sns ??= import('@aws-sdk/client-sns').then((m) => createAwsClient(m.SNSClient)));
+const snsClient = () => (sns ??= import('../aws/sdk-sns.js').then((m) => createAwsClient(m.SNSClient)));
 // The Athena client likewise, only for a source on the athena engine.
 let athena: Promise<AthenaClient> | undefined;
 const athenaClient = () =>
-  (athena ??= import('@aws-sdk/client-athena').then((m) =>
+  (athena ??= import('../aws/sdk-athena.js').then((m) =>
     createAwsClient(m.AthenaClient, {}, { maxAttempts: 8 }),
   ));
 /** Bytes Athena scanned for evidence, one metric per query (what the engine costs). */

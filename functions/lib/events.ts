@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { inspectPost, inspectUrl, type UrlInspection } from '../../shared/endpoints/index.js';
 import { UserInputError } from '../../shared/errors.js';
 

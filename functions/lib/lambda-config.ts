@@ -1,5 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type PathGuardConfig, validateConfig } from '../../shared/config/index.js';
 import { bucketName, formatIssuePath, runnerId } from '../../shared/config/schema.js';
 import { UserInputError, ValidationError } from '../../shared/errors.js';

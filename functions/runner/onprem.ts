@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { z } from 'zod';
+import * as z from 'zod';
 import { bucketName } from '../../shared/config/schema.js';
 import { redactText, redactUrl } from '../../shared/endpoints/redact.js';
 import { PathGuardError, UserInputError, ValidationError } from '../../shared/errors.js';

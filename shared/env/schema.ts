@@ -4,7 +4,7 @@
  * CIDR blocks are parsed with the same code the classifier uses, and ids that refer to one another
  * must resolve, so a typo cannot turn into a silent `unknown` verdict.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import { isCidr, parseCidr } from '../net/cidr-set.js';
 import { isIpAddress } from '../net/ip.js';

@@ -91,6 +91,11 @@ export interface FlowStreamOptions extends FlowMeaningOption {
    * field is still checked. Default: all fields of the format.
    */
   readonly fields?: readonly string[];
+  /**
+   * The format in force where this input starts when it is a piece of a longer one (a byte range
+   * of a file whose header line came before it). Unlike `format`, a header line still switches it.
+   */
+  readonly startFormat?: FlowFormat;
 }
 
 /** 1 for the bytes a header line is made of (`[a-z0-9-]` and space), 0 otherwise. */
@@ -124,7 +129,7 @@ export class FlowLogStreamParser {
 
   constructor(private readonly opts: FlowStreamOptions) {
     this.explicit = opts.format !== undefined;
-    this.parser = generalParser(opts.format ?? DEFAULT_FLOW_FORMAT, opts);
+    this.parser = generalParser(opts.format ?? opts.startFormat ?? DEFAULT_FLOW_FORMAT, opts);
     this.keys = opts.fields;
     this.fast = compileFlowFormat(this.parser.format, this.keys, opts);
     this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_FLOW_LINE_BYTES;
@@ -136,6 +141,11 @@ export class FlowLogStreamParser {
   /** The format in force now. */
   get format(): FlowFormat {
     return this.parser.format;
+  }
+
+  /** Lines read so far, blank and header lines included: the number of the last one. */
+  get lineCount(): number {
+    return this.lineNo;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MRAP_ARN, type PathGuardConfig } from '../config/index.js';
 import { parseS3Hostname, readBucketAndKey } from '../endpoints/hostname.js';
 import { postFormField, readPostForm } from '../endpoints/post-form.js';

@@ -10,26 +10,28 @@ interface Target {
 }
 interface BuildTargets {
   targets: Target[];
+  RUNTIME_SDK: string[];
   buildTarget: (t: Target, o: { define: Record<string, string>; outfile: string }) => Promise<number>;
 }
 
 /** A message only the SDK's JS SigV4a key derivation holds (`@smithy/signature-v4a`). */
 const SIGV4A_SIGNER = 'Cannot derive signing key: number of maximum trials exceeded.';
 
-describe('release bundles: the SigV4a signer only where MRAP probes are presigned', () => {
-  let dir: string;
-  const built = new Map<string, { size: number; text: string }>();
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pg-bundles-'));
-    const mod = (await import(pathToFileURL(resolve('scripts/build-targets.mjs')).href)) as BuildTargets;
-    for (const t of mod.targets) {
-      const outfile = join(dir, `${t.name}.mjs`);
-      const size = await mod.buildTarget(t, { define: { __PATHGUARD_VERSION__: '"0.0.0-test"' }, outfile });
-      built.set(t.name, { size, text: readFileSync(outfile, 'utf8') });
-    }
-  }, 120_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let dir: string;
+let mod: BuildTargets;
+const built = new Map<string, { size: number; text: string }>();
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pg-bundles-'));
+  mod = (await import(pathToFileURL(resolve('scripts/build-targets.mjs')).href)) as BuildTargets;
+  for (const t of mod.targets) {
+    const outfile = join(dir, `${t.name}.mjs`);
+    const size = await mod.buildTarget(t, { define: { __PATHGUARD_VERSION__: '"0.0.0-test"' }, outfile });
+    built.set(t.name, { size, text: readFileSync(outfile, 'utf8') });
+  }
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+describe('release bundles: the SigV4a signer only where MRAP probes are presigned', () => {
   it('bundles the signer into the probe function (the Lambda runtime does not ship it)', () => {
     const probe = built.get('probe')!;
     expect(probe.text).toContain(SIGV4A_SIGNER);
@@ -41,5 +43,30 @@ describe('release bundles: the SigV4a signer only where MRAP probes are presigne
     const runner = built.get('runner')!.text;
     expect(runner).not.toContain(SIGV4A_SIGNER);
     expect(runner).not.toMatch(/["']@aws-sdk\//);
+  });
+});
+
+/** Every AWS SDK package a bundle loads at run time (`import("@aws-sdk/…")` or `from"@aws-sdk/…"`). */
+function sdkLoadedAtRunTime(text: string): string[] {
+  const found = new Set<string>();
+  for (const m of text.matchAll(/(?:from\s*|import\(\s*)["'](@aws-sdk\/[^"']+)["']/g)) found.add(m[1]!);
+  return [...found].sort();
+}
+
+describe('release bundles: the AWS SDK is bundled, but for what the Lambda runtime provides', () => {
+  it('loads only EC2 (analyze, on first use) and the unreached credential providers from the runtime', () => {
+    const providers = mod.RUNTIME_SDK.filter((p) => p.includes('credential-provider'));
+    expect(providers.length).toBeGreaterThan(0);
+    expect(sdkLoadedAtRunTime(built.get('probe')!.text)).toEqual(providers);
+    expect(sdkLoadedAtRunTime(built.get('analyze')!.text)).toEqual([...mod.RUNTIME_SDK].sort());
+    // Loaded on first use only: a dynamic import, never a static one evaluated at cold start.
+    for (const name of ['probe', 'analyze'])
+      expect(built.get(name)!.text).not.toMatch(/from\s*["']@aws-sdk\//);
+  });
+
+  it('leaves the same packages to the runtime as the CDK functions do', async () => {
+    const { functionDefaults } = await import('../../infra/constructs/pathguard-function.js');
+    const { common } = functionDefaults('{}', 30, {} as never);
+    expect([...(common.bundling?.externalModules ?? [])].sort()).toEqual([...mod.RUNTIME_SDK].sort());
   });
 });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssuePath } from '../../../shared/env/schema.js';
 import { UserInputError } from '../../../shared/errors.js';
 import { CidrSet, parseCidr } from '../../../shared/net/cidr-set.js';
