@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { aws_logs as logs } from 'aws-cdk-lib';
 import { formatIssuePath, type PathGuardConfig, validateConfig } from '../shared/config/index.js';
 import { ValidationError } from '../shared/errors.js';
+import { planAthenaTables } from './athena-tables.js';
 import { athenaEngineGrants } from './constructs/athena-grants.js';
 import { type DeploymentSettings, deploymentSchema } from './deployment-config.js';
 import { type EvidencePlan, planEvidence } from './evidence.js';
@@ -106,6 +107,8 @@ export function loadInfraConfig(file: string): InfraConfig {
   // locations one stack creates.
   const evidence = organization ? { plan: NO_STACK_EVIDENCE, issues: [] } : planEvidence(c, d);
   issues.push(...evidence.issues);
+  const tables = organization ? { issues: organizationTables(d) } : planAthenaTables(c, d, evidence.plan);
+  issues.push(...tables.issues);
   const { deployment: _d, organization: _o, ...monitoringDoc } = doc as Record<string, unknown>;
   const configJson = JSON.stringify(monitoringDoc);
   if (configJson.length > MAX_INLINE_CONFIG) {
@@ -135,8 +138,22 @@ export function loadInfraConfig(file: string): InfraConfig {
       retention: c.retention,
       evidence: evidence.plan,
       ...(athena ? { athena } : {}),
+      ...(tables.plan ? { athenaTables: tables.plan } : {}),
     },
   };
+}
+
+/** The central stack does not create Athena tables yet: say so rather than ignore the setting. */
+function organizationTables(d: DeploymentSettings): Issue[] {
+  return d.evidence.createAthenaTables
+    ? [
+        {
+          path: 'deployment.evidence.createAthenaTables',
+          message:
+            'not supported with an organization section yet: create the tables `pathguard athena ddl` prints',
+        },
+      ]
+    : [];
 }
 
 const NO_STACK_EVIDENCE: EvidencePlan = { accessLogs: null, flowLogs: null, cloudTrail: null };

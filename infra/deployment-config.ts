@@ -57,6 +57,11 @@ export const deploymentSchema = z.strictObject({
       /** Create a CloudTrail trail with data events limited to the probe prefix. */
       createCloudTrail: z.boolean().default(false),
       /**
+       * Create the Glue database(s) and tables the athena engines query (evidence.*.engine
+       * 'athena'), with partition projection: the tables `pathguard athena ddl` prints.
+       */
+      createAthenaTables: z.boolean().default(false),
+      /**
        * Also log VPC-endpoint network activity events for S3 on the created trail (opt-in, paid):
        * they record calls through the endpoints, denials included (aws-facts §3).
        */
@@ -97,6 +102,7 @@ export const deploymentSchema = z.strictObject({
       createFlowLogs: true,
       createAccessLogging: true,
       createCloudTrail: false,
+      createAthenaTables: false,
       cloudTrailNetworkActivity: false,
       flowLogPrefix: '',
       accessLogPrefix: 'access-logs/',

@@ -11,11 +11,15 @@ import {
   type aws_sns as sns,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { accessTable } from '../../shared/athena/access-table.js';
+import { flowTable } from '../../shared/athena/flow-table.js';
 import { PATHGUARD_FLOW_FORMAT } from '../../shared/flow-logs/pathguard-format.js';
+import type { AthenaTablesPlan } from '../athena-tables.js';
 import { Alarms } from '../constructs/alarms.js';
 import { Alerts } from '../constructs/alerts.js';
 import { Analyzer } from '../constructs/analyzer.js';
 import type { AthenaEngineGrants } from '../constructs/athena-grants.js';
+import { AthenaTables } from '../constructs/athena-tables.js';
 import { EvidencePlumbing } from '../constructs/evidence-plumbing.js';
 import { functionDefaults } from '../constructs/pathguard-function.js';
 import { ProbeFunctions } from '../constructs/probe-functions.js';
@@ -46,6 +50,8 @@ export interface StackMonitoringConfig {
   readonly evidence: EvidencePlan;
   /** Sources queried through Athena: the analyzer's extra grants. @default none */
   readonly athena?: AthenaEngineGrants;
+  /** Glue tables the stack creates for those sources (deployment.evidence.createAthenaTables). @default none */
+  readonly athenaTables?: AthenaTablesPlan;
 }
 
 export interface PathGuardStackProps extends StackProps {
@@ -131,6 +137,18 @@ export class PathGuardStack extends Stack {
       },
     });
     this.analyzeFunction = analyzer.function;
+    const tables = monitoring.athenaTables;
+    if (tables) {
+      const logs = store.accessLogBucket;
+      new AthenaTables(this, 'AthenaTables', {
+        tables: [
+          ...(tables.flow ? [flowTable(tables.flow)] : []),
+          ...(tables.access && logs
+            ? [accessTable({ ...tables.access, bucket: tables.access.bucket ?? logs.bucketName })]
+            : []),
+        ],
+      });
+    }
 
     const minutes = monitoring.scheduleMinutes;
     monitoring.vpcVantages.forEach((vantage, i) => {

@@ -15,8 +15,15 @@
  *   the probe prefix, aggregated in Athena by Remote IP, Host header, User-Agent and bucket (the
  *   audit's own grouping), so a busy bucket returns one row per client, not one per request.
  */
-import { datePredicate, dateProjection, injectedProjection, tblProperties } from './partitions.js';
-import { ddlName, ddlString, ddlTable, queryName, queryString, queryStringList, queryTable } from './sql.js';
+import { datePredicate, dateProjection, injectedProjection } from './partitions.js';
+import { identifier, queryName, queryString, queryStringList, queryTable } from './sql.js';
+import {
+  type AthenaTable,
+  REGEX_SERDE,
+  TEXT_INPUT_FORMAT,
+  TEXT_OUTPUT_FORMAT,
+  tableDdl,
+} from './table-model.js';
 
 export interface AccessTableSpec {
   database: string;
@@ -58,47 +65,50 @@ export const ACCESS_COLUMNS = [
 ] as const;
 
 /**
- * AWS's `input.regex`, as its DDL writes it (Hive unescapes `\\` and `\"`). Each group is one
- * whole token of the line, quotes and all, except the time without its brackets: joining the
- * columns with spaces (and the time in brackets) gives back the line's first 26 fields.
+ * AWS's `input.regex` (aws-facts §2.4) as Glue stores it; its DDL writes it with Hive's escapes
+ * (`\\[`, `\"`), as {@link tableDdl} does. Each group is one whole token of the line, quotes and
+ * all, except the time without its brackets: joining the columns with spaces (and the time in
+ * brackets) gives back the line's first 26 fields.
  */
 export const ACCESS_INPUT_REGEX =
-  '([^ ]*) ([^ ]*) \\\\[(.*?)\\\\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) (\\"[^\\"]*\\"|-) (-|[0-9]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) (\\"[^\\"]*\\"|-) ([^ ]*)(?: ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*))?.*$';
+  '([^ ]*) ([^ ]*) \\[(.*?)\\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) (-|[0-9]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) ([^ ]*)(?: ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*))?.*$';
 
 export const ACCESS_ACCOUNT_COLUMN = 'source_account';
 export const ACCESS_REGION_COLUMN = 'source_region';
 export const ACCESS_BUCKET_COLUMN = 'source_bucket';
 export const ACCESS_DATE_COLUMN = 'dt';
 
-/** `CREATE EXTERNAL TABLE IF NOT EXISTS …` for the access logs `spec` describes. */
-export function accessTableDdl(spec: AccessTableSpec): string {
+/** The table over the access logs `spec` describes (partitioned: account, Region, bucket and day projected). */
+export function accessTable(spec: AccessTableSpec): AthenaTable {
   const root = `s3://${spec.bucket}/${spec.prefix}`;
-  const columns = ACCESS_COLUMNS.map(([c, t]) => `  ${ddlName(c)} ${t}`).join(',\n');
   const partitioned = spec.layout === 'partitioned';
   const template = `${root}\${${ACCESS_ACCOUNT_COLUMN}}/\${${ACCESS_REGION_COLUMN}}/\${${ACCESS_BUCKET_COLUMN}}/\${${ACCESS_DATE_COLUMN}}/`;
-  const partitions = partitioned
-    ? `PARTITIONED BY (${[ACCESS_ACCOUNT_COLUMN, ACCESS_REGION_COLUMN, ACCESS_BUCKET_COLUMN, ACCESS_DATE_COLUMN].map((c) => `${ddlName(c)} string`).join(', ')})\n`
-    : '';
-  const props: [string, string][] = partitioned
-    ? [
-        ['projection.enabled', 'true'],
-        ...injectedProjection(ACCESS_ACCOUNT_COLUMN),
-        ...injectedProjection(ACCESS_REGION_COLUMN),
-        ...injectedProjection(ACCESS_BUCKET_COLUMN),
-        ...dateProjection(ACCESS_DATE_COLUMN, false),
-        ['storage.location.template', template],
-      ]
-    : [];
-  return `CREATE EXTERNAL TABLE IF NOT EXISTS ${ddlTable(spec.database, spec.table)} (
-${columns}
-)
-${partitions}ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.RegexSerDe'
-WITH SERDEPROPERTIES (
-  'input.regex' = '${ACCESS_INPUT_REGEX}'
-)
-STORED AS INPUTFORMAT 'org.apache.hadoop.mapred.TextInputFormat'
-OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
-LOCATION ${ddlString(root, 'location')}${props.length > 0 ? `\n${tblProperties(props)}` : ''}`;
+  const keys = [ACCESS_ACCOUNT_COLUMN, ACCESS_REGION_COLUMN, ACCESS_BUCKET_COLUMN, ACCESS_DATE_COLUMN];
+  return {
+    database: identifier(spec.database, 'database'),
+    table: identifier(spec.table, 'table'),
+    columns: ACCESS_COLUMNS.map(([name, type]) => ({ name, type })),
+    partitionKeys: partitioned ? keys.map((name) => ({ name, type: 'string' })) : [],
+    location: root,
+    serde: { library: REGEX_SERDE, parameters: { 'input.regex': ACCESS_INPUT_REGEX } },
+    inputFormat: TEXT_INPUT_FORMAT,
+    outputFormat: TEXT_OUTPUT_FORMAT,
+    properties: partitioned
+      ? [
+          ['projection.enabled', 'true'],
+          ...injectedProjection(ACCESS_ACCOUNT_COLUMN),
+          ...injectedProjection(ACCESS_REGION_COLUMN),
+          ...injectedProjection(ACCESS_BUCKET_COLUMN),
+          ...dateProjection(ACCESS_DATE_COLUMN, false),
+          ['storage.location.template', template],
+        ]
+      : [],
+  };
+}
+
+/** `CREATE EXTERNAL TABLE IF NOT EXISTS …` for the access logs `spec` describes. */
+export function accessTableDdl(spec: AccessTableSpec): string {
+  return tableDdl(accessTable(spec));
 }
 
 export interface AccessSelect {

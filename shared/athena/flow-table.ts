@@ -14,12 +14,8 @@ import {
   hivePredicate,
   hiveProjection,
   injectedProjection,
-  tblProperties,
 } from './partitions.js';
 import {
-  ddlName,
-  ddlString,
-  ddlTable,
   identifier,
   queryInteger,
   queryName,
@@ -28,6 +24,16 @@ import {
   queryTable,
   SqlValueError,
 } from './sql.js';
+import {
+  type AthenaTable,
+  LAZY_SIMPLE_SERDE,
+  PARQUET_INPUT_FORMAT,
+  PARQUET_OUTPUT_FORMAT,
+  PARQUET_SERDE,
+  TEXT_INPUT_FORMAT,
+  TEXT_OUTPUT_FORMAT,
+  tableDdl,
+} from './table-model.js';
 
 /** Where and how a flow log delivers to S3: the folders a table reads and how they are laid out. */
 export interface FlowLocation {
@@ -98,43 +104,56 @@ export function flowLocationTemplate(spec: FlowTableSpec): { location: string; t
 }
 
 /**
- * `CREATE EXTERNAL TABLE IF NOT EXISTS …` for the flow log `spec` describes.
- *
- * @example flowTableDdl({ database: 'pathguard', table: 'flow_logs', bucket: 'logs', prefix: '', layout: 'plain', hourly: false, fileFormat: 'text', format: DEFAULT_FLOW_FORMAT })
+ * The table over the flow log `spec` describes: its fields as columns, the account, Region and
+ * time folders as projected partitions.
  */
-export function flowTableDdl(spec: FlowTableSpec): string {
+export function flowTable(spec: FlowTableSpec): AthenaTable {
   if (spec.format.fields.length === 0) throw new SqlValueError('flow-log format', 'has no field');
-  const columns = spec.format.fields.map((f) => `  ${ddlName(flowColumn(f.name))} ${columnType(f.name)}`);
-  const partitions = [
-    `${ddlName(FLOW_ACCOUNT_COLUMN)} string`,
-    `${ddlName(FLOW_REGION_COLUMN)} string`,
+  const columns = spec.format.fields.map((f) => ({ name: flowColumn(f.name), type: columnType(f.name) }));
+  const partitionKeys = [
+    { name: FLOW_ACCOUNT_COLUMN, type: 'string' },
+    { name: FLOW_REGION_COLUMN, type: 'string' },
     ...(spec.layout === 'hive'
-      ? ['`year` int', '`month` int', '`day` int', ...(spec.hourly ? ['`hour` int'] : [])]
-      : [`${ddlName(FLOW_DATE_COLUMN)} string`]),
+      ? [
+          { name: 'year', type: 'int' },
+          { name: 'month', type: 'int' },
+          { name: 'day', type: 'int' },
+          ...(spec.hourly ? [{ name: 'hour', type: 'int' }] : []),
+        ]
+      : [{ name: FLOW_DATE_COLUMN, type: 'string' }]),
   ];
   const { location, template } = flowLocationTemplate(spec);
-  const storage =
-    spec.fileFormat === 'parquet'
-      ? `ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'
-STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat'
-OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat'`
-      : `ROW FORMAT DELIMITED
-FIELDS TERMINATED BY ' '`;
-  const props: [string, string][] = [
-    ...(spec.fileFormat === 'text' ? ([['skip.header.line.count', '1']] as [string, string][]) : []),
+  const parquet = spec.fileFormat === 'parquet';
+  const properties: [string, string][] = [
+    ...(parquet ? [] : ([['skip.header.line.count', '1']] as [string, string][])),
     ['projection.enabled', 'true'],
     ...injectedProjection(FLOW_ACCOUNT_COLUMN),
     ...injectedProjection(FLOW_REGION_COLUMN),
     ...(spec.layout === 'hive' ? hiveProjection(spec.hourly) : dateProjection(FLOW_DATE_COLUMN, spec.hourly)),
     ['storage.location.template', template],
   ];
-  return `CREATE EXTERNAL TABLE IF NOT EXISTS ${ddlTable(spec.database, spec.table)} (
-${columns.join(',\n')}
-)
-PARTITIONED BY (${partitions.join(', ')})
-${storage}
-LOCATION ${ddlString(location, 'location')}
-${tblProperties(props)}`;
+  return {
+    database: identifier(spec.database, 'database'),
+    table: identifier(spec.table, 'table'),
+    columns,
+    partitionKeys,
+    location,
+    serde: parquet
+      ? { library: PARQUET_SERDE, parameters: {} }
+      : { library: LAZY_SIMPLE_SERDE, parameters: { 'field.delim': ' ', 'serialization.format': ' ' } },
+    inputFormat: parquet ? PARQUET_INPUT_FORMAT : TEXT_INPUT_FORMAT,
+    outputFormat: parquet ? PARQUET_OUTPUT_FORMAT : TEXT_OUTPUT_FORMAT,
+    properties,
+  };
+}
+
+/**
+ * `CREATE EXTERNAL TABLE IF NOT EXISTS …` for the flow log `spec` describes.
+ *
+ * @example flowTableDdl({ database: 'pathguard', table: 'flow_logs', bucket: 'logs', prefix: '', layout: 'plain', hourly: false, fileFormat: 'text', format: DEFAULT_FLOW_FORMAT })
+ */
+export function flowTableDdl(spec: FlowTableSpec): string {
+  return tableDdl(flowTable(spec));
 }
 
 export interface FlowSelect {

@@ -71,7 +71,7 @@ export function injectedProjection(column: string): [string, string][] {
 }
 
 /** The `TBLPROPERTIES (…)` clause, one property a line. */
-export function tblProperties(props: readonly [string, string][]): string {
+export function tblProperties(props: readonly (readonly [string, string])[]): string {
   return `TBLPROPERTIES (\n${props.map(([k, v]) => `  ${ddlString(k, 'property name')} = ${ddlString(v, k)}`).join(',\n')}\n)`;
 }
 

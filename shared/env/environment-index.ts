@@ -18,6 +18,7 @@
  * its values: a block that does not parse, or a route to a prefix list whose blocks the document
  * does not give, is skipped and reported in `warnings`, never thrown.
  */
+import { AddressPartition } from '../net/address-partition.js';
 import { CidrSet, type CidrSetBuild } from '../net/cidr-set.js';
 import { IpAddress } from '../net/ip.js';
 import { indexRouteTables, isS3ServiceName, type ResolvedRoute, type TableIndex } from './route-index.js';
@@ -154,6 +155,7 @@ export class EnvironmentIndex {
   private readonly dnsExact: ReadonlyMap<string, InterfaceEndpoint>;
   private readonly dnsWildcard: ReadonlyMap<string, InterfaceEndpoint>;
   private readonly scratch = new IpAddress();
+  private partition: AddressPartition | undefined;
 
   /** Use {@link buildEnvironmentIndex}. */
   constructor(env: Environment) {
@@ -394,6 +396,30 @@ export class EnvironmentIndex {
   s3InterfaceEndpointsAt(ip: string | IpAddress): readonly InterfaceEndpoint[] {
     const a = this.parsed(ip);
     return a === null ? EMPTY_ENDPOINTS : (this.s3InterfaceEndpointsByIp.get(a) ?? EMPTY_ENDPOINTS);
+  }
+
+  /**
+   * The address space cut where any address lookup of this index may answer differently: two
+   * addresses in one piece get the same answer from every method and set of the index (each set
+   * it holds is in the partition; a set added to the index must be added here). Built on first use.
+   */
+  addressPartition(): AddressPartition {
+    this.partition ??= AddressPartition.of([
+      this.s3PrefixListCidrs,
+      this.interfaceEndpointIps,
+      this.s3InterfaceEndpointIps,
+      this.s3InterfaceEndpointsByIp,
+      ...this.vpcBlocks.map(([, blocks]) => blocks),
+      this.natPrivateIps,
+      this.natPublicIps,
+      this.vpcCidrs,
+      ...this.subnetCidrsByVpc.values(),
+      this.onPremCidrs,
+      this.onPremEgress,
+      this.addressFacts,
+      ...[...this.tableIndex.values()].map((t) => t.routes),
+    ]);
+    return this.partition;
   }
 
   private parsed(ip: string | IpAddress): IpAddress | null {

@@ -302,6 +302,16 @@ export class CidrSet<V> {
   }
 
   /**
+   * Where the answer of {@link CidrSet.get} may change: the sorted starts of the set's ranges of
+   * one family (IPv4: one word each; IPv6: four big-endian words each). Between two consecutive
+   * starts every address gets the same answer. A copy: the set stays immutable.
+   */
+  rangeStarts(family: 4 | 6): Uint32Array {
+    const t = family === 4 ? this.v4 : this.v6;
+    return t.starts.slice(0, family === 4 ? t.count : t.count * 4);
+  }
+
+  /**
    * What {@link CidrSet.get} answers across a whole block: the block cut into the ranges of this
    * set it meets, in address order, each with its first and last address (canonical text) and
    * the value every address of the range gets (undefined where no block of the set holds it).

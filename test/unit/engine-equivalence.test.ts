@@ -171,7 +171,7 @@ function flowRows(sql: string): (string | null)[][] {
   return out;
 }
 
-const SERDE = new RegExp(`^${ACCESS_INPUT_REGEX.replace(/\\(.)/g, '$1')}`);
+const SERDE = new RegExp(`^${ACCESS_INPUT_REGEX}`);
 function serdeRow(line: string): (string | null)[] {
   const m = SERDE.exec(line);
   if (!m) return ACCESS_COLUMNS.map(() => null);

@@ -1,3 +1,4 @@
+import { FlowPathMemo } from '../../../shared/classify/flow-memo.js';
 import {
   classifyAccessLogRecord,
   classifyCloudTrailRecord,
@@ -142,6 +143,7 @@ export const classifyCommand: CommandSpec = {
         flow.read = true;
         done = await classifyInWorkers(flows, { env, envKey: values.env, spec, threads }, flow);
       }
+      const memo = summary ? new FlowPathMemo(idx) : null;
       for (const input of flows.slice(done)) {
         flow.read = true;
         const opts = {
@@ -152,6 +154,15 @@ export const classifyCommand: CommandSpec = {
           ...(summary ? { fields: FLOW_CLASSIFICATION_FIELDS } : {}),
         };
         for await (const batch of readFlowRecords(input, opts)) {
+          if (memo !== null) {
+            // Counting only: the path of each kind of record is worked out once (FlowPathMemo).
+            for (const r of batch) {
+              const p = memo.pathOf(r);
+              if (p === null) flow.unclassified++;
+              else flow.paths[p]++;
+            }
+            continue;
+          }
           let out = '';
           for (const r of batch) {
             const d = classifyFlowRecord(r, idx);
