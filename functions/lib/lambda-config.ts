@@ -7,6 +7,7 @@ import { UserInputError, ValidationError } from '../../shared/errors.js';
 import { type FlowFormat, parseFlowFormat } from '../../shared/flow-logs/index.js';
 import { fail, ok, type Result } from '../../shared/result.js';
 import { EVIDENCE_ENV } from './evidence-locations.js';
+import { type OrganizationEnv, parseOrganizationEnv } from './organization-env.js';
 
 /** An unset variable and an empty one mean the same: not given. */
 const given = <T extends z.core.SomeType>(schema: T) =>
@@ -86,6 +87,8 @@ export interface LambdaEnv {
   readonly evidence: Readonly<Record<string, string | undefined>>;
   /** The account whose CloudTrail logs are read (PATHGUARD_ACCOUNT_ID). */
   readonly accountId?: string;
+  /** The members a central analyze function analyses, and the log archive (organization-env.ts). */
+  readonly organization?: OrganizationEnv;
 }
 
 /**
@@ -99,12 +102,15 @@ export function parseLambdaEnv(
   env: Readonly<Record<string, string | undefined>>,
 ): Result<LambdaEnv, ValidationError> {
   const r = lambdaEnvSchema.safeParse(env);
-  if (!r.success) {
+  const org = parseOrganizationEnv(env);
+  if (!r.success || !org.ok) {
     return fail(
-      new ValidationError(
-        'environment',
-        r.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
-      ),
+      new ValidationError('environment', [
+        ...(r.success
+          ? []
+          : r.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message }))),
+        ...(org.ok ? [] : org.error.issues),
+      ]),
     );
   }
   const v = r.data;
@@ -118,6 +124,7 @@ export function parseLambdaEnv(
     ...(v.PATHGUARD_FLOW_LOG_FORMAT ? { flowFormat: v.PATHGUARD_FLOW_LOG_FORMAT } : {}),
     evidence,
     ...(v[EVIDENCE_ENV.accountId] ? { accountId: v[EVIDENCE_ENV.accountId] } : {}),
+    ...(org.value ? { organization: org.value } : {}),
   });
 }
 
