@@ -133,7 +133,5 @@ export function centralAnalyzeRoleName(org: OrganizationSettings): string {
   return `PathGuardCentralAnalyze-${org.central.region}`;
 }
 
-/** Where a member writes in the central results bucket. */
-export function memberResultsPrefix(account: string): string {
-  return `members/${account}/`;
-}
+/** Where a member writes in the central results bucket (shared with the analyze function). */
+export { memberResultsPrefix } from '../shared/probes/results-keys.js';

@@ -71,6 +71,8 @@ export class CentralStack extends Stack {
           account: m.account,
           region: m.region,
           roleArn: `arn:${Aws.PARTITION}:iam::${m.account}:role/${discoveryRoleName(org, m.region)}`,
+          vpcId: m.network.vpcId,
+          vantageIds: m.vpcVantages.map((v) => v.id),
         })),
         ...(org.discoveryRole.externalId ? { externalId: org.discoveryRole.externalId } : {}),
       },
