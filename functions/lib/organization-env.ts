@@ -2,7 +2,8 @@
 // it analyses (account x Region, discovery role, VPC and vantages) and the log archive. Light on
 // purpose: every handler validates its environment at cold start, and the STS and EC2 clients
 // load only when a run reaches the members (functions/aws/member-access.ts).
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../../shared/zod-locale.js';
 import { bucketName, formatIssuePath, runnerId } from '../../shared/config/schema.js';
 import { UserInputError, ValidationError } from '../../shared/errors.js';
 import { fail, ok, type Result } from '../../shared/result.js';
@@ -102,22 +103,22 @@ export function memberNetworksText(
   );
 }
 
-const account = z.string().regex(/^\d{12}$/, 'expected a 12-digit account id');
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a Region code');
+const account = z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account id'));
+const region = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a Region code'));
 const networks = z.array(
   z.strictObject({
     account,
     region,
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id'),
+    vpcId: z.string().check(z.regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id')),
     vantages: z.array(runnerId),
   }),
 );
 const location = z.strictObject({ bucket: bucketName, prefix: z.string() });
 const logArchive = z.strictObject({
-  organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id'),
-  flowLogs: location.optional(),
-  accessLogs: location.optional(),
-  cloudTrail: location.optional(),
+  organizationId: z.string().check(z.regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id')),
+  flowLogs: z.optional(location),
+  accessLogs: z.optional(location),
+  cloudTrail: z.optional(location),
 });
 
 type Issue = { path: string; message: string };
@@ -125,7 +126,7 @@ type Issue = { path: string; message: string };
 function parseJsonVar<T>(
   name: string,
   text: string | undefined,
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   issues: Issue[],
 ): T | undefined {
   if (text === undefined || text.trim() === '') return undefined;
