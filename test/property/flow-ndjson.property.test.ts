@@ -186,6 +186,36 @@ describe('flow-log NDJSON writer properties', () => {
     expect(checked.named).toBeGreaterThan(RUNS / 4);
   });
 
+  it('copies an integer field only when it is all digits, wherever the other byte sits', () => {
+    const format = flowFormatOf(['packets', 'bytes']);
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[1-9][0-9]{0,13}$/),
+        fc.nat(),
+        fc.constantFrom('a', '.', '/', '+', 'e', '~', ';', '9', '0'),
+        fc.boolean(),
+        (digits, at, other, announced) => {
+          const k = at % (digits.length + 1);
+          const value = digits.slice(0, k) + other + digits.slice(k);
+          const b = Buffer.from(`${value} ${digits}`);
+          const w = new FlowNdjsonWriter();
+          if (announced) w.region(b, 0, b.length);
+          // A leading zero: the word-wide path leaves it to the byte path or the record path.
+          const digitsOnly = /^[0-9]{1,15}$/.test(value) && !(announced && /^0./.test(value));
+          const copied = w.line(b, 0, b.length, format);
+          if (!digitsOnly) expect(copied).toBe(false);
+          else {
+            expect(copied).toBe(true);
+            expect(Buffer.concat(w.finish()).toString()).toBe(
+              `{"packets":${Number(value)},"bytes":${digits}}\n`,
+            );
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   it('scans a reused buffer afresh for each region it is told of', () => {
     // Readers reuse their buffers: what was clean in the old content says nothing of the new.
     const format = flowFormatOf(['version', 'note']);
