@@ -156,6 +156,8 @@ export async function* readFlowRecords(input: string, opts: ReadFlowOptions): As
  */
 export interface FlowRecordSink {
   readonly line: (b: Buffer, start: number, end: number, format: FlowFormat) => boolean;
+  /** Told of each region of input before its lines are offered to `line` (FlowStreamOptions.onRegion). */
+  readonly region: (b: Buffer, from: number, to: number) => void;
   readonly record: (r: FlowRecord) => void;
   /** Called after each piece of input; a promise returned is awaited (output backpressure). */
   readonly flush: () => Promise<void> | undefined;
@@ -190,6 +192,7 @@ export async function pipeFlowRecords(
     ...(opts.maxLineBytes ? { maxLineBytes: opts.maxLineBytes } : {}),
     onRecord: sink.record,
     onLine: sink.line,
+    onRegion: sink.region,
   });
   if (opened.firstByte === OPEN_BRACE) {
     for await (const ev of readCloudWatchEvents(opened.chunks, {

@@ -82,6 +82,11 @@ export interface FlowStreamOptions extends FlowMeaningOption {
    */
   readonly onLine?: (b: Buffer, start: number, end: number, format: FlowFormat) => boolean;
   /**
+   * With `onLine`: told of each region of bytes before its lines are offered (`b[from, to)`, whole
+   * lines); its content stays as it is until the next call.
+   */
+  readonly onRegion?: (b: Buffer, from: number, to: number) => void;
+  /**
    * Build records with only these keys (e.g. `['srcaddr', 'dstaddr', 'trafficPath']`); every
    * field is still checked. Default: all fields of the format.
    */
@@ -192,6 +197,7 @@ export class FlowLogStreamParser {
     const onRecord = this.onRecord;
     const countOnly = this.countOnly;
     const onLine = this.onLine;
+    if (onLine !== undefined) this.opts.onRegion?.(buf, from, to);
     let fast = this.fast;
     let p = from;
     while (p < to) {
