@@ -81,6 +81,28 @@ export interface OrganizationEnv {
   readonly logArchive?: LogArchive;
 }
 
+/**
+ * PATHGUARD_MEMBER_ROLES as the central stack writes it (read back by {@link parseMemberRoles}).
+ *
+ * @example memberRolesText([{ account: '111122223333', region: 'eu-west-1', roleArn }]) // '111122223333:eu-west-1=arn:…'
+ */
+export function memberRolesText(roles: readonly MemberRole[]): string {
+  return roles.map((r) => `${r.account}:${r.region}=${r.roleArn}`).join(',');
+}
+
+/**
+ * PATHGUARD_MEMBER_NETWORKS as the central stack writes it: each member's VPC and VPC vantages.
+ *
+ * @example memberNetworksText([{ account, region, vpcId: 'vpc-0a60eb65b4e1f2a3b', vantageIds: ['payments-west'] }])
+ */
+export function memberNetworksText(
+  members: readonly Pick<MemberTarget, 'account' | 'region' | 'vpcId' | 'vantageIds'>[],
+): string {
+  return JSON.stringify(
+    members.map((m) => ({ account: m.account, region: m.region, vpcId: m.vpcId, vantages: m.vantageIds })),
+  );
+}
+
 const account = z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account id'));
 const region = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a Region code'));
 const networks = z.array(

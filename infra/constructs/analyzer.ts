@@ -10,7 +10,11 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EVIDENCE_ENV } from '../../functions/lib/evidence-locations.js';
-import { ORGANIZATION_ENV } from '../../functions/lib/organization-env.js';
+import {
+  memberNetworksText,
+  memberRolesText,
+  ORGANIZATION_ENV,
+} from '../../functions/lib/organization-env.js';
 import { type AthenaEngineGrants, grantAthenaEngines } from './athena-grants.js';
 import { allowKey, allowObjects, type FunctionDefaults, pathGuardFunction } from './pathguard-function.js';
 import { StackSection } from './stack-section.js';
@@ -18,8 +22,8 @@ import { StackSection } from './stack-section.js';
 /** Props of {@link Analyzer}. */
 export interface AnalyzerProps {
   readonly defaults: FunctionDefaults;
-  /** The VPC whose network the analyzer discovers (PATHGUARD_VPC_IDS). */
-  readonly vpcId: string;
+  /** The VPC whose network the analyzer discovers (PATHGUARD_VPC_IDS). @default none: members' (memberDiscovery) */
+  readonly vpcId?: string;
   /** Where alerts are published. */
   readonly topic: sns.ITopic;
   readonly resultsBucket: s3.IBucket;
@@ -88,7 +92,7 @@ export class Analyzer extends StackSection {
         timeout: Duration.minutes(10),
         memorySize: 1024,
         environment: {
-          PATHGUARD_VPC_IDS: props.vpcId,
+          ...(props.vpcId ? { PATHGUARD_VPC_IDS: props.vpcId } : {}),
           PATHGUARD_TOPIC_ARN: props.topic.topicArn,
           PATHGUARD_FLOW_LOG_FORMAT: props.flowLogFormat,
           [EVIDENCE_ENV.accountId]: Aws.ACCOUNT_ID,
@@ -168,21 +172,8 @@ export class Analyzer extends StackSection {
         resources: [...new Set(members.roles.map((r) => r.roleArn))],
       }),
     );
-    this.function.addEnvironment(
-      ORGANIZATION_ENV.roles,
-      members.roles.map((r) => `${r.account}:${r.region}=${r.roleArn}`).join(','),
-    );
-    this.function.addEnvironment(
-      ORGANIZATION_ENV.networks,
-      JSON.stringify(
-        members.roles.map((r) => ({
-          account: r.account,
-          region: r.region,
-          vpcId: r.vpcId,
-          vantages: r.vantageIds,
-        })),
-      ),
-    );
+    this.function.addEnvironment(ORGANIZATION_ENV.roles, memberRolesText(members.roles));
+    this.function.addEnvironment(ORGANIZATION_ENV.networks, memberNetworksText(members.roles));
     if (members.externalId) this.function.addEnvironment(ORGANIZATION_ENV.externalId, members.externalId);
     Validations.of(this.function.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -54,7 +54,6 @@ export class CentralStack extends Stack {
     const members = props.organization.members;
     this.analyzer = new Analyzer(this, 'Analyzer', {
       defaults,
-      vpcId: [...new Set(members.map((m) => m.network.vpcId))].join(','),
       topic: alerts.topic,
       resultsBucket: this.store.bucket,
       flowLogFormat: PATHGUARD_FLOW_FORMAT.spec,

@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { parseOrganizationEnv } from '../../functions/lib/organization-env.js';
 import { type InfraConfig, loadInfraConfig } from '../../infra/config.js';
+import { centralEnvironmentBytes } from '../../infra/organization-config.js';
 import { CentralStack } from '../../infra/stacks/central-stack.js';
 import { addPathGuardStacks } from '../../infra/stacks/index.js';
 import { MemberStack } from '../../infra/stacks/member-stack.js';
@@ -176,6 +177,15 @@ describe('organisation deployment of examples/organization.config.json', () => {
     );
     const r = parseOrganizationEnv(env);
     if (!r.ok) throw r.error;
+    // The synth-time size check estimates this environment from above, and closely.
+    const actual = Object.entries(env).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+    const estimate = centralEnvironmentBytes(
+      cfg.organization!.settings,
+      cfg.organization!.members,
+      cfg.configJson,
+    );
+    expect(estimate.total).toBeGreaterThanOrEqual(actual);
+    expect(estimate.total).toBeLessThan(actual * 1.1);
     expect(r.value?.members.map((m) => `${m.account} ${m.region} ${m.vpcId} ${m.vantageIds}`)).toEqual([
       '111122223333 eu-west-1 vpc-00000000000000017 payments-west',
       '111122223333 eu-central-1 vpc-0000000000000002e payments-central',
@@ -415,6 +425,19 @@ describe('organization config errors name the field', () => {
         d.organization.stackSet.organizationalUnitIds = ['workloads'];
       },
       'organization.stackSet.organizationalUnitIds[0]',
+    ],
+    [
+      'more members x Regions than the central function environment holds',
+      (d: typeof base) => {
+        for (let i = 0; i < 12; i++)
+          d.organization.members.push({
+            account: String(100000000000 + i),
+            regions: [structuredClone(d.organization.members[0].regions[0])],
+          });
+        for (const [i, m] of d.organization.members.slice(3).entries())
+          m.regions[0].network.subnets[0].subnetId = `subnet-0${String(i).padStart(16, '0')}`;
+      },
+      'organization.members',
     ],
     [
       'a single-account network beside the organisation',
