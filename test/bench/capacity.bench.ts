@@ -17,7 +17,7 @@ import { type MemoryObjectStore, RecordingAlertSink } from '../../shared/analyze
 import { validateConfig } from '../../shared/config/index.js';
 import { validateEnvironment } from '../../shared/env/schema.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
-import type { AccessLogSource, FlowLogSource } from '../../shared/ports/index.js';
+import type { AccessLogSource, FlowLogSource, ObjectStore } from '../../shared/ports/index.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { generate, PROBES_PER_VANTAGE, RUN_MS, RUNS } from './capacity-data.js';
 
@@ -55,6 +55,34 @@ function bundleStats(store: MemoryObjectStore) {
   return { n, records: records / n, maxRecords, kb: bytes / n / 1024, maxKb: maxBytes / 1024, verdicts };
 }
 
+/** The store with its calls counted as S3 would bill them: GETs, PUTs and LIST pages of 1,000 keys. */
+function countCalls(store: MemoryObjectStore) {
+  const counts = { get: 0, put: 0, listPages: 0 };
+  const counted: ObjectStore = {
+    getJson: <T>(key: string) => {
+      counts.get++;
+      return store.getJson<T>(key);
+    },
+    putJson: (key, value, condition) => {
+      counts.put++;
+      return store.putJson(key, value, condition);
+    },
+    putBytes: (key, body) => {
+      counts.put++;
+      return store.putBytes(key, body);
+    },
+    async *list(prefix, startAfter) {
+      let n = 0;
+      counts.listPages++;
+      for await (const k of store.list(prefix, startAfter)) {
+        if (++n % 1000 === 0) counts.listPages++;
+        yield k;
+      }
+    },
+  };
+  return { store: counted, counts, total: () => counts.get + counts.put + counts.listPages };
+}
+
 const fmt = (x: number) => x.toLocaleString('en');
 
 export default async function bench(): Promise<void> {
@@ -90,13 +118,14 @@ export default async function bench(): Promise<void> {
           yield { records: access, checkpoint: 'k', origin: 'generated' };
         },
       };
+      const calls = countCalls(g.store);
       globalThis.gc?.();
       const heap0 = process.memoryUsage().heapUsed;
       const cpu0 = process.cpuUsage();
       const t = performance.now();
       const r = await runAnalysis({
         cfg: cfgR.value,
-        store: g.store,
+        store: calls.store,
         sink: new RecordingAlertSink(),
         now,
         discover: async () => ({ environment: env }),
@@ -115,7 +144,7 @@ export default async function bench(): Promise<void> {
         `| ${fmt(vantages)} | ${fmt(g.probes)} | ${fmt(flows.length)} | ${fmt(access.length)} | ${ms.toFixed(0)} | ${cpuMs.toFixed(0)} | ${(cpuMs / g.probes).toFixed(3)} | ${heap.toFixed(0)} | ${rss.toFixed(0)} | ${(Buffer.byteLength(g.flowText) / 2 ** 20).toFixed(2)} | ${(Buffer.byteLength(g.accessText) / 2 ** 20).toFixed(2)} | ${b.records.toFixed(1)} (${b.maxRecords}) | ${b.kb.toFixed(1)} (${b.maxKb.toFixed(1)}) |`,
       );
       verdictLines.push(
-        `${fmt(vantages)} vantages: ${fmt(b.n)} bundles, verdicts ${JSON.stringify(b.verdicts)}`,
+        `${fmt(vantages)} vantages: ${fmt(b.n)} bundles, verdicts ${JSON.stringify(b.verdicts)}; results-bucket calls ${JSON.stringify(calls.counts)} (${(calls.total() / g.probes).toFixed(2)} per probe)`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
