@@ -155,7 +155,15 @@ export async function* readFlowRecords(input: string, opts: ReadFlowOptions): As
  * declines (see FlowStreamOptions.onLine); every other record goes to `record`.
  */
 export interface FlowRecordSink {
-  readonly line: (b: Buffer, start: number, end: number, format: FlowFormat) => boolean;
+  readonly line: (
+    b: Buffer,
+    start: number,
+    end: number,
+    format: FlowFormat,
+    spans: Int32Array | null,
+  ) => boolean;
+  /** Keys whose places `line` receives in `spans` (FlowStreamOptions.lineFields). */
+  readonly lineFields?: readonly string[];
   readonly record: (r: FlowRecord) => void;
   /** Called after each piece of input; a promise returned is awaited (output backpressure). */
   readonly flush: () => Promise<void> | undefined;
@@ -190,6 +198,7 @@ export async function pipeFlowRecords(
     ...(opts.maxLineBytes ? { maxLineBytes: opts.maxLineBytes } : {}),
     onRecord: sink.record,
     onLine: sink.line,
+    ...(sink.lineFields ? { lineFields: sink.lineFields } : {}),
   });
   if (opened.firstByte === OPEN_BRACE) {
     for await (const ev of readCloudWatchEvents(opened.chunks, {
