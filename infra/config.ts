@@ -7,6 +7,8 @@ import { athenaEngineGrants } from './constructs/athena-grants.js';
 import { type DeploymentSettings, deploymentSchema } from './deployment-config.js';
 import { type EvidencePlan, planEvidence } from './evidence.js';
 import {
+  centralEnvironmentBytes,
+  LAMBDA_ENVIRONMENT_MAX,
   type MemberPlacement,
   memberPlacements,
   type OrganizationSettings,
@@ -116,6 +118,14 @@ export function loadInfraConfig(file: string): InfraConfig {
       path: '(root)',
       message: `the config is ${configJson.length} bytes; Lambda environment variables total at most 4 KB: upload it to S3 and set PATHGUARD_CONFIG to s3://bucket/key`,
     });
+  }
+  if (organization) {
+    const env = centralEnvironmentBytes(organization.settings, organization.members, configJson);
+    if (env.total > LAMBDA_ENVIRONMENT_MAX)
+      issues.push({
+        path: 'organization.members',
+        message: `the central analyze function's environment would be about ${env.total} bytes (the config ${configJson.length}, the member lists ${env.members} for ${organization.members.length} members x Regions); Lambda allows ${LAMBDA_ENVIRONMENT_MAX} in all: shorten the config or deploy one central stack per group of accounts`,
+      });
   }
   if (issues.length > 0) throw new ValidationError(file, issues);
   const athena = athenaEngineGrants(c);

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { memberNetworksText, memberRolesText } from '../functions/lib/organization-env.js';
 import { bucketName } from '../shared/config/index.js';
 import { networkSchema } from './deployment-config.js';
 
@@ -133,7 +134,53 @@ export function centralAnalyzeRoleName(org: OrganizationSettings): string {
   return `PathGuardCentralAnalyze-${org.central.region}`;
 }
 
-/** Where a member writes in the central results bucket. */
-export function memberResultsPrefix(account: string): string {
-  return `members/${account}/`;
+/** Where a member writes in the central results bucket (shared with the analyze function). */
+export { memberResultsPrefix } from '../shared/probes/results-keys.js';
+
+/** Lambda's limit on a function's environment: keys and values, all variables together. */
+export const LAMBDA_ENVIRONMENT_MAX = 4096;
+/**
+ * The central analyze function's other variables (topic, flow-log format, account, Powertools,
+ * NODE_OPTIONS): 650 bytes in the example's template, rounded up.
+ */
+const OTHER_CENTRAL_VARIABLES = 700;
+
+/**
+ * About how large the central analyze function's environment is: the config, the member lists
+ * (about 200 bytes per member x Region) and the log archive, as the central stack writes them
+ * (partition `aws`), plus the other variables. Lambda refuses a deployment over 4 KB.
+ */
+export function centralEnvironmentBytes(
+  org: OrganizationSettings,
+  members: readonly (MemberPlacement & { readonly vpcVantages: readonly { readonly id: string }[] })[],
+  configJson: string,
+): { total: number; members: number } {
+  const listed = members.map((m) => ({
+    account: m.account,
+    region: m.region,
+    roleArn: `arn:aws:iam::${m.account}:role/${discoveryRoleName(org, m.region)}`,
+    vpcId: m.network.vpcId,
+    vantageIds: m.vpcVantages.map((v) => v.id),
+  }));
+  const memberBytes =
+    'PATHGUARD_MEMBER_ROLES'.length +
+    memberRolesText(listed).length +
+    'PATHGUARD_MEMBER_NETWORKS'.length +
+    memberNetworksText(listed).length;
+  const archive = org.logArchive
+    ? 'PATHGUARD_LOG_ARCHIVE'.length + JSON.stringify({ organizationId: org.id, ...org.logArchive }).length
+    : 0;
+  const external = org.discoveryRole.externalId
+    ? 'PATHGUARD_MEMBER_EXTERNAL_ID'.length + org.discoveryRole.externalId.length
+    : 0;
+  return {
+    total:
+      'PATHGUARD_CONFIG'.length +
+      configJson.length +
+      memberBytes +
+      archive +
+      external +
+      OTHER_CENTRAL_VARIABLES,
+    members: memberBytes,
+  };
 }

@@ -20,6 +20,8 @@ import { build } from 'esbuild';
  */
 export const RUNTIME_SDK = [
   '@aws-sdk/client-ec2',
+  // STS, which only an organisation's central analyze function needs (member roles), on first use.
+  '@aws-sdk/client-sts',
   '@aws-sdk/credential-provider-ini',
   '@aws-sdk/credential-provider-process',
   '@aws-sdk/credential-provider-sso',

@@ -1,44 +1,16 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
+// Types only at the top: the analyze bundle keeps the SDK external, and esbuild hoists an external
+// value import to the bundle's top even from a lazily loaded module, so EC2's module (about 0.5 s
+// of CPU) and STS's would load at every cold start. The clients are imported when first used.
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { AssumeRoleCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { UserInputError } from '../../shared/errors.js';
-import { fail, ok, type Result } from '../../shared/result.js';
+import type { MemberRole } from '../lib/organization-env.js';
 import { createAwsClient } from './clients.js';
 import { AwsCallError } from './retry.js';
 
-/** One member account x Region and the discovery role the central analyzer assumes there. */
-export interface MemberRole {
-  readonly account: string;
-  readonly region: string;
-  readonly roleArn: string;
-}
-
-const MEMBER_ROLE =
-  /^(\d{12}):([a-z]{2}(?:-[a-z]+)+-\d)=(arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@-]{1,64})$/;
-
-/**
- * Reads PATHGUARD_MEMBER_ROLES as the central stack writes it:
- * `account:region=roleArn,…`. A malformed entry or a role in another account than its entry's is
- * refused by position, never passed to STS.
- *
- * @example parseMemberRoles('111122223333:eu-west-1=arn:aws:iam::111122223333:role/PathGuardDiscovery-eu-west-1')
- */
-export function parseMemberRoles(text: string | undefined): Result<MemberRole[], UserInputError> {
-  const out: MemberRole[] = [];
-  const entries = (text ?? '').split(',').filter((e) => e.trim() !== '');
-  for (const [i, entry] of entries.entries()) {
-    const m = MEMBER_ROLE.exec(entry.trim());
-    if (!m || m[1] !== m[4])
-      return fail(
-        new UserInputError(
-          'CONFIG_INVALID',
-          `PATHGUARD_MEMBER_ROLES entry ${i + 1} is not account:region=arn:aws:iam::<same account>:role/<name>`,
-        ),
-      );
-    out.push({ account: m[1]!, region: m[2]!, roleArn: m[3]! });
-  }
-  return ok(out);
-}
+// The role list is read with the rest of the environment at cold start (organization-env.ts).
+export { type MemberRole, parseMemberRoles } from '../lib/organization-env.js';
 
 /** Options of {@link assumedRoleCredentials}. */
 export interface AssumeOptions {
@@ -73,6 +45,7 @@ export function assumedRoleCredentials(
   let pending: Promise<AwsCredentialIdentity> | undefined;
   const assume = async (): Promise<AwsCredentialIdentity> => {
     let out: AssumeRoleCommandOutput;
+    const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
     try {
       out = await sts.send(
         new AssumeRoleCommand({
@@ -113,12 +86,12 @@ export function assumedRoleCredentials(
  * credential provider per role and one client per member, built with PathGuard's retry policy.
  *
  * @example
- * const members = new MemberClients(new STSClient({}), roles, { externalId });
- * await discoverEnvironment(members.ec2('111122223333', 'eu-west-1'), opts);
+ * const members = new MemberClients(await centralStsClient(), roles, { externalId });
+ * await discoverEnvironment(await members.ec2('111122223333', 'eu-west-1'), opts);
  */
 export class MemberClients {
   private readonly providers = new Map<string, AwsCredentialIdentityProvider>();
-  private readonly ec2Clients = new Map<string, EC2Client>();
+  private readonly ec2Clients = new Map<string, Promise<EC2Client>>();
   private readonly byMember: Map<string, MemberRole>;
 
   constructor(
@@ -140,15 +113,14 @@ export class MemberClients {
     return p;
   }
 
-  /** An EC2 client in the member's Region on its discovery role. */
-  ec2(account: string, region: string): EC2Client {
+  /** An EC2 client in the member's Region on its discovery role (rejects for an unknown member). */
+  async ec2(account: string, region: string): Promise<EC2Client> {
     const key = `${account}:${region}`;
     let c = this.ec2Clients.get(key);
     if (!c) {
-      c = createAwsClient(
-        EC2Client,
-        { region, credentials: this.credentials(account, region) },
-        { maxAttempts: 8 },
+      const credentials = this.credentials(account, region);
+      c = import('@aws-sdk/client-ec2').then((m) =>
+        createAwsClient(m.EC2Client, { region, credentials }, { maxAttempts: 8 }),
       );
       this.ec2Clients.set(key, c);
     }
@@ -163,7 +135,8 @@ export class MemberClients {
   }
 }
 
-/** An STS client for the central function (its own Region's endpoint). */
-export function centralStsClient(): STSClient {
+/** An STS client for the central function (its own Region's endpoint), its module loaded on first use. */
+export async function centralStsClient(): Promise<STSClient> {
+  const { STSClient } = await import('@aws-sdk/client-sts');
   return createAwsClient(STSClient);
 }

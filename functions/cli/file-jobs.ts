@@ -1,15 +1,17 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Environment } from '../../shared/env/types.js';
 import { UserInputError } from '../../shared/errors.js';
-import type { RejectTally } from '../../shared/text/rejects.js';
+import { RejectCounter, type RejectTally } from '../../shared/text/rejects.js';
+import type { PieceResult, PieceTask } from './file-piece-run.js';
+import { type FilePiece, planFilePieces } from './file-pieces.js';
 
 /**
- * One input file's work in a worker thread: counting flow-log records (`parse flow --count`) or
- * classifying them into per-path counts (`classify --summary`). Only counting modes go to
- * workers: their result is a few numbers, whatever the file's size.
+ * One input file's work, spread over threads: counting flow-log records (`parse flow --count`) or
+ * classifying them into per-path counts (`classify --summary`). Only counting modes are spread:
+ * their result is a few numbers, whatever the file's size.
  */
 export type FileJob =
   | { readonly kind: 'flow-count'; readonly file: string; readonly format?: string }
@@ -23,7 +25,7 @@ export type FileJob =
       readonly envKey: string;
     };
 
-/** What a job counted. `paths` and `unclassified` are for `flow-classify` only. */
+/** What a file's job counted. `paths` and `unclassified` are for `flow-classify` only. */
 export interface FileJobResult {
   readonly records: number;
   readonly paths: Readonly<Record<string, number>>;
@@ -31,22 +33,29 @@ export interface FileJobResult {
   readonly rejects: RejectTally;
 }
 
-/** Messages between the CLI and its workers. */
-export type JobMessage = { readonly id: number; readonly job: FileJob };
+/** Messages between the CLI and its workers: a worker says it is ready, then gets one piece at a time. */
+export type JobMessage = { readonly id: number; readonly task: PieceTask; readonly env?: Environment };
 export type JobReply =
-  | { readonly id: number; readonly result: FileJobResult }
+  | { readonly ready: true }
+  | { readonly id: number; readonly result: PieceResult }
   | { readonly id: number; readonly failed: true };
 
 /**
- * Most worker threads a command starts, whatever --jobs asks: with the young generation below,
- * each holds about 30 MB at peak, so four and the CLI's own thread stay under 200 MB RSS.
+ * Most threads a command uses, its own included, whatever --jobs asks: each worker holds about
+ * 40 MB at peak while classifying, so three and the CLI's own thread stay under 200 MB RSS.
  */
 export const MAX_THREADS = 4;
 /**
- * A 4 MB young generation: V8's default (16 MB semi-spaces) took a classifying worker's peak RSS
- * from 128 to 182 MB for two workers over 2M records, at the same CPU time.
+ * A 16 MB young generation. 4 MB kept a classifying worker's RSS low but made it collect so often
+ * that it took 1.47x the CPU time of V8's default on the same 500k records (paired runs); 16 MB
+ * took about the default's CPU time with less memory.
  */
-const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: 4 } };
+const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: 16 } };
+/**
+ * Without --jobs, inputs smaller than this are read in this thread: starting a worker costs
+ * 60-100 ms of CPU (a V8 isolate and its modules), what counting 30 MB of flow logs costs.
+ */
+const AUTO_PARALLEL_BYTES = 32 * 1024 * 1024;
 
 /**
  * The worker script beside the bundle (dist/file-worker.mjs); null when running from the sources
@@ -61,10 +70,23 @@ function workerScript(): URL | null {
   return existsSync(fileURLToPath(url)) ? url : null;
 }
 
+function inputBytes(inputs: readonly string[]): number {
+  let n = 0;
+  for (const f of inputs) {
+    try {
+      n += statSync(f).size;
+    } catch {
+      // Unreadable: its reader says why.
+    }
+  }
+  return n;
+}
+
 /**
- * Worker threads for `inputs`: `--jobs N` when given (1 = this thread only), else one per core,
- * never more than the files or {@link MAX_THREADS}, and 1 when standard input is among them or no
- * worker script exists.
+ * Threads for `inputs`, this one included: `--jobs N` when given (1 = this thread only), else
+ * one per core when the inputs are large enough to repay a worker's start; never more than the
+ * cores or {@link MAX_THREADS}, and 1 when standard input is among them or no worker script exists. One
+ * plain-text file is split by byte ranges, so one input can use several threads too.
  */
 export function threadsFor(jobs: unknown, inputs: readonly string[]): number {
   let n = availableParallelism();
@@ -72,53 +94,163 @@ export function threadsFor(jobs: unknown, inputs: readonly string[]): number {
     n = typeof jobs === 'string' && /^[1-9]\d{0,2}$/.test(jobs) ? Number(jobs) : Number.NaN;
     if (Number.isNaN(n)) throw new UserInputError('USAGE', '--jobs must be a whole number from 1 to 999');
   }
-  if (inputs.includes('-') || inputs.length < 2 || workerScript() === null) return 1;
-  return Math.min(n, inputs.length, MAX_THREADS);
+  if (n < 2 || inputs.length === 0 || inputs.includes('-') || workerScript() === null) return 1;
+  if (jobs === undefined && inputBytes(inputs) < AUTO_PARALLEL_BYTES) return 1;
+  // More threads than cores only take turns: 4 threads on 2 cores classified 2M records with
+  // twice the CPU time of 2 threads, and more memory.
+  return Math.min(n, availableParallelism(), MAX_THREADS);
+}
+
+/** The task of a piece of a job. */
+function taskOf(job: FileJob, p: FilePiece, startSpec = p.startSpec): PieceTask {
+  return {
+    kind: job.kind,
+    file: p.path,
+    ...(job.format ? { format: job.format } : {}),
+    ...(job.kind === 'flow-classify' ? { envKey: job.envKey } : {}),
+    ...(p.range ? { range: p.range } : {}),
+    // A given --format wins over every header line: no range needs to know what came before.
+    ...(p.range && startSpec !== undefined && !job.format ? { startSpec } : {}),
+  };
+}
+
+const envOf = (job: FileJob) => (job.kind === 'flow-classify' ? job.env : undefined);
+
+/** Pieces handed out heaviest first, to this thread and to workers as each becomes free. */
+class PieceQueue {
+  readonly results: (PieceResult | undefined)[];
+  /** The first file a piece failed on: pieces of it and of later files are not started. */
+  failedFile = Number.POSITIVE_INFINITY;
+  private readonly order: number[];
+  private next = 0;
+
+  constructor(readonly pieces: readonly FilePiece[]) {
+    this.results = new Array(pieces.length);
+    this.order = pieces.map((_, i) => i).sort((a, b) => pieces[b]!.weight - pieces[a]!.weight || a - b);
+  }
+
+  /** The next piece to run, or -1. */
+  take(): number {
+    while (this.next < this.order.length) {
+      const i = this.order[this.next++]!;
+      if (this.pieces[i]!.file < this.failedFile) return i;
+    }
+    return -1;
+  }
+
+  settle(i: number, result: PieceResult | null): void {
+    if (result !== null) this.results[i] = result;
+    else this.failedFile = Math.min(this.failedFile, this.pieces[i]!.file);
+  }
+}
+
+type RunPiece = (task: PieceTask, env?: Environment) => Promise<PieceResult>;
+
+/** A worker's share: pieces one at a time from when it says it is ready until none are left. */
+function workerLoop(w: Worker, jobs: readonly FileJob[], q: PieceQueue): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const sent = new Set<string>();
+    const give = () => {
+      const i = q.take();
+      if (i < 0) return resolve();
+      const piece = q.pieces[i]!;
+      const job = jobs[piece.file]!;
+      // The environment crosses once per worker: each piece names it by key.
+      const env = job.kind === 'flow-classify' && !sent.has(job.envKey) ? job.env : undefined;
+      if (job.kind === 'flow-classify') sent.add(job.envKey);
+      w.postMessage({ id: i, task: taskOf(job, piece), ...(env ? { env } : {}) } satisfies JobMessage);
+    };
+    w.on('message', (m: JobReply) => {
+      if ('id' in m) q.settle(m.id, 'result' in m ? m.result : null);
+      give();
+    });
+    w.on('error', reject);
+    w.on('exit', (code) => reject(new Error(`a worker thread exited (${code}) before its pieces were done`)));
+  });
+}
+
+/** This thread's share: pieces in turn while workers take theirs between its reads. */
+async function localLoop(jobs: readonly FileJob[], q: PieceQueue, run: RunPiece): Promise<void> {
+  for (let i = q.take(); i >= 0; i = q.take()) {
+    const piece = q.pieces[i]!;
+    const job = jobs[piece.file]!;
+    q.settle(i, await run(taskOf(job, piece), envOf(job)).catch(() => null));
+  }
 }
 
 /**
- * Runs `jobs` on `threads` worker threads, files handed out in order as workers free up, and
- * returns the results in file order. A job that failed (an unreadable file, a truncated gzip)
- * ends the list: `failedAt` is its index, the results before it are kept, so the caller reruns
- * that file in its own thread and fails exactly as reading the files in turn would.
+ * One file's pieces added up in order: line numbers of reject samples shifted by the lines of
+ * the ranges before, and a range read again when the format it assumed is not the one the range
+ * before it ended with (a header line in the middle of the file). Null when that rereading fails.
+ */
+async function mergeFile(
+  job: FileJob,
+  pieces: readonly { piece: FilePiece; result: PieceResult }[],
+  run: RunPiece,
+): Promise<FileJobResult | null> {
+  const paths: Record<string, number> = {};
+  const rejects = new RejectCounter();
+  let records = 0;
+  let unclassified = 0;
+  let lines = 0;
+  let inForce: string | null = null;
+  for (const { piece, result } of pieces) {
+    let r = result;
+    if (piece.startSpec !== undefined && inForce !== null && piece.startSpec !== inForce && !job.format) {
+      const again = await run(taskOf(job, piece, inForce), envOf(job)).catch(() => null);
+      if (again === null) return null;
+      r = again;
+    }
+    records += r.records;
+    unclassified += r.unclassified;
+    for (const [path, n] of Object.entries(r.paths)) paths[path] = (paths[path] ?? 0) + n;
+    rejects.merge(r.rejects, lines);
+    lines += r.lines;
+    inForce = r.endSpec;
+  }
+  return { records, paths, unclassified, rejects };
+}
+
+/** Test hook: with it set, this thread leaves every piece to the workers, so each crosses a thread boundary. */
+const PIECES_TO_WORKERS_ONLY = 'PATHGUARD_TEST_PIECES_TO_WORKERS';
+
+/**
+ * Runs `jobs` on `threads` threads (this one and `threads - 1` workers): each plain-text file
+ * split at line boundaries into byte ranges, other files whole, pieces handed out as threads free
+ * up, and returns the results in file order, exactly what reading the files in turn counts. A
+ * file a piece failed on ends the list: `failedAt` is its index, the results before it are kept,
+ * so the caller rereads that file in its own thread and fails exactly as reading in turn would.
  */
 export async function runFileJobs(
   jobs: readonly FileJob[],
   threads: number,
 ): Promise<{ results: FileJobResult[]; failedAt: number | null }> {
-  const script = workerScript();
-  if (script === null) throw new Error('worker script missing: run the built CLI');
-  const results: (FileJobResult | undefined)[] = new Array(jobs.length);
-  let failedAt: number | null = null;
-  let next = 0;
-  const workers = Array.from(
-    { length: Math.min(threads, jobs.length) },
-    () => new Worker(script, WORKER_OPTIONS),
+  const plan = await planFilePieces(
+    jobs.map((j) => j.file),
+    threads,
   );
+  const flat = plan.flat();
+  const { runPiece } = await import('./file-piece-run.js');
+  const q = new PieceQueue(flat);
+  const n = Math.min(threads - 1, flat.length - 1);
+  const script = n > 0 ? workerScript() : null;
+  if (n > 0 && script === null) throw new Error('worker script missing: run the built CLI');
+  const workers = Array.from({ length: n }, () => new Worker(script!, WORKER_OPTIONS));
   try {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const give = () => {
-              // After a failure, files after it are not started: their work would be discarded.
-              if (next >= jobs.length || (failedAt !== null && next > failedAt)) return resolve();
-              const id = next++;
-              w.postMessage({ id, job: jobs[id]! } satisfies JobMessage);
-            };
-            w.on('message', (m: JobReply) => {
-              if ('result' in m) results[m.id] = m.result;
-              else if (failedAt === null || m.id < failedAt) failedAt = m.id;
-              give();
-            });
-            w.on('error', reject);
-            give();
-          }),
-      ),
-    );
+    const local = n > 0 && process.env[PIECES_TO_WORKERS_ONLY] === '1' ? [] : [localLoop(jobs, q, runPiece)];
+    await Promise.all([...local, ...workers.map((w) => workerLoop(w, jobs, q))]);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  const end = failedAt ?? jobs.length;
-  return { results: results.slice(0, end) as FileJobResult[], failedAt };
+  const results: FileJobResult[] = [];
+  let at = 0;
+  for (const [f, pieces] of plan.entries()) {
+    const done = pieces.map((piece, k) => ({ piece, result: q.results[at + k]! }));
+    at += pieces.length;
+    if (f >= q.failedFile) break;
+    const merged = await mergeFile(jobs[f]!, done, runPiece);
+    if (merged === null) return { results, failedAt: f };
+    results.push(merged);
+  }
+  return { results, failedAt: Number.isFinite(q.failedFile) ? q.failedFile : null };
 }

@@ -11,6 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import type { AnalyzerRunResult } from '../../shared/analyzer/run.js';
 import { UserInputError } from '../../shared/errors.js';
 import { bundleKey } from '../../shared/evidence/bundle.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
@@ -28,6 +29,7 @@ import { inspectionOf, parseHandlerEvent } from '../lib/events.js';
 import { evidenceLocations } from '../lib/evidence-locations.js';
 import { settingsLoader } from '../lib/lambda-config.js';
 import { logInvocationErrors } from '../lib/log-errors.js';
+import { analyzeOrganization } from '../lib/member-analysis.js';
 import { logger, metrics } from '../lib/powertools.js';
 
 // The SDK's own adaptive retry and timeouts, configured once for every client.
@@ -68,6 +70,20 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
   if (ev.kind === 'probe-now') throw new UserInputError('BAD_EVENT', "send 'probe-now' to a probe function");
   const topicArn = env.topicArn ?? cfg.alerts.topicArn;
   if (!topicArn) throw new UserInputError('CONFIG_MISSING', 'no alert topic configured');
+  const since = ev.kind === 'analyze' && ev.since ? { since: ev.since } : {};
+  if (env.organization) {
+    // An organisation's central function: every member account x Region, none of its own.
+    return analyzeOrganization({
+      cfg,
+      organization: env.organization,
+      clients: { s3, cwl },
+      sink: new SnsAlertSink(await snsClient(), topicArn),
+      probeObjects: new S3ProbeObjects(s3),
+      engines: { athena: athenaClient, onQuery: countScanned },
+      now,
+      ...since,
+    });
+  }
   const vpcIds = [...env.vpcIds];
   const runnerSubnetIds = cfg.vantages.flatMap((v) => (v.kind === 'vpc' ? [v.subnetId] : []));
   const where = evidenceLocations(cfg, env.evidence);
@@ -110,7 +126,7 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
     probeObjects: new S3ProbeObjects(s3),
     now,
     report: dailyReportLocation(cfg, now),
-    ...(ev.kind === 'analyze' && ev.since ? { since: ev.since } : {}),
+    ...since,
     discover: async () => found,
     ...(flows ? { flows } : {}),
     ...(access ? { access } : {}),
@@ -130,34 +146,7 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
   });
   for (const source of unlocated(cfg, where, flows !== undefined))
     logger.warn('evidence source enabled but not located; its probes stay no-evidence', { source });
-  const verdicts: Record<string, number> = {};
-  for (const r of summary.results) verdicts[r.verdict.verdict] = (verdicts[r.verdict.verdict] ?? 0) + 1;
-  for (const [verdict, n] of Object.entries(verdicts)) {
-    const m = metrics.singleMetric();
-    m.addDimension('verdict', verdict);
-    m.addMetric('ProbeVerdict', MetricUnit.Count, n);
-  }
-  metrics.addMetric('AlertsSent', MetricUnit.Count, summary.alerts.sent.length);
-  metrics.addMetric('RejectedLogLines', MetricUnit.Count, rejects.count);
-  // Evidence lag: from a probe's creation to the run that decided it.
-  for (const r of summary.results) {
-    if (r.changed && ['private', 'left-path', 'blocked'].includes(r.verdict.verdict)) {
-      metrics.addMetric(
-        'EvidenceLagSeconds',
-        MetricUnit.Seconds,
-        Math.round((now.getTime() - Date.parse(r.probe.createdAt)) / 1000),
-      );
-    }
-  }
-  if (rejects.count > 0)
-    logger.warn('log lines rejected', {
-      count: rejects.count,
-      byCode: rejects.byCode,
-      samples: rejects.samples.map((x) => ({ source: x.source, line: x.line, code: x.code })),
-    });
-  // Passed over, not rejected (subscription health checks, CloudTrail Insights and other events).
-  if (rejects.skipped > 0)
-    logger.info('log items skipped', { count: rejects.skipped, byReason: rejects.skippedBy });
+  const verdicts = reportVerdicts(summary, rejects, now);
   // The evidence report the alerts name, and yesterday's once the day is over. A failure here
   // is reported, never a reason to lose the run's verdicts and alerts.
   const reports: { key: string; probes: number }[] = [];
@@ -200,6 +189,43 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
     errors: summary.errors,
     alertFailures: summary.alerts.failed.map((f) => ({ dedupKey: f.alert.dedupKey, error: f.error })),
   };
+}
+
+/** The run's verdict, alert, evidence-lag and reject metrics, and the rejected lines' samples. */
+function reportVerdicts(
+  summary: AnalyzerRunResult,
+  rejects: RejectCounter,
+  now: Date,
+): Record<string, number> {
+  const verdicts: Record<string, number> = {};
+  for (const r of summary.results) verdicts[r.verdict.verdict] = (verdicts[r.verdict.verdict] ?? 0) + 1;
+  for (const [verdict, n] of Object.entries(verdicts)) {
+    const m = metrics.singleMetric();
+    m.addDimension('verdict', verdict);
+    m.addMetric('ProbeVerdict', MetricUnit.Count, n);
+  }
+  metrics.addMetric('AlertsSent', MetricUnit.Count, summary.alerts.sent.length);
+  metrics.addMetric('RejectedLogLines', MetricUnit.Count, rejects.count);
+  // Evidence lag: from a probe's creation to the run that decided it.
+  for (const r of summary.results) {
+    if (r.changed && ['private', 'left-path', 'blocked'].includes(r.verdict.verdict)) {
+      metrics.addMetric(
+        'EvidenceLagSeconds',
+        MetricUnit.Seconds,
+        Math.round((now.getTime() - Date.parse(r.probe.createdAt)) / 1000),
+      );
+    }
+  }
+  if (rejects.count > 0)
+    logger.warn('log lines rejected', {
+      count: rejects.count,
+      byCode: rejects.byCode,
+      samples: rejects.samples.map((x) => ({ source: x.source, line: x.line, code: x.code })),
+    });
+  // Passed over, not rejected (subscription health checks, CloudTrail Insights and other events).
+  if (rejects.skipped > 0)
+    logger.info('log items skipped', { count: rejects.skipped, byReason: rejects.skippedBy });
+  return verdicts;
 }
 
 /** The account in the function's ARN (`arn:aws:lambda:<region>:<account>:function:<name>`). */

@@ -14,9 +14,9 @@ export function dailyReportKey(day: Date): string {
   return `reports/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}.html`;
 }
 
-/** Where the day's report of the results bucket is, for the alerts. */
-export function dailyReportLocation(cfg: PathGuardConfig, day: Date): ReportLocation {
-  return { bucket: cfg.resultsBucket, key: dailyReportKey(day), region: cfg.region };
+/** Where the day's report of the results bucket (or of a member's folder of it) is, for the alerts. */
+export function dailyReportLocation(cfg: PathGuardConfig, day: Date, prefix = ''): ReportLocation {
+  return { bucket: cfg.resultsBucket, key: prefix + dailyReportKey(day), region: cfg.region };
 }
 
 /** The state document that records the last day whose report was written whole. */
@@ -25,9 +25,14 @@ export const DAILY_REPORT_STATE_KEY = 'state/daily-report.json';
 /** What the analyze function may read for a report: its own prefixes (its role can read nothing else there). */
 const READABLE = ['evidence/', 'reports/real-traffic/', 'state/alerts.json'];
 
-/** The results bucket as the report reads it. */
-export function resultsBucketReader(s3: S3Client, bucket: string, store: ObjectStore): AnalysisReader {
-  return new BucketReader(s3, bucket, store, READABLE);
+/** The results bucket as the report reads it (`prefix`: the store's, a member's folder). */
+export function resultsBucketReader(
+  s3: S3Client,
+  bucket: string,
+  store: ObjectStore,
+  prefix = '',
+): AnalysisReader {
+  return new BucketReader(s3, bucket, store, READABLE, prefix);
 }
 
 export interface DailyReportDeps {

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../../shared/zod-locale.js';
 import { inspectPost, inspectUrl, type UrlInspection } from '../../shared/endpoints/index.js';
 import { UserInputError } from '../../shared/errors.js';
 
@@ -17,16 +18,18 @@ const adhoc = z.discriminatedUnion('action', [
   z
     .strictObject({
       action: z.literal('inspect-url'),
-      url: z.string().min(1).optional(),
-      post: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+      url: z.optional(z.string().check(z.minLength(1))),
+      post: z.optional(z.union([z.string().check(z.minLength(1)), z.record(z.string(), z.unknown())])),
     })
-    .refine((e) => (e.url === undefined) !== (e.post === undefined), {
-      message: 'inspect-url takes either url or post',
-    }),
-  z.strictObject({ action: z.literal('analyze'), since: z.iso.datetime({ offset: true }).optional() }),
+    .check(
+      z.refine((e) => (e.url === undefined) !== (e.post === undefined), {
+        message: 'inspect-url takes either url or post',
+      }),
+    ),
+  z.strictObject({ action: z.literal('analyze'), since: z.optional(z.iso.datetime({ offset: true })) }),
   z.strictObject({
     action: z.literal('explain'),
-    probeId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a probe id'),
+    probeId: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'expected a probe id')),
   }),
 ]);
 

@@ -1,33 +1,46 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../../shared/zod-locale.js';
 import { type PathGuardConfig, validateConfig } from '../../shared/config/index.js';
 import { bucketName, formatIssuePath, runnerId } from '../../shared/config/schema.js';
 import { UserInputError, ValidationError } from '../../shared/errors.js';
 import { type FlowFormat, parseFlowFormat } from '../../shared/flow-logs/index.js';
 import { fail, ok, type Result } from '../../shared/result.js';
 import { EVIDENCE_ENV } from './evidence-locations.js';
+import { type OrganizationEnv, parseOrganizationEnv } from './organization-env.js';
 
 /** An unset variable and an empty one mean the same: not given. */
-const given = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const given = <T extends z.core.SomeType>(schema: T) =>
+  z.pipe(
+    z.transform((v: unknown) => (v === '' ? undefined : v)),
+    z.optional(schema),
+  );
 
-const vpcIds = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((id) => id.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'expected VPC ids such as vpc-0a1b2c3d4e5f6a7b8')));
+const vpcIds = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((s) =>
+      s
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    ),
+  ),
+  z.array(
+    z.string().check(z.regex(/^vpc-[0-9a-f]{8,17}$/, 'expected VPC ids such as vpc-0a1b2c3d4e5f6a7b8')),
+  ),
+);
 
-const flowFormat = z.string().transform((spec, ctx): FlowFormat => {
-  const r = parseFlowFormat(spec);
-  if (r.ok) return r.value;
-  // A format the analyzer cannot read would silently turn every flow record into a reject.
-  ctx.addIssue({ code: 'custom', message: r.error.message });
-  return z.NEVER;
-});
+const flowFormat = z.pipe(
+  z.string(),
+  z.transform((spec: string, ctx): FlowFormat => {
+    const r = parseFlowFormat(spec);
+    if (r.ok) return r.value;
+    // A format the analyzer cannot read would silently turn every flow record into a reject.
+    ctx.issues.push({ code: 'custom', message: r.error.message, input: spec });
+    return z.NEVER;
+  }),
+);
 
 /**
  * Every `PATHGUARD_*` variable the stack sets on a function (infra/constructs/*), validated once
@@ -36,23 +49,26 @@ const flowFormat = z.string().transform((spec, ctx): FlowFormat => {
 export const lambdaEnvSchema = z.object({
   PATHGUARD_CONFIG: z
     .string({ error: 'is not set (the JSON config or an s3://bucket/key reference)' })
-    .trim()
-    .min(1, 'is empty (the JSON config or an s3://bucket/key reference)'),
+    .check(z.trim(), z.minLength(1, 'is empty (the JSON config or an s3://bucket/key reference)')),
   PATHGUARD_VANTAGE: given(runnerId),
   PATHGUARD_TOPIC_ARN: given(
-    z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN'),
+    z
+      .string()
+      .check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN')),
   ),
   PATHGUARD_VPC_IDS: given(vpcIds),
   PATHGUARD_FLOW_LOG_FORMAT: given(flowFormat),
   [EVIDENCE_ENV.accessLogBucket]: given(bucketName),
   // An empty prefix is a prefix (the bucket's root), not an unset one.
-  [EVIDENCE_ENV.accessLogPrefix]: z.string().optional(),
-  [EVIDENCE_ENV.flowLogGroup]: given(z.string().regex(/^[\w#/.-]{1,512}$/, 'expected a log group name')),
+  [EVIDENCE_ENV.accessLogPrefix]: z.optional(z.string()),
+  [EVIDENCE_ENV.flowLogGroup]: given(
+    z.string().check(z.regex(/^[\w#/.-]{1,512}$/, 'expected a log group name')),
+  ),
   [EVIDENCE_ENV.flowLogBucket]: given(bucketName),
-  [EVIDENCE_ENV.flowLogPrefix]: z.string().optional(),
+  [EVIDENCE_ENV.flowLogPrefix]: z.optional(z.string()),
   [EVIDENCE_ENV.cloudTrailBucket]: given(bucketName),
-  [EVIDENCE_ENV.cloudTrailPrefix]: z.string().optional(),
-  [EVIDENCE_ENV.accountId]: given(z.string().regex(/^\d{12}$/, 'expected a 12-digit account id')),
+  [EVIDENCE_ENV.cloudTrailPrefix]: z.optional(z.string()),
+  [EVIDENCE_ENV.accountId]: given(z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account id'))),
 });
 
 /** The handlers' environment, validated. */
@@ -71,6 +87,8 @@ export interface LambdaEnv {
   readonly evidence: Readonly<Record<string, string | undefined>>;
   /** The account whose CloudTrail logs are read (PATHGUARD_ACCOUNT_ID). */
   readonly accountId?: string;
+  /** The members a central analyze function analyses, and the log archive (organization-env.ts). */
+  readonly organization?: OrganizationEnv;
 }
 
 /**
@@ -84,12 +102,15 @@ export function parseLambdaEnv(
   env: Readonly<Record<string, string | undefined>>,
 ): Result<LambdaEnv, ValidationError> {
   const r = lambdaEnvSchema.safeParse(env);
-  if (!r.success) {
+  const org = parseOrganizationEnv(env);
+  if (!r.success || !org.ok) {
     return fail(
-      new ValidationError(
-        'environment',
-        r.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
-      ),
+      new ValidationError('environment', [
+        ...(r.success
+          ? []
+          : r.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message }))),
+        ...(org.ok ? [] : org.error.issues),
+      ]),
     );
   }
   const v = r.data;
@@ -103,6 +124,7 @@ export function parseLambdaEnv(
     ...(v.PATHGUARD_FLOW_LOG_FORMAT ? { flowFormat: v.PATHGUARD_FLOW_LOG_FORMAT } : {}),
     evidence,
     ...(v[EVIDENCE_ENV.accountId] ? { accountId: v[EVIDENCE_ENV.accountId] } : {}),
+    ...(org.value ? { organization: org.value } : {}),
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { parseCloudWatchAccessLogJson } from '../../shared/access-logs/cloudwatch.js';
+import { AccessLogRecordCounter } from '../../shared/access-logs/counter.js';
 import {
   AccessLogLineParser,
   DEFAULT_MAX_ACCESS_LOG_LINE_BYTES,
@@ -151,35 +152,36 @@ async function* readExport(
 /**
  * Counts the records of one input without building them (the `--count` path): every line is
  * checked exactly as {@link readAccessLogRecords} parses it, with the same rejects, but no field
- * is copied out. CloudWatch Logs JSON input is parsed in full.
+ * is copied out and nothing is redacted (nothing is output; reject messages never quote a value).
+ * CloudWatch Logs JSON input is parsed in full.
  *
  * @example
  * const n = await countAccessLogRecords('access.log.gz', { rejects });
  */
 export async function countAccessLogRecords(input: string, opts: ReadAccessLogOptions): Promise<number> {
-  const opened = await openInput(input, opts.stdin);
+  // The counter copies what it keeps of a chunk (a line cut by the chunk's end), so a plain file
+  // is read into two buffers that take turns.
+  const opened = await openInput(input, opts.stdin, { reuseBuffers: true });
   if (opened.firstByte === OPEN_BRACE) {
+    // The JSON readers may hold a chunk while the next is read: give them their own copies.
+    const own = { ...opened, chunks: copied(opened.chunks) };
     let n = 0;
-    for await (const batch of readOpened(opened, opts)) n += batch.length;
+    for await (const batch of readOpened(own, opts)) n += batch.length;
     return n;
   }
   const name = opened.name;
   const rejects = opts.rejects;
-  const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_ACCESS_LOG_LINE_BYTES;
-  const parser = new AccessLogLineParser({ maxLineBytes });
-  let records = 0;
-  const splitter = new LineSplitter(
-    (buf, start, end, lineNo) => {
-      if (isBlank(buf, start, end)) return;
-      const error = parser.check(buf, start, end);
-      if (error === null) records++;
-      else rejects.add(name, lineNo, error);
-    },
-    { maxLineBytes, onTooLong: (lineNo, bytes) => rejects.add(name, lineNo, tooLong(bytes, maxLineBytes)) },
-  );
-  for await (const chunk of opened.chunks) splitter.push(chunk);
-  splitter.end();
-  return records;
+  const counter = new AccessLogRecordCounter({
+    ...(opts.maxLineBytes !== undefined ? { maxLineBytes: opts.maxLineBytes } : {}),
+    onReject: (lineNo, error) => rejects.add(name, lineNo, error),
+  });
+  for await (const chunk of opened.chunks) counter.push(chunk);
+  counter.end();
+  return counter.records;
+}
+
+async function* copied(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield Buffer.from(chunk);
 }
 
 function firstNonBlank(buf: Uint8Array, start: number): number | undefined {

@@ -1,10 +1,16 @@
 import type { Readable } from 'node:stream';
 import { UserInputError } from '../../shared/errors.js';
 import { type FlowFormat, FlowLogStreamParser, parseFlowFormat } from '../../shared/flow-logs/index.js';
+import type { FlowParquetReader } from '../../shared/flow-logs/parquet.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import type { RejectCounter } from '../../shared/text/rejects.js';
 import { readCloudWatchEvents } from './cloudwatch-export.js';
-import { collectParquetBytes, FLOW_PARQUET_CODECS, ParquetTooLargeError } from './flow-parquet.js';
+import {
+  collectParquetBytes,
+  FLOW_PARQUET_CODECS,
+  openParquetFile,
+  ParquetTooLargeError,
+} from './flow-parquet.js';
 import { InputReadError, type OpenedInput, openInput } from './input.js';
 
 export interface ReadFlowOptions {
@@ -64,6 +70,17 @@ async function* readParquetInput(
   // hyparquet loads here, for Parquet inputs only: text inputs (and the CLI's start) skip its
   // 68 modules, about 40 ms of CPU.
   const { FlowParquetReader, hasParquetMagic } = await import('../../shared/flow-logs/parquet.js');
+  const onDisk = await openParquetOnDisk(opened);
+  if (onDisk !== null) {
+    try {
+      return yield* decodeParquet(
+        new FlowParquetReader(onDisk.bytes, parquetOptions(opened, opts, countOnly)),
+        opened,
+      );
+    } finally {
+      await onDisk.close();
+    }
+  }
   let bytes: Buffer;
   try {
     bytes = await collectParquetBytes(opened.chunks);
@@ -86,13 +103,36 @@ async function* readParquetInput(
     yield* drain(batch);
     return parser.records;
   }
-  const reader = new FlowParquetReader(bytes, {
+  return yield* decodeParquet(new FlowParquetReader(bytes, parquetOptions(opened, opts, countOnly)), opened);
+}
+
+function parquetOptions(opened: OpenedInput, opts: ReadFlowOptions, countOnly: boolean) {
+  return {
     source: opened.name,
     rejects: opts.rejects,
     compressors: FLOW_PARQUET_CODECS,
     countOnly,
     ...(opts.fields ? { fields: opts.fields } : {}),
-  });
+  };
+}
+
+/** A plain Parquet file on disk, opened for ranged reads (the input's own stream is closed), or null. */
+async function openParquetOnDisk(opened: OpenedInput) {
+  if (opened.name === '-' || opened.encoding !== 'plain') return null;
+  let file: Awaited<ReturnType<typeof openParquetFile>>;
+  try {
+    file = await openParquetFile(opened.name);
+  } catch {
+    return null; // read as a stream, which reports what is wrong
+  }
+  if (file !== null) await (opened.chunks as AsyncGenerator<Buffer>).return?.(undefined);
+  return file;
+}
+
+async function* decodeParquet(
+  reader: FlowParquetReader,
+  opened: OpenedInput,
+): AsyncGenerator<FlowRecord[], number> {
   yield* reader.batches();
   if (reader.failure)
     throw new InputReadError(
@@ -164,6 +204,8 @@ export interface FlowRecordSink {
   ) => boolean;
   /** Keys whose places `line` receives in `spans` (FlowStreamOptions.lineFields). */
   readonly lineFields?: readonly string[];
+  /** Told of each region of input before its lines are offered to `line` (FlowStreamOptions.onRegion). */
+  readonly region: (b: Buffer, from: number, to: number) => void;
   readonly record: (r: FlowRecord) => void;
   /** Called after each piece of input; a promise returned is awaited (output backpressure). */
   readonly flush: () => Promise<void> | undefined;
@@ -199,6 +241,7 @@ export async function pipeFlowRecords(
     onRecord: sink.record,
     onLine: sink.line,
     ...(sink.lineFields ? { lineFields: sink.lineFields } : {}),
+    onRegion: sink.region,
   });
   if (opened.firstByte === OPEN_BRACE) {
     for await (const ev of readCloudWatchEvents(opened.chunks, {

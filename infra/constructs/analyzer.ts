@@ -10,6 +10,11 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EVIDENCE_ENV } from '../../functions/lib/evidence-locations.js';
+import {
+  memberNetworksText,
+  memberRolesText,
+  ORGANIZATION_ENV,
+} from '../../functions/lib/organization-env.js';
 import { type AthenaEngineGrants, grantAthenaEngines } from './athena-grants.js';
 import { allowKey, allowObjects, type FunctionDefaults, pathGuardFunction } from './pathguard-function.js';
 import { StackSection } from './stack-section.js';
@@ -17,8 +22,8 @@ import { StackSection } from './stack-section.js';
 /** Props of {@link Analyzer}. */
 export interface AnalyzerProps {
   readonly defaults: FunctionDefaults;
-  /** The VPC whose network the analyzer discovers (PATHGUARD_VPC_IDS). */
-  readonly vpcId: string;
+  /** The VPC whose network the analyzer discovers (PATHGUARD_VPC_IDS). @default none: members' (memberDiscovery) */
+  readonly vpcId?: string;
   /** Where alerts are published. */
   readonly topic: sns.ITopic;
   readonly resultsBucket: s3.IBucket;
@@ -37,15 +42,18 @@ export interface AnalyzerProps {
   /** The function role's fixed name, for trust policies in other accounts. @default generated */
   readonly roleName?: string;
   /**
-   * Discover the network through these member roles (sts:AssumeRole) instead of this account's
-   * EC2 API. @default this account's network
+   * Analyse these member accounts x Regions (an organisation's central analyzer): their networks
+   * through their discovery roles (sts:AssumeRole) instead of this account's EC2 API, their
+   * results under `members/<account>/<region>/` of the results bucket. @default this account
    */
   readonly memberDiscovery?: {
-    /** Each member account x Region's discovery role, as `account:region=roleArn`. */
+    /** Each member account x Region: its discovery role, its VPC and its VPC vantages. */
     readonly roles: readonly {
       readonly account: string;
       readonly region: string;
       readonly roleArn: string;
+      readonly vpcId: string;
+      readonly vantageIds: readonly string[];
     }[];
     /** The external id every AssumeRole presents. @default none */
     readonly externalId?: string;
@@ -84,7 +92,7 @@ export class Analyzer extends StackSection {
         timeout: Duration.minutes(10),
         memorySize: 1024,
         environment: {
-          PATHGUARD_VPC_IDS: props.vpcId,
+          ...(props.vpcId ? { PATHGUARD_VPC_IDS: props.vpcId } : {}),
           PATHGUARD_TOPIC_ARN: props.topic.topicArn,
           PATHGUARD_FLOW_LOG_FORMAT: props.flowLogFormat,
           [EVIDENCE_ENV.accountId]: Aws.ACCOUNT_ID,
@@ -135,8 +143,12 @@ export class Analyzer extends StackSection {
     analyze.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
     );
-    if (props.memberDiscovery) this.assumeMemberRoles(props.memberDiscovery);
-    else this.discoverLocally();
+    if (props.memberDiscovery) {
+      this.assumeMemberRoles(props.memberDiscovery);
+      // Every member's folder: one statement whatever the number of members (a resource per
+      // member would grow the role's policy toward IAM's size limit).
+      allowObjects(analyze, props.resultsBucket, ['s3:GetObject', 's3:PutObject'], ['members/']);
+    } else this.discoverLocally();
   }
 
   /** This account's network, read through its own EC2 API. */
@@ -160,11 +172,9 @@ export class Analyzer extends StackSection {
         resources: [...new Set(members.roles.map((r) => r.roleArn))],
       }),
     );
-    this.function.addEnvironment(
-      'PATHGUARD_MEMBER_ROLES',
-      members.roles.map((r) => `${r.account}:${r.region}=${r.roleArn}`).join(','),
-    );
-    if (members.externalId) this.function.addEnvironment('PATHGUARD_MEMBER_EXTERNAL_ID', members.externalId);
+    this.function.addEnvironment(ORGANIZATION_ENV.roles, memberRolesText(members.roles));
+    this.function.addEnvironment(ORGANIZATION_ENV.networks, memberNetworksText(members.roles));
+    if (members.externalId) this.function.addEnvironment(ORGANIZATION_ENV.externalId, members.externalId);
     Validations.of(this.function.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray tracing (PutTraceSegments, PutTelemetryRecords) supports no resource-level permissions.',

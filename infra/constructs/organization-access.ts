@@ -8,6 +8,7 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ORGANIZATION_ENV } from '../../functions/lib/organization-env.js';
 import { memberResultsPrefix, type OrganizationSettings } from '../organization-config.js';
 import { allowObjects } from './pathguard-function.js';
 import { StackSection } from './stack-section.js';
@@ -127,7 +128,7 @@ export class OrganizationAccess extends StackSection {
       );
     }
     props.analyze.addEnvironment(
-      'PATHGUARD_LOG_ARCHIVE',
+      ORGANIZATION_ENV.logArchive,
       JSON.stringify({ organizationId: org.id, ...read }),
     );
     // The archive account must allow the same reads on its side: printed for its administrator.

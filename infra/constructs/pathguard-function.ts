@@ -42,10 +42,12 @@ export function functionDefaults(
     sourceMap: true,
     mainFields: ['module', 'main'],
     // The SDK is bundled (tree-shaken, half the CPU at cold start of loading the runtime's copy);
-    // the runtime provides only EC2 (analyze loads it on first use) and the credential providers
-    // a Lambda function never reaches. scripts/build-targets.mjs bundles the same way (RUNTIME_SDK).
+    // the runtime provides only EC2 and STS (analyze loads them on first use; STS only for an
+    // organisation's members) and the credential providers a Lambda function never reaches.
+    // scripts/build-targets.mjs bundles the same way (RUNTIME_SDK).
     externalModules: [
       '@aws-sdk/client-ec2',
+      '@aws-sdk/client-sts',
       '@aws-sdk/credential-provider-ini',
       '@aws-sdk/credential-provider-process',
       '@aws-sdk/credential-provider-sso',

@@ -54,7 +54,6 @@ export class CentralStack extends Stack {
     const members = props.organization.members;
     this.analyzer = new Analyzer(this, 'Analyzer', {
       defaults,
-      vpcId: [...new Set(members.map((m) => m.network.vpcId))].join(','),
       topic: alerts.topic,
       resultsBucket: this.store.bucket,
       flowLogFormat: PATHGUARD_FLOW_FORMAT.spec,
@@ -71,6 +70,8 @@ export class CentralStack extends Stack {
           account: m.account,
           region: m.region,
           roleArn: `arn:${Aws.PARTITION}:iam::${m.account}:role/${discoveryRoleName(org, m.region)}`,
+          vpcId: m.network.vpcId,
+          vantageIds: m.vpcVantages.map((v) => v.id),
         })),
         ...(org.discoveryRole.externalId ? { externalId: org.discoveryRole.externalId } : {}),
       },

@@ -66,7 +66,7 @@ export class MemberStack extends Stack {
       subnets: member.network.subnets,
       vpcVantages: member.vpcVantages,
       resultsBucket: results,
-      resultsPrefix: memberResultsPrefix(member.account),
+      resultsPrefix: memberResultsPrefix(member.account, member.region),
       probeBuckets: monitoring.targetBuckets.map((name) =>
         s3.Bucket.fromBucketName(this, `Target-${name}`, name),
       ),

@@ -3,6 +3,7 @@ import { mayHoldSecret } from '../endpoints/secret-gate.js';
 import { redactRecord } from '../evidence/redact-deep.js';
 import { fail, ok, type ParseError, parseError, type Result } from '../result.js';
 import {
+  type AccessLogScanState,
   type AccessLogTokens,
   createAccessLogTokens,
   type TOKEN_BRACKETED,
@@ -10,7 +11,9 @@ import {
   type TOKEN_QUOTED_ESCAPED,
   TOKENIZE_TOO_MANY_FIELDS,
   TOKENIZE_UNTERMINATED_BRACKET,
+  type TokenizeStatus,
   tokenizeAccessLogLine,
+  tokenizeAccessLogRange,
 } from './tokenizer.js';
 import type { AccessLogRecord } from './types.js';
 
@@ -109,7 +112,7 @@ export function parseAccessLogLine(
   options?: AccessLogParseOptions,
 ): Result<AccessLogRecord> {
   const max = options?.maxLineBytes ?? DEFAULT_MAX_ACCESS_LOG_LINE_BYTES;
-  if (end - start > max) return fail(tooLong(end - start, max));
+  if (end - start > max) return fail(lineTooLongError(end - start, max));
   const b = asNodeBytes(buf);
   const decoded = b.utf8Slice(start, end);
   if (decoded.length === end - start) return parseDecoded(decoded, null, 0, undefined);
@@ -155,7 +158,7 @@ export class AccessLogLineParser {
   }
 
   private read(buf: Uint8Array, start: number, end: number, redact: boolean): Result<AccessLogRecord> {
-    if (end - start > this.maxLineBytes) return fail(tooLong(end - start, this.maxLineBytes));
+    if (end - start > this.maxLineBytes) return fail(lineTooLongError(end - start, this.maxLineBytes));
     const b = this.learn(buf, start);
     const hasBackslash = this.nextBackslash < end;
     let line = this.ascii ? b.latin1Slice(start, end) : b.utf8Slice(start, end);
@@ -175,7 +178,7 @@ export class AccessLogLineParser {
    * path): null for a record, else the same error `parse` returns.
    */
   check(buf: Uint8Array, start: number, end: number): ParseError | null {
-    if (end - start > this.maxLineBytes) return tooLong(end - start, this.maxLineBytes);
+    if (end - start > this.maxLineBytes) return lineTooLongError(end - start, this.maxLineBytes);
     const b = this.learn(buf, start);
     // Delimiters, time and numbers are ASCII: the latin1 form has them at the same offsets.
     return checkDecoded(b.latin1Slice(start, end), this.nextBackslash < end);
@@ -211,13 +214,14 @@ export function parseAccessLogString(line: string, options?: AccessLogParseOptio
   const max = options?.maxLineBytes ?? DEFAULT_MAX_ACCESS_LOG_LINE_BYTES;
   // A character is 1 to 3 UTF-8 bytes: count bytes only when the length alone cannot decide.
   if (s.length > max || (s.length * 3 > max && Buffer.byteLength(s, 'utf8') > max)) {
-    return fail(tooLong(Buffer.byteLength(s, 'utf8'), max));
+    return fail(lineTooLongError(Buffer.byteLength(s, 'utf8'), max));
   }
   // Delimiters are ASCII, so a JS string can be scanned as it is; offsets are then characters.
   return parseDecoded(s, null, 0, undefined);
 }
 
-function tooLong(bytes: number, max: number): ParseError {
+/** The LINE_TOO_LONG error of a line of `bytes` bytes (without its line break) over `max`. */
+export function lineTooLongError(bytes: number, max: number): ParseError {
   return parseError('LINE_TOO_LONG', `line is ${bytes} bytes, longer than ${max}`);
 }
 
@@ -230,7 +234,27 @@ let checkedTime: string | null = null;
  * is a record; the time and numbers are then in `checkedTime` and `checkedNumbers` (NaN for `-`).
  */
 function checkDecoded(line: string, hasBackslash: boolean | undefined): ParseError | null {
-  const status = tokenizeAccessLogLine(line, tokens, hasBackslash);
+  return checkTokens(line, tokenizeAccessLogLine(line, tokens, hasBackslash));
+}
+
+/**
+ * Checks the line `text[from, to)` of a block of lines decoded as latin1 (every character one
+ * byte), as {@link AccessLogLineParser.check} checks the same bytes: null for a record, else the
+ * same error. Lines of one text go in order with one `scan` state (see
+ * {@link tokenizeAccessLogRange}). Fields after User-Agent are not located when the rest of the
+ * line cannot fail, since counting reads none of them.
+ */
+export function checkAccessLogRange(
+  text: string,
+  from: number,
+  to: number,
+  scan: AccessLogScanState,
+): ParseError | null {
+  return checkTokens(text, tokenizeAccessLogRange(text, from, to, tokens, scan, MIN_ACCESS_LOG_FIELDS));
+}
+
+/** The checks after tokenizing: field count, quoting, time and numbers. */
+function checkTokens(line: string, status: TokenizeStatus): ParseError | null {
   if (status !== 0) {
     if (status === TOKENIZE_TOO_MANY_FIELDS) {
       return parseError('WRONG_FIELD_COUNT', `more than ${tokens.starts.length} fields`);

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../zod-locale.js';
 import { ValidationError } from '../errors.js';
 import { fail, ok, type Result } from '../result.js';
 
@@ -28,15 +29,19 @@ const PROBE_METHODS = ['get', 'put', 'post'] as const;
 /** An S3 bucket name as PathGuard accepts one (general purpose buckets, DNS-compatible). */
 export const bucketName = z
   .string()
-  .regex(
-    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-    'expected an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
+  .check(
+    z.regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'expected an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
+    ),
   );
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a Region code such as us-east-1');
+const region = z
+  .string()
+  .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a Region code such as us-east-1'));
 export const runnerId = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a runner id (lower-case letters, digits, hyphens)');
-const minutes = (def: number) => z.number().positive().default(def);
+  .check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a runner id (lower-case letters, digits, hyphens)'));
+const minutes = (def: number) => z._default(z.number().check(z.positive()), def);
 
 /**
  * A Glue/Athena name PathGuard puts in SQL unquoted-safe: lower-case letters, digits, `_`, starting
@@ -45,7 +50,12 @@ const minutes = (def: number) => z.number().positive().default(def);
  */
 const glueName = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,127}$/, 'expected a lower-case name (letters, digits, _; starts with a letter)');
+  .check(
+    z.regex(
+      /^[a-z][a-z0-9_]{0,127}$/,
+      'expected a lower-case name (letters, digits, _; starts with a letter)',
+    ),
+  );
 
 /**
  * Push-down to Athena (issue 15 §2): the queries run in `workgroup` (its settings encrypt the
@@ -55,53 +65,60 @@ const glueName = z
 const athena = z.strictObject({
   workgroup: z
     .string()
-    .regex(/^[a-zA-Z0-9._-]{1,128}$/, 'expected an Athena workgroup name (letters, digits, . _ -)'),
+    .check(z.regex(/^[a-zA-Z0-9._-]{1,128}$/, 'expected an Athena workgroup name (letters, digits, . _ -)')),
   database: glueName,
   /** @default `pathguard_flow_logs` / `pathguard_access_logs` */
-  table: glueName.optional(),
+  table: z.optional(glueName),
   /** `s3://bucket/prefix/` for results when the workgroup does not enforce its own. */
-  outputLocation: z
-    .string()
-    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'expected an s3://bucket/prefix/ URI')
-    .optional(),
+  outputLocation: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/,
+          'expected an s3://bucket/prefix/ URI',
+        ),
+      ),
+  ),
   /** Bytes one query may scan before PathGuard cancels it (at least 10 MB, Athena's minimum bill). */
-  maxBytesScanned: z.number().int().min(10_000_000),
+  maxBytesScanned: z.int().check(z.minimum(10_000_000)),
 });
 export type AthenaEngineConfig = z.infer<typeof athena>;
 
-const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit account id');
+const accountId = z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account id'));
 
 /**
  * Flow logs queried through Athena. `location` says where and how they are delivered (the
  * `pathguard athena ddl` command needs it; the analyze function otherwise takes it from the flow
  * log discovery finds for the runners).
  */
-const flowAthena = athena.extend({
-  location: z
-    .strictObject({
+const flowAthena = z.extend(athena, {
+  location: z.optional(
+    z.strictObject({
       bucket: bucketName,
       /** The flow log's own prefix, before `AWSLogs/`. @default '' */
-      prefix: z
-        .string()
-        .regex(/^([A-Za-z0-9!_.()-]+\/)*$/, "expected a key prefix ending in '/' (or empty)")
-        .default(''),
+      prefix: z._default(
+        z
+          .string()
+          .check(z.regex(/^([A-Za-z0-9!_.()-]+\/)*$/, "expected a key prefix ending in '/' (or empty)")),
+        '',
+      ),
       /** `hive`: Hive-compatible S3 prefixes (`aws-account-id=…/…/year=…`). @default 'plain' */
-      layout: z.enum(['plain', 'hive']).default('plain'),
+      layout: z._default(z.enum(['plain', 'hive']), 'plain'),
       /** Per-hour partitions. @default false */
-      hourly: z.boolean().default(false),
+      hourly: z._default(z.boolean(), false),
       /** @default 'text' */
-      fileFormat: z.enum(['text', 'parquet']).default('text'),
+      fileFormat: z._default(z.enum(['text', 'parquet']), 'text'),
       /** Logs centralised by an organization: `AWSLogs/<org-id>/<account>/…`. */
-      orgId: z
-        .string()
-        .regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…)')
-        .optional(),
+      orgId: z.optional(
+        z.string().check(z.regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…)')),
+      ),
       /** The flow log's format (`${version} ${srcaddr} …`). @default the default v2 format */
-      logFormat: z.string().optional(),
+      logFormat: z.optional(z.string()),
       /** Accounts whose logs the table reads. @default the deployment's account */
-      accounts: z.array(accountId).min(1).optional(),
-    })
-    .optional(),
+      accounts: z.optional(z.array(accountId).check(z.minLength(1))),
+    }),
+  ),
 });
 
 /**
@@ -109,98 +126,161 @@ const flowAthena = athena.extend({
  * `PartitionedPrefix` (`[prefix][SourceAccountId]/[SourceRegion]/[SourceBucket]/[YYYY]/[MM]/[DD]/…`);
  * `simple` (the unpartitioned key format) makes every query scan the whole prefix.
  */
-const accessAthena = athena.extend({
+const accessAthena = z.extend(athena, {
   /** @default 'partitioned' */
-  layout: z.enum(['partitioned', 'simple']).default('partitioned'),
+  layout: z._default(z.enum(['partitioned', 'simple']), 'partitioned'),
   /** `EventTime` (S3's default) or `DeliveryTime`. @default 'EventTime' */
-  dateSource: z.enum(['EventTime', 'DeliveryTime']).default('EventTime'),
+  dateSource: z._default(z.enum(['EventTime', 'DeliveryTime']), 'EventTime'),
   /** The account that owns the logged buckets. @default the deployment's account */
-  sourceAccountId: accountId.optional(),
+  sourceAccountId: z.optional(accountId),
 });
 
 /** How a source is read: `direct` streams the log objects (the default; the lab uses it). */
 const engineOf = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values).default(values[0] as T[0]);
+  z._default(z.enum(values), values[0] as T[0]);
 
 const target = z
   .strictObject({
     bucket: bucketName,
     region,
-    styles: z.array(z.enum(ENDPOINT_STYLES)).min(1),
+    styles: z.array(z.enum(ENDPOINT_STYLES)).check(z.minLength(1)),
     /**
      * What the probes of every style do: `get` downloads a probe object, `put` uploads one through
      * a presigned PutObject URL, `post` through a presigned POST form. @default ['get']
      */
-    methods: z
-      .array(z.enum(PROBE_METHODS))
-      .min(1)
-      .refine((m) => new Set(m).size === m.length, 'each method at most once')
-      .default(['get']),
+    methods: z._default(
+      z.array(z.enum(PROBE_METHODS)).check(
+        z.minLength(1),
+        z.refine((m) => new Set(m).size === m.length, 'each method at most once'),
+      ),
+      ['get'],
+    ),
     /** For `access-point`: the access point ARN. */
-    accessPointArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:s3:[a-z0-9-]+:\d{12}:accesspoint\/[a-z0-9-]+$/, 'expected an access point ARN')
-      .optional(),
+    accessPointArn: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^arn:aws[a-z-]*:s3:[a-z0-9-]+:\d{12}:accesspoint\/[a-z0-9-]+$/,
+            'expected an access point ARN',
+          ),
+        ),
+    ),
     /**
      * For `mrap`: the Multi-Region Access Point ARN, `arn:aws:s3::<account>:accesspoint/<alias>.mrap`
      * (no Region: the request is signed with SigV4a for the Region set `*`, aws-facts §10.2).
      */
-    mrapArn: z
-      .string()
-      .regex(
-        MRAP_ARN,
-        'expected a Multi-Region Access Point ARN, arn:aws:s3::<account>:accesspoint/<alias>.mrap (the alias, not the name)',
-      )
-      .optional(),
+    mrapArn: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(
+            MRAP_ARN,
+            'expected a Multi-Region Access Point ARN, arn:aws:s3::<account>:accesspoint/<alias>.mrap (the alias, not the name)',
+          ),
+        ),
+    ),
     /** For `interface-endpoint`: the endpoint's regional DNS name, `bucket.vpce-….s3.<region>.vpce.amazonaws.com`. */
-    interfaceEndpointDns: z
-      .string()
-      .regex(
-        /^bucket\.vpce-[0-9a-z-]+\.s3\.[a-z0-9-]+\.vpce\.amazonaws\.com(\.cn)?$/,
-        'expected bucket.vpce-….s3.<region>.vpce.amazonaws.com',
-      )
-      .optional(),
+    interfaceEndpointDns: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^bucket\.vpce-[0-9a-z-]+\.s3\.[a-z0-9-]+\.vpce\.amazonaws\.com(\.cn)?$/,
+            'expected bucket.vpce-….s3.<region>.vpce.amazonaws.com',
+          ),
+        ),
+    ),
   })
-  .superRefine((t, ctx) => {
-    if (t.styles.includes('access-point') && !t.accessPointArn) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['accessPointArn'],
-        message: "required when styles include 'access-point'",
-      });
-    }
-    if (t.styles.includes('mrap') && !t.mrapArn) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['mrapArn'],
-        message: "required when styles include 'mrap'",
-      });
-    }
-    if (t.styles.includes('interface-endpoint') && !t.interfaceEndpointDns) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['interfaceEndpointDns'],
-        message: "required when styles include 'interface-endpoint'",
-      });
-    }
-  });
+  .check(
+    z.superRefine((t, ctx) => {
+      if (t.styles.includes('access-point') && !t.accessPointArn) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accessPointArn'],
+          message: "required when styles include 'access-point'",
+        });
+      }
+      if (t.styles.includes('mrap') && !t.mrapArn) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mrapArn'],
+          message: "required when styles include 'mrap'",
+        });
+      }
+      if (t.styles.includes('interface-endpoint') && !t.interfaceEndpointDns) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['interfaceEndpointDns'],
+          message: "required when styles include 'interface-endpoint'",
+        });
+      }
+    }),
+  );
 
 const vantage = z.discriminatedUnion('kind', [
   z.strictObject({
     id: runnerId,
     kind: z.literal('vpc'),
-    subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/),
+    subnetId: z.string().check(z.regex(/^subnet-[0-9a-f]{8,17}$/)),
   }),
   z.strictObject({ id: runnerId, kind: z.literal('onprem') }),
 ]);
 
 /** `engine: 'athena'` needs its `athena` block; any other engine must not carry one. */
-function requireAthena(s: { engine: string; athena?: unknown }, ctx: z.RefinementCtx): void {
+function requireAthena(s: { engine: string; athena?: unknown }, ctx: z.core.$RefinementCtx): void {
   if (s.engine === 'athena' && s.athena === undefined)
     ctx.addIssue({ code: 'custom', path: ['athena'], message: "required when engine is 'athena'" });
   if (s.engine !== 'athena' && s.athena !== undefined)
     ctx.addIssue({ code: 'custom', path: ['athena'], message: "only read when engine is 'athena'" });
 }
+
+/** A whole number from `min` (to `max`), `def` when absent. */
+const count = (def: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z._default(z.int().check(z.minimum(min), z.maximum(max)), def);
+
+const evidence = z.strictObject({
+  flowLogs: z._default(
+    z
+      .strictObject({
+        enabled: z._default(z.boolean(), true),
+        deadlineMinutes: minutes(20),
+        logGroupName: z.optional(z.string()),
+        /**
+         * `direct` (FilterLogEvents, or the S3 objects), `athena` (flow logs in S3, queried
+         * through {@link athena}) or `insights` (CloudWatch Logs Insights queries over the log
+         * group). @default 'direct'
+         */
+        engine: engineOf(['direct', 'athena', 'insights'] as const),
+        athena: z.optional(flowAthena),
+      })
+      .check(z.superRefine(requireAthena)),
+    { enabled: true, deadlineMinutes: 20, engine: 'direct' },
+  ),
+  accessLogs: z._default(
+    z
+      .strictObject({
+        enabled: z._default(z.boolean(), true),
+        deadlineMinutes: minutes(360),
+        bucket: z.optional(bucketName),
+        prefix: z._default(z.string(), ''),
+        /** `direct` (the log objects) or `athena` (queried through {@link athena}). @default 'direct' */
+        engine: engineOf(['direct', 'athena'] as const),
+        athena: z.optional(accessAthena),
+      })
+      .check(z.superRefine(requireAthena)),
+    { enabled: true, deadlineMinutes: 360, prefix: '', engine: 'direct' },
+  ),
+  cloudTrail: z._default(
+    z.strictObject({
+      enabled: z._default(z.boolean(), false),
+      deadlineMinutes: minutes(30),
+      bucket: z.optional(bucketName),
+      prefix: z._default(z.string(), ''),
+    }),
+    { enabled: false, deadlineMinutes: 30, prefix: '' },
+  ),
+});
 
 /** The monitoring configuration shared by the Lambdas, the CLI and the lab. */
 export const configSchema = z
@@ -208,130 +288,100 @@ export const configSchema = z
     /** Region the deployment runs in (discovery, logs). */
     region,
     /** Key prefix for probe objects in the target buckets. @default 'pathguard' */
-    probePrefix: z
-      .string()
-      .regex(
-        /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
-        'expected a key prefix without leading or trailing slash',
-      )
-      .default('pathguard'),
+    probePrefix: z._default(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
+            'expected a key prefix without leading or trailing slash',
+          ),
+        ),
+      'pathguard',
+    ),
     /** Results bucket: probes, observations, evidence bundles, orders, state. */
     resultsBucket: bucketName,
-    targets: z.array(target).min(1),
-    vantages: z.array(vantage).min(1),
+    targets: z.array(target).check(z.minLength(1)),
+    vantages: z.array(vantage).check(z.minLength(1)),
     /** Presigned URL lifetime, seconds. @default 900 */
-    urlExpirySeconds: z.number().int().min(60).max(604800).default(900),
+    urlExpirySeconds: count(900, 60, 604800),
     /** Schedule interval, minutes. @default 5 */
-    scheduleMinutes: z.number().int().min(1).max(1440).default(5),
-    evidence: z
-      .strictObject({
-        flowLogs: z
-          .strictObject({
-            enabled: z.boolean().default(true),
-            deadlineMinutes: minutes(20),
-            logGroupName: z.string().optional(),
-            /**
-             * `direct` (FilterLogEvents, or the S3 objects), `athena` (flow logs in S3, queried
-             * through {@link athena}) or `insights` (CloudWatch Logs Insights queries over the log
-             * group). @default 'direct'
-             */
-            engine: engineOf(['direct', 'athena', 'insights'] as const),
-            athena: flowAthena.optional(),
-          })
-          .superRefine(requireAthena)
-          .default({ enabled: true, deadlineMinutes: 20, engine: 'direct' }),
-        accessLogs: z
-          .strictObject({
-            enabled: z.boolean().default(true),
-            deadlineMinutes: minutes(360),
-            bucket: bucketName.optional(),
-            prefix: z.string().default(''),
-            /** `direct` (the log objects) or `athena` (queried through {@link athena}). @default 'direct' */
-            engine: engineOf(['direct', 'athena'] as const),
-            athena: accessAthena.optional(),
-          })
-          .superRefine(requireAthena)
-          .default({ enabled: true, deadlineMinutes: 360, prefix: '', engine: 'direct' }),
-        cloudTrail: z
-          .strictObject({
-            enabled: z.boolean().default(false),
-            deadlineMinutes: minutes(30),
-            bucket: bucketName.optional(),
-            prefix: z.string().default(''),
-          })
-          .default({ enabled: false, deadlineMinutes: 30, prefix: '' }),
-      })
-      .default({
-        flowLogs: { enabled: true, deadlineMinutes: 20, engine: 'direct' },
-        accessLogs: { enabled: true, deadlineMinutes: 360, prefix: '', engine: 'direct' },
-        cloudTrail: { enabled: false, deadlineMinutes: 30, prefix: '' },
-      }),
-    alerts: z
-      .strictObject({
+    scheduleMinutes: count(5, 1, 1440),
+    evidence: z._default(evidence, {
+      flowLogs: { enabled: true, deadlineMinutes: 20, engine: 'direct' },
+      accessLogs: { enabled: true, deadlineMinutes: 360, prefix: '', engine: 'direct' },
+      cloudTrail: { enabled: false, deadlineMinutes: 30, prefix: '' },
+    }),
+    alerts: z._default(
+      z.strictObject({
         /** Reminder interval while an alert stays open, minutes. @default 240 */
-        reminderMinutes: z.number().int().min(5).default(240),
-        topicArn: z
-          .string()
-          .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/)
-          .optional(),
-      })
-      .default({ reminderMinutes: 240 }),
+        reminderMinutes: count(240, 5),
+        topicArn: z.optional(
+          z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/)),
+        ),
+      }),
+      { reminderMinutes: 240 },
+    ),
     /** What discovery cannot see: the on-prem network (its private ranges, public egress, DNS). */
-    onPrem: z
-      .strictObject({
-        cidrs: z.array(z.string()).default([]),
-        publicEgressIps: z.array(z.string()).default([]),
-        dnsMode: z.enum(['public', 'inbound-resolver']).default('public'),
-      })
-      .default({ cidrs: [], publicEgressIps: [], dnsMode: 'public' }),
+    onPrem: z._default(
+      z.strictObject({
+        cidrs: z._default(z.array(z.string()), []),
+        publicEgressIps: z._default(z.array(z.string()), []),
+        dnsMode: z._default(z.enum(['public', 'inbound-resolver']), 'public'),
+      }),
+      { cidrs: [], publicEgressIps: [], dnsMode: 'public' },
+    ),
     /**
      * How long the results bucket keeps what runs write (S3 lifecycle rules of the stack): probe
      * records, observations, run claims and orders for `probesDays` (past the longest evidence
      * deadline, so no open probe expires); evidence bundles, which auditors ask for, for
      * `evidenceDays` (environment snapshots are never expired: each is written only on a change).
      */
-    retention: z
-      .strictObject({
+    retention: z._default(
+      z.strictObject({
         /** @default 35 */
-        probesDays: z.number().int().min(1).default(35),
+        probesDays: count(35, 1),
         /** @default 400 */
-        evidenceDays: z.number().int().min(1).default(400),
-      })
-      .default({ probesDays: 35, evidenceDays: 400 }),
+        evidenceDays: count(400, 1),
+      }),
+      { probesDays: 35, evidenceDays: 400 },
+    ),
     /** Buckets whose real presigned-URL traffic is audited from their access logs. */
-    monitoredBuckets: z.array(bucketName).default([]),
+    monitoredBuckets: z._default(z.array(bucketName), []),
   })
-  .superRefine((c, ctx) => {
-    const longest = Math.max(
-      c.evidence.flowLogs.deadlineMinutes,
-      c.evidence.accessLogs.deadlineMinutes,
-      c.evidence.cloudTrail.deadlineMinutes,
-    );
-    if (c.retention.probesDays * 1440 <= longest + 2 * c.scheduleMinutes) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['retention', 'probesDays'],
-        message: `probes would expire before their evidence deadline (${longest} minutes)`,
-      });
-    }
-    if (c.retention.evidenceDays < c.retention.probesDays) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['retention', 'evidenceDays'],
-        message: 'evidence bundles must be kept at least as long as the probes they explain',
-      });
-    }
-    const seen = new Set<string>();
-    c.vantages.forEach((v, i) => {
-      if (seen.has(v.id))
+  .check(
+    z.superRefine((c, ctx) => {
+      const longest = Math.max(
+        c.evidence.flowLogs.deadlineMinutes,
+        c.evidence.accessLogs.deadlineMinutes,
+        c.evidence.cloudTrail.deadlineMinutes,
+      );
+      if (c.retention.probesDays * 1440 <= longest + 2 * c.scheduleMinutes) {
         ctx.addIssue({
           code: 'custom',
-          path: ['vantages', i, 'id'],
-          message: `duplicate vantage id '${v.id}'`,
+          path: ['retention', 'probesDays'],
+          message: `probes would expire before their evidence deadline (${longest} minutes)`,
         });
-      seen.add(v.id);
-    });
-  });
+      }
+      if (c.retention.evidenceDays < c.retention.probesDays) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retention', 'evidenceDays'],
+          message: 'evidence bundles must be kept at least as long as the probes they explain',
+        });
+      }
+      const seen = new Set<string>();
+      c.vantages.forEach((v, i) => {
+        if (seen.has(v.id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['vantages', i, 'id'],
+            message: `duplicate vantage id '${v.id}'`,
+          });
+        seen.add(v.id);
+      });
+    }),
+  );
 
 export type PathGuardConfig = z.infer<typeof configSchema>;
 

@@ -4,45 +4,61 @@
  * CIDR blocks are parsed with the same code the classifier uses, and ids that refer to one another
  * must resolve, so a typo cannot turn into a silent `unknown` verdict.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 import { isCidr, parseCidr } from '../net/cidr-set.js';
 import { isIpAddress } from '../net/ip.js';
 import { fail, ok, type Result } from '../result.js';
 import type { Environment } from './types.js';
+import '../zod-locale.js';
 
 /** AWS resource ids are `<prefix>-<alphanumerics>`; real ones are hex, hand-written ones often not. */
 const id = (prefix: string) =>
   z
     .string()
-    .regex(new RegExp(`^${prefix}-[0-9a-z]+$`), `expected a ${prefix}-… id (lower-case letters and digits)`);
+    .check(
+      z.regex(
+        new RegExp(`^${prefix}-[0-9a-z]+$`),
+        `expected a ${prefix}-… id (lower-case letters and digits)`,
+      ),
+    );
 
-const cidr = z.string().superRefine((s, ctx) => {
-  const c = parseCidr(s);
-  if (typeof c === 'string') ctx.addIssue({ code: 'custom', message: `not a CIDR block: ${c}` });
-});
-const ip = z.string().refine(isIpAddress, 'not an IPv4 or IPv6 address');
-const ipOrCidr = z.string().refine((s) => isIpAddress(s) || isCidr(s), 'not an IP address or CIDR block');
+const cidr = z.string().check(
+  z.superRefine((s, ctx) => {
+    const c = parseCidr(s);
+    if (typeof c === 'string') ctx.addIssue({ code: 'custom', message: `not a CIDR block: ${c}` });
+  }),
+);
+const ip = z.string().check(z.refine(isIpAddress, 'not an IPv4 or IPv6 address'));
+const ipOrCidr = z
+  .string()
+  .check(z.refine((s) => isIpAddress(s) || isCidr(s), 'not an IP address or CIDR block'));
 
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a Region code such as us-east-1');
+const region = z
+  .string()
+  .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a Region code such as us-east-1'));
 const serviceName = z
   .string()
-  .regex(/^[a-z0-9]+(\.[a-z0-9-]+)+$/, 'expected a service name such as com.amazonaws.us-east-1.s3');
+  .check(z.regex(/^[a-z0-9]+(\.[a-z0-9-]+)+$/, 'expected a service name such as com.amazonaws.us-east-1.s3'));
 const dnsName = z
   .string()
-  .regex(
-    /^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\.?$/,
-    'expected a DNS name, optionally starting with *. (e.g. *.vpce-0a1b2c3d.s3.us-east-1.vpce.amazonaws.com)',
+  .check(
+    z.regex(
+      /^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\.?$/,
+      'expected a DNS name, optionally starting with *. (e.g. *.vpce-0a1b2c3d.s3.us-east-1.vpce.amazonaws.com)',
+    ),
   );
 
 /** Route destinations: a CIDR block or a prefix list. */
-const destination = z.string().superRefine((s, ctx) => {
-  if (/^pl-[0-9a-z]+$/.test(s)) return;
-  const c = parseCidr(s);
-  if (typeof c === 'string') {
-    ctx.addIssue({ code: 'custom', message: `expected a CIDR block or a pl-… prefix list id (${c})` });
-  }
-});
+const destination = z.string().check(
+  z.superRefine((s, ctx) => {
+    if (/^pl-[0-9a-z]+$/.test(s)) return;
+    const c = parseCidr(s);
+    if (typeof c === 'string') {
+      ctx.addIssue({ code: 'custom', message: `expected a CIDR block or a pl-… prefix list id (${c})` });
+    }
+  }),
+);
 
 /**
  * Route targets. Besides the kinds the classifier reads (`local`, `vpce-`, `nat-`, `igw-`,
@@ -54,7 +70,12 @@ const ROUTE_TARGET =
   /^(local|(vpce|nat|igw|eigw|tgw|vgw|eni|pcx|lgw|cagw|i)-[0-9a-z]+|arn:aws[a-z-]*:networkmanager::\d{12}:core-network\/core-network-[0-9a-z]+)$/;
 const target = z
   .string()
-  .regex(ROUTE_TARGET, 'expected local or a target id: vpce-, nat-, igw-, eigw-, tgw-, vgw-, eni-, pcx-, …');
+  .check(
+    z.regex(
+      ROUTE_TARGET,
+      'expected local or a target id: vpce-, nat-, igw-, eigw-, tgw-, vgw-, eni-, pcx-, …',
+    ),
+  );
 
 const s3PrefixList = z.strictObject({
   prefixListId: id('pl'),
@@ -63,7 +84,7 @@ const s3PrefixList = z.strictObject({
 });
 const prefixList = z.strictObject({
   prefixListId: id('pl'),
-  name: z.string().min(1).max(255),
+  name: z.string().check(z.minLength(1), z.maxLength(255)),
   cidrs: z.array(cidr),
 });
 const vpc = z.strictObject({ vpcId: id('vpc'), cidrs: z.array(cidr) });
@@ -81,7 +102,7 @@ const gatewayEndpoint = z.strictObject({
   serviceName,
   prefixListId: id('pl'),
   routeTableIds: z.array(id('rtb')),
-  ipAddressType: z.enum(['ipv4', 'dualstack', 'ipv6']).default('ipv4'),
+  ipAddressType: z._default(z.enum(['ipv4', 'dualstack', 'ipv6']), 'ipv4'),
 });
 const interfaceEndpoint = z.strictObject({
   vpcEndpointId: id('vpce'),
@@ -113,7 +134,7 @@ const onPrem = z.strictObject({
 const shape = z.strictObject({
   region,
   s3PrefixLists: z.array(s3PrefixList),
-  prefixLists: z.array(prefixList).default([]),
+  prefixLists: z._default(z.array(prefixList), []),
   vpcs: z.array(vpc),
   subnets: z.array(subnet),
   routeTables: z.array(routeTable),
@@ -128,7 +149,13 @@ const shape = z.strictObject({
  * The environment schema: shape, value formats, then references between ids (checked once the
  * shape is valid). Its output type is exactly {@link Environment}.
  */
-export const environmentSchema = shape.superRefine((env, ctx) => {
+export const environmentSchema = shape.check(z.superRefine(checkReferences));
+
+/** Ids unique in their list, and every id a resource names listed. */
+function checkReferences(
+  env: z.output<typeof shape>,
+  ctx: z.core.$RefinementCtx<z.output<typeof shape>>,
+): void {
   const issue = (path: (string | number)[], message: string) =>
     ctx.addIssue({ code: 'custom', path, message });
   const unique = <T>(list: readonly T[], key: (t: T) => string, name: string, field: string) => {
@@ -191,7 +218,7 @@ export const environmentSchema = shape.superRefine((env, ctx) => {
   env.networkInterfaces.forEach((n, i) => {
     ref(['networkInterfaces', i, 'subnetId'], n.subnetId, subnets, 'subnets');
   });
-});
+}
 
 // The schema must produce exactly the contract type: these fail to compile if either drifts.
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -265,7 +292,7 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-function issuesOf(error: z.ZodError): { path: string; message: string }[] {
+function issuesOf(error: z.core.$ZodError): { path: string; message: string }[] {
   const out: { path: string; message: string }[] = [];
   for (const i of error.issues) {
     if (i.code === 'unrecognized_keys') {

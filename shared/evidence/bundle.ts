@@ -63,8 +63,13 @@ export interface EvidenceBundle {
     atRequest?: { observedAt: string | null; change: string | null };
   };
   observations: Observation[];
-  /** Every matched log record with its source, how it matched and the path it shows. */
+  /**
+   * The matched log records with their source, how they matched and the path they show: all of
+   * them up to {@link MAX_BUNDLE_EVIDENCE}, else the kept ones ({@link capEvidence}).
+   */
   evidence: EvidenceItem[];
+  /** Matched records left out of `evidence` by the cap, counted by source; absent when none were. */
+  evidenceOmitted?: EvidenceOmitted;
   verdict: BundleVerdict;
   /** Verdict changes, oldest first; appended only on change. */
   history: VerdictHistoryEntry[];
@@ -72,6 +77,59 @@ export interface EvidenceBundle {
   settled: boolean;
   /** When the content last changed. */
   updatedAt: string;
+}
+
+/** What the cap left out of a bundle. */
+export interface EvidenceOmitted {
+  count: number;
+  bySource: Partial<Record<EvidenceItem['source'], number>>;
+}
+
+/**
+ * Records one bundle keeps. A probe's own request leaves a handful (the capacity benchmark's
+ * bundles hold 2 to 7), but a runner ENI shared with busy traffic to the same S3 address can
+ * match every flow of the fetch window: without a bound, one bundle (rewritten each run until it
+ * settles) grows with someone else's traffic. At about 1.7 KB a record, 50 keep a bundle under
+ * about 100 KB.
+ */
+export const MAX_BUNDLE_EVIDENCE = 50;
+
+/**
+ * The records a bundle keeps when there are more than `max`: the deciding record, then the first
+ * of each kind the verdict weighs (source, private or not, path, rule), then the strongest of the
+ * rest in the verdict engine's order (`evidence` arrives normalised: request id before key and
+ * time before flow window). So every kind of record that could decide a later run stays; the rest
+ * is counted, never dropped silently.
+ *
+ * @example capEvidence(v.evidence, v.deciding?.dedupKey ?? null) // { kept, omitted: null } when few
+ */
+export function capEvidence(
+  evidence: readonly EvidenceItem[],
+  decidingKey: string | null,
+  max = MAX_BUNDLE_EVIDENCE,
+): { kept: EvidenceItem[]; omitted: EvidenceOmitted | null } {
+  if (evidence.length <= max) return { kept: [...evidence], omitted: null };
+  const keep = new Set<EvidenceItem>();
+  const deciding = evidence.find((e) => e.dedupKey === decidingKey);
+  if (deciding) keep.add(deciding);
+  const kinds = new Set<string>();
+  for (const e of evidence) {
+    const kind = `${e.source}\u0000${String(e.decision?.private)}\u0000${e.decision?.path}\u0000${e.decision?.rule}`;
+    if (kinds.has(kind)) continue;
+    kinds.add(kind);
+    if (keep.size < max) keep.add(e);
+  }
+  for (const e of evidence) {
+    if (keep.size >= max) break;
+    keep.add(e);
+  }
+  const omitted: EvidenceOmitted = { count: 0, bySource: {} };
+  for (const e of evidence) {
+    if (keep.has(e)) continue;
+    omitted.count++;
+    omitted.bySource[e.source] = (omitted.bySource[e.source] ?? 0) + 1;
+  }
+  return { kept: evidence.filter((e) => keep.has(e)), omitted };
 }
 
 /** Hex SHA-256 of a text (node:crypto in functions/, kept out of the pure domain). */
@@ -115,6 +173,8 @@ export interface BundleInput {
  */
 export function buildBundle(input: BundleInput, now: Date): EvidenceBundle {
   const v = input.verdict;
+  const decidingKey = v.deciding?.dedupKey ?? null;
+  const { kept, omitted } = capEvidence(v.evidence, decidingKey);
   return redactDeep({
     schemaVersion: BUNDLE_SCHEMA_VERSION,
     probe: input.probe,
@@ -126,13 +186,14 @@ export function buildBundle(input: BundleInput, now: Date): EvidenceBundle {
       ...(input.routes ? { atRequest: input.routes } : {}),
     },
     observations: [...input.observations],
-    evidence: v.evidence,
+    evidence: kept,
+    ...(omitted ? { evidenceOmitted: omitted } : {}),
     verdict: {
       verdict: v.verdict,
       code: v.code,
       path: v.path,
       reason: v.reason,
-      decidingKey: v.deciding?.dedupKey ?? null,
+      decidingKey,
       silentSources: v.silentSources,
       undecidedSources: v.undecidedSources,
       awaiting: v.awaiting,

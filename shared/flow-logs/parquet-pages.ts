@@ -1,4 +1,4 @@
-import type { Compressors, RowGroup } from 'hyparquet';
+import type { ColumnMetaData, Compressors, RowGroup } from 'hyparquet';
 import { snappyUncompress } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 
@@ -136,48 +136,74 @@ export const isCount = (v: unknown): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const PAGE_TYPES = new Set(['DATA_PAGE', 'DATA_PAGE_V2', 'DICTIONARY_PAGE']);
 
+/** Where a column chunk lies in the file, or why it cannot be read. */
+export interface ChunkSpan {
+  readonly column: string;
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
- * Walks every page header of every column chunk before hyparquet decodes anything, and refuses a
- * file whose headers lie: a chunk outside the file, a page that overruns its chunk, a count that
- * is missing or negative, data pages whose values do not add up to the row group's rows. Found by
- * mutation fuzzing: one flipped byte in a DATA_PAGE_V2 header dropped its `num_values`, and
- * hyparquet then decoded run lengths from garbage without end. Headers only: about one per MB.
+ * The bytes of each planned column of a row group, or why the group cannot be read: a chunk
+ * without metadata, or one outside the file. Chunks of columns not in `columns` are skipped.
  */
-export function checkPages(
-  bytes: Uint8Array,
+export function chunkSpans(
   group: RowGroup,
   g: number,
   columns: ReadonlyMap<string, boolean>,
-  codecs: Compressors,
-): string | null {
-  const groupRows = Number(group.num_rows);
+  fileBytes: number,
+): Map<string, ChunkSpan & { readonly meta: ColumnMetaData }> | string {
+  const spans = new Map<string, ChunkSpan & { readonly meta: ColumnMetaData }>();
   for (const chunk of group.columns) {
     const m = chunk.meta_data;
     if (!m) return `row group ${g} has a column chunk without metadata`;
-    const isOptional = columns.get(m.path_in_schema[0] ?? '');
-    if (isOptional === undefined) continue;
+    const name = m.path_in_schema[0] ?? '';
+    if (!columns.has(name)) continue;
     const column = m.path_in_schema.join('.').slice(0, 60);
     const start = Number(m.dictionary_page_offset ?? m.data_page_offset);
     const end = start + Number(m.total_compressed_size);
-    if (!isCount(start) || !isCount(end) || end <= start || end > bytes.length)
-      return `column ${column} of row group ${g} lies outside the file (bytes ${start}-${end} of ${bytes.length})`;
-    let off = start;
-    let values = 0;
-    while (off < end) {
-      const at = `column ${column}, row group ${g}, page at byte ${off}`;
-      const problem = checkPage(bytes, off, end, m.codec, isOptional, codecs);
-      if (typeof problem === 'string') return `${at}: ${problem}`;
-      values += problem.values;
-      off = problem.next;
-    }
-    // A flat column holds one value (or null) per row.
-    if (values !== groupRows)
-      return `column ${column} of row group ${g} holds ${values} values for ${groupRows} rows`;
+    if (!isCount(start) || !isCount(end) || end <= start || end > fileBytes)
+      return `column ${column} of row group ${g} lies outside the file (bytes ${start}-${end} of ${fileBytes})`;
+    spans.set(name, { column, start, end, meta: m });
   }
+  for (const name of columns.keys())
+    if (!spans.has(name)) return `row group ${g} has no chunk of column ${name.slice(0, 60)}`;
+  return spans;
+}
+
+/**
+ * Walks every page header of a column chunk (`bytes`, read from file offset `span.start`) before
+ * hyparquet decodes anything, and refuses a chunk whose headers lie: a page that overruns its
+ * chunk, a count that is missing or negative, data pages whose values do not add up to the row
+ * group's rows. Found by mutation fuzzing: one flipped byte in a DATA_PAGE_V2 header dropped its
+ * `num_values`, and hyparquet then decoded run lengths from garbage without end. Headers only:
+ * about one per MB.
+ */
+export function checkChunkPages(
+  bytes: Uint8Array,
+  span: ChunkSpan,
+  g: number,
+  groupRows: number,
+  codec: string,
+  isOptional: boolean,
+  codecs: Compressors,
+): string | null {
+  let off = 0;
+  let values = 0;
+  while (off < bytes.length) {
+    const at = `column ${span.column}, row group ${g}, page at byte ${span.start + off}`;
+    const problem = checkPage(bytes, off, bytes.length, codec, isOptional, codecs);
+    if (typeof problem === 'string') return `${at}: ${problem}`;
+    values += problem.values;
+    off = problem.next;
+  }
+  // A flat column holds one value (or null) per row.
+  if (values !== groupRows)
+    return `column ${span.column} of row group ${g} holds ${values} values for ${groupRows} rows`;
   return null;
 }
 
-/** Checks one page (see {@link checkPages}); returns its value count and where the next page starts. */
+/** Checks one page (see {@link checkChunkPages}); returns its value count and where the next page starts. */
 function checkPage(
   bytes: Uint8Array,
   off: number,

@@ -3,14 +3,15 @@ import {
   type Compressors,
   type FileMetaData,
   parquetMetadata,
-  parquetScan,
+  parquetMetadataAsync,
   type SchemaElement,
 } from 'hyparquet';
 import { fail, ok, type ParseError, parseError, type Result } from '../result.js';
 import type { RejectCounter } from '../text/rejects.js';
 import { type FlowFieldSpec, fieldSpec } from './fields.js';
 import { type FlowFormat, flowFormatOf } from './format.js';
-import { checkPages, describe, guarded, isCount } from './parquet-pages.js';
+import { columnDecoder, PageCursor } from './parquet-cursor.js';
+import { checkChunkPages, chunkSpans, describe, guarded, isCount } from './parquet-pages.js';
 import {
   checkStartEndColumns,
   type FlowCell,
@@ -103,18 +104,49 @@ export interface FlowParquetFailure {
   readonly error: ParseError;
 }
 
-/** Wraps bytes in memory as the AsyncBuffer hyparquet reads ranges from. */
-function bufferOf(bytes: Uint8Array): AsyncBuffer {
+/**
+ * A Parquet file's bytes, read by range on demand: a file on disk, an object in memory. The
+ * reader asks for the first 4 bytes, the footer, then one row group's column chunks at a time,
+ * so a file is never held whole unless it already is in memory.
+ */
+export interface ParquetBytes {
+  readonly byteLength: number;
+  /** Bytes `[start, end)`, all of them (a short read is an error). */
+  read(start: number, end: number): Promise<Uint8Array>;
+}
+
+/** Bytes already in memory as {@link ParquetBytes}: ranges are views, not copies. */
+export function parquetBytesOf(bytes: Uint8Array): ParquetBytes {
   const n = bytes.byteLength;
   return {
     byteLength: n,
-    slice: (start: number, end?: number) =>
-      bytes.buffer.slice(
-        bytes.byteOffset + Math.max(0, Math.min(start, n)),
-        bytes.byteOffset + Math.max(0, Math.min(end ?? n, n)),
-      ) as ArrayBuffer,
+    read: async (start, end) =>
+      bytes.subarray(Math.max(0, Math.min(start, n)), Math.max(0, Math.min(end, n))),
   };
 }
+
+/** A {@link ParquetBytes} as the AsyncBuffer hyparquet reads its footer from. */
+function asyncBufferOf(src: ParquetBytes): AsyncBuffer {
+  return {
+    byteLength: src.byteLength,
+    slice: async (start: number, end?: number) => {
+      const b = await src.read(start, end ?? src.byteLength);
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+    },
+  };
+}
+
+/**
+ * Most bytes of column chunks one row group may need at once. AWS closes a flow-log file at 75
+ * MB (flow-logs-s3-path), so its row groups are smaller; this bounds the memory of a reader
+ * whatever a file claims.
+ */
+export const MAX_PARQUET_GROUP_BYTES = 96 * 1024 * 1024;
+/**
+ * Rows decoded and built at once. A 100,000-row group decoded whole held about 120 MB of heap
+ * (peak RSS 563 MB counting a 2M-row file); slices keep one decoded page per column alive.
+ */
+const SLICE_ROWS = 8192;
 
 const INTEGER_TYPES = new Set(['INT32', 'INT64']);
 const STRING_TYPES = new Set(['BYTE_ARRAY', 'FIXED_LEN_BYTE_ARRAY', 'INT32', 'INT64']);
@@ -145,10 +177,32 @@ function readHead(bytes: Uint8Array): Result<ParquetHead> {
   try {
     metadata = parquetMetadata(bytes, { geoparquet: false });
   } catch (e) {
-    return fail(
-      parseError('BAD_ENCODING', `unreadable Parquet footer (truncated or damaged): ${describe(e)}`),
-    );
+    return fail(unreadableFooter(e));
   }
+  return layoutOf(metadata);
+}
+
+const unreadableFooter = (e: unknown) =>
+  parseError('BAD_ENCODING', `unreadable Parquet footer (truncated or damaged): ${describe(e)}`);
+
+/** {@link readFlowParquetLayout} of a file read by range: its first 4 bytes, then its footer. */
+async function readHeadFrom(src: ParquetBytes): Promise<Result<ParquetHead>> {
+  try {
+    if (!hasParquetMagic(await src.read(0, 4)))
+      return fail(parseError('BAD_FORMAT', 'not a Parquet file: it does not start with PAR1'));
+    let metadata: FileMetaData;
+    try {
+      metadata = await parquetMetadataAsync(asyncBufferOf(src), { geoparquet: false });
+    } catch (e) {
+      return fail(unreadableFooter(e));
+    }
+    return layoutOf(metadata);
+  } catch (e) {
+    return fail(parseError('BAD_ENCODING', `damaged Parquet footer: ${describe(e)}`));
+  }
+}
+
+function layoutOf(metadata: FileMetaData): Result<ParquetHead> {
   const [root, ...elements] = metadata.schema;
   if (!root || elements.length === 0 || root.num_children !== elements.length)
     return fail(parseError('BAD_FORMAT', 'Parquet schema is not a flat list of flow-log columns'));
@@ -226,13 +280,15 @@ export class FlowParquetReader {
   layout: FlowParquetLayout | null = null;
 
   constructor(
-    private readonly bytes: Uint8Array,
+    private readonly bytes: Uint8Array | ParquetBytes,
     private readonly opts: FlowParquetOptions,
   ) {}
 
   async *batches(): AsyncGenerator<FlowRecord[]> {
     const codecs = guarded(this.opts.compressors);
-    const head = readFlowParquetLayout(this.bytes);
+    const src = this.bytes instanceof Uint8Array ? parquetBytesOf(this.bytes) : this.bytes;
+    const head =
+      this.bytes instanceof Uint8Array ? readFlowParquetLayout(this.bytes) : await readHeadFrom(src);
     if (!head.ok) {
       this.failure = { row: 0, error: head.error };
       return;
@@ -240,67 +296,77 @@ export class FlowParquetReader {
     const { metadata, plans } = head.value;
     this.layout = head.value.layout;
     const plan = planColumns(plans, this.opts);
-    let scan: Awaited<ReturnType<typeof parquetScan>>;
-    try {
-      scan = await parquetScan({
-        file: bufferOf(this.bytes),
-        metadata,
-        columns: plan.decode.map((p) => p.column),
-        compressors: codecs,
-        geoparquet: false,
-        useOffsetIndex: false,
-      });
-    } catch (e) {
-      this.failure = { row: 0, error: parseError('BAD_ENCODING', `unreadable Parquet file: ${describe(e)}`) };
-      return;
-    }
     const checked = new Map(plan.decode.map((p) => [p.column, p.optional]));
-    const groupAt = new Map<number, number>();
     let first = 0;
-    metadata.row_groups.forEach((group, g) => {
-      groupAt.set(first, g);
-      first += Number(group.num_rows);
-    });
-    let covered = 0;
-    for (const { rowStart, rowEnd } of scan.ranges) {
-      const n = rowEnd - rowStart;
-      const g = groupAt.get(rowStart);
-      const group = g === undefined ? undefined : metadata.row_groups[g];
-      const pages =
-        g === undefined || !group || Number(group.num_rows) !== n
-          ? `rows ${rowStart + 1}-${rowEnd} are not one row group`
-          : checkPages(this.bytes, group, g, checked, codecs);
-      if (pages !== null) {
-        this.failure = { row: rowStart + 1, error: parseError('BAD_ENCODING', pages) };
+    for (const [g, group] of metadata.row_groups.entries()) {
+      const n = Number(group.num_rows);
+      const cursors = await this.openGroup(src, metadata, g, checked, codecs, plan);
+      if (typeof cursors === 'string') {
+        this.failure = { row: first + 1, error: parseError('BAD_ENCODING', cursors) };
         return;
       }
-      const bad: (ParseError | undefined)[] = new Array(n);
-      const cols = await decodeRows(scan, plan, rowStart, rowEnd, bad);
-      if (!Array.isArray(cols)) {
-        this.failure = { row: rowStart + 1, error: cols };
-        return;
-      }
-      const batch: FlowRecord[] = [];
-      for (let i = 0; i < n; i++) {
-        const problem = bad[i];
-        if (problem !== undefined) {
-          this.opts.rejects.add(this.opts.source, rowStart + i + 1, problem);
-          continue;
+      for (let s = 0; s < n; s += SLICE_ROWS) {
+        const k = Math.min(SLICE_ROWS, n - s);
+        const bad: (ParseError | undefined)[] = new Array(k);
+        const cols = decodeRows(cursors, plan, first + s, k, bad);
+        if (!Array.isArray(cols)) {
+          this.failure = { row: first + s + 1, error: cols };
+          return;
         }
-        this.records++;
-        if (!this.opts.countOnly) batch.push(plan.build(cols, i));
+        const batch: FlowRecord[] = [];
+        for (let i = 0; i < k; i++) {
+          const problem = bad[i];
+          if (problem !== undefined) {
+            this.opts.rejects.add(this.opts.source, first + s + i + 1, problem);
+            continue;
+          }
+          this.records++;
+          if (!this.opts.countOnly) batch.push(plan.build(cols, i));
+        }
+        if (batch.length > 0) yield batch;
       }
-      covered += n;
-      if (batch.length > 0) yield batch;
+      first += n;
     }
-    if (covered !== this.layout.rows)
-      this.failure = {
-        row: covered + 1,
-        error: parseError(
-          'BAD_ENCODING',
-          `Parquet row groups hold ${covered} rows, the footer claims ${this.layout.rows}`,
-        ),
-      };
+  }
+
+  /**
+   * Reads the planned column chunks of row group `g` and checks their pages, then returns a page
+   * cursor per planned column (in plan order), or why the group cannot be read.
+   */
+  private async openGroup(
+    src: ParquetBytes,
+    metadata: FileMetaData,
+    g: number,
+    checked: ReadonlyMap<string, boolean>,
+    codecs: Compressors,
+    plan: ReadPlan,
+  ): Promise<PageCursor[] | string> {
+    const group = metadata.row_groups[g]!;
+    const spans = chunkSpans(group, g, checked, src.byteLength);
+    if (typeof spans === 'string') return spans;
+    let total = 0;
+    for (const s of spans.values()) total += s.end - s.start;
+    if (total > MAX_PARQUET_GROUP_BYTES)
+      return `row group ${g} holds ${total} bytes of the columns read, more than ${MAX_PARQUET_GROUP_BYTES}`;
+    const cursors: PageCursor[] = [];
+    for (const p of plan.decode) {
+      const span = spans.get(p.column)!;
+      let bytes: Uint8Array;
+      try {
+        bytes = await src.read(span.start, span.end);
+      } catch (e) {
+        return `column ${span.column} of row group ${g} could not be read: ${describe(e)}`;
+      }
+      const rows = Number(group.num_rows);
+      const bad = checkChunkPages(bytes, span, g, rows, span.meta.codec, p.optional, codecs);
+      if (bad !== null) return bad;
+      try {
+        cursors.push(new PageCursor(bytes, columnDecoder(metadata, span.meta, codecs)));
+      } catch (e) {
+        return `column ${span.column} of row group ${g}: ${describe(e)}`;
+      }
+    }
+    return cursors;
   }
 }
 
@@ -345,20 +411,17 @@ function planColumns(plans: readonly ColumnPlan[], opts: FlowParquetOptions): Re
   };
 }
 
-/** Decodes and checks rows `[rowStart, rowEnd)` of the planned columns, or says why it cannot. */
-async function decodeRows(
-  scan: Awaited<ReturnType<typeof parquetScan>>,
+/** Decodes and checks the next `n` rows (from row `rowStart`) of the planned columns, or says why it cannot. */
+function decodeRows(
+  cursors: readonly PageCursor[],
   plan: ReadPlan,
   rowStart: number,
-  rowEnd: number,
+  n: number,
   bad: (ParseError | undefined)[],
-): Promise<FlowCell[][] | ParseError> {
-  const n = rowEnd - rowStart;
+): FlowCell[][] | ParseError {
   try {
-    const raw = await Promise.all(
-      plan.decode.map((p) => scan.readColumn({ column: p.column, rowStart, rowEnd })),
-    );
-    const cols = raw.map((values, j) => {
+    const cols = cursors.map((c, j) => {
+      const values = c.take(n);
       if (values.length !== n)
         throw new Error(`column ${plan.decode[j]!.column} has ${values.length} of ${n} rows`);
       return normalizeColumn(values, plan.decode[j]!.spec, bad, plan.meaning);

@@ -93,10 +93,20 @@ export interface FlowStreamOptions extends FlowMeaningOption {
    */
   readonly lineFields?: readonly string[];
   /**
+   * With `onLine`: told of each region of bytes before its lines are offered (`b[from, to)`, whole
+   * lines); its content stays as it is until the next call.
+   */
+  readonly onRegion?: (b: Buffer, from: number, to: number) => void;
+  /**
    * Build records with only these keys (e.g. `['srcaddr', 'dstaddr', 'trafficPath']`); every
    * field is still checked. Default: all fields of the format.
    */
   readonly fields?: readonly string[];
+  /**
+   * The format in force where this input starts when it is a piece of a longer one (a byte range
+   * of a file whose header line came before it). Unlike `format`, a header line still switches it.
+   */
+  readonly startFormat?: FlowFormat;
 }
 
 /** 1 for the bytes a header line is made of (`[a-z0-9-]` and space), 0 otherwise. */
@@ -132,7 +142,7 @@ export class FlowLogStreamParser {
 
   constructor(private readonly opts: FlowStreamOptions) {
     this.explicit = opts.format !== undefined;
-    this.parser = generalParser(opts.format ?? DEFAULT_FLOW_FORMAT, opts);
+    this.parser = generalParser(opts.format ?? opts.startFormat ?? DEFAULT_FLOW_FORMAT, opts);
     this.keys = opts.fields;
     this.fast = compileFlowFormat(this.parser.format, this.keys, opts);
     this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_FLOW_LINE_BYTES;
@@ -152,6 +162,11 @@ export class FlowLogStreamParser {
   /** The format in force now. */
   get format(): FlowFormat {
     return this.parser.format;
+  }
+
+  /** Lines read so far, blank and header lines included: the number of the last one. */
+  get lineCount(): number {
+    return this.lineNo;
   }
 
   /**
@@ -203,6 +218,7 @@ export class FlowLogStreamParser {
     const onRecord = this.onRecord;
     const countOnly = this.countOnly;
     const onLine = this.onLine;
+    if (onLine !== undefined) this.opts.onRegion?.(buf, from, to);
     let fast = this.fast;
     let lineFast = this.lineFast;
     let p = from;

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../zod-locale.js';
 import { MRAP_ARN, type PathGuardConfig } from '../config/index.js';
 import { parseS3Hostname, readBucketAndKey } from '../endpoints/hostname.js';
 import { postFormField, readPostForm } from '../endpoints/post-form.js';
@@ -6,7 +7,7 @@ import { redactText, redactUrl } from '../endpoints/redact.js';
 import { PathGuardError } from '../errors.js';
 import { fail, ok, type Result } from '../result.js';
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 /** Largest upload an order may carry, in bytes: a probe object is 64 (shared/probes/plan.ts). */
 export const MAX_ORDER_UPLOAD_BYTES = 1024;
@@ -14,45 +15,52 @@ export const MAX_ORDER_UPLOAD_BYTES = 1024;
 /** One probe of an order: a presigned GET URL, a presigned PUT URL and its bytes, or a POST form and its bytes. */
 const orderProbeSchema = z
   .strictObject({
-    probeId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/),
+    probeId: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/)),
     /** What the runner does; absent in orders written before uploads: `get`. */
-    method: z.enum(['get', 'put', 'post']).optional(),
+    method: z.optional(z.enum(['get', 'put', 'post'])),
     /** `get` and `put`: the presigned URL. */
-    url: z.string().max(8192).optional(),
+    url: z.optional(z.string().check(z.maxLength(8192))),
     /** `post`: the presigned POST form (`{ url, fields }`). */
-    form: z.strictObject({ url: z.string().max(8192), fields: z.record(z.string(), z.string()) }).optional(),
+    form: z.optional(
+      z.strictObject({ url: z.string().check(z.maxLength(8192)), fields: z.record(z.string(), z.string()) }),
+    ),
     /** `put` and `post`: the probe object's bytes, base64 (random bytes, not a secret). */
-    body: z
-      .string()
-      .max(Math.ceil(MAX_ORDER_UPLOAD_BYTES / 3) * 4)
-      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64')
-      .optional(),
+    body: z.optional(
+      z
+        .string()
+        .check(
+          z.maxLength(Math.ceil(MAX_ORDER_UPLOAD_BYTES / 3) * 4),
+          z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
+        ),
+    ),
     /** Hex SHA-256 of the object: of the body downloaded (`get`), of `body` (uploads). */
     expectedSha256: hex64,
     /** Presigned PUT for the observation report. */
-    reportUrl: z.string().max(8192),
+    reportUrl: z.string().check(z.maxLength(8192)),
   })
-  .superRefine((p, ctx) => {
-    const method = p.method ?? 'get';
-    const need = (key: 'url' | 'form' | 'body', present: boolean) => {
-      if (present && p[key] === undefined)
-        ctx.addIssue({ code: 'custom', path: [key], message: `required for method ${method}` });
-      if (!present && p[key] !== undefined)
-        ctx.addIssue({ code: 'custom', path: [key], message: `not allowed for method ${method}` });
-    };
-    need('url', method !== 'post');
-    need('form', method === 'post');
-    need('body', method !== 'get');
-  });
+  .check(
+    z.superRefine((p, ctx) => {
+      const method = p.method ?? 'get';
+      const need = (key: 'url' | 'form' | 'body', present: boolean) => {
+        if (present && p[key] === undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: `required for method ${method}` });
+        if (!present && p[key] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: `not allowed for method ${method}` });
+      };
+      need('url', method !== 'post');
+      need('form', method === 'post');
+      need('body', method !== 'get');
+    }),
+  );
 
 /** What an on-prem runner is told to fetch. Holds presigned URLs: never logged or stored unredacted elsewhere. */
 export const orderSchema = z.strictObject({
   schemaVersion: z.literal(1),
-  runnerId: z.string().min(1).max(63),
-  runId: z.string().min(1).max(80),
+  runnerId: z.string().check(z.minLength(1), z.maxLength(63)),
+  runId: z.string().check(z.minLength(1), z.maxLength(80)),
   issuedAt: z.iso.datetime(),
   notAfter: z.iso.datetime(),
-  probes: z.array(orderProbeSchema).max(200),
+  probes: z.array(orderProbeSchema).check(z.maxLength(200)),
 });
 
 export type Order = z.infer<typeof orderSchema>;

@@ -64,3 +64,15 @@ export function probeListings(from: Date, to: Date): KeyListing[] {
   }
   return out;
 }
+
+/**
+ * A member account's prefix of an organisation's central results bucket (`members/<account>/`,
+ * all a member may write), and with a Region the folder of that account x Region
+ * (`members/<account>/<region>/`): its probes, observations, environment, verdicts and reports,
+ * so two Regions of one account never share an environment or an alert state.
+ *
+ * @example memberResultsPrefix('111122223333', 'eu-west-1') // 'members/111122223333/eu-west-1/'
+ */
+export function memberResultsPrefix(account: string, region?: string): string {
+  return region ? `members/${account}/${region}/` : `members/${account}/`;
+}

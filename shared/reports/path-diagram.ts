@@ -54,6 +54,8 @@ export interface ProbePath {
   /** Notes drawn beside the route (flow records) and beside S3 (access-log lines, CloudTrail events). */
   routeNotes: PathNote[];
   s3Notes: PathNote[];
+  /** Matched records the bundle's cap left out (counted, not kept). */
+  omitted: number;
   /** The deciding rule id, or the verdict code when no single record decided. */
   rule: string;
   fix: string[];
@@ -283,6 +285,7 @@ export function probePath(b: EvidenceBundle, idx: EnvironmentIndex | null): Prob
     left: b.verdict.verdict === 'left-path',
     routeNotes: notes.filter((n) => n.source === 'flow'),
     s3Notes: notes.filter((n) => n.source !== 'flow'),
+    omitted: b.evidenceOmitted?.count ?? 0,
     rule: deciding?.rule ?? b.verdict.code,
     fix: fixFor(b),
   };

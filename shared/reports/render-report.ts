@@ -221,10 +221,11 @@ function shapeMarkup(id: string, p: ProbePath, verdict: PathVerdict, vantage: st
     );
   });
   const more = p.routeNotes.length + p.s3Notes.length - notes.length;
-  if (more > 0 || notes.length === 0) {
+  if (more > 0 || notes.length === 0 || p.omitted > 0) {
     y += NOTE_H;
+    const capped = p.omitted > 0 ? `; ${p.omitted} more matched, counted but not kept` : '';
     under.push(
-      html`<text class="m" x="0" y="${y}">${notes.length === 0 ? 'no log record matched this probe' : `+${more} more record(s) in the bundle`}</text>`,
+      html`<text class="m" x="0" y="${y}">${notes.length === 0 ? 'no log record matched this probe' : `+${more} more record(s) in the bundle${capped}`}</text>`,
     );
   }
   const fix = p.fix.length > 0 ? wrap(`Fix: ${p.fix[0]}`, 150, 3) : [];
@@ -261,6 +262,7 @@ function diagrams(model: EvidenceReportModel): { shapes: Shape[]; items: Diagram
       p.fix[0] ?? '',
       notes,
       p.routeNotes.length + p.s3Notes.length,
+      p.omitted,
       rb.bundle.verdict.verdict,
     ]);
     let s = shapes.get(key);

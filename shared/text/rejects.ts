@@ -72,12 +72,17 @@ export class RejectCounter implements RejectTally {
    * Adds what another counter counted (a worker thread's, as plain data after structured clone),
    * as if its items had come after this counter's: merging per-file counters in file order gives
    * the counts, code order and samples one counter would have given reading the files in turn.
+   * `lineOffset` is added to the samples' line numbers: the lines before a piece of a file that
+   * another counter read from its middle.
    */
-  merge(other: RejectTally): void {
+  merge(other: RejectTally, lineOffset = 0): void {
     this.count += other.count;
     for (const [code, n] of Object.entries(other.byCode) as [RejectCode, number][])
       this.byCode[code] = (this.byCode[code] ?? 0) + n;
-    for (const s of other.samples) if (this.samples.length < this.maxSamples) this.samples.push(s);
+    for (const s of other.samples) {
+      if (this.samples.length >= this.maxSamples) break;
+      this.samples.push(lineOffset === 0 ? s : { ...s, line: s.line + lineOffset });
+    }
     this.skipped += other.skipped;
     for (const [code, n] of Object.entries(other.skippedBy) as [SkipCode, number][])
       this.skippedBy[code] = (this.skippedBy[code] ?? 0) + n;

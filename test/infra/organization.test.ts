@@ -8,7 +8,9 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { parseOrganizationEnv } from '../../functions/lib/organization-env.js';
 import { type InfraConfig, loadInfraConfig } from '../../infra/config.js';
+import { centralEnvironmentBytes } from '../../infra/organization-config.js';
 import { CentralStack } from '../../infra/stacks/central-stack.js';
 import { addPathGuardStacks } from '../../infra/stacks/index.js';
 import { MemberStack } from '../../infra/stacks/member-stack.js';
@@ -162,6 +164,66 @@ describe('organisation deployment of examples/organization.config.json', () => {
     });
   });
 
+  it('tells the analyze function every member, its VPC and vantages, in a form its cold start accepts', () => {
+    const fn = Object.values(
+      c.json.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+    ).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r).includes('PATHGUARD_MEMBER_ROLES'),
+    )!;
+    const vars = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    // The function parses what the stack wrote (partition resolved as the deployment would).
+    const env = Object.fromEntries(
+      Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v.replaceAll('<P>', 'aws') : v]),
+    );
+    const r = parseOrganizationEnv(env);
+    if (!r.ok) throw r.error;
+    // The synth-time size check estimates this environment from above, and closely.
+    const actual = Object.entries(env).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+    const estimate = centralEnvironmentBytes(
+      cfg.organization!.settings,
+      cfg.organization!.members,
+      cfg.configJson,
+    );
+    expect(estimate.total).toBeGreaterThanOrEqual(actual);
+    expect(estimate.total).toBeLessThan(actual * 1.1);
+    expect(r.value?.members.map((m) => `${m.account} ${m.region} ${m.vpcId} ${m.vantageIds}`)).toEqual([
+      '111122223333 eu-west-1 vpc-00000000000000017 payments-west',
+      '111122223333 eu-central-1 vpc-0000000000000002e payments-central',
+      '444455556666 eu-west-1 vpc-00000000000000045 analytics-west',
+      '444455556666 eu-central-1 vpc-0000000000000005c analytics-central',
+      '777788889999 eu-west-1 vpc-00000000000000073 shared-services-west',
+      '777788889999 eu-central-1 vpc-0000000000000008a shared-services-central',
+    ]);
+    expect(r.value?.externalId).toBe('pathguard-o-exampleorg1');
+    expect(r.value?.logArchive).toEqual({
+      organizationId: ORG,
+      flowLogs: { bucket: 'example-org-log-archive-flow', prefix: 'flow/' },
+      accessLogs: { bucket: 'example-org-log-archive-s3', prefix: 's3-access/' },
+      cloudTrail: { bucket: 'aws-controltower-logs-999988887777-eu-west-1', prefix: 'o-exampleorg1/' },
+    });
+  });
+
+  it("lets the analyze function read and write the members' folders of the results bucket, nothing else there", () => {
+    const policy = statements(c.json, 'AWS::IAM::Policy');
+    const results = policy.filter((s) =>
+      [s.Resource].flat().some((r) => JSON.stringify(r).includes('ResultsStore')),
+    );
+    const onMembers = results.filter(
+      (s) => s.Action !== 's3:ListBucket' && JSON.stringify(s.Resource).includes('/members/'),
+    );
+    expect(onMembers).toHaveLength(1);
+    expect(onMembers[0]!.Action).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect([onMembers[0]!.Resource].flat()).toContainEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.any(String), 'Arn'] }, '/members/*']],
+    });
+    const lists = results.filter((s) => s.Action === 's3:ListBucket');
+    expect(
+      lists.flatMap(
+        (l) => (l.Condition as { StringLike: { 's3:prefix': string[] } }).StringLike['s3:prefix'],
+      ),
+    ).toContain('members/*');
+  });
+
   it('reads the log archive only under each member account of each configured source', () => {
     const policy = statements(c.json, 'AWS::IAM::Policy');
     const gets = policy.filter((s) => s.Action === 's3:GetObject').flatMap((s) => s.Resource as string[]);
@@ -211,14 +273,14 @@ describe('organisation deployment of examples/organization.config.json', () => {
     });
   });
 
-  it('puts each member probe under its own prefix of the central bucket, with the central key only through S3', () => {
+  it('puts each member probe under its own Region folder of its prefix, with the central key only through S3', () => {
     const m = members.find((s) => s.account === '444455556666' && s.region === 'eu-central-1')!;
     const t = flat(m);
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
           PATHGUARD_VANTAGE: 'analytics-central',
-          PATHGUARD_RESULTS_PREFIX: 'members/444455556666/',
+          PATHGUARD_RESULTS_PREFIX: 'members/444455556666/eu-central-1/',
         }),
       },
       VpcConfig: { SubnetIds: ['subnet-00000000000000044'], SecurityGroupIds: Match.anyValue() },
@@ -229,13 +291,15 @@ describe('organisation deployment of examples/organization.config.json', () => {
       .filter((r) => String(r).includes('example-org-pathguard-results'));
     expect(central.length).toBeGreaterThan(0);
     for (const r of central)
-      expect(String(r)).toMatch(/^arn:<P>:s3:::example-org-pathguard-results(\/members\/444455556666\/|$)/);
+      expect(String(r)).toMatch(
+        /^arn:<P>:s3:::example-org-pathguard-results(\/members\/444455556666\/eu-central-1\/|$)/,
+      );
     const lists = policy.filter(
       (s) => s.Action === 's3:ListBucket' && s.Resource === 'arn:<P>:s3:::example-org-pathguard-results',
     );
     for (const l of lists)
       for (const p of (l.Condition as { StringLike: { 's3:prefix': string[] } }).StringLike['s3:prefix'])
-        expect(p).toMatch(/^members\/444455556666\//);
+        expect(p).toMatch(/^members\/444455556666\/eu-central-1\//);
     expect(policy).toContainEqual(
       expect.objectContaining({
         Sid: 'CentralResultsKeyThroughS3',
@@ -361,6 +425,19 @@ describe('organization config errors name the field', () => {
         d.organization.stackSet.organizationalUnitIds = ['workloads'];
       },
       'organization.stackSet.organizationalUnitIds[0]',
+    ],
+    [
+      'more members x Regions than the central function environment holds',
+      (d: typeof base) => {
+        for (let i = 0; i < 12; i++)
+          d.organization.members.push({
+            account: String(100000000000 + i),
+            regions: [structuredClone(d.organization.members[0].regions[0])],
+          });
+        for (const [i, m] of d.organization.members.slice(3).entries())
+          m.regions[0].network.subnets[0].subnetId = `subnet-0${String(i).padStart(16, '0')}`;
+      },
+      'organization.members',
     ],
     [
       'a single-account network beside the organisation',

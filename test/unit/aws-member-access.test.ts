@@ -140,12 +140,12 @@ describe('MemberClients', () => {
       externalId: 'x-id',
       now: () => T0,
     });
-    const west = members.ec2('111122223333', 'eu-west-1');
+    const west = await members.ec2('111122223333', 'eu-west-1');
     const r = await discoverEnvironment(west, { region: 'eu-west-1', vpcIds: ['vpc-0a60eb65b4e1f2a3b'] });
     expect(r.environment.vpcs.map((v) => v.vpcId)).toEqual(['vpc-0a60eb65b4e1f2a3b']);
     expect(await west.config.region()).toBe('eu-west-1');
     expect((await west.config.credentials()).accessKeyId).toBe('ASIA1111222233331');
-    const central = members.ec2('444455556666', 'eu-central-1');
+    const central = await members.ec2('444455556666', 'eu-central-1');
     expect(await central.config.region()).toBe('eu-central-1');
     expect((await central.config.credentials()).accessKeyId).toBe('ASIA4444555566662');
     // One AssumeRole per member however many calls discovery made.
@@ -154,8 +154,8 @@ describe('MemberClients', () => {
       'arn:aws:iam::111122223333:role/PathGuardDiscovery-eu-west-1',
       'arn:aws:iam::444455556666:role/PathGuardDiscovery-eu-central-1',
     ]);
-    expect(members.ec2('111122223333', 'eu-west-1')).toBe(west);
-    expect(() => members.ec2('111122223333', 'us-east-1')).toThrow(
+    expect(await members.ec2('111122223333', 'eu-west-1')).toBe(west);
+    await expect(members.ec2('111122223333', 'us-east-1')).rejects.toThrow(
       /no discovery role for member 111122223333 in us-east-1/,
     );
   });

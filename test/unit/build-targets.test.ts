@@ -70,3 +70,13 @@ describe('release bundles: the AWS SDK is bundled, but for what the Lambda runti
     expect([...(common.bundling?.externalModules ?? [])].sort()).toEqual([...mod.RUNTIME_SDK].sort());
   });
 });
+
+describe('release bundles: the schemas the functions build at cold start are zod/mini', () => {
+  it('carries no classic zod API in the Lambda bundles (each schema object built with its methods)', () => {
+    for (const name of ['probe', 'analyze']) {
+      const text = built.get(name)!.text;
+      expect(text, name).toContain('"ZodMiniString"');
+      expect(text, name).not.toContain('"ZodString"');
+    }
+  });
+});

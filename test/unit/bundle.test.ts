@@ -5,8 +5,10 @@ import {
   BUNDLE_SCHEMA_VERSION,
   buildBundle,
   bundleKey,
+  capEvidence,
   configDigest,
   environmentDigest,
+  MAX_BUNDLE_EVIDENCE,
   readBundle,
   sameBundleContent,
 } from '../../shared/evidence/bundle.js';
@@ -148,5 +150,45 @@ describe('evidence bundle', () => {
 
   it('is stored under the probe creation date', () => {
     expect(bundleKey(p)).toBe('evidence/2026/11/25/01JDQ7ZT0000000000000000AA.json');
+  });
+});
+
+describe('evidence cap', () => {
+  // A runner ENI shared with busy traffic to the same S3 address: 200 private flow records in the
+  // fetch window, one NAT record among them, and the probe's own access-log line.
+  const flows = Array.from({ length: 200 }, (_, i) =>
+    item('flow', decision('gateway-endpoint', true, 'FLOW_GATEWAY'), `flow:${String(i).padStart(3, '0')}`),
+  );
+  const nat = item('flow', decision('nat-gateway', false, 'FLOW_NAT'), 'flow:nat');
+  const own = item('s3-access', decision('vpc-endpoint', true), 's3-access:3E57427F3EXAMPLE');
+
+  it('keeps every record up to the cap, and says nothing was left out', () => {
+    const b = build([own, ...flows.slice(0, MAX_BUNDLE_EVIDENCE - 1)]);
+    expect(b.evidence).toHaveLength(MAX_BUNDLE_EVIDENCE);
+    expect(b.evidenceOmitted).toBeUndefined();
+  });
+
+  it('keeps the deciding record and one of each kind first, counts the rest by source', () => {
+    const b = build([...flows, nat, own]);
+    expect(b.verdict.verdict).toBe('left-path');
+    expect(b.evidence).toHaveLength(MAX_BUNDLE_EVIDENCE);
+    const keys = b.evidence.map((e) => e.dedupKey);
+    expect(keys).toContain(b.verdict.decidingKey);
+    expect(keys).toContain('flow:nat');
+    expect(keys).toContain('s3-access:3E57427F3EXAMPLE');
+    expect(b.evidenceOmitted).toEqual({ count: 202 - MAX_BUNDLE_EVIDENCE, bySource: { flow: 152 } });
+  });
+
+  it('gives a later run, seeded from the capped bundle, the same verdict as the full evidence', () => {
+    const full = build([...flows, nat, own]);
+    const again = build(full.evidence);
+    expect(again.verdict).toEqual(full.verdict);
+    expect(again.verdict.decidingKey).toBe(full.verdict.decidingKey);
+  });
+
+  it('keeps the strongest matches when one kind fills the cap, in the order given', () => {
+    const { kept, omitted } = capEvidence(flows, null, 10);
+    expect(kept.map((e) => e.dedupKey)).toEqual(flows.slice(0, 10).map((e) => e.dedupKey));
+    expect(omitted).toEqual({ count: 190, bySource: { flow: 190 } });
   });
 });

@@ -17,9 +17,17 @@ const FILES = [
   fx('bad-lines.log'),
 ];
 const ENV = 'test/fixtures/env/example-env.json';
+/** Every piece to a worker thread, none to the CLI's own. */
+const WORKERS_ONLY = { PATHGUARD_TEST_PIECES_TO_WORKERS: '1' };
 
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/pathguard.mjs', ...args], { encoding: 'utf8' });
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/pathguard.mjs', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -33,7 +41,8 @@ describe('commands given several files', () => {
     ['classify --summary', ['classify', '--summary', '--env', ENV, '--flow', ...FILES]],
   ])('%s prints the same on worker threads as in one thread', (_, args) => {
     const one = cli([...args, '--jobs', '1']);
-    const many = cli([...args, '--jobs', '3']);
+    // The files are small: this thread would read them all before a worker started.
+    const many = cli([...args, '--jobs', '3'], WORKERS_ONLY);
     expect(one.status).toBe(0);
     expect(one.stdout).not.toBe('');
     // The samples are the first five rejects of the first file, then the next file's.
@@ -44,7 +53,7 @@ describe('commands given several files', () => {
   it('fails on an unreadable file as reading in turn does, after counting the files before it', () => {
     const args = ['parse', 'flow', '--count', FILES[0]!, fx('missing.log'), FILES[1]!, FILES[2]!];
     const one = cli([...args, '--jobs', '1']);
-    const many = cli([...args, '--jobs', '4']);
+    const many = cli([...args, '--jobs', '4'], WORKERS_ONLY);
     expect(one.status).toBe(1);
     expect(one.stderr).toContain('missing.log');
     expect(many).toEqual(one);

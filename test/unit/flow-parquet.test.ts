@@ -17,6 +17,7 @@ import {
   flowColumnOf,
   flowFieldOfColumn,
   hasParquetMagic,
+  type ParquetBytes,
   parseFlowParquet,
 } from '../../shared/flow-logs/parquet.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
@@ -215,6 +216,47 @@ describe('Parquet flow logs', () => {
     const got = await decode(broken);
     expect(got.records).toHaveLength(20);
     expect(got.failure).toMatchObject({ row: expect.any(Number), error: { code: 'BAD_ENCODING' } });
+  });
+
+  it('reads a file by range, one row group at a time, into the records it gives in memory', async () => {
+    const records = text('aws-doc-default.log', DEFAULT_FLOW_FORMAT);
+    // Groups of 9,000 rows: more than one slice of rows each, the last slice short.
+    const many = Array.from({ length: 30_000 }, (_, i) => records[i % records.length]!);
+    const bytes = writeFlowParquet(many, DEFAULT_FLOW_FORMAT, { rowGroupSize: 9_000 });
+    const groups = parquetMetadata(bytes).row_groups;
+    expect(groups).toHaveLength(4);
+    const reads: number[] = [];
+    const ranged: ParquetBytes = {
+      byteLength: bytes.length,
+      read: async (start, end) => {
+        reads.push(end - start);
+        return Uint8Array.from(bytes.subarray(start, end));
+      },
+    };
+    const rejects = new RejectCounter();
+    const reader = new FlowParquetReader(ranged, { source: 'r', rejects, compressors: FLOW_PARQUET_CODECS });
+    const got: FlowRecord[] = [];
+    for await (const b of reader.batches()) got.push(...b);
+    expect(reader.failure).toBeNull();
+    expect(got).toEqual((await decode(bytes)).records);
+    expect(got).toHaveLength(many.length);
+    // The magic, the footer, then one read per column chunk, never two groups at once.
+    const chunks = groups.flatMap((g) => g.columns.map((c) => Number(c.meta_data!.total_compressed_size)));
+    expect(reads.slice(2)).toEqual(chunks);
+    // Reads failing from the third row group on: the failure names its first row, the rows before stay.
+    let left = 2 + 2 * DEFAULT_FLOW_FORMAT.fields.length;
+    const short: ParquetBytes = {
+      byteLength: bytes.length,
+      read: async (start, end) => {
+        if (left-- <= 0) throw new Error('gone');
+        return bytes.subarray(start, end);
+      },
+    };
+    const cut = new FlowParquetReader(short, { source: 'r', rejects, compressors: FLOW_PARQUET_CODECS });
+    let n = 0;
+    for await (const b of cut.batches()) n += b.length;
+    expect(n).toBe(18_000);
+    expect(cut.failure).toMatchObject({ row: 18_001, error: { code: 'BAD_ENCODING' } });
   });
 
   it('refuses page headers and run lengths that lie before hyparquet expands them (regressions from fuzzing)', async () => {

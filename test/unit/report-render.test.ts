@@ -339,6 +339,11 @@ describe('evidence report HTML', () => {
     expect(drawing).toContain('★ access-log line at S3: ACCESS_NAT_GATEWAY_IP → nat-gateway');
     expect(drawing!.match(/flow record at route/g)).toHaveLength(2);
     expect(drawing).toContain('+7 more record(s) in the bundle');
+    expect(drawing).not.toContain('counted but not kept');
+    // A capped bundle: the records it counted but did not keep are said, not dropped silently.
+    rb.bundle.evidenceOmitted = { count: 152, bySource: { flow: 152 } };
+    const [capped] = drawings(render(input({ bundles: [rb] })));
+    expect(capped).toContain('+7 more record(s) in the bundle; 152 more matched, counted but not kept');
     const figure = /<figure id="p-M1"[\s\S]*?<\/figure>/.exec(doc)![0];
     expect(figure).toContain('>DECIDING0REQUEST</text>');
     expect(figure.match(/<text>/g)).toHaveLength(3);

@@ -29,8 +29,9 @@ Options:
   --format SPEC         the flow logs' format when the files have no header line (as in
                         'parse flow'; --flow-format, its old name, still works with a warning)
   --summary           print record counts per source and path instead of records
-  --jobs N            worker threads for the --flow files with --summary (default: one per
-                      core; 1: none)
+  --jobs N            threads for the --flow files with --summary, plain files split by line
+                      ranges (default: one per core for inputs over 32 MB; at most the cores
+                      and 4; 1: this thread only)
 
 Exit status: 0 done (even with rejected lines, reported on stderr), 1 an input could not be read,
 2 usage error or invalid environment (the message names the first bad field).

@@ -119,6 +119,7 @@ async function summariseFlows(
       count(p);
       return true;
     },
+    region: () => undefined,
     record: (r) => count(memo.pathOf(r)),
     flush: () => undefined,
   });

@@ -44,6 +44,7 @@ export const parseFlowCommand: CommandSpec = {
         // Redacted like every output (unknown fields are free text): the writer copies only
         // fields that cannot hold a secret and sends the rest through redaction.
         records += await pipeFlowRecords(input, opts, {
+          region: (b, from, to) => ndjson.region(b, from, to),
           line: (b, start, end, f) => ndjson.line(b, start, end, f),
           record: (r) => ndjson.record(r),
           flush: () => writeChunks(io.stdout, ndjson.take()),
