@@ -83,7 +83,7 @@ export class AccessLogRecordCounter {
         stop = b.lastIndexOf(LF, pos + BLOCK_BYTES);
         if (stop < pos) stop = b.indexOf(LF, pos + BLOCK_BYTES);
       }
-      this.countBlock(b.latin1Slice(pos, stop));
+      this.countBlock(b.latin1Slice(pos, stop), b, pos);
       pos = stop + 1;
     }
     if (pos < len) this.appendCarry(b, pos, len);
@@ -94,8 +94,12 @@ export class AccessLogRecordCounter {
     if (this.carryBytes > 0 || this.discarding) this.flushCarry();
   }
 
-  /** Lines of `text`, split at `\n`; the last one runs to the end of the text. */
-  private countBlock(text: string): void {
+  /**
+   * Lines of `text`, split at `\n`; the last one runs to the end of the text, which is
+   * `bytes[base, ...)` decoded.
+   */
+  private countBlock(text: string, bytes: Uint8Array, base: number): void {
+    setBytes(bytes, base);
     const scan = this.scan;
     scan.space = -1;
     scan.quote = -1;
@@ -157,7 +161,7 @@ export class AccessLogRecordCounter {
     } else {
       // The line alone is a block (its line break was not carried).
       const line = asNodeBytes(this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry));
-      this.countBlock(line.latin1Slice(0, line.length));
+      this.countBlock(line.latin1Slice(0, line.length), line, 0);
     }
     this.carry = [];
     this.carryBytes = 0;
@@ -184,121 +188,179 @@ const SPACE = 0x20;
 const QUOTE = 0x22;
 const DASH = 0x2d;
 const ZERO = 0x30;
+const NINE = 0x39;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 /** `[` + `dd/Mon/yyyy:HH:MM:SS +hhmm` + `]`. */
 const TIME_FIELD_LENGTH = 28;
-/** Where the number fields are among the first 17: HTTP status, bytes sent, object size, times. */
-const IS_NUMBER_FIELD = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1, 1, 0, 0];
-const IS_QUOTED_FIELD = [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1];
+/** 15 digits stay below 2^53: the generic check takes no longer number. */
+const MAX_DIGITS = 15;
+// The bytes the text being read was decoded from (`byteView` from `byteBase`), where a time field
+// is compared four bytes at a time: a character at a time measured 15% more counting time.
+let byteView: DataView = new DataView(new ArrayBuffer(0));
+let byteBase = 0;
+// The last time accepted, as the words of its 26 bytes (24 in six 32-bit words, 2 in a 16-bit
+// one); -1 for none, which no word read as unsigned equals. Most lines repeat the previous line's
+// second.
+const lastTime = new Float64Array(7).fill(-1);
 
-const TIME_LENGTH = TIME_FIELD_LENGTH - 2;
-// The last time accepted (its character codes; -1 for none): most lines repeat the previous
-// line's second.
-const lastTime = new Int32Array(TIME_LENGTH).fill(-1);
-
-/**
- * Whether the time at `s` is the last one accepted. Compared from the seconds backwards, where
- * times differ first: `startsWith` measured 150 ns a line, this about half.
- */
-function isLastTime(text: string, s: number): boolean {
-  let k = TIME_LENGTH - 7;
-  while (k >= 0 && text.charCodeAt(s + k) === lastTime[k]) k--;
-  if (k >= 0) return false;
-  for (k = TIME_LENGTH - 6; k < TIME_LENGTH; k++) if (text.charCodeAt(s + k) !== lastTime[k]) return false;
-  return true;
+/** Where the bytes of the next texts are: `bytes[base, ...)` is the text decoded. */
+function setBytes(bytes: Uint8Array, base: number): void {
+  const v = byteView;
+  if (v.buffer !== bytes.buffer || v.byteOffset !== bytes.byteOffset || v.byteLength !== bytes.byteLength) {
+    byteView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  byteBase = base;
 }
+
+// The scan state while a line is read: written back only when the line is accepted.
+let nextSpace = 0;
+let nextQuote = 0;
+let nextBackslash = 0;
 
 /**
  * True when `text[a, e)` is certainly a record, read the way the generic check would, in the
  * shape AWS writes: single spaces, the time in brackets, Request-URI, Referer and User-Agent quoted
  * without escapes, numbers as digits or `-`, no quote after User-Agent. Anything else is false,
- * and the generic check decides (and names the error). One pass with the number fields read as
- * they are scanned, no tokens stored: a block of 700-byte lines measured 760-790 ns a line this
- * way against 1,030-1,050 ns through the generic check alone (same run, loaded 2-core machine). Updates `scan` only when it returns true, so the generic check of a line it
- * passes on starts from a state that holds for the whole line.
+ * and the generic check decides (and names the error). One pass, each field read by what it must
+ * be and the numbers as they are scanned, no tokens stored: counting 500k 700-byte lines took
+ * 0.78x the time of the generic check alone (paired runs in one process). Updates `scan` only
+ * when it returns true, so the generic check of a line it passes on starts from a state that
+ * holds for the whole line.
+ *
+ * Each step takes the position where a field must start and returns where the field ends (at
+ * the space after it), or -1; a field that starts with a space (two spaces in a row) is -1.
  */
 function isPlainRecord(text: string, a: number, e: number, scan: AccessLogScanState): boolean {
-  let nextSpace = scan.space;
-  let nextQuote = scan.quote;
-  let nextBackslash = scan.backslash;
-  let p = a;
-  for (let i = 0; i < MIN_ACCESS_LOG_FIELDS; i++) {
-    if (i > 0) {
-      // One space between fields; a run of them, or none, is for the generic check.
-      if (p >= e || text.charCodeAt(p) !== SPACE) return false;
-      p++;
-    }
-    if (p >= e) return false;
-    const c = text.charCodeAt(p);
-    if (c === SPACE) return false;
-    if (IS_NUMBER_FIELD[i] === 1) {
-      if (c === DASH) {
-        p++;
-        continue;
-      }
-      let q = p;
-      while (q < e) {
-        const d = text.charCodeAt(q) - ZERO;
-        if (d < 0 || d > 9) break;
-        q++;
-      }
-      // 15 digits at most, as the generic check takes; a number ends at a space.
-      if (q === p || q - p > 15) return false;
-      p = q;
-    } else if (IS_QUOTED_FIELD[i] === 1) {
-      if (c !== QUOTE) return false;
-      const s = p + 1;
-      if (nextQuote < s) nextQuote = indexOrEnd(text, '"', s);
-      let q = nextQuote;
-      while (q + 1 < e && text.charCodeAt(q + 1) !== SPACE) {
-        nextQuote = indexOrEnd(text, '"', q + 1);
-        q = nextQuote;
-      }
-      if (q >= e) return false;
-      if (nextBackslash < s) nextBackslash = indexOrEnd(text, '\\', s);
-      // A backslash inside may escape a quote: the generic check reads those.
-      if (nextBackslash < q) return false;
-      p = q + 1;
-    } else if (i === 2) {
-      if (c !== OPEN_BRACKET || p + TIME_FIELD_LENGTH > e) return false;
-      if (text.charCodeAt(p + TIME_FIELD_LENGTH - 1) !== CLOSE_BRACKET) return false;
-      // A valid time holds no `]`, so the bracket closes where the generic check would close it.
-      if (!isLastTime(text, p + 1)) {
-        const time = text.slice(p + 1, p + TIME_FIELD_LENGTH - 1);
-        if (parseLogTime(time) === null) return false;
-        for (let k = 0; k < TIME_LENGTH; k++) lastTime[k] = time.charCodeAt(k);
-      }
-      p += TIME_FIELD_LENGTH;
-    } else {
-      // A quote would open a quoted field, which the generic check reads.
-      if (c === QUOTE) return false;
-      if (nextSpace <= p) nextSpace = indexOrEnd(text, ' ', p + 1);
-      p = Math.min(nextSpace, e);
-    }
-  }
-  if (p < e) {
-    // Without a quote the rest is plain fields: within the limit when too short to hold more
-    // (one field per two characters at most), else counted.
-    if (nextQuote < p) nextQuote = indexOrEnd(text, '"', p);
-    if (nextQuote < e) return false;
-    const room = MAX_ACCESS_LOG_FIELDS - MIN_ACCESS_LOG_FIELDS;
-    if ((e - p + 1) >> 1 > room) {
-      let fields = 0;
-      for (let r = p; r < e; ) {
-        if (text.charCodeAt(r) === SPACE) {
-          r++;
-          continue;
-        }
-        if (++fields > room) return false;
-        if (nextSpace <= r) nextSpace = indexOrEnd(text, ' ', r + 1);
-        r = nextSpace;
-      }
-    }
-  }
+  nextSpace = scan.space;
+  nextQuote = scan.quote;
+  nextBackslash = scan.backslash;
+  let p = plainEnd(text, a, e); // bucket owner
+  if (p >= 0) p = plainEnd(text, p + 1, e); // bucket
+  if (p >= 0) p = timeEnd(text, p + 1, e);
+  if (p >= 0) p = plainEnd(text, p + 1, e); // remote IP
+  if (p >= 0) p = plainEnd(text, p + 1, e); // requester
+  if (p >= 0) p = plainEnd(text, p + 1, e); // request ID
+  if (p >= 0) p = plainEnd(text, p + 1, e); // operation
+  if (p >= 0) p = plainEnd(text, p + 1, e); // key
+  if (p >= 0) p = quotedEnd(text, p + 1, e); // Request-URI
+  if (p >= 0) p = numberEnd(text, p + 1, e); // HTTP status
+  if (p >= 0) p = plainEnd(text, p + 1, e); // error code
+  if (p >= 0) p = numberEnd(text, p + 1, e); // bytes sent
+  if (p >= 0) p = numberEnd(text, p + 1, e); // object size
+  if (p >= 0) p = numberEnd(text, p + 1, e); // total time
+  if (p >= 0) p = numberEnd(text, p + 1, e); // turn-around time
+  if (p >= 0) p = quotedEnd(text, p + 1, e); // Referer
+  if (p >= 0) p = quotedEnd(text, p + 1, e); // User-Agent
+  if (p < 0 || (p < e && !isPlainTail(text, p, e))) return false;
   scan.space = nextSpace;
   scan.quote = nextQuote;
   scan.backslash = nextBackslash;
+  return true;
+}
+
+/** A field without quotes or brackets, followed by a space. */
+function plainEnd(text: string, p: number, e: number): number {
+  if (p >= e) return -1;
+  const c = text.charCodeAt(p);
+  // A quote would open a quoted field, which the generic check reads.
+  if (c === SPACE || c === QUOTE) return -1;
+  if (nextSpace <= p) nextSpace = indexOrEnd(text, ' ', p + 1);
+  return nextSpace < e ? nextSpace : -1;
+}
+
+/** `-` or 1 to 15 digits, followed by a space. */
+function numberEnd(text: string, p: number, e: number): number {
+  let q = p;
+  let c = q < e ? text.charCodeAt(q) : SPACE;
+  if (c === DASH) {
+    q++;
+    c = q < e ? text.charCodeAt(q) : DASH;
+  } else {
+    while (c >= ZERO && c <= NINE) {
+      q++;
+      c = q < e ? text.charCodeAt(q) : DASH;
+    }
+    if (q - p > MAX_DIGITS) return -1;
+  }
+  return c === SPACE && q > p ? q : -1;
+}
+
+/**
+ * `"..."` without a backslash inside, followed by a space or the end of the line (where only
+ * User-Agent may end: after the others the next step fails). The closing quote is found as the
+ * generic check finds it: the first `"` followed by a space or the end of the line.
+ */
+function quotedEnd(text: string, p: number, e: number): number {
+  if (p >= e || text.charCodeAt(p) !== QUOTE) return -1;
+  const s = p + 1;
+  if (nextQuote < s) nextQuote = indexOrEnd(text, '"', s);
+  let q = nextQuote;
+  while (q + 1 < e && text.charCodeAt(q + 1) !== SPACE) {
+    nextQuote = indexOrEnd(text, '"', q + 1);
+    q = nextQuote;
+  }
+  if (q >= e) return -1;
+  // A backslash inside may escape a quote: the generic check reads those.
+  if (nextBackslash < s) nextBackslash = indexOrEnd(text, '\\', s);
+  return nextBackslash < q ? -1 : q + 1;
+}
+
+/** `[dd/Mon/yyyy:HH:MM:SS +hhmm]`, a real time, followed by a space. */
+function timeEnd(text: string, p: number, e: number): number {
+  const end = p + TIME_FIELD_LENGTH;
+  if (end >= e || text.charCodeAt(p) !== OPEN_BRACKET) return -1;
+  if (text.charCodeAt(end - 1) !== CLOSE_BRACKET || text.charCodeAt(end) !== SPACE) return -1;
+  // A valid time holds no `]`, so the bracket closes where the generic check would close it.
+  if (!isLastTime(p + 1)) {
+    if (parseLogTime(text.slice(p + 1, end - 1)) === null) return -1;
+    rememberTime(p + 1);
+  }
+  return end;
+}
+
+/** Whether the time at `s` is the last one accepted; the seconds' word first, where times differ. */
+function isLastTime(s: number): boolean {
+  const v = byteView;
+  const o = byteBase + s;
+  return (
+    v.getUint32(o + 16) === lastTime[4] &&
+    v.getUint32(o + 12) === lastTime[3] &&
+    v.getUint32(o) === lastTime[0] &&
+    v.getUint32(o + 4) === lastTime[1] &&
+    v.getUint32(o + 8) === lastTime[2] &&
+    v.getUint32(o + 20) === lastTime[5] &&
+    v.getUint16(o + 24) === lastTime[6]
+  );
+}
+
+function rememberTime(s: number): void {
+  const v = byteView;
+  const o = byteBase + s;
+  for (let k = 0; k < 6; k++) lastTime[k] = v.getUint32(o + 4 * k);
+  lastTime[6] = v.getUint16(o + 24);
+}
+
+/**
+ * Whether the rest of a line after User-Agent (`text[p, e)`, starting with a space) is plain
+ * fields within the field limit: without a quote it can hold nothing else, and it is within the
+ * limit when too short to hold more (one field per two characters at most), else counted.
+ */
+function isPlainTail(text: string, p: number, e: number): boolean {
+  if (nextQuote < p) nextQuote = indexOrEnd(text, '"', p);
+  if (nextQuote < e) return false;
+  const room = MAX_ACCESS_LOG_FIELDS - MIN_ACCESS_LOG_FIELDS;
+  if ((e - p + 1) >> 1 <= room) return true;
+  let fields = 0;
+  for (let r = p; r < e; ) {
+    if (text.charCodeAt(r) === SPACE) {
+      r++;
+      continue;
+    }
+    if (++fields > room) return false;
+    if (nextSpace <= r) nextSpace = indexOrEnd(text, ' ', r + 1);
+    r = nextSpace;
+  }
   return true;
 }
 

@@ -17,6 +17,9 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { createGzip } from 'node:zlib';
+import { writeFlowParquetFile } from '../../functions/lab/flow-parquet-writer.js';
+import { flowFormatOf, parseFlowLogText } from '../../shared/flow-logs/index.js';
+import { RejectCounter } from '../../shared/text/rejects.js';
 import { generate as generateAccessLog } from './access-logs.bench.js';
 import { benchEnvironment, line, rng } from './classify.bench.js';
 import { V5_FIELDS } from './flow-data.js';
@@ -26,6 +29,9 @@ const ACCESS_LINES = Number(process.env.BENCH_TARGET_ACCESS_LINES ?? 500_000);
 const RUNS = Number(process.env.BENCH_TARGET_RUNS ?? 5);
 /** Files of the "every core" target. */
 const FILES = 4;
+/** Rows of the Parquet input of the memory row (a quarter of the text input), in AWS-sized groups. */
+const PARQUET_ROWS = Math.floor(LINES / 4);
+const PARQUET_GROUP = 100_000;
 const MAX_RSS_MB = 200;
 const NODE = process.execPath;
 const CLI = [NODE, 'bin/pathguard.mjs'];
@@ -135,6 +141,19 @@ interface Inputs {
   readonly parts: readonly string[];
   readonly env: string;
   readonly access: string;
+  readonly parquet: string;
+}
+
+/** The records of writeFlowLines, PARQUET_GROUP at a time, for the Parquet writer. */
+function* parquetBatches() {
+  const { hosts, endpointIps, natEnis } = benchEnvironment();
+  const r = rng();
+  for (let i = 0; i < PARQUET_ROWS; i += PARQUET_GROUP) {
+    let text = `${V5_FIELDS}\n`;
+    for (let j = i; j < Math.min(PARQUET_ROWS, i + PARQUET_GROUP); j++)
+      text += `${line(r, 1_764_000_000 + ((j / 2000) | 0), hosts, endpointIps, natEnis)}\n`;
+    yield parseFlowLogText(text, { rejects: new RejectCounter() });
+  }
 }
 
 async function writeFlowLines(file: string, from: number, to: number): Promise<void> {
@@ -171,10 +190,12 @@ async function makeInputs(): Promise<Inputs> {
   writeFileSync(env, JSON.stringify(benchEnvironment().env));
   const access = join(dir, 'access.log');
   await generateAccessLog(access, ACCESS_LINES);
+  const parquet = join(dir, 'v5.parquet');
+  writeFlowParquetFile(parquet, flowFormatOf(V5_FIELDS.split(' ')), parquetBatches());
   hookFile = join(dir, 'peak-rss.mjs');
   writeFileSync(hookFile, PEAK_RSS_HOOK);
   writeFileSync(join(dir, 'import-timer.mjs'), IMPORT_TIMER);
-  return { dir, flow, gz, parts, env, access };
+  return { dir, flow, gz, parts, env, access, parquet };
 }
 
 function startUp(args: readonly string[]): Verdict {
@@ -288,6 +309,27 @@ function everyCore(i: Inputs): Verdict[] {
   return rows;
 }
 
+/** Peak RSS reading Parquet, which cannot be streamed like text (its footer is at the end). */
+function parquetMemory(i: Inputs): Verdict {
+  const target = `peak memory, Parquet (${fmt(PARQUET_ROWS)} rows, ${fmt(PARQUET_GROUP)}-row groups): count, classify`;
+  const goal = `< ${MAX_RSS_MB} MB RSS`;
+  return attempt(target, goal, () => {
+    const rss = [
+      runOnce([...CLI, 'parse', 'flow', '--count', i.parquet]).rssMb,
+      runOnce([...CLI, 'classify', '--summary', '--env', i.env, '--flow', i.parquet]).rssMb,
+    ];
+    if (rss.some((r) => r === null)) throw new Error('no peak RSS reported');
+    const mb = rss as number[];
+    return {
+      target,
+      goal,
+      figure: mb.map((m) => `${m.toFixed(0)} MB`).join(', '),
+      baseline: '-',
+      met: Math.max(...mb) < MAX_RSS_MB,
+    };
+  });
+}
+
 function lambdaImports(i: Inputs): Verdict[] {
   return (
     [
@@ -317,7 +359,7 @@ export default async function bench(): Promise<void> {
   try {
     console.log(
       `input: ${fmt(LINES)} v5 records (${FILES} files of ${fmt(LINES / FILES)} for the every-core rows), ` +
-        `${fmt(ACCESS_LINES)} access-log records; median of ${RUNS} runs (pairs, in turn, for the ratios)`,
+        `${fmt(ACCESS_LINES)} access-log records, ${fmt(PARQUET_ROWS)} Parquet rows; median of ${RUNS} runs (pairs, in turn, for the ratios)`,
     );
     const verdicts: Verdict[] = [
       startUp(['--version']),
@@ -328,6 +370,7 @@ export default async function bench(): Promise<void> {
       classifyTarget(inputs),
       ...everyCore(inputs),
       ...lambdaImports(inputs),
+      parquetMemory(inputs),
     ];
     verdicts.push({
       target: 'peak memory of every CLI run above',
