@@ -110,6 +110,8 @@ export function s3FlowLogLocation(
  */
 export class S3FlowLogSource implements FlowLogSource {
   readonly name: string;
+  /** Objects are read whole: one query for all vantages reads each once. */
+  readonly readsWholeWindow = true;
 
   constructor(
     private readonly s3: S3Client,

@@ -91,8 +91,10 @@ export async function parseFlowRange(
       // The next read fills the other buffer while this one is parsed.
       pending = pos < range.end ? readAt(other) : null;
       const chunk = cur.subarray(0, n);
-      for (let i = 0; i < n; i += BATCH_BYTES) {
-        parser.push(chunk.subarray(i, Math.min(n, i + BATCH_BYTES)));
+      // Counting builds nothing to hand out: the whole read at once, as whole files are counted.
+      const step = onBatch === undefined ? n : BATCH_BYTES;
+      for (let i = 0; i < n; i += step) {
+        parser.push(chunk.subarray(i, Math.min(n, i + step)));
         if (onBatch !== undefined && batch.length > 0) onBatch(batch.splice(0, batch.length));
       }
       [cur, other] = [other, cur];

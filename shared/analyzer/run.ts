@@ -33,6 +33,7 @@ import {
 } from '../evidence/bundle.js';
 import { canonicalJson } from '../evidence/canonical.js';
 import { EvidenceCorrelator } from '../evidence/correlate.js';
+import { mergeFlowQueries } from '../evidence/flow-queries.js';
 import type { Classifiers, EvidenceItem } from '../evidence/types.js';
 import type {
   AccessLogSource,
@@ -257,7 +258,9 @@ async function readFlowLogs(
   const src = deps.flowSource;
   if (!src || !cfg.evidence.flowLogs.enabled) return;
   const { correlator, records, errors } = reading;
-  for (const q of correlator.flowQueries()) {
+  const queries = correlator.flowQueries();
+  const merged = src.readsWholeWindow ? mergeFlowQueries(queries) : null;
+  for (const q of merged ? [merged] : queries) {
     try {
       for await (const batch of src.findFlows(q)) {
         for (const r of batch) {

@@ -24,6 +24,11 @@ export interface FlowQuery {
 
 export interface FlowLogSource {
   readonly name: string;
+  /**
+   * The source returns every record of a query's window whatever its addresses (S3 objects are
+   * read whole): the analyzer sends it one query for all vantages, not one each. @default false
+   */
+  readonly readsWholeWindow?: boolean;
   /** Yields batches; a source may return records outside the query (the caller filters). */
   findFlows(query: FlowQuery): AsyncIterable<FlowRecord[]>;
 }

@@ -76,8 +76,10 @@ export default async function bench(): Promise<void> {
       const envR = validateEnvironment(g.envDoc);
       if (!envR.ok) throw new Error('generated environment invalid');
       const env = envR.value;
+      // Like S3 delivery, the generated log is read whole: the analyzer asks once for all vantages.
       const flowSource: FlowLogSource = {
         name: 'memory-flow',
+        readsWholeWindow: true,
         async *findFlows() {
           yield flows;
         },

@@ -21,6 +21,7 @@ import {
   type AccessLogBatch,
   type AccessLogSource,
   type AlertSink,
+  type FlowQuery,
   type PutCondition,
   type RenderedAlert,
   WriteConflictError,
@@ -107,6 +108,33 @@ const verdicts = (r: Awaited<ReturnType<typeof runAnalyzer>>) =>
   Object.fromEntries(r.results.map((x) => [x.probe.probeId.slice(-2), x.verdict.verdict]));
 
 describe('analyzer run through ports', () => {
+  it('asks a source that reads a window whole once for every vantage, with the same verdicts', async () => {
+    const asked: FlowQuery[][] = [[], []];
+    const source = (i: 0 | 1, readsWholeWindow: boolean) => ({
+      name: 'memory-flow',
+      readsWholeWindow,
+      async *findFlows(q: FlowQuery) {
+        asked[i]!.push(q);
+        yield flows;
+      },
+    });
+    const perVantage = await runAnalyzer(
+      { cfg, env, probes, observations, runId: 'analyze-1' },
+      deps({ flowSource: source(0, false) }),
+    );
+    const whole = await runAnalyzer(
+      { cfg, env, probes, observations, runId: 'analyze-1' },
+      deps({ flowSource: source(1, true) }),
+    );
+    expect(asked[0]!.length).toBeGreaterThan(1);
+    expect(asked[1]).toHaveLength(1);
+    expect(asked[1]![0]!.addresses).toEqual([...new Set(asked[0]!.flatMap((q) => q.addresses))].sort());
+    expect(verdicts(whole)).toEqual(verdicts(perVantage));
+    expect(whole.results.map((x) => x.verdict.evidence.length)).toEqual(
+      perVantage.results.map((x) => x.verdict.evidence.length),
+    );
+  });
+
   it('writes a bundle per probe, publishes the alerts, stores the state and advances the checkpoint', async () => {
     const d = deps();
     const r = await runAnalyzer({ cfg, env, probes, observations, runId: 'analyze-1' }, d);
