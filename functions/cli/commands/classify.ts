@@ -1,4 +1,4 @@
-import { FLOW_MEMO_KEY_FIELDS, FlowPathMemo } from '../../../shared/classify/flow-memo.js';
+import { FlowPathMemo } from '../../../shared/classify/flow-memo.js';
 import {
   classifyAccessLogRecord,
   classifyCloudTrailRecord,
@@ -16,6 +16,7 @@ import { UserInputError } from '../../../shared/errors.js';
 import { redactRecord } from '../../../shared/evidence/redact-deep.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
 import { loadEnvironmentFile } from '../../lib/environment-file.js';
+import { flowPathCounter } from '../../lib/flow-paths.js';
 import { readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { type CloudTrailReadStats, readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
 import {
@@ -107,22 +108,8 @@ async function summariseFlows(
   memo: FlowPathMemo,
   flow: Tally,
 ): Promise<void> {
-  const count = (p: PathKind | null) => {
-    if (p === null) flow.unclassified++;
-    else flow.paths[p]++;
-  };
-  await pipeFlowRecords(input, opts, {
-    lineFields: FLOW_MEMO_KEY_FIELDS,
-    line: (b, _start, _end, _format, spans) => {
-      const p = spans === null ? undefined : memo.pathOfLine(b, spans);
-      if (p === undefined) return false;
-      count(p);
-      return true;
-    },
-    region: () => undefined,
-    record: (r) => count(memo.pathOf(r)),
-    flush: () => undefined,
-  });
+  const counter = flowPathCounter(memo, flow);
+  await pipeFlowRecords(input, opts, { ...counter, region: () => undefined, flush: () => undefined });
 }
 
 const list = (v: unknown): string[] =>
