@@ -1,12 +1,13 @@
 // One piece of a several-thread run (issue 16), in a worker thread or the CLI's own: a whole file
 // through the usual readers, or a byte range of a plain file through the range reader.
-import { classifyFlowRecord, FLOW_CLASSIFICATION_FIELDS } from '../../shared/classify/index.js';
+import { FlowPathMemo } from '../../shared/classify/flow-memo.js';
 import { buildEnvironmentIndex, type EnvironmentIndex } from '../../shared/env/environment-index.js';
 import type { Environment } from '../../shared/env/types.js';
 import { type FlowFormat, parseFlowFormat } from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { RejectCounter, type RejectTally } from '../../shared/text/rejects.js';
-import { countFlowRecords, readFlowRecords } from '../lib/read-flow.js';
+import { type FlowPathCounts, flowPathCounter } from '../lib/flow-paths.js';
+import { countFlowRecords, pipeFlowRecords } from '../lib/read-flow.js';
 import { type FlowByteRange, parseFlowRange } from '../lib/read-flow-range.js';
 
 /** What a thread is asked to do with one piece of an input. */
@@ -61,6 +62,15 @@ function environmentIndex(key: string, env: Environment | undefined): Environmen
   return index.idx;
 }
 
+/** The path cache of the environment, one per thread, kept from piece to piece. */
+let memo: { idx: EnvironmentIndex; memo: FlowPathMemo } | null = null;
+
+function pathMemo(key: string, env: Environment | undefined): FlowPathMemo {
+  const idx = environmentIndex(key, env);
+  if (memo?.idx !== idx) memo = { idx, memo: new FlowPathMemo(idx) };
+  return memo.memo;
+}
+
 /**
  * Runs one piece. `env` is the environment of a `flow-classify` task, needed the first time a
  * thread sees its key (it is sent once per thread, not with every piece).
@@ -68,37 +78,40 @@ function environmentIndex(key: string, env: Environment | undefined): Environmen
 export async function runPiece(task: PieceTask, env?: Environment): Promise<PieceResult> {
   const rejects = new RejectCounter();
   const format = formatOf(task.format);
-  const paths: Record<string, number> = {};
-  let unclassified = 0;
-  let onBatch: ((batch: FlowRecord[]) => void) | undefined;
-  if (task.kind === 'flow-classify') {
-    const idx = environmentIndex(task.envKey ?? '', env);
-    onBatch = (batch) => {
-      for (const r of batch) {
-        const d = classifyFlowRecord(r, idx);
-        if (d === null) unclassified++;
-        else paths[d.path] = (paths[d.path] ?? 0) + 1;
-      }
-    };
-  }
-  const fields = onBatch ? { fields: FLOW_CLASSIFICATION_FIELDS } : {};
-  const common = { rejects, ...fields, ...(format ? { format } : {}) };
+  const counts: FlowPathCounts = { paths: {}, unclassified: 0 };
+  // Classifying: each kind of record is classified once (FlowPathMemo), most lines are counted
+  // from their bytes without a record.
+  const counter =
+    task.kind === 'flow-classify' ? flowPathCounter(pathMemo(task.envKey ?? '', env), counts) : undefined;
+  const common = { rejects, ...(format ? { format } : {}) };
+  const done = (records: number, lines: number, endSpec: string | null): PieceResult => ({
+    records,
+    paths: counts.paths,
+    unclassified: counts.unclassified,
+    rejects,
+    lines,
+    endSpec,
+  });
   if (task.range !== undefined) {
     const startFormat = formatOf(task.startSpec);
     const r = await parseFlowRange(task.file, task.range, {
       ...common,
       ...(startFormat ? { startFormat } : {}),
-      ...(onBatch ? { onBatch } : { countOnly: true }),
+      ...(counter
+        ? {
+            onLine: counter.line,
+            lineFields: counter.lineFields,
+            onBatch: (batch: FlowRecord[]) => batch.forEach(counter.record),
+          }
+        : { countOnly: true }),
     });
-    return { records: r.records, paths, unclassified, rejects, lines: r.lines, endSpec: r.format.spec };
+    return done(r.records, r.lines, r.format.spec);
   }
-  let records = 0;
-  if (onBatch === undefined) records = await countFlowRecords(task.file, common);
-  else {
-    for await (const batch of readFlowRecords(task.file, common)) {
-      records += batch.length;
-      onBatch(batch);
-    }
-  }
-  return { records, paths, unclassified, rejects, lines: 0, endSpec: null };
+  if (counter === undefined) return done(await countFlowRecords(task.file, common), 0, null);
+  const records = await pipeFlowRecords(task.file, common, {
+    ...counter,
+    region: () => undefined,
+    flush: () => undefined,
+  });
+  return done(records, 0, null);
 }

@@ -8,11 +8,16 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { labelAlert } from '../../shared/alerts/account-label.js';
 import type { AnalyzerRunResult } from '../../shared/analyzer/run.js';
 import type { PathGuardConfig } from '../../shared/config/index.js';
-import type { AlertSink, ProbeObjectRemover } from '../../shared/ports/index.js';
+import type {
+  AlertSink,
+  CloudTrailSource,
+  FlowLogSource,
+  ProbeObjectRemover,
+} from '../../shared/ports/index.js';
 import { memberResultsPrefix } from '../../shared/probes/results-keys.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { S3CloudTrailSource } from '../aws/cloudtrail-s3.js';
-import { discoverEnvironment } from '../aws/discovery.js';
+import { type DiscoveryResult, discoverEnvironment } from '../aws/discovery.js';
 import { S3ObjectStore } from '../aws/store-s3.js';
 import { runAnalysis } from './analyze-run.js';
 import { dailyReportLocation, dailyReports, resultsBucketReader } from './daily-report.js';
@@ -123,7 +128,6 @@ async function runMember(m: MemberTarget, deps: MemberRunDeps): Promise<MemberOu
   let stage: MemberFailure['stage'] = 'assume-role';
   try {
     const cfg = memberConfig(deps.cfg, m);
-    const { s3, cwl } = deps.clients;
     const runnerSubnetIds = cfg.vantages.flatMap((v) => (v.kind === 'vpc' ? [v.subnetId] : []));
     const ec2 = await deps.clients.ec2(m.account, m.region);
     stage = 'discovery';
@@ -134,38 +138,9 @@ async function runMember(m: MemberTarget, deps: MemberRunDeps): Promise<MemberOu
       onPrem: cfg.onPrem,
     });
     stage = 'evidence';
-    const where = archiveLocations(cfg, deps.organization);
-    // Only the archive's delivery: a CloudWatch Logs group in the member account is out of reach
-    // of the central function's client.
-    const flows = where.flowLogS3
-      ? await flowSourceByEngine(
-          {
-            enabled: true,
-            where,
-            flowLogs: found.flowLogs.filter((f) => f.destinationType === 's3'),
-            runnerSubnetIds,
-            vpcIds: found.vpcIds,
-            account: { accountId: m.account, region: m.region },
-            clients: { s3, cwl },
-            rejects,
-          },
-          { ...deps.engines, cfg },
-        )
-      : undefined;
-    const cloudTrail = where.cloudTrail
-      ? new S3CloudTrailSource(
-          s3,
-          {
-            ...where.cloudTrail,
-            accountId: m.account,
-            region: m.region,
-            orgId: deps.organization.logArchive!.organizationId,
-          },
-          rejects,
-        )
-      : undefined;
+    const { where, flows, cloudTrail } = await memberEvidence(m, cfg, found, deps, rejects);
     stage = 'analysis';
-    const store = new S3ObjectStore(s3, cfg.resultsBucket, base.prefix);
+    const store = new S3ObjectStore(deps.clients.s3, cfg.resultsBucket, base.prefix);
     const summary = await runAnalysis({
       cfg,
       store,
@@ -178,29 +153,79 @@ async function runMember(m: MemberTarget, deps: MemberRunDeps): Promise<MemberOu
       ...(cloudTrail ? { cloudTrail } : {}),
       ...(deps.probeObjects ? { probeObjects: deps.probeObjects } : {}),
     });
-    const reports: { key: string; probes: number }[] = [];
-    try {
-      for (const r of await dailyReports({
-        reader: resultsBucketReader(s3, cfg.resultsBucket, store, base.prefix),
-        store,
-        cfg,
-        environment: found.environment,
-        drift: summary.drift,
-        now: deps.now,
-        alertsSent: summary.alerts.sent.length,
-      }))
-        reports.push({ key: base.prefix + r.key, probes: r.probes });
-    } catch (e) {
-      summary.errors.push({
-        source: 'store',
-        message: `writing the evidence report: ${(e as Error).message}`,
-      });
-    }
+    const reports = await memberReports(cfg, store, base.prefix, found.environment, summary, deps);
     const unlocated = unlocatedSources(cfg, where, flows !== undefined);
     return { ...base, rejects, ok: true, summary, reports, unlocated };
   } catch (e) {
     return { ...base, rejects, ok: false, error: failureOf(stage, e) };
   }
+}
+
+/**
+ * The member's evidence sources in the log archive. Flow logs only from the archive's delivery: a
+ * CloudWatch Logs group in the member account is out of reach of the central function's client.
+ */
+async function memberEvidence(
+  m: MemberTarget,
+  cfg: PathGuardConfig,
+  found: DiscoveryResult,
+  deps: MemberRunDeps,
+  rejects: RejectCounter,
+): Promise<{ where: EvidenceLocations; flows?: FlowLogSource; cloudTrail?: CloudTrailSource }> {
+  const { s3, cwl } = deps.clients;
+  const where = archiveLocations(cfg, deps.organization);
+  const flows = where.flowLogS3
+    ? await flowSourceByEngine(
+        {
+          enabled: true,
+          where,
+          flowLogs: found.flowLogs.filter((f) => f.destinationType === 's3'),
+          runnerSubnetIds: cfg.vantages.flatMap((v) => (v.kind === 'vpc' ? [v.subnetId] : [])),
+          vpcIds: found.vpcIds,
+          account: { accountId: m.account, region: m.region },
+          clients: { s3, cwl },
+          rejects,
+        },
+        { ...deps.engines, cfg },
+      )
+    : undefined;
+  const trail = where.cloudTrail;
+  const orgId = deps.organization.logArchive?.organizationId;
+  const cloudTrail = trail
+    ? new S3CloudTrailSource(
+        s3,
+        { ...trail, accountId: m.account, region: m.region, ...(orgId ? { orgId } : {}) },
+        rejects,
+      )
+    : undefined;
+  return { where, ...(flows ? { flows } : {}), ...(cloudTrail ? { cloudTrail } : {}) };
+}
+
+/** The member's evidence reports (its folder); a failure is a store error of its run, not its end. */
+async function memberReports(
+  cfg: PathGuardConfig,
+  store: S3ObjectStore,
+  prefix: string,
+  environment: DiscoveryResult['environment'],
+  summary: AnalyzerRunResult,
+  deps: MemberRunDeps,
+): Promise<{ key: string; probes: number }[]> {
+  const reports: { key: string; probes: number }[] = [];
+  try {
+    for (const r of await dailyReports({
+      reader: resultsBucketReader(deps.clients.s3, cfg.resultsBucket, store, prefix),
+      store,
+      cfg,
+      environment,
+      drift: summary.drift,
+      now: deps.now,
+      alertsSent: summary.alerts.sent.length,
+    }))
+      reports.push({ key: prefix + r.key, probes: r.probes });
+  } catch (e) {
+    summary.errors.push({ source: 'store', message: `writing the evidence report: ${(e as Error).message}` });
+  }
+  return reports;
 }
 
 function unlocatedSources(cfg: PathGuardConfig, where: EvidenceLocations, hasFlows: boolean): string[] {

@@ -1,5 +1,9 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { type FlowFormat, FlowLogStreamParser } from '../../shared/flow-logs/index.js';
+import {
+  type FlowFormat,
+  FlowLogStreamParser,
+  type FlowStreamOptions,
+} from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import type { RejectCounter } from '../../shared/text/rejects.js';
 import { InputReadError } from './input.js';
@@ -24,6 +28,9 @@ export interface FlowRangeOptions {
   readonly countOnly?: boolean;
   /** Build records with only these keys; every field is still checked. */
   readonly fields?: readonly string[];
+  /** As FlowStreamOptions.onLine and lineFields: lines offered in place before any record is built. */
+  readonly onLine?: FlowStreamOptions['onLine'];
+  readonly lineFields?: readonly string[];
   /** Receives the records every 64 KiB of input (not called in countOnly mode). */
   readonly onBatch?: (records: FlowRecord[]) => void;
 }
@@ -68,6 +75,8 @@ export async function parseFlowRange(
     ...(opts.format ? { format: opts.format } : {}),
     ...(opts.startFormat ? { startFormat: opts.startFormat } : {}),
     ...(opts.fields ? { fields: opts.fields } : {}),
+    ...(opts.onLine ? { onLine: opts.onLine } : {}),
+    ...(opts.lineFields ? { lineFields: opts.lineFields } : {}),
     ...(opts.countOnly ? { countOnly: true } : { onRecord: (r: FlowRecord) => batch.push(r) }),
   });
   const bufs = spare ?? [Buffer.allocUnsafeSlow(READ_BYTES), Buffer.allocUnsafeSlow(READ_BYTES)];
@@ -91,8 +100,10 @@ export async function parseFlowRange(
       // The next read fills the other buffer while this one is parsed.
       pending = pos < range.end ? readAt(other) : null;
       const chunk = cur.subarray(0, n);
-      for (let i = 0; i < n; i += BATCH_BYTES) {
-        parser.push(chunk.subarray(i, Math.min(n, i + BATCH_BYTES)));
+      // Counting builds nothing to hand out: the whole read at once, as whole files are counted.
+      const step = onBatch === undefined ? n : BATCH_BYTES;
+      for (let i = 0; i < n; i += step) {
+        parser.push(chunk.subarray(i, Math.min(n, i + step)));
         if (onBatch !== undefined && batch.length > 0) onBatch(batch.splice(0, batch.length));
       }
       [cur, other] = [other, cur];

@@ -195,7 +195,15 @@ export async function* readFlowRecords(input: string, opts: ReadFlowOptions): As
  * declines (see FlowStreamOptions.onLine); every other record goes to `record`.
  */
 export interface FlowRecordSink {
-  readonly line: (b: Buffer, start: number, end: number, format: FlowFormat) => boolean;
+  readonly line: (
+    b: Buffer,
+    start: number,
+    end: number,
+    format: FlowFormat,
+    spans: Int32Array | null,
+  ) => boolean;
+  /** Keys whose places `line` receives in `spans` (FlowStreamOptions.lineFields). */
+  readonly lineFields?: readonly string[];
   /** Told of each region of input before its lines are offered to `line` (FlowStreamOptions.onRegion). */
   readonly region: (b: Buffer, from: number, to: number) => void;
   readonly record: (r: FlowRecord) => void;
@@ -232,6 +240,7 @@ export async function pipeFlowRecords(
     ...(opts.maxLineBytes ? { maxLineBytes: opts.maxLineBytes } : {}),
     onRecord: sink.record,
     onLine: sink.line,
+    ...(sink.lineFields ? { lineFields: sink.lineFields } : {}),
     onRegion: sink.region,
   });
   if (opened.firstByte === OPEN_BRACE) {

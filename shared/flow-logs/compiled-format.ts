@@ -42,7 +42,23 @@ export interface CompiledFlowFormat {
   readonly check: ((b: Uint8Array, p: number, end: number) => number) | null;
   /** The keys `build` puts in a record, when only some are wanted; null for all. */
   readonly keys: readonly string[] | null;
+  /**
+   * With `keys`: validates as `check` does and leaves in {@link spanValues} where each key's value
+   * is, so a caller can read a few values from the bytes without building a record.
+   */
+  readonly spans: ((b: Uint8Array, p: number, end: number) => number) | null;
+  /**
+   * Per key of `keys` ({@link SPAN_WIDTH} slots), after a `spans` call that returned >= 0: the
+   * value's start and end offsets (start -1: the format has no such field); the FNV-1a hash of
+   * its bytes (string fields other than addresses checked as addresses); a number (an integer
+   * field's value, -1 for `-`, -2 past 32 bits; an address's IPv4 value as a signed 32-bit
+   * word); and 1 when that address is a dotted quad IpAddress reads to that value.
+   */
+  readonly spanValues: Int32Array | null;
 }
+
+/** Slots per key in {@link CompiledFlowFormat.spanValues}: start, end, hash, number, quad. */
+export const SPAN_WIDTH = 5;
 
 /** Where the last fast scan stopped (the byte after the record's content). */
 export interface ScanEnd {
@@ -81,20 +97,30 @@ export function compileFlowFormat(
   const wanted = keys === undefined ? null : new Set(keys);
   const want = (f: FlowFieldSpec) => wanted === null || wanted.has(f.key);
   const safe = fields.length > 0 && fields.length <= 512 && fields.every((f) => SAFE_KEY.test(f.key));
+  const spanValues = keys === undefined ? null : new Int32Array(keys.length * SPAN_WIDTH).fill(-1);
   const c: CompiledFlowFormat = safe
     ? {
         format,
+        spans:
+          keys === undefined
+            ? null
+            : (withHelpers(
+                ['b', 'p', 'end'],
+                generate(fields, 'spans', want, meaning, keys),
+                spanValues,
+              ) as CompiledFlowFormat['spans']),
+        spanValues,
         build: withHelpers(
           ['b', 'p', 'end', 'enc', 'st'],
-          generate(fields, true, want, meaning),
+          generate(fields, 'build', want, meaning),
         ) as CompiledFlowFormat['build'],
         check: withHelpers(
           ['b', 'p', 'end'],
-          generate(fields, false, want, meaning),
+          generate(fields, 'check', want, meaning),
         ) as CompiledFlowFormat['check'],
         keys: keys ?? null,
       }
-    : { format, build: null, check: null, keys: keys ?? null };
+    : { format, build: null, check: null, keys: keys ?? null, spans: null, spanValues: null };
   if (!byKeys) {
     byKeys = new Map();
     compiled.set(format, byKeys);
@@ -103,9 +129,12 @@ export function compileFlowFormat(
   return c;
 }
 
-/** The generated function, with the byte check of non-dotted-quad addresses in scope as `ip`. */
-function withHelpers(params: string[], body: string): unknown {
-  return new Function('ip', `return function (${params.join(', ')}) {\n${body}\n};`)(isIpBytes);
+/**
+ * The generated function, with the byte check of non-dotted-quad addresses in scope as `ip` and
+ * the span output (spans mode) as `out`.
+ */
+function withHelpers(params: string[], body: string, out: Int32Array | null = null): unknown {
+  return new Function('ip', 'out', `return function (${params.join(', ')}) {\n${body}\n};`)(isIpBytes, out);
 }
 
 /**
@@ -125,10 +154,15 @@ function enumCheck(rule: FlowValueRule, A: string): string {
 /** Source of one fast-path function (see CompiledFlowFormat). `p` walks; `c` is the byte at `p`. */
 function generate(
   fields: FlowFormat['fields'],
-  build: boolean,
+  mode: 'build' | 'check' | 'spans',
   want: (f: FlowFieldSpec) => boolean,
   meaning: boolean,
+  keys: readonly string[] = [],
 ): string {
+  const build = mode === 'build';
+  // Spans: where each wanted field goes in `out` (the last field of a key given twice wins, as
+  // in a built record).
+  const spanAt = (f: FlowFieldSpec) => (mode === 'spans' ? keys.indexOf(f.key) * SPAN_WIDTH : -1);
   const FAIL = build ? 'null' : '-1';
   const n = fields.length;
   const decl: string[] = ['c = 0', 'a = 0', 's = 0'];
@@ -144,18 +178,24 @@ function generate(
         ? `if (c !== 32) return ${FAIL}; p++;`
         : `if (end < 0 ? c !== 10 && (c !== 13 || b[p + 1] !== 10) : p !== end) return ${FAIL};`;
     const keep = build && want(f);
+    const J = spanAt(f);
     const rule = meaning ? f.rule : null;
     if (f.integer) {
       // Digits are accumulated as they are scanned: no substring, no Number(); at most 15
       // digits so every value is exact (longer ones take the general path). A value a rule
       // bounds, or `start`/`end` when both are there, is accumulated even when not kept.
       const max = rule ? FLOW_RULE_MAX[rule] : undefined;
-      const value = keep || max !== undefined || (ordered && (i === startAt || i === endAt));
+      const value = keep || J >= 0 || max !== undefined || (ordered && (i === startAt || i === endAt));
       if (value) decl.push(`v${i} = 0`);
+      // Spans: -1 for `-`, -2 for a value past 32 bits.
+      const span =
+        J < 0
+          ? ''
+          : `out[${J}] = a; out[${J + 1}] = p; out[${J + 3}] = v${i} === null ? -1 : v${i} > 0x7fffffff ? -2 : v${i};\n`;
       body += `a = p; c = b[p];
 if (c === 45) { ${value ? `v${i} = null; ` : ''}c = b[++p]; }
 else { while (c >= 48 && c <= 57) { ${value ? `v${i} = v${i} * 10 + (c - 48); ` : ''}c = b[++p]; } if (p === a || p - a > 15${max !== undefined ? ` || v${i} > ${max}` : ''}) return ${FAIL}; }
-${sep}
+${span}${sep}
 `;
     } else {
       if (keep) decl.push(`a${i} = 0`, `e${i} = 0`);
@@ -167,15 +207,24 @@ ${sep}
         // the general path's parser. A per-byte loop with counters measured +15% on the count
         // path; this one, about half that.
         if (!decl.includes('x = 0')) decl.push('x = 0', 'q = 0');
-        body += `${start} = p; c = b[p]; q = 0;
-while (c >= 48 && c <= 57) { x = c - 48; c = b[++p]; if (c >= 48 && c <= 57) { if (x === 0) break; x = x * 10 + (c - 48); c = b[++p]; if (c >= 48 && c <= 57) { x = x * 10 + (c - 48); c = b[++p]; if (x > 255) break; } } q++; if (c !== 46 || q === 4) break; c = b[++p]; }
-if (q !== 4 || c > 32) { while (c > 32) c = b[++p]; if ((p - ${start} !== 1 || b[${start}] !== 45) && !ip(b, ${start}, p)) return ${FAIL}; }${keep ? ` e${i} = p;` : ''}
-${sep}
+        // Spans: the quad's value (w) as it is scanned, and whether the text is just that quad.
+        if (J >= 0 && !decl.includes('w = 0')) decl.push('w = 0', 'u = 0');
+        const quad = J >= 0 ? 'w = w * 256 + x; ' : '';
+        body += `${start} = p; c = b[p]; q = 0;${J >= 0 ? ' w = 0;' : ''}
+while (c >= 48 && c <= 57) { x = c - 48; c = b[++p]; if (c >= 48 && c <= 57) { if (x === 0) break; x = x * 10 + (c - 48); c = b[++p]; if (c >= 48 && c <= 57) { x = x * 10 + (c - 48); c = b[++p]; if (x > 255) break; } } ${quad}q++; if (c !== 46 || q === 4) break; c = b[++p]; }
+${J >= 0 ? 'u = q === 4 && c <= 32 ? 1 : 0;\n' : ''}if (q !== 4 || c > 32) { while (c > 32) c = b[++p]; if ((p - ${start} !== 1 || b[${start}] !== 45) && !ip(b, ${start}, p)) return ${FAIL}; }${keep ? ` e${i} = p;` : ''}
+${J >= 0 ? `out[${J}] = ${start}; out[${J + 1}] = p; out[${J + 3}] = w | 0; out[${J + 4}] = u;\n` : ''}${sep}
 `;
       } else {
         const check = rule ? `if (!(${enumCheck(rule, start)})) return ${FAIL};\n` : '';
-        body += `${start} = p; c = b[p]; while (c > 32) c = b[++p]; if (p === ${start}) return ${FAIL};${keep ? ` e${i} = p;` : ''}
-${check}${sep}
+        if (J >= 0 && !decl.includes('h = 0')) decl.push('h = 0');
+        // Spans: the bytes' FNV-1a hash (shared/text/byte-map.ts) as they are scanned.
+        const scan =
+          J >= 0
+            ? 'h = -2128831035; while (c > 32) { h = Math.imul(h ^ c, 16777619); c = b[++p]; }'
+            : 'while (c > 32) c = b[++p];';
+        body += `${start} = p; c = b[p]; ${scan} if (p === ${start}) return ${FAIL};${keep ? ` e${i} = p;` : ''}
+${check}${J >= 0 ? `out[${J}] = ${start}; out[${J + 1}] = p; out[${J + 2}] = h;\n` : ''}${sep}
 `;
       }
     }

@@ -80,7 +80,18 @@ export interface FlowStreamOptions extends FlowMeaningOption {
    * Lines the fast path declines always reach `onRecord`. Records arrive in input order either way.
    * Not with `fields` (a line is the whole record).
    */
-  readonly onLine?: (b: Buffer, start: number, end: number, format: FlowFormat) => boolean;
+  readonly onLine?: (
+    b: Buffer,
+    start: number,
+    end: number,
+    format: FlowFormat,
+    spans: Int32Array | null,
+  ) => boolean;
+  /**
+   * With `onLine`: keys whose values' places the fast path leaves in the `spans` it passes
+   * (CompiledFlowFormat.spanValues), found in the same pass that checks the line.
+   */
+  readonly lineFields?: readonly string[];
   /**
    * With `onLine`: told of each region of bytes before its lines are offered (`b[from, to)`, whole
    * lines); its content stays as it is until the next call.
@@ -115,6 +126,8 @@ export class FlowLogStreamParser {
   records = 0;
   private parser: FlowLineParser;
   private fast: CompiledFlowFormat;
+  /** The fast path that finds `lineFields` (null without them). */
+  private lineFast: CompiledFlowFormat | null;
   private readonly keys: readonly string[] | undefined;
   private readonly explicit: boolean;
   private readonly maxLine: number;
@@ -136,6 +149,14 @@ export class FlowLogStreamParser {
     this.countOnly = opts.countOnly ?? false;
     this.onRecord = opts.onRecord;
     this.onLine = opts.fields === undefined ? opts.onLine : undefined;
+    this.lineFast = this.lineFastFor(this.parser.format);
+  }
+
+  private lineFastFor(format: FlowFormat): CompiledFlowFormat | null {
+    const keys = this.opts.lineFields;
+    return this.onLine === undefined || keys === undefined
+      ? null
+      : compileFlowFormat(format, keys, this.opts);
   }
 
   /** The format in force now. */
@@ -199,6 +220,7 @@ export class FlowLogStreamParser {
     const onLine = this.onLine;
     if (onLine !== undefined) this.opts.onRegion?.(buf, from, to);
     let fast = this.fast;
+    let lineFast = this.lineFast;
     let p = from;
     while (p < to) {
       const c0 = buf[p]!;
@@ -206,7 +228,9 @@ export class FlowLogStreamParser {
       let rec: FlowRecord | null = null;
       // Blank lines and lines with leading blanks go straight to the general path.
       if (c0 > SPACE) {
-        if (countOnly || onLine !== undefined) {
+        if (lineFast?.spans) {
+          end = lineFast.spans(buf, p, -1);
+        } else if (countOnly || onLine !== undefined) {
           if (fast.check !== null) end = fast.check(buf, p, -1);
         } else if (fast.build !== null) {
           rec = fast.build(buf, p, -1, enc, st);
@@ -215,7 +239,11 @@ export class FlowLogStreamParser {
       }
       this.lineNo++;
       if (end >= 0 && end - p <= max && !(c0 >= 0x61 && c0 <= 0x7a && this.headerAt(buf, p, end, enc))) {
-        if (onLine === undefined || onLine(buf, p, end, fast.format) || this.buildAt(buf, p, end, enc)) {
+        if (
+          onLine === undefined ||
+          onLine(buf, p, end, fast.format, lineFast?.spanValues ?? null) ||
+          this.buildAt(buf, p, end, enc)
+        ) {
           this.records++;
           if (rec !== null && onRecord !== undefined) onRecord(rec);
           p = buf[end] === CR ? end + 2 : end + 1;
@@ -232,6 +260,7 @@ export class FlowLogStreamParser {
         this.line(s, 0, s.length);
         // A header line may have switched the format.
         fast = this.fast;
+        lineFast = this.lineFast;
       }
       p = nl + 1;
     }
@@ -289,6 +318,7 @@ export class FlowLogStreamParser {
       if (f.ok) {
         this.parser = generalParser(f.value, this.opts);
         this.fast = compileFlowFormat(f.value, this.keys, this.opts);
+        this.lineFast = this.lineFastFor(f.value);
       } else this.opts.rejects.add(this.opts.source, this.lineNo, f.error);
     }
     // With a given --format the file's own header is skipped: the user's format wins.

@@ -4,7 +4,6 @@ import {
   classifyCloudTrailRecord,
   classifyFlowRecord,
   type EvidenceSource,
-  FLOW_CLASSIFICATION_FIELDS,
   isPrivatePath,
   PATH_KINDS,
   type PathDecision,
@@ -17,9 +16,15 @@ import { UserInputError } from '../../../shared/errors.js';
 import { redactRecord } from '../../../shared/evidence/redact-deep.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
 import { loadEnvironmentFile } from '../../lib/environment-file.js';
+import { flowPathCounter } from '../../lib/flow-paths.js';
 import { readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { type CloudTrailReadStats, readCloudTrailRecords } from '../../lib/read-cloudtrail.js';
-import { readFlowRecords, resolveFlowFormat } from '../../lib/read-flow.js';
+import {
+  pipeFlowRecords,
+  type ReadFlowOptions,
+  readFlowRecords,
+  resolveFlowFormat,
+} from '../../lib/read-flow.js';
 import { type CommandSpec, writeOut } from '../command.js';
 import { runFileJobs, threadsFor } from '../file-jobs.js';
 import { flowFormatFlag } from '../inputs.js';
@@ -92,6 +97,21 @@ async function classifyInWorkers(
   return results.length;
 }
 
+/**
+ * `--summary` over one flow-log input: no record is built for a line whose kind of record
+ * FlowPathMemo has seen (the path read from the line's bytes); the others are built, classified
+ * once and remembered.
+ */
+async function summariseFlows(
+  input: string,
+  opts: ReadFlowOptions,
+  memo: FlowPathMemo,
+  flow: Tally,
+): Promise<void> {
+  const counter = flowPathCounter(memo, flow);
+  await pipeFlowRecords(input, opts, { ...counter, region: () => undefined, flush: () => undefined });
+}
+
 const list = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
 
@@ -146,23 +166,12 @@ export const classifyCommand: CommandSpec = {
       const memo = summary ? new FlowPathMemo(idx) : null;
       for (const input of flows.slice(done)) {
         flow.read = true;
-        const opts = {
-          stdin: io.stdin,
-          rejects: flow.rejects,
-          ...(format ? { format } : {}),
-          // Counting only: build just the fields the classifier reads (every field is still checked).
-          ...(summary ? { fields: FLOW_CLASSIFICATION_FIELDS } : {}),
-        };
+        const opts = { stdin: io.stdin, rejects: flow.rejects, ...(format ? { format } : {}) };
+        if (memo !== null) {
+          await summariseFlows(input, opts, memo, flow);
+          continue;
+        }
         for await (const batch of readFlowRecords(input, opts)) {
-          if (memo !== null) {
-            // Counting only: the path of each kind of record is worked out once (FlowPathMemo).
-            for (const r of batch) {
-              const p = memo.pathOf(r);
-              if (p === null) flow.unclassified++;
-              else flow.paths[p]++;
-            }
-            continue;
-          }
           let out = '';
           for (const r of batch) {
             const d = classifyFlowRecord(r, idx);
