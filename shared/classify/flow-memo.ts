@@ -3,7 +3,7 @@
  * --summary`): {@link classifyFlowRecord} runs once per distinct key below, and every other
  * record with that key gets the same path. Real flow logs repeat a few interface/peer tuples
  * millions of times; the benchmark's 2M records (random S3 addresses over 1,920 interfaces) hold
- * about 3,000 keys. Measured on those records end to end: see docs/benchmarks.md.
+ * 6,525 keys. Measured on those records end to end: see docs/benchmarks.md.
  *
  * The key holds, for each field the classifier reads, exactly what its path depends on, and no
  * more (the reasons name more: they are not kept, so they may differ within a key):
