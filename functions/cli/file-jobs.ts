@@ -9,12 +9,15 @@ import type { PieceResult, PieceTask } from './file-piece-run.js';
 import { type FilePiece, planFilePieces } from './file-pieces.js';
 
 /**
- * One input file's work, spread over threads: counting flow-log records (`parse flow --count`) or
- * classifying them into per-path counts (`classify --summary`). Only counting modes are spread:
+ * One input file's work, spread over threads: counting flow-log records (`parse flow --count`),
+ * classifying them into per-path counts (`classify --summary`) or counting S3 server access log
+ * records (`parse s3-access --count`). Only counting modes are spread:
  * their result is a few numbers, whatever the file's size.
  */
 export type FileJob =
   | { readonly kind: 'flow-count'; readonly file: string; readonly format?: string }
+  /** `parse s3-access --count`: plain files split by line ranges as flow logs are. */
+  | { readonly kind: 'access-count'; readonly file: string; readonly format?: undefined }
   | {
       readonly kind: 'flow-classify';
       readonly file: string;

@@ -1,5 +1,6 @@
 // One piece of a several-thread run (issue 16), in a worker thread or the CLI's own: a whole file
 // through the usual readers, or a byte range of a plain file through the range reader.
+import { AccessLogRecordCounter } from '../../shared/access-logs/counter.js';
 import { FlowPathMemo } from '../../shared/classify/flow-memo.js';
 import { buildEnvironmentIndex, type EnvironmentIndex } from '../../shared/env/environment-index.js';
 import type { Environment } from '../../shared/env/types.js';
@@ -7,12 +8,14 @@ import { type FlowFormat, parseFlowFormat } from '../../shared/flow-logs/index.j
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { RejectCounter, type RejectTally } from '../../shared/text/rejects.js';
 import { type FlowPathCounts, flowPathCounter } from '../lib/flow-paths.js';
+import { countAccessLogRecords } from '../lib/read-access-logs.js';
 import { countFlowRecords, pipeFlowRecords } from '../lib/read-flow.js';
 import { type FlowByteRange, parseFlowRange } from '../lib/read-flow-range.js';
+import { readFileRange } from '../lib/read-range.js';
 
 /** What a thread is asked to do with one piece of an input. */
 export interface PieceTask {
-  readonly kind: 'flow-count' | 'flow-classify';
+  readonly kind: 'flow-count' | 'flow-classify' | 'access-count';
   readonly file: string;
   /** The user's --format, as given. */
   readonly format?: string;
@@ -76,6 +79,7 @@ function pathMemo(key: string, env: Environment | undefined): FlowPathMemo {
  * thread sees its key (it is sent once per thread, not with every piece).
  */
 export async function runPiece(task: PieceTask, env?: Environment): Promise<PieceResult> {
+  if (task.kind === 'access-count') return runAccessCount(task);
   const rejects = new RejectCounter();
   const format = formatOf(task.format);
   const counts: FlowPathCounts = { paths: {}, unclassified: 0 };
@@ -114,4 +118,28 @@ export async function runPiece(task: PieceTask, env?: Environment): Promise<Piec
     flush: () => undefined,
   });
   return done(records, 0, null);
+}
+
+/**
+ * An `access-count` piece: a whole file through the usual reader (gzip, CloudWatch Logs JSON), or
+ * a range of a plain one through the same counter, line numbers counted from the range's start.
+ */
+async function runAccessCount(task: PieceTask): Promise<PieceResult> {
+  const rejects = new RejectCounter();
+  const done = (records: number, lines: number): PieceResult => ({
+    records,
+    paths: {},
+    unclassified: 0,
+    rejects,
+    lines,
+    endSpec: null,
+  });
+  if (task.range === undefined) return done(await countAccessLogRecords(task.file, { rejects }), 0);
+  const file = task.file;
+  const counter = new AccessLogRecordCounter({
+    onReject: (lineNo, error) => rejects.add(file, lineNo, error),
+  });
+  await readFileRange(file, task.range, (chunk) => counter.push(chunk));
+  counter.end();
+  return done(counter.records, counter.lines);
 }

@@ -1,4 +1,3 @@
-import { type FileHandle, open } from 'node:fs/promises';
 import {
   type FlowFormat,
   FlowLogStreamParser,
@@ -6,17 +5,10 @@ import {
 } from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import type { RejectCounter } from '../../shared/text/rejects.js';
-import { InputReadError } from './input.js';
+import { type ByteRange, readFileRange } from './read-range.js';
 
-/**
- * Bytes `[start, end)` of a plain-text flow-log file, starting at the beginning of a line and
- * ending after a newline (or at the end of the file): a piece one thread reads of a file that
- * several threads share.
- */
-export interface FlowByteRange {
-  readonly start: number;
-  readonly end: number;
-}
+/** A byte range of a plain-text flow-log file (see ByteRange). */
+export type FlowByteRange = ByteRange;
 
 export interface FlowRangeOptions {
   /** A format given by the user: wins over header lines, as for a whole file. */
@@ -42,13 +34,8 @@ export interface FlowRangeResult {
   readonly format: FlowFormat;
 }
 
-/** 1 MiB reads into two buffers taking turns, as whole plain files are read (functions/lib/input.ts). */
-const READ_BYTES = 1024 * 1024;
 /** Records are handed out every 64 KiB of input, as whole files are (functions/lib/read-flow.ts). */
 const BATCH_BYTES = 64 * 1024;
-
-/** The read buffers of this thread, reused from range to range; null while a range holds them. */
-let spare: [Buffer, Buffer] | null = null;
 
 /**
  * Parses the lines of a byte range of a plain (not gzip) flow-log file, as the stream parser
@@ -61,12 +48,6 @@ export async function parseFlowRange(
   range: FlowByteRange,
   opts: FlowRangeOptions,
 ): Promise<FlowRangeResult> {
-  let fh: FileHandle;
-  try {
-    fh = await open(file, 'r');
-  } catch (e) {
-    throw new InputReadError(file, (e as Error).message);
-  }
   const batch: FlowRecord[] = [];
   const onBatch = opts.onBatch;
   const parser = new FlowLogStreamParser({
@@ -79,42 +60,16 @@ export async function parseFlowRange(
     ...(opts.lineFields ? { lineFields: opts.lineFields } : {}),
     ...(opts.countOnly ? { countOnly: true } : { onRecord: (r: FlowRecord) => batch.push(r) }),
   });
-  const bufs = spare ?? [Buffer.allocUnsafeSlow(READ_BYTES), Buffer.allocUnsafeSlow(READ_BYTES)];
-  spare = null;
-  let [cur, other] = bufs;
-  let pos = range.start;
-  const readAt = (into: Buffer) => fh.read(into, 0, Math.min(READ_BYTES, range.end - pos), pos);
-  let pending = pos < range.end ? readAt(cur) : null;
-  try {
-    while (pending !== null) {
-      const n = await pending.then(
-        (r) => r.bytesRead,
-        (e: Error) => {
-          pending = null;
-          throw new InputReadError(file, e.message);
-        },
-      );
-      if (n === 0)
-        throw new InputReadError(file, 'ended before the range being read (it changed while read)');
-      pos += n;
-      // The next read fills the other buffer while this one is parsed.
-      pending = pos < range.end ? readAt(other) : null;
-      const chunk = cur.subarray(0, n);
-      // Counting builds nothing to hand out: the whole read at once, as whole files are counted.
-      const step = onBatch === undefined ? n : BATCH_BYTES;
-      for (let i = 0; i < n; i += step) {
-        parser.push(chunk.subarray(i, Math.min(n, i + step)));
-        if (onBatch !== undefined && batch.length > 0) onBatch(batch.splice(0, batch.length));
-      }
-      [cur, other] = [other, cur];
+  // Counting builds nothing to hand out: the whole read at once, as whole files are counted.
+  const step = onBatch === undefined ? Number.POSITIVE_INFINITY : BATCH_BYTES;
+  await readFileRange(file, range, (chunk) => {
+    const n = chunk.length;
+    for (let i = 0; i < n; i += step) {
+      parser.push(chunk.subarray(i, Math.min(n, i + step)));
+      if (onBatch !== undefined && batch.length > 0) onBatch(batch.splice(0, batch.length));
     }
-    parser.end();
-    if (onBatch !== undefined && batch.length > 0) onBatch(batch.splice(0, batch.length));
-  } finally {
-    // Never close the file, or reuse a buffer, with a read still in flight into it.
-    await (pending as Promise<unknown> | null)?.catch(() => undefined);
-    await fh.close().catch(() => undefined);
-    spare = bufs;
-  }
+  });
+  parser.end();
+  if (onBatch !== undefined && batch.length > 0) onBatch(batch.splice(0, batch.length));
   return { records: parser.records, lines: parser.lineCount, format: parser.format };
 }

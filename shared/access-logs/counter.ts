@@ -89,6 +89,11 @@ export class AccessLogRecordCounter {
     if (pos < len) this.appendCarry(b, pos, len);
   }
 
+  /** Lines read so far, blank and rejected ones included (the last line number given). */
+  get lines(): number {
+    return this.lineNo;
+  }
+
   /** Counts a last line that has no line break. */
   end(): void {
     if (this.carryBytes > 0 || this.discarding) this.flushCarry();

@@ -157,7 +157,7 @@ describe('pathguard parse s3-access', () => {
   it('prints help', async () => {
     const r = await run(['parse', 's3-access', '--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Usage: pathguard parse s3-access [--count] [FILE...|-]');
+    expect(r.stdout).toContain('Usage: pathguard parse s3-access [--count] [--jobs N] [FILE...|-]');
   });
 });
 

@@ -1,7 +1,8 @@
 // One plain-text file split by byte ranges over threads (issue 16): the ranges start at line
 // boundaries and cover the file, and `parse flow --count` and `classify --summary` print exactly
 // what one thread prints: counts, reject samples with their line numbers (bad lines placed on both
-// sides of every boundary), a header line in the middle of a file that switches the format.
+// sides of every boundary), a header line in the middle of a file that switches the format; and
+// `parse s3-access --count` the same way.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FilePiece, planFilePieces } from '../../functions/cli/file-pieces.js';
+import { generate as generateAccessLog } from '../bench/access-logs.bench.js';
 import { flowLine, rng, V5_FIELDS } from '../bench/flow-data.js';
 
 const ENV = 'test/fixtures/env/example-env.json';
@@ -23,6 +25,11 @@ let plain = '';
 let switching = '';
 let gz = '';
 let cuts: number[] = [];
+/** S3 server access log lines, bad ones on both sides of each range boundary. */
+let access = '';
+let accessCuts: number[] = [];
+/** About 2.8 MiB at 737 bytes a line: three ranges for three threads, four bad lines (five are sampled). */
+const ACCESS_LINES = 4_000;
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, ['bin/pathguard.mjs', ...args], {
@@ -71,7 +78,20 @@ beforeAll(async () => {
   );
   gz = join(dir, 'v5.log.gz');
   writeFileSync(gz, gzipSync(readFileSync(plain)));
+
+  access = join(dir, 'access.log');
+  await generateAccessLog(access, ACCESS_LINES);
+  const log = readFileSync(access);
+  accessCuts = (await planFilePieces([access], 3))[0]!.slice(1).map((p) => p.range!.start);
+  // The time's opening bracket becomes `x`: BAD_TIME, same length.
+  for (const c of accessCuts) {
+    for (const at of [c, previousLineStart(log, c)]) log[log.indexOf('[', at)] = 'x'.charCodeAt(0);
+  }
+  writeFileSync(access, log);
 }, 120_000);
+
+/** 1-based line number of the line starting at byte `at`. */
+const lineOf = (text: Buffer, at: number) => text.subarray(0, at).filter((b) => b === 0x0a).length + 1;
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -112,11 +132,10 @@ describe('one file over several threads', () => {
     expect(one.status).toBe(0);
     // Each spoiled line is sampled with its line number in the whole file (the header is line 1).
     const text = readFileSync(plain);
-    const lineOf = (at: number) => text.subarray(0, at).filter((b) => b === 0x0a).length + 1;
     expect(one.stderr).toContain(`rejected ${cuts.length * 2} `);
     for (const c of cuts) {
-      expect(one.stderr).toContain(`${plain}:${lineOf(c)}: BAD_NUMBER`);
-      expect(one.stderr).toContain(`${plain}:${lineOf(c) - 1}: BAD_NUMBER`);
+      expect(one.stderr).toContain(`${plain}:${lineOf(text, c)}: BAD_NUMBER`);
+      expect(one.stderr).toContain(`${plain}:${lineOf(text, c) - 1}: BAD_NUMBER`);
     }
     // Every range in a worker, so each result crosses a thread boundary; then shared with this thread.
     expect(cli([...args(plain), '--jobs', '3'], { PATHGUARD_TEST_PIECES_TO_WORKERS: '1' })).toEqual(one);
@@ -141,5 +160,28 @@ describe('one file over several threads', () => {
     const one = cli([...args, '--jobs', '1']);
     expect(one.stderr).toMatch(/rejected [1-9]/);
     expect(cli([...args, '--jobs', '3'], { PATHGUARD_TEST_PIECES_TO_WORKERS: '1' })).toEqual(one);
+  });
+
+  it('parse s3-access --count prints the same as one thread, bad lines at the boundaries with their line numbers', () => {
+    expect(accessCuts.length).toBe(2);
+    const args = ['parse', 's3-access', '--count', access];
+    const one = cli([...args, '--jobs', '1']);
+    expect(one.status).toBe(0);
+    expect(one.stdout).toBe(
+      `records ${ACCESS_LINES - 2 * accessCuts.length} rejected ${2 * accessCuts.length}\n`,
+    );
+    const log = readFileSync(access);
+    const samples = accessCuts.flatMap((c) => [lineOf(log, c) - 1, lineOf(log, c)]);
+    expect(samples[0]).toBeGreaterThan(1000);
+    for (const n of samples) expect(one.stderr).toContain(`${access}:${n}: BAD_TIME`);
+    expect(cli([...args, '--jobs', '3'], { PATHGUARD_TEST_PIECES_TO_WORKERS: '1' })).toEqual(one);
+    expect(cli([...args, '--jobs', '2'])).toEqual(one);
+    // A gzip copy is read whole in a thread of its own; with the plain file before it, the same.
+    const gzAccess = `${access}.gz`;
+    writeFileSync(gzAccess, gzipSync(log));
+    const both = [...args.slice(0, 3), gzAccess, access];
+    expect(cli([...both, '--jobs', '3'], { PATHGUARD_TEST_PIECES_TO_WORKERS: '1' })).toEqual(
+      cli([...both, '--jobs', '1']),
+    );
   });
 });

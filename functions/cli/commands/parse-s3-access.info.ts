@@ -4,7 +4,7 @@ import type { CommandInfo } from '../command.js';
 export const parseS3AccessInfo: CommandInfo = {
   path: ['parse', 's3-access'],
   summary: 'parse S3 server access logs to NDJSON',
-  usage: 'parse s3-access [--count] [FILE...|-]',
+  usage: 'parse s3-access [--count] [--jobs N] [FILE...|-]',
   help: `Reads S3 server access log files (plain or gzip, detected by content) or standard input
 ('-', the default) and prints one JSON object per record. Also reads the JSON records S3 delivers
 to CloudWatch Logs (one per line), and CloudWatch Logs exports ('aws logs filter-log-events'
@@ -14,6 +14,8 @@ stderr; reading goes on.
 Options:
   --count   print only 'records N rejected M' (every line is checked as for the full output,
             but no record is built)
+  --jobs N  threads for --count, plain files split by line ranges (default: one per core
+            for inputs over 32 MB; at most the cores and 4; 1: this thread only)
 
 Fields: bucketOwner bucket time remoteIp requester requestId operation key requestUri httpStatus
 errorCode bytesSent objectSize totalTime turnAroundTime referer userAgent versionId hostId
@@ -28,5 +30,5 @@ could not be read (missing, unreadable, truncated gzip), 2 on a usage error.
 Examples:
   pathguard parse s3-access logs/2026-01-15-10-15-02-0123456789ABCDEF
   pathguard parse s3-access --count access.log.gz`,
-  options: { count: { type: 'boolean' } },
+  options: { count: { type: 'boolean' }, jobs: { type: 'string' } },
 };
