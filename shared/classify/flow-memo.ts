@@ -30,22 +30,12 @@ import type { FlowRecord } from '../flow-logs/types.js';
 import type { AddressPartition } from '../net/address-partition.js';
 import { IpAddress } from '../net/ip.js';
 import { ByteMap, hashOf } from '../text/byte-map.js';
-import { classifyFlowRecord } from './flow.js';
+import { classifyFlowRecord, FLOW_DECISION_FIELDS } from './flow.js';
 import { PATH_KINDS } from './index.js';
 import type { PathKind } from './types.js';
 
 /** The record keys the memo's key is made of: every key {@link classifyFlowRecord} reads. */
-export const FLOW_MEMO_KEY_FIELDS = [
-  'srcaddr',
-  'dstaddr',
-  'pktSrcaddr',
-  'pktDstaddr',
-  'interfaceId',
-  'subnetId',
-  'vpcId',
-  'trafficPath',
-  'flowDirection',
-] as const;
+export const FLOW_MEMO_KEY_FIELDS = FLOW_DECISION_FIELDS;
 
 const WIDTH = FLOW_MEMO_KEY_FIELDS.length;
 /** Hash-table slots (keys kept: half of them). 65,536 slots of 9 words: 2.6 MB. */

@@ -120,11 +120,8 @@ const D = new IpAddress();
 const X = new IpAddress();
 const L = new IpAddress();
 
-/**
- * The record keys `classifyFlowRecord` reads. A reader that only classifies (e.g. `classify
- * --summary`) can build just these (readFlowRecords' `fields` option); every field is still checked.
- */
-export const FLOW_CLASSIFICATION_FIELDS: readonly string[] = [
+/** Every record key `classifyFlowRecord` reads: the key of FlowPathMemo too. */
+export const FLOW_DECISION_FIELDS = [
   'srcaddr',
   'dstaddr',
   'pktSrcaddr',
@@ -134,8 +131,14 @@ export const FLOW_CLASSIFICATION_FIELDS: readonly string[] = [
   'vpcId',
   'trafficPath',
   'flowDirection',
-  'logStatus',
-];
+] as const;
+
+/**
+ * The record keys a reader that only classifies (e.g. `classify --summary`) builds
+ * (readFlowRecords' `fields` option): the decision's fields and the log status; every field is
+ * still checked.
+ */
+export const FLOW_CLASSIFICATION_FIELDS: readonly string[] = [...FLOW_DECISION_FIELDS, 'logStatus'];
 
 /**
  * What the record says about where it was captured: the VPC and subnet it names, the subnet of
