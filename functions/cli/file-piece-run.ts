@@ -5,6 +5,7 @@ import { FlowPathMemo } from '../../shared/classify/flow-memo.js';
 import { buildEnvironmentIndex, type EnvironmentIndex } from '../../shared/env/environment-index.js';
 import type { Environment } from '../../shared/env/types.js';
 import { type FlowFormat, parseFlowFormat } from '../../shared/flow-logs/index.js';
+import { FlowNdjsonWriter } from '../../shared/flow-logs/ndjson.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { RejectCounter, type RejectTally } from '../../shared/text/rejects.js';
 import { type FlowPathCounts, flowPathCounter } from '../lib/flow-paths.js';
@@ -15,7 +16,8 @@ import { readFileRange } from '../lib/read-range.js';
 
 /** What a thread is asked to do with one piece of an input. */
 export interface PieceTask {
-  readonly kind: 'flow-count' | 'flow-classify' | 'access-count';
+  /** `flow-ndjson` (a byte range only) goes to {@link runNdjsonPiece}, the others to {@link runPiece}. */
+  readonly kind: 'flow-count' | 'flow-classify' | 'access-count' | 'flow-ndjson';
   readonly file: string;
   /** The user's --format, as given. */
   readonly format?: string;
@@ -118,6 +120,41 @@ export async function runPiece(task: PieceTask, env?: Environment): Promise<Piec
     flush: () => undefined,
   });
   return done(records, 0, null);
+}
+
+/**
+ * Output bytes of `flow-ndjson` pieces a worker may have sent that the CLI has not written yet
+ * (functions/cli/ndjson-jobs.ts): a worker that is that far ahead stops reading until it is not.
+ */
+export const NDJSON_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A `flow-ndjson` piece: the NDJSON of a byte range, handed to `emit` in output chunks as each read
+ * is parsed; a promise `emit` returns holds the reading back until the consumer has caught up.
+ */
+export async function runNdjsonPiece(
+  task: PieceTask,
+  emit: (chunks: Buffer[]) => Promise<void> | undefined,
+  spare: Buffer[] | null = null,
+): Promise<PieceResult> {
+  const range = task.range;
+  if (range === undefined) throw new Error('an NDJSON piece is a byte range');
+  const rejects = new RejectCounter();
+  const format = formatOf(task.format);
+  const startFormat = formatOf(task.startSpec);
+  const w = new FlowNdjsonWriter(undefined, spare);
+  const r = await parseFlowRange(task.file, range, {
+    rejects,
+    ...(format ? { format } : {}),
+    ...(startFormat ? { startFormat } : {}),
+    onLineRender: (b, start, f, max) => w.render(b, start, f, max),
+    onLine: (b, start, end, f) => w.line(b, start, end, f),
+    onRegion: (b, from, to) => w.region(b, from, to),
+    onRecord: (rec) => w.record(rec),
+    onRead: () => emit(w.take()),
+  });
+  await emit(w.finish());
+  return { records: r.records, paths: {}, unclassified: 0, rejects, lines: r.lines, endSpec: r.format.spec };
 }
 
 /**
