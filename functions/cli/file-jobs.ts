@@ -214,8 +214,21 @@ async function mergeFile(
   return { records, paths, unclassified, rejects };
 }
 
-/** Test hook: with it set, this thread leaves every piece to the workers, so each crosses a thread boundary. */
-const PIECES_TO_WORKERS_ONLY = 'PATHGUARD_TEST_PIECES_TO_WORKERS';
+/** How {@link runFileJobs} spreads pieces; the CLI's commands pass none. */
+export interface RunFileJobsOptions {
+  /**
+   * The worker script to start.
+   * @default dist/file-worker.mjs beside the bundle; none when running from the sources
+   */
+  readonly workerScript?: URL;
+  /**
+   * Whether this thread reads pieces too while its workers start. False leaves every piece to the
+   * workers, so each result crosses a thread boundary even on inputs this thread would have read
+   * before a worker was ready.
+   * @default true
+   */
+  readonly thisThreadReads?: boolean;
+}
 
 /**
  * Runs `jobs` on `threads` threads (this one and `threads - 1` workers): each plain-text file
@@ -227,6 +240,7 @@ const PIECES_TO_WORKERS_ONLY = 'PATHGUARD_TEST_PIECES_TO_WORKERS';
 export async function runFileJobs(
   jobs: readonly FileJob[],
   threads: number,
+  options: RunFileJobsOptions = {},
 ): Promise<{ results: FileJobResult[]; failedAt: number | null }> {
   const plan = await planFilePieces(
     jobs.map((j) => j.file),
@@ -236,11 +250,11 @@ export async function runFileJobs(
   const { runPiece } = await import('./file-piece-run.js');
   const q = new PieceQueue(flat);
   const n = Math.min(threads - 1, flat.length - 1);
-  const script = n > 0 ? workerScript() : null;
+  const script = n > 0 ? (options.workerScript ?? workerScript()) : null;
   if (n > 0 && script === null) throw new Error('worker script missing: run the built CLI');
   const workers = Array.from({ length: n }, () => new Worker(script!, WORKER_OPTIONS));
   try {
-    const local = n > 0 && process.env[PIECES_TO_WORKERS_ONLY] === '1' ? [] : [localLoop(jobs, q, runPiece)];
+    const local = n > 0 && options.thisThreadReads === false ? [] : [localLoop(jobs, q, runPiece)];
     await Promise.all([...local, ...workers.map((w) => workerLoop(w, jobs, q))]);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));

@@ -45,6 +45,7 @@ export const parseFlowCommand: CommandSpec = {
         // fields that cannot hold a secret and sends the rest through redaction.
         records += await pipeFlowRecords(input, opts, {
           region: (b, from, to) => ndjson.region(b, from, to),
+          render: (b, start, f, max) => ndjson.render(b, start, f, max),
           line: (b, start, end, f) => ndjson.line(b, start, end, f),
           record: (r) => ndjson.record(r),
           flush: () => writeChunks(io.stdout, ndjson.take()),
