@@ -149,7 +149,12 @@ export class S3FlowLogSource implements FlowLogSource {
 
   async *findFlows(query: FlowQuery): AsyncIterable<FlowRecord[]> {
     for await (const key of this.candidateKeys(query.window.from, query.window.to))
-      yield* readFlowObject(key, this.objectBytes(key), this.rejects);
+      yield* this.readObject(key);
+  }
+
+  /** The records of one object, read in this thread. */
+  readObject(key: string): AsyncGenerator<FlowRecord[]> {
+    return readFlowObject(key, this.objectBytes(key), this.rejects);
   }
 
   /** The raw bytes of one object, streamed (a broken download resumed where it stopped). */

@@ -38,7 +38,7 @@ export function mergeFlowQueries(queries: readonly FlowQuery[]): FlowQuery | nul
 const MEMO_LIMIT = 65_536;
 
 /**
- * Whether a flow record can match a probe of `query`: one of its addresses (source, destination
+ * Whether a flow record can match a probe of a query with these `addresses`: one of its addresses (source, destination
  * and the packet-level pair, normalized as the correlator normalizes them) is a query address.
  * EvidenceCorrelator.addFlow tries only the sides whose remote address is one of the record's,
  * and every side's remote is an address of its vantage's query, so a record refused here matches
@@ -47,11 +47,11 @@ const MEMO_LIMIT = 65_536;
  * few addresses, and normalizing each one took longer than parsing its record.
  *
  * @example
- * const mayMatch = flowAddressFilter(merged);
+ * const mayMatch = flowAddressFilter(merged.addresses);
  * const kept = batch.filter(mayMatch);
  */
-export function flowAddressFilter(query: FlowQuery): (r: FlowRecord) => boolean {
-  const wanted = new Set(query.addresses.map(normalizeIp));
+export function flowAddressFilter(addresses: readonly string[]): (r: FlowRecord) => boolean {
+  const wanted = new Set(addresses.map(normalizeIp));
   const memo = new Map<string, boolean>();
   const hit = (a: string | null | undefined): boolean => {
     if (typeof a !== 'string' || a === '') return false;
