@@ -5,8 +5,14 @@
 // not yet written (functions/cli/ndjson-jobs.ts).
 import { parentPort } from 'node:worker_threads';
 import type { JobMessage, JobReply } from './file-jobs.js';
-import { NDJSON_WINDOW_BYTES, type PieceResult, runNdjsonPiece, runPiece } from './file-piece-run.js';
+import { type PieceResult, runPiece } from './file-piece-run.js';
 import type { NdjsonAck, NdjsonChunk } from './ndjson-jobs.js';
+
+/**
+ * Output bytes of `flow-ndjson` pieces sent that the CLI has not written yet: a worker that far
+ * ahead stops reading until it is not.
+ */
+const NDJSON_WINDOW_BYTES = 4 * 1024 * 1024;
 
 /** Output bytes sent and not yet acknowledged as written, and the piece waiting for them. */
 let unwritten = 0;
@@ -31,10 +37,11 @@ function send(id: number, chunks: readonly Buffer[]): Promise<void> | undefined 
   });
 }
 
-function run(id: number, m: JobMessage): Promise<PieceResult> {
-  return m.task.kind === 'flow-ndjson'
-    ? runNdjsonPiece(m.task, (chunks) => send(id, chunks), spare)
-    : runPiece(m.task, m.env);
+async function run(id: number, m: JobMessage): Promise<PieceResult> {
+  if (m.task.kind !== 'flow-ndjson') return runPiece(m.task, m.env);
+  // Loaded by the first NDJSON piece only, as each kind of piece loads its own modules.
+  const { runNdjsonPiece } = await import('./piece-ndjson.js');
+  return runNdjsonPiece(m.task, (chunks) => send(id, chunks), spare);
 }
 
 parentPort?.on('message', (m: JobMessage | NdjsonAck) => {

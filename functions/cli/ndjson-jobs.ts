@@ -15,7 +15,7 @@ import { type FilePiece, planFilePieces } from './file-pieces.js';
  * comes, exactly as reading the inputs in turn does.
  *
  * Memory stays bounded whatever the input size: a worker sends its output in chunks it gives
- * away (the ArrayBuffer is transferred, not copied) and stops reading once NDJSON_WINDOW_BYTES
+ * away (the ArrayBuffer is transferred, not copied) and stops reading once a few megabytes
  * of them are not yet written; this thread acknowledges what it has written, after the standard
  * output's own backpressure. A worker on a range ahead of the one being written fills its window
  * and waits.
@@ -247,6 +247,6 @@ function writeBack(out: Writable, w: Worker, chunks: readonly Buffer[]): Promise
 }
 
 async function runHere(task: PieceTask, write: (chunks: Buffer[]) => Promise<void> | undefined) {
-  const { runNdjsonPiece } = await import('./file-piece-run.js');
+  const { runNdjsonPiece } = await import('./piece-ndjson.js');
   return runNdjsonPiece(task, write);
 }
