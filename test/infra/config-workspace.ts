@@ -9,8 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll } from 'vitest';
 import { type InfraConfig, loadInfraConfig } from '../../infra/config.js';
-import { PathGuardStack } from '../../infra/stacks/pathguard-stack.js';
-import { ACCOUNT, REGION, ROOT } from './template-model.js';
+import { ROOT, testStack } from './template-model.js';
 
 const flags = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context;
 
@@ -55,13 +54,7 @@ export function configWorkspace(prefix: string) {
         context: { ...flags, 'aws:cdk:bundling-stacks': [] },
       });
       const cfg = loadInfraConfig(file);
-      const stack = new PathGuardStack(app, 'PathGuard', {
-        monitoring: cfg.monitoring,
-        configJson: cfg.configJson,
-        deployment: cfg.deployment,
-        env: { account: ACCOUNT, region: REGION },
-      });
-      const template = Template.fromStack(stack);
+      const template = Template.fromStack(testStack(app, cfg));
       const nag = new AwsSolutionsChecks(app).validateScope(app);
       const violations = nag.violations.map(
         (v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.resourceLogicalId)}`,

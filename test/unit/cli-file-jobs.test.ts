@@ -21,7 +21,11 @@ const FILES = [
 const ENV = 'test/fixtures/env/example-env.json';
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/pathguard.mjs', ...args], { encoding: 'utf8' });
+  // A run that never ends (a worker holding the process open) ends here with status null.
+  const r = spawnSync(process.execPath, ['bin/pathguard.mjs', ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -66,6 +70,23 @@ describe('commands given several files', () => {
     expect(inOne.failedAt).toBe(1);
     expect(inOne.results).toHaveLength(1);
     expect(await onWorkersOnly(jobs, 4)).toEqual(inOne);
+  });
+
+  // Workers start before the environment is read and before the pieces are planned: a command
+  // that fails first, or has fewer pieces than workers, ends as it does without them.
+  it.each([
+    ['an environment that is not JSON', ['classify', '--summary', '--env', FILES[0]!, '--flow', ...FILES], 2],
+    ['a missing environment', ['classify', '--summary', '--env', fx('missing.json'), '--flow', ...FILES], 2],
+    ['one small file', ['parse', 'flow', '--count', FILES[1]!], 0],
+    [
+      'one small access log',
+      ['parse', 's3-access', '--count', 'test/fixtures/access-logs/aws-doc-current.log'],
+      0,
+    ],
+  ])('with %s, ends as with --jobs 1 though its workers were started', (_, args, status) => {
+    const one = cli([...args, '--jobs', '1']);
+    expect(one.status).toBe(status);
+    expect(cli([...args, '--jobs', '3'])).toEqual(one);
   });
 
   it('refuses a --jobs that is not a whole number from 1', () => {
