@@ -88,14 +88,17 @@ export async function runPiece(task: PieceTask, env?: Environment): Promise<Piec
   const counter =
     task.kind === 'flow-classify' ? flowPathCounter(pathMemo(task.envKey ?? '', env), counts) : undefined;
   const common = { rejects, ...(format ? { format } : {}) };
-  const done = (records: number, lines: number, endSpec: string | null): PieceResult => ({
-    records,
-    paths: counts.paths,
-    unclassified: counts.unclassified,
-    rejects,
-    lines,
-    endSpec,
-  });
+  const done = (records: number, lines: number, endSpec: string | null): PieceResult => {
+    counter?.settle();
+    return {
+      records,
+      paths: counts.paths,
+      unclassified: counts.unclassified,
+      rejects,
+      lines,
+      endSpec,
+    };
+  };
   if (task.range !== undefined) {
     const startFormat = formatOf(task.startSpec);
     const r = await parseFlowRange(task.file, task.range, {
