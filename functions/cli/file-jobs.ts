@@ -149,9 +149,64 @@ class PieceQueue {
 
 type RunPiece = (task: PieceTask, env?: Environment) => Promise<PieceResult>;
 
+/**
+ * A worker thread from its start: `ready` when it says so (its first message), `failed` on an
+ * error or an exit, whenever they come, so a worker started before its pieces were planned loses
+ * neither. Started unreferenced (a command that fails before its pieces run exits as usual) and
+ * referenced when its loop begins.
+ */
+class StartedWorker {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  readonly failed: Promise<never>;
+
+  constructor(readonly script: URL) {
+    const w = new Worker(script, WORKER_OPTIONS);
+    this.worker = w;
+    this.ready = new Promise((ok) => w.once('message', () => ok()));
+    this.failed = new Promise((_, fail) => {
+      w.on('error', fail);
+      w.once('exit', (code) =>
+        fail(new Error(`a worker thread exited (${code}) before its pieces were done`)),
+      );
+    });
+    // Observed by the worker's loop; a failure after the loop ended (terminate) is nobody's.
+    this.failed.catch(() => undefined);
+    w.unref();
+  }
+}
+
+/** Workers started by {@link startFileWorkers} and not yet taken by {@link runFileJobs}. */
+let early: StartedWorker[] = [];
+
+/**
+ * Starts the workers of a coming {@link runFileJobs} on `threads` threads now, so that their
+ * start (a V8 isolate and its modules, 60 to 100 ms of CPU) runs on the other cores while this
+ * thread does its own setting up: reading and checking an environment, planning the pieces. A
+ * command calls it as soon as it knows it will spread its inputs; the workers are taken by the
+ * next runFileJobs with the same script, and cost nothing but their start if it never comes.
+ */
+export function startFileWorkers(threads: number): void {
+  const script = workerScript();
+  if (script === null) return;
+  while (early.length < Math.min(threads, MAX_THREADS) - 1) early.push(new StartedWorker(script));
+}
+
+/** `n` workers running `script` (none: null): those started early first, surplus ones stopped. */
+function takeWorkers(n: number, script: URL | null): StartedWorker[] {
+  const taken = early.filter((w) => w.script.href === script?.href).slice(0, n);
+  for (const w of early) if (!taken.includes(w)) void w.worker.terminate();
+  early = [];
+  while (script !== null && taken.length < n) taken.push(new StartedWorker(script));
+  for (const w of taken) w.worker.ref();
+  return taken;
+}
+
 /** A worker's share: pieces one at a time from when it says it is ready until none are left. */
-function workerLoop(w: Worker, jobs: readonly FileJob[], q: PieceQueue): Promise<void> {
+function workerLoop(sw: StartedWorker, jobs: readonly FileJob[], q: PieceQueue): Promise<void> {
+  const w = sw.worker;
   return new Promise<void>((resolve, reject) => {
+    sw.failed.catch(reject);
     const sent = new Set<string>();
     const give = () => {
       const i = q.take();
@@ -164,11 +219,11 @@ function workerLoop(w: Worker, jobs: readonly FileJob[], q: PieceQueue): Promise
       w.postMessage({ id: i, task: taskOf(job, piece), ...(env ? { env } : {}) } satisfies JobMessage);
     };
     w.on('message', (m: JobReply) => {
-      if ('id' in m) q.settle(m.id, 'result' in m ? m.result : null);
+      if (!('id' in m)) return;
+      q.settle(m.id, 'result' in m ? m.result : null);
       give();
     });
-    w.on('error', reject);
-    w.on('exit', (code) => reject(new Error(`a worker thread exited (${code}) before its pieces were done`)));
+    void sw.ready.then(give);
   });
 }
 
@@ -214,8 +269,21 @@ async function mergeFile(
   return { records, paths, unclassified, rejects };
 }
 
-/** Test hook: with it set, this thread leaves every piece to the workers, so each crosses a thread boundary. */
-const PIECES_TO_WORKERS_ONLY = 'PATHGUARD_TEST_PIECES_TO_WORKERS';
+/** How {@link runFileJobs} spreads pieces; the CLI's commands pass none. */
+export interface RunFileJobsOptions {
+  /**
+   * The worker script to start.
+   * @default dist/file-worker.mjs beside the bundle; none when running from the sources
+   */
+  readonly workerScript?: URL;
+  /**
+   * Whether this thread reads pieces too while its workers start. False leaves every piece to the
+   * workers, so each result crosses a thread boundary even on inputs this thread would have read
+   * before a worker was ready.
+   * @default true
+   */
+  readonly thisThreadReads?: boolean;
+}
 
 /**
  * Runs `jobs` on `threads` threads (this one and `threads - 1` workers): each plain-text file
@@ -227,6 +295,7 @@ const PIECES_TO_WORKERS_ONLY = 'PATHGUARD_TEST_PIECES_TO_WORKERS';
 export async function runFileJobs(
   jobs: readonly FileJob[],
   threads: number,
+  options: RunFileJobsOptions = {},
 ): Promise<{ results: FileJobResult[]; failedAt: number | null }> {
   const plan = await planFilePieces(
     jobs.map((j) => j.file),
@@ -236,14 +305,14 @@ export async function runFileJobs(
   const { runPiece } = await import('./file-piece-run.js');
   const q = new PieceQueue(flat);
   const n = Math.min(threads - 1, flat.length - 1);
-  const script = n > 0 ? workerScript() : null;
+  const script = n > 0 ? (options.workerScript ?? workerScript()) : null;
   if (n > 0 && script === null) throw new Error('worker script missing: run the built CLI');
-  const workers = Array.from({ length: n }, () => new Worker(script!, WORKER_OPTIONS));
+  const workers = takeWorkers(n, script);
   try {
-    const local = n > 0 && process.env[PIECES_TO_WORKERS_ONLY] === '1' ? [] : [localLoop(jobs, q, runPiece)];
+    const local = n > 0 && options.thisThreadReads === false ? [] : [localLoop(jobs, q, runPiece)];
     await Promise.all([...local, ...workers.map((w) => workerLoop(w, jobs, q))]);
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map((w) => w.worker.terminate()));
   }
   const results: FileJobResult[] = [];
   let at = 0;

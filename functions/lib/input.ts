@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { UserInputError } from '../../shared/errors.js';
+import { InputReadError } from './input-error.js';
 
 /** The kind of bytes an input holds, decided from its first bytes, never from its name. */
 export type InputEncoding = 'plain' | 'gzip';
@@ -21,12 +21,7 @@ export interface OpenedInput {
   readonly firstByte: number;
 }
 
-/** An input that could not be read to its end: names the file and what happened. Exit 1. */
-export class InputReadError extends UserInputError {
-  constructor(name: string, what: string) {
-    super('INPUT_UNREADABLE', `${name}: ${what}`, { name }, 1);
-  }
-}
+export { InputReadError } from './input-error.js';
 
 const HIGH_WATER = 256 * 1024;
 

@@ -202,6 +202,8 @@ export interface FlowRecordSink {
     format: FlowFormat,
     spans: Int32Array | null,
   ) => boolean;
+  /** Checks and consumes a line in one pass before the parser checks it (FlowStreamOptions.onLineRender). */
+  readonly render?: (b: Buffer, start: number, format: FlowFormat, maxBytes: number) => number;
   /** Keys whose places `line` receives in `spans` (FlowStreamOptions.lineFields). */
   readonly lineFields?: readonly string[];
   /** Told of each region of input before its lines are offered to `line` (FlowStreamOptions.onRegion). */
@@ -240,6 +242,7 @@ export async function pipeFlowRecords(
     ...(opts.maxLineBytes ? { maxLineBytes: opts.maxLineBytes } : {}),
     onRecord: sink.record,
     onLine: sink.line,
+    ...(sink.render ? { onLineRender: sink.render } : {}),
     ...(sink.lineFields ? { lineFields: sink.lineFields } : {}),
     onRegion: sink.region,
   });

@@ -1,5 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { InputReadError } from './input.js';
+import { InputReadError } from './input-error.js';
 
 /**
  * Bytes `[start, end)` of a plain-text file, starting at the beginning of a line and ending after

@@ -19,13 +19,16 @@ export interface AlarmsProps {
   readonly vpcVantageIds?: readonly string[];
   /** Whether the orders function's minting is watched. @default false */
   readonly watchOrders?: boolean;
+  /** Whether member runs of an organisation are watched (`MemberRunFailed`). @default false */
+  readonly watchMemberRuns?: boolean;
   /** The monitoring interval: the period of the run metrics. */
   readonly scheduleMinutes: number;
 }
 
 /**
  * What tells the operator PathGuard itself is failing or silent: function errors, no successful
- * analyzer run in three intervals, probes that cannot be minted; alerts published; a dashboard.
+ * analyzer run in three intervals, probes that cannot be minted, member accounts that could not
+ * be analysed; alerts published; a dashboard.
  */
 export class Alarms extends StackSection {
   constructor(scope: Construct, id: string, props: AlarmsProps) {
@@ -110,6 +113,31 @@ export class Alarms extends StackSection {
         })
         .addAlarmAction(action);
     }
+    if (props.watchMemberRuns) this.memberRunAlarm(interval, action);
+  }
+
+  /**
+   * A member account that could not be analysed in a run (its role refused, EC2 throttled beyond
+   * the retries): its probes decide nothing until it runs again. Raised at once, where
+   * AnalyzeSilent waits three intervals; no datapoint means no member failed.
+   */
+  private memberRunAlarm(interval: Duration, action: cwActions.SnsAction): void {
+    new cloudwatch.Metric({
+      namespace: 'PathGuard',
+      metricName: 'MemberRunFailed',
+      dimensionsMap: { service: 'pathguard' },
+      statistic: 'Sum',
+      period: interval,
+    })
+      .createAlarm(this, 'MemberRunFailed', {
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription:
+          "PathGuard could not analyse a member account: its probes wait (the analyze function's 'member run failed' log names it)",
+      })
+      .addAlarmAction(action);
   }
 
   private dashboard(published: cloudwatch.IMetric): void {

@@ -88,6 +88,7 @@ export class CentralStack extends Stack {
     new Alarms(this, 'Alarms', {
       topic: alerts.topic,
       functions: [analyze],
+      watchMemberRuns: true,
       scheduleMinutes: monitoring.scheduleMinutes,
     });
     this.stackSet = org.stackSet

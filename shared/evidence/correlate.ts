@@ -1,84 +1,39 @@
 /**
  * Finding a probe's own request in the logs. Each source is joined the strongest way it allows:
  *
- * - S3 server access logs and CloudTrail by the request id S3 returned to the runner
- *   (`x-amz-request-id`, logged as `Request ID` / `requestID`), else by the probe's object key
- *   within the URL's lifetime (probe keys are unique per probe, so the key is a sound fallback).
- * - VPC Flow Logs by addresses and time. A VPC runner is a Lambda function behind Hyperplane ENIs
- *   that translate its traffic: the socket's local address is not what the VPC sees, so the VPC
- *   side is the runner subnet's ENIs and their private IPs (from the environment). The other side
- *   is the remote address the runner connected to, on its port (443). Flow records aggregate 1 to
- *   10 minutes and may start up to a minute late, so a record matches when its interval overlaps
- *   the fetch widened by a slack. An on-prem runner is not translated inside AWS: its flows, when
- *   it uses an interface endpoint, show on the endpoint's ENIs with its own address and port.
+ * - S3 server access logs and CloudTrail by the request id S3 returned to the runner, else by the
+ *   probe's object key within the URL's lifetime (keyed-match.ts).
+ * - VPC Flow Logs by addresses, ports and time (flow-match.ts).
  *
- * Logs repeat records (server access logs are best effort and may deliver twice; exports overlap),
- * so every match carries a dedupe key per source and counts once.
+ * Logs repeat records, so every match carries a dedupe key per source and counts once
+ * (dedup-keys.ts).
  */
 import type { AccessLogRecord } from '../access-logs/types.js';
 import { type HostScope, hostScopeOf } from '../classify/host-scope.js';
 import type { EvidenceSource } from '../classify/types.js';
 import type { CloudTrailRecord } from '../cloudtrail/types.js';
-import { redactText } from '../endpoints/redact.js';
 import type { Environment } from '../env/types.js';
 import type { FlowRecord } from '../flow-logs/types.js';
 import type { CloudTrailQuery, FlowQuery } from '../ports/index.js';
-import { methodOf, type Observation, type Probe, type ProbeMethod } from '../probes/types.js';
-import { fetchClock } from '../verdicts/clock.js';
-import { canonicalJson } from './canonical.js';
+import { methodOf, type Observation, type Probe } from '../probes/types.js';
+import { accessLogDedupKey, cloudTrailDedupKey, flowDedupKey } from './dedup-keys.js';
+import { type FlowSide, flowAddresses, flowMatches, flowSide, NO_ENIS } from './flow-match.js';
+import {
+  accessLogKeys,
+  cloudTrailKeys,
+  type KeyedRecord,
+  type KeySide,
+  PROBE_REQUESTS,
+} from './keyed-match.js';
 import type { Classifiers, EvidenceItem, MatchedRecord } from './types.js';
 import { normalizeIp, type VantageFacts, vantageFacts } from './vantage-facts.js';
 
+export { accessLogDedupKey, cloudTrailDedupKey, flowDedupKey } from './dedup-keys.js';
+export { PROBE_REQUESTS } from './keyed-match.js';
 export { normalizeIp, type VantageFacts, vantageFacts } from './vantage-facts.js';
 
 /** Order sources are listed in everywhere (evidence lists, reasons, bundles). */
 export const SOURCE_ORDER: readonly EvidenceSource[] = ['s3-access', 'cloudtrail', 'flow'];
-
-// --- Dedupe keys ------------------------------------------------------------------------------
-
-/** Access-log identity: S3 logs one record per request, so a repeated Request ID is a duplicate delivery. */
-export function accessLogDedupKey(r: AccessLogRecord): string {
-  if (r.requestId) return `s3-access:${r.requestId}:${r.operation ?? '-'}:${r.key ?? '-'}`;
-  // Redacted: a key may be stored and printed, and the Request-URI of a presigned GET holds its signature.
-  return `s3-access:${redactText(canonicalJson(r))}`;
-}
-
-/** CloudTrail identity: the event id (unique per event), else the request id and event name. */
-export function cloudTrailDedupKey(r: CloudTrailRecord): string {
-  if (r.eventId) return `cloudtrail:${r.eventId}`;
-  if (r.requestId) return `cloudtrail:${r.requestId}:${r.eventName ?? '-'}`;
-  return `cloudtrail:${redactText(canonicalJson(r))}`;
-}
-
-/** Flow identity: the whole record (the same flow read from CloudWatch and from S3 is one flow). */
-export function flowDedupKey(r: FlowRecord): string {
-  return `flow:${canonicalJson(r)}`;
-}
-
-/** What the key matcher reads of an access-log or CloudTrail record: the same facts, named apart. */
-interface KeyedRecord {
-  readonly requestId: string | null;
-  readonly operation: string | null;
-  readonly bucket: string | null;
-  readonly key: string | null;
-  readonly time: string | null;
-}
-
-function accessLogKeys(r: AccessLogRecord): KeyedRecord {
-  return { requestId: r.requestId, operation: r.operation, bucket: r.bucket, key: r.key, time: r.time };
-}
-
-function cloudTrailKeys(r: CloudTrailRecord): KeyedRecord {
-  return {
-    requestId: r.requestId,
-    operation: r.eventName,
-    bucket: r.bucketName,
-    key: r.key,
-    time: r.eventTime,
-  };
-}
-
-// --- Correlation ------------------------------------------------------------------------------
 
 /** A probe to find in the logs, with what its runner saw and the facts of its vantage. */
 export interface CorrelationTarget {
@@ -120,34 +75,6 @@ export interface CorrelateOptions {
    * aggregation interval and late starts. @default 720
    */
   flowQueryTailSeconds?: number;
-}
-
-interface FlowSide {
-  probeId: string;
-  remote: string;
-  remotePort: number;
-  localIps: ReadonlySet<string>;
-  localEnis: ReadonlySet<string>;
-  /** Subnet to accept when the environment names no runner ENI (VPC runners only). */
-  fallbackSubnet: string | null;
-  /** The on-prem runner's own port (untranslated), when known. */
-  localPort: number | null;
-  /** The runner's VPC and its subnets (VPC runners whose subnet the environment lists), else null. */
-  vpcId: string | null;
-  vpcSubnetIds: ReadonlySet<string> | null;
-  foreignEnis: ReadonlySet<string>;
-  fromSec: number;
-  toSec: number;
-}
-
-interface KeySide {
-  probeId: string;
-  bucket: string;
-  key: string;
-  /** What the runner did: only a record of that request is the probe's (see {@link PROBE_REQUESTS}). */
-  method: ProbeMethod;
-  fromMs: number;
-  toMs: number;
 }
 
 /**
@@ -467,132 +394,7 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
-/** Operations that read the probe object (the planner's own PUT must not count as the fetch). */
-/**
- * The records a probe's own request leaves, by method, for the key-and-time fallback: a probe key
- * also sees other requests (the probe function's PutObject that creates a GET probe's object, the
- * analyzer's DeleteObject after an upload's verdict), which are not the runner's. Access-log
- * operations are `REST.<method>.OBJECT` (aws-facts §2.1); a POST form upload is logged as
- * `REST.POST.OBJECT` and its CloudTrail event is accepted as `PostObject` or `PutObject`.
- */
-export const PROBE_REQUESTS: Readonly<
-  Record<ProbeMethod, { readonly accessLog: readonly string[]; readonly cloudTrail: readonly string[] }>
-> = {
-  get: { accessLog: ['REST.GET.OBJECT', 'REST.HEAD.OBJECT'], cloudTrail: ['GetObject', 'HeadObject'] },
-  put: { accessLog: ['REST.PUT.OBJECT'], cloudTrail: ['PutObject'] },
-  post: { accessLog: ['REST.POST.OBJECT'], cloudTrail: ['PostObject', 'PutObject'] },
-};
-
 /** When the fetch ended, in epoch ms (NaN when the start time is unreadable). */
 export function fetchEndMs(obs: Observation): number {
   return Date.parse(obs.startedAt) + Math.max(0, obs.timingsMs?.total ?? 0);
-}
-
-const NO_ENIS: ReadonlySet<string> = new Set();
-
-function flowSide(
-  probe: Probe,
-  obs: Observation | null,
-  facts: VantageFacts,
-  slack: number,
-  foreignEnis: ReadonlySet<string>,
-): FlowSide | null {
-  if (!obs || obs.remoteAddress === null) return null;
-  // The runner's clock may be off: the window covers its time and the analyzer's (verdicts/clock.ts).
-  const clock = fetchClock(probe, obs);
-  if (!clock) return null;
-  const remote = normalizeIp(obs.remoteAddress);
-  const fromSec = Math.floor(clock.windowFromMs / 1000) - slack;
-  const toSec = Math.ceil(clock.windowToMs / 1000) + slack;
-  if (probe.vantage.kind === 'vpc') {
-    return {
-      probeId: probe.probeId,
-      remote,
-      remotePort: obs.remotePort ?? 443,
-      localIps: new Set(facts.runnerIps),
-      localEnis: new Set(facts.runnerEniIds),
-      fallbackSubnet:
-        facts.runnerIps.length === 0 && facts.runnerEniIds.length === 0
-          ? (facts.subnetId ?? probe.vantage.subnetId ?? null)
-          : null,
-      localPort: null,
-      vpcId: facts.vpcId,
-      vpcSubnetIds: facts.vpcId !== null ? new Set(facts.vpcSubnetIds ?? []) : null,
-      foreignEnis,
-      fromSec,
-      toSec,
-    };
-  }
-  if (obs.localAddress === null) return null;
-  return {
-    probeId: probe.probeId,
-    remote,
-    remotePort: obs.remotePort ?? 443,
-    localIps: new Set([normalizeIp(obs.localAddress)]),
-    localEnis: new Set(),
-    fallbackSubnet: null,
-    localPort: obs.localPort,
-    vpcId: null,
-    vpcSubnetIds: null,
-    foreignEnis: NO_ENIS,
-    fromSec,
-    toSec,
-  };
-}
-
-function flowAddresses(r: FlowRecord): string[] {
-  const out: string[] = [];
-  for (const a of [r.srcaddr, r.dstaddr, r.pktSrcaddr, r.pktDstaddr]) {
-    if (typeof a === 'string' && a !== '') {
-      const n = normalizeIp(a);
-      if (!out.includes(n)) out.push(n);
-    }
-  }
-  return out;
-}
-
-function addr(v: string | null | undefined): string | null {
-  return typeof v === 'string' && v !== '' ? normalizeIp(v) : null;
-}
-
-function portOk(actual: number | null | undefined, expected: number | null): boolean {
-  return actual === null || actual === undefined || expected === null || actual === expected;
-}
-
-function flowMatches(r: FlowRecord, side: FlowSide): boolean {
-  // Time: the record's interval must overlap the (already widened) fetch.
-  const start = typeof r.start === 'number' ? r.start : null;
-  const end = typeof r.end === 'number' ? r.end : start;
-  if (start === null || end === null) return false;
-  if (start > side.toSec || end < side.fromSec) return false;
-  if (r.protocol !== undefined && r.protocol !== null && r.protocol !== 6) return false;
-  // Another VPC's record is never the runner's, even with the runner's address: overlapping VPCs
-  // reuse addresses, and the packets a transit gateway carries on show in the next VPC's logs
-  // with the runner's address too. The access log's Remote IP still shows where they left.
-  if (side.vpcId !== null) {
-    if (typeof r.vpcId === 'string' && r.vpcId !== side.vpcId) return false;
-    if (typeof r.subnetId === 'string' && side.vpcSubnetIds !== null && !side.vpcSubnetIds.has(r.subnetId))
-      return false;
-    if (typeof r.interfaceId === 'string' && side.foreignEnis.has(r.interfaceId)) return false;
-  }
-
-  const src = [addr(r.srcaddr), addr(r.pktSrcaddr)];
-  const dst = [addr(r.dstaddr), addr(r.pktDstaddr)];
-  const isLocal = (a: string | null) => a !== null && side.localIps.has(a);
-  // The ENI or subnet alone stands in for addresses only when the environment lists none.
-  const byEni =
-    side.localIps.size === 0 && typeof r.interfaceId === 'string' && side.localEnis.has(r.interfaceId);
-  const inFallbackSubnet = side.fallbackSubnet !== null && r.subnetId === side.fallbackSubnet;
-
-  // Runner → remote (egress from the runner, or the same packets seen at a NAT or endpoint ENI).
-  if (dst.includes(side.remote) && portOk(r.dstport, side.remotePort)) {
-    const localOk = src.some(isLocal) || ((byEni || inFallbackSubnet) && !src.includes(side.remote));
-    if (localOk && portOk(r.srcport, side.localPort)) return true;
-  }
-  // Remote → runner (the replies).
-  if (src.includes(side.remote) && portOk(r.srcport, side.remotePort)) {
-    const localOk = dst.some(isLocal) || ((byEni || inFallbackSubnet) && !dst.includes(side.remote));
-    if (localOk && portOk(r.dstport, side.localPort)) return true;
-  }
-  return false;
 }

@@ -1,6 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { redactRecord } from '../evidence/redact-deep.js';
 import type { FlowFormat } from './format.js';
+import { type FusedRenderer, fusedRenderer } from './ndjson-fused.js';
 import type { FlowRecord } from './types.js';
 
 /**
@@ -14,6 +15,8 @@ import type { FlowRecord } from './types.js';
  *   between quotes when every byte of it is one that needs no JSON escape and cannot start a
  *   secret (below); `-` becomes `null`. Anything else declines, and the caller hands over the
  *   record instead.
+ * - {@link FlowNdjsonWriter.render}: the same output for a line the parser has not checked yet,
+ *   checked and rendered in one walk (./ndjson-fused.ts); what it declines takes the other two.
  * - {@link FlowNdjsonWriter.record}: the record path, for every line the first one declines.
  *
  * Redaction is kept, not skipped: a string field is copied only if it holds none of `"` `%` `:`
@@ -40,6 +43,8 @@ export class FlowNdjsonWriter {
   private readonly src = new SourceScan();
   private format: FlowFormat | null = null;
   private layout: Layout | null = null;
+  /** Where the fused renderer leaves the end of the line it rendered. */
+  private readonly res = new Int32Array(1);
 
   /** @param chunkBytes size of the output chunks handed out by {@link take} @default 1 MiB */
   constructor(private readonly chunkBytes = 1 << 20) {
@@ -71,6 +76,31 @@ export class FlowNdjsonWriter {
     if (o < 0) return false;
     this.o = o;
     return true;
+  }
+
+  /**
+   * Checks and writes the line starting at `b[start]` in one walk (./ndjson-fused.ts), for a
+   * parser that has not checked it yet: returns the end of the line's content (its CR or LF), or
+   * -1 having written nothing, and the line then goes the usual way ({@link line} after the
+   * parser's check, or {@link record}). Only in an announced region ({@link region}), only for a
+   * line of at most `maxBytes` bytes that holds no byte the writer may not copy.
+   */
+  render(b: Uint8Array, start: number, format: FlowFormat, maxBytes: number): number {
+    if (format !== this.format) {
+      this.format = format;
+      this.layout = layoutOf(format);
+    }
+    const layout = this.layout;
+    if (layout === null) return -1;
+    const limit = Math.min(this.src.cleanUntil(b, start), start + maxBytes);
+    if (limit <= start) return -1;
+    // As in line(), for the longest line it may accept: the input up to `limit`.
+    const room = layout.keyBytes + 2 * (limit - start) + 2 * layout.n + 8;
+    if (this.out.length - this.o < room) this.rotate(room);
+    const o = layout.fused(b, this.src.view, start, limit, this.out, this.outView, this.o, this.res);
+    if (o < 0) return -1;
+    this.o = o;
+    return this.res[0]!;
   }
 
   /**
@@ -164,6 +194,21 @@ class SourceScan {
     return this.nearest >= end;
   }
 
+  /**
+   * How far from `start` the bytes are all ASCII and none of UNSAFE: the first UNSAFE byte at or
+   * after `start`, or the region's end; -1 outside the region or in a region that is not ASCII.
+   */
+  cleanUntil(b: Uint8Array, start: number): number {
+    if (b !== this.buf || !this.ascii || start < this.from || start >= this.to) return -1;
+    if (start < this.last) {
+      this.next.fill(-1);
+      this.nearest = -1;
+    }
+    this.last = start;
+    if (this.nearest < start) this.advance(b, start);
+    return Math.min(this.nearest, this.to);
+  }
+
   private advance(b: Uint8Array, start: number): void {
     const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
     let nearest = Number.POSITIVE_INFINITY;
@@ -191,6 +236,8 @@ interface Layout {
   readonly kind: Uint8Array;
   /** The renderer of clean lines, generated for this layout (see {@link generateClean}). */
   clean: CleanRenderer;
+  /** Check and render in one walk (./ndjson-fused.ts). */
+  fused: FusedRenderer;
 }
 
 const INTEGER = 0;
@@ -230,15 +277,17 @@ function layoutOf(format: FlowFormat): Layout | null {
     prefixes.forEach((b, i) => {
       keyAt[i + 1] = keyAt[i]! + b.length;
     });
+    const keyBytes = Buffer.concat(prefixes);
     layout = {
       n: keys.length,
-      keys: Buffer.concat(prefixes),
+      keys: keyBytes,
       keyAt,
       keyBytes: keyAt[keys.length]!,
       kind: Uint8Array.from(format.fields, (f) =>
         f.integer ? INTEGER : f.rule === 'FLOW_ADDRESS' ? ADDRESS : TEXT,
       ),
       clean: () => -1,
+      fused: fusedRenderer(format, keyBytes, keyAt),
     };
     layout.clean = new Function(
       `return function renderCleanLine(src, start, end, out, ov, o) {\n${generateClean(layout)}\n};`,

@@ -1,46 +1,56 @@
 import type { ColumnMetaData, Compressors, DecodedArray, FileMetaData } from 'hyparquet';
 import { parquetHeader, readPage } from 'hyparquet/src/column.js';
 import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
-import { getSchemaPath } from 'hyparquet/src/schema.js';
-import type { ColumnDecoder } from 'hyparquet/src/types.js';
+import { decompressPage } from 'hyparquet/src/datapage.js';
+import { readPlain } from 'hyparquet/src/plain.js';
+import { getMaxDefinitionLevel, getMaxRepetitionLevel, getSchemaPath } from 'hyparquet/src/schema.js';
+import type { ColumnDecoder, PageHeader } from 'hyparquet/src/types.js';
+import { HybridRuns } from './parquet-runs.js';
 
 /**
- * The values of one column chunk, decoded a page at a time as rows are asked for: a row group is
- * read in slices of rows, with one decoded page per column alive at once instead of whole
- * columns (100,000 rows of 29 columns decoded whole held about 120 MB of heap).
- * hyparquet's own readers return a column chunk's values whole, so pages go through its page
- * decoder (`readPage`) here. The chunk's pages were checked before (./parquet-pages.ts).
+ * The values of one column chunk, decoded a slice of rows at a time: a row group is read in
+ * slices, with at most one slice of decoded values per column alive at once.
+ *
+ * hyparquet decodes a page whole (its levels, its values, then their conversion, each an array of
+ * the page's length), and a writer may put a whole row group's column in one page: 100,000 rows
+ * of 29 columns held about 45 MB of decoded values that lived through many scavenges and were
+ * promoted, and V8 let the old generation grow to four times that (peak RSS 344 MB counting
+ * 500,000 rows). So the pages of a flat column in the encodings flow logs use (PLAIN, dictionary)
+ * are decoded here a slice at a time from the inflated page, reading levels and dictionary indices
+ * with a resumable run reader and values with hyparquet's own PLAIN reader and converter; any
+ * other page goes through hyparquet's page decoder (`readPage`) whole. The chunk's pages were
+ * checked before (./parquet-pages.ts).
  */
 export class PageCursor {
   private readonly reader: { view: DataView; offset: number };
+  private readonly isFlat: boolean;
   private dictionary: DecodedArray | undefined;
-  private page: DecodedArray = [];
-  private at = 0;
+  private page: PageValues = EMPTY;
 
   constructor(
     chunk: Uint8Array,
     private readonly decoder: ColumnDecoder,
   ) {
     this.reader = { view: new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength), offset: 0 };
+    this.isFlat =
+      decoder.schemaPath.length === 2 &&
+      getMaxRepetitionLevel(decoder.schemaPath) === 0 &&
+      getMaxDefinitionLevel(decoder.schemaPath) <= 1 &&
+      STREAMED_TYPES.has(decoder.type);
   }
 
   /** The next `n` values. Throws when the chunk ends before them (damage the page checks missed). */
   take(n: number): DecodedArray {
-    while (this.at >= this.page.length) this.nextPage();
-    // Within one page (the common case: pages hold thousands of rows): a slice, no loop.
-    if (this.page.length - this.at >= n) {
-      const out = this.page.slice(this.at, this.at + n);
-      this.at += n;
-      return out;
-    }
+    while (this.page.left === 0) this.nextPage();
+    // Within one page (the common case: pages hold thousands of rows): one read, no copy.
+    if (this.page.left >= n) return this.page.read(n);
     const out: unknown[] = new Array(n);
     let i = 0;
     while (i < n) {
-      while (this.at >= this.page.length) this.nextPage();
-      const m = Math.min(n - i, this.page.length - this.at);
-      for (let j = 0; j < m; j++) out[i + j] = this.page[this.at + j];
-      i += m;
-      this.at += m;
+      while (this.page.left === 0) this.nextPage();
+      const part = this.page.read(Math.min(n - i, this.page.left));
+      for (let j = 0; j < part.length; j++) out[i + j] = part[j];
+      i += part.length;
     }
     return out as DecodedArray;
   }
@@ -49,14 +59,176 @@ export class PageCursor {
     if (this.reader.offset >= this.reader.view.byteLength)
       throw new Error('column chunk ends before its rows do');
     const header = parquetHeader(this.reader);
+    if (this.isFlat && header.type !== 'DICTIONARY_PAGE') {
+      const streamed = this.streamPage(header);
+      if (streamed) {
+        this.page = streamed;
+        return;
+      }
+    }
     const r = readPage(this.reader, header, this.decoder, this.dictionary, undefined, 0);
     if (header.type === 'DICTIONARY_PAGE') {
       if (r.data) this.dictionary = convert(r.data, this.decoder);
       return;
     }
-    this.page = r.data ?? [];
-    this.at = 0;
+    this.page = new WholePage(r.data ?? []);
   }
+
+  /**
+   * A data page (v1 or v2) of a flat column read a slice at a time, or null when its encodings
+   * are not ones read here (hyparquet then decodes it whole). Leaves the reader past the page.
+   */
+  private streamPage(header: PageHeader): PageValues | null {
+    const body = new Uint8Array(
+      this.reader.view.buffer,
+      this.reader.view.byteOffset + this.reader.offset,
+      header.compressed_page_size,
+    );
+    const { codec, compressors } = this.decoder;
+    const optional = getMaxDefinitionLevel(this.decoder.schemaPath) === 1;
+    let rows: number;
+    let defs: HybridRuns | null = null;
+    let values: Uint8Array;
+    let encoding: string;
+    const v1 = header.data_page_header;
+    const v2 = header.data_page_header_v2;
+    if (header.type === 'DATA_PAGE' && v1) {
+      if (optional && v1.definition_level_encoding !== 'RLE') return null;
+      rows = v1.num_values;
+      encoding = v1.encoding;
+      if (!VALUE_ENCODINGS.has(encoding)) return null;
+      const page = decompressPage(body, header.uncompressed_page_size, codec, compressors);
+      let off = 0;
+      if (optional) {
+        if (page.length < 4) throw new Error('definition levels cut short');
+        const len = new DataView(page.buffer, page.byteOffset, 4).getUint32(0, true);
+        if (4 + len > page.length) throw new Error('definition levels overrun the page');
+        defs = new HybridRuns(page, 4, 4 + len, 1);
+        off = 4 + len;
+      }
+      values = page.subarray(off);
+    } else if (header.type === 'DATA_PAGE_V2' && v2) {
+      rows = v2.num_values;
+      encoding = v2.encoding;
+      if (!VALUE_ENCODINGS.has(encoding)) return null;
+      const levels = v2.repetition_levels_byte_length;
+      const defEnd = levels + v2.definition_levels_byte_length;
+      if (optional) defs = new HybridRuns(body, levels, defEnd, 1);
+      const size = header.uncompressed_page_size - defEnd;
+      const rest = body.subarray(defEnd);
+      values = v2.is_compressed !== false && size > 0 ? decompressPage(rest, size, codec, compressors) : rest;
+    } else return null;
+    this.reader.offset += header.compressed_page_size;
+    const read =
+      encoding === 'PLAIN'
+        ? plainValues(values, this.decoder)
+        : dictionaryValues(values, this.dictionary, header.type === 'DATA_PAGE');
+    return new StreamedPage(rows, defs, read);
+  }
+}
+
+/** Physical types flow-log columns have (aws-facts §1.3), read a slice at a time. */
+const STREAMED_TYPES = new Set(['INT32', 'INT64', 'BYTE_ARRAY', 'FIXED_LEN_BYTE_ARRAY']);
+const VALUE_ENCODINGS = new Set(['PLAIN', 'PLAIN_DICTIONARY', 'RLE_DICTIONARY']);
+
+/** The rest of a page's values: `left` of them, `read(k)` the next k (k <= left). */
+interface PageValues {
+  readonly left: number;
+  read(k: number): DecodedArray;
+}
+
+const EMPTY: PageValues = { left: 0, read: () => [] };
+
+/** A page hyparquet decoded whole. */
+class WholePage implements PageValues {
+  private at = 0;
+  constructor(private readonly values: DecodedArray) {}
+  get left(): number {
+    return this.values.length - this.at;
+  }
+  read(k: number): DecodedArray {
+    const out = this.values.slice(this.at, this.at + k);
+    this.at += k;
+    return out;
+  }
+}
+
+/** A data page read a slice at a time: its definition levels (nullable columns), then its values. */
+class StreamedPage implements PageValues {
+  private levels = new Uint8Array(0);
+  constructor(
+    public left: number,
+    private readonly defs: HybridRuns | null,
+    private readonly values: (m: number) => DecodedArray,
+  ) {}
+
+  read(k: number): DecodedArray {
+    this.left -= k;
+    if (this.defs === null) return this.values(k);
+    if (this.levels.length < k) this.levels = new Uint8Array(k);
+    const levels = this.levels;
+    this.defs.read(levels, k);
+    let m = 0;
+    for (let i = 0; i < k; i++) if (levels[i] === 1) m++;
+    const present = this.values(m);
+    if (m === k) return present;
+    // A flat column: a value where the level is 1, a null elsewhere (as hyparquet assembles it).
+    const out: unknown[] = new Array(k);
+    for (let i = 0, j = 0; i < k; i++) out[i] = levels[i] === 1 ? present[j++] : null;
+    return out as DecodedArray;
+  }
+}
+
+/** PLAIN values read `m` at a time by hyparquet's reader, then converted (strings decoded) by it. */
+function plainValues(page: Uint8Array, decoder: ColumnDecoder): (m: number) => DecodedArray {
+  const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+  const width = decoder.type === 'INT32' ? 4 : decoder.type === 'INT64' ? 8 : 0;
+  return (m) => {
+    if (m === 0) return [];
+    // hyparquet's fixed-width reader views the page's buffer without a bound of its own.
+    if (reader.offset + m * width > page.byteLength) throw new Error('values overrun the page');
+    const raw = readPlain(reader, decoder.type, m, decoder.element.type_length);
+    if (reader.offset > page.byteLength) throw new Error('values overrun the page');
+    return convert(raw, decoder);
+  };
+}
+
+/**
+ * Dictionary indices read `m` at a time, each replaced by its dictionary value. An index past the
+ * dictionary, or a dictionary-encoded page without a dictionary, is damage: it throws, where
+ * hyparquet would give `undefined` (read as a null) or the bare index.
+ */
+function dictionaryValues(
+  page: Uint8Array,
+  dictionary: DecodedArray | undefined,
+  isV1: boolean,
+): (m: number) => DecodedArray {
+  let runs: HybridRuns | null = null;
+  let indices = new Uint32Array(0);
+  return (m) => {
+    if (m === 0) return [];
+    if (!dictionary) throw new Error('a dictionary-encoded page without a dictionary');
+    if (runs === null) {
+      if (page.length === 0) throw new Error('dictionary indices missing');
+      const width = page[0]!;
+      // A v1 page of bit width 0 holds no runs: every index is 0 (hyparquet reads it so).
+      runs = width === 0 && isV1 ? null : new HybridRuns(page, 1, page.length, width);
+      if (runs === null) {
+        if (dictionary.length === 0) throw new Error('dictionary index 0 past an empty dictionary');
+        return new Array(m).fill(dictionary[0]) as DecodedArray;
+      }
+    }
+    if (indices.length < m) indices = new Uint32Array(m);
+    runs.read(indices, m);
+    const out: unknown[] = new Array(m);
+    const size = dictionary.length;
+    for (let i = 0; i < m; i++) {
+      const j = indices[i]!;
+      if (j >= size) throw new Error(`dictionary index ${j} past the dictionary's ${size} values`);
+      out[i] = dictionary[j];
+    }
+    return out as DecodedArray;
+  };
 }
 
 /** What hyparquet's page decoder needs to know of a flat column. */

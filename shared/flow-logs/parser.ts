@@ -93,6 +93,14 @@ export interface FlowStreamOptions extends FlowMeaningOption {
    */
   readonly lineFields?: readonly string[];
   /**
+   * With `onLine` (and no `lineFields`): offered each line before the compiled check runs, to
+   * check and consume it in one pass (`b[start]` its first byte, `maxBytes` the line cap): returns
+   * the end of the line's content (its CR or LF) when it took the line, having applied the
+   * compiled check's rules or stricter ones, or -1, and the line then goes the usual way. Not
+   * offered lines that may be headers (a lower-case first byte) or formats with no compiled check.
+   */
+  readonly onLineRender?: (b: Buffer, start: number, format: FlowFormat, maxBytes: number) => number;
+  /**
    * With `onLine`: told of each region of bytes before its lines are offered (`b[from, to)`, whole
    * lines); its content stays as it is until the next call.
    */
@@ -134,6 +142,7 @@ export class FlowLogStreamParser {
   private readonly countOnly: boolean;
   private readonly onRecord: ((r: FlowRecord) => void) | undefined;
   private readonly onLine: FlowStreamOptions['onLine'];
+  private readonly onLineRender: FlowStreamOptions['onLineRender'];
   private readonly st: ScanEnd = { end: 0 };
   private lineNo = 0;
   private carry: Buffer[] = [];
@@ -149,6 +158,8 @@ export class FlowLogStreamParser {
     this.countOnly = opts.countOnly ?? false;
     this.onRecord = opts.onRecord;
     this.onLine = opts.fields === undefined ? opts.onLine : undefined;
+    this.onLineRender =
+      this.onLine !== undefined && opts.lineFields === undefined ? opts.onLineRender : undefined;
     this.lineFast = this.lineFastFor(this.parser.format);
   }
 
@@ -218,6 +229,7 @@ export class FlowLogStreamParser {
     const onRecord = this.onRecord;
     const countOnly = this.countOnly;
     const onLine = this.onLine;
+    const render = this.onLineRender;
     if (onLine !== undefined) this.opts.onRegion?.(buf, from, to);
     let fast = this.fast;
     let lineFast = this.lineFast;
@@ -228,6 +240,16 @@ export class FlowLogStreamParser {
       let rec: FlowRecord | null = null;
       // Blank lines and lines with leading blanks go straight to the general path.
       if (c0 > SPACE) {
+        if (render !== undefined && fast.check !== null && !(c0 >= 0x61 && c0 <= 0x7a)) {
+          // Checked and rendered in one walk; a line it declines is checked below as any other.
+          const e = render(buf, p, fast.format, max);
+          if (e >= 0) {
+            this.lineNo++;
+            this.records++;
+            p = buf[e] === CR ? e + 2 : e + 1;
+            continue;
+          }
+        }
         if (lineFast?.spans) {
           end = lineFast.spans(buf, p, -1);
         } else if (countOnly || onLine !== undefined) {

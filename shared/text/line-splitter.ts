@@ -1,3 +1,5 @@
+import { LineCarry } from './line-carry.js';
+
 /** Called once per complete line; `end` excludes the `\n` and a trailing `\r`. `lineNo` is 1-based. */
 export type LineHandler = (buf: Uint8Array, start: number, end: number, lineNo: number) => void;
 
@@ -26,9 +28,7 @@ const CR = 0x0d;
 export class LineSplitter {
   private readonly maxLineBytes: number;
   private readonly onTooLong: TooLongHandler | undefined;
-  private carry: Uint8Array[] = [];
-  private carryBytes = 0;
-  private discarding = false;
+  private readonly carry: LineCarry;
   private lineNo = 0;
 
   constructor(
@@ -37,6 +37,7 @@ export class LineSplitter {
   ) {
     this.maxLineBytes = options.maxLineBytes ?? 65536;
     this.onTooLong = options.onTooLong;
+    this.carry = new LineCarry(this.maxLineBytes);
   }
 
   /** Number of lines seen so far, including skipped over-long ones. */
@@ -47,20 +48,15 @@ export class LineSplitter {
   push(chunk: Uint8Array): void {
     let pos = 0;
     const len = chunk.length;
-    if (this.carryBytes > 0 || this.discarding) {
-      const nl = chunk.indexOf(LF);
-      if (nl === -1) {
-        this.appendCarry(chunk, 0, len);
-        return;
-      }
-      this.appendCarry(chunk, 0, nl);
+    if (this.carry.isHolding) {
+      pos = this.carry.continueWith(chunk);
+      if (pos < 0) return;
       this.flushCarry();
-      pos = nl + 1;
     }
     while (pos < len) {
       const nl = chunk.indexOf(LF, pos);
       if (nl === -1) {
-        this.appendCarry(chunk, pos, len);
+        this.carry.append(chunk, pos, len);
         return;
       }
       this.lineNo++;
@@ -76,41 +72,19 @@ export class LineSplitter {
 
   /** Flushes a last line that has no trailing newline. */
   end(): void {
-    if (this.carryBytes > 0 || this.discarding) this.flushCarry();
-  }
-
-  private appendCarry(chunk: Uint8Array, from: number, to: number): void {
-    const n = to - from;
-    if (this.discarding) {
-      this.carryBytes += n;
-      return;
-    }
-    if (this.carryBytes + n > this.maxLineBytes + 1) {
-      // Over the cap: drop what we hold and only count bytes until the next newline.
-      this.carry = [];
-      this.discarding = true;
-      this.carryBytes += n;
-      return;
-    }
-    // Copy: the caller may reuse the chunk's memory after push() returns. (Not `slice`: on a
-    // Buffer it returns a view of the same memory.)
-    if (n > 0) this.carry.push(Uint8Array.prototype.slice.call(chunk, from, to));
-    this.carryBytes += n;
+    if (this.carry.isHolding) this.flushCarry();
   }
 
   private flushCarry(): void {
     this.lineNo++;
-    if (this.discarding) {
-      this.onTooLong?.(this.lineNo, this.carryBytes);
-    } else {
-      const line = this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry);
-      let end = line.length;
-      if (end > 0 && line[end - 1] === CR) end--;
-      if (end > this.maxLineBytes) this.onTooLong?.(this.lineNo, line.length);
-      else this.onLine(line, 0, end, this.lineNo);
+    const { bytes: line, length } = this.carry.take();
+    if (line === null) {
+      this.onTooLong?.(this.lineNo, length);
+      return;
     }
-    this.carry = [];
-    this.carryBytes = 0;
-    this.discarding = false;
+    let end = length;
+    if (end > 0 && line[end - 1] === CR) end--;
+    if (end > this.maxLineBytes) this.onTooLong?.(this.lineNo, length);
+    else this.onLine(line, 0, end, this.lineNo);
   }
 }

@@ -22,6 +22,7 @@ import { flowFormatOf, parseFlowLogText } from '../../shared/flow-logs/index.js'
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { generate as generateAccessLog } from './access-logs.bench.js';
 import { benchEnvironment, line, rng } from './classify.bench.js';
+import { CEILING_SCRIPT, twoThreadThroughput } from './core-ceiling.js';
 import { V5_FIELDS } from './flow-data.js';
 
 const LINES = Number(process.env.BENCH_TARGET_LINES ?? 2_000_000);
@@ -76,9 +77,12 @@ const sec = (s: number) => `${s.toFixed(3)} s`;
 let peakRssMb = 0;
 let hookFile = '';
 
-/** One run of `argv`; standard output to /dev/null unless `capture`. Throws on a non-zero exit. */
-function runOnce(argv: readonly string[], capture = false): Run {
-  const isNode = argv[0] === NODE && hookFile !== '';
+/**
+ * One run of `argv`; standard output to /dev/null unless `capture`. Throws on a non-zero exit.
+ * `ownRss: false` leaves the run out of the peak-memory row (a yardstick, not the CLI).
+ */
+function runOnce(argv: readonly string[], capture = false, ownRss = true): Run {
+  const isNode = argv[0] === NODE && hookFile !== '' && ownRss;
   const args = isNode ? ['--import', pathToFileURL(hookFile).href, ...argv.slice(1)] : argv.slice(1);
   const out = capture ? 'pipe' : openSync('/dev/null', 'w');
   const t = performance.now();
@@ -195,6 +199,7 @@ async function makeInputs(): Promise<Inputs> {
   hookFile = join(dir, 'peak-rss.mjs');
   writeFileSync(hookFile, PEAK_RSS_HOOK);
   writeFileSync(join(dir, 'import-timer.mjs'), IMPORT_TIMER);
+  writeFileSync(join(dir, 'core-ceiling.mjs'), CEILING_SCRIPT);
   return { dir, flow, gz, parts, env, access, parquet };
 }
 
@@ -282,24 +287,65 @@ function classifyTarget(i: Inputs): Verdict {
   });
 }
 
+/**
+ * What two threads of this machine give on loops that share nothing (see core-ceiling.ts):
+ * reported, not a target, so a reader can tell the code's scaling from the machine's.
+ */
+function coreCeiling(i: Inputs): Verdict[] {
+  const script = join(i.dir, 'core-ceiling.mjs');
+  const timed = (argv: readonly string[]) => Number(runOnce(argv, true, false).stdout);
+  return (
+    [
+      ['cpu', 'integer arithmetic'],
+      ['mem', 'copying 64 MiB buffers'],
+    ] as const
+  ).map(([kind, what]) => {
+    const target = `ceiling of this machine: 2 threads against 1, ${what}`;
+    const goal = 'reported (2.00x is two full cores)';
+    return attempt(target, goal, () => {
+      const r = twoThreadThroughput(timed, script, kind, Math.max(RUNS, 5));
+      return {
+        target,
+        goal,
+        figure: `${r.ratio.toFixed(2)}x the work per second (2 threads ${sec(r.two)} for twice the work)`,
+        baseline: `1 thread ${sec(r.one)}`,
+        met: null,
+      };
+    });
+  });
+}
+
+/**
+ * The every-core rows, each with this work's own ceiling beside it: the same files split over two
+ * separate `--jobs 1` processes run at once (nothing shared, each paying its own start), against
+ * one `--jobs 1` process reading them all.
+ */
 function everyCore(i: Inputs): Verdict[] {
   const goal = '>= 1.7x one core, same output';
   const rows: Verdict[] = [];
-  for (const [what, args] of [
-    ['parse flow --count', ['parse', 'flow', '--count', ...i.parts]],
-    ['classify --summary', ['classify', '--summary', '--env', i.env, '--flow', ...i.parts]],
+  const half = Math.floor(FILES / 2);
+  for (const [what, head, files] of [
+    ['parse flow --count', ['parse', 'flow', '--count'], i.parts],
+    ['classify --summary', ['classify', '--summary', '--env', i.env, '--flow'], i.parts],
   ] as const) {
     const target = `\`${what}\`, ${FILES} files of ${fmt(LINES / FILES)} records`;
+    const args = [...head, ...files];
     rows.push(
       attempt(target, goal, () => {
         const one = [...CLI, ...args, '--jobs', '1'];
         const all = [...CLI, ...args];
         const same = runOnce(one, true).stdout === runOnce(all, true).stdout;
         const r = paired(all, one, Math.min(RUNS, 3));
+        const q = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(' ');
+        const cmd = (xs: readonly string[]) => `${q(CLI)} ${q(head)} ${q(xs)} --jobs 1 >/dev/null`;
+        const two = `${cmd(files.slice(0, half))} & ${cmd(files.slice(half))}; wait`;
+        const ceiling = paired(['sh', '-c', two], one, Math.min(RUNS, 3));
         return {
           target,
           goal,
-          figure: `${sec(r.a)} (${(1 / r.ratio).toFixed(2)}x faster${same ? '' : ', OUTPUT DIFFERS'})`,
+          figure:
+            `${sec(r.a)} (${(1 / r.ratio).toFixed(2)}x faster${same ? '' : ', OUTPUT DIFFERS'}; ` +
+            `ceiling, two \`--jobs 1\` processes at once: ${(1 / ceiling.ratio).toFixed(2)}x)`,
           baseline: `\`--jobs 1\` ${sec(r.b)}`,
           met: same && 1 / r.ratio >= 1.7,
         };
@@ -368,6 +414,7 @@ export default async function bench(): Promise<void> {
       ...flowTargets(inputs),
       accessTarget(inputs),
       classifyTarget(inputs),
+      ...coreCeiling(inputs),
       ...everyCore(inputs),
       ...lambdaImports(inputs),
       parquetMemory(inputs),

@@ -1,28 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadInfraConfig } from '../../infra/config.js';
-import { PathGuardStack } from '../../infra/stacks/pathguard-stack.js';
+import { describe, expect, it } from 'vitest';
+import { ATHENA, configWorkspace } from './config-workspace.js';
 
-const root = new URL('../../', import.meta.url).pathname;
-const flags = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')).context;
-const dir = mkdtempSync(join(tmpdir(), 'pg-athena-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const athena = { workgroup: 'pathguard', database: 'pathguard_logs', maxBytesScanned: 2_000_000_000 };
+const ws = configWorkspace('pg-athena-');
 
 /** The example config with both sources on the athena engine. */
-function synth() {
-  const doc = JSON.parse(readFileSync(join(root, 'pathguard.config.example.json'), 'utf8'));
+const file = ws.configFile((doc) => {
   doc.evidence.flowLogs = {
     ...doc.evidence.flowLogs,
     engine: 'athena',
     athena: {
-      ...athena,
+      ...ATHENA,
       outputLocation: 's3://athena-results-bucket/pathguard/',
       location: { bucket: 'org-flow-logs', prefix: 'vpc/' },
     },
@@ -30,24 +17,10 @@ function synth() {
   doc.evidence.accessLogs = {
     ...doc.evidence.accessLogs,
     engine: 'athena',
-    athena: { ...athena, table: 'sal' },
+    athena: { ...ATHENA, table: 'sal' },
   };
-  const file = join(dir, 'athena.config.json');
-  writeFileSync(file, JSON.stringify(doc));
-  const app = new App({ outdir: join(dir, 'out'), context: { ...flags, 'aws:cdk:bundling-stacks': [] } });
-  const cfg = loadInfraConfig(file);
-  const stack = new PathGuardStack(app, 'PathGuard', {
-    monitoring: cfg.monitoring,
-    configJson: cfg.configJson,
-    deployment: cfg.deployment,
-    env: { account: '123456789012', region: 'us-east-1' },
-  });
-  const template = Template.fromStack(stack);
-  const nag = new AwsSolutionsChecks(app).validateScope(app);
-  return { template, violations: nag.violations.map((v) => v.ruleName) };
-}
-
-const { template, violations } = synth();
+});
+const { template, violations } = ws.synth(file);
 const statements = () =>
   Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
     (p) =>

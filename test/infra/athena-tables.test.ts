@@ -1,15 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../functions/cli/main.js';
 import { loadInfraConfig } from '../../infra/config.js';
-import { PathGuardStack } from '../../infra/stacks/pathguard-stack.js';
 import { ValidationError } from '../../shared/errors.js';
+import { ATHENA, type ConfigDoc, configWorkspace } from './config-workspace.js';
 
 /**
  * deployment.evidence.createAthenaTables: the stack's Glue tables against the DDL that
@@ -18,33 +13,23 @@ import { ValidationError } from '../../shared/errors.js';
  * `ROW FORMAT DELIMITED`), not by the generator's model, so a renderer that drops or reorders a
  * column, a key or a property on either side fails.
  */
-const root = new URL('../../', import.meta.url).pathname;
-const flags = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')).context;
-const dir = mkdtempSync(join(tmpdir(), 'pg-athena-tables-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
+const ws = configWorkspace('pg-athena-tables-');
 
-const athena = { workgroup: 'pathguard', database: 'pathguard_logs', maxBytesScanned: 2_000_000_000 };
 const V5 =
   '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${vpc-id} ${subnet-id} ${instance-id} ${tcp-flags} ${type} ${pkt-srcaddr} ${pkt-dstaddr} ${region} ${az-id} ${sublocation-type} ${sublocation-id} ${pkt-src-aws-service} ${pkt-dst-aws-service} ${flow-direction} ${traffic-path}';
 
-// biome-ignore lint/suspicious/noExplicitAny: config documents edited as plain JSON
-type Doc = Record<string, any>;
-
 /** The example config, changed by `edit`, written to a file both the CLI and the CDK app read. */
-function configFile(edit: (doc: Doc) => void): string {
-  const doc = JSON.parse(readFileSync(join(root, 'pathguard.config.example.json'), 'utf8'));
-  doc.deployment.evidence.createAthenaTables = true;
-  edit(doc);
-  const file = join(dir, `c${++n}.json`);
-  writeFileSync(file, JSON.stringify(doc));
-  return file;
+function configFile(edit: (doc: ConfigDoc) => void): string {
+  return ws.configFile((doc) => {
+    doc.deployment.evidence.createAthenaTables = true;
+    edit(doc);
+  });
 }
 
 /** Flow logs through Athena at `location`; access logs through Athena from an existing bucket. */
-function bothSources(location: Doc, access: Doc = {}) {
-  return (doc: Doc) => {
-    doc.evidence.flowLogs = { ...doc.evidence.flowLogs, engine: 'athena', athena: { ...athena, location } };
+function bothSources(location: ConfigDoc, access: ConfigDoc = {}) {
+  return (doc: ConfigDoc) => {
+    doc.evidence.flowLogs = { ...doc.evidence.flowLogs, engine: 'athena', athena: { ...ATHENA, location } };
     doc.deployment.evidence.accessLogBucket = 'org-access-logs';
     doc.deployment.evidence.accessLogPrefix = 'sal/';
     doc.evidence.accessLogs = {
@@ -52,30 +37,8 @@ function bothSources(location: Doc, access: Doc = {}) {
       engine: 'athena',
       bucket: 'org-access-logs',
       prefix: 'sal/',
-      athena: { ...athena, table: 'sal', ...access },
+      athena: { ...ATHENA, table: 'sal', ...access },
     };
-  };
-}
-
-function synth(file: string) {
-  const app = new App({
-    outdir: join(dir, `out${++n}`),
-    context: { ...flags, 'aws:cdk:bundling-stacks': [] },
-  });
-  const cfg = loadInfraConfig(file);
-  const stack = new PathGuardStack(app, 'PathGuard', {
-    monitoring: cfg.monitoring,
-    configJson: cfg.configJson,
-    deployment: cfg.deployment,
-    env: { account: '123456789012', region: 'us-east-1' },
-  });
-  const template = Template.fromStack(stack);
-  const nag = new AwsSolutionsChecks(app).validateScope(app);
-  return {
-    template,
-    violations: nag.violations.map(
-      (v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.resourceLogicalId)}`,
-    ),
   };
 }
 
@@ -151,7 +114,7 @@ function readDdl(statement: string): Described {
 /** Each AWS::Glue::Table of the template, in the same shape. */
 function glueTables(template: Template): Described[] {
   return Object.values(template.findResources('AWS::Glue::Table')).map((r) => {
-    const p = (r as { Properties: Doc }).Properties;
+    const p = (r as { Properties: ConfigDoc }).Properties;
     const t = p.TableInput;
     expect(t.TableType).toBe('EXTERNAL_TABLE');
     return {
@@ -170,7 +133,7 @@ function glueTables(template: Template): Described[] {
 
 const tablesStatement = (template: Template) =>
   Object.values(template.findResources('AWS::IAM::Policy'))
-    .flatMap((p) => (p as { Properties: Doc }).Properties.PolicyDocument.Statement as Doc[])
+    .flatMap((p) => (p as { Properties: ConfigDoc }).Properties.PolicyDocument.Statement as ConfigDoc[])
     .find((s) => s.Sid === 'AthenaEvidenceTables');
 
 describe.each([
@@ -191,7 +154,7 @@ describe.each([
   ],
 ])('Glue tables from the stack match `athena ddl`: %s', (_name, edit) => {
   const file = configFile(edit);
-  const { template, violations } = synth(file);
+  const { template, violations } = ws.synth(file);
 
   it('one Glue table per printed statement, equal in columns, keys, location, SerDe and projection', async () => {
     const printed = (await ddl(file)).map(readDdl);
@@ -212,7 +175,7 @@ describe.each([
   it('a database for each table, and the analyze role reads exactly those', () => {
     const created = glueTables(template);
     const dbs = Object.values(template.findResources('AWS::Glue::Database')).map(
-      (r) => (r as { Properties: Doc }).Properties.DatabaseInput.Name,
+      (r) => (r as { Properties: ConfigDoc }).Properties.DatabaseInput.Name,
     );
     expect(dbs.sort()).toEqual([...new Set(created.map((t) => t.database))].sort());
     const s = tablesStatement(template);
@@ -236,12 +199,12 @@ describe.each([
 
 describe('the stack own access-log bucket', () => {
   it('the table reads it by reference, under the configured prefix, with the simple layout', () => {
-    const { template } = synth(
+    const { template } = ws.synth(
       configFile((doc) => {
         doc.evidence.accessLogs = {
           ...doc.evidence.accessLogs,
           engine: 'athena',
-          athena: { ...athena, layout: 'simple' },
+          athena: { ...ATHENA, layout: 'simple' },
         };
       }),
     );
@@ -256,7 +219,7 @@ describe('the stack own access-log bucket', () => {
 });
 
 describe('the tables are created only when asked, and only when they can be right', () => {
-  const issues = (edit: (doc: Doc) => void) => {
+  const issues = (edit: (doc: ConfigDoc) => void) => {
     try {
       loadInfraConfig(configFile(edit));
     } catch (e) {
@@ -267,7 +230,7 @@ describe('the tables are created only when asked, and only when they can be righ
   };
 
   it('no Glue resource without the setting, athena engines or not', () => {
-    const { template } = synth(
+    const { template } = ws.synth(
       configFile((doc) => {
         bothSources({ bucket: 'org-flow-logs' })(doc);
         doc.deployment.evidence.createAthenaTables = false;
@@ -284,7 +247,7 @@ describe('the tables are created only when asked, and only when they can be righ
   it('refuses a flow-log table whose folders and format the config does not give', () => {
     expect(
       issues((doc) => {
-        doc.evidence.flowLogs = { ...doc.evidence.flowLogs, engine: 'athena', athena };
+        doc.evidence.flowLogs = { ...doc.evidence.flowLogs, engine: 'athena', athena: ATHENA };
       }),
     ).toMatch(/evidence\.flowLogs\.athena\.location.*required/);
   });
@@ -292,7 +255,7 @@ describe('the tables are created only when asked, and only when they can be righ
   it('refuses a partitioned table over the simple key format the stack access logging writes', () => {
     expect(
       issues((doc) => {
-        doc.evidence.accessLogs = { ...doc.evidence.accessLogs, engine: 'athena', athena };
+        doc.evidence.accessLogs = { ...doc.evidence.accessLogs, engine: 'athena', athena: ATHENA };
       }),
     ).toMatch(/evidence\.accessLogs\.athena\.layout.*simple key format/);
   });

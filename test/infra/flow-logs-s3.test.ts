@@ -1,42 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterAll, describe, expect, it } from 'vitest';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
 import { loadInfraConfig } from '../../infra/config.js';
-import { PathGuardStack } from '../../infra/stacks/pathguard-stack.js';
+import { configWorkspace } from './config-workspace.js';
 
 // A deployment whose runner subnets' flow logs already go to S3 (text or Parquet), SSE-KMS.
-const root = new URL('../../', import.meta.url).pathname;
-const flags = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')).context;
-const example = JSON.parse(readFileSync(join(root, 'pathguard.config.example.json'), 'utf8'));
-const dir = mkdtempSync(join(tmpdir(), 'pg-flow-s3-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const ws = configWorkspace('pg-flow-s3-');
 const KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
-let n = 0;
-function config(edit: (evidence: Record<string, unknown>, doc: typeof example) => void) {
-  const doc = structuredClone(example);
-  edit(doc.deployment.evidence, doc);
-  const file = join(dir, `c${n++}.json`);
-  writeFileSync(file, JSON.stringify(doc));
-  return () => loadInfraConfig(file);
-}
+/** The example config with `evidence` merged into its deployment.evidence, written to a file. */
+const withEvidence = (evidence: Record<string, unknown>) =>
+  ws.configFile((doc) => Object.assign(doc.deployment.evidence, evidence));
 
 function synth(evidence: Record<string, unknown>) {
-  const cfg = config((e) => Object.assign(e, evidence))();
-  const app = new App({ outdir: join(dir, `out${n}`), context: { ...flags, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new PathGuardStack(app, 'PathGuard', {
-    monitoring: cfg.monitoring,
-    configJson: cfg.configJson,
-    deployment: cfg.deployment,
-    env: { account: '123456789012', region: 'us-east-1' },
-  });
-  const template = Template.fromStack(stack);
-  const nag = new AwsSolutionsChecks(app).validateScope(app);
-  return { template, violations: nag.violations.map((v) => v.ruleName), plan: cfg.monitoring.evidence };
+  const { template, cfg, violations } = ws.synth(withEvidence(evidence));
+  return { template, violations, plan: cfg.monitoring.evidence };
 }
 
 /** Every statement of the analyze function's role policies. */
@@ -126,7 +103,7 @@ describe('flow logs delivered to S3: the analyze function reads them with least 
   it('refuses two flow-log sources, or a key without a bucket, naming the keys', () => {
     const refusal = (e: Record<string, unknown>) => {
       try {
-        config((ev) => Object.assign(ev, e))();
+        loadInfraConfig(withEvidence(e));
       } catch (err) {
         return (err as Error).message;
       }

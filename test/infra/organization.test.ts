@@ -327,6 +327,37 @@ describe('organisation deployment of examples/organization.config.json', () => {
   });
 });
 
+describe('alarms of the central stack', () => {
+  it('alarms on the topic as soon as a member run fails, and not while no member fails', () => {
+    const topics = Object.keys(c.findResources('AWS::SNS::Topic'));
+    expect(topics).toHaveLength(1);
+    const alarms = Object.values(
+      c.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'MemberRunFailed' } }),
+    );
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]!.Properties).toMatchObject({
+      // What analyzeOrganization emits: one count per failed member, the handlers' service dimension.
+      Namespace: 'PathGuard',
+      Dimensions: [{ Name: 'service', Value: 'pathguard' }],
+      Statistic: 'Sum',
+      Period: cfg.monitoring.scheduleMinutes * 60,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      // A run with no failed member emits no MemberRunFailed datapoint.
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topics[0] }],
+    });
+  });
+
+  it('keeps the analyze errors, silent-run and alerts-published alarms beside it', () => {
+    const names = Object.values(c.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties.MetricName,
+    );
+    expect(names.sort()).toEqual(['Errors', 'MemberRunFailed', 'NumberOfMessagesPublished', 'RunSucceeded']);
+  });
+});
+
 describe('organisation without a StackSet', () => {
   const doc = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
   delete doc.organization.stackSet;

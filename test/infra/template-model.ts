@@ -16,14 +16,18 @@ type Resources = Record<string, { Type: string; Properties?: Record<string, unkn
 export function synthConfig(file: string): { cfg: InfraConfig; template: Template; resources: Resources } {
   const app = new App({ context: { ...flags, 'aws:cdk:bundling-stacks': [] } });
   const cfg = loadInfraConfig(join(ROOT, file));
-  const stack = new PathGuardStack(app, 'PathGuard', {
+  const template = Template.fromStack(testStack(app, cfg));
+  return { cfg, template, resources: template.toJSON().Resources as Resources };
+}
+
+/** The single-account stack of `cfg` as `infra/app.ts` builds it, in the test account and Region. */
+export function testStack(app: App, cfg: InfraConfig): PathGuardStack {
+  return new PathGuardStack(app, 'PathGuard', {
     monitoring: cfg.monitoring,
     configJson: cfg.configJson,
     deployment: cfg.deployment,
     env: { account: ACCOUNT, region: REGION },
   });
-  const template = Template.fromStack(stack);
-  return { cfg, template, resources: template.toJSON().Resources as Resources };
 }
 
 /**

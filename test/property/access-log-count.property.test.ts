@@ -58,6 +58,12 @@ const realisticLine = fc
       `${tail} ${tail}`,
       Array(111).fill('x').join(' '),
       Array(112).fill('x').join(' '),
+      // Tails too long to pass on their length alone: the fields are counted.
+      `${'v'.repeat(300)} ${Array(110).fill('x').join(' ')}`,
+      `${'v'.repeat(300)} ${Array(111).fill('x').join(' ')}`,
+      Array(111).fill('x').join('  '),
+      Array(112).fill('x').join('  '),
+      `${Array(110).fill('x').join(' ')}   ${'v'.repeat(300)}`,
     ),
     fc.constantFrom('0', '-', '123456789012345', '1234567890123456', '-1', '1-', '"5"', '5 ', ' 5', '1e3'),
   )

@@ -1,10 +1,12 @@
 // Several files on worker threads (issue 16): `parse flow --count` and `classify --summary` print
 // exactly what reading the files in turn prints (counts, reject samples and their order, the
-// failure on an unreadable file), asserted on the built CLI, where the worker script exists.
+// failure on an unreadable file), asserted on the built CLI, where the worker script exists, and
+// on runFileJobs with every piece sent to the built worker script.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { flowClassifyJobs, flowCountJobs, inTurn, onWorkersOnly } from './worker-jobs.js';
 
 const fx = (p: string) => join('test/fixtures/flow-logs', p);
 // Rejects in three files (more than the five samples kept), gzip and plain, v2 and v5 formats.
@@ -17,16 +19,12 @@ const FILES = [
   fx('bad-lines.log'),
 ];
 const ENV = 'test/fixtures/env/example-env.json';
-/** Every piece to a worker thread, none to the CLI's own. */
-const WORKERS_ONLY = { PATHGUARD_TEST_PIECES_TO_WORKERS: '1' };
 
-function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): { status: number | null; stdout: string; stderr: string } {
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  // A run that never ends (a worker holding the process open) ends here with status null.
   const r = spawnSync(process.execPath, ['bin/pathguard.mjs', ...args], {
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    timeout: 30_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -39,24 +37,56 @@ describe('commands given several files', () => {
   it.each([
     ['parse flow --count', ['parse', 'flow', '--count', ...FILES]],
     ['classify --summary', ['classify', '--summary', '--env', ENV, '--flow', ...FILES]],
-  ])('%s prints the same on worker threads as in one thread', (_, args) => {
+  ])('%s prints the same with --jobs 3 as with --jobs 1', (_, args) => {
     const one = cli([...args, '--jobs', '1']);
-    // The files are small: this thread would read them all before a worker started.
-    const many = cli([...args, '--jobs', '3'], WORKERS_ONLY);
     expect(one.status).toBe(0);
     expect(one.stdout).not.toBe('');
     // The samples are the first five rejects of the first file, then the next file's.
     expect(one.stderr).toMatch(/rejected [1-9]/);
-    expect(many).toEqual(one);
+    expect(cli([...args, '--jobs', '3'])).toEqual(one);
   });
 
-  it('fails on an unreadable file as reading in turn does, after counting the files before it', () => {
+  it.each([
+    ['parse flow --count', async () => flowCountJobs(FILES)],
+    ['classify --summary', async () => flowClassifyJobs(ENV, FILES)],
+  ])('%s counts the same on worker threads as in turn in one thread', async (_, jobsOf) => {
+    const jobs = await jobsOf();
+    const one = await inTurn(jobs);
+    expect(one.failedAt).toBeNull();
+    expect(one.results).toHaveLength(FILES.length);
+    expect(one.results[0]!.rejects.count).toBeGreaterThan(0);
+    // The files are small: this thread would read them all before a worker started.
+    expect(await onWorkersOnly(jobs, 3)).toEqual(one);
+  });
+
+  it('fails on an unreadable file as reading in turn does, after counting the files before it', async () => {
     const args = ['parse', 'flow', '--count', FILES[0]!, fx('missing.log'), FILES[1]!, FILES[2]!];
     const one = cli([...args, '--jobs', '1']);
-    const many = cli([...args, '--jobs', '4'], WORKERS_ONLY);
     expect(one.status).toBe(1);
     expect(one.stderr).toContain('missing.log');
-    expect(many).toEqual(one);
+    expect(cli([...args, '--jobs', '4'])).toEqual(one);
+    const jobs = flowCountJobs(args.slice(3));
+    const inOne = await inTurn(jobs);
+    expect(inOne.failedAt).toBe(1);
+    expect(inOne.results).toHaveLength(1);
+    expect(await onWorkersOnly(jobs, 4)).toEqual(inOne);
+  });
+
+  // Workers start before the environment is read and before the pieces are planned: a command
+  // that fails first, or has fewer pieces than workers, ends as it does without them.
+  it.each([
+    ['an environment that is not JSON', ['classify', '--summary', '--env', FILES[0]!, '--flow', ...FILES], 2],
+    ['a missing environment', ['classify', '--summary', '--env', fx('missing.json'), '--flow', ...FILES], 2],
+    ['one small file', ['parse', 'flow', '--count', FILES[1]!], 0],
+    [
+      'one small access log',
+      ['parse', 's3-access', '--count', 'test/fixtures/access-logs/aws-doc-current.log'],
+      0,
+    ],
+  ])('with %s, ends as with --jobs 1 though its workers were started', (_, args, status) => {
+    const one = cli([...args, '--jobs', '1']);
+    expect(one.status).toBe(status);
+    expect(cli([...args, '--jobs', '3'])).toEqual(one);
   });
 
   it('refuses a --jobs that is not a whole number from 1', () => {

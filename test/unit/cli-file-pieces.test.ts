@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FilePiece, planFilePieces } from '../../functions/cli/file-pieces.js';
 import { generate as generateAccessLog } from '../bench/access-logs.bench.js';
 import { flowLine, rng, V5_FIELDS } from '../bench/flow-data.js';
+import { accessCountJobs, flowClassifyJobs, flowCountJobs, inTurn, onWorkersOnly } from './worker-jobs.js';
 
 const ENV = 'test/fixtures/env/example-env.json';
 const V2_FIELDS = V5_FIELDS.split(' ').slice(0, 14).join(' ');
@@ -31,11 +32,8 @@ let accessCuts: number[] = [];
 /** About 2.8 MiB at 737 bytes a line: three ranges for three threads, four bad lines (five are sampled). */
 const ACCESS_LINES = 4_000;
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, ['bin/pathguard.mjs', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-  });
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/pathguard.mjs', ...args], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -125,9 +123,17 @@ describe('planFilePieces', () => {
 
 describe('one file over several threads', () => {
   it.each([
-    ['parse flow --count', (f: string) => ['parse', 'flow', '--count', f]],
-    ['classify --summary', (f: string) => ['classify', '--summary', '--env', ENV, '--flow', f]],
-  ])('%s prints the same as one thread, bad lines at the boundaries included', (_, args) => {
+    [
+      'parse flow --count',
+      (f: string) => ['parse', 'flow', '--count', f],
+      async (f: string) => flowCountJobs([f]),
+    ],
+    [
+      'classify --summary',
+      (f: string) => ['classify', '--summary', '--env', ENV, '--flow', f],
+      (f: string) => flowClassifyJobs(ENV, [f]),
+    ],
+  ])('%s prints the same as one thread, bad lines at the boundaries included', async (_, args, jobsOf) => {
     const one = cli([...args(plain), '--jobs', '1']);
     expect(one.status).toBe(0);
     // Each spoiled line is sampled with its line number in the whole file (the header is line 1).
@@ -137,9 +143,10 @@ describe('one file over several threads', () => {
       expect(one.stderr).toContain(`${plain}:${lineOf(text, c)}: BAD_NUMBER`);
       expect(one.stderr).toContain(`${plain}:${lineOf(text, c) - 1}: BAD_NUMBER`);
     }
-    // Every range in a worker, so each result crosses a thread boundary; then shared with this thread.
-    expect(cli([...args(plain), '--jobs', '3'], { PATHGUARD_TEST_PIECES_TO_WORKERS: '1' })).toEqual(one);
     expect(cli([...args(plain), '--jobs', '2'])).toEqual(one);
+    // Every range in a worker, so each result crosses a thread boundary.
+    const jobs = await jobsOf(plain);
+    expect(await onWorkersOnly(jobs, 3)).toEqual(await inTurn(jobs));
   });
 
   it('follows a header line in the middle of a file into the ranges after it', async () => {
@@ -151,18 +158,21 @@ describe('one file over several threads', () => {
     const one = cli([...args, '--jobs', '1']);
     expect(one.status).toBe(0);
     expect(one.stdout).toContain(`records ${2 * LINES + 2 * (LINES - 2 * cuts.length)}`);
-    expect(cli([...args, '--jobs', '3'], { PATHGUARD_TEST_PIECES_TO_WORKERS: '1' })).toEqual(one);
     expect(cli([...args, '--jobs', '4'])).toEqual(one);
+    const jobs = flowCountJobs(args.slice(3));
+    expect(await onWorkersOnly(jobs, 3)).toEqual(await inTurn(jobs));
   });
 
-  it('reads every range with a given --format, whatever header lines say', () => {
+  it('reads every range with a given --format, whatever header lines say', async () => {
     const args = ['parse', 'flow', '--count', '--format', V2_FIELDS, switching];
     const one = cli([...args, '--jobs', '1']);
     expect(one.stderr).toMatch(/rejected [1-9]/);
-    expect(cli([...args, '--jobs', '3'], { PATHGUARD_TEST_PIECES_TO_WORKERS: '1' })).toEqual(one);
+    expect(cli([...args, '--jobs', '3'])).toEqual(one);
+    const jobs = flowCountJobs([switching], V2_FIELDS);
+    expect(await onWorkersOnly(jobs, 3)).toEqual(await inTurn(jobs));
   });
 
-  it('parse s3-access --count prints the same as one thread, bad lines at the boundaries with their line numbers', () => {
+  it('parse s3-access --count prints the same as one thread, bad lines at the boundaries with their line numbers', async () => {
     expect(accessCuts.length).toBe(2);
     const args = ['parse', 's3-access', '--count', access];
     const one = cli([...args, '--jobs', '1']);
@@ -174,14 +184,15 @@ describe('one file over several threads', () => {
     const samples = accessCuts.flatMap((c) => [lineOf(log, c) - 1, lineOf(log, c)]);
     expect(samples[0]).toBeGreaterThan(1000);
     for (const n of samples) expect(one.stderr).toContain(`${access}:${n}: BAD_TIME`);
-    expect(cli([...args, '--jobs', '3'], { PATHGUARD_TEST_PIECES_TO_WORKERS: '1' })).toEqual(one);
     expect(cli([...args, '--jobs', '2'])).toEqual(one);
+    const jobs = accessCountJobs([access]);
+    expect(await onWorkersOnly(jobs, 3)).toEqual(await inTurn(jobs));
     // A gzip copy is read whole in a thread of its own; with the plain file before it, the same.
     const gzAccess = `${access}.gz`;
     writeFileSync(gzAccess, gzipSync(log));
     const both = [...args.slice(0, 3), gzAccess, access];
-    expect(cli([...both, '--jobs', '3'], { PATHGUARD_TEST_PIECES_TO_WORKERS: '1' })).toEqual(
-      cli([...both, '--jobs', '1']),
-    );
+    expect(cli([...both, '--jobs', '3'])).toEqual(cli([...both, '--jobs', '1']));
+    const bothJobs = accessCountJobs([gzAccess, access]);
+    expect(await onWorkersOnly(bothJobs, 3)).toEqual(await inTurn(bothJobs));
   });
 });

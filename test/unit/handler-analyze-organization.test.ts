@@ -1,7 +1,6 @@
 // The analyze handler deployed by the central stack (issue 15 §1): with the member variables the
 // stack sets, a run analyses the members on their discovery roles and nothing of its own account
 // (refusals of malformed member variables: test/unit/organization-env.test.ts).
-import { readFileSync } from 'node:fs';
 import {
   GetObjectCommand,
   ListObjectsV2Command,
@@ -11,19 +10,16 @@ import {
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { analyzeFunction, EXAMPLE_CONFIG } from './analyze-handler.js';
 import { ec2, fakeEc2 } from './ec2-discovery-fakes.js';
 
-const example = JSON.parse(
-  readFileSync(new URL('../../pathguard.config.example.json', import.meta.url), 'utf8'),
-);
 const MEMBER = '111122223333';
 const ROLE = `arn:aws:iam::${MEMBER}:role/PathGuardDiscovery-us-east-1`;
 const VARS = {
   PATHGUARD_CONFIG: JSON.stringify({
-    ...example,
+    ...EXAMPLE_CONFIG,
     vantages: [{ id: 'vpc-app', kind: 'vpc', subnetId: 'subnet-0a1a1a1a1a1a1a1a1' }],
   }),
   PATHGUARD_TOPIC_ARN: 'arn:aws:sns:us-east-1:210987654321:pathguard-alerts',
@@ -37,31 +33,12 @@ const VARS = {
     organizationId: 'o-exampleorg1',
     flowLogs: { bucket: 'example-org-log-archive-flow', prefix: 'flow/' },
   }),
-  POWERTOOLS_METRICS_DISABLED: 'true',
-  AWS_REGION: 'us-east-1',
 };
-const saved = { ...process.env };
-Object.assign(process.env, VARS);
-delete process.env.PATHGUARD_VPC_IDS;
-afterAll(() => {
-  for (const k of Object.keys(VARS)) delete process.env[k];
-  Object.assign(process.env, saved);
-});
+const analyze = analyzeFunction(VARS, ['PATHGUARD_VPC_IDS']);
 
 const s3 = mockClient(S3Client);
 const sts = mockClient(STSClient);
 const sns = mockClient(SNSClient);
-const context = {
-  functionName: 'analyze',
-  awsRequestId: 'req-1',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:210987654321:function:analyze',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
-
-let analyze: (e: unknown, c: Context) => Promise<Record<string, unknown>>;
-beforeAll(async () => {
-  analyze = (await import('../../functions/handlers/analyze.js')).handler as never;
-});
 
 describe('analyze function of an organisation', () => {
   it('analyses the member on its discovery role and writes only under its folder', async () => {
@@ -79,7 +56,7 @@ describe('analyze function of an organisation', () => {
     s3.on(PutObjectCommand).resolves({ ETag: '"e1"' });
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
 
-    const r = await analyze({ action: 'analyze' }, context);
+    const r = await analyze({ action: 'analyze' });
 
     expect(r).toMatchObject({
       membersFailed: 0,

@@ -21,53 +21,40 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFlowParquet } from '../../functions/lab/flow-parquet-writer.js';
 import { FlowLogStreamParser } from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { observationKey, probeRecordKey } from '../../shared/probes/results-keys.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { analyzeFunction, EXAMPLE_CONFIG } from './analyze-handler.js';
 import { s3Body } from './aws-fakes.js';
 
 // The analyze function, deployed with flow logs delivered to S3 (deployment.evidence.flowLogBucket):
 // one probe of the test/fixtures/analyze run is open, so the run asks for its flow window, and the
 // flow log's folder holds one Parquet object and one gzip text object, as AWS delivers them.
-const example = JSON.parse(
-  readFileSync(new URL('../../pathguard.config.example.json', import.meta.url), 'utf8'),
-);
-process.env.PATHGUARD_CONFIG = JSON.stringify({
-  ...example,
-  alerts: { ...example.alerts, topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts' },
-});
-process.env.PATHGUARD_VPC_IDS = 'vpc-0abcdef0123456789';
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-process.env.AWS_REGION = 'us-east-1';
-process.env.PATHGUARD_FLOW_LOG_BUCKET = 'central-flow-logs';
-process.env.PATHGUARD_FLOW_LOG_PREFIX = 'vpc/';
-process.env.PATHGUARD_ACCOUNT_ID = '123456789012';
-afterAll(() => {
-  delete process.env.PATHGUARD_FLOW_LOG_BUCKET;
-  delete process.env.PATHGUARD_FLOW_LOG_PREFIX;
+const analyze = analyzeFunction({
+  PATHGUARD_CONFIG: JSON.stringify({
+    ...EXAMPLE_CONFIG,
+    alerts: { ...EXAMPLE_CONFIG.alerts, topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts' },
+  }),
+  PATHGUARD_VPC_IDS: 'vpc-0abcdef0123456789',
+  PATHGUARD_FLOW_LOG_BUCKET: 'central-flow-logs',
+  PATHGUARD_FLOW_LOG_PREFIX: 'vpc/',
+  PATHGUARD_ACCOUNT_ID: '123456789012',
 });
 
 const s3 = mockClient(S3Client);
 const ec2 = mockClient(EC2Client);
 const cwl = mockClient(CloudWatchLogsClient);
 const sns = mockClient(SNSClient);
-const context = {
-  functionName: 'analyze',
-  awsRequestId: 'req-1',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:analyze',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
 
 const F = new URL('../fixtures/analyze/', import.meta.url);
 const firstLine = (f: string) => JSON.parse(readFileSync(new URL(f, F), 'utf8').split('\n')[0]!);
 const probe = firstLine('probes.ndjson');
 const observation = firstLine('observations.ndjson');
-const RESULTS = example.resultsBucket as string;
+const RESULTS = EXAMPLE_CONFIG.resultsBucket as string;
 
 // Flow records of the probe's minute (2026-11-25T10:00Z), v5 with the S3 delivery's header line.
 const HEADER =
@@ -94,11 +81,6 @@ const FLOW_OBJECTS: Record<string, () => Uint8Array> = {
   [name('aa11bb22', 'log.parquet')]: parquet,
   [name('cc33dd44', 'log.gz')]: () => new Uint8Array(gzipSync(TEXT)),
 };
-
-let analyze: (e: unknown, c: Context) => Promise<Record<string, unknown>>;
-beforeAll(async () => {
-  analyze = (await import('../../functions/handlers/analyze.js')).handler as never;
-});
 
 describe('analyze function with flow logs delivered to S3', () => {
   it('reads the Parquet and the gzip text objects of the probe window from the granted bucket', async () => {
@@ -139,7 +121,7 @@ describe('analyze function with flow logs delivered to S3', () => {
     cwl.on(FilterLogEventsCommand).rejects(new Error('no CloudWatch Logs flow source expected'));
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
 
-    const r = await analyze({ action: 'analyze', since: '2026-11-25T09:55:00Z' }, context);
+    const r = await analyze({ action: 'analyze', since: '2026-11-25T09:55:00Z' });
 
     expect(r.errors).toEqual([]);
     expect(r.probes).toBe(1);

@@ -26,7 +26,7 @@ import {
   resolveFlowFormat,
 } from '../../lib/read-flow.js';
 import { type CommandSpec, writeOut } from '../command.js';
-import { runFileJobs, threadsFor } from '../file-jobs.js';
+import { runFileJobs, startFileWorkers, threadsFor } from '../file-jobs.js';
 import { flowFormatFlag } from '../inputs.js';
 import { classifyInfo } from './classify.info.js';
 
@@ -146,6 +146,8 @@ export const classifyCommand: CommandSpec = {
     const spec = flowFormatFlag(values, io.stderr, 'classify');
     const format = resolveFlowFormat(spec);
     const threads = threadsFor(values.jobs, flows);
+    // Started before the environment is read and indexed, which they need not wait for.
+    if (values.summary === true && threads > 1) startFileWorkers(threads);
     const env = await loadEnvironmentFile(values.env);
     const idx: EnvironmentIndex = buildEnvironmentIndex(env);
     for (const w of idx.warnings) io.stderr.write(`pathguard classify: warning: ${w.path}: ${w.message}\n`);

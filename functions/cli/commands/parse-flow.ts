@@ -2,7 +2,7 @@ import { FlowNdjsonWriter } from '../../../shared/flow-logs/ndjson.js';
 import { RejectCounter } from '../../../shared/text/rejects.js';
 import { countFlowRecords, pipeFlowRecords, resolveFlowFormat } from '../../lib/read-flow.js';
 import { type CommandSpec, writeChunks } from '../command.js';
-import { runFileJobs, threadsFor } from '../file-jobs.js';
+import { runFileJobs, startFileWorkers, threadsFor } from '../file-jobs.js';
 import { parseFlowInfo } from './parse-flow.info.js';
 import { reportParse } from './parse-report.js';
 
@@ -15,6 +15,7 @@ export const parseFlowCommand: CommandSpec = {
     const format = resolveFlowFormat(spec);
     const countOnly = values.count === true;
     const threads = threadsFor(values.jobs, inputs);
+    if (countOnly && threads > 1) startFileWorkers(threads);
     const rejects = new RejectCounter();
     return reportParse(io, rejects, countOnly, async () => {
       let records = 0;
@@ -45,6 +46,7 @@ export const parseFlowCommand: CommandSpec = {
         // fields that cannot hold a secret and sends the rest through redaction.
         records += await pipeFlowRecords(input, opts, {
           region: (b, from, to) => ndjson.region(b, from, to),
+          render: (b, start, f, max) => ndjson.render(b, start, f, max),
           line: (b, start, end, f) => ndjson.line(b, start, end, f),
           record: (r) => ndjson.record(r),
           flush: () => writeChunks(io.stdout, ndjson.take()),

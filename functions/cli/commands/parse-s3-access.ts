@@ -1,7 +1,7 @@
 import { RejectCounter } from '../../../shared/text/rejects.js';
 import { countAccessLogRecords, readAccessLogRecords } from '../../lib/read-access-logs.js';
 import { type CommandSpec, writeOut } from '../command.js';
-import { runFileJobs, threadsFor } from '../file-jobs.js';
+import { runFileJobs, startFileWorkers, threadsFor } from '../file-jobs.js';
 import { reportParse } from './parse-report.js';
 import { parseS3AccessInfo } from './parse-s3-access.info.js';
 
@@ -15,6 +15,7 @@ export const parseS3AccessCommand: CommandSpec = {
     const inputs = positionals.length > 0 ? positionals : ['-'];
     const countOnly = values.count === true;
     const threads = threadsFor(values.jobs, inputs);
+    if (countOnly && threads > 1) startFileWorkers(threads);
     const rejects = new RejectCounter();
     return reportParse(io, rejects, countOnly, async () => {
       let records = 0;
