@@ -56,6 +56,15 @@ export const targets = [
     budget: 1024 * 1024,
   },
   {
+    // The analyze function's worker thread, beside its index.mjs (functions/lib/flow-threads.ts
+    // loads it as ./flow-worker.mjs); the CDK stack builds it into the function's asset too.
+    name: 'analyze-flow-worker',
+    entry: 'functions/lib/flow-worker.ts',
+    outfile: 'dist/functions/analyze/flow-worker.mjs',
+    node: 'node22',
+    budget: 512 * 1024,
+  },
+  {
     name: 'runner',
     entry: 'functions/runner/standalone.ts',
     outfile: 'dist/pathguard-runner.mjs',

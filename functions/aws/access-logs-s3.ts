@@ -6,10 +6,11 @@ import type { AccessLogBatch, AccessLogSource } from '../../shared/ports/index.j
 import { parseError } from '../../shared/result.js';
 import { LineSplitter } from '../../shared/text/line-splitter.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { gunzipIfGzip, isZlibError } from '../lib/gzip-stream.js';
 import { sniffFirstByte } from '../lib/input.js';
 import { readAccessLogChunks } from '../lib/read-access-logs.js';
 import { AwsCallError } from './retry.js';
-import { gunzipIfGzip, type ObjectStreamOptions, s3ObjectBytes } from './s3-object-stream.js';
+import { type ObjectStreamOptions, s3ObjectBytes } from './s3-object-stream.js';
 
 /** The partitioned-prefix layout: `<prefix><account>/<region>/<source bucket>/YYYY/MM/DD/…`. */
 export interface PartitionedPrefix {
@@ -265,9 +266,4 @@ export class S3AccessLogSource implements AccessLogSource {
     }
     return records;
   }
-}
-
-function isZlibError(e: unknown): boolean {
-  const code = (e as { code?: string } | null)?.code ?? '';
-  return code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED';
 }

@@ -3,9 +3,10 @@ import type { CloudTrailRecord } from '../../shared/cloudtrail/types.js';
 import type { CloudTrailQuery, CloudTrailSource } from '../../shared/ports/index.js';
 import { parseError } from '../../shared/result.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { gunzipIfGzip } from '../lib/gzip-stream.js';
 import { readCloudTrailChunks } from '../lib/read-cloudtrail.js';
 import { AwsCallError } from './retry.js';
-import { gunzipIfGzip, type ObjectStreamOptions, s3ObjectBytes } from './s3-object-stream.js';
+import { type ObjectStreamOptions, s3ObjectBytes } from './s3-object-stream.js';
 
 export interface CloudTrailLocation {
   bucket: string;

@@ -1,17 +1,12 @@
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { UserInputError } from '../../shared/errors.js';
-import { FlowLogStreamParser } from '../../shared/flow-logs/index.js';
-import { FlowParquetReader } from '../../shared/flow-logs/parquet.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import type { FlowLogSource, FlowQuery } from '../../shared/ports/index.js';
-import { parseError } from '../../shared/result.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
-import { readCloudWatchEvents } from '../lib/cloudwatch-export.js';
-import { collectParquetBytes, FLOW_PARQUET_CODECS, ParquetTooLargeError } from '../lib/flow-parquet.js';
-import { sniffFirstByte } from '../lib/input.js';
+import { readFlowObject } from '../lib/flow-object.js';
 import type { FlowLogConfig } from './discovery.js';
 import { AwsCallError } from './retry.js';
-import { gunzipIfGzip, type ObjectStreamOptions, s3ObjectBytes } from './s3-object-stream.js';
+import { type ObjectStreamOptions, s3ObjectBytes } from './s3-object-stream.js';
 
 export interface S3FlowLogLocation {
   bucket: string;
@@ -35,8 +30,6 @@ export interface S3FlowLogLocation {
  */
 const BEFORE_MS = 10 * 60_000;
 const AFTER_MS = 10 * 60_000;
-/** Records per batch handed to the caller. */
-const BATCH = 4096;
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -155,75 +148,17 @@ export class S3FlowLogSource implements FlowLogSource {
   }
 
   async *findFlows(query: FlowQuery): AsyncIterable<FlowRecord[]> {
-    for await (const key of this.candidateKeys(query.window.from, query.window.to)) {
-      if (key.endsWith('.parquet')) yield* this.readParquet(key);
-      else yield* this.readFile(key);
-    }
+    for await (const key of this.candidateKeys(query.window.from, query.window.to))
+      yield* this.readObject(key);
   }
 
-  private async *readParquet(key: string): AsyncGenerator<FlowRecord[]> {
-    let bytes: Buffer;
-    try {
-      bytes = await collectParquetBytes(
-        gunzipIfGzip(s3ObjectBytes(this.s3, this.loc.bucket, key, this.stream)),
-      );
-    } catch (e) {
-      if (e instanceof ParquetTooLargeError) {
-        this.rejects.add(key, 0, parseError('BAD_FORMAT', e.message));
-        return;
-      }
-      if (e instanceof AwsCallError || !isZlibError(e)) throw e;
-      this.rejects.add(key, 0, parseError('BAD_ENCODING', `unreadable gzip: ${(e as Error).message}`));
-      return;
-    }
-    const reader = new FlowParquetReader(bytes, {
-      source: key,
-      rejects: this.rejects,
-      compressors: FLOW_PARQUET_CODECS,
-    });
-    yield* reader.batches();
-    if (reader.failure) this.rejects.add(key, reader.failure.row, reader.failure.error);
+  /** The records of one object, read in this thread. */
+  readObject(key: string): AsyncGenerator<FlowRecord[]> {
+    return readFlowObject(key, this.objectBytes(key), this.rejects);
   }
 
-  private async *readFile(key: string): AsyncGenerator<FlowRecord[]> {
-    const batch: FlowRecord[] = [];
-    // S3-delivered text files start with their header line: it gives the format.
-    const parser = new FlowLogStreamParser({
-      source: key,
-      rejects: this.rejects,
-      onRecord: (r) => batch.push(r),
-    });
-    try {
-      const bytes = await sniffFirstByte(
-        gunzipIfGzip(s3ObjectBytes(this.s3, this.loc.bucket, key, this.stream)),
-      );
-      if (bytes.firstByte === 0x7b) {
-        // CloudWatch Logs subscription payloads a Firehose stream wrote: each message a record.
-        for await (const ev of readCloudWatchEvents(bytes.chunks, { source: key, rejects: this.rejects })) {
-          parser.pushLine(ev.message);
-          if (batch.length >= BATCH) yield batch.splice(0, batch.length);
-        }
-      } else {
-        for await (const chunk of bytes.chunks) {
-          parser.push(chunk);
-          if (batch.length >= BATCH) yield batch.splice(0, batch.length);
-        }
-        parser.end();
-      }
-    } catch (e) {
-      if (e instanceof AwsCallError || !isZlibError(e)) throw e;
-      // Damaged gzip: keep what was read before the damage, count the file, read the next one.
-      this.rejects.add(
-        key,
-        parser.records + 1,
-        parseError('BAD_ENCODING', `unreadable gzip: ${(e as Error).message}`),
-      );
-    }
-    if (batch.length > 0) yield batch;
+  /** The raw bytes of one object, streamed (a broken download resumed where it stopped). */
+  objectBytes(key: string): AsyncGenerator<Buffer> {
+    return s3ObjectBytes(this.s3, this.loc.bucket, key, this.stream);
   }
-}
-
-function isZlibError(e: unknown): boolean {
-  const code = (e as { code?: string } | null)?.code ?? '';
-  return code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED';
 }

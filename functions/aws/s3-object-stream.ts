@@ -1,5 +1,3 @@
-import { pipeline, Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PathGuardError } from '../../shared/errors.js';
 import { AwsCallError, isRetryable } from './retry.js';
@@ -76,30 +74,4 @@ export async function* s3ObjectBytes(
       await sleep(Math.random() * 200 * 2 ** attempt);
     }
   }
-}
-
-/** Decompresses gzip (detected by its magic bytes, 1f 8b), passes anything else through. */
-export async function* gunzipIfGzip(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const it = chunks[Symbol.asyncIterator]();
-  let head = Buffer.alloc(0);
-  while (head.length < 2) {
-    const r = await it.next();
-    if (r.done) break;
-    head = Buffer.concat([head, r.value]);
-  }
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  }
-  if (!(head[0] === 0x1f && head[1] === 0x8b)) {
-    yield* rest();
-    return;
-  }
-  // pipeline destroys the gunzip stream with the source's error, so a failed read surfaces here.
-  const gunzip = pipeline(Readable.from(rest()), createGunzip(), () => {});
-  for await (const c of gunzip) yield c as Buffer;
 }

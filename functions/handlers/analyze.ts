@@ -27,6 +27,7 @@ import { dailyReportLocation, dailyReports, resultsBucketReader } from '../lib/d
 import { accessSourceByEngine, flowSourceByEngine } from '../lib/engine-sources.js';
 import { inspectionOf, parseHandlerEvent } from '../lib/events.js';
 import { evidenceLocations } from '../lib/evidence-locations.js';
+import { lambdaFlowThreads } from '../lib/flow-threads.js';
 import { settingsLoader } from '../lib/lambda-config.js';
 import { logInvocationErrors } from '../lib/log-errors.js';
 import { analyzeOrganization } from '../lib/member-analysis.js';
@@ -51,6 +52,8 @@ const athenaClient = () =>
 /** Bytes Athena scanned for evidence, one metric per query (what the engine costs). */
 const countScanned = (s: { bytesScanned: number }) =>
   metrics.addMetric('AthenaBytesScanned', MetricUnit.Bytes, s.bytesScanned);
+// Worker threads for S3 flow-log objects when the function's memory buys more than one vCPU.
+const flowThreads = lambdaFlowThreads();
 // The environment and the config, validated once, at cold start; a bad one is the handler's coded error.
 const settings = settingsLoader(process.env, () => s3);
 
@@ -110,6 +113,7 @@ async function analyzeHandler(event: unknown, context: Context): Promise<Record<
       account: { accountId, region: cfg.region },
       clients: { s3, cwl },
       rejects,
+      threads: flowThreads,
     },
     engines,
   );

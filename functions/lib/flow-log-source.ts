@@ -6,7 +6,9 @@ import type { RejectCounter } from '../../shared/text/rejects.js';
 import type { FlowLogConfig } from '../aws/discovery.js';
 import { CloudWatchFlowLogSource } from '../aws/flow-logs-cwl.js';
 import { S3FlowLogSource } from '../aws/flow-logs-s3.js';
+import { ThreadedS3FlowLogSource } from '../aws/flow-logs-s3-threads.js';
 import type { EvidenceLocations } from './evidence-locations.js';
+import type { FlowThreads } from './flow-threads.js';
 
 /** What {@link flowLogSourceFor} chooses from. */
 export interface FlowSourceChoice {
@@ -22,6 +24,8 @@ export interface FlowSourceChoice {
   readonly account: { readonly accountId: string; readonly region: string };
   readonly clients: { readonly s3: S3Client; readonly cwl: CloudWatchLogsClient };
   readonly rejects: RejectCounter;
+  /** Worker threads to read S3 objects on (lambdaFlowThreads); none: this thread reads them. */
+  readonly threads?: FlowThreads | null;
 }
 
 /**
@@ -33,6 +37,7 @@ export interface FlowSourceChoice {
  * 4. the S3 delivery of a flow log on a runner subnet or its VPC (a deployment without this
  *    stack, whose IAM the user manages).
  * Undefined when flow logs are off or none is found: the caller reports the source as not located.
+ * With `threads`, an S3 source reads its objects on worker threads.
  *
  * @example
  * const flows = flowLogSourceFor({ enabled, where, flowLogs: found.flowLogs, runnerSubnetIds, vpcIds, account, clients, rejects });
@@ -47,7 +52,7 @@ export function flowLogSourceFor(c: FlowSourceChoice): FlowLogSource | undefined
     const delivering = c.flowLogs.find(
       (f) => f.destinationType === 's3' && sameDestination(f.destination, granted.bucket, granted.prefix),
     );
-    return new S3FlowLogSource(
+    const source = new S3FlowLogSource(
       c.clients.s3,
       {
         bucket: granted.bucket,
@@ -58,14 +63,21 @@ export function flowLogSourceFor(c: FlowSourceChoice): FlowLogSource | undefined
       },
       c.rejects,
     );
+    return onThreads(source, c);
   }
   const group = onRunners('cloud-watch-logs');
   if (group) return CloudWatchFlowLogSource.fromFlowLog(c.clients.cwl, group, c.rejects);
   if (c.where.flowLogGroup)
     return new CloudWatchFlowLogSource(c.clients.cwl, c.where.flowLogGroup, c.groupFormat, c.rejects);
   const delivery = onRunners('s3');
-  if (delivery) return S3FlowLogSource.fromFlowLog(c.clients.s3, delivery, c.account, c.rejects);
+  if (delivery)
+    return onThreads(S3FlowLogSource.fromFlowLog(c.clients.s3, delivery, c.account, c.rejects), c);
   return undefined;
+}
+
+/** An S3 source read on the choice's worker threads, when it has any. */
+function onThreads(source: S3FlowLogSource, c: FlowSourceChoice): FlowLogSource {
+  return c.threads ? new ThreadedS3FlowLogSource(source, c.threads, c.rejects) : source;
 }
 
 /** Whether an S3 destination ARN (`arn:aws:s3:::bucket/prefix/`) is this bucket and prefix. */

@@ -74,6 +74,20 @@ export function functionDefaults(
   return { common, logRetention, dataKey };
 }
 
+/**
+ * The analyze function's worker thread (functions/lib/flow-worker.ts), built beside its
+ * index.mjs in the same asset: the function starts it as `./flow-worker.mjs` when its memory buys
+ * more than one vCPU (functions/lib/flow-threads.ts). Built with the release build's own options
+ * (scripts/build-targets.mjs), locally like the function itself.
+ */
+const FLOW_WORKER_HOOKS: nodejs.ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (_inputDir, outputDir) => [
+    `node "${path.join(root, 'scripts', 'build-flow-worker.mjs')}" "${path.join(outputDir, 'flow-worker.mjs')}"`,
+  ],
+};
+
 const RUNTIME_PINNED =
   'nodejs22.x is pinned on purpose: the code is built and tested for Node 20/22; newer runtimes are adopted after validation.';
 
@@ -128,6 +142,7 @@ export function pathGuardFunction(
   const fn = new nodejs.NodejsFunction(scope, id, {
     ...common,
     ...extra,
+    ...(handler === 'analyze' ? { bundling: { ...common.bundling, commandHooks: FLOW_WORKER_HOOKS } } : {}),
     entry: path.join(root, 'functions', 'handlers', `${handler}.ts`),
     handler: 'handler',
     role,

@@ -263,6 +263,10 @@ async function readFlowLogs(
   for (const q of merged ? [merged] : queries) {
     try {
       for await (const batch of src.findFlows(q)) {
+        if (!Array.isArray(batch)) {
+          records.flow += batch.passedOver;
+          continue;
+        }
         for (const r of batch) {
           records.flow++;
           if (correlator.addFlow(r, src.name).length > 0) records.matched++;

@@ -5,7 +5,9 @@
  * object of the window (S3 delivery) would read the same objects once per vantage and hand the
  * correlator each record as many times: V vantages cost V x the window's objects, quadratic in V.
  */
+import type { FlowRecord } from '../flow-logs/types.js';
 import type { FlowQuery } from '../ports/index.js';
+import { normalizeIp } from './vantage-facts.js';
 
 /**
  * The union of `queries`: the earliest start to the latest end, every address and every ENI once
@@ -30,4 +32,36 @@ export function mergeFlowQueries(queries: readonly FlowQuery[]): FlowQuery | nul
     addresses: [...addresses].sort(),
     ...(enis.size > 0 ? { eniIds: [...enis].sort() } : {}),
   };
+}
+
+/** Most raw addresses a {@link flowAddressFilter} remembers before it starts over. */
+const MEMO_LIMIT = 65_536;
+
+/**
+ * Whether a flow record can match a probe of a query with these `addresses`: one of its addresses (source, destination
+ * and the packet-level pair, normalized as the correlator normalizes them) is a query address.
+ * EvidenceCorrelator.addFlow tries only the sides whose remote address is one of the record's,
+ * and every side's remote is an address of its vantage's query, so a record refused here matches
+ * nothing: a source may leave it out of its batches and count it instead
+ * (FlowRecordsPassedOver). Raw address texts are remembered with their answer: a flow log repeats
+ * few addresses, and normalizing each one took longer than parsing its record.
+ *
+ * @example
+ * const mayMatch = flowAddressFilter(merged.addresses);
+ * const kept = batch.filter(mayMatch);
+ */
+export function flowAddressFilter(addresses: readonly string[]): (r: FlowRecord) => boolean {
+  const wanted = new Set(addresses.map(normalizeIp));
+  const memo = new Map<string, boolean>();
+  const hit = (a: string | null | undefined): boolean => {
+    if (typeof a !== 'string' || a === '') return false;
+    let known = memo.get(a);
+    if (known === undefined) {
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      known = wanted.has(normalizeIp(a));
+      memo.set(a, known);
+    }
+    return known;
+  };
+  return (r) => hit(r.srcaddr) || hit(r.dstaddr) || hit(r.pktSrcaddr) || hit(r.pktDstaddr);
 }

@@ -22,6 +22,15 @@ export interface FlowQuery {
   eniIds?: string[];
 }
 
+/**
+ * Records a source read and left out of its batches because none of their addresses is an
+ * address of the query (shared/evidence/flow-queries.ts, flowAddressFilter): they cannot match a
+ * probe, but they were read and count as read.
+ */
+export interface FlowRecordsPassedOver {
+  readonly passedOver: number;
+}
+
 export interface FlowLogSource {
   readonly name: string;
   /**
@@ -29,8 +38,12 @@ export interface FlowLogSource {
    * read whole): the analyzer sends it one query for all vantages, not one each. @default false
    */
   readonly readsWholeWindow?: boolean;
-  /** Yields batches; a source may return records outside the query (the caller filters). */
-  findFlows(query: FlowQuery): AsyncIterable<FlowRecord[]>;
+  /**
+   * Yields batches; a source may return records outside the query (the caller filters), and may
+   * leave out records none of whose addresses is a query address if it counts them
+   * ({@link FlowRecordsPassedOver}).
+   */
+  findFlows(query: FlowQuery): AsyncIterable<FlowRecord[] | FlowRecordsPassedOver>;
 }
 
 /** A batch of access-log records and the checkpoint reached after it. */

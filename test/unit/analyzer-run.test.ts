@@ -16,6 +16,7 @@ import {
 import type { CloudTrailRecord } from '../../shared/cloudtrail/types.js';
 import { validateConfig } from '../../shared/config/index.js';
 import { validateEnvironment } from '../../shared/env/schema.js';
+import { flowAddressFilter } from '../../shared/evidence/flow-queries.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import {
   type AccessLogBatch,
@@ -133,6 +134,40 @@ describe('analyzer run through ports', () => {
     expect(whole.results.map((x) => x.verdict.evidence.length)).toEqual(
       perVantage.results.map((x) => x.verdict.evidence.length),
     );
+  });
+
+  it('counts the records a source passed over as read, with the same verdicts and evidence', async () => {
+    const whole = {
+      name: 'memory-flow',
+      readsWholeWindow: true,
+      async *findFlows() {
+        yield flows;
+      },
+    };
+    let kept = 0;
+    const filtering = {
+      ...whole,
+      // What the analyze function's flow workers hand back: records that may match, and a count.
+      async *findFlows(q: FlowQuery) {
+        const batch = flows.filter(flowAddressFilter(q.addresses));
+        kept = batch.length;
+        yield { passedOver: flows.length - batch.length };
+        yield batch;
+      },
+    };
+    const a = await runAnalyzer(
+      { cfg, env, probes, observations, runId: 'analyze-1' },
+      deps({ flowSource: whole }),
+    );
+    const b = await runAnalyzer(
+      { cfg, env, probes, observations, runId: 'analyze-1' },
+      deps({ flowSource: filtering }),
+    );
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(flows.length);
+    expect(b.records).toEqual(a.records);
+    expect(b.records.flow).toBe(flows.length);
+    expect(b.results.map((x) => x.verdict)).toEqual(a.results.map((x) => x.verdict));
   });
 
   it('writes a bundle per probe, publishes the alerts, stores the state and advances the checkpoint', async () => {

@@ -80,3 +80,16 @@ describe('release bundles: the schemas the functions build at cold start are zod
     }
   });
 });
+
+describe("release bundles: the analyze function's flow worker", () => {
+  it('is a bundle of its own, beside index.mjs, with no AWS SDK (the function downloads, workers parse)', () => {
+    const worker = mod.targets.find((t) => t.name === 'analyze-flow-worker') as Target & { outfile: string };
+    const analyze = mod.targets.find((t) => t.name === 'analyze') as Target & { outfile: string };
+    expect(worker.outfile).toBe(analyze.outfile.replace(/index\.mjs$/, 'flow-worker.mjs'));
+    const text = built.get('analyze-flow-worker')!.text;
+    expect(text).not.toMatch(/["']@aws-sdk\//);
+    expect(text).not.toContain('GetObjectCommand');
+    // The handler starts it by that name, from its own folder.
+    expect(built.get('analyze')!.text).toContain('"./flow-worker.mjs",import.meta.url');
+  });
+});
