@@ -10,7 +10,7 @@ import type { PieceResult, PieceTask } from './file-piece-run.js';
 /** Formats by spec: one object per spec and thread, so the compiled fast path is reused. */
 const formats = new Map<string, FlowFormat>();
 
-function formatOf(spec: string | undefined): FlowFormat | undefined {
+export function formatOf(spec: string | undefined): FlowFormat | undefined {
   if (spec === undefined) return undefined;
   let f = formats.get(spec);
   if (f === undefined) {
