@@ -95,6 +95,15 @@ export default async function run(): Promise<void> {
   const threads = lambdaFlowThreads({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3538' }, pathToFileURL(script))!;
   const sources: Record<string, () => FlowLogSource> = {
     'one thread (S3FlowLogSource)': () => new S3FlowLogSource(s3, loc, new RejectCounter()),
+    // One worker: what a worker costs beside the thread's own reading, without two threads at once.
+    '1 worker (ThreadedS3FlowLogSource)': () => {
+      const rejects = new RejectCounter();
+      return new ThreadedS3FlowLogSource(
+        new S3FlowLogSource(s3, loc, rejects),
+        { ...threads, count: 1 },
+        rejects,
+      );
+    },
     [`${threads.count} workers (ThreadedS3FlowLogSource)`]: () => {
       const rejects = new RejectCounter();
       return new ThreadedS3FlowLogSource(new S3FlowLogSource(s3, loc, rejects), threads, rejects);
