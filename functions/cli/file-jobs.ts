@@ -53,7 +53,7 @@ export const MAX_THREADS = 4;
  * that it took 1.47x the CPU time of V8's default on the same 500k records (paired runs); 16 MB
  * took about the default's CPU time with less memory.
  */
-const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: 16 } };
+export const WORKER_OPTIONS = { resourceLimits: { maxYoungGenerationSizeMb: 16 } };
 /**
  * Without --jobs, inputs smaller than this are read in this thread: starting a worker costs
  * 60-100 ms of CPU (a V8 isolate and its modules), what counting 30 MB of flow logs costs.
@@ -64,7 +64,7 @@ const AUTO_PARALLEL_BYTES = 32 * 1024 * 1024;
  * The worker script beside the bundle (dist/file-worker.mjs); null when running from the sources
  * (tests), where files are read in turn in this thread.
  */
-function workerScript(): URL | null {
+export function workerScript(): URL | null {
   const here = new URL('.', import.meta.url);
   const url = new URL(
     here.pathname.endsWith('/cli-chunks/') ? '../file-worker.mjs' : 'file-worker.mjs',

@@ -9,7 +9,8 @@ import type { FlowByteRange } from '../lib/read-flow-range.js';
 
 /** What a thread is asked to do with one piece of an input. */
 export interface PieceTask {
-  readonly kind: 'flow-count' | 'flow-classify' | 'access-count';
+  /** `flow-ndjson` (byte ranges only) runs in ./piece-ndjson.ts, the others through {@link runPiece}. */
+  readonly kind: 'flow-count' | 'flow-classify' | 'access-count' | 'flow-ndjson';
   readonly file: string;
   /** The user's --format, as given. */
   readonly format?: string;

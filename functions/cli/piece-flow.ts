@@ -10,7 +10,7 @@ import type { PieceResult, PieceTask } from './file-piece-run.js';
 /** Formats by spec: one object per spec and thread, so the compiled fast path is reused. */
 const formats = new Map<string, FlowFormat>();
 
-function formatOf(spec: string | undefined): FlowFormat | undefined {
+export function formatOf(spec: string | undefined): FlowFormat | undefined {
   if (spec === undefined) return undefined;
   let f = formats.get(spec);
   if (f === undefined) {
@@ -36,14 +36,17 @@ export async function runFlowPiece(task: PieceTask, env?: Environment): Promise<
       ? (await import('./piece-classify.js')).classifyCounter(task.envKey ?? '', env, counts)
       : undefined;
   const common = { rejects, ...(format ? { format } : {}) };
-  const done = (records: number, lines: number, endSpec: string | null): PieceResult => ({
-    records,
-    paths: counts.paths,
-    unclassified: counts.unclassified,
-    rejects,
-    lines,
-    endSpec,
-  });
+  const done = (records: number, lines: number, endSpec: string | null): PieceResult => {
+    counter?.settle();
+    return {
+      records,
+      paths: counts.paths,
+      unclassified: counts.unclassified,
+      rejects,
+      lines,
+      endSpec,
+    };
+  };
   if (task.range !== undefined) {
     const startFormat = formatOf(task.startSpec);
     const r = await parseFlowRange(task.file, task.range, {

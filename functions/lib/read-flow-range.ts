@@ -25,6 +25,16 @@ export interface FlowRangeOptions {
   readonly lineFields?: readonly string[];
   /** Receives the records every 64 KiB of input (not called in countOnly mode). */
   readonly onBatch?: (records: FlowRecord[]) => void;
+  /**
+   * Receives each record as it is parsed, in line order with what `onLine` takes (instead of
+   * `onBatch`): for output that must keep the order of the lines.
+   */
+  readonly onRecord?: (record: FlowRecord) => void;
+  /** As FlowStreamOptions.onLineRender and onRegion. */
+  readonly onLineRender?: FlowStreamOptions['onLineRender'];
+  readonly onRegion?: FlowStreamOptions['onRegion'];
+  /** Called after each read's lines; a promise returned holds the next read back (output backpressure). */
+  readonly onRead?: () => Promise<void> | undefined;
 }
 
 /** What a range held: its valid records, its lines (for the line numbers after it), the format at its end. */
@@ -58,7 +68,11 @@ export async function parseFlowRange(
     ...(opts.fields ? { fields: opts.fields } : {}),
     ...(opts.onLine ? { onLine: opts.onLine } : {}),
     ...(opts.lineFields ? { lineFields: opts.lineFields } : {}),
-    ...(opts.countOnly ? { countOnly: true } : { onRecord: (r: FlowRecord) => batch.push(r) }),
+    ...(opts.onLineRender ? { onLineRender: opts.onLineRender } : {}),
+    ...(opts.onRegion ? { onRegion: opts.onRegion } : {}),
+    ...(opts.countOnly
+      ? { countOnly: true }
+      : { onRecord: opts.onRecord ?? ((r: FlowRecord) => batch.push(r)) }),
   });
   // Counting builds nothing to hand out: the whole read at once, as whole files are counted.
   const step = onBatch === undefined ? Number.POSITIVE_INFINITY : BATCH_BYTES;
@@ -68,6 +82,7 @@ export async function parseFlowRange(
       parser.push(chunk.subarray(i, Math.min(n, i + step)));
       if (onBatch !== undefined && batch.length > 0) onBatch(batch.splice(0, batch.length));
     }
+    return opts.onRead?.();
   });
   parser.end();
   if (onBatch !== undefined && batch.length > 0) onBatch(batch.splice(0, batch.length));

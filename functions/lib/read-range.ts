@@ -19,13 +19,14 @@ let spare: [Buffer, Buffer] | null = null;
 
 /**
  * Reads `range` of `file` and hands each read to `onChunk` in order; a chunk's memory is reused
- * once `onChunk` returns (the next read fills the other buffer while it runs). An unreadable
+ * once `onChunk` returns, or once the promise it returns settles (the next read fills the other
+ * buffer meanwhile: a consumer that is behind holds the reading back). An unreadable
  * file, or one shorter than the range, throws InputReadError naming it.
  */
 export async function readFileRange(
   file: string,
   range: ByteRange,
-  onChunk: (chunk: Buffer) => void,
+  onChunk: (chunk: Buffer) => unknown,
 ): Promise<void> {
   let fh: FileHandle;
   try {
@@ -53,7 +54,8 @@ export async function readFileRange(
       pos += n;
       // The next read fills the other buffer while this one is handed out.
       pending = pos < range.end ? readAt(other) : null;
-      onChunk(cur.subarray(0, n));
+      const wait = onChunk(cur.subarray(0, n));
+      if (wait instanceof Promise) await wait;
       [cur, other] = [other, cur];
     }
   } finally {

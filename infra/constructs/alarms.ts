@@ -63,8 +63,8 @@ export class Alarms extends StackSection {
   /** No successful run, and probes that could not be minted (each a blind spot). */
   private runAlarms(props: AlarmsProps, action: cwActions.SnsAction): void {
     const interval = Duration.minutes(props.scheduleMinutes);
-    // Dimension sets exactly as the handlers emit them (test/infra/metrics-contract.test.ts runs
-    // the handlers and checks every metric here against their EMF output).
+    // Dimension sets exactly as the handlers emit them (test/infra/contract.test.ts and
+    // organization-contract.test.ts run the handlers and check these metrics against their EMF).
     const runs = new cloudwatch.Metric({
       namespace: 'PathGuard',
       metricName: 'RunSucceeded',

@@ -19,9 +19,10 @@
  * A field of another type than the parser gives (a number where text is expected, a fraction)
  * gets no key: that record is classified on its own.
  *
- * Memory is bounded whatever the input: at most {@link MEMO_SLOTS}/2 keys and
- * {@link MEMO_TEXTS} distinct texts are kept; past either, everything is forgotten and
- * remembering starts again (the answers stay exact, only slower).
+ * Memory is bounded whatever the input: at most {@link MEMO_SLOTS}/2 keys,
+ * {@link MEMO_TEXTS} distinct texts and MEMO_GROUPS groups of a line's interface, subnet, VPC and
+ * direction are kept; past any, everything is forgotten and remembering starts again (the answers
+ * stay exact, only slower).
  */
 import type { EnvironmentIndex } from '../env/environment-index.js';
 import type { Subnet } from '../env/types.js';
@@ -30,9 +31,10 @@ import type { FlowRecord } from '../flow-logs/types.js';
 import type { AddressPartition } from '../net/address-partition.js';
 import { IpAddress } from '../net/ip.js';
 import { ByteMap, hashOf } from '../text/byte-map.js';
+import { SpanTupleMap } from '../text/span-tuple-map.js';
 import { classifyFlowRecord, FLOW_DECISION_FIELDS } from './flow.js';
 import { PATH_KINDS } from './index.js';
-import type { PathKind } from './types.js';
+import type { PathDecision, PathKind } from './types.js';
 
 /** The record keys the memo's key is made of: every key {@link classifyFlowRecord} reads. */
 export const FLOW_MEMO_KEY_FIELDS = FLOW_DECISION_FIELDS;
@@ -51,6 +53,11 @@ const INTERFACE_ID = 4;
 const SUBNET_ID = 5;
 const VPC_ID = 6;
 const TRAFFIC_PATH = 7;
+const FLOW_DIRECTION = 8;
+/** The text fields of the key, read from a line as one group (see {@link FlowPathMemo.groups}). */
+const GROUP = [INTERFACE_ID, SUBNET_ID, VPC_ID, FLOW_DIRECTION];
+/** Distinct groups of those fields kept before starting again. */
+const MEMO_GROUPS = 8192;
 /** Bytes of distinct texts kept (a line is at most 16 KiB) before starting again. */
 const MEMO_TEXT_BYTES = 1 << 20;
 const DASH = 0x2d;
@@ -73,8 +80,26 @@ export class FlowPathMemo {
   private readonly textBytes = new ByteMap();
   private readonly eniBytes = new ByteMap();
   private readonly subnetBytes = new ByteMap();
+  /**
+   * A line's interface, subnet, VPC and direction, as one tuple of bytes, to a group number; the
+   * four key codes of group `g` at `groupCodes[4g ..]`. In flow logs these four come together
+   * (an interface sits in one subnet of one VPC), so one probe and one hash check confirm them
+   * all where a map per field took four, each with its own cache misses.
+   */
+  private readonly groups = new SpanTupleMap(
+    Int32Array.from(GROUP, (f) => f * SPAN_WIDTH),
+    MEMO_GROUPS,
+  );
+  private readonly groupCodes = new Int32Array(MEMO_GROUPS * GROUP.length);
+  /** Hash slots: 0 empty, else 1 + the index of an entry. */
+  private readonly slots: Int32Array;
+  /**
+   * The keys of the entries, in the order they came, WIDTH codes each: kept apart from the slots
+   * so the few thousand keys of a run sit together in cache rather than spread over a table of
+   * 2.4 MB, where each lookup of a random key missed the cache.
+   */
   private readonly keys: Int32Array;
-  /** 0: empty slot; 1: not classified (null); 2 + i: PATH_KINDS[i]. */
+  /** Per entry: 1 not classified (null); 2 + i: PATH_KINDS[i] (see {@link answerOfLine}). */
   private readonly answers: Uint8Array;
   private readonly mask: number;
   private used = 0;
@@ -84,8 +109,14 @@ export class FlowPathMemo {
   constructor(
     private readonly idx: EnvironmentIndex,
     slots: number = MEMO_SLOTS,
+    groups: number = MEMO_GROUPS,
   ) {
     this.partition = idx.addressPartition();
+    this.groups = new SpanTupleMap(
+      Int32Array.from(GROUP, (f) => f * SPAN_WIDTH),
+      groups,
+    );
+    this.groupCodes = new Int32Array(groups * GROUP.length);
     this.textBase = 1 + this.partition.size;
     const ordinal = new Map<Subnet, number>();
     const ordinalOf = (s: Subnet) => {
@@ -107,8 +138,9 @@ export class FlowPathMemo {
     for (const [id, code] of this.eniCodes) setAscii(this.eniBytes, id, code);
     for (const [id, code] of this.subnetCodes) setAscii(this.subnetBytes, id, code);
     const size = 2 ** Math.ceil(Math.log2(Math.max(16, slots)));
-    this.keys = new Int32Array(size * WIDTH);
-    this.answers = new Uint8Array(size);
+    this.slots = new Int32Array(size);
+    this.keys = new Int32Array((size / 2) * WIDTH);
+    this.answers = new Uint8Array(size / 2);
     this.mask = size - 1;
   }
 
@@ -117,19 +149,24 @@ export class FlowPathMemo {
    * when a record with the same key was classified before.
    */
   pathOf(r: FlowRecord): PathKind | null {
+    return pathOfAnswer(this.answerOf(r));
+  }
+
+  /** {@link pathOf} as a number: 1 not classified (null), 2 + i PATH_KINDS[i]. */
+  answerOf(r: FlowRecord): number {
     this.bound();
-    if (!this.keyOf(r)) return classifyFlowRecord(r, this.idx)?.path ?? null;
+    if (!this.keyOf(r)) return answerOfDecision(classifyFlowRecord(r, this.idx));
     const slot = this.find();
-    const a = this.answers[slot]!;
-    if (a !== 0) return a === 1 ? null : PATH_KINDS[a - 2]!;
-    const d = classifyFlowRecord(r, this.idx);
-    if (this.used * 2 >= this.answers.length) this.forget();
+    const e = this.slots[slot]!;
+    if (e !== 0) return this.answers[e - 1]!;
+    const a = answerOfDecision(classifyFlowRecord(r, this.idx));
+    if (this.used === this.answers.length) this.forget();
     else {
-      this.keys.set(this.key, slot * WIDTH);
-      this.answers[slot] = d === null ? 1 : 2 + PATH_KINDS.indexOf(d.path);
-      this.used++;
+      this.keys.set(this.key, this.used * WIDTH);
+      this.answers[this.used] = a;
+      this.slots[slot] = ++this.used;
     }
-    return d?.path ?? null;
+    return a;
   }
 
   /**
@@ -140,10 +177,16 @@ export class FlowPathMemo {
    * {@link pathOf}, which caches it).
    */
   pathOfLine(b: Uint8Array, spans: Int32Array): PathKind | null | undefined {
+    const a = this.answerOfLine(b, spans);
+    return a === 0 ? undefined : pathOfAnswer(a);
+  }
+
+  /** {@link pathOfLine} as a number: 0 not known (undefined), else as {@link answerOf}. */
+  answerOfLine(b: Uint8Array, spans: Int32Array): number {
     this.bound();
-    if (!this.keyOfSpans(b, spans)) return undefined;
-    const a = this.answers[this.find()]!;
-    return a === 0 ? undefined : a === 1 ? null : PATH_KINDS[a - 2]!;
+    if (!this.keyOfSpans(b, spans)) return 0;
+    const e = this.slots[this.find()]!;
+    return e === 0 ? 0 : this.answers[e - 1]!;
   }
 
   /** The slot holding `key`, or the empty slot where it goes. */
@@ -153,10 +196,11 @@ export class FlowPathMemo {
     for (let i = 0; i < WIDTH; i++) h = Math.imul(h ^ k[i]!, 0x01000193);
     h ^= h >>> 15;
     const keys = this.keys;
-    const answers = this.answers;
+    const slots = this.slots;
     for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
-      if (answers[slot] === 0) return slot;
-      const at = slot * WIDTH;
+      const e = slots[slot]!;
+      if (e === 0) return slot;
+      const at = (e - 1) * WIDTH;
       let i = 0;
       while (i < WIDTH && keys[at + i] === k[i]) i++;
       if (i === WIDTH) return slot;
@@ -228,32 +272,69 @@ export class FlowPathMemo {
 
   /** Forgets everything when the texts kept reach their bound. */
   private bound(): void {
-    if (this.texts.size >= MEMO_TEXTS || this.textBytes.bytes > MEMO_TEXT_BYTES) this.forget();
+    if (
+      this.texts.size >= MEMO_TEXTS ||
+      this.textBytes.bytes > MEMO_TEXT_BYTES ||
+      this.groups.isFull ||
+      this.groups.bytes > MEMO_TEXT_BYTES
+    )
+      this.forget();
   }
 
   /** Fills `key` from a line's bytes as {@link keyOf} would from its record; false when it cannot. */
   private keyOfSpans(b: Uint8Array, spans: Int32Array): boolean {
     const k = this.key;
-    for (let slot = 0; slot < WIDTH; slot++) {
-      const at = slot * SPAN_WIDTH;
+    const src = this.addressCode(b, spans, 0);
+    const dst = this.addressCode(b, spans, 1);
+    // pkt-srcaddr is usually the same dotted quad as srcaddr: one lookup for both.
+    const pktSrc = sameQuad(spans, 2, 0) ? src : this.addressCode(b, spans, 2);
+    const pktDst = sameQuad(spans, 3, 1) ? dst : this.addressCode(b, spans, 3);
+    if (src === NO_KEY || dst === NO_KEY || pktSrc === NO_KEY || pktDst === NO_KEY) return false;
+    k[0] = src;
+    k[1] = dst;
+    k[2] = pktSrc;
+    k[3] = pktDst;
+    const h = this.groups.hashOf(spans);
+    let g = this.groups.get(b, spans, h);
+    if (g < 0) {
+      // bound() ran first, so there is room for this one.
+      g = this.groups.size;
+      if (!this.groupOf(b, spans, g)) return false;
+      this.groups.set(b, spans, h, g);
+    }
+    const codes = this.groupCodes;
+    k[INTERFACE_ID] = codes[g * 4]!;
+    k[SUBNET_ID] = codes[g * 4 + 1]!;
+    k[VPC_ID] = codes[g * 4 + 2]!;
+    k[FLOW_DIRECTION] = codes[g * 4 + 3]!;
+    const at = TRAFFIC_PATH * SPAN_WIDTH;
+    const v = spans[at + 3]!;
+    const path = spans[at]! < 0 || v === -1 ? 0 : v >= 0 && v < 2 ** 30 ? 1 + v : NO_KEY;
+    k[TRAFFIC_PATH] = path;
+    return path !== NO_KEY;
+  }
+
+  /** The key code of address `slot` (0 to 3) of a line. */
+  private addressCode(b: Uint8Array, spans: Int32Array, slot: number): number {
+    const at = slot * SPAN_WIDTH;
+    const a = spans[at]!;
+    if (a < 0) return 0;
+    if (spans[at + 4] === 1) return 1 + this.partition.pieceOf4(spans[at + 3]! >>> 0);
+    const e = spans[at + 1]!;
+    if (e - a === 1 && b[a] === DASH) return 0;
+    return isAscii(b, a, e) ? this.address(latin1(b, a, e)) : NO_KEY;
+  }
+
+  /** Fills `groupCodes` for group `g`, the key codes of a line's GROUP fields; false when one cannot be keyed. */
+  private groupOf(b: Uint8Array, spans: Int32Array, g: number): boolean {
+    for (let i = 0; i < GROUP.length; i++) {
+      const at = GROUP[i]! * SPAN_WIDTH;
       const a = spans[at]!;
       const e = spans[at + 1]!;
-      let code: number;
-      if (a < 0) code = 0;
-      else if (slot === TRAFFIC_PATH) {
-        const v = spans[at + 3]!;
-        code = v === -1 ? 0 : v >= 0 && v < 2 ** 30 ? 1 + v : NO_KEY;
-      } else if (e - a === 1 && b[a] === DASH) code = 0;
-      else if (slot < INTERFACE_ID) {
-        code =
-          spans[at + 4] === 1
-            ? 1 + this.partition.pieceOf4(spans[at + 3]! >>> 0)
-            : isAscii(b, a, e)
-              ? this.address(latin1(b, a, e))
-              : NO_KEY;
-      } else code = this.textCode(slot, b, a, e, spans[at + 2]!);
+      const code =
+        a < 0 || (e - a === 1 && b[a] === DASH) ? 0 : this.textCode(GROUP[i]!, b, a, e, spans[at + 2]!);
       if (code === NO_KEY) return false;
-      k[slot] = code;
+      this.groupCodes[g * 4 + i] = code;
     }
     return true;
   }
@@ -282,11 +363,21 @@ export class FlowPathMemo {
   }
 
   private forget(): void {
+    this.groups.clear();
     this.texts.clear();
     this.textBytes.clear();
-    this.answers.fill(0);
+    this.slots.fill(0);
     this.used = 0;
   }
+}
+
+/** The path of an answer of {@link FlowPathMemo.answerOf} (1 or more). */
+export function pathOfAnswer(a: number): PathKind | null {
+  return a === 1 ? null : PATH_KINDS[a - 2]!;
+}
+
+function answerOfDecision(d: PathDecision | null): number {
+  return d === null ? 1 : 2 + PATH_KINDS.indexOf(d.path);
 }
 
 /** `text` as the bytes of a line carry it, when it is ASCII (others take the record path). */
@@ -294,6 +385,13 @@ function setAscii(map: ByteMap, text: string, value: number): void {
   const b = Buffer.from(text, 'latin1');
   if (b.toString('latin1') !== text || !isAscii(b, 0, b.length)) return;
   map.set(b, 0, b.length, hashOf(b, 0, b.length), value);
+}
+
+/** Whether address `slot` of a line is the same dotted quad as address `other`. */
+function sameQuad(spans: Int32Array, slot: number, other: number): boolean {
+  const at = slot * SPAN_WIDTH;
+  const o = other * SPAN_WIDTH;
+  return spans[at + 4] === 1 && spans[o + 4] === 1 && spans[at + 3] === spans[o + 3] && spans[o]! >= 0;
 }
 
 function isAscii(b: Uint8Array, a: number, e: number): boolean {

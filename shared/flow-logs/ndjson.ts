@@ -46,8 +46,16 @@ export class FlowNdjsonWriter {
   /** Where the fused renderer leaves the end of the line it rendered. */
   private readonly res = new Int32Array(1);
 
-  /** @param chunkBytes size of the output chunks handed out by {@link take} @default 1 MiB */
-  constructor(private readonly chunkBytes = 1 << 20) {
+  /**
+   * @param chunkBytes size of the output chunks handed out by {@link take} @default 1 MiB
+   * @param spare chunks given back once written (their memory no longer read by anyone), taken
+   *   before allocating: a writer whose output crosses threads reuses the same few megabytes
+   *   instead of leaving garbage for a thread that rarely collects. Default: always allocate.
+   */
+  constructor(
+    private readonly chunkBytes = 1 << 20,
+    private readonly spare: Buffer[] | null = null,
+  ) {
     this.out = Buffer.allocUnsafe(chunkBytes);
     this.outView = viewOf(this.out);
   }
@@ -135,8 +143,10 @@ export class FlowNdjsonWriter {
 
   private rotate(room: number): void {
     if (this.o > 0) this.full.push(this.out.subarray(0, this.o));
-    // A fresh chunk each time: a chunk handed out may still sit in a stream's queue.
-    this.out = Buffer.allocUnsafe(Math.max(this.chunkBytes, room));
+    // A fresh chunk each time, or one given back: a chunk handed out may still sit in a stream's queue.
+    const size = Math.max(this.chunkBytes, room);
+    const reused = this.spare?.pop();
+    this.out = reused !== undefined && reused.length >= size ? reused : Buffer.allocUnsafe(size);
     this.outView = viewOf(this.out);
     this.o = 0;
   }

@@ -20,11 +20,14 @@ import type { IpAddress } from './ip.js';
  */
 export class AddressPartition {
   /**
-   * Per /16 of IPv4: the piece of its first address, and of its last. Most /16s hold no start
-   * of a piece, so one read answers; a binary search over the whole table took 10 to 12
+   * Per /16 of IPv4: the piece of all its addresses when one piece holds them all, else -1 - the
+   * piece of its first address (the search then runs from there to `last16`). Most /16s hold no
+   * start of a piece, so one read answers; a binary search over the whole table took 10 to 12
    * unpredictable branches per address, the largest cost of `classify --summary` once cached.
+   * One table for the common answer rather than a first/last pair: a lookup reads one 256 KiB
+   * table instead of two, and the tables compete for the same cache as the memo's keys.
    */
-  private readonly first16: Int32Array;
+  private readonly piece16: Int32Array;
   private readonly last16: Int32Array;
 
   private constructor(
@@ -32,15 +35,15 @@ export class AddressPartition {
     /** Four big-endian words per start. */
     private readonly v6: Uint32Array,
   ) {
-    this.first16 = new Int32Array(65536);
+    this.piece16 = new Int32Array(65536);
     this.last16 = new Int32Array(65536);
     let piece = 0;
     for (let k = 0; k < 65536; k++) {
       const from = k * 65536;
       while (piece + 1 < v4.length && v4[piece + 1]! <= from) piece++;
-      this.first16[k] = piece;
       let last = piece;
       while (last + 1 < v4.length && v4[last + 1]! <= from + 65535) last++;
+      this.piece16[k] = last === piece ? piece : -1 - piece;
       this.last16[k] = last;
     }
   }
@@ -71,9 +74,8 @@ export class AddressPartition {
   /** {@link pieceOf} for an IPv4 address given as an unsigned 32-bit number. */
   pieceOf4(v: number): number {
     const k = v >>> 16;
-    const lo = this.first16[k]!;
-    const hi = this.last16[k]!;
-    return lo === hi ? lo : lastAtOrBelow4(this.v4, v, lo, hi);
+    const piece = this.piece16[k]!;
+    return piece >= 0 ? piece : lastAtOrBelow4(this.v4, v, -1 - piece, this.last16[k]!);
   }
 
   /**

@@ -1,5 +1,6 @@
-// S3 server access log parsing speed: in-process parser, in-process streaming reader, the CLI
-// (`parse s3-access --count`) and an awk baseline over the same generated file, all in one run.
+// S3 server access log parsing speed: in-process parser and `--count` counter, in-process
+// streaming reader, the CLI (`parse s3-access --count`) and an awk baseline over the same
+// generated file, all in one run.
 // The input is generated before anything is timed, in a temp dir that is removed afterwards.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { readAccessLogRecords } from '../../functions/lib/read-access-logs.js';
+import { AccessLogRecordCounter } from '../../shared/access-logs/counter.js';
 import { AccessLogLineParser } from '../../shared/access-logs/parser.js';
 import { LineSplitter } from '../../shared/text/line-splitter.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
@@ -177,6 +179,15 @@ function inProcess(data: Buffer, check: boolean): { records: number; seconds: nu
   return { records, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
 }
 
+/** The `--count` path's counter over `data` in 1 MiB chunks, as a plain file is read. */
+function inProcessCounter(data: Buffer): { records: number; seconds: number } {
+  const counter = new AccessLogRecordCounter({ onReject: () => undefined });
+  const t0 = process.hrtime.bigint();
+  for (let o = 0; o < data.length; o += 1_048_576) counter.push(data.subarray(o, o + 1_048_576));
+  counter.end();
+  return { records: counter.records, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
 async function inProcessReader(file: string): Promise<{ records: number; seconds: number }> {
   const rejects = new RejectCounter();
   let records = 0;
@@ -228,7 +239,10 @@ export default async function accessLogsBench(): Promise<void> {
     inProcess(data, false); // warm-up
     const parse = Array.from({ length: ROUNDS }, () => inProcess(data, false));
     const check = Array.from({ length: ROUNDS }, () => inProcess(data, true));
-    if (parse[0]!.records !== LINES || check[0]!.records !== LINES) throw new Error('lines were rejected');
+    inProcessCounter(data); // warm-up
+    const counted = Array.from({ length: ROUNDS }, () => inProcessCounter(data));
+    if (parse[0]!.records !== LINES || check[0]!.records !== LINES || counted[0]!.records !== LINES)
+      throw new Error('lines were rejected');
     const reader: number[] = [];
     for (let k = 0; k < ROUNDS; k++) reader.push((await inProcessReader(file)).seconds);
 
@@ -249,6 +263,7 @@ export default async function accessLogsBench(): Promise<void> {
     const rows: Row[] = [
       ['parser in-process, full records (bytes in memory)', median(parse.map((p) => p.seconds)), null],
       ['parser in-process, check only (bytes in memory)', median(check.map((p) => p.seconds)), null],
+      ['`--count` counter in-process (bytes in memory)', median(counted.map((p) => p.seconds)), null],
       ['`readAccessLogRecords` in-process (file)', median(reader), null],
       cliRow('`pathguard parse s3-access --count` (plain)', count),
       cliRow('`pathguard parse s3-access --count` (gzip)', countGz),

@@ -1,15 +1,45 @@
 /**
  * FlowPathMemo (the `classify --summary` cache) gives every record the path classifyFlowRecord
  * gives it, on random environments and random records drawn so that keys repeat, with a cache
- * small enough to be forgotten and rebuilt mid-run.
+ * small enough to be forgotten and rebuilt mid-run; and the same from a line's bytes (the path
+ * `classify --summary` takes for a kind of record it has seen).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FLOW_MEMO_KEY_FIELDS, FlowPathMemo } from '../../shared/classify/flow-memo.js';
 import { classifyFlowRecord, FLOW_CLASSIFICATION_FIELDS } from '../../shared/classify/index.js';
 import { buildEnvironmentIndex } from '../../shared/env/environment-index.js';
+import { compileFlowFormat } from '../../shared/flow-logs/compiled-format.js';
+import { parseFlowFormat } from '../../shared/flow-logs/format.js';
+import { formatFlowRecord } from '../../shared/flow-logs/formatter.js';
+import { parseFlowLogText } from '../../shared/flow-logs/parser.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
+import { RejectCounter } from '../../shared/text/rejects.js';
 import { ENIS, environment, SUBNETS, scene } from './flow-env-arbitraries.js';
+
+const V5 = parseFlowFormat(
+  'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path',
+);
+if (!V5.ok) throw new Error('v5 format');
+const FORMAT = V5.value;
+const BASE: FlowRecord = {
+  version: 5,
+  accountId: '123456789012',
+  srcport: 49152,
+  dstport: 443,
+  protocol: 6,
+  packets: 12,
+  bytes: 1830,
+  start: 1764061200,
+  end: 1764061259,
+  action: 'ACCEPT',
+  logStatus: 'OK',
+  instanceId: 'i-0123456789abcdef0',
+  tcpFlags: 3,
+  type: 'IPv4',
+  region: 'us-east-1',
+  azId: 'use1-az4',
+};
 
 const DEEP = process.env.PATHGUARD_DEEP === '1';
 
@@ -51,5 +81,47 @@ describe('FlowPathMemo', () => {
       };
       expect(memo.pathOf(r)).toBe(classifyFlowRecord(r, idx)?.path ?? null);
     }
+  });
+
+  it('gives each line the path classifyFlowRecord gives its record, from the bytes', () => {
+    const fast = compileFlowFormat(FORMAT, FLOW_MEMO_KEY_FIELDS);
+    let fromBytes = 0;
+    fc.assert(
+      fc.property(
+        scene,
+        fc.array(fc.tuple(fc.nat(), fc.nat(40)), { minLength: 1, maxLength: 80 }),
+        ([env, kinds], order) => {
+          const idx = buildEnvironmentIndex(env);
+          // Tables small enough to be forgotten and refilled within one run, and a roomy one.
+          const memos = [new FlowPathMemo(idx), new FlowPathMemo(idx, 16, 4)];
+          // Each record followed by its twins in the other directions: lines one field apart
+          // where the direction alone may change the path (which side is the interface's).
+          const lines = order.flatMap(([i, pad]) =>
+            [{}, { flowDirection: 'egress' }, { flowDirection: 'ingress' }].map(
+              (d) => [{ ...BASE, ...kinds[i % kinds.length]!, ...d }, pad] as const,
+            ),
+          );
+          for (const [record, pad] of lines) {
+            const text = formatFlowRecord(record, FORMAT);
+            // The line somewhere inside a buffer, as in a chunk of a file.
+            const b = Buffer.from(`${'\n'.repeat(pad)}${text}\n`);
+            if (fast.spans!(b, pad, -1) < 0) continue;
+            const [r] = parseFlowLogText(text, { format: FORMAT, rejects: new RejectCounter() });
+            const want = classifyFlowRecord(r!, idx)?.path ?? null;
+            for (const m of memos) {
+              const got = m.pathOfLine(b, fast.spanValues!);
+              if (got === undefined) expect(m.pathOf(r!)).toBe(want);
+              else {
+                expect(got).toBe(want);
+                fromBytes++;
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: DEEP ? 2000 : 250 },
+    );
+    // The property held for lines answered from their bytes, not only for records.
+    expect(fromBytes).toBeGreaterThan(1000);
   });
 });

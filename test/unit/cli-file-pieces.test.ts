@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FilePiece, planFilePieces } from '../../functions/cli/file-pieces.js';
+import {
+  cutPoints,
+  type FilePiece,
+  MIN_PIECE_BYTES,
+  planFilePieces,
+} from '../../functions/cli/file-pieces.js';
 import { generate as generateAccessLog } from '../bench/access-logs.bench.js';
 import { flowLine, rng, V5_FIELDS } from '../bench/flow-data.js';
 import { accessCountJobs, flowClassifyJobs, flowCountJobs, inTurn, onWorkersOnly } from './worker-jobs.js';
@@ -108,6 +113,17 @@ describe('planFilePieces', () => {
     // Ranges after the first assume the format of the file's header line.
     expect(pieces![1]!.startSpec).toContain('${traffic-path}');
     expect(whole).toEqual([{ file: 1, path: gz, weight: expect.any(Number) }]);
+  });
+
+  it('cuts even ranges, the last one again at its half and three quarters, so the last out are short', () => {
+    const mib = 1024 * 1024;
+    const points = cutPoints(100 * mib, 10 * mib);
+    const ends = [...points, 100 * mib];
+    const sizes = ends.map((e, k) => (e - (k === 0 ? 0 : ends[k - 1]!)) / mib);
+    expect(sizes).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 5, 2.5, 2.5]);
+    expect(cutPoints(3 * MIN_PIECE_BYTES, MIN_PIECE_BYTES)).toHaveLength(4);
+    // Not when a quarter of the last range would be under 256 KiB.
+    expect(cutPoints(2.5 * MIN_PIECE_BYTES, MIN_PIECE_BYTES)).toHaveLength(2);
   });
 
   it('reads a missing file or a small one whole', async () => {

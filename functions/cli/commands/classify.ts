@@ -109,7 +109,12 @@ async function summariseFlows(
   flow: Tally,
 ): Promise<void> {
   const counter = flowPathCounter(memo, flow);
-  await pipeFlowRecords(input, opts, { ...counter, region: () => undefined, flush: () => undefined });
+  try {
+    await pipeFlowRecords(input, opts, { ...counter, region: () => undefined, flush: () => undefined });
+  } finally {
+    // What was read before a failure is still reported.
+    counter.settle();
+  }
 }
 
 const list = (v: unknown): string[] =>

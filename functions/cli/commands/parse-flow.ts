@@ -36,23 +36,35 @@ export const parseFlowCommand: CommandSpec = {
         }
         done = results.length;
       }
-      for (const input of inputs.slice(done)) {
+      // One input the way reading in turn takes it; NDJSON written out as it is rendered.
+      const readWhole = async (input: string) => {
         const opts = { stdin: io.stdin, rejects, ...(format ? { format } : {}) };
-        if (countOnly) {
-          records += await countFlowRecords(input, opts);
-          continue;
-        }
+        if (countOnly) return countFlowRecords(input, opts);
         // Redacted like every output (unknown fields are free text): the writer copies only
         // fields that cannot hold a secret and sends the rest through redaction.
-        records += await pipeFlowRecords(input, opts, {
+        const n = await pipeFlowRecords(input, opts, {
           region: (b, from, to) => ndjson.region(b, from, to),
           render: (b, start, f, max) => ndjson.render(b, start, f, max),
           line: (b, start, end, f) => ndjson.line(b, start, end, f),
           record: (r) => ndjson.record(r),
           flush: () => writeChunks(io.stdout, ndjson.take()),
         });
+        await writeChunks(io.stdout, ndjson.finish());
+        return n;
+      };
+      if (!countOnly && threads > 1) {
+        // Plain files rendered by byte ranges on worker threads, written here in file order.
+        const { writeFlowNdjsonOnThreads } = await import('../ndjson-jobs.js');
+        return writeFlowNdjsonOnThreads({
+          inputs,
+          spec,
+          threads,
+          stdout: io.stdout,
+          rejects,
+          renderWhole: readWhole,
+        });
       }
-      await writeChunks(io.stdout, ndjson.finish());
+      for (const input of inputs.slice(done)) records += await readWhole(input);
       return records;
     });
   },
