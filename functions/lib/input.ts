@@ -170,7 +170,33 @@ async function openPlainReused(name: string): Promise<OpenedInput | null> {
       await fh.close().catch(() => undefined);
     }
   }
-  return { name, encoding: 'plain', firstByte, chunks: chunks() };
+  return { name, encoding: 'plain', firstByte, chunks: closedIfNeverStarted(chunks(), () => fh.close()) };
+}
+
+/**
+ * `gen`, whose `return()` before its first `next()` also runs `close`: a generator ended before
+ * it starts skips its own `finally`, and a caller that only looked at the first byte (a Parquet
+ * file, then read by range) left the file handle to the garbage collector, which warns on stderr.
+ */
+function closedIfNeverStarted(
+  gen: AsyncGenerator<Buffer>,
+  close: () => Promise<void>,
+): AsyncGenerator<Buffer> {
+  let started = false;
+  const next = gen.next.bind(gen);
+  const end = gen.return.bind(gen);
+  gen.next = (...args) => {
+    started = true;
+    return next(...args);
+  };
+  gen.return = async (value) => {
+    if (!started) {
+      started = true;
+      await close().catch(() => undefined);
+    }
+    return end(value);
+  };
+  return gen;
 }
 
 function toBuffer(v: unknown): Buffer {

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parquetMetadata } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
@@ -6,6 +8,7 @@ import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { writeFlowParquet } from '../../functions/lab/flow-parquet-writer.js';
 import { FLOW_PARQUET_CODECS } from '../../functions/lib/flow-parquet.js';
+import { countFlowRecords } from '../../functions/lib/read-flow.js';
 import {
   DEFAULT_FLOW_FORMAT,
   type FlowFormat,
@@ -216,6 +219,24 @@ describe('Parquet flow logs', () => {
     const got = await decode(broken);
     expect(got.records).toHaveLength(20);
     expect(got.failure).toMatchObject({ row: expect.any(Number), error: { code: 'BAD_ENCODING' } });
+  });
+
+  it('counts Parquet files on disk without leaving a file open', async () => {
+    // The count path opens a file for its first bytes, then reopens a Parquet file for ranged
+    // reads: the first handle was left to the garbage collector (a warning on stderr per file).
+    const dir = mkdtempSync(join(tmpdir(), 'pg-parquet-fd-'));
+    try {
+      const file = join(dir, 'fl.parquet');
+      const records = text('aws-doc-default.log', DEFAULT_FLOW_FORMAT);
+      writeFileSync(file, writeFlowParquet(records, DEFAULT_FLOW_FORMAT));
+      const open = () => readdirSync('/proc/self/fd').length;
+      const before = open();
+      for (let i = 0; i < 3; i++)
+        expect(await countFlowRecords(file, { rejects: new RejectCounter() })).toBe(records.length);
+      expect(open()).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads a file by range, one row group at a time, into the records it gives in memory', async () => {
