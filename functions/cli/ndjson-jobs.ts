@@ -44,9 +44,8 @@ export interface OrderedNdjsonRun {
   /** @default dist/file-worker.mjs beside the bundle */
   readonly workerScript?: URL;
   /**
-   * Whether this thread renders a range whose turn comes before a worker has taken it (the first
-   * ones, while workers start). False leaves every range to the workers (tests: each range's
-   * output then crosses a thread boundary).
+   * Whether this thread renders ranges too, between its writes (one thread fewer to start). False
+   * leaves every range to the workers (tests: each range's output then crosses a thread boundary).
    * @default true
    */
   readonly thisThreadRenders?: boolean;
@@ -90,13 +89,86 @@ export async function writeFlowNdjsonOnThreads(run: OrderedNdjsonRun): Promise<n
   const workers =
     script === null
       ? []
-      : Array.from({ length: Math.min(run.threads, ranges - 1) }, () => new Worker(script, WORKER_OPTIONS));
+      : Array.from(
+          { length: Math.min(run.threads - 1, ranges - 1) },
+          () => new Worker(script, WORKER_OPTIONS),
+        );
+  const here = workers.length === 0 || run.thisThreadRenders !== false;
+  const credit = new LocalCredit();
   try {
     for (const w of workers) serve(w, slots, run.spec);
-    const here = workers.length === 0 || run.thisThreadRenders !== false;
-    return await writeInOrder(run, pieces, slots, here);
+    // This thread renders ahead too, between its writes, its output held like a worker's.
+    const ahead = here ? renderAhead(run, slots, credit) : Promise.resolve();
+    const records = await writeInOrder(run, pieces, slots, credit);
+    await ahead;
+    return records;
   } finally {
+    credit.stop();
     await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+/** This thread's window: the bytes it rendered ahead and has not written yet (as a worker's). */
+class LocalCredit {
+  private unwritten = 0;
+  private resume: (() => void) | null = null;
+  private abort: ((e: Error) => void) | null = null;
+  stopped = false;
+
+  /** Counts `bytes` rendered; a promise when too many are waiting to be written, rejected once stopped. */
+  take(bytes: number): Promise<void> | undefined {
+    if (this.stopped) return Promise.reject(new Error('the run is over'));
+    this.unwritten += bytes;
+    if (this.unwritten <= LOCAL_WINDOW_BYTES) return undefined;
+    return new Promise<void>((resolve, reject) => {
+      this.resume = resolve;
+      this.abort = reject;
+    });
+  }
+
+  release(bytes: number): void {
+    this.unwritten -= bytes;
+    if (this.unwritten <= LOCAL_WINDOW_BYTES && this.resume !== null) {
+      const r = this.resume;
+      this.resume = null;
+      this.abort = null;
+      r();
+    }
+  }
+
+  /** The run is over, or failed: a range being rendered ahead stops at its next read. */
+  stop(): void {
+    this.stopped = true;
+    const a = this.abort;
+    this.resume = null;
+    this.abort = null;
+    a?.(new Error('the run is over'));
+  }
+}
+
+/** As a worker's window (functions/cli/file-worker.ts). */
+const LOCAL_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/** This thread's share: the first range nobody has taken, in turn, while ranges are left. */
+async function renderAhead(run: OrderedNdjsonRun, slots: readonly (Slot | null)[], credit: LocalCredit) {
+  while (!credit.stopped) {
+    const slot = slots.find((s) => s !== null && s.owner === null);
+    if (slot === undefined || slot === null) return;
+    slot.owner = 'local';
+    wake(slot);
+    try {
+      slot.result = await runHere(taskOf(slot.piece, run.spec), (chunks) => {
+        let bytes = 0;
+        for (const c of chunks) bytes += c.length;
+        slot.chunks.push(...chunks);
+        wake(slot);
+        return credit.take(bytes);
+      });
+    } catch {
+      slot.result = null;
+    }
+    slot.done = true;
+    wake(slot);
   }
 }
 
@@ -155,7 +227,7 @@ async function writeInOrder(
   run: OrderedNdjsonRun,
   pieces: readonly FilePiece[],
   slots: readonly (Slot | null)[],
-  here: boolean,
+  credit: LocalCredit,
 ): Promise<number> {
   let records = 0;
   let file = -1;
@@ -175,7 +247,7 @@ async function writeInOrder(
     // A range that assumed another format than the one in force where it starts is rendered again.
     const stale =
       piece.startSpec !== undefined && inForce !== null && piece.startSpec !== inForce && !run.spec;
-    const r = await writeRange(run, slot, stale ? inForce! : null, here);
+    const r = await writeRange(run, slot, stale ? inForce! : null, credit);
     records += r.records;
     run.rejects.merge(r.rejects, lines);
     lines += r.lines;
@@ -193,21 +265,24 @@ async function writeRange(
   run: OrderedNdjsonRun,
   slot: Slot,
   redoSpec: string | null,
-  here: boolean,
+  credit: LocalCredit,
 ): Promise<PieceResult> {
   const write = (chunks: Buffer[]) => writeChunks(run.stdout, chunks);
-  if (slot.owner === null && here) slot.owner = 'local';
   while (slot.owner === null) await until(slot);
-  if (slot.owner === 'local') return runHere(taskOf(slot.piece, run.spec, redoSpec ?? undefined), write);
-  const w = slot.owner;
+  const owner = slot.owner;
   for (;;) {
     if (slot.chunks.length > 0) {
       const chunks = slot.chunks;
       slot.chunks = [];
       // Counted first: a chunk given back has moved (length 0).
-      for (const c of chunks) slot.written += c.length;
-      if (redoSpec === null) await writeBack(run.stdout, w, chunks);
-      else giveBack(w, chunks);
+      let bytes = 0;
+      for (const c of chunks) bytes += c.length;
+      slot.written += bytes;
+      if (owner === 'local') {
+        if (redoSpec === null) await write(chunks);
+        credit.release(bytes);
+      } else if (redoSpec === null) await writeBack(run.stdout, owner, chunks);
+      else giveBack(owner, chunks);
       continue;
     }
     if (slot.done) break;
@@ -215,9 +290,9 @@ async function writeRange(
   }
   if (redoSpec !== null) return runHere(taskOf(slot.piece, run.spec, redoSpec), write);
   if (slot.result !== null) return slot.result;
-  // Failed on its worker: read again here, which fails (or not) as reading in turn would.
+  // Failed (on a worker, or ahead here): read again, which fails (or not) as reading in turn would.
   if (slot.written === 0) return runHere(taskOf(slot.piece, run.spec), write);
-  throw new Error(`${slot.piece.path}: a worker thread failed after writing part of it`);
+  throw new Error(`${slot.piece.path}: a range failed after part of it was written`);
 }
 
 /** Tells a worker its chunks are written, and gives their memory back for its next ones. */

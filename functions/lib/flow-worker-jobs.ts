@@ -7,6 +7,10 @@ import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { RejectCounter, type RejectTally } from '../../shared/text/rejects.js';
 import { readFlowObject } from './flow-object.js';
 
+/** Records kept, or passed over, before a worker sends them: one message per many batches. */
+const SEND_RECORDS = 1024;
+const SEND_PASSED_OVER = 65_536;
+
 /** From the function's thread to a worker: one object at a time, its bytes as they download. */
 export type FlowJobMessage =
   | {
@@ -96,11 +100,22 @@ async function runJob(
 ): Promise<void> {
   const rejects = new RejectCounter();
   const mayMatch = flowAddressFilter(addresses);
+  let records: FlowRecord[] = [];
+  let passedOver = 0;
+  const send = () => {
+    port.postMessage({ kind: 'records', job, records, passedOver });
+    records = [];
+    passedOver = 0;
+  };
   try {
     for await (const batch of readFlowObject(key, queue, rejects)) {
-      const records = batch.filter(mayMatch);
-      port.postMessage({ kind: 'records', job, records, passedOver: batch.length - records.length });
+      for (const r of batch) {
+        if (mayMatch(r)) records.push(r);
+        else passedOver++;
+      }
+      if (records.length >= SEND_RECORDS || passedOver >= SEND_PASSED_OVER) send();
     }
+    if (records.length > 0 || passedOver > 0) send();
     port.postMessage({ kind: 'done', job, rejects: tallyOf(rejects) });
   } catch (e) {
     port.postMessage({ kind: 'failed', job, message: (e as Error)?.message ?? String(e) });

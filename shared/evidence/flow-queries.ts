@@ -43,8 +43,10 @@ const MEMO_LIMIT = 65_536;
  * EvidenceCorrelator.addFlow tries only the sides whose remote address is one of the record's,
  * and every side's remote is an address of its vantage's query, so a record refused here matches
  * nothing: a source may leave it out of its batches and count it instead
- * (FlowRecordsPassedOver). Raw address texts are remembered with their answer: a flow log repeats
- * few addresses, and normalizing each one took longer than parsing its record.
+ * (FlowRecordsPassedOver). Dotted IPv4 texts, most of a flow log, are their own normal form and
+ * are looked up as they are; other texts are normalized once and remembered. Normalizing every
+ * address took 4 µs of CPU per record of a busy VPC's log (a worker spent 2.0 CPU seconds on
+ * 250,000 records where parsing alone took 0.9): S3's addresses hardly repeat.
  *
  * @example
  * const mayMatch = flowAddressFilter(merged.addresses);
@@ -55,6 +57,8 @@ export function flowAddressFilter(addresses: readonly string[]): (r: FlowRecord)
   const memo = new Map<string, boolean>();
   const hit = (a: string | null | undefined): boolean => {
     if (typeof a !== 'string' || a === '') return false;
+    if (wanted.has(a)) return true;
+    if (isDottedDigits(a)) return false;
     let known = memo.get(a);
     if (known === undefined) {
       if (memo.size >= MEMO_LIMIT) memo.clear();
@@ -64,4 +68,13 @@ export function flowAddressFilter(addresses: readonly string[]): (r: FlowRecord)
     return known;
   };
   return (r) => hit(r.srcaddr) || hit(r.dstaddr) || hit(r.pktSrcaddr) || hit(r.pktDstaddr);
+}
+
+/** Whether `a` is only digits and dots: normalizeIp leaves such a text as it is. */
+function isDottedDigits(a: string): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    if (c !== 0x2e && (c < 0x30 || c > 0x39)) return false;
+  }
+  return true;
 }
