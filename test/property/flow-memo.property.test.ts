@@ -124,4 +124,49 @@ describe('FlowPathMemo', () => {
     // The property held for lines answered from their bytes, not only for records.
     expect(fromBytes).toBeGreaterThan(1000);
   });
+
+  it('tells a packet address apart from the record address it repeats, from the bytes', () => {
+    // pkt-srcaddr reuses srcaddr's lookup only when both are the same dotted quad: `-` and
+    // 0.0.0.0 (both read as 0 by the scan) and an IPv6 text must each get their own.
+    const fast = compileFlowFormat(FORMAT, FLOW_MEMO_KEY_FIELDS);
+    const envs = fc.sample(environment, { numRuns: 30, seed: 11 });
+    const addresses = ['0.0.0.0', '-', '10.0.0.5', '52.216.8.1', '2600:1fa0:8000::1', '::'];
+    // Without a deciding traffic-path the route table decides, and rule 9b reads pkt-srcaddr.
+    const DIRECTION_PATHS = [
+      ['egress', null],
+      ['egress', 1],
+      ['ingress', null],
+    ] as const;
+    let scanned = 0;
+    for (const env of envs) {
+      const idx = buildEnvironmentIndex(env);
+      const memo = new FlowPathMemo(idx);
+      for (const src of addresses)
+        for (const pkt of addresses)
+          for (const [flowDirection, trafficPath] of DIRECTION_PATHS) {
+            const text = formatFlowRecord(
+              {
+                ...BASE,
+                interfaceId: ENIS[0],
+                srcaddr: src === '-' ? null : src,
+                dstaddr: '52.216.9.9',
+                pktSrcaddr: pkt === '-' ? null : pkt,
+                pktDstaddr: pkt === '-' ? null : pkt,
+                flowDirection,
+                trafficPath,
+              },
+              FORMAT,
+            );
+            const b = Buffer.from(`${text}\n`);
+            // The strict scan declines what the general parser must judge (e.g. mixed families).
+            if (fast.spans!(b, 0, -1) < 0) continue;
+            scanned++;
+            const [r] = parseFlowLogText(text, { format: FORMAT, rejects: new RejectCounter() });
+            const want = classifyFlowRecord(r!, idx)?.path ?? null;
+            const got = memo.pathOfLine(b, fast.spanValues!);
+            expect(got === undefined ? memo.pathOf(r!) : got).toBe(want);
+          }
+    }
+    expect(scanned).toBeGreaterThan(envs.length * 40);
+  });
 });
