@@ -18,8 +18,9 @@ names are kept as strings.
 Options:
   --format SPEC   the flow log's format: '\${version} \${srcaddr} ...' or 'version srcaddr ...'
   --count         print only 'records N rejected M'
-  --jobs N        threads for --count, plain files split by line ranges (default: one per core
-                  for inputs over 32 MB; at most the cores and 4; 1: this thread only)
+  --jobs N        threads, plain files split by line ranges; at most the cores and 4; 1: this
+                  thread only. Default: with --count one per core for inputs over 32 MB; NDJSON
+                  output on one thread unless --jobs is given
 
 Output keys are the AWS field names in camelCase (pkt-srcaddr -> pktSrcaddr); integer fields
 (version, srcport, dstport, protocol, packets, bytes, start, end, tcp-flags, traffic-path) are
