@@ -10,6 +10,7 @@ import type {
   PresignUploadRequest,
 } from '../../shared/ports/index.js';
 import { createAwsClient } from './clients.js';
+import { presignMrapGet } from './mrap-presigner.js';
 
 export interface SdkPresignerOptions {
   /** Static credentials (the lab); by default the SDK's provider chain (the Lambda role). */
@@ -130,13 +131,14 @@ export class SdkPresigner implements Presigner {
   }
 
   /**
-   * SigV4a for a Multi-Region Access Point (see `mrap-presigner.ts`). The JS signer and its
-   * elliptic-curve code load on the first MRAP probe only, so a configuration without one never
-   * pays for them at cold start.
+   * SigV4a for a Multi-Region Access Point (see `mrap-presigner.ts`). Imported statically: in the
+   * probe function's single-file bundle a dynamic import defers only the evaluation of the signer
+   * (its code is parsed at cold start all the same), and it makes esbuild put every module the
+   * signer shares with the S3 client - most of the SDK - behind lazy initialisers, which cost the
+   * cold start more than the signer's own top level (definitions only) does.
    */
   private async presignMrap(req: PresignRequest): Promise<string> {
     if (!req.mrapArn) throw styleError(req, 'needs mrapArn in the target');
-    const { presignMrapGet } = await import('./mrap-presigner.js');
     // The Region only seeds the client; the ARN has none and the request is signed for the set `*`.
     return presignMrapGet(this.client(`mrap:${req.region}`, { region: req.region }), {
       mrapArn: req.mrapArn,

@@ -46,6 +46,38 @@ describe('release bundles: the SigV4a signer only where MRAP probes are presigne
   });
 });
 
+/**
+ * The lazy initialiser esbuild wraps a module in when it sits behind an `import()` in a single-file
+ * bundle, or is imported by one that does (its `__esm` helper, minified
+ * `var X=(t,e,r)=>()=>{if(r)throw r[0];try{return t&&(e=t(t=0)),e}...`): X, or null.
+ */
+function lazyInitialiser(text: string): string | null {
+  return (
+    /var ([\w$]+)=\(\w,\w,\w\)=>\(\)=>\{if\(\w\)throw \w\[0\];try\{return \w&&\(\w=\w\(\w=0\)\),\w\}/.exec(
+      text,
+    )?.[1] ?? null
+  );
+}
+
+/** The statement of the bundle that defines an SDK client's package metadata. */
+function clientStatement(text: string, client: string): string {
+  const at = text.indexOf(`name:"@aws-sdk/client-${client}"`);
+  expect(at).toBeGreaterThan(0);
+  return text.slice(text.lastIndexOf(';', at) + 1, at);
+}
+
+describe('release bundles: the probe function evaluates the S3 client once, at cold start', () => {
+  it('does not put the S3 client behind a lazy initialiser (no import() of a module sharing it)', () => {
+    // The yardstick, to show the check can fail: analyze loads its Athena client with import().
+    const analyze = built.get('analyze')!.text;
+    expect(clientStatement(analyze, 'athena')).toContain(`${lazyInitialiser(analyze)}(()=>{`);
+    // Issue 16: with the SigV4a signer behind an import(), esbuild wrapped 558 modules of the probe
+    // bundle, the S3 client with them, which cost about a tenth of its import time.
+    const probe = built.get('probe')!.text;
+    expect(clientStatement(probe, 's3')).not.toContain(`${lazyInitialiser(probe)}(()=>{`);
+  });
+});
+
 /** Every AWS SDK package a bundle loads at run time (`import("@aws-sdk/…")` or `from"@aws-sdk/…"`). */
 function sdkLoadedAtRunTime(text: string): string[] {
   const found = new Set<string>();
