@@ -270,6 +270,15 @@ for (const ch of '0123456789abcdefABCDEF.:') ADDRESS_CLASS[ch.charCodeAt(0)] = 0
 
 const KEY = /^[A-Za-z][A-Za-z0-9]*$/;
 const layouts = new WeakMap<FlowFormat, Layout | null>();
+/**
+ * Layouts by what they are made of, so that equal formats held as different objects (a header
+ * line's and a task's) share one generated renderer in a thread: each one V8 compiles costs
+ * 0.1-0.4 s of CPU. Bounded: a file of ever-new header lines cannot grow it.
+ */
+const layoutsByFields = new Map<string, Layout | null>();
+const MAX_SHARED_LAYOUTS = 64;
+const fieldsKey = (format: FlowFormat) =>
+  format.fields.map((f) => `${f.name}/${f.key}/${f.integer ? 1 : 0}/${f.rule ?? ''}`).join(' ');
 
 /**
  * The layout of a format, or null when its records cannot be rendered from bytes: a key that is
@@ -278,6 +287,18 @@ const layouts = new WeakMap<FlowFormat, Layout | null>();
 function layoutOf(format: FlowFormat): Layout | null {
   let layout = layouts.get(format);
   if (layout !== undefined) return layout;
+  const shared = fieldsKey(format);
+  layout = layoutsByFields.get(shared);
+  if (layout === undefined) {
+    layout = newLayout(format);
+    if (layoutsByFields.size < MAX_SHARED_LAYOUTS) layoutsByFields.set(shared, layout);
+  }
+  layouts.set(format, layout);
+  return layout;
+}
+
+function newLayout(format: FlowFormat): Layout | null {
+  let layout: Layout | null;
   const keys = format.fields.map((f) => f.key);
   const ok = keys.length > 0 && keys.every((k) => KEY.test(k)) && new Set(keys).size === keys.length;
   layout = null;
@@ -303,7 +324,6 @@ function layoutOf(format: FlowFormat): Layout | null {
       `return function renderCleanLine(src, start, end, out, ov, o) {\n${generateClean(layout)}\n};`,
     )() as CleanRenderer;
   }
-  layouts.set(format, layout);
   return layout;
 }
 
