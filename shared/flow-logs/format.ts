@@ -10,9 +10,26 @@ export interface FlowFormat {
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 
-/** Builds a format from AWS field names in order. */
+/** Most distinct formats {@link flowFormatOf} remembers before it starts over. */
+const FORMAT_MEMO_LIMIT = 256;
+const formats = new Map<string, FlowFormat>();
+
+/**
+ * Builds a format from AWS field names in order. The same names give the same (immutable) object,
+ * so what is compiled once per format (the fast line check, the NDJSON renderer, the parsers) is
+ * compiled once per distinct format, not once per file header: S3 delivers a header in every
+ * object, and 1,000 hourly files would otherwise compile and warm up 1,000 identical checks.
+ * Bounded, so a file of ever-new header lines cannot grow it.
+ */
 export function flowFormatOf(names: readonly string[]): FlowFormat {
-  return { fields: names.map(fieldSpec), spec: names.map((n) => `\${${n}}`).join(' ') };
+  const spec = names.map((n) => `\${${n}}`).join(' ');
+  let f = formats.get(spec);
+  if (f === undefined) {
+    if (formats.size >= FORMAT_MEMO_LIMIT) formats.clear();
+    f = Object.freeze({ fields: Object.freeze(names.map(fieldSpec)), spec });
+    formats.set(spec, f);
+  }
+  return f;
 }
 
 /** The default format: the 14 version-2 fields ("You cannot customize or change the default format"). */
