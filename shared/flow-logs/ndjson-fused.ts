@@ -82,12 +82,15 @@ if (q === p || q > limit) return -1;
 `;
 
 /**
- * An integer: digits only, at most 15, no leading zero, checked and copied a word at a time as
- * the clean renderer does (see ./ndjson.ts); its value read only when a bound or the start/end
- * order needs it.
+ * Generated code that checks the integer at `b[p, q)` and copies it to `out` at `o`: digits only,
+ * at most 15, no leading zero (the careful path drops those), copied a word at a time. In ASCII a
+ * byte is a digit when neither +0x46 nor -0x30 sets its top bit (no carry or borrow crosses bytes
+ * below a non-digit, and bytes past the value are masked). Returns -1 from the generated function
+ * on anything else. `byteAt` spells a byte read of the source (an array index or a DataView read).
+ * Shared by this renderer and the clean renderer of ./ndjson.ts, so the check is written once.
  */
-function integerField(max: number | undefined, isStart: boolean, isEnd: boolean): string {
-  let code = `${FIND_END}if (q - p > 15 || (q - p > 1 && b[p] === 48)) return -1;
+export function integerCopy(byteAt: (index: string) => string): string {
+  return `if (q - p > 15 || (q - p > 1 && ${byteAt('p')} === 48)) return -1;
 if (q + 3 < size) {
   for (s = p; s < q; s += 4) {
     w = src.getInt32(s, true);
@@ -97,8 +100,17 @@ if (q + 3 < size) {
     ov.setInt32(o + s - p, w, true);
   }
   o += q - p;
-} else for (s = p; s < q; s++) { c = b[s]; if (c < 48 || c > 57) return -1; out[o++] = c; }
+} else for (s = p; s < q; s++) { c = ${byteAt('s')}; if (c < 48 || c > 57) return -1; out[o++] = c; }
 `;
+}
+
+/**
+ * An integer: digits only, at most 15, no leading zero, checked and copied a word at a time as
+ * the clean renderer does (see ./ndjson.ts); its value read only when a bound or the start/end
+ * order needs it.
+ */
+function integerField(max: number | undefined, isStart: boolean, isEnd: boolean): string {
+  let code = FIND_END + integerCopy((i) => `b[${i}]`);
   if (max !== undefined || isStart || isEnd) {
     code += 'v = 0; for (s = p; s < q; s++) v = v * 10 + (b[s] - 48);\n';
     if (max !== undefined) code += `if (v > ${max}) return -1;\n`;

@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { redactRecord } from '../evidence/redact-deep.js';
 import type { FlowFormat } from './format.js';
-import { type FusedRenderer, fusedRenderer } from './ndjson-fused.js';
+import { type FusedRenderer, fusedRenderer, integerCopy } from './ndjson-fused.js';
 import type { FlowRecord } from './types.js';
 
 /**
@@ -364,22 +364,9 @@ if (q === p) return -1;
 if (q - p === 1 && src.getUint8(p) === 45) { ov.setInt32(o, ${NULL_WORD}, true); o += 4; }
 `;
     if (L.kind[i] === INTEGER) {
-      // Digits only, at most 15, no leading zero (the careful path drops those), copied a word at
-      // a time: in ASCII, a byte is a digit when neither +0x46 nor -0x30 sets its top bit (no
-      // carry or borrow crosses bytes below a non-digit, and bytes past the value are masked).
+      // The integer check and word copy shared with the one-walk renderer (./ndjson-fused.ts).
       body += `else {
-  if (q - p > 15 || (q - p > 1 && src.getUint8(p) === 48)) return -1;
-  if (q + 3 < size) {
-    for (s = p; s < q; s += 4) {
-      w = src.getInt32(s, true);
-      t = ((w + 0x46464646) | (w - 0x30303030)) & 0x80808080;
-      if (q - s < 4) t &= (1 << ((q - s) << 3)) - 1;
-      if (t !== 0) return -1;
-      ov.setInt32(o + s - p, w, true);
-    }
-    o += q - p;
-  } else for (s = p; s < q; s++) { c = src.getUint8(s); if (c < 48 || c > 57) return -1; out[o++] = c; }
-}
+${integerCopy((i) => `src.getUint8(${i})`)}}
 `;
     } else {
       body += `else {

@@ -303,7 +303,7 @@ describe('flow-log NDJSON writer properties', () => {
       fc.property(
         fc.stringMatching(/^[1-9][0-9]{0,13}$/),
         fc.nat(),
-        fc.constantFrom('a', '.', '/', '+', 'e', '~', ';', '9', '0'),
+        fc.constantFrom('a', '.', '/', ':', '+', 'e', '~', ';', '9', '0'),
         fc.boolean(),
         (digits, at, other, announced) => {
           const k = at % (digits.length + 1);
