@@ -26,14 +26,13 @@ import {
   PROBE_REQUESTS,
 } from './keyed-match.js';
 import type { Classifiers, EvidenceItem, MatchedRecord } from './types.js';
-import { normalizeIp, type VantageFacts, vantageFacts } from './vantage-facts.js';
+import { type VantageFacts, vantageFacts } from './vantage-facts.js';
 
-export { accessLogDedupKey, cloudTrailDedupKey, flowDedupKey } from './dedup-keys.js';
-export { PROBE_REQUESTS } from './keyed-match.js';
+export { accessLogDedupKey } from './dedup-keys.js';
 export { normalizeIp, type VantageFacts, vantageFacts } from './vantage-facts.js';
 
 /** Order sources are listed in everywhere (evidence lists, reasons, bundles). */
-export const SOURCE_ORDER: readonly EvidenceSource[] = ['s3-access', 'cloudtrail', 'flow'];
+const SOURCE_ORDER: readonly EvidenceSource[] = ['s3-access', 'cloudtrail', 'flow'];
 
 /** A probe to find in the logs, with what its runner saw and the facts of its vantage. */
 export interface CorrelationTarget {
@@ -372,16 +371,6 @@ export function correlateProbe(
   return classifyMatches(byProbe.get(probe.probeId) ?? [], classify, hostScopeOf(probe.style));
 }
 
-/**
- * The addresses the VPC sees for a probe's runner: for a VPC runner the private IPs of its
- * subnet's ENIs (NAT and endpoint ENIs excluded; a Lambda function's socket address is
- * translated by its Hyperplane ENI), for an on-prem runner the local address it connected from.
- */
-export function runnerAddresses(probe: Probe, obs: Observation | null, env: Environment): Set<string> {
-  if (probe.vantage.kind === 'vpc') return new Set(vantageFacts(env, probe.vantage).runnerIps);
-  return new Set(obs?.localAddress ? [normalizeIp(obs.localAddress)] : []);
-}
-
 function compareMatches(a: MatchedRecord, b: MatchedRecord): number {
   const s = SOURCE_ORDER.indexOf(a.source) - SOURCE_ORDER.indexOf(b.source);
   if (s !== 0) return s;
@@ -395,6 +384,6 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 }
 
 /** When the fetch ended, in epoch ms (NaN when the start time is unreadable). */
-export function fetchEndMs(obs: Observation): number {
+function fetchEndMs(obs: Observation): number {
   return Date.parse(obs.startedAt) + Math.max(0, obs.timingsMs?.total ?? 0);
 }

@@ -11,9 +11,7 @@ import {
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CommandSpec } from '../../functions/cli/command.js';
 import { analyzeCommand } from '../../functions/cli/commands/analyze.js';
 import { labCommand, labJson, labReport } from '../../functions/cli/commands/lab.js';
 import { writeFlowParquet } from '../../functions/lab/flow-parquet-writer.js';
@@ -28,6 +26,7 @@ import { LAB_S3_CREDENTIAL } from '../../functions/lab/s3/index.js';
 import { readFlowRecords } from '../../functions/lib/read-flow.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { runCommand } from '../unit/run-cli.js';
 
 const scenario = (name: string) =>
   loadLabScenario(new URL(`../../functions/lab/scenarios/${name}.json`, import.meta.url).pathname);
@@ -57,22 +56,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let runs = 0;
 const outDir = () => join(tmp, `run-${++runs}`);
 
-/** A command's exit status and stdout, run as `pathguard <command> [args]` would. */
-async function run(
-  spec: CommandSpec,
-  values: Record<string, string | boolean>,
-): Promise<{ code: number; stdout: string }> {
-  const stdout = new PassThrough();
-  const chunks: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => chunks.push(c));
-  const io = { stdout, stderr: new PassThrough() } as unknown as Parameters<CommandSpec['run']>[0]['io'];
-  const code = await spec.run({ values, positionals: [], io });
-  return { code, stdout: Buffer.concat(chunks).toString('utf8') };
-}
-
 /** The lab command's stdout, run as `pathguard lab [args]` would. */
 async function command(values: Record<string, string | boolean>): Promise<string> {
-  const { code, stdout } = await run(labCommand, values);
+  const { code, stdout } = await runCommand(labCommand, values);
   expect(code).toBe(0);
   return stdout;
 }
@@ -335,7 +321,7 @@ describe('the lab, end to end', () => {
     expect(labReport(r)).toContain(`Rerun offline: pathguard ${args.join(' ')}`);
     const values: Record<string, string | boolean> = { json: true };
     for (let i = 1; i < args.length; i += 2) values[args[i]!.slice(2)] = args[i + 1]!;
-    const { code, stdout } = await run(analyzeCommand, values);
+    const { code, stdout } = await runCommand(analyzeCommand, values);
     expect(code).toBe(0);
     const doc = JSON.parse(stdout) as {
       verdicts: { vantage: string; style: string; method: string; verdict: string; path: string }[];
@@ -350,9 +336,9 @@ describe('the lab, end to end', () => {
   });
 
   it('exits 3 with --fail-on when a verdict reaches it, and refuses an unknown value before running', async () => {
-    expect((await run(labCommand, { out: outDir(), 'fail-on': 'left-path' })).code).toBe(3);
-    expect((await run(labCommand, { out: outDir(), 'fail-on': 'no-evidence' })).code).toBe(3);
-    await expect(run(labCommand, { out: outDir(), 'fail-on': 'private' })).rejects.toMatchObject({
+    expect((await runCommand(labCommand, { out: outDir(), 'fail-on': 'left-path' })).code).toBe(3);
+    expect((await runCommand(labCommand, { out: outDir(), 'fail-on': 'no-evidence' })).code).toBe(3);
+    await expect(runCommand(labCommand, { out: outDir(), 'fail-on': 'private' })).rejects.toMatchObject({
       code: 'USAGE',
     });
   });
@@ -408,7 +394,7 @@ describe('the lab delivering its flow log as Parquet', () => {
       const values: Record<string, string | boolean> = { json: true };
       for (let i = 1; i < args.length; i += 2) values[args[i]!.slice(2)] = args[i + 1]!;
       values.flow = flow;
-      const { code, stdout } = await run(analyzeCommand, values);
+      const { code, stdout } = await runCommand(analyzeCommand, values);
       expect(code).toBe(0);
       return JSON.parse(stdout) as { verdicts: unknown[] };
     };
@@ -425,7 +411,7 @@ describe('the lab delivering its flow log as Parquet', () => {
     };
     expect(doc.verdicts).toHaveLength(14);
     expect(readdirSync(out)).toContain('vpc-flow-logs.log.parquet');
-    await expect(run(labCommand, { 'flow-file-format': 'csv', out: outDir() })).rejects.toMatchObject({
+    await expect(runCommand(labCommand, { 'flow-file-format': 'csv', out: outDir() })).rejects.toMatchObject({
       code: 'USAGE',
     });
   });

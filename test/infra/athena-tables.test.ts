@@ -1,9 +1,8 @@
-import { PassThrough, Readable } from 'node:stream';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
 import { loadInfraConfig } from '../../infra/config.js';
 import { ValidationError } from '../../shared/errors.js';
+import { runCli } from '../unit/run-cli.js';
 import { ATHENA, type ConfigDoc, configWorkspace } from './config-workspace.js';
 
 /**
@@ -43,16 +42,9 @@ function bothSources(location: ConfigDoc, access: ConfigDoc = {}) {
 }
 
 async function ddl(file: string): Promise<string[]> {
-  const stdout = new PassThrough();
-  let out = '';
-  stdout.on('data', (c) => (out += c));
-  const code = await main(['athena', 'ddl', '--config', file], {
-    stdin: Readable.from([]),
-    stdout,
-    stderr: new PassThrough(),
-  });
-  expect(code).toBe(0);
-  return out.split(/;\n/).filter((s) => s.trim() !== '');
+  const r = await runCli(['athena', 'ddl', '--config', file]);
+  expect(r.code).toBe(0);
+  return r.stdout.split(/;\n/).filter((s) => s.trim() !== '');
 }
 
 interface Described {

@@ -1,11 +1,39 @@
 /**
  * Random environments and flow records for the `classify --summary` cache tests: environments
  * with overlapping VPCs, more specific routes inside S3 blocks, NAT and endpoint addresses and
- * IPv6; records drawn so that many share a key and neighbours differ in one field.
+ * IPv6; records drawn so that many share a key and neighbours differ in one field. Also the v5
+ * format those tests write their records in, and what every such line carries besides a record.
  */
 import fc from 'fast-check';
 import type { Environment, Route } from '../../shared/env/types.js';
+import { type FlowFormat, parseFlowFormat } from '../../shared/flow-logs/format.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
+import { V5_FIELDS } from '../bench/flow-data.js';
+
+const v5 = parseFlowFormat(V5_FIELDS);
+if (!v5.ok) throw new Error('v5 format');
+/** The v5 format (29 fields, the AWS order) the tests write their lines in. */
+export const FORMAT: FlowFormat = v5.value;
+
+/** The fields of a line that no rule classifies by, the same on every line; a record's own fields go over them. */
+export const LINE_BASE: FlowRecord = {
+  version: 5,
+  accountId: '123456789012',
+  srcport: 49152,
+  dstport: 443,
+  protocol: 6,
+  packets: 12,
+  bytes: 1830,
+  start: 1764061200,
+  end: 1764061259,
+  action: 'ACCEPT',
+  logStatus: 'OK',
+  instanceId: 'i-0123456789abcdef0',
+  tcpFlags: 3,
+  type: 'IPv4',
+  region: 'us-east-1',
+  azId: 'use1-az4',
+};
 
 const S3_PL = 'pl-63a5400a';
 const S3_BLOCKS = ['52.216.0.0/15', '3.5.0.0/19', '2600:1fa0:8000::/39'];

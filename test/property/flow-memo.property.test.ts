@@ -10,36 +10,11 @@ import { FLOW_MEMO_KEY_FIELDS, FlowPathMemo } from '../../shared/classify/flow-m
 import { classifyFlowRecord, FLOW_CLASSIFICATION_FIELDS } from '../../shared/classify/index.js';
 import { buildEnvironmentIndex } from '../../shared/env/environment-index.js';
 import { compileFlowFormat } from '../../shared/flow-logs/compiled-format.js';
-import { parseFlowFormat } from '../../shared/flow-logs/format.js';
 import { formatFlowRecord } from '../../shared/flow-logs/formatter.js';
 import { parseFlowLogText } from '../../shared/flow-logs/parser.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
-import { ENIS, environment, SUBNETS, scene } from './flow-env-arbitraries.js';
-
-const V5 = parseFlowFormat(
-  'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path',
-);
-if (!V5.ok) throw new Error('v5 format');
-const FORMAT = V5.value;
-const BASE: FlowRecord = {
-  version: 5,
-  accountId: '123456789012',
-  srcport: 49152,
-  dstport: 443,
-  protocol: 6,
-  packets: 12,
-  bytes: 1830,
-  start: 1764061200,
-  end: 1764061259,
-  action: 'ACCEPT',
-  logStatus: 'OK',
-  instanceId: 'i-0123456789abcdef0',
-  tcpFlags: 3,
-  type: 'IPv4',
-  region: 'us-east-1',
-  azId: 'use1-az4',
-};
+import { ENIS, environment, FORMAT, LINE_BASE, SUBNETS, scene } from './flow-env-arbitraries.js';
 
 const DEEP = process.env.PATHGUARD_DEEP === '1';
 
@@ -98,7 +73,7 @@ describe('FlowPathMemo', () => {
           // where the direction alone may change the path (which side is the interface's).
           const lines = order.flatMap(([i, pad]) =>
             [{}, { flowDirection: 'egress' }, { flowDirection: 'ingress' }].map(
-              (d) => [{ ...BASE, ...kinds[i % kinds.length]!, ...d }, pad] as const,
+              (d) => [{ ...LINE_BASE, ...kinds[i % kinds.length]!, ...d }, pad] as const,
             ),
           );
           for (const [record, pad] of lines) {
@@ -146,7 +121,7 @@ describe('FlowPathMemo', () => {
           for (const [flowDirection, trafficPath] of DIRECTION_PATHS) {
             const text = formatFlowRecord(
               {
-                ...BASE,
+                ...LINE_BASE,
                 interfaceId: ENIS[0],
                 srcaddr: src === '-' ? null : src,
                 dstaddr: '52.216.9.9',

@@ -4,40 +4,14 @@
 // handler results and the log lines handlers write. Issue 17 §2: the same for presigned POST
 // forms, the secret in a field of any letter case and repeated inside the base64 policy.
 import { readFileSync } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
-import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../functions/cli/main.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { exampleFunctions } from '../unit/analyze-handler.js';
+import { runCli } from '../unit/run-cli.js';
 
-// Handlers read PATHGUARD_CONFIG at cold start: set it before importing them.
-const example = JSON.parse(
-  readFileSync(new URL('../../pathguard.config.example.json', import.meta.url), 'utf8'),
-);
-process.env.PATHGUARD_CONFIG = JSON.stringify({
-  ...example,
-  alerts: { ...example.alerts, topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts' },
-});
-process.env.PATHGUARD_VANTAGE = 'vpc-app';
-process.env.PATHGUARD_VPC_IDS = 'vpc-0abcdef0123456789';
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-process.env.AWS_REGION = 'us-east-1';
-
-type Handler = (e: unknown, c: Context) => Promise<unknown>;
-let handlers: Handler[] = [];
-beforeAll(async () => {
-  handlers = [
-    (await import('../../functions/handlers/probe.js')).handler as Handler,
-    (await import('../../functions/handlers/analyze.js')).handler as Handler,
-  ];
-});
+const { probe, analyze } = exampleFunctions();
+const handlers = [probe, analyze];
 afterEach(() => vi.restoreAllMocks());
-
-const context = {
-  functionName: 'probe',
-  awsRequestId: 'req-1',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
 
 const ENV = new URL('../fixtures/env/example-env.json', import.meta.url).pathname;
 const ACCESS_LINE = readFileSync(new URL('../fixtures/analyze/access.log', import.meta.url), 'utf8')
@@ -146,21 +120,31 @@ function expectNoSecret(what: string, output: string, secret: string): void {
   expect(normalise(output).includes(secret), `${what} holds the secret`).toBe(false);
 }
 
-async function cli(args: string[], stdin = ''): Promise<{ code: number; all: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let all = '';
-  stdout.on('data', (d) => {
-    all += d;
-  });
-  stderr.on('data', (d) => {
-    all += d;
-  });
-  const code = await main(args, { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr });
-  return { code, all };
-}
-
 const NOW = ['--now', '2026-01-15T10:21:00Z'];
+
+/**
+ * Runs `go` with what the handlers write (stdout, stderr, the console) captured instead of
+ * printed, and returns that text; the writers are restored even when `go` throws.
+ */
+async function capturingLogs(go: () => Promise<void>): Promise<string> {
+  let logged = '';
+  const capture = (chunk: unknown) => {
+    logged += String(chunk);
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
+    vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void capture(a.join(' '))),
+  );
+  try {
+    await go();
+  } finally {
+    for (const s of spies) s.mockRestore();
+    vi.restoreAllMocks();
+  }
+  return logged;
+}
 const RUNS = 40;
 
 describe('no output holds a secret, wherever it is placed and however it is written', () => {
@@ -170,9 +154,9 @@ describe('no output holds a secret, wherever it is placed and however it is writ
         // The premise: the URL parses (S3 would receive it).
         expect(URL.canParse(url.replace(/[\t\n\r]/g, ''))).toBe(true);
         for (const r of [
-          await cli(['inspect-url', ...NOW, url]),
-          await cli(['inspect-url', ...NOW, '--json', url]),
-          await cli(['inspect-url', ...NOW, '--json', '-'], url.replace(/[\r\n]/g, '')),
+          await runCli(['inspect-url', ...NOW, url]),
+          await runCli(['inspect-url', ...NOW, '--json', url]),
+          await runCli(['inspect-url', ...NOW, '--json', '-'], url.replace(/[\r\n]/g, '')),
         ]) {
           expect(r.code).toBe(0);
           expectNoSecret('inspect-url output', r.all, secret);
@@ -185,30 +169,17 @@ describe('no output holds a secret, wherever it is placed and however it is writ
   it('Lambda handlers: the inspect-url action, an unknown key, their results and log lines', async () => {
     await fc.assert(
       fc.asyncProperty(hostileUrl, async ({ url, secret }) => {
-        let logged = '';
-        const capture = (chunk: unknown) => {
-          logged += String(chunk);
-          return true;
-        };
-        vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-        vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-        const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
-          vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void capture(a.join(' '))),
-        );
-        try {
+        const logged = await capturingLogs(async () => {
           for (const handler of handlers) {
-            const ok = await handler({ action: 'inspect-url', url }, context);
+            const ok = await handler({ action: 'inspect-url', url });
             expectNoSecret('handler result', JSON.stringify(ok), secret);
-            const refused = await handler({ action: 'probe-now', [url]: true, url }, context).then(
+            const refused = await handler({ action: 'probe-now', [url]: true, url }).then(
               (r) => JSON.stringify(r),
               (e: Error) => `${e.message} ${JSON.stringify(e)}`,
             );
             expectNoSecret('handler error', refused, secret);
           }
-        } finally {
-          for (const s of spies) s.mockRestore();
-          vi.restoreAllMocks();
-        }
+        });
         expectNoSecret('handler log lines', logged, secret);
       }),
       { numRuns: RUNS },
@@ -223,8 +194,8 @@ describe('no output holds a secret, wherever it is placed and however it is writ
         const u = url.replace(/\r?\n/g, '\t');
         const line = placeInAccessLine(u, field);
         for (const r of [
-          await cli(['parse', 's3-access', '-'], `${line}\n`),
-          await cli(['classify', '--env', ENV, '--access', '-'], `${line}\n`),
+          await runCli(['parse', 's3-access', '-'], `${line}\n`),
+          await runCli(['classify', '--env', ENV, '--access', '-'], `${line}\n`),
         ]) {
           expect(r.code).toBe(0);
           expectNoSecret(`access log (${field})`, r.all, secret);
@@ -248,8 +219,8 @@ describe('no output holds a secret, wherever it is placed and however it is writ
         const broken = `{"userAgent": ${url.replace(/[\r\n]/g, '')}}`;
         const input = `${good}\n${broken}\n`;
         for (const r of [
-          await cli(['parse', 'cloudtrail', '-'], input),
-          await cli(['classify', '--env', ENV, '--cloudtrail', '-'], input),
+          await runCli(['parse', 'cloudtrail', '-'], input),
+          await runCli(['classify', '--env', ENV, '--cloudtrail', '-'], input),
         ]) {
           expect(r.code).toBe(0);
           expect(r.all).toContain('rejected 1');
@@ -337,10 +308,10 @@ describe('no output holds a secret of a presigned POST form', () => {
       fc.asyncProperty(hostileForm, async (h) => {
         const text = JSON.stringify(h.form);
         for (const r of [
-          await cli(['inspect-url', ...NOW, text]),
-          await cli(['inspect-url', ...NOW, '--json', text]),
-          await cli(['inspect-url', ...NOW, '--json', '-'], `${text}\n`),
-          await cli(['inspect-url', ...NOW, '-'], JSON.stringify(h.form, null, 2)),
+          await runCli(['inspect-url', ...NOW, text]),
+          await runCli(['inspect-url', ...NOW, '--json', text]),
+          await runCli(['inspect-url', ...NOW, '--json', '-'], `${text}\n`),
+          await runCli(['inspect-url', ...NOW, '-'], JSON.stringify(h.form, null, 2)),
         ]) {
           expect(r.code).toBe(0);
           expectNoFormSecret('inspect-url output', r.all, h);
@@ -353,35 +324,24 @@ describe('no output holds a secret of a presigned POST form', () => {
   it('Lambda handlers: the inspect-url action with post, an unknown key, their results and log lines', async () => {
     await fc.assert(
       fc.asyncProperty(hostileForm, async (h) => {
-        let logged = '';
-        const capture = (chunk: unknown) => {
-          logged += String(chunk);
-          return true;
-        };
-        vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-        vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-        const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
-          vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void capture(a.join(' '))),
-        );
-        try {
+        const logged = await capturingLogs(async () => {
           for (const handler of handlers) {
             for (const post of [h.form, JSON.stringify(h.form)]) {
-              const ok = await handler({ action: 'inspect-url', post }, context);
+              const ok = await handler({ action: 'inspect-url', post });
               expectNoFormSecret('handler result', JSON.stringify(ok), h);
             }
-            const refused = await handler(
-              { action: 'inspect-url', post: h.form, url: 'x', [h.secret]: 1 },
-              context,
-            ).then(
+            const refused = await handler({
+              action: 'inspect-url',
+              post: h.form,
+              url: 'x',
+              [h.secret]: 1,
+            }).then(
               (r) => JSON.stringify(r),
               (e: Error) => `${e.message} ${JSON.stringify(e)}`,
             );
             expectNoFormSecret('handler error', refused, h);
           }
-        } finally {
-          for (const s of spies) s.mockRestore();
-          vi.restoreAllMocks();
-        }
+        });
         expectNoFormSecret('handler log lines', logged, h);
       }),
       { numRuns: RUNS },

@@ -1,32 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
 import { countAccessLogRecords, readAccessLogRecords } from '../../functions/lib/read-access-logs.js';
 import type { AccessLogRecord } from '../../shared/access-logs/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { runCli } from './run-cli.js';
 
 const fixture = (name: string) => new URL(`../fixtures/access-logs/${name}`, import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'pathguard-sal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function collect(stream: PassThrough): () => string {
-  const parts: Buffer[] = [];
-  stream.on('data', (c: Buffer) => parts.push(c));
-  return () => Buffer.concat(parts).toString('utf8');
-}
-
-async function run(args: string[], stdinText = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out = collect(stdout);
-  const err = collect(stderr);
-  const code = await main(args, { stdin: Readable.from([Buffer.from(stdinText)]), stdout, stderr });
-  return { code, stdout: out(), stderr: err() };
-}
 
 const records = (ndjson: string) =>
   ndjson
@@ -36,7 +21,7 @@ const records = (ndjson: string) =>
 
 describe('pathguard parse s3-access', () => {
   it('prints one JSON record per line for the AWS documentation examples', async () => {
-    const r = await run(['parse', 's3-access', fixture('aws-doc-2023.log'), fixture('aws-doc-2014.log')]);
+    const r = await runCli(['parse', 's3-access', fixture('aws-doc-2023.log'), fixture('aws-doc-2014.log')]);
     expect(r.code).toBe(0);
     const out = records(r.stdout);
     expect(out).toHaveLength(8);
@@ -50,7 +35,7 @@ describe('pathguard parse s3-access', () => {
   });
 
   it('counts records and rejects, and names each reject with line and code on stderr', async () => {
-    const r = await run(['parse', 's3-access', '--count', fixture('bad.log')]);
+    const r = await runCli(['parse', 's3-access', '--count', fixture('bad.log')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('records 2 rejected 4\n');
     const name = fixture('bad.log');
@@ -70,7 +55,7 @@ describe('pathguard parse s3-access', () => {
       ['parse', 's3-access', '-'],
       ['parse', 's3-access'],
     ]) {
-      const r = await run(args, text);
+      const r = await runCli(args, text);
       expect(r.code).toBe(0);
       expect(records(r.stdout).map((x) => x.extra)).toEqual([['us-east-1']]);
     }
@@ -80,12 +65,12 @@ describe('pathguard parse s3-access', () => {
     const text = readFileSync(fixture('aws-doc-2023.log'), 'utf8').replace(/\n/g, '\r\n');
     const file = join(dir, 'access.log');
     writeFileSync(file, gzipSync(text));
-    const r = await run(['parse', 's3-access', '--count', file]);
+    const r = await runCli(['parse', 's3-access', '--count', file]);
     expect(r).toMatchObject({ code: 0, stdout: 'records 3 rejected 0\n' });
   });
 
   it('reads CloudWatch Logs JSON records, one per line', async () => {
-    const r = await run(['parse', 's3-access', fixture('cloudwatch-records.ndjson')]);
+    const r = await runCli(['parse', 's3-access', fixture('cloudwatch-records.ndjson')]);
     expect(r.code).toBe(0);
     expect(records(r.stdout).map((x) => [x.requestId, x.time, x.httpStatus])).toEqual([
       ['7Q4W9E2R8T5Y1U3I', '2026-01-15T10:15:02.117Z', 200],
@@ -94,10 +79,10 @@ describe('pathguard parse s3-access', () => {
   });
 
   it('reads filter-log-events exports whose messages are JSON records or text lines', async () => {
-    const json = await run(['parse', 's3-access', fixture('cloudwatch-export-json.json')]);
+    const json = await runCli(['parse', 's3-access', fixture('cloudwatch-export-json.json')]);
     expect(json.code).toBe(0);
     expect(records(json.stdout).map((x) => x.requestId)).toEqual(['7Q4W9E2R8T5Y1U3I', '8H2J5K7L9Z1X3C4V']);
-    const text = await run(['parse', 's3-access', '--count', fixture('cloudwatch-export-text.json')]);
+    const text = await runCli(['parse', 's3-access', '--count', fixture('cloudwatch-export-text.json')]);
     expect(text.code).toBe(0);
     expect(text.stdout).toBe('records 3 rejected 1\n');
     expect(text.stderr).toContain(`${fixture('cloudwatch-export-text.json')}:4: WRONG_FIELD_COUNT`);
@@ -109,7 +94,7 @@ describe('pathguard parse s3-access', () => {
     };
     const file = join(dir, 'events.ndjson.gz');
     writeFileSync(file, gzipSync(doc.events.map((e) => JSON.stringify(e)).join('\n')));
-    const r = await run(['parse', 's3-access', file]);
+    const r = await runCli(['parse', 's3-access', file]);
     expect(records(r.stdout).map((x) => x.requestId)).toEqual([
       '3E57427F3EXAMPLE',
       'A1206F460EXAMPLE',
@@ -121,7 +106,7 @@ describe('pathguard parse s3-access', () => {
     const full = gzipSync(readFileSync(fixture('aws-doc-2023.log')));
     const file = join(dir, 'cut.gz');
     writeFileSync(file, full.subarray(0, full.length - 12));
-    const r = await run(['parse', 's3-access', '--count', file]);
+    const r = await runCli(['parse', 's3-access', '--count', file]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`pathguard parse s3-access: ${file}: truncated gzip data`);
@@ -129,7 +114,7 @@ describe('pathguard parse s3-access', () => {
 
   it('exits 1 naming a missing file', async () => {
     const missing = join(dir, 'nope.log');
-    const r = await run(['parse', 's3-access', missing]);
+    const r = await runCli(['parse', 's3-access', missing]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${missing}: no such file`);
   });
@@ -138,14 +123,14 @@ describe('pathguard parse s3-access', () => {
     const [good] = readFileSync(fixture('aws-doc-2023.log'), 'utf8').split('\n');
     const file = join(dir, 'long.log');
     writeFileSync(file, `${good}\n${'x'.repeat(200_000)}\n${good}\n`);
-    const r = await run(['parse', 's3-access', '--count', file]);
+    const r = await runCli(['parse', 's3-access', '--count', file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('records 2 rejected 1\n');
     expect(r.stderr).toContain(`${file}:2: LINE_TOO_LONG`);
   });
 
   it('removes presigned-URL secrets from what it prints', async () => {
-    const r = await run(['parse', 's3-access', fixture('composed-variants.log')]);
+    const r = await runCli(['parse', 's3-access', fixture('composed-variants.log')]);
     expect(r.code).toBe(0);
     const [presigned] = records(r.stdout);
     expect(presigned!.requestUri).toBe(
@@ -155,7 +140,7 @@ describe('pathguard parse s3-access', () => {
   });
 
   it('prints help', async () => {
-    const r = await run(['parse', 's3-access', '--help']);
+    const r = await runCli(['parse', 's3-access', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: pathguard parse s3-access [--count] [--jobs N] [FILE...|-]');
   });

@@ -1,6 +1,6 @@
-// What every test of the deployed analyze function sets up: the example config, the environment
-// the stack gives the function (read once, at cold start, so set before the handler is imported,
-// and restored after the file), a Lambda context in the function's account, and the handler.
+// What every test of the deployed functions sets up: the example config, the environment the
+// stack gives a function (read once, at cold start, so set before the handler is imported, and
+// restored after the file), a Lambda context, and the handlers.
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll } from 'vitest';
@@ -10,7 +10,52 @@ export const EXAMPLE_CONFIG = JSON.parse(
   readFileSync(new URL('../../pathguard.config.example.json', import.meta.url), 'utf8'),
 );
 
-type AnalyzeHandler = (event: unknown, context: Context) => Promise<Record<string, unknown>>;
+/** The example config with an SNS topic for alerts, as PATHGUARD_CONFIG holds it. */
+export const ALERTING_CONFIG = JSON.stringify({
+  ...EXAMPLE_CONFIG,
+  alerts: { ...EXAMPLE_CONFIG.alerts, topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts' },
+});
+
+/** A handler invoked with the context the test gives every call. */
+type Invoke = (event: unknown) => Promise<Record<string, unknown>>;
+type Handler = (event: unknown, context: Context) => Promise<Record<string, unknown>>;
+
+const HANDLERS = {
+  analyze: () => import('../../functions/handlers/analyze.js'),
+  probe: () => import('../../functions/handlers/probe.js'),
+} as const;
+
+/** Sets `vars` (with metrics off and the Region us-east-1 unless given) and removes `unset` for this test file. */
+function setFunctionEnvironment(vars: Record<string, string>, unset: readonly string[]): void {
+  const saved = { ...process.env };
+  Object.assign(process.env, { POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'us-east-1', ...vars });
+  for (const k of unset) delete process.env[k];
+  afterAll(() => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  });
+}
+
+/**
+ * The `name` function's handler, imported before the file's tests, invoked with a context of that
+ * name; with `account`, the context's function ARN is in that account.
+ */
+function importedHandler(name: keyof typeof HANDLERS, account?: string): Invoke {
+  const context = {
+    functionName: name,
+    awsRequestId: 'req-1',
+    ...(account ? { invokedFunctionArn: `arn:aws:lambda:us-east-1:${account}:function:${name}` } : {}),
+    getRemainingTimeInMillis: () => 60_000,
+  } as unknown as Context;
+  let handler: Handler | undefined;
+  beforeAll(async () => {
+    handler = (await HANDLERS[name]()).handler as never;
+  });
+  return (event) => {
+    if (!handler) throw new Error(`the ${name} handler is imported before the tests run`);
+    return handler(event, context);
+  };
+}
 
 /**
  * Sets `vars` (with metrics off and the Region us-east-1 unless given) and removes `unset` for
@@ -24,26 +69,28 @@ type AnalyzeHandler = (event: unknown, context: Context) => Promise<Record<strin
 export function analyzeFunction(
   vars: Record<string, string> & { PATHGUARD_ACCOUNT_ID: string },
   unset: readonly string[] = [],
-): (event: unknown) => Promise<Record<string, unknown>> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'us-east-1', ...vars });
-  for (const k of unset) delete process.env[k];
-  afterAll(() => {
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-  });
-  const context = {
-    functionName: 'analyze',
-    awsRequestId: 'req-1',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:${vars.PATHGUARD_ACCOUNT_ID}:function:analyze`,
-    getRemainingTimeInMillis: () => 60_000,
-  } as unknown as Context;
-  let handler: AnalyzeHandler | undefined;
-  beforeAll(async () => {
-    handler = (await import('../../functions/handlers/analyze.js')).handler as never;
-  });
-  return (event) => {
-    if (!handler) throw new Error('the analyze handler is imported before the tests run');
-    return handler(event, context);
-  };
+): Invoke {
+  setFunctionEnvironment(vars, unset);
+  return importedHandler('analyze', vars.PATHGUARD_ACCOUNT_ID);
+}
+
+/**
+ * The probe and analyze functions of the example deployment: the alerting config, the vantage
+ * `vpc-app` and its VPC, no account (the context has no function ARN). Sets that environment for
+ * this test file and imports both handlers before its tests.
+ *
+ * @example
+ * const { probe } = exampleFunctions();
+ * const r = await probe({ action: 'inspect-url', url });
+ */
+export function exampleFunctions(): { readonly analyze: Invoke; readonly probe: Invoke } {
+  setFunctionEnvironment(
+    {
+      PATHGUARD_CONFIG: ALERTING_CONFIG,
+      PATHGUARD_VANTAGE: 'vpc-app',
+      PATHGUARD_VPC_IDS: 'vpc-0abcdef0123456789',
+    },
+    [],
+  );
+  return { analyze: importedHandler('analyze'), probe: importedHandler('probe') };
 }

@@ -1,31 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
+import { runCli } from './run-cli.js';
 
 const fixture = (p: string) => new URL(`../fixtures/${p}`, import.meta.url).pathname;
 const ENV = fixture('env/example-env.json');
 
 async function run(args: string[], stdin = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await main(['classify', ...args], {
-    stdin: Readable.from([Buffer.from(stdin)]),
-    stdout,
-    stderr,
-  });
-  return { code, out, err, rows: out.trim() === '' ? [] : out.trim().split('\n') };
+  const r = await runCli(['classify', ...args], stdin);
+  return { ...r, rows: r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n') };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pg-classify-'));
@@ -61,8 +46,8 @@ describe('pathguard classify', () => {
     expect(Object.keys(rows[0])).toEqual(['source', 'path', 'private', 'rule', 'reason', 'record']);
     expect(rows[1]).toMatchObject({ path: 'nat-gateway', private: false });
     expect(rows[1].reason).toContain('rtb-0c9d8e7f6a5b40312 routes 0.0.0.0/0 to nat-0800e2073dbe1ee03');
-    expect(r.err).toMatch(/^flow: rejected 1 \(/);
-    expect(r.err).toContain(`${flowFile}:5:`);
+    expect(r.stderr).toMatch(/^flow: rejected 1 \(/);
+    expect(r.stderr).toContain(`${flowFile}:5:`);
   });
 
   it('takes several files after one --flow (a shell glob), and the format from --format', async () => {
@@ -71,16 +56,16 @@ describe('pathguard classify', () => {
     writeFileSync(a, `${flowLines[1]}\n`);
     writeFileSync(b, `${flowLines[2]}\n`);
     const r = await run(['--env', ENV, '--flow', a, b, '--format', HEADER, '--summary']);
-    expect(r.err).toBe('');
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/flow +gateway-endpoint +true +1\n/);
-    expect(r.out).toMatch(/flow +nat-gateway +false +1\n/);
+    expect(r.stdout).toMatch(/flow +gateway-endpoint +true +1\n/);
+    expect(r.stdout).toMatch(/flow +nat-gateway +false +1\n/);
     // Without the format, the default v2 format rejects both 29-field lines.
     const noFormat = await run(['--env', ENV, '--flow', a, b, '--summary']);
-    expect(noFormat.err).toMatch(/^flow: rejected 2 /);
+    expect(noFormat.stderr).toMatch(/^flow: rejected 2 /);
     const old = await run(['--env', ENV, '--flow', a, b, '--flow-format', HEADER, '--summary']);
-    expect(old.err).toBe('pathguard classify: warning: --flow-format is deprecated; use --format\n');
-    expect(old.out).toBe(r.out);
+    expect(old.stderr).toBe('pathguard classify: warning: --flow-format is deprecated; use --format\n');
+    expect(old.stdout).toBe(r.stdout);
   });
 
   it('reads gzip and standard input as parse does', async () => {
@@ -97,9 +82,9 @@ describe('pathguard classify', () => {
     const rows = r.rows.map((l) => JSON.parse(l));
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((x) => x.source === 's3-access')).toBe(true);
-    expect(r.out).toContain('X-Amz-Signature=REDACTED');
-    expect(r.out).not.toContain('5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924aEXAMPLE');
-    expect(r.out).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(r.stdout).toContain('X-Amz-Signature=REDACTED');
+    expect(r.stdout).not.toContain('5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924aEXAMPLE');
+    expect(r.stdout).not.toContain('AKIAIOSFODNN7EXAMPLE');
   });
 
   it('never prints presigned-URL secrets from any field of CloudTrail records (parse and classify)', async () => {
@@ -113,18 +98,9 @@ describe('pathguard classify', () => {
     writeFileSync(file, `${hostile}\n`);
     const classified = await run(['--env', ENV, '--cloudtrail', file]);
     expect(classified.rows).toHaveLength(1);
-    const sink = new PassThrough();
-    let printed = '';
-    sink.on('data', (d) => {
-      printed += d;
-    });
-    const parsed = await main(['parse', 'cloudtrail', file], {
-      stdin: Readable.from([]),
-      stdout: sink,
-      stderr: sink,
-    });
-    expect(parsed).toBe(0);
-    for (const out of [classified.out, printed]) {
+    const parsed = await runCli(['parse', 'cloudtrail', file]);
+    expect(parsed.code).toBe(0);
+    for (const out of [classified.stdout, parsed.all]) {
       expect(out).toContain('REDACTED');
       expect(out).not.toContain(sig);
     }
@@ -152,7 +128,7 @@ describe('pathguard classify', () => {
       '--summary',
     ]);
     expect(r.code).toBe(0);
-    const table = r.out.split('\n').map((l) => l.split(/\s{2,}/));
+    const table = r.stdout.split('\n').map((l) => l.split(/\s{2,}/));
     expect(table).toEqual(
       expect.arrayContaining([
         ['SOURCE', 'PATH', 'PRIVATE', 'RECORDS'],
@@ -164,7 +140,7 @@ describe('pathguard classify', () => {
         ['s3-access', '(rejected)', '-', '0'],
       ]),
     );
-    expect(r.out).not.toContain('cloudtrail');
+    expect(r.stdout).not.toContain('cloudtrail');
   });
 
   it('names the bad field of an invalid environment and exits 2', async () => {
@@ -174,8 +150,8 @@ describe('pathguard classify', () => {
     writeFileSync(bad, JSON.stringify(doc));
     const r = await run(['--env', bad, '--flow', flowFile]);
     expect(r.code).toBe(2);
-    expect(r.out).toBe('');
-    expect(r.err.trim().split('\n')).toEqual([
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([
       `pathguard classify: ${bad}: environment: routeTables[2].routes[0].target: expected local or a target id: vpce-, nat-, igw-, eigw-, tgw-, vgw-, eni-, pcx-, …`,
     ]);
   });
@@ -185,10 +161,10 @@ describe('pathguard classify', () => {
     writeFileSync(notJson, 'region: us-east-1\n');
     const r = await run(['--env', notJson, '--flow', flowFile]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('not JSON');
+    expect(r.stderr).toContain('not JSON');
     const missing = await run(['--env', join(dir, 'nope.json'), '--flow', flowFile]);
     expect(missing.code).toBe(2);
-    expect(missing.err).toContain('ENOENT');
+    expect(missing.stderr).toContain('ENOENT');
   });
 
   it('usage errors exit 2; an unreadable input exits 1', async () => {
@@ -198,6 +174,6 @@ describe('pathguard classify', () => {
     expect((await run(['--env', ENV, '--flow', '-', '--access', '-'])).code).toBe(2);
     const r = await run(['--env', ENV, '--flow', join(dir, 'missing.log')]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain('missing.log');
+    expect(r.stderr).toContain('missing.log');
   });
 });

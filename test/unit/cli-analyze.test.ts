@@ -9,10 +9,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
+import { runCli } from './run-cli.js';
 
 // Fixtures: test/fixtures/analyze/README.md describes the run and the expected verdicts.
 const F = 'test/fixtures/analyze';
@@ -25,20 +24,9 @@ const SECRETS = [
   'IQoJb3JpZ2luX2VjEXAMPLE',
 ];
 
-function collect(stream: PassThrough): () => string {
-  const parts: Buffer[] = [];
-  stream.on('data', (c: Buffer) => parts.push(c));
-  return () => Buffer.concat(parts).toString('utf8');
-}
-
 /** Runs the CLI; fails the test if any output holds a credential of the presigned URLs in the logs. */
 async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out = collect(stdout);
-  const err = collect(stderr);
-  const code = await main(['analyze', ...args], { stdin: Readable.from([]), stdout, stderr });
-  const r = { code, stdout: out(), stderr: err() };
+  const r = await runCli(['analyze', ...args]);
   for (const s of SECRETS)
     expect(r.stdout.includes(s) || r.stderr.includes(s), 'a secret reached the output').toBe(false);
   return r;
@@ -373,12 +361,8 @@ describe('analyze --out and --report', () => {
     for (const v of verdicts) expect(page).toContain(`id="p-${v.probeId}"`);
     for (const s of SECRETS) expect(page.includes(s), 'a secret reached the report').toBe(false);
     // The report of the folder and the one written beside it show the same probes.
-    const again = await main(['report', '--in', out], {
-      stdin: Readable.from([]),
-      stdout: new PassThrough(),
-      stderr: new PassThrough(),
-    });
-    expect(again).toBe(0);
+    const again = await runCli(['report', '--in', out]);
+    expect(again.code).toBe(0);
     expect(readFileSync(join(out, 'report.html'), 'utf8').match(/<figure id="p-/g)).toHaveLength(
       verdicts.length,
     );

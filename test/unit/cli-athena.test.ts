@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
+import { runCli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pathguard-athena-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,16 +24,7 @@ function config(evidence: unknown): string {
   return file;
 }
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await main(['athena', 'ddl', ...args], { stdin: Readable.from([]), stdout, stderr });
-  return { code, out, err };
-}
+const run = (args: string[]) => runCli(['athena', 'ddl', ...args]);
 
 describe('pathguard athena ddl', () => {
   it('prints both tables, separated by semicolons, from the config alone', async () => {
@@ -52,9 +42,9 @@ describe('pathguard athena ddl', () => {
         accessLogs: { engine: 'athena', bucket: 'access-log-bucket', prefix: 'sal/', athena },
       }),
     ]);
-    expect(r.err).toBe('');
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const statements = r.out.split(/;\n/).filter((s) => s.trim() !== '');
+    const statements = r.stdout.split(/;\n/).filter((s) => s.trim() !== '');
     expect(statements).toHaveLength(2);
     expect(statements[0]).toContain('CREATE EXTERNAL TABLE IF NOT EXISTS `pathguard_logs`.`vpc_flows`');
     expect(statements[0]).toContain('ParquetHiveSerDe');
@@ -68,17 +58,17 @@ describe('pathguard athena ddl', () => {
   it('refuses a config with no athena engine, a missing flow-log location and an unsafe prefix (exit 2)', async () => {
     const none = await run(['--config', config({})]);
     expect(none.code).toBe(2);
-    expect(none.err).toMatch(/no evidence source has engine 'athena'/);
+    expect(none.stderr).toMatch(/no evidence source has engine 'athena'/);
     const noLocation = await run(['--config', config({ flowLogs: { engine: 'athena', athena } })]);
     expect(noLocation.code).toBe(2);
-    expect(noLocation.err).toMatch(/evidence\.flowLogs\.athena\.location/);
+    expect(noLocation.stderr).toMatch(/evidence\.flowLogs\.athena\.location/);
     const quote = await run([
       '--config',
       config({ accessLogs: { engine: 'athena', bucket: 'access-log-bucket', prefix: "sal'/", athena } }),
     ]);
     expect(quote.code).toBe(2);
-    expect(quote.err).toMatch(/location: .*holds a character/);
-    expect(quote.out).toBe('');
+    expect(quote.stderr).toMatch(/location: .*holds a character/);
+    expect(quote.stdout).toBe('');
     expect((await run([])).code).toBe(2);
   });
 });

@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import {
   DescribeRouteTablesCommand,
   DescribeSubnetsCommand,
@@ -9,9 +8,9 @@ import {
   GetManagedPrefixListEntriesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
 import { validateEnvironment } from '../../shared/env/schema.js';
 import { ec2, fakeEc2, fixture, type Item } from './ec2-discovery-fakes.js';
+import { runCli } from './run-cli.js';
 
 const VPC = 'vpc-0a60eb65b4e1f2a3b';
 const RUNNER_SUBNET = 'subnet-0runner000e1f2a3b';
@@ -33,16 +32,7 @@ afterEach(() => {
   process.env = { ...saved };
 });
 
-async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await main(['discover', ...args], { stdin: Readable.from([]), stdout, stderr });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
+const run = (args: string[]) => runCli(['discover', ...args]);
 
 describe('pathguard discover', () => {
   it('writes a valid environment document of the VPC to --out and summarises on stderr', async () => {

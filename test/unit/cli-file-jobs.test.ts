@@ -2,10 +2,10 @@
 // exactly what reading the files in turn prints (counts, reject samples and their order, the
 // failure on an unreadable file), asserted on the built CLI, where the worker script exists, and
 // on runFileJobs with every piece sent to the built worker script.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { buildCli, runBin } from './run-cli.js';
 import { flowClassifyJobs, flowCountJobs, inTurn, onWorkersOnly } from './worker-jobs.js';
 
 const fx = (p: string) => join('test/fixtures/flow-logs', p);
@@ -20,17 +20,11 @@ const FILES = [
 ];
 const ENV = 'test/fixtures/env/example-env.json';
 
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  // A run that never ends (a worker holding the process open) ends here with status null.
-  const r = spawnSync(process.execPath, ['bin/pathguard.mjs', ...args], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+// A run that never ends (a worker holding the process open) ends here with status null.
+const cli = (args: string[]) => runBin(args, { timeout: 30_000 });
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['scripts/build.mjs', '--cli']);
+  buildCli();
 }, 60_000);
 
 describe('commands given several files', () => {

@@ -3,7 +3,6 @@
 // what one thread prints: counts, reject samples with their line numbers (bad lines placed on both
 // sides of every boundary), a header line in the middle of a file that switches the format; and
 // `parse s3-access --count` the same way.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import {
 } from '../../functions/cli/file-pieces.js';
 import { generate as generateAccessLog } from '../bench/access-logs.bench.js';
 import { flowLine, rng, V5_FIELDS } from '../bench/flow-data.js';
+import { buildCli, runBin } from './run-cli.js';
 import { accessCountJobs, flowClassifyJobs, flowCountJobs, inTurn, onWorkersOnly } from './worker-jobs.js';
 
 const ENV = 'test/fixtures/env/example-env.json';
@@ -37,11 +37,6 @@ let accessCuts: number[] = [];
 /** About 2.8 MiB at 737 bytes a line: three ranges for three threads, four bad lines (five are sampled). */
 const ACCESS_LINES = 4_000;
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/pathguard.mjs', ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 /** Makes the line at `at` (a line start) bad without changing its length: its version becomes `x`. */
 function spoil(text: Buffer, at: number): void {
   expect(text[at]).toBe('5'.charCodeAt(0));
@@ -57,7 +52,7 @@ const startsOfLines = (text: Buffer, pieces: readonly FilePiece[]) =>
   pieces.map((p) => p.range!.start).filter((s) => s > 0 && text[s - 1] !== 0x0a);
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ['scripts/build.mjs', '--cli']);
+  buildCli();
   dir = mkdtempSync(join(tmpdir(), 'pg-pieces-'));
   const r = rng();
   const records = Array.from({ length: LINES }, (_, i) => flowLine(r, 1_764_000_000 + i));
@@ -150,7 +145,7 @@ describe('one file over several threads', () => {
       (f: string) => flowClassifyJobs(ENV, [f]),
     ],
   ])('%s prints the same as one thread, bad lines at the boundaries included', async (_, args, jobsOf) => {
-    const one = cli([...args(plain), '--jobs', '1']);
+    const one = runBin([...args(plain), '--jobs', '1']);
     expect(one.status).toBe(0);
     // Each spoiled line is sampled with its line number in the whole file (the header is line 1).
     const text = readFileSync(plain);
@@ -159,7 +154,7 @@ describe('one file over several threads', () => {
       expect(one.stderr).toContain(`${plain}:${lineOf(text, c)}: BAD_NUMBER`);
       expect(one.stderr).toContain(`${plain}:${lineOf(text, c) - 1}: BAD_NUMBER`);
     }
-    expect(cli([...args(plain), '--jobs', '2'])).toEqual(one);
+    expect(runBin([...args(plain), '--jobs', '2'])).toEqual(one);
     // Every range in a worker, so each result crosses a thread boundary.
     const jobs = await jobsOf(plain);
     expect(await onWorkersOnly(jobs, 3)).toEqual(await inTurn(jobs));
@@ -171,19 +166,19 @@ describe('one file over several threads', () => {
     expect(pieces!.length).toBeGreaterThanOrEqual(3);
     expect(header).toBeLessThan(pieces![0]!.range!.end);
     const args = ['parse', 'flow', '--count', switching, plain, gz];
-    const one = cli([...args, '--jobs', '1']);
+    const one = runBin([...args, '--jobs', '1']);
     expect(one.status).toBe(0);
     expect(one.stdout).toContain(`records ${2 * LINES + 2 * (LINES - 2 * cuts.length)}`);
-    expect(cli([...args, '--jobs', '4'])).toEqual(one);
+    expect(runBin([...args, '--jobs', '4'])).toEqual(one);
     const jobs = flowCountJobs(args.slice(3));
     expect(await onWorkersOnly(jobs, 3)).toEqual(await inTurn(jobs));
   });
 
   it('reads every range with a given --format, whatever header lines say', async () => {
     const args = ['parse', 'flow', '--count', '--format', V2_FIELDS, switching];
-    const one = cli([...args, '--jobs', '1']);
+    const one = runBin([...args, '--jobs', '1']);
     expect(one.stderr).toMatch(/rejected [1-9]/);
-    expect(cli([...args, '--jobs', '3'])).toEqual(one);
+    expect(runBin([...args, '--jobs', '3'])).toEqual(one);
     const jobs = flowCountJobs([switching], V2_FIELDS);
     expect(await onWorkersOnly(jobs, 3)).toEqual(await inTurn(jobs));
   });
@@ -191,7 +186,7 @@ describe('one file over several threads', () => {
   it('parse s3-access --count prints the same as one thread, bad lines at the boundaries with their line numbers', async () => {
     expect(accessCuts.length).toBe(2);
     const args = ['parse', 's3-access', '--count', access];
-    const one = cli([...args, '--jobs', '1']);
+    const one = runBin([...args, '--jobs', '1']);
     expect(one.status).toBe(0);
     expect(one.stdout).toBe(
       `records ${ACCESS_LINES - 2 * accessCuts.length} rejected ${2 * accessCuts.length}\n`,
@@ -200,14 +195,14 @@ describe('one file over several threads', () => {
     const samples = accessCuts.flatMap((c) => [lineOf(log, c) - 1, lineOf(log, c)]);
     expect(samples[0]).toBeGreaterThan(1000);
     for (const n of samples) expect(one.stderr).toContain(`${access}:${n}: BAD_TIME`);
-    expect(cli([...args, '--jobs', '2'])).toEqual(one);
+    expect(runBin([...args, '--jobs', '2'])).toEqual(one);
     const jobs = accessCountJobs([access]);
     expect(await onWorkersOnly(jobs, 3)).toEqual(await inTurn(jobs));
     // A gzip copy is read whole in a thread of its own; with the plain file before it, the same.
     const gzAccess = `${access}.gz`;
     writeFileSync(gzAccess, gzipSync(log));
     const both = [...args.slice(0, 3), gzAccess, access];
-    expect(cli([...both, '--jobs', '3'])).toEqual(cli([...both, '--jobs', '1']));
+    expect(runBin([...both, '--jobs', '3'])).toEqual(runBin([...both, '--jobs', '1']));
     const bothJobs = accessCountJobs([gzAccess, access]);
     expect(await onWorkersOnly(bothJobs, 3)).toEqual(await inTurn(bothJobs));
   });

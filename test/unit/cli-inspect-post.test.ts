@@ -1,36 +1,21 @@
 // Issue 17 §2: `pathguard inspect-url` reads presigned POST forms as an argument and on standard
 // input (one per line, or one JSON document, pretty-printed or a list), and the Lambda inspect-url
 // action takes `post`. No output holds a secret of the forms used here.
-import { PassThrough, Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
 import { parseHandlerEvent } from '../../functions/lib/events.js';
 import type { PostInspection } from '../../shared/endpoints/inspect-post.js';
 import { boto3PresignedPost, type PostForm, presignPost } from './presigned-posts.js';
 import { presign, TEMPORARY } from './presigned-urls.js';
+import { runCli } from './run-cli.js';
 
 const NOW = ['--now', '2026-01-15T10:21:00Z'];
 let secrets: string[] = [];
 
 async function run(args: string[], stdin = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await main(['inspect-url', ...args], {
-    stdin: Readable.from([Buffer.from(stdin)]),
-    stdout,
-    stderr,
-  });
+  const r = await runCli(['inspect-url', ...args], stdin);
   for (const s of secrets)
-    expect(out.includes(s) || err.includes(s), 'a secret reached the output').toBe(false);
-  return { code, stdout: out, stderr: err };
+    expect(r.stdout.includes(s) || r.stderr.includes(s), 'a secret reached the output').toBe(false);
+  return r;
 }
 
 const ndjson = (s: string) =>

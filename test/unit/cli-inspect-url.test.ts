@@ -1,34 +1,23 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
 import type { UrlInspection } from '../../shared/endpoints/inspect.js';
 import type { Environment } from '../../shared/env/types.js';
 import { encodedForms, presign, secretsOf, TEMPORARY } from './presigned-urls.js';
+import { type CliInput, runCli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pathguard-inspect-url-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const NOW = ['--now', '2026-01-15T10:21:00Z'];
 
-function collect(stream: PassThrough): () => string {
-  const parts: Buffer[] = [];
-  stream.on('data', (c: Buffer) => parts.push(c));
-  return () => Buffer.concat(parts).toString('utf8');
-}
-
 let allSecrets: string[] = [];
 
 /** Runs the CLI and fails if any output holds a secret of any URL used in this file. */
-async function run(args: string[], stdin: Readable = Readable.from([])) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out = collect(stdout);
-  const err = collect(stderr);
-  const code = await main(['inspect-url', ...args], { stdin, stdout, stderr });
-  const r = { code, stdout: out(), stderr: err() };
+async function run(args: string[], stdin?: CliInput) {
+  const r = await runCli(['inspect-url', ...args], stdin);
   for (const secret of allSecrets) {
     for (const form of encodedForms(secret)) {
       expect(r.stdout.includes(form) || r.stderr.includes(form), 'a secret reached the output').toBe(false);
@@ -312,9 +301,7 @@ describe('pathguard inspect-url', () => {
   });
 
   it('is listed in the top-level help', async () => {
-    const stdout = new PassThrough();
-    const out = collect(stdout);
-    await main(['--help'], { stdin: Readable.from([]), stdout, stderr: new PassThrough() });
-    expect(out()).toMatch(/inspect-url\s+read presigned S3 URLs/);
+    const r = await runCli(['--help']);
+    expect(r.stdout).toMatch(/inspect-url\s+read presigned S3 URLs/);
   });
 });

@@ -1,13 +1,13 @@
 // Start-up of the installed CLI (issue 16): the command table loads a command's code only when it
 // runs, so the commands that never call AWS never load the AWS SDK. Asserted on the modules the
 // built CLI really resolves, recorded by an ESM resolve hook in a child process.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBundle } from './report-fixtures.js';
+import { buildCli, runBin } from './run-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pathguard-lazy-test-'));
 const hook = join(tmp, 'record-resolve.mjs');
@@ -32,14 +32,10 @@ export async function resolve(specifier, context, next) {
 function resolvedBy(args: string[]): { status: number | null; stdout: string; modules: string[] } {
   const file = join(tmp, `resolved-${++n}.txt`);
   writeFileSync(file, '');
-  const r = spawnSync(
-    process.execPath,
-    ['--import', pathToFileURL(hook).href, 'bin/pathguard.mjs', ...args],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, PATHGUARD_TEST_RESOLVED: file },
-    },
-  );
+  const r = runBin(args, {
+    nodeArgs: ['--import', pathToFileURL(hook).href],
+    env: { ...process.env, PATHGUARD_TEST_RESOLVED: file },
+  });
   const modules = readFileSync(file, 'utf8').split('\n').filter(Boolean);
   return { status: r.status, stdout: r.stdout, modules };
 }
@@ -57,7 +53,7 @@ function analysisFolder(): string {
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['scripts/build.mjs', '--cli']);
+  buildCli();
   writeFileSync(hook, HOOK_SOURCE);
 }, 60_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

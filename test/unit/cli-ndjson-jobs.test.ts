@@ -2,7 +2,6 @@
 // in file order, print byte for byte what `--jobs 1` prints: the records, the rejects and their
 // whole-file line numbers, with bad lines on both sides of every range boundary, several files
 // (gzip among them, read whole) and a header line in the middle of a file.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { writeFlowNdjsonOnThreads } from '../../functions/cli/ndjson-jobs.js';
 import { pipeFlowRecords } from '../../functions/lib/read-flow.js';
 import { FlowNdjsonWriter } from '../../shared/flow-logs/ndjson.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { buildCli, runBin } from './run-cli.js';
 
 const V5 =
   'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path';
@@ -55,7 +55,7 @@ async function spoilBoundaries(file: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ['scripts/build.mjs', '--cli']);
+  buildCli();
   dir = mkdtempSync(join(tmpdir(), 'pg-ndjson-jobs-'));
   const plainA = join(dir, 'a.log');
   const mixedB = join(dir, 'b.log');
@@ -144,11 +144,7 @@ describe('parse flow NDJSON on worker threads', () => {
   });
 
   it('prints with --jobs what --jobs 1 prints, records and reject samples alike', () => {
-    const cli = (jobs: string) =>
-      spawnSync(process.execPath, ['bin/pathguard.mjs', 'parse', 'flow', '--jobs', jobs, ...files], {
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
-      });
+    const cli = (jobs: string) => runBin(['parse', 'flow', '--jobs', jobs, ...files]);
     const one = cli('1');
     expect(one.status).toBe(0);
     expect(one.stderr).toMatch(/rejected [1-9]/);

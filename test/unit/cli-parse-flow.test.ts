@@ -1,53 +1,37 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
+import { buildCli, runBin, runCli } from './run-cli.js';
 
 const fx = (n: string) => new URL(`../fixtures/flow-logs/${n}`, import.meta.url).pathname;
-
-async function run(args: string[], stdin = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await main(args, { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr });
-  return { code, out, err };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'pg-flow-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('pathguard parse flow', () => {
   it('prints NDJSON for a plain file with a header line', async () => {
-    const r = await run(['parse', 'flow', fx('s3-delivered-v5.log')]);
+    const r = await runCli(['parse', 'flow', fx('s3-delivered-v5.log')]);
     expect(r.code).toBe(0);
-    const rows = r.out
+    const rows = r.stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(3);
     expect(rows[0]).toMatchObject({ version: 5, trafficPath: 7, flowDirection: 'egress' });
-    expect(r.err).toContain('rejected 0');
+    expect(r.stderr).toContain('rejected 0');
   });
 
   it('detects gzip by its magic bytes, not its name', async () => {
-    const r = await run(['parse', 'flow', '--count', fx('misleading-name.txt')]);
-    expect(r).toMatchObject({ code: 0, out: 'records 3 rejected 0\n' });
+    const r = await runCli(['parse', 'flow', '--count', fx('misleading-name.txt')]);
+    expect(r).toMatchObject({ code: 0, stdout: 'records 3 rejected 0\n' });
   });
 
   it('reads a filter-log-events export with --format', async () => {
-    const r = await run(['parse', 'flow', fx('cwl-export.json')]);
-    const rows = r.out
+    const r = await runCli(['parse', 'flow', fx('cwl-export.json')]);
+    const rows = r.stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
@@ -60,8 +44,8 @@ describe('pathguard parse flow', () => {
       .split('\n')
       .map((message, i) => JSON.stringify({ timestamp: 1418530010000 + i, message }))
       .join('\n');
-    const r = await run(['parse', 'flow', '--count', '-'], lines);
-    expect(r.out).toBe('records 5 rejected 0\n');
+    const r = await runCli(['parse', 'flow', '--count', '-'], lines);
+    expect(r.stdout).toBe('records 5 rejected 0\n');
   });
 
   it('redacts a presigned URL in a string field, marked records and all (issue 12 §1 regression)', async () => {
@@ -75,10 +59,10 @@ describe('pathguard parse flow', () => {
       `5 10.0.1.5 52.216.1.2 x-amz-security-token=IQoJ${sig} clean`,
       '5 10.0.1.5 52.216.1.2 S3 %2Fdata%2F',
     ];
-    const r = await run(['parse', 'flow', '--format', format, '-'], `${lines.join('\n')}\n`);
+    const r = await runCli(['parse', 'flow', '--format', format, '-'], `${lines.join('\n')}\n`);
     expect(r.code).toBe(0);
-    expect(r.out + r.err).not.toContain(sig.slice(8));
-    const rows = r.out
+    expect(r.stdout + r.stderr).not.toContain(sig.slice(8));
+    const rows = r.stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
@@ -91,44 +75,44 @@ describe('pathguard parse flow', () => {
   });
 
   it('reports rejects with line numbers and reasons and exits 0', async () => {
-    const r = await run(
+    const r = await runCli(
       ['parse', 'flow', '--count'],
       '2 1 eni-1 10.0.0.1 10.0.0.2 x 2 6 1 1 1 1 ACCEPT OK\n2 1 eni-1\n',
     );
     expect(r.code).toBe(0);
-    expect(r.out).toBe('records 0 rejected 2\n');
-    expect(r.err).toMatch(/rejected 2/);
-    expect(r.err).toMatch(/-:1: BAD_NUMBER/);
-    expect(r.err).toMatch(/-:2: WRONG_FIELD_COUNT/);
+    expect(r.stdout).toBe('records 0 rejected 2\n');
+    expect(r.stderr).toMatch(/rejected 2/);
+    expect(r.stderr).toMatch(/-:1: BAD_NUMBER/);
+    expect(r.stderr).toMatch(/-:2: WRONG_FIELD_COUNT/);
   });
 
   it('names a missing file and exits 1', async () => {
-    const r = await run(['parse', 'flow', join(dir, 'nope.log')]);
+    const r = await runCli(['parse', 'flow', join(dir, 'nope.log')]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/nope\.log: no such file/);
-    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.stderr).toMatch(/nope\.log: no such file/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('names a truncated gzip and exits 1 after reporting what it read', async () => {
     const gz = gzipSync(readFileSync(fx('s3-delivered-v5.log')));
     const cut = join(dir, 'cut.log.gz');
     writeFileSync(cut, gz.subarray(0, gz.length - 12));
-    const r = await run(['parse', 'flow', '--count', cut]);
+    const r = await runCli(['parse', 'flow', '--count', cut]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/cut\.log\.gz: truncated gzip/);
+    expect(r.stderr).toMatch(/cut\.log\.gz: truncated gzip/);
   });
 
   it('rejects a malformed --format as a usage error', async () => {
-    const r = await run(['parse', 'flow', '--format', '${version} ${version}', fx('aws-doc-default.log')]);
+    const r = await runCli(['parse', 'flow', '--format', '${version} ${version}', fx('aws-doc-default.log')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--format: field 'version' appears twice/);
+    expect(r.stderr).toMatch(/--format: field 'version' appears twice/);
   });
 
   it('reads gzip and plain copies of a file the same, and numbers rejects per file', async () => {
-    const plain = await run(['parse', 'flow', fx('s3-delivered-v5.log')]);
-    const gz = await run(['parse', 'flow', fx('s3-delivered-v5.log.gz')]);
-    expect(gz.out).toBe(plain.out);
-    const r = await run([
+    const plain = await runCli(['parse', 'flow', fx('s3-delivered-v5.log')]);
+    const gz = await runCli(['parse', 'flow', fx('s3-delivered-v5.log.gz')]);
+    expect(gz.stdout).toBe(plain.stdout);
+    const r = await runCli([
       'parse',
       'flow',
       '--count',
@@ -137,18 +121,18 @@ describe('pathguard parse flow', () => {
       fx('bad-lines.log'),
     ]);
     expect(r.code).toBe(0);
-    expect(r.out).toBe('records 9 rejected 8\n');
-    expect(r.err).toContain('rejected 8 (BAD_NUMBER 4, WRONG_FIELD_COUNT 4)');
-    expect(r.err).toContain(`${fx('bad-lines.log')}:4: BAD_NUMBER: srcport`);
-    expect(r.err).toContain(`${fx('bad-lines.log')}:5: WRONG_FIELD_COUNT`);
+    expect(r.stdout).toBe('records 9 rejected 8\n');
+    expect(r.stderr).toContain('rejected 8 (BAD_NUMBER 4, WRONG_FIELD_COUNT 4)');
+    expect(r.stderr).toContain(`${fx('bad-lines.log')}:4: BAD_NUMBER: srcport`);
+    expect(r.stderr).toContain(`${fx('bad-lines.log')}:5: WRONG_FIELD_COUNT`);
   });
 
   it('takes the AWS ${field} syntax in --format and prints numbers, strings and nulls', async () => {
     const spec =
       '${version} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${start} ${end} ${type} ${packets} ${bytes} ${account-id} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} ${region} ${az-id} ${sublocation-type} ${sublocation-id} ${action} ${tcp-flags} ${pkt-srcaddr} ${pkt-dstaddr} ${pkt-src-aws-service} ${pkt-dst-aws-service} ${traffic-path} ${flow-direction} ${log-status}';
-    const r = await run(['parse', 'flow', '--format', spec, fx('aws-doc-igw-s3-v5.log')]);
+    const r = await runCli(['parse', 'flow', '--format', spec, fx('aws-doc-igw-s3-v5.log')]);
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split('\n');
+    const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     const egress = JSON.parse(lines[1]!);
     expect(Object.keys(egress)).toHaveLength(29);
@@ -168,30 +152,17 @@ describe('pathguard parse flow', () => {
   });
 
   it('reads a gzip-compressed CloudWatch export from stdin', async () => {
-    const stdout = new PassThrough();
-    let out = '';
-    stdout.on('data', (d) => {
-      out += d;
-    });
     const stdin = Readable.from([gzipSync(readFileSync(fx('cwl-export-paginated.json')))]);
-    const code = await main(['parse', 'flow', '--count'], { stdin, stdout, stderr: new PassThrough() });
-    expect(code).toBe(0);
-    expect(out).toBe('records 3 rejected 0\n');
+    const r = await runCli(['parse', 'flow', '--count'], stdin);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('records 3 rejected 0\n');
   });
 
   it('runs as the installed bin', () => {
-    execFileSync(process.execPath, ['scripts/build.mjs', '--cli']);
-    const out = execFileSync(
-      process.execPath,
-      ['bin/pathguard.mjs', 'parse', 'flow', '--count', fx('aws-doc-default.log')],
-      {
-        encoding: 'utf8',
-      },
-    );
-    expect(out).toBe('records 5 rejected 0\n');
-    const bad = spawnSync(process.execPath, ['bin/pathguard.mjs', 'parse', 'flow', '--bogus'], {
-      encoding: 'utf8',
-    });
+    buildCli();
+    const good = runBin(['parse', 'flow', '--count', fx('aws-doc-default.log')]);
+    expect(good).toMatchObject({ status: 0, stdout: 'records 5 rejected 0\n' });
+    const bad = runBin(['parse', 'flow', '--bogus']);
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
@@ -204,27 +175,18 @@ describe('pathguard parse flow on Parquet', () => {
     'version srcaddr dstaddr srcport dstport protocol start end type packets bytes account-id vpc-id subnet-id instance-id interface-id region az-id sublocation-type sublocation-id action tcp-flags pkt-srcaddr pkt-dstaddr pkt-src-aws-service pkt-dst-aws-service traffic-path flow-direction log-status';
 
   it('prints the NDJSON the text of the same records gives, from a file or gzip on stdin', async () => {
-    const want = await run(['parse', 'flow', '--format', spec, text]);
-    const got = await run(['parse', 'flow', parquet]);
+    const want = await runCli(['parse', 'flow', '--format', spec, text]);
+    const got = await runCli(['parse', 'flow', parquet]);
     expect(got.code).toBe(0);
-    expect(got.out).toBe(want.out);
-    expect(got.err).toContain('rejected 0');
+    expect(got.stdout).toBe(want.stdout);
+    expect(got.stderr).toContain('rejected 0');
     // Detected by its PAR1 magic, not its name, also inside gzip and on standard input.
-    const stdout = new PassThrough();
-    let out = '';
-    stdout.on('data', (d) => {
-      out += d;
-    });
-    const code = await main(['parse', 'flow', '-'], {
-      stdin: Readable.from([gzipSync(readFileSync(parquet))]),
-      stdout,
-      stderr: new PassThrough(),
-    });
-    expect(code).toBe(0);
-    expect(out).toBe(want.out);
-    expect(await run(['parse', 'flow', '--count', parquet])).toMatchObject({
+    const piped = await runCli(['parse', 'flow', '-'], Readable.from([gzipSync(readFileSync(parquet))]));
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toBe(want.stdout);
+    expect(await runCli(['parse', 'flow', '--count', parquet])).toMatchObject({
       code: 0,
-      out: 'records 2 rejected 0\n',
+      stdout: 'records 2 rejected 0\n',
     });
   });
 
@@ -232,13 +194,13 @@ describe('pathguard parse flow on Parquet', () => {
     const cut = join(dir, 'cut.log.parquet');
     const bytes = readFileSync(parquet);
     writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
-    const r = await run(['parse', 'flow', cut]);
+    const r = await runCli(['parse', 'flow', cut]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`${cut}: unreadable Parquet footer (truncated or damaged)`);
+    expect(r.stderr).toContain(`${cut}: unreadable Parquet footer (truncated or damaged)`);
     const named = join(dir, 'text.parquet');
     writeFileSync(named, readFileSync(text));
-    const t = await run(['parse', 'flow', named]);
+    const t = await runCli(['parse', 'flow', named]);
     expect(t.code).toBe(1);
-    expect(t.err).toContain('named .parquet but not a Parquet file');
+    expect(t.stderr).toContain('named .parquet but not a Parquet file');
   });
 });

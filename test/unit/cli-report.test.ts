@@ -3,12 +3,11 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CommandSpec } from '../../functions/cli/command.js';
 import { reportCommand } from '../../functions/cli/commands/report.js';
 import { FolderReader, loadReportInput } from '../../functions/lib/report-input.js';
 import { makeBundle } from './report-fixtures.js';
+import { runCommand } from './run-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pathguard-report-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -71,14 +70,7 @@ function exportFolder(): string {
   return dir;
 }
 
-async function run(values: Record<string, string>): Promise<{ code: number; stdout: string }> {
-  const stdout = new PassThrough();
-  const chunks: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => chunks.push(c));
-  const io = { stdout, stderr: new PassThrough() } as unknown as Parameters<CommandSpec['run']>[0]['io'];
-  const code = await reportCommand.run({ values, positionals: [], io });
-  return { code, stdout: Buffer.concat(chunks).toString('utf8') };
-}
+const run = (values: Record<string, string>) => runCommand(reportCommand, values);
 
 describe('reading an analysis folder', () => {
   it('reads a results-bucket export: dated bundles with the digest of their bytes, real traffic, open drift; a foreign document is named, not fatal', async () => {

@@ -1,12 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
 import { type CloudTrailReadStats, readCloudTrailRecords } from '../../functions/lib/read-cloudtrail.js';
 import type { CloudTrailRecord } from '../../shared/cloudtrail/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { runCli } from './run-cli.js';
 
 // Composed fixtures; see test/fixtures/cloudtrail/README.md.
 const fixture = (name: string) => new URL(`../fixtures/cloudtrail/${name}`, import.meta.url).pathname;
@@ -14,21 +14,6 @@ const GZ = '111122223333_CloudTrail_us-east-1_20260115T1020Z_AbCdEfGh12345678.js
 const KEPT = ['7Q4W9E2R8T5Y1U3I', '9K3L5M7N1P2Q4R6S', '2B4D6F8H0J1K3M5N', 'A1B2C3D4E5F6G7H8'];
 const dir = mkdtempSync(join(tmpdir(), 'pathguard-ct-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function collect(stream: PassThrough): () => string {
-  const parts: Buffer[] = [];
-  stream.on('data', (c: Buffer) => parts.push(c));
-  return () => Buffer.concat(parts).toString('utf8');
-}
-
-async function run(args: string[], stdin: Readable = Readable.from([])) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out = collect(stdout);
-  const err = collect(stderr);
-  const code = await main(args, { stdin, stdout, stderr });
-  return { code, stdout: out(), stderr: err() };
-}
 
 const ids = (ndjson: string) =>
   ndjson
@@ -47,7 +32,7 @@ async function readAll(chunks: Buffer[], maxEventBytes?: number) {
 
 describe('pathguard parse cloudtrail', () => {
   it('reads a gzip CloudTrail log file and keeps the S3 data and network-activity events', async () => {
-    const r = await run(['parse', 'cloudtrail', fixture(GZ)]);
+    const r = await runCli(['parse', 'cloudtrail', fixture(GZ)]);
     expect(r.code).toBe(0);
     expect(ids(r.stdout)).toEqual(KEPT);
     expect(r.stderr).toBe(
@@ -57,10 +42,10 @@ describe('pathguard parse cloudtrail', () => {
 
   it('reads the same events one per line, pretty-printed, and from standard input', async () => {
     for (const name of ['events.ndjson', 'trail-log-file-pretty.json', 'trail-log-file.json']) {
-      const r = await run(['parse', 'cloudtrail', fixture(name)]);
+      const r = await runCli(['parse', 'cloudtrail', fixture(name)]);
       expect(ids(r.stdout)).toEqual(KEPT);
     }
-    const r = await run(
+    const r = await runCli(
       ['parse', 'cloudtrail', '--count'],
       Readable.from([readFileSync(fixture('events.ndjson'))]),
     );
@@ -68,7 +53,7 @@ describe('pathguard parse cloudtrail', () => {
   });
 
   it('reads a filter-log-events export whose messages are the events', async () => {
-    const r = await run(['parse', 'cloudtrail', fixture('cloudwatch-export.json')]);
+    const r = await runCli(['parse', 'cloudtrail', fixture('cloudwatch-export.json')]);
     expect(r.code).toBe(0);
     expect(ids(r.stdout)).toEqual(KEPT);
     expect(r.stderr).toBe(
@@ -80,7 +65,7 @@ describe('pathguard parse cloudtrail', () => {
     const gz = readFileSync(fixture(GZ));
     const file = join(dir, 'cut.json.gz');
     writeFileSync(file, gz.subarray(0, gz.length - 40));
-    const r = await run(['parse', 'cloudtrail', '--count', file]);
+    const r = await runCli(['parse', 'cloudtrail', '--count', file]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`pathguard parse cloudtrail: ${file}: truncated gzip data`);
@@ -100,7 +85,7 @@ describe('pathguard parse cloudtrail', () => {
         lines[2],
       ].join('\n'),
     );
-    const r = await run(['parse', 'cloudtrail', '--count', file]);
+    const r = await runCli(['parse', 'cloudtrail', '--count', file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('records 2 rejected 4\n');
     expect(r.stderr.split('\n').slice(1, 5)).toEqual([

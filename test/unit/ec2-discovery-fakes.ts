@@ -62,6 +62,21 @@ export type FakeData = { [call: string]: Item[] | Record<string, Item[]> | undef
   PrefixListEntries?: Record<string, Item[]>;
 };
 
+/** Every Describe call discovery makes answered with nothing: an account without any network. */
+export function emptyEc2(): void {
+  for (const c of [
+    DescribeVpcsCommand,
+    DescribeSubnetsCommand,
+    DescribeRouteTablesCommand,
+    DescribeVpcEndpointsCommand,
+    DescribeNatGatewaysCommand,
+    DescribeNetworkInterfacesCommand,
+    DescribeManagedPrefixListsCommand,
+    DescribeFlowLogsCommand,
+  ])
+    ec2.on(c as never).resolves({});
+}
+
 export function fakeEc2(overrides: FakeData = {}) {
   const data = { ...fixture, ...overrides } as Record<string, Item[]>;
   const entries: Record<string, Item[]> = { ...fixture.PrefixListEntries, ...overrides.PrefixListEntries };

@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
 import {
   DEFAULT_FLOW_FORMAT,
   type FlowFormat,
@@ -12,24 +10,10 @@ import {
 } from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { runCli } from './run-cli.js';
 
 const fx = (n: string) => new URL(`../fixtures/flow-logs/${n}`, import.meta.url).pathname;
 const V2 = DEFAULT_FLOW_FORMAT.fields.map((f) => f.name);
-
-async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await main(args, { stdin: Readable.from([]), stdout, stderr });
-  return { code, out, err };
-}
 
 /** One line through the byte fast path (build and count) and the general path. */
 function parseAllWays(line: string, format: FlowFormat) {
@@ -56,7 +40,7 @@ describe('a wrong --format with the right field count (regression: it used to pa
   // Before meaning checks, the AWS default-format examples read with account-id and srcaddr
   // swapped gave 5 records whose srcaddr was the account id `123456789010`.
   it('rejects every record when an address field reads an account id', async () => {
-    const r = await run([
+    const r = await runCli([
       'parse',
       'flow',
       '--format',
@@ -64,13 +48,13 @@ describe('a wrong --format with the right field count (regression: it used to pa
       fx('aws-doc-default.log'),
     ]);
     expect(r.code).toBe(0);
-    expect(r.out).toBe('');
-    expect(r.err).toMatch(/rejected 5 \(BAD_ADDRESS 5\)/);
-    expect(r.err).toContain("srcaddr: not an IP address (FLOW_ADDRESS): '123456789010'");
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/rejected 5 \(BAD_ADDRESS 5\)/);
+    expect(r.stderr).toContain("srcaddr: not an IP address (FLOW_ADDRESS): '123456789010'");
   });
 
   it('rejects records whose action reads a log status', async () => {
-    const r = await run([
+    const r = await runCli([
       'parse',
       'flow',
       '--count',
@@ -78,14 +62,14 @@ describe('a wrong --format with the right field count (regression: it used to pa
       reorder(V2, 'action', 'log-status'),
       fx('aws-doc-default.log'),
     ]);
-    expect(r.out).toBe('records 0 rejected 5\n');
-    expect(r.err).toMatch(/BAD_VALUE 5/);
-    expect(r.err).toContain("log-status: 'ACCEPT' is not one of OK, NODATA, SKIPDATA (FLOW_LOG_STATUS)");
-    expect(r.err).toContain("action: 'NODATA' is not one of ACCEPT, REJECT (FLOW_ACTION)");
+    expect(r.stdout).toBe('records 0 rejected 5\n');
+    expect(r.stderr).toMatch(/BAD_VALUE 5/);
+    expect(r.stderr).toContain("log-status: 'ACCEPT' is not one of OK, NODATA, SKIPDATA (FLOW_LOG_STATUS)");
+    expect(r.stderr).toContain("action: 'NODATA' is not one of ACCEPT, REJECT (FLOW_ACTION)");
   });
 
   it('rejects records whose start and end are swapped', async () => {
-    const r = await run([
+    const r = await runCli([
       'parse',
       'flow',
       '--count',
@@ -93,14 +77,14 @@ describe('a wrong --format with the right field count (regression: it used to pa
       reorder(V2, 'start', 'end'),
       fx('aws-doc-default.log'),
     ]);
-    expect(r.out).toBe('records 0 rejected 5\n');
-    expect(r.err).toMatch(/BAD_TIME 5/);
-    expect(r.err).toContain('start 1418530070 is after end 1418530010 (FLOW_START_END)');
+    expect(r.stdout).toBe('records 0 rejected 5\n');
+    expect(r.stderr).toMatch(/BAD_TIME 5/);
+    expect(r.stderr).toContain('start 1418530070 is after end 1418530010 (FLOW_START_END)');
   });
 
   it('still reads the same file with its own format', async () => {
-    const r = await run(['parse', 'flow', '--count', fx('aws-doc-default.log')]);
-    expect(r.out).toBe('records 5 rejected 0\n');
+    const r = await runCli(['parse', 'flow', '--count', fx('aws-doc-default.log')]);
+    expect(r.stdout).toBe('records 5 rejected 0\n');
   });
 });
 

@@ -2,17 +2,6 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  DescribeFlowLogsCommand,
-  DescribeManagedPrefixListsCommand,
-  DescribeNatGatewaysCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeRouteTablesCommand,
-  DescribeSubnetsCommand,
-  DescribeVpcEndpointsCommand,
-  DescribeVpcsCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
-import {
   GetObjectCommand,
   type GetObjectCommandInput,
   ListObjectsV2Command,
@@ -28,17 +17,15 @@ import { FlowLogStreamParser } from '../../shared/flow-logs/index.js';
 import type { FlowRecord } from '../../shared/flow-logs/types.js';
 import { observationKey, probeRecordKey } from '../../shared/probes/results-keys.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
-import { analyzeFunction, EXAMPLE_CONFIG } from './analyze-handler.js';
+import { ALERTING_CONFIG, analyzeFunction, EXAMPLE_CONFIG } from './analyze-handler.js';
 import { s3Body } from './aws-fakes.js';
+import { emptyEc2 } from './ec2-discovery-fakes.js';
 
 // The analyze function, deployed with flow logs delivered to S3 (deployment.evidence.flowLogBucket):
 // one probe of the test/fixtures/analyze run is open, so the run asks for its flow window, and the
 // flow log's folder holds one Parquet object and one gzip text object, as AWS delivers them.
 const analyze = analyzeFunction({
-  PATHGUARD_CONFIG: JSON.stringify({
-    ...EXAMPLE_CONFIG,
-    alerts: { ...EXAMPLE_CONFIG.alerts, topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts' },
-  }),
+  PATHGUARD_CONFIG: ALERTING_CONFIG,
   PATHGUARD_VPC_IDS: 'vpc-0abcdef0123456789',
   PATHGUARD_FLOW_LOG_BUCKET: 'central-flow-logs',
   PATHGUARD_FLOW_LOG_PREFIX: 'vpc/',
@@ -46,7 +33,6 @@ const analyze = analyzeFunction({
 });
 
 const s3 = mockClient(S3Client);
-const ec2 = mockClient(EC2Client);
 const cwl = mockClient(CloudWatchLogsClient);
 const sns = mockClient(SNSClient);
 
@@ -84,17 +70,7 @@ const FLOW_OBJECTS: Record<string, () => Uint8Array> = {
 
 describe('analyze function with flow logs delivered to S3', () => {
   it('reads the Parquet and the gzip text objects of the probe window from the granted bucket', async () => {
-    for (const c of [
-      DescribeVpcsCommand,
-      DescribeSubnetsCommand,
-      DescribeRouteTablesCommand,
-      DescribeVpcEndpointsCommand,
-      DescribeNatGatewaysCommand,
-      DescribeNetworkInterfacesCommand,
-      DescribeManagedPrefixListsCommand,
-      DescribeFlowLogsCommand,
-    ])
-      ec2.on(c as never).resolves({});
+    emptyEc2();
     const probeKey = probeRecordKey(probe);
     s3.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
       if (input.Bucket === RESULTS && probeKey.startsWith(input.Prefix ?? '-'))

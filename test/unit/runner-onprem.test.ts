@@ -5,14 +5,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
 import { LAB_S3_CREDENTIAL, type LabS3, startLabS3 } from '../../functions/lab/s3/index.js';
 import { refuseSpecialAddress } from '../../functions/runner/fetch.js';
 import { httpRequest, parseRunnerConfig, type RunnerConfig, runOnce } from '../../functions/runner/onprem.js';
 import type { Order } from '../../shared/probes/orders.js';
+import { runCli } from './run-cli.js';
 
 // Everything here talks only to an HTTP server on 127.0.0.1 standing in for S3. The URLs carry a
 // SigV4 query string shaped like the SDK's (credentials from the AWS documentation examples), so
@@ -375,21 +374,7 @@ describe('on-prem runner over real HTTP on loopback', () => {
           p.reportUrl = `http://${base}/example-pathguard-results/observations/${encodeURIComponent(forged)}/${p.probeId}.json?${Q}`;
         }
         if (stale) order.notAfter = new Date(Date.now() - 1000).toISOString();
-        const stdout = new PassThrough();
-        const stderr = new PassThrough();
-        let out = '';
-        let err = '';
-        stdout.on('data', (d) => {
-          out += d;
-        });
-        stderr.on('data', (d) => {
-          err += d;
-        });
-        await main(['runner', '--runner-config', file, '--once'], {
-          stdin: Readable.from([]),
-          stdout,
-          stderr,
-        });
+        const { stdout: out, stderr: err } = await runCli(['runner', '--runner-config', file, '--once']);
         const text = out + err;
         // The run id was quoted somewhere (the premise), always on a line of its own making.
         expect(text).toContain('run-1\\n2026-11-25');

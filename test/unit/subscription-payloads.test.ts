@@ -1,32 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../functions/cli/main.js';
 import { MAX_AWSLOGS_DECODED_BYTES, readCloudWatchEvents } from '../../functions/lib/cloudwatch-export.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
+import { runCli } from './run-cli.js';
 
 const fx = (n: string) => new URL(`../fixtures/${n}`, import.meta.url).pathname;
 const KEPT_TRAIL = ['7Q4W9E2R8T5Y1U3I', '9K3L5M7N1P2Q4R6S', '2B4D6F8H0J1K3M5N', 'A1B2C3D4E5F6G7H8'];
 const ACCESS_JSON = readFileSync(fx('access-logs/cloudwatch-records.ndjson'), 'utf8')
   .trim()
   .split('\n').length;
-
-async function run(args: string[], stdin: Buffer = Buffer.alloc(0)) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await main(args, { stdin: Readable.from([stdin]), stdout, stderr });
-  return { code, out, err };
-}
 
 const rows = (ndjson: string) =>
   ndjson
@@ -56,49 +41,49 @@ const lambdaEvent = (data: Buffer) => JSON.stringify({ awslogs: { data: data.toS
 
 describe('CloudWatch Logs subscription payloads (regression: a payload was one NOT_A_RECORD)', () => {
   it('parse flow reads the records of Firehose-delivered gzip payloads and skips the CONTROL_MESSAGE', async () => {
-    const r = await run(['parse', 'flow', fx('subscription/firehose-flow.gz')]);
+    const r = await runCli(['parse', 'flow', fx('subscription/firehose-flow.gz')]);
     expect(r.code).toBe(0);
-    const got = rows(r.out);
+    const got = rows(r.stdout);
     expect(got).toHaveLength(5);
     expect(got[0]).toMatchObject({ srcaddr: '172.31.16.139', dstport: 22, action: 'ACCEPT' });
     expect(got[4]).toMatchObject({ srcaddr: '2001:db8:1234:a100:8d6e:3477:df66:f105' });
-    expect(r.err).toBe(
+    expect(r.stderr).toBe(
       'rejected 0\nskipped 1 (1 CloudWatch Logs subscription CONTROL_MESSAGE payloads, no log data)\n',
     );
   });
 
   it('parse flow reads a Lambda subscription event (base64 of gzip)', async () => {
-    const r = await run(['parse', 'flow', '--count', fx('subscription/lambda-event-flow.json')]);
-    expect(r.out).toBe('records 5 rejected 0\n');
+    const r = await runCli(['parse', 'flow', '--count', fx('subscription/lambda-event-flow.json')]);
+    expect(r.stdout).toBe('records 5 rejected 0\n');
   });
 
   it('parse s3-access reads JSON records and text lines from concatenated payloads', async () => {
-    const r = await run(['parse', 's3-access', fx('subscription/firehose-access.json')]);
-    const got = rows(r.out);
+    const r = await runCli(['parse', 's3-access', fx('subscription/firehose-access.json')]);
+    const got = rows(r.stdout);
     expect(got).toHaveLength(ACCESS_JSON + 3);
     expect(got[0]).toMatchObject({ remoteIp: '10.20.30.40', requestId: '7Q4W9E2R8T5Y1U3I' });
     expect(got[ACCESS_JSON]).toMatchObject({ bucket: 'DOC-EXAMPLE-BUCKET1', requestId: '3E57427F3EXAMPLE' });
-    expect(r.err).toMatch(/^rejected 0\nskipped 1 \(1 CloudWatch Logs subscription CONTROL_MESSAGE/);
+    expect(r.stderr).toMatch(/^rejected 0\nskipped 1 \(1 CloudWatch Logs subscription CONTROL_MESSAGE/);
   });
 
   it('parse cloudtrail keeps the S3 events and counts Insights, other events and CONTROL_MESSAGE apart', async () => {
-    const r = await run(['parse', 'cloudtrail', fx('subscription/firehose-cloudtrail.json.gz')]);
-    expect(rows(r.out).map((x) => x.requestId)).toEqual(KEPT_TRAIL);
-    expect(r.err).toBe(
+    const r = await runCli(['parse', 'cloudtrail', fx('subscription/firehose-cloudtrail.json.gz')]);
+    expect(rows(r.stdout).map((x) => x.requestId)).toEqual(KEPT_TRAIL);
+    expect(r.stderr).toBe(
       'rejected 0\nskipped 4 (1 CloudWatch Logs subscription CONTROL_MESSAGE payloads, no log data; ' +
         '2 CloudTrail events other than S3 data and network-activity events; 1 CloudTrail Insights events)\n',
     );
-    const lambda = await run([
+    const lambda = await runCli([
       'parse',
       'cloudtrail',
       '--count',
       fx('subscription/lambda-event-cloudtrail.json'),
     ]);
-    expect(lambda.out).toBe('records 4 rejected 0\n');
+    expect(lambda.stdout).toBe('records 4 rejected 0\n');
   });
 
   it('classify reads them too and shows the skipped count in the summary', async () => {
-    const r = await run([
+    const r = await runCli([
       'classify',
       '--env',
       fx('env/example-env.json'),
@@ -109,14 +94,14 @@ describe('CloudWatch Logs subscription payloads (regression: a payload was one N
       '--summary',
     ]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/cloudtrail\s+\(skipped events\)\s+-\s+3\n/);
-    expect(r.out).toMatch(/flow\s+\(skipped events\)\s+-\s+1\n/);
-    expect(r.out).toMatch(/cloudtrail\s+\(rejected\)\s+-\s+0\n/);
-    const flowRecords = [...r.out.matchAll(/^flow\s+(?!\()\S+\s+\S+\s+(\d+)$/gm)].reduce(
+    expect(r.stdout).toMatch(/cloudtrail\s+\(skipped events\)\s+-\s+3\n/);
+    expect(r.stdout).toMatch(/flow\s+\(skipped events\)\s+-\s+1\n/);
+    expect(r.stdout).toMatch(/cloudtrail\s+\(rejected\)\s+-\s+0\n/);
+    const flowRecords = [...r.stdout.matchAll(/^flow\s+(?!\()\S+\s+\S+\s+(\d+)$/gm)].reduce(
       (n, m) => n + Number(m[1]),
       0,
     );
-    const unclassified = Number(/flow\s+\(unclassified\)\s+-\s+(\d+)/.exec(r.out)?.[1]);
+    const unclassified = Number(/flow\s+\(unclassified\)\s+-\s+(\d+)/.exec(r.stdout)?.[1]);
     expect(flowRecords + unclassified).toBe(5);
   });
 });
