@@ -39,8 +39,7 @@ import type { PathDecision, PathKind } from './types.js';
 /** The record keys the memo's key is made of: every key {@link classifyFlowRecord} reads. */
 export const FLOW_MEMO_KEY_FIELDS = FLOW_DECISION_FIELDS;
 
-const WIDTH = FLOW_MEMO_KEY_FIELDS.length;
-/** Hash-table slots (keys kept: half of them). 65,536 slots of 9 words: 2.6 MB. */
+/** Hash-table slots (keys kept: half of them). 65,536 slots of 8 words: 2 MB. */
 export const MEMO_SLOTS = 1 << 16;
 /** Distinct texts (VPC ids, directions, non-address texts) kept before starting again. */
 export const MEMO_TEXTS = 4096;
@@ -48,15 +47,23 @@ export const MEMO_TEXTS = 4096;
 const NO_KEY = -1;
 const EGRESS = 1;
 const INGRESS = 2;
-/** Positions in the key (FLOW_MEMO_KEY_FIELDS): addresses are 0 to 3. */
+/** Positions in FLOW_MEMO_KEY_FIELDS (and a line's spans): addresses are 0 to 3. */
 const INTERFACE_ID = 4;
 const SUBNET_ID = 5;
 const VPC_ID = 6;
 const TRAFFIC_PATH = 7;
 const FLOW_DIRECTION = 8;
+/**
+ * The words of a key as kept: the number of the codes of the GROUP fields (see
+ * {@link FlowPathMemo.tupleOf}), the four address codes, the traffic-path code.
+ */
+const WIDTH = 6;
+/** Words per slot of the key table: the key, the answer (0: empty slot), one unused. */
+const STRIDE = 8;
+const ANSWER = 6;
 /** The text fields of the key, read from a line as one group (see {@link FlowPathMemo.groups}). */
 const GROUP = [INTERFACE_ID, SUBNET_ID, VPC_ID, FLOW_DIRECTION];
-/** Distinct groups of those fields kept before starting again. */
+/** Distinct groups of those fields, and distinct codes of them, kept before starting again. */
 const MEMO_GROUPS = 8192;
 /** Bytes of distinct texts kept (a line is at most 16 KiB) before starting again. */
 const MEMO_TEXT_BYTES = 1 << 20;
@@ -81,29 +88,33 @@ export class FlowPathMemo {
   private readonly eniBytes = new ByteMap();
   private readonly subnetBytes = new ByteMap();
   /**
-   * A line's interface, subnet, VPC and direction, as one tuple of bytes, to a group number; the
-   * four key codes of group `g` at `groupCodes[4g ..]`. In flow logs these four come together
-   * (an interface sits in one subnet of one VPC), so one probe and one hash check confirm them
-   * all where a map per field took four, each with its own cache misses.
+   * A line's interface, subnet, VPC and direction, as one tuple of bytes, to the number of their
+   * codes (see {@link tupleOf}). In flow logs these four come together (an interface sits in one
+   * subnet of one VPC), so one probe and one hash check confirm them all where a map per field
+   * took four, each with its own cache misses.
    */
-  private readonly groups = new SpanTupleMap(
-    Int32Array.from(GROUP, (f) => f * SPAN_WIDTH),
-    MEMO_GROUPS,
-  );
-  private readonly groupCodes = new Int32Array(MEMO_GROUPS * GROUP.length);
-  /** Hash slots: 0 empty, else 1 + the index of an entry. */
-  private readonly slots: Int32Array;
+  private readonly groups: SpanTupleMap;
   /**
-   * The keys of the entries, in the order they came, WIDTH codes each: kept apart from the slots
-   * so the few thousand keys of a run sit together in cache rather than spread over a table of
-   * 2.4 MB, where each lookup of a random key missed the cache.
+   * The distinct codes of the GROUP fields, four words each, numbered in the order they came;
+   * `tupleSlots` finds them (0 empty, else 1 + the number). Many interfaces share codes (every
+   * ENI of one subnet has the same), so a key made of this number is exactly the key made of
+   * the four codes, and a line reaches it from the group map in one read, not four.
    */
-  private readonly keys: Int32Array;
-  /** Per entry: 1 not classified (null); 2 + i: PATH_KINDS[i] (see {@link answerOfLine}). */
-  private readonly answers: Uint8Array;
+  private readonly tuples: Int32Array;
+  private readonly tupleSlots: Int32Array;
+  private tupleCount = 0;
+  /**
+   * Open addressing, STRIDE words per slot: the key (WIDTH words) and its answer (1 not
+   * classified, 2 + i PATH_KINDS[i]; 0 an empty slot). A slot is 32 bytes, so a lookup, a cache
+   * miss on this 2 MB table, reads one cache line; keys in a table of indices (then an array of
+   * keys) took two misses.
+   */
+  private readonly table: Int32Array;
   private readonly mask: number;
   private used = 0;
   private readonly key = new Int32Array(WIDTH);
+  /** The GROUP codes of the line {@link groupOf} reads. */
+  private readonly groupCodes = new Int32Array(GROUP.length);
   private readonly ip = new IpAddress();
 
   constructor(
@@ -116,7 +127,8 @@ export class FlowPathMemo {
       Int32Array.from(GROUP, (f) => f * SPAN_WIDTH),
       groups,
     );
-    this.groupCodes = new Int32Array(groups * GROUP.length);
+    this.tuples = new Int32Array(groups * GROUP.length);
+    this.tupleSlots = new Int32Array(2 ** Math.ceil(Math.log2(Math.max(8, groups * 2))));
     this.textBase = 1 + this.partition.size;
     const ordinal = new Map<Subnet, number>();
     const ordinalOf = (s: Subnet) => {
@@ -138,9 +150,7 @@ export class FlowPathMemo {
     for (const [id, code] of this.eniCodes) setAscii(this.eniBytes, id, code);
     for (const [id, code] of this.subnetCodes) setAscii(this.subnetBytes, id, code);
     const size = 2 ** Math.ceil(Math.log2(Math.max(16, slots)));
-    this.slots = new Int32Array(size);
-    this.keys = new Int32Array((size / 2) * WIDTH);
-    this.answers = new Uint8Array(size / 2);
+    this.table = new Int32Array(size * STRIDE);
     this.mask = size - 1;
   }
 
@@ -156,15 +166,15 @@ export class FlowPathMemo {
   answerOf(r: FlowRecord): number {
     this.bound();
     if (!this.keyOf(r)) return answerOfDecision(classifyFlowRecord(r, this.idx));
-    const slot = this.find();
-    const e = this.slots[slot]!;
-    if (e !== 0) return this.answers[e - 1]!;
+    const at = this.find() * STRIDE;
+    const table = this.table;
+    if (table[at + ANSWER] !== 0) return table[at + ANSWER]!;
     const a = answerOfDecision(classifyFlowRecord(r, this.idx));
-    if (this.used === this.answers.length) this.forget();
+    if (this.used === (this.mask + 1) / 2) this.forget();
     else {
-      this.keys.set(this.key, this.used * WIDTH);
-      this.answers[this.used] = a;
-      this.slots[slot] = ++this.used;
+      table.set(this.key, at);
+      table[at + ANSWER] = a;
+      this.used++;
     }
     return a;
   }
@@ -184,26 +194,73 @@ export class FlowPathMemo {
   /** {@link pathOfLine} as a number: 0 not known (undefined), else as {@link answerOf}. */
   answerOfLine(b: Uint8Array, spans: Int32Array): number {
     this.bound();
-    if (!this.keyOfSpans(b, spans)) return 0;
-    const e = this.slots[this.find()]!;
-    return e === 0 ? 0 : this.answers[e - 1]!;
+    return this.keyOfSpans(b, spans) ? this.table[this.find() * STRIDE + ANSWER]! : 0;
   }
 
   /** The slot holding `key`, or the empty slot where it goes. */
   private find(): number {
     const k = this.key;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < WIDTH; i++) h = Math.imul(h ^ k[i]!, 0x01000193);
+    const k0 = k[0]!;
+    const k1 = k[1]!;
+    const k2 = k[2]!;
+    const k3 = k[3]!;
+    const k4 = k[4]!;
+    const k5 = k[5]!;
+    let h = Math.imul(0x811c9dc5 ^ k0, 0x01000193);
+    h = Math.imul(h ^ k1, 0x01000193);
+    h = Math.imul(h ^ k2, 0x01000193);
+    h = Math.imul(h ^ k3, 0x01000193);
+    h = Math.imul(h ^ k4, 0x01000193);
+    h = Math.imul(h ^ k5, 0x01000193);
     h ^= h >>> 15;
-    const keys = this.keys;
-    const slots = this.slots;
+    const table = this.table;
     for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+      const at = slot * STRIDE;
+      if (
+        table[at + ANSWER] === 0 ||
+        (table[at] === k0 &&
+          table[at + 1] === k1 &&
+          table[at + 2] === k2 &&
+          table[at + 3] === k3 &&
+          table[at + 4] === k4 &&
+          table[at + 5] === k5)
+      )
+        return slot;
+    }
+  }
+
+  /**
+   * The number of the codes of the GROUP fields `eni`, `subnet`, `vpc`, `direction` (none
+   * NO_KEY), given one the first time they come; {@link bound} leaves room for one more.
+   */
+  private tupleOf(eni: number, subnet: number, vpc: number, direction: number): number {
+    let h = Math.imul(0x811c9dc5 ^ eni, 0x01000193);
+    h = Math.imul(h ^ subnet, 0x01000193);
+    h = Math.imul(h ^ vpc, 0x01000193);
+    h = Math.imul(h ^ direction, 0x01000193);
+    h ^= h >>> 15;
+    const slots = this.tupleSlots;
+    const mask = slots.length - 1;
+    const tuples = this.tuples;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const e = slots[slot]!;
-      if (e === 0) return slot;
-      const at = (e - 1) * WIDTH;
-      let i = 0;
-      while (i < WIDTH && keys[at + i] === k[i]) i++;
-      if (i === WIDTH) return slot;
+      if (e === 0) {
+        const n = this.tupleCount++;
+        tuples[4 * n] = eni;
+        tuples[4 * n + 1] = subnet;
+        tuples[4 * n + 2] = vpc;
+        tuples[4 * n + 3] = direction;
+        slots[slot] = n + 1;
+        return n;
+      }
+      const at = 4 * (e - 1);
+      if (
+        tuples[at] === eni &&
+        tuples[at + 1] === subnet &&
+        tuples[at + 2] === vpc &&
+        tuples[at + 3] === direction
+      )
+        return e - 1;
     }
   }
 
@@ -236,16 +293,24 @@ export class FlowPathMemo {
             : typeof dir === 'string'
               ? 3 + this.text(dir)
               : NO_KEY;
-    k[0] = src;
-    k[1] = dst;
-    k[2] = pktSrc;
-    k[3] = pktDst;
-    k[4] = eni;
-    k[5] = subnet;
-    k[6] = vpc;
-    k[7] = path;
-    k[8] = direction;
-    for (let i = 0; i < WIDTH; i++) if (k[i] === NO_KEY) return false;
+    if (
+      src === NO_KEY ||
+      dst === NO_KEY ||
+      pktSrc === NO_KEY ||
+      pktDst === NO_KEY ||
+      eni === NO_KEY ||
+      subnet === NO_KEY ||
+      vpc === NO_KEY ||
+      path === NO_KEY ||
+      direction === NO_KEY
+    )
+      return false;
+    k[0] = this.tupleOf(eni, subnet, vpc, direction);
+    k[1] = src;
+    k[2] = dst;
+    k[3] = pktSrc;
+    k[4] = pktDst;
+    k[5] = path;
     return true;
   }
 
@@ -276,7 +341,8 @@ export class FlowPathMemo {
       this.texts.size >= MEMO_TEXTS ||
       this.textBytes.bytes > MEMO_TEXT_BYTES ||
       this.groups.isFull ||
-      this.groups.bytes > MEMO_TEXT_BYTES
+      this.groups.bytes > MEMO_TEXT_BYTES ||
+      this.tupleCount === this.tuples.length / 4
     )
       this.forget();
   }
@@ -290,28 +356,25 @@ export class FlowPathMemo {
     const pktSrc = sameQuad(spans, 2, 0) ? src : this.addressCode(b, spans, 2);
     const pktDst = sameQuad(spans, 3, 1) ? dst : this.addressCode(b, spans, 3);
     if (src === NO_KEY || dst === NO_KEY || pktSrc === NO_KEY || pktDst === NO_KEY) return false;
-    k[0] = src;
-    k[1] = dst;
-    k[2] = pktSrc;
-    k[3] = pktDst;
-    const h = this.groups.hashOf(spans);
-    let g = this.groups.get(b, spans, h);
-    if (g < 0) {
-      // bound() ran first, so there is room for this one.
-      g = this.groups.size;
-      if (!this.groupOf(b, spans, g)) return false;
-      this.groups.set(b, spans, h, g);
-    }
-    const codes = this.groupCodes;
-    k[INTERFACE_ID] = codes[g * 4]!;
-    k[SUBNET_ID] = codes[g * 4 + 1]!;
-    k[VPC_ID] = codes[g * 4 + 2]!;
-    k[FLOW_DIRECTION] = codes[g * 4 + 3]!;
     const at = TRAFFIC_PATH * SPAN_WIDTH;
     const v = spans[at + 3]!;
     const path = spans[at]! < 0 || v === -1 ? 0 : v >= 0 && v < 2 ** 30 ? 1 + v : NO_KEY;
-    k[TRAFFIC_PATH] = path;
-    return path !== NO_KEY;
+    if (path === NO_KEY) return false;
+    const h = this.groups.hashOf(spans);
+    let t = this.groups.get(b, spans, h);
+    if (t < 0) {
+      t = this.groupOf(b, spans);
+      if (t === NO_KEY) return false;
+      // bound() ran first, so there is room for this one (a value too long for the map is not kept).
+      this.groups.set(b, spans, h, t);
+    }
+    k[0] = t;
+    k[1] = src;
+    k[2] = dst;
+    k[3] = pktSrc;
+    k[4] = pktDst;
+    k[5] = path;
+    return true;
   }
 
   /** The key code of address `slot` (0 to 3) of a line. */
@@ -325,18 +388,19 @@ export class FlowPathMemo {
     return isAscii(b, a, e) ? this.address(latin1(b, a, e)) : NO_KEY;
   }
 
-  /** Fills `groupCodes` for group `g`, the key codes of a line's GROUP fields; false when one cannot be keyed. */
-  private groupOf(b: Uint8Array, spans: Int32Array, g: number): boolean {
+  /** The number ({@link tupleOf}) of the codes of a line's GROUP fields; NO_KEY when one cannot be keyed. */
+  private groupOf(b: Uint8Array, spans: Int32Array): number {
+    const codes = this.groupCodes;
     for (let i = 0; i < GROUP.length; i++) {
       const at = GROUP[i]! * SPAN_WIDTH;
       const a = spans[at]!;
       const e = spans[at + 1]!;
       const code =
         a < 0 || (e - a === 1 && b[a] === DASH) ? 0 : this.textCode(GROUP[i]!, b, a, e, spans[at + 2]!);
-      if (code === NO_KEY) return false;
-      this.groupCodes[g * 4 + i] = code;
+      if (code === NO_KEY) return NO_KEY;
+      codes[i] = code;
     }
-    return true;
+    return this.tupleOf(codes[0]!, codes[1]!, codes[2]!, codes[3]!);
   }
 
   /**
@@ -366,7 +430,9 @@ export class FlowPathMemo {
     this.groups.clear();
     this.texts.clear();
     this.textBytes.clear();
-    this.slots.fill(0);
+    this.tupleSlots.fill(0);
+    this.tupleCount = 0;
+    this.table.fill(0);
     this.used = 0;
   }
 }

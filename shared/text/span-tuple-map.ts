@@ -9,8 +9,10 @@
  */
 import { BYTE_HASH_SEED, ByteMap } from './byte-map.js';
 
-/** Marks an absent value in a tuple's hash and in a stored length. */
+/** Marks an absent value in a tuple's hash. */
 const ABSENT = -1;
+/** Longest value a tuple may hold: lengths are kept in 16 bits, 0 marking an absent value. */
+export const SPAN_TUPLE_MAX_VALUE = 0xfffe;
 
 /**
  * The tuple's values are read from a `spans` array: value `i` has its start, end and FNV-1a hash
@@ -36,7 +38,13 @@ export class SpanTupleMap {
    * per tuple (420 KB for 5,759 tuples of the benchmark) made every confirmation a cache miss.
    */
   private readonly offsets = new ByteMap();
-  /** Per slot: value (-1: empty), hash, then per member offset in `pool` and length (-1: absent). */
+  /**
+   * Per slot: value (-1: empty), hash, per member its offset in `pool`, then the members' lengths
+   * plus one (0: absent) in 16 bits each, two to a word. Four members take 8 words, 32 bytes: a
+   * slot never straddles two cache lines, and a lookup (a cache miss: lookups are random over a
+   * table larger than the first-level cache) reads one line, where the 10 words of a length per
+   * word often read two.
+   */
   private readonly slots: Int32Array;
   private readonly stride: number;
   private readonly mask: number;
@@ -51,7 +59,7 @@ export class SpanTupleMap {
   ) {
     const n = 2 ** Math.ceil(Math.log2(Math.max(8, capacity * 2)));
     this.width = at.length;
-    this.stride = 2 + 2 * this.width;
+    this.stride = 2 + this.width + ((this.width + 1) >> 1);
     this.slots = new Int32Array(n * this.stride).fill(-1);
     this.mask = n - 1;
   }
@@ -94,8 +102,11 @@ export class SpanTupleMap {
     }
   }
 
-  /** Sets the value (>= 0) of the tuple `spans` places in `b`, whose hash is `h`; the bytes are copied. */
-  set(b: Uint8Array, spans: Int32Array, h: number, value: number): void {
+  /**
+   * Sets the value (>= 0) of the tuple `spans` places in `b`, whose hash is `h`; the bytes are
+   * copied. False, and nothing set, when a value is longer than {@link SPAN_TUPLE_MAX_VALUE}.
+   */
+  set(b: Uint8Array, spans: Int32Array, h: number, value: number): boolean {
     const slots = this.slots;
     const stride = this.stride;
     for (let i = (h ^ (h >>> 15)) & this.mask; ; i = (i + 1) & this.mask) {
@@ -103,27 +114,32 @@ export class SpanTupleMap {
       if (slots[s]! >= 0) {
         if (slots[s + 1] === h && this.holds(b, spans, s)) {
           slots[s] = value;
-          return;
+          return true;
         }
         continue;
       }
       if (this.isFull) throw new RangeError('SpanTupleMap is full');
+      const width = this.width;
+      for (let m = 0; m < width; m++) {
+        const j = this.at[m]!;
+        if (spans[j]! >= 0 && spans[j + 1]! - spans[j]! > SPAN_TUPLE_MAX_VALUE) return false;
+      }
       slots[s] = value;
       slots[s + 1] = h;
-      for (let m = 0; m < this.width; m++) {
+      for (let m = 0; m < width; m += 2) slots[s + 2 + width + (m >> 1)] = 0;
+      for (let m = 0; m < width; m++) {
         const j = this.at[m]!;
         const a = spans[j]!;
         if (a < 0) {
-          slots[s + 2 + 2 * m] = 0;
-          slots[s + 3 + 2 * m] = ABSENT;
+          slots[s + 2 + m] = 0;
           continue;
         }
         const n = spans[j + 1]! - a;
-        slots[s + 2 + 2 * m] = this.keep(b, a, n, spans[j + 2]!);
-        slots[s + 3 + 2 * m] = n;
+        slots[s + 2 + m] = this.keep(b, a, n, spans[j + 2]!);
+        slots[s + 2 + width + (m >> 1)]! |= (n + 1) << (16 * (m & 1));
       }
       this.count++;
-      return;
+      return true;
     }
   }
 
@@ -149,19 +165,24 @@ export class SpanTupleMap {
     }
     const line = this.lastView;
     const at = this.at;
+    const lengths = s + 2 + at.length;
     for (let m = 0; m < at.length; m++) {
       const j = at[m]!;
       const a = spans[j]!;
-      const n = slots[s + 3 + 2 * m]!;
+      // The length plus one; 0: absent.
+      const n1 = (slots[lengths + (m >> 1)]! >>> (16 * (m & 1))) & 0xffff;
       if (a < 0) {
-        if (n !== ABSENT) return false;
+        if (n1 !== 0) return false;
         continue;
       }
+      const n = n1 - 1;
       if (spans[j + 1]! - a !== n) return false;
-      const o = slots[s + 2 + 2 * m]!;
-      let k = 0;
-      for (; k + 4 <= n; k += 4) if (pool.getInt32(o + k) !== line.getInt32(a + k)) return false;
-      for (; k < n; k++) if (pool.getUint8(o + k) !== line.getUint8(a + k)) return false;
+      const o = slots[s + 2 + m]!;
+      if (n >= 4) {
+        // The last word may overlap the one before: no byte loop for the tail.
+        for (let k = 0; k < n - 4; k += 4) if (pool.getInt32(o + k) !== line.getInt32(a + k)) return false;
+        if (pool.getInt32(o + n - 4) !== line.getInt32(a + n - 4)) return false;
+      } else for (let k = 0; k < n; k++) if (pool.getUint8(o + k) !== line.getUint8(a + k)) return false;
     }
     return true;
   }

@@ -28,8 +28,9 @@ describe('FlowPathMemo', () => {
     fc.assert(
       fc.property(scene, fc.array(fc.nat(), { minLength: 1, maxLength: 80 }), ([env, kinds], order) => {
         const idx = buildEnvironmentIndex(env);
-        // A tiny table is forgotten and refilled many times within one run.
-        const memos = [new FlowPathMemo(idx), new FlowPathMemo(idx, 16)];
+        // A tiny table is forgotten and refilled many times within one run; so is a tiny table
+        // of the codes of interface, subnet, VPC and direction.
+        const memos = [new FlowPathMemo(idx), new FlowPathMemo(idx, 16), new FlowPathMemo(idx, 64, 2)];
         for (const i of order) {
           const r = kinds[i % kinds.length]!;
           const want = classifyFlowRecord(r, idx)?.path ?? null;
@@ -68,7 +69,7 @@ describe('FlowPathMemo', () => {
         ([env, kinds], order) => {
           const idx = buildEnvironmentIndex(env);
           // Tables small enough to be forgotten and refilled within one run, and a roomy one.
-          const memos = [new FlowPathMemo(idx), new FlowPathMemo(idx, 16, 4)];
+          const memos = [new FlowPathMemo(idx), new FlowPathMemo(idx, 16, 4), new FlowPathMemo(idx, 1024, 1)];
           // Each record followed by its twins in the other directions: lines one field apart
           // where the direction alone may change the path (which side is the interface's).
           const lines = order.flatMap(([i, pad]) =>

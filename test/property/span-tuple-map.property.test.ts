@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashOf } from '../../shared/text/byte-map.js';
-import { SpanTupleMap } from '../../shared/text/span-tuple-map.js';
+import { SPAN_TUPLE_MAX_VALUE, SpanTupleMap } from '../../shared/text/span-tuple-map.js';
 
 /** Tuple values: null is absent; short alphabets so that tuples collide and differ by one byte. */
 const value = fc.oneof(
@@ -15,7 +15,8 @@ const value = fc.oneof(
   fc.uint8Array({ minLength: 0, maxLength: 11 }).map((b) => b.map((x) => 0x61 + (x % 3))),
   fc.constantFrom('eni-0a1b', 'eni-0a1c', 'subnet-01', 'subnet-010', 'egress').map((s) => Buffer.from(s)),
 );
-const tuple = fc.tuple(value, value, value);
+/** Three to five values: lengths are kept two to a word, so odd and even widths both count. */
+const tuple = fc.integer({ min: 3, max: 5 }).chain((n) => fc.array(value, { minLength: n, maxLength: n }));
 
 /** Lays `t` out in a buffer after `pad` bytes, with a spans array in the layout the map reads. */
 function place(t: readonly (Uint8Array | null)[], pad: number): { b: Buffer; spans: Int32Array } {
@@ -47,9 +48,15 @@ describe('SpanTupleMap', () => {
         fc.array(fc.tuple(tuple, fc.nat(7)), { minLength: 1, maxLength: 60 }),
         fc.boolean(),
         (steps, sameHash) => {
-          const map = new SpanTupleMap(Int32Array.of(0, 5, 10), 64);
+          const width = steps[0]![0].length;
+          const map = new SpanTupleMap(
+            Int32Array.from({ length: width }, (_, i) => 5 * i),
+            64,
+          );
           const model = new Map<string, number>();
-          steps.forEach(([t, pad], i) => {
+          steps.forEach(([t0, pad], i) => {
+            // Every tuple of a run has the first one's width (missing values absent).
+            const t = Array.from({ length: width }, (_, m) => t0[m] ?? null);
             const { b, spans } = place(t, pad);
             const h = sameHash ? 12345 : map.hashOf(spans);
             const key = textOf(t);
@@ -82,6 +89,31 @@ describe('SpanTupleMap', () => {
     expect(map.get(b, spans, map.hashOf(spans))).toBe(-1);
     expect(map.size).toBe(0);
     expect(map.bytes).toBe(0);
+  });
+
+  it('keeps values up to its longest, tells an empty value from an absent one, refuses longer ones', () => {
+    const map = new SpanTupleMap(Int32Array.of(0, 5), 8);
+    const longest = Buffer.alloc(SPAN_TUPLE_MAX_VALUE, 0x61);
+    const tooLong = Buffer.alloc(SPAN_TUPLE_MAX_VALUE + 1, 0x61);
+    const cases: [Uint8Array | null, Uint8Array | null][] = [
+      [longest, Buffer.from('x')],
+      [Buffer.alloc(0), null],
+      [null, Buffer.alloc(0)],
+      [null, null],
+      [Buffer.alloc(0), Buffer.alloc(0)],
+    ];
+    cases.forEach((t, i) => {
+      const { b, spans } = place(t, 0);
+      expect(map.set(b, spans, map.hashOf(spans), i)).toBe(true);
+    });
+    cases.forEach((t, i) => {
+      const { b, spans } = place(t, 3);
+      expect(map.get(b, spans, map.hashOf(spans))).toBe(i);
+    });
+    const { b, spans } = place([tooLong, Buffer.from('x')], 0);
+    expect(map.set(b, spans, map.hashOf(spans), 9)).toBe(false);
+    expect(map.get(b, spans, map.hashOf(spans))).toBe(-1);
+    expect(map.size).toBe(cases.length);
   });
 
   it('refuses a tuple past its capacity', () => {
