@@ -20,6 +20,11 @@ export interface FilePiece {
    * is read again with the right one, so the output never depends on the guess.
    */
   readonly startSpec?: string;
+  /**
+   * A Parquet file (it starts with `PAR1`): such pieces all run on one thread (see
+   * functions/cli/file-jobs.ts), as each decoder holds a row group's pages and dictionaries.
+   */
+  readonly parquet?: true;
 }
 
 /** Bytes read to find a line boundary or a file's first line. */
@@ -53,7 +58,8 @@ export async function planFilePieces(paths: readonly string[], threads: number):
   return Promise.all(
     paths.map(async (path, file) => {
       const h = heads[file]!;
-      if (h.startSpec === null || h.size < 2 * target) return [{ file, path, weight: h.weight }];
+      if (h.startSpec === null || h.size < 2 * target)
+        return [{ file, path, weight: h.weight, ...(h.parquet ? { parquet: true as const } : {}) }];
       return splitPlainFile(path, file, h.size, h.startSpec, target);
     }),
   );
@@ -64,6 +70,7 @@ interface Probe {
   readonly weight: number;
   /** The format in force after the first line, or null when the file is not to be split. */
   readonly startSpec: string | null;
+  readonly parquet?: boolean;
 }
 
 /** Size, weight and, for a plain-text flow log, the format its first line sets. */
@@ -80,6 +87,8 @@ async function probe(path: string): Promise<Probe> {
       return { size: st.size, weight: st.size * GZIP_WEIGHT, startSpec: null };
     // Parquet (`PAR1`), CloudWatch Logs exports (`{`) and files that start blank are read whole.
     const c = b[0];
+    if (b.length >= 4 && b.toString('latin1', 0, 4) === 'PAR1')
+      return { size: st.size, weight: st.size, startSpec: null, parquet: true };
     if (c === undefined || c === 0x50 || c === 0x7b || c <= 0x20)
       return { size: st.size, weight: st.size, startSpec: null };
     return { size: st.size, weight: st.size, startSpec: firstLineFormat(b) };

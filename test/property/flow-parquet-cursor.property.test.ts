@@ -21,7 +21,9 @@ const deep = process.env.PATHGUARD_DEEP === '1';
 const seed = process.env.PATHGUARD_SEED ? Number(process.env.PATHGUARD_SEED) : undefined;
 const runs = (n: number) => ({ numRuns: deep ? n * 10 : n, ...(seed === undefined ? {} : { seed }) });
 
-type Kind = 'INT32' | 'INT64' | 'BYTE_ARRAY';
+/** ASCII: BYTE_ARRAY strings of ASCII only, pages the cursor reads as Latin-1 (the others as UTF-8). */
+type Kind = 'INT32' | 'INT64' | 'BYTE_ARRAY' | 'ASCII';
+const physical = (k: Kind) => (k === 'ASCII' ? 'BYTE_ARRAY' : k);
 type Cell = number | bigint | string | null;
 
 interface Column {
@@ -55,7 +57,7 @@ function chunkOf(c: Column): Uint8Array {
   const dict = [...new Set(c.pages.flat().filter((v) => v !== null))];
   const w = new ByteWriter();
   if (c.dictionary) {
-    const plain = bytesOf((p) => writePlain(p, dict as DecodedArray, c.kind, undefined));
+    const plain = bytesOf((p) => writePlain(p, dict as DecodedArray, physical(c.kind), undefined));
     const body = zip(plain);
     header(
       w,
@@ -77,7 +79,7 @@ function chunkOf(c: Column): Uint8Array {
           p.appendUint8(width);
           if (width > 0 || !c.v1) writeRleBitPackedHybrid(p, indices, width);
         })
-      : bytesOf((p) => writePlain(p, present as DecodedArray, c.kind, undefined));
+      : bytesOf((p) => writePlain(p, present as DecodedArray, physical(c.kind), undefined));
     const levels = c.optional
       ? bytesOf((p) =>
           writeRleBitPackedHybrid(
@@ -140,12 +142,12 @@ function chunkOf(c: Column): Uint8Array {
 function decoderOf(c: Column): ColumnDecoder {
   const element = {
     name: 'c',
-    type: c.kind,
+    type: physical(c.kind),
     repetition_type: c.optional ? 'OPTIONAL' : 'REQUIRED',
-    ...(c.kind === 'BYTE_ARRAY' ? { converted_type: 'UTF8' } : {}),
+    ...(physical(c.kind) === 'BYTE_ARRAY' ? { converted_type: 'UTF8' } : {}),
   } as const;
   const metadata = { schema: [{ name: 'root', num_children: 1 }, element] } as unknown as FileMetaData;
-  const meta = { type: c.kind, path_in_schema: ['c'], codec: c.gzip ? 'GZIP' : 'UNCOMPRESSED' };
+  const meta = { type: physical(c.kind), path_in_schema: ['c'], codec: c.gzip ? 'GZIP' : 'UNCOMPRESSED' };
   return columnDecoder(metadata, meta as unknown as ColumnMetaData, COMPRESSORS);
 }
 
@@ -181,12 +183,14 @@ const cellOf = (kind: Kind): fc.Arbitrary<Cell> =>
     ? fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })
     : kind === 'INT64'
       ? fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })
-      : fc.string({ maxLength: 12, unit: 'grapheme' });
+      : kind === 'ASCII'
+        ? fc.string({ maxLength: 140, unit: 'binary-ascii' })
+        : fc.oneof(fc.string({ maxLength: 12, unit: 'grapheme' }), fc.constant('\ufeffbom'));
 
 /** A column: values drawn from a pool of 1 to 300 (long runs when few), nulls only when nullable, 1 to 3 pages. */
 const columnArb: fc.Arbitrary<Column> = fc
   .record({
-    kind: fc.constantFrom<Kind>('INT32', 'INT64', 'BYTE_ARRAY'),
+    kind: fc.constantFrom<Kind>('INT32', 'INT64', 'BYTE_ARRAY', 'ASCII'),
     optional: fc.boolean(),
     dictionary: fc.boolean(),
     v1: fc.boolean(),

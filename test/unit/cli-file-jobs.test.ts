@@ -4,6 +4,8 @@
 // on runFileJobs with every piece sent to the built worker script.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PieceQueue } from '../../functions/cli/file-jobs.js';
+import { planFilePieces } from '../../functions/cli/file-pieces.js';
 import { RejectCounter } from '../../shared/text/rejects.js';
 import { buildCli, runBin } from './run-cli.js';
 import { flowClassifyJobs, flowCountJobs, inTurn, onWorkersOnly } from './worker-jobs.js';
@@ -89,6 +91,53 @@ describe('commands given several files', () => {
       expect(r.status).toBe(2);
       expect(r.stderr).toContain('--jobs');
     }
+  });
+});
+
+describe('Parquet files over several threads', () => {
+  const PARQUET = [
+    fx('aws-doc-default.log.parquet'),
+    FILES[0]!,
+    fx('aws-doc-igw-s3-v5.log.parquet'),
+    fx('aws-doc-default.log.parquet'),
+    FILES[1]!,
+  ];
+
+  it('plans a Parquet file as one piece marked Parquet, and no other file so', async () => {
+    const plan = await planFilePieces(PARQUET, 3);
+    expect(plan.map((pieces) => pieces.map((p) => p.parquet === true))).toEqual([
+      [true],
+      [false],
+      [true],
+      [true],
+      [false],
+    ]);
+  });
+
+  it('hands every Parquet piece to the thread that took the first, other pieces to any thread', async () => {
+    const q = new PieceQueue((await planFilePieces(PARQUET, 3)).flat());
+    const taken: Record<string, number[]> = { a: [], b: [] };
+    // b asks twice for each time a asks: without the rule it would take Parquet files too.
+    for (let round = 0; round < 10; round++)
+      for (const t of ['a', 'b', 'b']) {
+        const i = q.take(t);
+        if (i >= 0) taken[t]!.push(q.pieces[i]!.file);
+      }
+    expect([...taken.a!, ...taken.b!].sort()).toEqual([0, 1, 2, 3, 4]);
+    const parquetOf = (t: string) => taken[t]!.filter((f) => PARQUET[f]!.endsWith('.parquet'));
+    expect(parquetOf('a').length === 3 || parquetOf('b').length === 3).toBe(true);
+    expect(parquetOf('a').length * parquetOf('b').length).toBe(0);
+  });
+
+  it.each([
+    ['parse flow --count', async () => flowCountJobs(PARQUET)],
+    ['classify --summary', async () => flowClassifyJobs(ENV, PARQUET)],
+  ])('%s counts the same on workers as in turn', async (_, jobsOf) => {
+    const jobs = await jobsOf();
+    const one = await inTurn(jobs);
+    expect(one.failedAt).toBeNull();
+    expect(one.results[0]!.records).toBeGreaterThan(0);
+    expect(await onWorkersOnly(jobs, 3)).toEqual(one);
   });
 });
 
