@@ -1,4 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { Compressors } from 'hyparquet';
 import { PathGuardError } from '../../shared/errors.js';
@@ -29,6 +30,25 @@ function inflateOptions(length: number): { maxOutputLength: number; chunkSize: n
   return { maxOutputLength: Math.max(1, length), chunkSize: Math.max(1, length) + 64 };
 }
 
+let pretenuring = true;
+
+/**
+ * Turns off V8's allocation-site pretenuring (for the process: its flags are shared by worker
+ * threads) before the first Parquet input is decoded. The Parquet reader builds 2,048 records a
+ * batch while its consumer still holds the batch before: every record of a batch is alive at a
+ * scavenge, so V8 judges the record literal long-lived and from then allocates every record
+ * straight in the old generation, which then grows to about four times what survives a full
+ * collection before one runs: `classify --summary` of 1,000,000 rows in one row group peaked at
+ * 328 MiB (old generation 193 MB, of which 53 MB live), 199 MiB with pretenuring off; four files
+ * of 500,000 rows 174 → 140 MiB. The flag only stops new decisions; V8 reads it at every
+ * scavenge. Text inputs never call this.
+ */
+export function stopPretenuring(): void {
+  if (!pretenuring) return;
+  pretenuring = false;
+  setFlagsFromString('--no-allocation-site-pretenuring');
+}
+
 /**
  * Largest Parquet input read into memory (standard input, a gzip-wrapped file, an S3 object).
  * Parquet keeps its footer at the end, so such an input is read whole before decoding; a file on
@@ -56,6 +76,7 @@ export async function collectParquetBytes(
   chunks: AsyncIterable<Uint8Array>,
   max = MAX_FLOW_PARQUET_FILE_BYTES,
 ): Promise<Buffer> {
+  stopPretenuring();
   const parts: Buffer[] = [];
   let n = 0;
   for await (const c of chunks) {
@@ -67,8 +88,8 @@ export async function collectParquetBytes(
 }
 
 /**
- * A Parquet file on disk, read by range (the footer, then one row group's column chunks at a
- * time) instead of whole: counting a 52 MB, 2M-row file held the file besides what it decoded.
+ * A Parquet file on disk, read by range (the footer, then each column's pages as they are
+ * decoded) instead of whole: counting a 52 MB, 2M-row file held the file besides what it decoded.
  * Null when the file does not start with `PAR1` (a text file that starts with `P`). Close it.
  */
 export async function openParquetFile(
@@ -82,6 +103,7 @@ export async function openParquetFile(
       await fh.close();
       return null;
     }
+    stopPretenuring();
     return {
       bytes: { byteLength: size, read: (start, end) => readRange(fh, start, end) },
       close: () => fh.close(),

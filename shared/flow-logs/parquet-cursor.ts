@@ -1,11 +1,12 @@
 import { isAscii } from 'node:buffer';
 import type { ColumnMetaData, Compressors, DecodedArray, FileMetaData } from 'hyparquet';
-import { parquetHeader, readPage } from 'hyparquet/src/column.js';
+import { readPage } from 'hyparquet/src/column.js';
 import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
 import { readPlain } from 'hyparquet/src/plain.js';
 import { getMaxDefinitionLevel, getMaxRepetitionLevel, getSchemaPath } from 'hyparquet/src/schema.js';
 import type { ColumnDecoder, PageHeader } from 'hyparquet/src/types.js';
+import type { RawPage } from './parquet-pages.js';
 import { HybridRuns } from './parquet-runs.js';
 
 /**
@@ -19,22 +20,24 @@ import { HybridRuns } from './parquet-runs.js';
  * 500,000 rows). So the pages of a flat column in the encodings flow logs use (PLAIN, dictionary)
  * are decoded here a slice at a time from the inflated page, reading levels and dictionary indices
  * with a resumable run reader and values with hyparquet's own PLAIN reader and converter; any
- * other page goes through hyparquet's page decoder (`readPage`) whole. The chunk's pages were
- * checked before (./parquet-pages.ts).
+ * other page goes through hyparquet's page decoder (`readPage`) whole. Pages come from a
+ * {@link PageSource} (./parquet-pages.ts reads them from the file by range and checks each):
+ * {@link PageCursor.fill} reads what the next rows need, {@link PageCursor.take} decodes them.
  */
 export class PageCursor {
-  private readonly reader: { view: DataView; offset: number };
   private readonly isFlat: boolean;
   /** BYTE_ARRAY values hyparquet would convert to strings (flow logs' string columns). */
   private readonly isText: boolean;
   private dictionary: DecodedArray | undefined;
   private page: PageValues = EMPTY;
+  /** Pages read and checked, not yet decoded, and the rows they hold. */
+  private readonly queue: RawPage[] = [];
+  private queued = 0;
 
   constructor(
-    chunk: Uint8Array,
+    private readonly pages: PageSource,
     private readonly decoder: ColumnDecoder,
   ) {
-    this.reader = { view: new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength), offset: 0 };
     this.isFlat =
       decoder.schemaPath.length === 2 &&
       getMaxRepetitionLevel(decoder.schemaPath) === 0 &&
@@ -43,7 +46,27 @@ export class PageCursor {
     this.isText = this.isFlat && isUtf8Text(decoder);
   }
 
-  /** The next `n` values. Throws when the chunk ends before them (damage the page checks missed). */
+  /** True when {@link take} of `n` needs no more pages read. */
+  has(n: number): boolean {
+    return this.page.left + this.queued >= n || this.pages.done;
+  }
+
+  /** Reads pages until the next `n` values are at hand (or the chunk ends). */
+  async fill(n: number): Promise<void> {
+    while (this.page.left + this.queued < n && !this.pages.done) {
+      const p = await this.pages.next();
+      this.queue.push(p);
+      this.queued += rowsOf(p.header);
+    }
+  }
+
+  /** After the group's last row: refuses values beyond its rows, checking the pages left (if any). */
+  async finish(): Promise<void> {
+    if (this.page.left > 0 || this.queued > 0) throw new Error('column chunk holds more values than rows');
+    while (!this.pages.done) await this.pages.next();
+  }
+
+  /** The next `n` values, from pages already read ({@link fill}). Throws when they are not there. */
   take(n: number): DecodedArray {
     while (this.page.left === 0) this.nextPage();
     // Within one page (the common case: pages hold thousands of rows): one read, no copy.
@@ -60,11 +83,12 @@ export class PageCursor {
   }
 
   private nextPage(): void {
-    if (this.reader.offset >= this.reader.view.byteLength)
-      throw new Error('column chunk ends before its rows do');
-    const header = parquetHeader(this.reader);
+    const raw = this.queue.shift();
+    if (raw === undefined) throw new Error('column chunk ends before its rows do');
+    const { header, body } = raw;
+    this.queued -= rowsOf(header);
     if (this.isFlat && header.type !== 'DICTIONARY_PAGE') {
-      const streamed = this.streamPage(header);
+      const streamed = this.streamPage(header, body);
       if (streamed) {
         this.page = streamed;
         return;
@@ -73,18 +97,14 @@ export class PageCursor {
     if (header.type === 'DICTIONARY_PAGE' && this.isText) {
       const n = header.dictionary_page_header?.num_values;
       if (n === undefined) throw new Error('parquet dictionary page header is undefined');
-      const body = new Uint8Array(
-        this.reader.view.buffer,
-        this.reader.view.byteOffset + this.reader.offset,
-        header.compressed_page_size,
-      );
       const { codec, compressors } = this.decoder;
-      const page = decompressPage(body, header.uncompressed_page_size, codec, compressors);
-      this.reader.offset += header.compressed_page_size;
-      this.dictionary = textValues(page)(n);
+      this.dictionary = textValues(decompressPage(body, header.uncompressed_page_size, codec, compressors))(
+        n,
+      );
       return;
     }
-    const r = readPage(this.reader, header, this.decoder, this.dictionary, undefined, 0);
+    const reader = { view: new DataView(body.buffer, body.byteOffset, body.byteLength), offset: 0 };
+    const r = readPage(reader, header, this.decoder, this.dictionary, undefined, 0);
     if (header.type === 'DICTIONARY_PAGE') {
       if (r.data) this.dictionary = convert(r.data, this.decoder);
       return;
@@ -96,12 +116,7 @@ export class PageCursor {
    * A data page (v1 or v2) of a flat column read a slice at a time, or null when its encodings
    * are not ones read here (hyparquet then decodes it whole). Leaves the reader past the page.
    */
-  private streamPage(header: PageHeader): PageValues | null {
-    const body = new Uint8Array(
-      this.reader.view.buffer,
-      this.reader.view.byteOffset + this.reader.offset,
-      header.compressed_page_size,
-    );
+  private streamPage(header: PageHeader, body: Uint8Array): PageValues | null {
     const { codec, compressors } = this.decoder;
     const optional = getMaxDefinitionLevel(this.decoder.schemaPath) === 1;
     let rows: number;
@@ -136,7 +151,6 @@ export class PageCursor {
       const rest = body.subarray(defEnd);
       values = v2.is_compressed !== false && size > 0 ? decompressPage(rest, size, codec, compressors) : rest;
     } else return null;
-    this.reader.offset += header.compressed_page_size;
     const read =
       encoding === 'PLAIN'
         ? this.isText
@@ -145,6 +159,17 @@ export class PageCursor {
         : dictionaryValues(values, this.dictionary, header.type === 'DATA_PAGE');
     return new StreamedPage(rows, defs, read);
   }
+}
+
+/** Where a cursor's pages come from: ./parquet-pages.ts reads them from the file by range, checked. */
+export interface PageSource {
+  readonly done: boolean;
+  next(): Promise<RawPage>;
+}
+
+/** Rows of a data page of a flat column (a dictionary page has none). */
+function rowsOf(h: PageHeader): number {
+  return h.data_page_header?.num_values ?? h.data_page_header_v2?.num_values ?? 0;
 }
 
 /** Physical types flow-log columns have (aws-facts §1.3), read a slice at a time. */

@@ -1,12 +1,14 @@
 import type { ColumnMetaData, Compressors, RowGroup } from 'hyparquet';
 import { snappyUncompress } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
+import type { PageHeader } from 'hyparquet/src/types.js';
 
 /**
  * Integrity checks of a Parquet file's pages, run before hyparquet decodes them: hyparquet trusts
  * page headers and run lengths, and a lying one can make it allocate without bound (see
- * {@link checkRuns}). Everything here returns why a page is damaged as a string, or null; the
- * reader (./parquet.ts) turns that into a BAD_ENCODING failure. Never throws.
+ * {@link checkRuns}). The checks return why a page is damaged as a string, or null, and never
+ * throw; {@link ChunkPages}, which reads a column chunk's pages by range and checks each, throws
+ * that reason, which the reader (./parquet.ts) turns into a BAD_ENCODING failure.
  */
 
 /**
@@ -172,38 +174,14 @@ export function chunkSpans(
 }
 
 /**
- * Walks every page header of a column chunk (`bytes`, read from file offset `span.start`) before
- * hyparquet decodes anything, and refuses a chunk whose headers lie: a page that overruns its
- * chunk, a count that is missing or negative, data pages whose values do not add up to the row
- * group's rows. Found by mutation fuzzing: one flipped byte in a DATA_PAGE_V2 header dropped its
- * `num_values`, and hyparquet then decoded run lengths from garbage without end. Headers only:
- * about one per MB.
+ * Checks one page of a column chunk (`bytes[off, end)` holds it, `end` the end of what was read)
+ * before hyparquet decodes anything, and refuses a page whose header lies: a page that overruns
+ * its chunk, a count that is missing or negative, runs that expand past the page's values. Found
+ * by mutation fuzzing: one flipped byte in a DATA_PAGE_V2 header dropped its `num_values`, and
+ * hyparquet then decoded run lengths from garbage without end. The values of a chunk's data pages
+ * must add up to the row group's rows ({@link ChunkPages} checks that at the chunk's end).
+ * Returns the page's header, value count, and where its body and the next page start.
  */
-export function checkChunkPages(
-  bytes: Uint8Array,
-  span: ChunkSpan,
-  g: number,
-  groupRows: number,
-  codec: string,
-  isOptional: boolean,
-  codecs: Compressors,
-): string | null {
-  let off = 0;
-  let values = 0;
-  while (off < bytes.length) {
-    const at = `column ${span.column}, row group ${g}, page at byte ${span.start + off}`;
-    const problem = checkPage(bytes, off, bytes.length, codec, isOptional, codecs);
-    if (typeof problem === 'string') return `${at}: ${problem}`;
-    values += problem.values;
-    off = problem.next;
-  }
-  // A flat column holds one value (or null) per row.
-  if (values !== groupRows)
-    return `column ${span.column} of row group ${g} holds ${values} values for ${groupRows} rows`;
-  return null;
-}
-
-/** Checks one page (see {@link checkChunkPages}); returns its value count and where the next page starts. */
 function checkPage(
   bytes: Uint8Array,
   off: number,
@@ -211,7 +189,7 @@ function checkPage(
   codec: string,
   isOptional: boolean,
   codecs: Compressors,
-): string | { values: number; next: number } {
+): string | CheckedPage {
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset + off, end - off), offset: 0 };
   let h: ReturnType<typeof parquetHeader>;
   try {
@@ -226,14 +204,15 @@ function checkPage(
     return `page claims ${h.uncompressed_page_size} bytes, more than ${MAX_PARQUET_PAGE_BYTES}`;
   const next = off + reader.offset + h.compressed_page_size;
   if (next > end) return 'page overruns its column chunk';
-  const body = bytes.subarray(off + reader.offset, next);
+  const bodyAt = off + reader.offset;
+  const body = bytes.subarray(bodyAt, next);
   if (h.type === 'DATA_PAGE') {
     const v1 = h.data_page_header;
     if (!v1 || !isCount(v1.num_values)) return 'data page without a value count';
     const page = inflate(body, h.uncompressed_page_size, codec, codecs);
     if (typeof page === 'string') return page;
     const runs = checkRuns(page, v1.num_values, isOptional, v1.encoding, true);
-    return runs ?? { values: v1.num_values, next };
+    return runs ?? { values: v1.num_values, next, header: h, bodyAt };
   }
   if (h.type === 'DATA_PAGE_V2') {
     const v2 = h.data_page_header_v2;
@@ -264,8 +243,123 @@ function checkPage(
       const runs = checkRuns(page, v2.num_values - v2.num_nulls, false, v2.encoding, false);
       if (runs) return runs;
     }
-    return { values: v2.num_values, next };
+    return { values: v2.num_values, next, header: h, bodyAt };
   }
   if (!isCount(h.dictionary_page_header?.num_values)) return 'dictionary page without a value count';
-  return { values: 0, next };
+  return { values: 0, next, header: h, bodyAt };
+}
+
+/** A page that passed the checks: its header, its value count, and where its body and the next page start. */
+interface CheckedPage {
+  readonly header: PageHeader;
+  readonly values: number;
+  readonly bodyAt: number;
+  readonly next: number;
+}
+
+/** A checked page's header and compressed body (a view of what was read). */
+export interface RawPage {
+  readonly header: PageHeader;
+  readonly body: Uint8Array;
+}
+
+/**
+ * Bytes read ahead of a page, so that its header (tens of bytes) and the small pages of
+ * low-cardinality columns come in one read; a page larger than this is read whole in one more.
+ */
+const READ_AHEAD_BYTES = 64 * 1024;
+
+/**
+ * The pages of one column chunk, read from the file by range as they are needed rather than the
+ * whole chunk at once, each checked ({@link checkPage}) before it is handed out:
+ * a row group of 1,000,000 rows held its 24 MB of column chunks, read whole, for the whole group.
+ * At most the pages handed out and not yet dropped, and one read-ahead window, are held. Methods
+ * throw an Error saying which page is damaged, or that the chunk's values do not add up to its
+ * rows (at the chunk's end).
+ */
+export class ChunkPages {
+  private buf: Uint8Array = new Uint8Array(0);
+  /** File offset of `buf[0]`. */
+  private bufAt: number;
+  private pos: number;
+  private values = 0;
+
+  constructor(
+    private readonly read: (start: number, end: number) => Promise<Uint8Array>,
+    private readonly span: ChunkSpan,
+    private readonly g: number,
+    private readonly groupRows: number,
+    private readonly codec: string,
+    private readonly isOptional: boolean,
+    private readonly codecs: Compressors,
+    private readonly readAhead = READ_AHEAD_BYTES,
+  ) {
+    this.bufAt = span.start;
+    this.pos = span.start;
+  }
+
+  /** True once every page has been handed out. */
+  get done(): boolean {
+    return this.pos >= this.span.end;
+  }
+
+  /** The next page, checked. Only when not {@link done}. */
+  async next(): Promise<RawPage> {
+    const { span } = this;
+    // Bytes from `pos` wanted in the window: the read-ahead, then what a cut page needs.
+    let want = this.readAhead;
+    for (;;) {
+      const off = this.pos - this.bufAt;
+      const bufEnd = this.bufAt + this.buf.length;
+      const have = bufEnd - this.pos;
+      if (have < want && bufEnd < span.end) {
+        await this.fill(Math.min(span.end, this.pos + want));
+        continue;
+      }
+      const r = checkPage(this.buf, off, this.buf.length, this.codec, this.isOptional, this.codecs);
+      if (typeof r === 'string') {
+        // A header or page cut by the end of the window, not of the chunk: read all of it, then judge.
+        if (bufEnd < span.end) {
+          const e = pageEnd(this.buf, off, this.buf.length);
+          const need = e === null ? 2 * Math.max(want, have) : e - off;
+          if (need > have) {
+            want = need;
+            continue;
+          }
+        }
+        throw new Error(`column ${span.column}, row group ${this.g}, page at byte ${this.pos}: ${r}`);
+      }
+      this.values += r.values;
+      this.pos = this.bufAt + r.next;
+      if (this.done && this.values !== this.groupRows)
+        throw new Error(
+          `column ${span.column} of row group ${this.g} holds ${this.values} values for ${this.groupRows} rows`,
+        );
+      return { header: r.header, body: this.buf.subarray(r.bodyAt, r.next) };
+    }
+  }
+
+  /** Reads `[pos, end)` as the new window: the pages handed out keep their own (older) bytes. */
+  private async fill(end: number): Promise<void> {
+    try {
+      this.buf = await this.read(this.pos, end);
+    } catch (e) {
+      throw new Error(`column ${this.span.column} of row group ${this.g} could not be read: ${describe(e)}`);
+    }
+    this.bufAt = this.pos;
+  }
+}
+
+/**
+ * Where the page at `off` ends (an offset into `bytes`), from its header alone, or null when the
+ * header itself is cut short or unreadable.
+ */
+function pageEnd(bytes: Uint8Array, off: number, end: number): number | null {
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset + off, end - off), offset: 0 };
+  try {
+    const h = parquetHeader(reader);
+    return isCount(h.compressed_page_size) ? off + reader.offset + h.compressed_page_size : null;
+  } catch {
+    return null;
+  }
 }

@@ -11,7 +11,7 @@ import type { RejectCounter } from '../text/rejects.js';
 import { type FlowFieldSpec, fieldSpec } from './fields.js';
 import { type FlowFormat, flowFormatOf } from './format.js';
 import { columnDecoder, PageCursor } from './parquet-cursor.js';
-import { checkChunkPages, chunkSpans, describe, guarded, isCount } from './parquet-pages.js';
+import { ChunkPages, chunkSpans, describe, guarded, isCount } from './parquet-pages.js';
 import {
   checkStartEndColumns,
   type FlowCell,
@@ -106,8 +106,9 @@ export interface FlowParquetFailure {
 
 /**
  * A Parquet file's bytes, read by range on demand: a file on disk, an object in memory. The
- * reader asks for the first 4 bytes, the footer, then one row group's column chunks at a time,
- * so a file is never held whole unless it already is in memory.
+ * reader asks for the first 4 bytes, the footer, then each column chunk's pages as its cursor
+ * reaches them (64 KB read ahead, a larger page whole), so neither the file nor a row group is
+ * ever held whole unless it already is in memory.
  */
 export interface ParquetBytes {
   readonly byteLength: number;
@@ -303,13 +304,18 @@ export class FlowParquetReader {
     let first = 0;
     for (const [g, group] of metadata.row_groups.entries()) {
       const n = Number(group.num_rows);
-      const cursors = await this.openGroup(src, metadata, g, checked, codecs, plan);
+      const cursors = this.openGroup(src, metadata, g, checked, codecs, plan);
       if (typeof cursors === 'string') {
         this.failure = { row: first + 1, error: parseError('BAD_ENCODING', cursors) };
         return;
       }
       for (let s = 0; s < n; s += SLICE_ROWS) {
         const k = Math.min(SLICE_ROWS, n - s);
+        const unread = await fillColumns(cursors, k, false);
+        if (unread !== null) {
+          this.failure = { row: first + s + 1, error: parseError('BAD_ENCODING', unread) };
+          return;
+        }
         const bad: (ParseError | undefined)[] = new Array(k);
         const cols = decodeRows(cursors, plan, first + s, k, bad);
         if (!Array.isArray(cols)) {
@@ -328,22 +334,28 @@ export class FlowParquetReader {
         }
         if (batch.length > 0) yield batch;
       }
+      const extra = await fillColumns(cursors, 0, true);
+      if (extra !== null) {
+        this.failure = { row: first + n + 1, error: parseError('BAD_ENCODING', extra) };
+        return;
+      }
       first += n;
     }
   }
 
   /**
-   * Reads the planned column chunks of row group `g` and checks their pages, then returns a page
-   * cursor per planned column (in plan order), or why the group cannot be read.
+   * A page cursor per planned column of row group `g` (in plan order), reading its chunk's pages
+   * by range as it needs them (./parquet-pages.ts checks each as it is read), or why the group
+   * cannot be read.
    */
-  private async openGroup(
+  private openGroup(
     src: ParquetBytes,
     metadata: FileMetaData,
     g: number,
     checked: ReadonlyMap<string, boolean>,
     codecs: Compressors,
     plan: ReadPlan,
-  ): Promise<PageCursor[] | string> {
+  ): PageCursor[] | string {
     const group = metadata.row_groups[g]!;
     const spans = chunkSpans(group, g, checked, src.byteLength);
     if (typeof spans === 'string') return spans;
@@ -352,24 +364,32 @@ export class FlowParquetReader {
     if (total > MAX_PARQUET_GROUP_BYTES)
       return `row group ${g} holds ${total} bytes of the columns read, more than ${MAX_PARQUET_GROUP_BYTES}`;
     const cursors: PageCursor[] = [];
+    const rows = Number(group.num_rows);
+    const read = (start: number, end: number) => src.read(start, end);
     for (const p of plan.decode) {
       const span = spans.get(p.column)!;
-      let bytes: Uint8Array;
       try {
-        bytes = await src.read(span.start, span.end);
-      } catch (e) {
-        return `column ${span.column} of row group ${g} could not be read: ${describe(e)}`;
-      }
-      const rows = Number(group.num_rows);
-      const bad = checkChunkPages(bytes, span, g, rows, span.meta.codec, p.optional, codecs);
-      if (bad !== null) return bad;
-      try {
-        cursors.push(new PageCursor(bytes, columnDecoder(metadata, span.meta, codecs)));
+        const pages = new ChunkPages(read, span, g, rows, span.meta.codec, p.optional, codecs);
+        cursors.push(new PageCursor(pages, columnDecoder(metadata, span.meta, codecs)));
       } catch (e) {
         return `column ${span.column} of row group ${g}: ${describe(e)}`;
       }
     }
     return cursors;
+  }
+}
+
+/**
+ * Reads the pages the planned columns need for their next `n` rows (`done`: the group's rows are
+ * all taken, so every column must end there), or says why it cannot.
+ */
+async function fillColumns(cursors: readonly PageCursor[], n: number, done: boolean): Promise<string | null> {
+  try {
+    if (done) for (const c of cursors) await c.finish();
+    else for (const c of cursors) if (!c.has(n)) await c.fill(n);
+    return null;
+  } catch (e) {
+    return describe(e);
   }
 }
 

@@ -10,6 +10,7 @@ import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { writePlain } from 'hyparquet-writer/src/plain.js';
 import { describe, expect, it } from 'vitest';
 import { columnDecoder, PageCursor } from '../../shared/flow-logs/parquet-cursor.js';
+import { ChunkPages } from '../../shared/flow-logs/parquet-pages.js';
 
 // The page cursor decodes the pages of a flat column a slice at a time (its own run reader, and
 // hyparquet's PLAIN reader on part of a page); hyparquet's page decoder reads each page whole.
@@ -165,16 +166,40 @@ function wholeValues(chunk: Uint8Array, decoder: ColumnDecoder): unknown[] {
   return out.map((v) => v ?? null);
 }
 
+/**
+ * The chunk's pages as the reader gets them: read from the "file" (the chunk, at an offset) by
+ * range, `readAhead` bytes ahead, each read a copy (as from a file).
+ */
+function pagesOf(chunk: Uint8Array, decoder: ColumnDecoder, rows: number, readAhead: number): ChunkPages {
+  const at = 1000;
+  const read = async (start: number, end: number) => {
+    expect(start).toBeGreaterThanOrEqual(at);
+    expect(end).toBeLessThanOrEqual(at + chunk.length);
+    return chunk.slice(start - at, end - at);
+  };
+  const span = { column: 'c', start: at, end: at + chunk.length };
+  const optional = decoder.element.repetition_type !== 'REQUIRED';
+  return new ChunkPages(read, span, 0, rows, decoder.codec, optional, COMPRESSORS, readAhead);
+}
+
 /** The chunk's values through the cursor, in slices of the given sizes (cycled). */
-function slicedValues(chunk: Uint8Array, decoder: ColumnDecoder, rows: number, sizes: number[]): unknown[] {
-  const cursor = new PageCursor(chunk, decoder);
+async function slicedValues(
+  chunk: Uint8Array,
+  decoder: ColumnDecoder,
+  rows: number,
+  sizes: number[],
+  readAhead = 64 * 1024,
+): Promise<unknown[]> {
+  const cursor = new PageCursor(pagesOf(chunk, decoder, rows, readAhead), decoder);
   const out: unknown[] = [];
   for (let i = 0; out.length < rows; i++) {
     const n = Math.min(sizes[i % sizes.length]!, rows - out.length);
+    if (!cursor.has(n)) await cursor.fill(n);
     const got = cursor.take(n);
     expect(got.length).toBe(n);
     out.push(...Array.from(got as ArrayLike<unknown>));
   }
+  await cursor.finish();
   return out.map((v) => v ?? null);
 }
 
@@ -212,25 +237,27 @@ const columnArb: fc.Arbitrary<Column> = fc
   );
 
 describe('Parquet page cursor', () => {
-  it('gives the values hyparquet decodes from whole pages, whatever the slices', () => {
-    fc.assert(
-      fc.property(
+  it('gives the values hyparquet decodes from whole chunks, whatever the slices and reads', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         columnArb,
         fc.array(fc.integer({ min: 1, max: 2100 }), { minLength: 1, maxLength: 5 }),
-        (column, sizes) => {
+        // Read-ahead windows that cut headers and pages anywhere, and ones that hold whole chunks.
+        fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 20_000 })),
+        async (column, sizes, readAhead) => {
           const chunk = chunkOf(column);
           const decoder = decoderOf(column);
           const rows = column.pages.reduce((n, p) => n + p.length, 0);
           const whole = wholeValues(chunk, decoder);
           expect(whole).toHaveLength(rows);
-          expect(slicedValues(chunk, decoder, rows, sizes)).toEqual(whole);
+          expect(await slicedValues(chunk, decoder, rows, sizes, readAhead)).toEqual(whole);
         },
       ),
       runs(150),
     );
   });
 
-  it('refuses a dictionary index past the dictionary, which hyparquet would read as a null', () => {
+  it('refuses a dictionary index past the dictionary, which hyparquet would read as a null', async () => {
     const column: Column = {
       kind: 'BYTE_ARRAY',
       optional: true,
@@ -256,11 +283,21 @@ describe('Parquet page cursor', () => {
       ),
       ...chunk.subarray(end),
     ]);
-    expect(() => slicedValues(damaged, decoder, 9, [9])).toThrow(/dictionary index 2 past/);
-    expect(slicedValues(chunk, decoder, 9, [4])).toEqual(['a', 'b', 'a', 'b', 'c', null, 'a', 'b', 'c']);
+    await expect(slicedValues(damaged, decoder, 9, [9])).rejects.toThrow(/dictionary index 2 past/);
+    expect(await slicedValues(chunk, decoder, 9, [4])).toEqual([
+      'a',
+      'b',
+      'a',
+      'b',
+      'c',
+      null,
+      'a',
+      'b',
+      'c',
+    ]);
   });
 
-  it('stops at runs that end before the page has all its values', () => {
+  it('stops at runs that end before the page has all its values', async () => {
     const column: Column = {
       kind: 'INT32',
       optional: true,
@@ -278,6 +315,6 @@ describe('Parquet page cursor', () => {
     const liar = bytesOf((w) =>
       header(w, { ...h, data_page_header: { ...h.data_page_header!, num_values: 4000 } }, body),
     );
-    expect(() => slicedValues(liar, decoder, 4000, [2048])).toThrow(/runs end|bit-packed run ends/);
+    await expect(slicedValues(liar, decoder, 4000, [2048])).rejects.toThrow(/runs end|bit-packed run ends/);
   });
 });
