@@ -165,36 +165,42 @@ function generate(
   const spanAt = (f: FlowFieldSpec) => (mode === 'spans' ? keys.indexOf(f.key) * SPAN_WIDTH : -1);
   const FAIL = build ? 'null' : '-1';
   const n = fields.length;
-  const decl: string[] = ['c = 0', 'a = 0', 's = 0'];
+  const decl: string[] = ['c = 0', 'd = 0', 'a = 0', 's = 0'];
   let body = '';
   const startAt = meaning ? fields.findIndex((f) => f.name === 'start') : -1;
   const endAt = meaning ? fields.findIndex((f) => f.name === 'end') : -1;
   const ordered = startAt >= 0 && endAt >= 0 && fields[startAt]!.integer && fields[endAt]!.integer;
   fields.forEach((f, i) => {
     // A field ends at a byte <= 0x20: its separator (space), the line end (LF, or CR of CRLF),
-    // or undefined past the buffer, which also compares false and so stops every loop.
+    // or undefined past the buffer, which also compares false and so stops every loop. The last
+    // field's test makes both comparisons on `end` on every line: with `end < 0 ? … : p !==
+    // end`, the `p !== end` side ran only for a line carried over a chunk boundary, never before
+    // V8 optimized the function, and its first run threw the optimized code away (a comparison
+    // without type feedback deoptimizes), which then had to be compiled again.
     const sep =
       i < n - 1
         ? `if (c !== 32) return ${FAIL}; p++;`
-        : `if (end < 0 ? c !== 10 && (c !== 13 || b[p + 1] !== 10) : p !== end) return ${FAIL};`;
+        : `if (p !== (end < 0 ? p : end) || (end < 0 && c !== 10 && (c !== 13 || b[p + 1] !== 10))) return ${FAIL};`;
     const keep = build && want(f);
     const J = spanAt(f);
     const rule = meaning ? f.rule : null;
     if (f.integer) {
       // Digits are accumulated as they are scanned: no substring, no Number(); at most 15
       // digits so every value is exact (longer ones take the general path). A value a rule
-      // bounds, or `start`/`end` when both are there, is accumulated even when not kept.
+      // bounds, or `start`/`end` when both are there, is accumulated even when not kept. A byte
+      // is a digit when `byte ^ 48` is under 10 (one comparison instead of two; undefined past
+      // the buffer gives 48), and `d` is then its value. `-` reads as -1 rather than null, so
+      // the local is always a number (a local that may hold null is kept tagged, and a 10-digit
+      // timestamp is then boxed as it grows).
       const max = rule ? FLOW_RULE_MAX[rule] : undefined;
       const value = keep || J >= 0 || max !== undefined || (ordered && (i === startAt || i === endAt));
       if (value) decl.push(`v${i} = 0`);
       // Spans: -1 for `-`, -2 for a value past 32 bits.
       const span =
-        J < 0
-          ? ''
-          : `out[${J}] = a; out[${J + 1}] = p; out[${J + 3}] = v${i} === null ? -1 : v${i} > 0x7fffffff ? -2 : v${i};\n`;
+        J < 0 ? '' : `out[${J}] = a; out[${J + 1}] = p; out[${J + 3}] = v${i} > 0x7fffffff ? -2 : v${i};\n`;
       body += `a = p; c = b[p];
-if (c === 45) { ${value ? `v${i} = null; ` : ''}c = b[++p]; }
-else { while (c >= 48 && c <= 57) { ${value ? `v${i} = v${i} * 10 + (c - 48); ` : ''}c = b[++p]; } if (p === a || p - a > 15${max !== undefined ? ` || v${i} > ${max}` : ''}) return ${FAIL}; }
+if (c === 45) { ${value ? `v${i} = -1; ` : ''}c = b[++p]; }
+else { ${value ? `while ((d = c ^ 48) < 10) { v${i} = v${i} * 10 + d; c = b[++p]; }` : 'while ((c ^ 48) < 10) c = b[++p];'} if (p === a || p - a > 15${max !== undefined ? ` || v${i} > ${max}` : ''}) return ${FAIL}; }
 ${span}${sep}
 `;
     } else {
@@ -203,15 +209,15 @@ ${span}${sep}
       if (rule === 'FLOW_ADDRESS') {
         // FLOW_ADDRESS: a dotted quad is checked as it is scanned, part by part with the digits
         // unrolled (x: the part's value, q: parts read; a part is 1-3 digits, no leading zero,
-        // at most 255); anything else (IPv6, `-`, not an address) goes to isIpBytes, which uses
-        // the general path's parser. A per-byte loop with counters measured +15% on the count
-        // path; this one, about half that.
+        // at most 255; digits tested as for integers); anything else (IPv6, `-`, not an
+        // address) goes to isIpBytes, which uses the general path's parser. A per-byte loop with
+        // counters measured +15% on the count path; this one, about half that.
         if (!decl.includes('x = 0')) decl.push('x = 0', 'q = 0');
         // Spans: the quad's value (w) as it is scanned, and whether the text is just that quad.
         if (J >= 0 && !decl.includes('w = 0')) decl.push('w = 0', 'u = 0');
         const quad = J >= 0 ? 'w = w * 256 + x; ' : '';
         body += `${start} = p; c = b[p]; q = 0;${J >= 0 ? ' w = 0;' : ''}
-while (c >= 48 && c <= 57) { x = c - 48; c = b[++p]; if (c >= 48 && c <= 57) { if (x === 0) break; x = x * 10 + (c - 48); c = b[++p]; if (c >= 48 && c <= 57) { x = x * 10 + (c - 48); c = b[++p]; if (x > 255) break; } } ${quad}q++; if (c !== 46 || q === 4) break; c = b[++p]; }
+while ((d = c ^ 48) < 10) { x = d; c = b[++p]; if ((d = c ^ 48) < 10) { if (x === 0) break; x = x * 10 + d; c = b[++p]; if ((d = c ^ 48) < 10) { x = x * 10 + d; c = b[++p]; if (x > 255) break; } } ${quad}q++; if (c !== 46 || q === 4) break; c = b[++p]; }
 ${J >= 0 ? 'u = q === 4 && c <= 32 ? 1 : 0;\n' : ''}if (q !== 4 || c > 32) { while (c > 32) c = b[++p]; if ((p - ${start} !== 1 || b[${start}] !== 45) && !ip(b, ${start}, p)) return ${FAIL}; }${keep ? ` e${i} = p;` : ''}
 ${J >= 0 ? `out[${J}] = ${start}; out[${J + 1}] = p; out[${J + 3}] = w | 0; out[${J + 4}] = u;\n` : ''}${sep}
 `;
@@ -223,15 +229,20 @@ ${J >= 0 ? `out[${J}] = ${start}; out[${J + 1}] = p; out[${J + 3}] = w | 0; out[
           J >= 0
             ? 'h = -2128831035; while (c > 32) { h = Math.imul(h ^ c, 16777619); c = b[++p]; }'
             : 'while (c > 32) c = b[++p];';
-        body += `${start} = p; c = b[p]; ${scan} if (p === ${start}) return ${FAIL};${keep ? ` e${i} = p;` : ''}
-${check}${J >= 0 ? `out[${J}] = ${start}; out[${J + 1}] = p; out[${J + 2}] = h;\n` : ''}${sep}
+        // A field with nothing to keep, hash or compare needs no start: its first byte is
+        // tested on its own, and the rest in a loop with one comparison a byte.
+        body +=
+          !keep && J < 0 && !rule
+            ? `c = b[p]; if (!(c > 32)) return ${FAIL}; do c = b[++p]; while (c > 32);\n`
+            : `${start} = p; c = b[p]; ${scan} if (p === ${start}) return ${FAIL};${keep ? ` e${i} = p;` : ''}\n`;
+        body += `${check}${J >= 0 ? `out[${J}] = ${start}; out[${J + 1}] = p; out[${J + 2}] = h;\n` : ''}${sep}
 `;
       }
     }
   });
   if (ordered) {
-    // FLOW_START_END: null (`-`) on either side says nothing.
-    body += `if (v${startAt} !== null && v${endAt} !== null && v${startAt} > v${endAt}) return ${FAIL};\n`;
+    // FLOW_START_END: `-` (-1) on either side says nothing (a -1 start is never after an end).
+    body += `if (v${startAt} > v${endAt} && v${endAt} >= 0) return ${FAIL};\n`;
   }
   if (!build) return `let ${decl.join(', ')};\n${body}return p;`;
   // Decode only the span from the first to the last kept string field.
@@ -250,7 +261,7 @@ if (t.length !== e${last} - s) return null;
       !want(f)
         ? []
         : f.integer
-          ? [`${JSON.stringify(f.key)}: v${i}`]
+          ? [`${JSON.stringify(f.key)}: v${i} < 0 ? null : v${i}`]
           : [
               `${JSON.stringify(f.key)}: e${i} - a${i} === 1 && b[a${i}] === 45 ? null : t.slice(a${i} - s, e${i} - s)`,
             ],
