@@ -7,7 +7,7 @@ import { parquetHeader } from 'hyparquet/src/column.js';
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { writeFlowParquet } from '../../functions/lab/flow-parquet-writer.js';
-import { FLOW_PARQUET_CODECS } from '../../functions/lib/flow-parquet.js';
+import { FLOW_PARQUET_CODECS, InflateCollector } from '../../functions/lib/flow-parquet.js';
 import { countFlowRecords } from '../../functions/lib/read-flow.js';
 import {
   DEFAULT_FLOW_FORMAT,
@@ -328,3 +328,36 @@ function pageHeaderLength(bytes: Uint8Array, at: number): number {
   parquetHeader(reader);
   return reader.offset;
 }
+
+describe('InflateCollector', () => {
+  it('collects once per 8 MB of inflated pages, only while the process is over its budget', () => {
+    let rss = 100;
+    const runs: number[] = [];
+    const c = new InflateCollector(
+      () => rss,
+      () => runs.push(rss),
+      8,
+      128,
+    );
+    expect([3, 4].map((n) => c.count(n))).toEqual([3, 4]);
+    expect(runs).toEqual([]);
+    c.count(1); // 8 counted, under the budget: the count starts again, nothing collected
+    expect(runs).toEqual([]);
+    rss = 130;
+    c.count(7);
+    expect(runs).toEqual([]);
+    c.count(1);
+    expect(runs).toEqual([130]);
+    c.count(20); // one page past the step: one collection, not one per step
+    expect(runs).toEqual([130, 130]);
+    c.count(-5); // a negative claim counts as nothing
+    c.count(7);
+    expect(runs).toEqual([130, 130]);
+  });
+
+  it('leaves what the codecs inflate unchanged', () => {
+    const page = Buffer.from('x'.repeat(100_000));
+    const out = FLOW_PARQUET_CODECS.GZIP!(gzipSync(page), page.length);
+    expect(Buffer.from(out).equals(page)).toBe(true);
+  });
+});
