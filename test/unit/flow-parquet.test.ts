@@ -7,7 +7,12 @@ import { parquetHeader } from 'hyparquet/src/column.js';
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { writeFlowParquet } from '../../functions/lab/flow-parquet-writer.js';
-import { FLOW_PARQUET_CODECS, InflateCollector } from '../../functions/lib/flow-parquet.js';
+import {
+  COLLECT_ABOVE_RSS_BYTES,
+  collectAboveBytes,
+  FLOW_PARQUET_CODECS,
+  InflateCollector,
+} from '../../functions/lib/flow-parquet.js';
 import { countFlowRecords } from '../../functions/lib/read-flow.js';
 import {
   DEFAULT_FLOW_FORMAT,
@@ -353,6 +358,17 @@ describe('InflateCollector', () => {
     c.count(-5); // a negative claim counts as nothing
     c.count(7);
     expect(runs).toEqual([130, 130]);
+  });
+
+  it('collects above 128 MiB in the CLI, above half the memory of a larger Lambda function', () => {
+    const MiB = 1024 * 1024;
+    expect(collectAboveBytes({})).toBe(COLLECT_ABOVE_RSS_BYTES);
+    expect(COLLECT_ABOVE_RSS_BYTES).toBe(128 * MiB);
+    expect(collectAboveBytes({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128' })).toBe(128 * MiB);
+    expect(collectAboveBytes({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1769' })).toBe(884 * MiB);
+    expect(collectAboveBytes({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '10240' })).toBe(5120 * MiB);
+    for (const junk of ['', 'abc', '-512', 'Infinity', '0'])
+      expect(collectAboveBytes({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: junk })).toBe(128 * MiB);
   });
 
   it('leaves what the codecs inflate unchanged', () => {
