@@ -266,7 +266,6 @@ export class FlowPathMemo {
 
   /** Fills `key`; false when a field cannot be keyed. */
   private keyOf(r: FlowRecord): boolean {
-    const k = this.key;
     const src = this.address(r.srcaddr);
     const dst = this.address(r.dstaddr);
     // pkt-srcaddr is usually the same text as srcaddr: one parse and search for both.
@@ -305,7 +304,13 @@ export class FlowPathMemo {
       direction === NO_KEY
     )
       return false;
-    k[0] = this.tupleOf(eni, subnet, vpc, direction);
+    return this.fill(this.tupleOf(eni, subnet, vpc, direction), src, dst, pktSrc, pktDst, path);
+  }
+
+  /** Writes a key: the number of its group codes, the four address codes and traffic-path. */
+  private fill(tuple: number, src: number, dst: number, pktSrc: number, pktDst: number, path: number): true {
+    const k = this.key;
+    k[0] = tuple;
     k[1] = src;
     k[2] = dst;
     k[3] = pktSrc;
@@ -349,7 +354,6 @@ export class FlowPathMemo {
 
   /** Fills `key` from a line's bytes as {@link keyOf} would from its record; false when it cannot. */
   private keyOfSpans(b: Uint8Array, spans: Int32Array): boolean {
-    const k = this.key;
     const src = this.addressCode(b, spans, 0);
     const dst = this.addressCode(b, spans, 1);
     // pkt-srcaddr is usually the same dotted quad as srcaddr: one lookup for both.
@@ -368,13 +372,7 @@ export class FlowPathMemo {
       // bound() ran first, so there is room for this one (a value too long for the map is not kept).
       this.groups.set(b, spans, h, t);
     }
-    k[0] = t;
-    k[1] = src;
-    k[2] = dst;
-    k[3] = pktSrc;
-    k[4] = pktDst;
-    k[5] = path;
-    return true;
+    return this.fill(t, src, dst, pktSrc, pktDst, path);
   }
 
   /** The key code of address `slot` (0 to 3) of a line. */
