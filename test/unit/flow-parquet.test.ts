@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { parquetMetadata } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
@@ -11,6 +11,7 @@ import {
   COLLECT_ABOVE_RSS_BYTES,
   collectAboveBytes,
   FLOW_PARQUET_CODECS,
+  INFLATE_CHUNK_MAX_BYTES,
   InflateCollector,
 } from '../../functions/lib/flow-parquet.js';
 import { countFlowRecords } from '../../functions/lib/read-flow.js';
@@ -369,6 +370,18 @@ describe('InflateCollector', () => {
     expect(collectAboveBytes({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '10240' })).toBe(5120 * MiB);
     for (const junk of ['', 'abc', '-512', 'Infinity', '0'])
       expect(collectAboveBytes({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: junk })).toBe(128 * MiB);
+  });
+
+  it('allocates what a page holds, not what a lying header claims', () => {
+    const page = Buffer.from('y'.repeat(1000));
+    for (const [codec, packed] of [
+      ['GZIP', gzipSync(page)],
+      ['BROTLI', brotliCompressSync(page)],
+    ] as const) {
+      const out = FLOW_PARQUET_CODECS[codec]!(packed, 128 * 1024 * 1024);
+      expect(Buffer.from(out).equals(page)).toBe(true);
+      expect(out.buffer.byteLength).toBeLessThanOrEqual(INFLATE_CHUNK_MAX_BYTES + 64);
+    }
   });
 
   it('leaves what the codecs inflate unchanged', () => {
